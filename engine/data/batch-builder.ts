@@ -1,0 +1,125 @@
+/**
+ * Collects parsed rows for one table and symbol and checks them as a whole before anything is written:
+ * timestamps aligned and strictly increasing, prices positive, OHLC consistent, amounts non-negative.
+ * Every complaint names the file, the line and the field.
+ */
+import { InputError } from '../errors.ts';
+import { LIQUIDATION_KINDS, tableSpec, type TableName, type TableSpec } from './tables.ts';
+import type { ColumnBatch } from './dataset-writer.ts';
+
+const HOUR = 3_600_000;
+const MIN_TS = Date.UTC(2009, 0, 1);
+const MAX_TS = Date.UTC(2100, 0, 1);
+
+export interface RowValues {
+  [column: string]: number | string | null;
+}
+
+export class BatchBuilder {
+  private readonly spec: TableSpec;
+  private readonly ts: number[] = [];
+  private readonly lines: number[] = [];
+  private readonly cols: Record<string, (number | string | null)[]> = {};
+
+  constructor(
+    readonly file: string,
+    readonly table: TableName,
+    readonly venue: string,
+    readonly symbol: string,
+  ) {
+    this.spec = tableSpec(table);
+    for (const c of this.spec.columns) this.cols[c.name] = [];
+  }
+
+  get size(): number {
+    return this.ts.length;
+  }
+
+  add(line: number, ts: number, values: RowValues): void {
+    this.checkTimestamp(line, ts);
+    this.checkValues(line, values);
+    this.ts.push(ts);
+    this.lines.push(line);
+    for (const c of this.spec.columns) this.cols[c.name].push(values[c.name] ?? null);
+  }
+
+  private fail(line: number | null, field: string | null, problem: string): never {
+    throw new InputError(this.file, line, field, problem);
+  }
+
+  private checkTimestamp(line: number, ts: number): void {
+    if (!Number.isFinite(ts) || ts < MIN_TS || ts >= MAX_TS) {
+      this.fail(line, 'ts_ms', `timestamp ${ts} is outside 2009..2100 (expected epoch milliseconds)`);
+    }
+    if (this.spec.hourly && ts % HOUR !== 0) {
+      this.fail(line, 'ts_ms', `timestamp ${new Date(ts).toISOString()} is not on the hour`);
+    }
+    if (this.table === 'funding' && ts % HOUR !== 0) {
+      this.fail(line, 'ts_ms', `settlement time ${new Date(ts).toISOString()} is not on the hour (round calc_time to its nominal hour)`);
+    }
+    const prev = this.ts.length > 0 ? this.ts[this.ts.length - 1] : null;
+    if (prev !== null && ts === prev) {
+      this.fail(line, 'ts_ms', `duplicate timestamp ${new Date(ts).toISOString()} (also on line ${this.lines[this.lines.length - 1]})`);
+    }
+    if (prev !== null && ts < prev) {
+      this.fail(line, 'ts_ms', `timestamp ${new Date(ts).toISOString()} is earlier than the previous row's (line ${this.lines[this.lines.length - 1]}): rows must be in time order`);
+    }
+  }
+
+  private checkValues(line: number, values: RowValues): void {
+    for (const c of this.spec.columns) {
+      const v = values[c.name];
+      if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v))) {
+        if (!c.nullable) this.fail(line, c.name, 'missing value');
+        continue;
+      }
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) this.fail(line, c.name, `value ${v} is not finite`);
+        if (c.positive && v <= 0) this.fail(line, c.name, `non-positive value ${v}`);
+        if (c.nonNegative && v < 0) this.fail(line, c.name, `negative value ${v}`);
+      }
+    }
+    if (this.spec.hasOhlc) {
+      const o = values.open as number, h = values.high as number, l = values.low as number, c = values.close as number;
+      if (h < l) this.fail(line, 'high', `high ${h} is below low ${l}`);
+      if (h < Math.max(o, c)) this.fail(line, 'high', `high ${h} is below open/close ${Math.max(o, c)}`);
+      if (l > Math.min(o, c)) this.fail(line, 'low', `low ${l} is above open/close ${Math.min(o, c)}`);
+    }
+    if (this.table === 'funding') {
+      const interval = values.funding_interval_hours as number;
+      if (!Number.isInteger(interval) || interval < 1 || interval > 24) {
+        this.fail(line, 'funding_interval_hours', `interval ${interval} is not a whole number of hours in 1..24`);
+      }
+      if (Math.abs(values.funding_rate as number) >= 0.1) {
+        this.fail(line, 'funding_rate', `rate ${values.funding_rate} is ≥ 10 % per interval: is it in percent instead of a decimal?`);
+      }
+    }
+    if (this.table === 'liquidations_1h') {
+      const kind = values.kind as string;
+      if (!(LIQUIDATION_KINDS as readonly string[]).includes(kind)) {
+        this.fail(line, 'kind', `kind '${kind}' must be one of ${LIQUIDATION_KINDS.join(', ')}`);
+      }
+      const sum = (values.long_liq_usd as number) + (values.short_liq_usd as number);
+      const total = values.total_liq_usd as number;
+      if (Math.abs(sum - total) > 1e-6 * Math.max(1, Math.abs(total)) + 1e-4) {
+        this.fail(line, 'total_liq_usd', `total ${total} differs from long + short = ${sum}`);
+      }
+      if (!values.source) this.fail(line, 'source', 'liquidation rows must name their source');
+    }
+    if (this.table === 'open_interest' && values.period !== '4h' && values.period !== '1d') {
+      this.fail(line, 'period', `period '${values.period}' must be 4h or 1d`);
+    }
+  }
+
+  finish(): ColumnBatch {
+    if (this.ts.length === 0) this.fail(null, null, 'no data rows');
+    const values: ColumnBatch['values'] = {};
+    for (const c of this.spec.columns) {
+      const raw = this.cols[c.name];
+      values[c.name] = c.type === 'VARCHAR'
+        ? raw.map((v) => (v === null ? null : String(v)))
+        : Float64Array.from(raw, (v) => (v === null ? NaN : (v as number)));
+    }
+    return { table: this.table, venue: this.venue, symbol: this.symbol, ts: Float64Array.from(this.ts), values };
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * `regime import`: turns CSV files into dataset partitions. Every file is parsed and checked before anything is
+ * written, so one bad file means nothing from this import lands.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError, UserError } from '../errors.ts';
+import { commitBatches, type ColumnBatch, type CommitSummary } from './dataset-writer.ts';
+import { parseMarketCsv, type CsvTarget } from './market-csv.ts';
+import { isArchiveKlineText, parseBinanceArchive, symbolFromArchiveName } from './binance-archive.ts';
+import { readTextInput } from './read-text.ts';
+import { assertSymbol, assertVenue } from './layout.ts';
+import { LIQUIDATION_KINDS, tableSpec, type TableName } from './tables.ts';
+import { provenancePath, readProvenance } from './manifest.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+
+export interface ImportOptions {
+  /** 'auto' looks at the first line: 12 headerless fields is a Binance archive kline file */
+  format?: 'auto' | 'csv' | 'binance-archive';
+  table?: TableName;
+  symbol?: string;
+  venue?: string;
+  /** liquidations: observed | aggregated | modelled */
+  kind?: string;
+  /** liquidations/funding: the row-level source label */
+  source?: string;
+  /** open interest: 4h | 1d */
+  period?: string;
+  /** provenance text recorded for venue/table in the manifest */
+  note?: string;
+}
+
+export interface FileReport {
+  file: string;
+  table: TableName;
+  venue: string;
+  symbol: string;
+  rows: number;
+  format: 'csv' | 'binance-archive';
+  notes: string[];
+}
+
+export interface ImportReport {
+  files: FileReport[];
+  commit: CommitSummary;
+}
+
+interface Guess {
+  table: TableName;
+  symbol?: string;
+  period?: string;
+  kind?: string;
+  source?: string;
+}
+
+/** Recognises the file names used in ../shared/market-data so a plain `regime import FILE` does the right thing. */
+export function guessFromName(base: string): Guess | null {
+  const name = base.replace(/\.(csv|csv\.gz|zip)$/, '');
+  let m: RegExpExecArray | null;
+  if ((m = /^candles_1h_([A-Z0-9]+)$/.exec(name))) return { table: 'candles_1h', symbol: m[1] };
+  if ((m = /^perp_1h_([A-Z0-9]+)$/.exec(name))) return { table: 'perp_1h', symbol: m[1] };
+  if ((m = /^mark_1h_([A-Z0-9]+)$/.exec(name))) return { table: 'mark_1h', symbol: m[1] };
+  if ((m = /^funding_([A-Z0-9]+)$/.exec(name))) return { table: 'funding', symbol: m[1] };
+  if ((m = /^oi_(4h|1d)_([A-Z0-9]+)$/.exec(name))) return { table: 'open_interest', symbol: m[2], period: m[1] };
+  if ((m = /^liquidations_([A-Z0-9]+)_agg_([a-z_]+)_1h_coinglass$/.exec(name))) {
+    return {
+      table: 'liquidations_1h',
+      symbol: `${m[1]}USDT`,
+      kind: 'aggregated',
+      source: `coinglass_aggregated(${m[2].split('_').join(',')})`,
+    };
+  }
+  const archiveSymbol = symbolFromArchiveName(base);
+  if (archiveSymbol) return { table: 'candles_1h', symbol: archiveSymbol };
+  return null;
+}
+
+function resolveTarget(file: string, opts: ImportOptions): { target: CsvTarget; guess: Guess | null } {
+  const guess = guessFromName(path.basename(file));
+  const table = opts.table ?? guess?.table;
+  if (!table) throw new InputError(file, null, null, 'cannot tell the table from the file name: pass --table');
+  tableSpec(table);
+  const symbol = opts.symbol ?? guess?.symbol;
+  if (!symbol) throw new InputError(file, null, null, 'cannot tell the symbol from the file name: pass --symbol');
+  try {
+    assertSymbol(symbol);
+  } catch (err) {
+    throw new InputError(file, null, null, (err as Error).message);
+  }
+  const venue = assertVenue(opts.venue ?? tableSpec(table).defaultVenue);
+  const constants: Record<string, string> = {};
+  if (table === 'liquidations_1h') {
+    const kind = opts.kind ?? guess?.kind;
+    const source = opts.source ?? guess?.source;
+    if (!kind || !(LIQUIDATION_KINDS as readonly string[]).includes(kind)) {
+      throw new UserError(`${file}: liquidation imports need --kind ${LIQUIDATION_KINDS.join('|')} (say what the data is)`);
+    }
+    if (!source) throw new UserError(`${file}: liquidation imports need --source (where the numbers come from)`);
+    constants.kind = kind;
+    constants.source = source;
+  }
+  if (table === 'funding') constants.source = opts.source ?? `${venue}_import`;
+  if (table === 'open_interest') {
+    const period = opts.period ?? guess?.period;
+    if (!period) throw new UserError(`${file}: open-interest imports need --period 4h|1d`);
+    constants.period = period;
+  }
+  return { target: { table, venue, symbol, constants }, guess };
+}
+
+export function parseImportFile(file: string, opts: ImportOptions): { batch: ColumnBatch; report: FileReport } {
+  const { target } = resolveTarget(file, opts);
+  const text = readTextInput(file);
+  const format = opts.format && opts.format !== 'auto' ? opts.format : isArchiveKlineText(text) ? 'binance-archive' : 'csv';
+  const notes: string[] = [];
+  let batch: ColumnBatch;
+  if (format === 'binance-archive') {
+    if (target.table !== 'candles_1h' && target.table !== 'perp_1h' && target.table !== 'mark_1h') {
+      throw new InputError(file, null, null, `Binance archive klines can only go into candles_1h, perp_1h or mark_1h, not ${target.table}`);
+    }
+    const parsed = parseBinanceArchive(file, text, { table: target.table, venue: target.venue, symbol: target.symbol });
+    batch = parsed.batch;
+    notes.push(`open time units: ${[...parsed.units].join(', ')}`);
+  } else {
+    const parsed = parseMarketCsv(file, text, target);
+    batch = parsed.batch;
+    if (parsed.ignoredColumns.length > 0) notes.push(`ignored columns: ${parsed.ignoredColumns.join(', ')}`);
+  }
+  return {
+    batch,
+    report: { file, table: target.table, venue: target.venue, symbol: target.symbol, rows: batch.ts.length, format, notes },
+  };
+}
+
+/** Several files for the same series (e.g. monthly archives) become one batch; overlapping rows must agree. */
+export function mergeBatches(batches: { batch: ColumnBatch; file: string }[]): ColumnBatch[] {
+  const groups = new Map<string, { batch: ColumnBatch; file: string }[]>();
+  for (const item of batches) {
+    const key = `${item.batch.venue}/${item.batch.table}/${item.batch.symbol}`;
+    groups.set(key, [...(groups.get(key) ?? []), item]);
+  }
+  const out: ColumnBatch[] = [];
+  for (const items of groups.values()) {
+    if (items.length === 1) {
+      out.push(items[0].batch);
+      continue;
+    }
+    const spec = tableSpec(items[0].batch.table);
+    const extraKey = (item: number, row: number) =>
+      spec.extraKey.map((k) => String(items[item].batch.values[k]?.[row])).join('|');
+    const rows: { ts: number; key: string; item: number; row: number }[] = [];
+    items.forEach((it, item) => it.batch.ts.forEach((ts, row) => rows.push({ ts, key: extraKey(item, row), item, row })));
+    rows.sort((a, b) => a.ts - b.ts || a.key.localeCompare(b.key) || a.item - b.item);
+    const keep: typeof rows = [];
+    for (const r of rows) {
+      const prev = keep[keep.length - 1];
+      if (prev && prev.ts === r.ts && prev.key === r.key) {
+        const same = spec.columns.every((c) => {
+          const a = items[prev.item].batch.values[c.name]?.[prev.row];
+          const b = items[r.item].batch.values[c.name]?.[r.row];
+          return a === b || (Number.isNaN(a) && Number.isNaN(b));
+        });
+        if (!same) {
+          throw new InputError(items[r.item].file, null, 'ts_ms',
+            `${new Date(r.ts).toISOString()} also appears in ${items[prev.item].file} with different values`);
+        }
+        continue;
+      }
+      keep.push(r);
+    }
+    const first = items[0].batch;
+    const values: ColumnBatch['values'] = {};
+    for (const c of spec.columns) {
+      const pick = (r: (typeof keep)[number]) => items[r.item].batch.values[c.name]?.[r.row] ?? null;
+      values[c.name] = c.type === 'VARCHAR'
+        ? keep.map((r) => pick(r) as string | null)
+        : Float64Array.from(keep, (r) => (pick(r) as number | null) ?? NaN);
+    }
+    out.push({ table: first.table, venue: first.venue, symbol: first.symbol, ts: Float64Array.from(keep, (r) => r.ts), values });
+  }
+  return out;
+}
+
+export async function importFiles(datasetsDir: string, files: string[], opts: ImportOptions = {}): Promise<ImportReport> {
+  if (files.length === 0) throw new UserError('import: name at least one file');
+  const parsed = files.map((file) => ({ file, ...parseImportFile(file, opts) }));
+  const commit = await commitBatches(datasetsDir, mergeBatches(parsed));
+  if (opts.note) {
+    const provenance = readProvenance(datasetsDir);
+    for (const p of parsed) provenance[`${p.report.venue}/${p.report.table}`] = opts.note;
+    writeFileAtomic(provenancePath(datasetsDir), JSON.stringify(provenance, null, 1) + '\n');
+  }
+  return { files: parsed.map((p) => p.report), commit };
+}
+
+export function assertFilesExist(files: string[]): void {
+  for (const f of files) if (!fs.existsSync(f)) throw new InputError(f, null, null, 'no such file');
+}

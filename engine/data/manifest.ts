@@ -1,0 +1,144 @@
+/**
+ * datasets/manifest.json: what the dataset holds and where it came from — per table and symbol the rows, the
+ * first/last timestamp, the gaps, and per file its sha256 — so a run can name exactly the data it used.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { openDuckDB, queryRows, sqlString } from './duckdb.ts';
+import { formatGap, hourlyGapRuns, isoHour } from './gaps.ts';
+import { manifestPath } from './layout.ts';
+import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+
+export interface ManifestFile {
+  path: string;
+  rows: number;
+  sha256: string;
+}
+
+export interface ManifestSeries {
+  venue: string;
+  symbol: string;
+  rows: number;
+  first: string;
+  last: string;
+  first_ms: number;
+  last_ms: number;
+  gaps: string[];
+  missing_hours?: number;
+  sources?: string[];
+  kinds?: string[];
+}
+
+export interface ManifestTable {
+  rows: number;
+  source: string[];
+  series: ManifestSeries[];
+  files: ManifestFile[];
+}
+
+export interface Manifest {
+  format: 1;
+  tables: Partial<Record<TableName, ManifestTable>>;
+}
+
+export function provenancePath(datasetsDir: string): string {
+  return path.join(datasetsDir, 'provenance.json');
+}
+
+/** venue/table → human-readable source, written by whoever imported the data */
+export function readProvenance(datasetsDir: string): Record<string, string> {
+  const file = provenancePath(datasetsDir);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>) : {};
+}
+
+export function listParquetFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listParquetFiles(full));
+    else if (entry.name.endsWith('.parquet')) out.push(full);
+  }
+  return out.sort();
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+export function readManifest(datasetsDir: string): Manifest | null {
+  const file = manifestPath(datasetsDir);
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest) : null;
+}
+
+export async function buildManifest(datasetsDir: string): Promise<Manifest> {
+  const provenance = readProvenance(datasetsDir);
+  const venues = fs.existsSync(datasetsDir)
+    ? fs.readdirSync(datasetsDir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort()
+    : [];
+  const manifest: Manifest = { format: 1, tables: {} };
+  const { instance, conn } = await openDuckDB();
+  try {
+    for (const table of TABLE_NAMES) {
+      const spec = tableSpec(table);
+      const entry: ManifestTable = { rows: 0, source: [], series: [], files: [] };
+      for (const venue of venues) {
+        const files = listParquetFiles(path.join(datasetsDir, venue, table));
+        if (files.length === 0) continue;
+        const prov = provenance[`${venue}/${table}`];
+        entry.source.push(prov ? `${venue}: ${prov}` : venue);
+        for (const file of files) {
+          const [r] = await queryRows(conn, `SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlString(file)})`);
+          entry.files.push({ path: path.relative(datasetsDir, file).split(path.sep).join('/'), rows: Number(r.n), sha256: sha256(file) });
+        }
+        const glob = sqlString(path.join(datasetsDir, venue, table, '**', '*.parquet'));
+        await conn.run(`CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM read_parquet(${glob}, hive_partitioning = true, union_by_name = true)`);
+        const extra = table === 'liquidations_1h' ? `, list(DISTINCT source ORDER BY source) AS sources, list(DISTINCT kind ORDER BY kind) AS kinds`
+          : table === 'funding' ? `, list(DISTINCT source ORDER BY source) AS sources` : '';
+        const series = await queryRows(
+          conn,
+          `SELECT symbol, count(*)::DOUBLE AS rows, epoch_ms(min(ts))::DOUBLE AS first_ms, epoch_ms(max(ts))::DOUBLE AS last_ms ${extra}
+           FROM t GROUP BY symbol ORDER BY symbol`,
+        );
+        const gaps = spec.hourly ? await hourlyGapRuns(conn, 't', spec.extraKey) : [];
+        for (const s of series) {
+          const symbolGaps = gaps.filter((g) => g.symbol === s.symbol);
+          const item: ManifestSeries = {
+            venue,
+            symbol: String(s.symbol),
+            rows: Number(s.rows),
+            first: isoHour(Number(s.first_ms)),
+            last: isoHour(Number(s.last_ms)),
+            first_ms: Number(s.first_ms),
+            last_ms: Number(s.last_ms),
+            gaps: symbolGaps.map(formatGap),
+          };
+          if (spec.hourly) item.missing_hours = symbolGaps.reduce((a, g) => a + g.hours, 0);
+          if (s.sources) item.sources = (s.sources as string[]).map(String);
+          if (s.kinds) item.kinds = (s.kinds as string[]).map(String);
+          entry.series.push(item);
+          entry.rows += item.rows;
+        }
+      }
+      if (entry.files.length > 0) manifest.tables[table] = entry;
+    }
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+  return manifest;
+}
+
+export async function rebuildManifest(datasetsDir: string): Promise<Manifest> {
+  const manifest = await buildManifest(datasetsDir);
+  writeFileAtomic(manifestPath(datasetsDir), JSON.stringify(manifest, null, 1) + '\n');
+  return manifest;
+}
+
+export function manifestHash(datasetsDir: string): string | null {
+  const file = manifestPath(datasetsDir);
+  return fs.existsSync(file) ? createHash('sha256').update(fs.readFileSync(file)).digest('hex') : null;
+}

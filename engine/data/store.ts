@@ -1,0 +1,81 @@
+/**
+ * The store: one DuckDB connection with a view per table over the Parquet dataset. In memory by default (the
+ * Parquet files are the database); `dbPath` keeps a DuckDB file for results and ad-hoc tables.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { openDuckDB, sqlString } from './duckdb.ts';
+import { DEFAULT_DATASETS_DIR, assertVenue } from './layout.ts';
+import { recoverDataset } from './dataset-writer.ts';
+import { listParquetFiles } from './manifest.ts';
+import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
+import { UserError } from '../errors.ts';
+
+export interface StoreOptions {
+  datasetsDir?: string;
+  /** ':memory:' (default) or a DuckDB database file */
+  dbPath?: string;
+  /** which dataset folder each table's view reads; liquidations always union every folder (rows carry kind/source) */
+  venues?: Partial<Record<TableName, string>>;
+}
+
+export interface Store {
+  readonly conn: DuckDBConnection;
+  readonly datasetsDir: string;
+  readonly venues: Record<TableName, string>;
+  close(): void;
+}
+
+function emptyView(table: TableName): string {
+  const cols = tableSpec(table).columns.map((c) => `NULL::${c.type} AS "${c.name}"`).join(', ');
+  return `SELECT NULL::TIMESTAMP AS ts, ${cols}, NULL::VARCHAR AS symbol, NULL::BIGINT AS year WHERE false`;
+}
+
+export function viewSql(datasetsDir: string, table: TableName, venue: string): string {
+  const dirs = table === 'liquidations_1h'
+    ? fs.existsSync(datasetsDir) ? fs.readdirSync(datasetsDir).filter((d) => !d.startsWith('.')).map((d) => path.join(datasetsDir, d, table)) : []
+    : [path.join(datasetsDir, venue, table)];
+  const withFiles = dirs.filter((d) => listParquetFiles(d).length > 0);
+  if (withFiles.length === 0) return emptyView(table);
+  const globs = withFiles.map((d) => sqlString(path.join(d, '**', '*.parquet'))).join(', ');
+  // Files hold no symbol/year: they come from the hive path, so a file can never disagree with its folder.
+  return `SELECT * FROM read_parquet([${globs}], hive_partitioning = true, union_by_name = true, hive_types = {'symbol': VARCHAR, 'year': BIGINT})`;
+}
+
+export async function openStore(opts: StoreOptions = {}): Promise<Store> {
+  const datasetsDir = path.resolve(opts.datasetsDir ?? DEFAULT_DATASETS_DIR);
+  if (!fs.existsSync(datasetsDir)) throw new UserError(`datasets folder ${datasetsDir} does not exist`);
+  await recoverDataset(datasetsDir);
+  const venues = Object.fromEntries(
+    TABLE_NAMES.map((t) => [t, assertVenue(opts.venues?.[t] ?? tableSpec(t).defaultVenue)]),
+  ) as Record<TableName, string>;
+  let db: { instance: DuckDBInstance; conn: DuckDBConnection };
+  try {
+    db = await openDuckDB(opts.dbPath ?? ':memory:');
+  } catch (err) {
+    throw new UserError(`cannot open DuckDB database ${opts.dbPath}: ${(err as Error).message}`);
+  }
+  const { instance, conn } = db;
+  for (const table of TABLE_NAMES) {
+    await conn.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${viewSql(datasetsDir, table, venues[table])}`);
+  }
+  return {
+    conn,
+    datasetsDir,
+    venues,
+    close() {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+export async function withStore<T>(opts: StoreOptions, fn: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(opts);
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Errors a user can act on. The CLI prints their message without a stack trace (unless --verbose) and exits
+ * with `exitCode`; anything else is treated as a bug.
+ */
+export class UserError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode = 2) {
+    super(message);
+    this.name = 'UserError';
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad input data: always names the file, the 1-based line and the field. */
+export class InputError extends UserError {
+  readonly file: string;
+  readonly line: number | null;
+  readonly field: string | null;
+  constructor(file: string, line: number | null, field: string | null, problem: string) {
+    const where = [file, line === null ? null : `line ${line}`, field === null ? null : `field '${field}'`]
+      .filter((p) => p !== null)
+      .join(', ');
+    super(`${where}: ${problem}`, 3);
+    this.name = 'InputError';
+    this.file = file;
+    this.line = line;
+    this.field = field;
+  }
+}
