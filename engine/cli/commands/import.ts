@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { assertFilesExist, importFiles, type ImportOptions } from '../../data/import-files.ts';
+import { DEFAULT_DATASETS_DIR } from '../../data/layout.ts';
+import { TABLE_NAMES, type TableName } from '../../data/tables.ts';
+import { UserError } from '../../errors.ts';
+import { emitJson, globals } from '../context.ts';
+
+export function registerImportCommand(program: Command): void {
+  program
+    .command('import')
+    .description('import CSV files (the ../shared/market-data layout, or Binance public-archive klines) into the dataset')
+    .argument('<files...>', '.csv, .csv.gz or single-file .zip')
+    .option('--format <format>', 'auto | csv | binance-archive', 'auto')
+    .option('--table <table>', `target table (${TABLE_NAMES.join(', ')}); guessed from the file name when omitted`)
+    .option('--symbol <symbol>', 'e.g. BTCUSDT; guessed from the file name when omitted')
+    .option('--venue <venue>', 'dataset folder, e.g. binance, binanceus, binanceusdm (default: the table\'s)')
+    .option('--kind <kind>', 'liquidations: observed | aggregated | modelled')
+    .option('--source <source>', 'liquidations/funding: where the rows come from')
+    .option('--period <period>', 'open interest: 4h | 1d')
+    .option('--note <text>', 'provenance recorded in the manifest for this venue/table')
+    .option('--json [file]', 'print (or write) the import report as JSON')
+    .action(async (files: string[], opts: ImportOptions & { json?: string | boolean }, cmd: Command) => {
+      if (opts.table && !(TABLE_NAMES as string[]).includes(opts.table)) {
+        throw new UserError(`--table: unknown table '${opts.table}' (known: ${TABLE_NAMES.join(', ')})`);
+      }
+      if (opts.format && !['auto', 'csv', 'binance-archive'].includes(opts.format)) {
+        throw new UserError(`--format: '${opts.format}' is not one of auto, csv, binance-archive`);
+      }
+      assertFilesExist(files);
+      const report = await importFiles(globals(cmd).datasets ?? DEFAULT_DATASETS_DIR, files, { ...opts, table: opts.table as TableName | undefined });
+      if (opts.json) return emitJson(opts.json, report);
+      for (const f of report.files) console.log(`${f.file} → ${f.venue}/${f.table} ${f.symbol}: ${f.rows} rows (${f.format}${f.notes.length ? '; ' + f.notes.join('; ') : ''})`);
+      const c = report.commit;
+      console.log(`added ${c.added}, replaced ${c.replaced}, unchanged ${c.unchanged}; ${c.filesWritten} partition files written`);
+    });
+}

@@ -1,0 +1,246 @@
+// Importer behaviour on small synthetic CSV files (synthetic fixtures, not market data): idempotency,
+// atomicity under a crash, and a clear error for every kind of bad input with nothing written.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { importFiles } from './import-files.ts';
+import { openStore } from './store.ts';
+import { queryRows } from './duckdb.ts';
+import { InputError, UserError } from '../errors.ts';
+import { readManifest } from './manifest.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const H = 3_600_000;
+const T0 = Date.UTC(2024, 11, 31, 20); // crosses a year boundary so two partitions are written
+
+let dir: string;
+let ds: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-import-'));
+  ds = path.join(dir, 'datasets');
+  fs.mkdirSync(ds);
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function syntheticCandles(n: number, start = T0, price = 100): string {
+  const lines = ['ts_ms,open,high,low,close,volume'];
+  for (let i = 0; i < n; i++) lines.push(`${start + i * H},${price + i},${price + i + 2},${price + i - 1},${price + i + 1},${price - 90 + i}`);
+  return lines.join('\n') + '\n';
+}
+
+function write(name: string, text: string | Buffer): string {
+  const f = path.join(dir, name);
+  fs.writeFileSync(f, text);
+  return f;
+}
+
+/** every file under the dataset with its hash: "nothing written" means this does not change */
+function snapshot(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(ds, p)] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
+    }
+  };
+  walk(ds);
+  return out;
+}
+
+async function rows(sql: string) {
+  const store = await openStore({ datasetsDir: ds });
+  try {
+    return await queryRows(store.conn, sql);
+  } finally {
+    store.close();
+  }
+}
+
+describe('importing CSV', () => {
+  it('writes partitions by symbol and year and a manifest', async () => {
+    const f = write('candles_1h_TESTUSDT.csv', syntheticCandles(10));
+    const r = await importFiles(ds, [f]);
+    expect(r.commit.added).toBe(10);
+    expect(fs.existsSync(path.join(ds, 'binance/candles_1h/symbol=TESTUSDT/year=2024/data.parquet'))).toBe(true);
+    expect(fs.existsSync(path.join(ds, 'binance/candles_1h/symbol=TESTUSDT/year=2025/data.parquet'))).toBe(true);
+    expect(await rows(`SELECT count(*)::INTEGER AS n, max(close) AS c FROM candles_1h`)).toEqual([{ n: 10, c: 110 }]);
+    expect(readManifest(ds)!.tables.candles_1h!.rows).toBe(10);
+  });
+
+  it('is idempotent: the same file twice changes no byte and adds no row', async () => {
+    const f = write('candles_1h_TESTUSDT.csv', syntheticCandles(10));
+    await importFiles(ds, [f]);
+    const before = snapshot();
+    const again = await importFiles(ds, [f]);
+    expect(again.commit).toMatchObject({ added: 0, replaced: 0, unchanged: 10, filesWritten: 0 });
+    expect(snapshot()).toEqual(before);
+    expect(await rows(`SELECT count(*)::INTEGER AS n FROM candles_1h`)).toEqual([{ n: 10 }]);
+  });
+
+  it('merges overlapping imports and replaces restated bars', async () => {
+    await importFiles(ds, [write('candles_1h_TESTUSDT.csv', syntheticCandles(10))]);
+    const restated = syntheticCandles(15).replace(`${T0 + 9 * H},109,111,108,110,19`, `${T0 + 9 * H},109,112,108,111,19`);
+    const r = await importFiles(ds, [write('candles_1h_TESTUSDT.csv', restated)]);
+    expect(r.commit).toMatchObject({ added: 5, replaced: 1, unchanged: 9 });
+    expect(await rows(`SELECT count(*)::INTEGER AS n, count(DISTINCT ts)::INTEGER AS d FROM candles_1h`)).toEqual([{ n: 15, d: 15 }]);
+    expect(await rows(`SELECT close FROM candles_1h WHERE ts = epoch_ms(${T0 + 9 * H})`)).toEqual([{ close: 111 }]);
+  });
+
+  for (const step of ['after-stage', 'after-journal', 'mid-rename']) {
+    it(`survives a crash ${step}: the dataset is the old one or the complete new one, never a mix`, async () => {
+      await importFiles(ds, [write('candles_1h_TESTUSDT.csv', syntheticCandles(5))]);
+      const before = snapshot();
+      const f = write('candles_1h_TESTUSDT.csv', syntheticCandles(48));
+      const child = spawnSync(process.execPath, ['scripts/regime.mjs', '--datasets', ds, 'import', f], {
+        cwd: REPO,
+        env: { ...process.env, REGIME_TEST_CRASH_AT: step },
+        encoding: 'utf8',
+      });
+      expect(child.signal).toBe('SIGKILL');
+      if (step === 'after-stage') {
+        // before the commit point: the old dataset, and the leftover staging is cleaned on the next open
+        const n = await rows(`SELECT count(*)::INTEGER AS n FROM candles_1h`);
+        expect(n).toEqual([{ n: 5 }]);
+        expect(snapshot()).toEqual(before);
+      } else {
+        // after the commit point: the next open rolls forward to the complete new dataset
+        expect(await rows(`SELECT count(*)::INTEGER AS n FROM candles_1h`)).toEqual([{ n: 48 }]);
+        expect(readManifest(ds)!.tables.candles_1h!.rows).toBe(48);
+      }
+      expect(fs.existsSync(path.join(ds, '.staging'))).toBe(false);
+      expect(fs.existsSync(path.join(ds, '.import-journal.json'))).toBe(false);
+    });
+  }
+
+  it('merges several files of one series (monthly archives) and rejects conflicting overlaps', async () => {
+    const a = write('a.csv', syntheticCandles(5));
+    const b = write('b.csv', syntheticCandles(5, T0 + 3 * H, 103));
+    const r = await importFiles(ds, [a, b], { table: 'candles_1h', symbol: 'TESTUSDT' });
+    expect(r.commit.added).toBe(8);
+    const c = write('c.csv', syntheticCandles(5, T0 + 3 * H, 500));
+    await expect(importFiles(ds, [a, c], { table: 'candles_1h', symbol: 'OTHERUSDT' })).rejects.toThrow(/also appears in .*a\.csv with different values/);
+  });
+});
+
+describe('Binance public-archive klines', () => {
+  const kline = (openTime: number, unit: 'ms' | 'us', o = 100) => {
+    const f = unit === 'us' ? 1000 : 1;
+    return `${openTime * f},${o},${o + 2},${o - 1},${o + 1},10.5,${(openTime + H - 1) * f},1050.2,42,5,500,0`;
+  };
+
+  it('reads millisecond and microsecond open times (spot archive from 2025) alike', async () => {
+    const ms = write('BTCUSDT-1h-2024-12.csv', [kline(T0, 'ms'), kline(T0 + H, 'ms')].join('\n'));
+    const us = write('BTCUSDT-1h-2025-01.csv', [kline(T0 + 4 * H, 'us'), kline(T0 + 5 * H, 'us')].join('\n'));
+    const r = await importFiles(ds, [ms, us]);
+    expect(r.files.map((x) => x.notes[0])).toEqual(['open time units: ms', 'open time units: us']);
+    const got = await rows(`SELECT epoch_ms(ts)::DOUBLE AS t, quote_volume, trades::INTEGER AS trades FROM candles_1h ORDER BY ts`);
+    expect(got.map((g) => g.t)).toEqual([T0, T0 + H, T0 + 4 * H, T0 + 5 * H]);
+    expect(got[3]).toMatchObject({ quote_volume: 1050.2, trades: 42 });
+  });
+
+  it('reads the single CSV inside a Binance .zip', async () => {
+    const csv = Buffer.from([kline(T0, 'ms'), kline(T0 + H, 'ms')].join('\n'));
+    const f = write('ETHUSDT-1h-2024-12.zip', makeZip('ETHUSDT-1h-2024-12.csv', csv));
+    const r = await importFiles(ds, [f]);
+    expect(r.files[0]).toMatchObject({ symbol: 'ETHUSDT', rows: 2, format: 'binance-archive' });
+  });
+
+  it('rejects a kline that is not one hour long', async () => {
+    const bad = `${T0},1,2,0.5,1.5,10,${T0 + 60_000 - 1},10,1,1,1,0`;
+    const f = write('BTCUSDT-1h-2024-12.csv', bad);
+    await expect(importFiles(ds, [f])).rejects.toThrow(/line 1, field 'close_time': bar spans 60000 ms/);
+  });
+});
+
+/** a minimal single-entry deflate zip, as Binance ships them */
+function makeZip(name: string, data: Buffer): Buffer {
+  const deflated = zlib.deflateRawSync(data);
+  const nameBuf = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(8, 8);
+  local.writeUInt32LE(deflated.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(nameBuf.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(8, 10);
+  central.writeUInt32LE(deflated.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(nameBuf.length, 28);
+  central.writeUInt32LE(0, 42);
+  const centralOffset = local.length + nameBuf.length + deflated.length;
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(1, 8);
+  eocd.writeUInt16LE(1, 10);
+  eocd.writeUInt32LE(central.length + nameBuf.length, 12);
+  eocd.writeUInt32LE(centralOffset, 16);
+  return Buffer.concat([local, nameBuf, deflated, central, nameBuf, eocd]);
+}
+
+describe('bad input: a clear error naming file, line and field; nothing written', () => {
+  const header = 'ts_ms,open,high,low,close,volume';
+  const good = `${T0},100,102,99,101,10`;
+  const cases: { name: string; file: string; text: string; error: RegExp; opts?: Record<string, string> }[] = [
+    { name: 'missing column', file: 'candles_1h_XUSDT.csv', text: `ts_ms,open,high,low,volume\n${T0},1,2,0.5,3`, error: /line 1, field 'close': header lacks required column/ },
+    { name: 'no ts_ms', file: 'candles_1h_XUSDT.csv', text: `time,open,high,low,close,volume\n${good}`, error: /field 'ts_ms': header lacks 'ts_ms'/ },
+    { name: 'wrong field count', file: 'candles_1h_XUSDT.csv', text: `${header}\n${good}\n${T0 + H},100,102,99,101`, error: /line 3: expected 6 fields as in the header, found 5/ },
+    { name: 'not a number', file: 'candles_1h_XUSDT.csv', text: `${header}\n${good}\n${T0 + H},100,abc,99,101,10`, error: /line 3, field 'high': 'abc' is not a number/ },
+    { name: 'empty value', file: 'candles_1h_XUSDT.csv', text: `${header}\n${T0},100,102,99,,10`, error: /line 2, field 'close': missing value/ },
+    { name: 'timestamp not on the hour', file: 'candles_1h_XUSDT.csv', text: `${header}\n${T0 + 60_000},100,102,99,101,10`, error: /line 2, field 'ts_ms': .* is not on the hour/ },
+    { name: 'timestamp in seconds', file: 'candles_1h_XUSDT.csv', text: `${header}\n${T0 / 1000},100,102,99,101,10`, error: /line 2, field 'ts_ms': timestamp .* is outside 2009..2100/ },
+    { name: 'duplicate timestamp', file: 'candles_1h_XUSDT.csv', text: `${header}\n${good}\n${good}`, error: /line 3, field 'ts_ms': duplicate timestamp .* \(also on line 2\)/ },
+    { name: 'non-monotonic rows', file: 'candles_1h_XUSDT.csv', text: `${header}\n${T0 + H},100,102,99,101,10\n${good}`, error: /line 3, field 'ts_ms': .* earlier than the previous row's \(line 2\)/ },
+    { name: 'non-positive price', file: 'candles_1h_XUSDT.csv', text: `${header}\n${T0},0,102,99,101,10`, error: /line 2, field 'open': non-positive value 0/ },
+    { name: 'high below low', file: 'candles_1h_XUSDT.csv', text: `${header}\n${T0},100,98,99,100,10`, error: /line 2, field 'high': high 98 is below low 99/ },
+    { name: 'high below close', file: 'candles_1h_XUSDT.csv', text: `${header}\n${T0},100,101,99,102,10`, error: /line 2, field 'high': high 101 is below open\/close 102/ },
+    { name: 'negative volume', file: 'candles_1h_XUSDT.csv', text: `${header}\n${T0},100,102,99,101,-1`, error: /line 2, field 'volume': negative value -1/ },
+    { name: 'empty file', file: 'candles_1h_XUSDT.csv', text: '', error: /file is empty/ },
+    { name: 'header only', file: 'candles_1h_XUSDT.csv', text: `${header}\n`, error: /no data rows/ },
+    { name: 'funding rate in percent', file: 'funding_XUSDT.csv', text: `ts_ms,funding_rate,funding_interval_hours\n${T0},1.5,8`, error: /line 2, field 'funding_rate': rate 1.5 is ≥ 10 %/ },
+    { name: 'funding interval', file: 'funding_XUSDT.csv', text: `ts_ms,funding_rate,funding_interval_hours\n${T0},0.0001,0`, error: /line 2, field 'funding_interval_hours': non-positive value 0/ },
+    { name: 'liquidation total mismatch', file: 'liq.csv', text: `ts_ms,long_liq_usd,short_liq_usd,total_liq_usd\n${T0},10,20,31`, error: /line 2, field 'total_liq_usd': total 31 differs from long \+ short = 30/, opts: { table: 'liquidations_1h', symbol: 'XUSDT', kind: 'aggregated', source: 'test' } },
+    { name: 'liquidation kind invalid', file: 'liq.csv', text: `ts_ms,long_liq_usd,short_liq_usd,kind\n${T0},10,20,guessed`, error: /line 2, field 'kind': kind 'guessed' must be one of/, opts: { table: 'liquidations_1h', symbol: 'XUSDT', source: 'test', kind: 'observed' } },
+    { name: 'gzip corrupt', file: 'candles_1h_XUSDT.csv.gz', text: 'not gzip', error: /cannot decompress/ },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      await importFiles(ds, [write('candles_1h_GOODUSDT.csv', syntheticCandles(3))]);
+      const before = snapshot();
+      const f = write(c.file, c.text);
+      const err = await importFiles(ds, [f], c.opts).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as Error).message).toContain(f);
+      expect((err as Error).message).toMatch(c.error);
+      expect(snapshot()).toEqual(before);
+    });
+  }
+
+  it('a liquidation import must say what the data is', async () => {
+    const f = write('liq.csv', `ts_ms,long_liq_usd,short_liq_usd\n${T0},1,2`);
+    await expect(importFiles(ds, [f], { table: 'liquidations_1h', symbol: 'XUSDT' })).rejects.toThrow(UserError);
+    await expect(importFiles(ds, [f], { table: 'liquidations_1h', symbol: 'XUSDT' })).rejects.toThrow(/--kind observed\|aggregated\|modelled/);
+  });
+
+  it('one bad file among good ones means nothing from the import lands', async () => {
+    const goodFile = write('candles_1h_AUSDT.csv', syntheticCandles(3));
+    const badFile = write('candles_1h_BUSDT.csv', `${header}\n${T0},100,98,99,100,10`);
+    await expect(importFiles(ds, [goodFile, badFile])).rejects.toThrow(/candles_1h_BUSDT/);
+    expect(snapshot()).toEqual({});
+  });
+
+  it('the CLI exits non-zero with a one-line error and no stack trace', () => {
+    const f = write('candles_1h_XUSDT.csv', `${header}\n${T0},100,98,99,100,10`);
+    const child = spawnSync(process.execPath, ['scripts/regime.mjs', '--datasets', ds, 'import', f], { cwd: REPO, encoding: 'utf8' });
+    expect(child.status).toBe(3);
+    expect(child.stderr).toMatch(/^error: .*candles_1h_XUSDT\.csv, line 2, field 'high': high 98 is below low 99\n$/);
+    expect(child.stderr).not.toMatch(/at .*\.ts:\d+/);
+    expect(snapshot()).toEqual({});
+  });
+});
