@@ -7,6 +7,7 @@ import { UserError } from '../errors.ts';
 import { registerDataCommands } from './commands/data.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerFetchCommand } from './commands/fetch.ts';
 
 export function buildProgram(): Command {
   const program = new Command('regime')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerDataCommands(program);
   registerImportCommand(program);
+  registerFetchCommand(program);
   return program;
 }
 

@@ -1,0 +1,84 @@
+// The command line as a user runs it: help everywhere, clean errors, the fetch command against a loopback fake.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { FakeBinance, syntheticKlines } from '../testing/fake-binance.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const run = (args: string[], env: Record<string, string> = {}) =>
+  spawnSync(process.execPath, ['scripts/regime.mjs', ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env } });
+
+/** async so the fake server in this process can answer while the CLI runs */
+function runAsync(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['scripts/regime.mjs', ...args], { cwd: REPO });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe('regime CLI', () => {
+  it('has --help on every command', () => {
+    const top = run(['--help']);
+    expect(top.status).toBe(0);
+    const commands = [...top.stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((m) => m[1]).filter((c) => c !== 'help');
+    expect(commands).toEqual(expect.arrayContaining(['start', 'data', 'import', 'fetch']));
+    for (const c of [...commands, 'data summary', 'data check']) {
+      const r = run([...c.split(' '), '--help']);
+      expect(r.status, c).toBe(0);
+      expect(r.stdout, c).toMatch(/^Usage: regime /);
+    }
+  });
+
+  it('rejects an unknown command and a bad option value with exit 2 and no stack trace', () => {
+    const a = run(['nosuch']);
+    expect(a.status).toBe(2);
+    expect(a.stderr).toMatch(/unknown command 'nosuch'/);
+    const b = run(['fetch', '--exchange', 'kraken', '--symbols', 'BTCUSDT', '--since', '2024-01-01']);
+    expect(b.status).toBe(2);
+    expect(b.stderr).toBe("error: --exchange: 'kraken' is not one of binanceus, binance, binanceusdm\n");
+  });
+
+  it('data summary --json prints the bundled tables', () => {
+    const r = run(['data', 'summary', '--json']);
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout);
+    const candles = s.tables.find((t: { table: string }) => t.table === 'candles_1h');
+    expect(candles.series.map((x: { rows: number }) => x.rows)).toEqual([73265, 73265, 50489]);
+  });
+
+  describe('fetch against a fake exchange on 127.0.0.1', () => {
+    const start = Date.UTC(2024, 0, 1);
+    const fake = new FakeBinance({ spotKlines: { BTCUSDT: syntheticKlines({ start, count: 1200, seed: 7 }) }, now: () => start + 1200 * 3_600_000 + 60_000 });
+    let base: string;
+    let dir: string;
+    beforeAll(async () => {
+      base = await fake.start();
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-cli-fetch-'));
+    });
+    afterAll(async () => {
+      await fake.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('backfills, then resumes without fetching anything twice', async () => {
+      const args = ['--datasets', dir, 'fetch', '--exchange', 'binanceus', '--symbols', 'BTCUSDT', '--since', '2024-01-01', '--until', String(start + 1200 * 3_600_000), '--api-base-url', base, '--json'];
+      const first = await runAsync(args);
+      expect(first.stderr).toBe('');
+      expect(first.status).toBe(0);
+      expect(JSON.parse(first.stdout)).toMatchObject({ venue: 'binanceus', fetched: 1200, added: 1200 });
+      expect(fs.existsSync(path.join(dir, 'binanceus/candles_1h/symbol=BTCUSDT/year=2024/data.parquet'))).toBe(true);
+      const klineRequests = fake.requestsTo('/api/v3/klines').length;
+      expect(klineRequests).toBeGreaterThanOrEqual(2);
+      const second = await runAsync(args);
+      expect(second.status).toBe(0);
+      expect(JSON.parse(second.stdout)).toMatchObject({ fetched: 0, added: 0, filesWritten: 0 });
+      expect(fake.requestsTo('/api/v3/klines').length).toBe(klineRequests);
+    });
+  });
+});

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+// Lives in scripts/ to keep the top level to the agreed layout; `npm test` points at it.
+export default defineConfig({
+  test: {
+    root: fileURLToPath(new URL('..', import.meta.url)),
+    include: ['engine/**/*.test.ts', 'web/**/*.test.ts', 'scripts/**/*.test.ts', 'notebooks/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // The machine has 2 cores; DuckDB and child processes already use both.
+    maxWorkers: 2,
+  },
+});
