@@ -8,6 +8,8 @@ import { registerDataCommands } from './commands/data.ts';
 import { registerImportCommand } from './commands/import.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerFetchCommand } from './commands/fetch.ts';
+import { registerBacktestCommand } from './commands/backtest.ts';
+import { registerLookaheadCommand } from './commands/lookahead.ts';
 
 export function buildProgram(): Command {
   const program = new Command('regime')
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerImportCommand(program);
   registerFetchCommand(program);
+  registerBacktestCommand(program);
+  registerLookaheadCommand(program);
   return program;
 }
 

@@ -63,3 +63,15 @@ export function upperBound(sorted: Float64Array, x: number): number {
   }
   return lo;
 }
+
+/** The same data starting at an hour: a replay that began later, with no memory of what came before. */
+export function sliceReplayDataFrom(data: ReplayData, firstHour: number): ReplayData {
+  const cut = <T extends { ts: Float64Array }>(cols: T): T => {
+    const n = upperBound(cols.ts, firstHour - 1);
+    const out = {} as Record<string, Float64Array>;
+    for (const [k, v] of Object.entries(cols)) out[k] = (v as Float64Array).subarray(n);
+    return out as unknown as T;
+  };
+  const series = data.series.map((s) => ({ symbol: s.symbol, candles: cut(s.candles), funding: cut(s.funding), liquidations: cut(s.liquidations) }));
+  return { symbols: data.symbols, series, firstHour: Math.max(data.firstHour, firstHour), lastHour: data.lastHour };
+}

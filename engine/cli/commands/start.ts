@@ -1,22 +1,16 @@
 import type { Command } from 'commander';
-import { checkData } from '../../data/check.ts';
-import { summarizeDataset } from '../../data/summary.ts';
-import { globals, storeFor } from '../context.ts';
-import { printCheck, printSummary } from './data.ts';
+import { addBacktestOptions, backtestFromCli, printBacktest, type BacktestCliOptions } from './backtest.ts';
+import { emitJson } from '../context.ts';
 
-/** The main job on the bundled data (`npm start`). */
+/** The main job on the bundled data (`npm start`): the backtest with the default configuration. */
 export function registerStartCommand(program: Command): void {
-  program
-    .command('start')
-    .description('the main job on the bundled data: dataset summary and data-quality report')
-    .action(async (_opts: unknown, cmd: Command) => {
-      const store = await storeFor(globals(cmd));
-      try {
-        printSummary(await summarizeDataset(store));
-        console.log('');
-        printCheck(await checkData(store));
-      } finally {
-        store.close();
+  addBacktestOptions(program.command('start').description('the main job: backtest the bundled data with the default configuration (same options as backtest)'))
+    .action(async (opts: BacktestCliOptions, cmd: Command) => {
+      const result = await backtestFromCli(opts, cmd);
+      if (opts.json) await emitJson(opts.json, { ...result.report, alerts: result.alerts });
+      if (opts.json !== true) {
+        printBacktest(result);
+        console.log('\nMore: `npx regime data check` (data quality), `npx regime backtest --help`, `npx regime check-lookahead`.');
       }
     });
 }

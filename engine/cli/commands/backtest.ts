@@ -1,0 +1,98 @@
+import type { Command } from 'commander';
+import { parseTimeArg } from '../../data/fetch-ccxt.ts';
+import { loadConfigFile } from '../../pipeline/load-config.ts';
+import { runBacktest, DEFAULT_WARMUP_HOURS, type BacktestResult } from '../../replay/backtest.ts';
+import { EVENT_TYPES } from '../../pipeline/alerts.ts';
+import { UserError } from '../../errors.ts';
+import { emitJson, globals, storeFor } from '../context.ts';
+import { createProgress } from '../progress.ts';
+import { renderTable } from '../format.ts';
+
+export interface BacktestCliOptions {
+  config?: string;
+  symbols?: string;
+  from?: string;
+  to?: string;
+  warmup?: string;
+  features?: string;
+  json?: string | boolean;
+}
+
+export function printBacktest({ report }: BacktestResult): void {
+  console.log(`Backtest ${report.symbols.join(', ')}  ${report.from} → ${report.to} UTC  (config ${report.config_hash}, dataset ${report.dataset_manifest_sha256?.slice(0, 12) ?? '—'})`);
+  console.log(`${report.hours.toLocaleString('en-US')} hours, ${report.symbol_hours.toLocaleString('en-US')} symbol-hours, warm-up ${report.warmup_hours} h; replay ${report.elapsed_ms.replay} ms\n`);
+  const symbols = [...new Set(report.alert_counts.map((c) => c.symbol))];
+  const rows: (string | number)[][] = [];
+  for (const type of EVENT_TYPES) {
+    for (const severity of ['CRITICAL', 'WARNING', 'INFO']) {
+      const per = symbols.map((s) => report.alert_counts.find((c) => c.symbol === s && c.event_type === type && c.severity === severity)?.count ?? 0);
+      if (per.some((n) => n > 0)) rows.push([type, severity, ...per, per.reduce((a, b) => a + b, 0)]);
+    }
+  }
+  console.log(`Alerts (${report.alerts_total}):`);
+  console.log(renderTable(['event type', 'severity', ...symbols, 'total'], rows));
+  const sup = Object.entries(report.suppressed).flatMap(([reason, byType]) =>
+    Object.entries(byType).filter(([, n]) => n > 0).map(([type, n]) => [reason, type, n] as (string | number)[]),
+  );
+  console.log(`\nSuppressed by the cooldown/dedup policy (${report.suppressed_total}):`);
+  console.log(sup.length ? renderTable(['reason', 'event type', 'count'], sup) : '  none');
+  console.log(`\nData gaps met (${report.gaps.length} runs, ${report.gaps.reduce((a, g) => a + g.hours, 0)} missing symbol-hours; skipped, never filled):`);
+  const gapsBySymbol = new Map<string, number[]>();
+  for (const g of report.gaps) gapsBySymbol.set(g.symbol, [...(gapsBySymbol.get(g.symbol) ?? []), g.hours]);
+  for (const [s, hs] of gapsBySymbol) {
+    const largest = report.gaps.filter((g) => g.symbol === s).sort((a, b) => b.hours - a.hours)[0];
+    console.log(`  ${s}: ${hs.length} runs, ${hs.reduce((a, b) => a + b, 0)} h; largest ${largest.start} .. ${largest.end} (${largest.hours} h)`);
+  }
+  console.log('\nLiquidation coverage (hours with data; the rest is "no data", not zero):');
+  for (const c of report.liquidation_coverage) console.log(`  ${c.symbol}: ${c.hours_with_data.toLocaleString('en-US')} of ${report.hours.toLocaleString('en-US')} h`);
+  if (report.features_file) console.log(`\nFeatures written to ${report.features_file}`);
+}
+
+export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): Promise<BacktestResult> {
+  const symbols = opts.symbols?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const config = loadConfigFile(opts.config, symbols ? { symbols } : {});
+  const warmupHours = opts.warmup === undefined ? DEFAULT_WARMUP_HOURS : Number(opts.warmup);
+  if (!Number.isInteger(warmupHours) || warmupHours < 0) throw new UserError(`--warmup: '${opts.warmup}' is not a whole number of hours`);
+  const from = opts.from === undefined ? undefined : parseTimeArg(opts.from, '--from');
+  const to = opts.to === undefined ? undefined : parseTimeArg(opts.to, '--to');
+  if (from !== undefined && to !== undefined && to <= from) throw new UserError('--to must be after --from');
+  const store = await storeFor(globals(cmd));
+  const progress = createProgress();
+  try {
+    progress.start(1, 'replay');
+    return await runBacktest(store, {
+      config,
+      from,
+      to,
+      warmupHours,
+      featuresFile: opts.features,
+      onProgress: (done, total) => {
+        progress.start(total, 'replay');
+        progress.update(done);
+      },
+    });
+  } finally {
+    progress.stop();
+    store.close();
+  }
+}
+
+export function addBacktestOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'JSON config (detectors, rules, cooldown, symbols); defaults everywhere')
+    .option('--symbols <list>', 'comma-separated symbols (overrides the config)')
+    .option('--from <time>', 'first hour reported (UTC date/time or epoch ms); detectors warm up before it')
+    .option('--to <time>', 'end, exclusive')
+    .option('--warmup <hours>', `hours of history replayed before --from to warm the detectors up (default ${DEFAULT_WARMUP_HOURS})`)
+    .option('--features <file.parquet>', 'write one row per symbol-hour with every feature column')
+    .option('--json [file]', 'print (or write) the report and every alert as JSON');
+}
+
+export function registerBacktestCommand(program: Command): void {
+  addBacktestOptions(program.command('backtest').description('replay history hour by hour through the five detectors and the alert rules'))
+    .action(async (opts: BacktestCliOptions, cmd: Command) => {
+      const result = await backtestFromCli(opts, cmd);
+      if (opts.json) await emitJson(opts.json, { ...result.report, alerts: result.alerts });
+      if (opts.json !== true) printBacktest(result);
+    });
+}
