@@ -1,0 +1,156 @@
+/**
+ * The metrics of one alert set, in O(alerts) with the market's lookup arrays — the same code scores the real
+ * alerts and every random permutation, so the two are compared like with like.
+ *
+ * With L = lead_window_hours, for an alert at hour a and an episode [s, e] of the same symbol:
+ *   true alert   a large-move hour in [a, a + L]              (⇔ a ∈ [s − L, e] for some episode)
+ *   false alarm  no large-move hour in [a, a + L], all labelled
+ *   unevaluable  neither (unlabelled hours near gaps or the data's ends): left out of precision
+ *   detected     an alert in [s − L, s]; lead time = s − the earliest such alert
+ * NAB-style score (flat weights, no NAB sigmoid on position in the window; extra alerts in a window neither
+ * earn nor cost): raw = 1·TP − 0.11·FP − 1·FN with TP = detected episodes, FN = missed episodes, FP = false
+ * alarms; null detector raw = −E, perfect raw = +E, so
+ *   NAB = 100 · (raw − null) / (perfect − null) = 100 · (TP − 0.055 · FP) / E.
+ */
+import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
+
+export const NAB_WEIGHTS = { tp: 1, fp: 0.11, fn: 1 } as const;
+
+export function nabScore(tp: number, fp: number, episodes: number): number {
+  const { tp: wTp, fp: wFp, fn: wFn } = NAB_WEIGHTS;
+  const raw = wTp * tp - wFp * fp - wFn * (episodes - tp);
+  const nullRaw = -wFn * episodes;
+  const perfectRaw = wTp * episodes;
+  return (100 * (raw - nullRaw)) / (perfectRaw - nullRaw);
+}
+
+export interface MetricSpec {
+  name: string;
+  better: 'higher' | 'lower';
+}
+
+export function metricSpecs(horizons: readonly number[]): MetricSpec[] {
+  const specs: MetricSpec[] = [
+    { name: 'precision', better: 'higher' },
+    { name: 'recall', better: 'higher' },
+    { name: 'nab', better: 'higher' },
+    { name: 'false_alarms_per_week', better: 'lower' },
+  ];
+  for (const h of horizons) {
+    specs.push({ name: `mean_abs_return_${h}h`, better: 'higher' });
+    specs.push({ name: `mean_directional_return_${h}h`, better: 'higher' });
+    specs.push({ name: `hit_rate_${h}h`, better: 'higher' });
+  }
+  return specs;
+}
+
+/** what the metrics are relative to: the episodes an alert set could have caught, and the weeks it covered */
+export interface Universe {
+  episodes: number;
+  weeks: number;
+}
+
+export class AlertSetEvaluator {
+  readonly specs: MetricSpec[];
+  private readonly stamp: Int32Array;
+  private readonly firstAlert: Int32Array;
+  private readonly detectedList: Int32Array;
+  private round = 0;
+  /** counts of the last evaluate() */
+  trueAlerts = 0;
+  falseAlarms = 0;
+  unevaluable = 0;
+  detected = 0;
+
+  constructor(private readonly market: Market) {
+    const episodes = market.labels.epStart.length;
+    this.specs = metricSpecs(market.options.horizons_hours);
+    this.stamp = new Int32Array(episodes);
+    this.firstAlert = new Int32Array(episodes);
+    this.detectedList = new Int32Array(episodes);
+  }
+
+  /** writes one value per spec into out (NaN when undefined) */
+  evaluate(pos: Int32Array, dir: Int8Array, n: number, u: Universe, out: Float64Array): void {
+    this.countEvents(pos, n);
+    const ta = this.trueAlerts;
+    const fa = this.falseAlarms;
+    const det = this.detected;
+    const E = u.episodes;
+    out[0] = ta + fa > 0 ? ta / (ta + fa) : NaN;
+    out[1] = E > 0 ? det / E : NaN;
+    out[2] = E > 0 ? nabScore(det, fa, E) : NaN;
+    out[3] = u.weeks > 0 ? fa / u.weeks : NaN;
+    for (let k = 0; k < this.market.stride - 2; k++) this.forwardMetrics(pos, dir, n, k, out, 4 + k * 3);
+  }
+
+  private countEvents(pos: Int32Array, n: number): void {
+    const { hourly, stride } = this.market;
+    const { epStart } = this.market.labels;
+    const L = this.market.options.lead_window_hours;
+    const stamp = this.stamp;
+    const first = this.firstAlert;
+    const detectedList = this.detectedList;
+    const episodes = epStart.length;
+    const round = ++this.round;
+    let ta = 0;
+    let fa = 0;
+    let det = 0;
+    for (let i = 0; i < n; i++) {
+      const a = pos[i];
+      const b = a * stride;
+      const truth = hourly[b];
+      if (truth === TRUE_ALERT) ta++;
+      else if (truth === FALSE_ALARM) fa++;
+      const reach = a + L;
+      for (let e = hourly[b + 1] | 0; e < episodes && epStart[e] <= reach; e++) {
+        if (stamp[e] !== round) {
+          stamp[e] = round;
+          first[e] = a;
+          detectedList[det++] = e;
+        } else if (a < first[e]) {
+          first[e] = a;
+        }
+      }
+    }
+    this.trueAlerts = ta;
+    this.falseAlarms = fa;
+    this.unevaluable = n - ta - fa;
+    this.detected = det;
+  }
+
+  /** one horizon at a time with local sums: measured ~2× faster than all horizons per alert */
+  private forwardMetrics(pos: Int32Array, dir: Int8Array, n: number, k: number, out: Float64Array, at: number): void {
+    const { hourly, stride } = this.market;
+    const col = 2 + k;
+    let count = 0;
+    let sumAbs = 0;
+    let directional = 0;
+    let sumDirectional = 0;
+    let hits = 0;
+    for (let i = 0; i < n; i++) {
+      const r = hourly[pos[i] * stride + col];
+      if (r !== r) continue;
+      const d = dir[i];
+      const dr = d * r;
+      count++;
+      sumAbs += Math.abs(r);
+      directional += d * d;
+      sumDirectional += dr;
+      hits += dr > 0 ? 1 : 0;
+    }
+    out[at] = count > 0 ? sumAbs / count : NaN;
+    out[at + 1] = directional > 0 ? sumDirectional / directional : NaN;
+    out[at + 2] = directional > 0 ? hits / directional : NaN;
+  }
+
+  /** hours from the earliest alert in the lead window to the start, for each episode the last evaluate() detected */
+  leadHours(): number[] {
+    const leads: number[] = [];
+    for (let i = 0; i < this.detected; i++) {
+      const e = this.detectedList[i];
+      leads.push(this.market.labels.epStart[e] - this.firstAlert[e]);
+    }
+    return leads;
+  }
+}

@@ -1,0 +1,112 @@
+/** Compact terminal tables for a Scorecard: returns and event metrics per breakdown row, then the event study. */
+import { HOUR_MS } from '../pipeline/input.ts';
+import type { BaselineStat, BreakdownRow, Scorecard } from './types.ts';
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const dash = '—';
+
+function pct(x: number | null, digits = 2): string {
+  return x === null ? dash : (x * 100).toFixed(digits);
+}
+
+function num(x: number | null, digits = 1): string {
+  return x === null ? dash : x.toFixed(digits);
+}
+
+function pValue(b: BaselineStat | undefined): string {
+  if (!b || b.p_value === null) return dash;
+  return b.p_value < 0.001 ? '<.001' : b.p_value.toFixed(3).replace(/^0/, '');
+}
+
+function lift(b: BaselineStat | undefined): string {
+  return b?.lift == null ? dash : `${b.lift.toFixed(2)}×`;
+}
+
+function labelledRows(card: Scorecard): [string, BreakdownRow][] {
+  const rows: [string, BreakdownRow][] = [['all', card.overall]];
+  for (const [dim, list] of Object.entries(card.breakdowns)) for (const r of list) rows.push([`${dim} ${r.key}`, r]);
+  return rows;
+}
+
+function forwardTable(card: Scorecard): string {
+  const hs = card.options.horizons_hours;
+  const longest = hs.indexOf(Math.max(...hs));
+  const header = ['group', 'n', ...hs.flatMap((h) => [`${h}h mean%`, `${h}h hit%`]), `gap/end@${hs[longest]}h`];
+  const rows = labelledRows(card).map(([label, r]) => [
+    label,
+    String(r.n_alerts),
+    ...r.forward.flatMap((f) => [pct(f.mean), pct(f.hit_rate, 0)]),
+    `${r.forward[longest].excluded_gap}/${r.forward[longest].excluded_end}`,
+  ]);
+  return table(header, rows);
+}
+
+function eventTable(card: Scorecard): string {
+  const header = ['group', 'n', 'prec%', 'p', 'lift', 'recall%', 'p', 'lead h', '/day', 'FA/wk', 'NAB', 'p'];
+  const rows = labelledRows(card).map(([label, r]) => {
+    const e = r.events;
+    const b = r.baseline ?? {};
+    return [
+      label,
+      String(r.n_alerts),
+      pct(e.precision, 1),
+      pValue(b.precision),
+      lift(b.precision),
+      pct(e.recall, 1),
+      pValue(b.recall),
+      num(e.median_lead_hours, 0),
+      num(e.alerts_per_day, 2),
+      num(e.false_alarms_per_week, 2),
+      num(e.nab, 1),
+      pValue(b.nab),
+    ];
+  });
+  return table(header, rows);
+}
+
+function eventStudyTable(card: Scorecard): string {
+  const { offsets } = card.event_study;
+  const wanted = [-24, -4, -1, 1, 4, 24, 72].filter((o) => offsets.includes(o));
+  const curves = [
+    ['all', card.event_study.overall] as const,
+    ...(['source', 'event_type', 'severity'] as const).flatMap((d) => card.event_study[d].map((c) => [`${d} ${c.key}`, c] as const)),
+  ];
+  const header = ['group', ...wanted.map((o) => `${o > 0 ? '+' : ''}${o}h`), `n@+${offsets[offsets.length - 1]}h`];
+  const rows = curves.map(([label, c]) => [
+    label,
+    ...wanted.map((o) => pct(c.mean[offsets.indexOf(o)])),
+    String(c.n[c.n.length - 1]),
+  ]);
+  return table(header, rows);
+}
+
+export function formatScorecard(card: Scorecard): string {
+  const o = card.options;
+  const day = (ts: number) => new Date(ts).toISOString().slice(0, 10);
+  const data = card.data.symbols
+    .map((s) => `${s.symbol} ${day(s.first_ts)}..${day(s.last_ts + HOUR_MS)} ${s.hours}h (${s.missing_hours} missing), ${s.large_move_hours} large-move hours in ${s.episodes} episodes`)
+    .join('\n  ');
+  const rules =
+    `large move: |${o.label_horizon_hours}h log return| > ${o.k}·σ(${o.vol_window_hours}h)·√${o.label_horizon_hours}` +
+    (o.drawdown_pct === null ? '' : ` or drawdown > ${o.drawdown_pct}%`) +
+    `; lead window ${o.lead_window_hours}h; baseline ${o.permutations} permutations, seed ${o.seed}`;
+  return [
+    `Alerts: ${card.alerts.total} (${card.alerts.unanchored} without a price hour)`,
+    data ? `Data:\n  ${data}` : 'Data: no prices',
+    rules,
+    '',
+    'Forward log returns (mean %; hit % = direction right, directional alerts only; gap/end = windows excluded)',
+    forwardTable(card),
+    '',
+    'Large moves (p: one-sided vs random placement; lift: actual / random mean)',
+    eventTable(card),
+    '',
+    'Event study: mean cumulative log return % around the alert-hour close',
+    eventStudyTable(card),
+  ].join('\n');
+}

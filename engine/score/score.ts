@@ -1,0 +1,315 @@
+/**
+ * Scores alerts against what the price did next: forward returns and excursions, an event study, large-move
+ * precision/recall/lead time/NAB, and a random baseline for each, overall and broken down by detector, event
+ * type, severity and symbol. The result is plain JSON and identical for identical inputs and seed.
+ */
+import { UserError } from '../errors.ts';
+import { HOUR_MS } from '../pipeline/input.ts';
+import { randomBaseline, type Placement } from './baseline.ts';
+import { eventCurve, eventOffsets } from './event-study.ts';
+import { AlertSetEvaluator, type Universe } from './evaluator.ts';
+import { END, excursion, GAP, OK, windowStatus } from './forward.ts';
+import { hourIndex, type SymbolRange } from './grid.ts';
+import { LARGE, UNKNOWN } from './labels.ts';
+import { FALSE_ALARM, prepareMarket, TRUE_ALERT, type Market } from './market.ts';
+import { hashSeed, Mulberry32 } from './prng.ts';
+import { mean, median, ratio, toPlain } from './stats.ts';
+import type {
+  AlertOutcome,
+  BaselineStat,
+  BreakdownRow,
+  Dimension,
+  EventCurve,
+  EventStats,
+  HorizonStats,
+  PriceSeries,
+  ScorableAlert,
+  Scorecard,
+  SymbolSummary,
+} from './types.ts';
+
+const DAY_MS = 24 * HOUR_MS;
+const SEVERITIES = ['INFO', 'WARNING', 'CRITICAL'];
+const DIMENSIONS: Dimension[] = ['source', 'event_type', 'severity', 'symbol'];
+
+function checkAlert(a: ScorableAlert, i: number): void {
+  const where = `alert ${a.id ?? `#${i}`}`;
+  if (!Number.isFinite(a.ts) || a.ts % HOUR_MS !== 0) throw new UserError(`${where}: ts ${a.ts} is not an hour open time`);
+  if (!SEVERITIES.includes(a.severity)) throw new UserError(`${where}: severity '${a.severity}' is not one of ${SEVERITIES.join(', ')}`);
+  if (a.direction !== undefined && a.direction !== 1 && a.direction !== -1 && a.direction !== 0) {
+    throw new UserError(`${where}: direction ${a.direction} is not 1, -1 or 0`);
+  }
+}
+
+/** per alert and horizon (index i * horizons + k): window status and, when OK, return and excursions */
+interface Outcomes {
+  g: Int32Array;
+  dir: Int8Array;
+  status: Int8Array;
+  ret: Float64Array;
+  up: Float64Array;
+  down: Float64Array;
+}
+
+function computeOutcomes(market: Market, alerts: readonly ScorableAlert[]): Outcomes {
+  const { grid } = market;
+  const hs = market.options.horizons_hours;
+  const n = alerts.length;
+  const out: Outcomes = {
+    g: new Int32Array(n),
+    dir: new Int8Array(n),
+    status: new Int8Array(n * hs.length).fill(-1),
+    ret: new Float64Array(n * hs.length).fill(NaN),
+    up: new Float64Array(n * hs.length).fill(NaN),
+    down: new Float64Array(n * hs.length).fill(NaN),
+  };
+  alerts.forEach((a, i) => {
+    const g = hourIndex(grid, a.symbol, a.ts);
+    out.g[i] = g;
+    out.dir[i] = a.direction ?? 0;
+    if (g < 0) return;
+    const range = grid.bySymbol.get(a.symbol)!;
+    hs.forEach((h, k) => {
+      const j = i * hs.length + k;
+      out.status[j] = windowStatus(grid, range, g, h);
+      if (out.status[j] !== OK) return;
+      const x = excursion(grid, g, h);
+      out.ret[j] = x.ret;
+      out.up[j] = x.maxUp;
+      out.down[j] = x.maxDown;
+    });
+  });
+  return out;
+}
+
+function horizonStats(market: Market, oc: Outcomes, idxs: readonly number[], k: number): HorizonStats {
+  const nh = market.options.horizons_hours.length;
+  const rets: number[] = [];
+  const abs: number[] = [];
+  const ups: number[] = [];
+  const downs: number[] = [];
+  const directional: number[] = [];
+  const mfe: number[] = [];
+  const mae: number[] = [];
+  let gap = 0;
+  let end = 0;
+  let hits = 0;
+  for (const i of idxs) {
+    const j = i * nh + k;
+    const s = oc.status[j];
+    if (s === GAP) gap++;
+    else if (s === END) end++;
+    if (s !== OK) continue;
+    const r = oc.ret[j];
+    rets.push(r);
+    abs.push(Math.abs(r));
+    ups.push(oc.up[j]);
+    downs.push(oc.down[j]);
+    const d = oc.dir[i];
+    if (d === 0) continue;
+    directional.push(d * r);
+    if (d * r > 0) hits++;
+    mfe.push(d > 0 ? oc.up[j] : -oc.down[j]);
+    mae.push(d > 0 ? -oc.down[j] : oc.up[j]);
+  }
+  return {
+    horizon_hours: market.options.horizons_hours[k],
+    n: rets.length,
+    excluded_gap: gap,
+    excluded_end: end,
+    mean: mean(rets),
+    median: median(rets),
+    mean_abs: mean(abs),
+    mean_max_up: mean(ups),
+    mean_max_down: mean(downs),
+    n_directional: directional.length,
+    mean_directional: mean(directional),
+    hit_rate: ratio(hits, directional.length),
+    mean_mfe: mean(mfe),
+    mean_mae: mean(mae),
+  };
+}
+
+interface Context {
+  market: Market;
+  alerts: readonly ScorableAlert[];
+  oc: Outcomes;
+  evaluator: AlertSetEvaluator;
+  totalEpisodes: number;
+  totalDays: number;
+  baselines: Map<string, Record<string, BaselineStat>>;
+}
+
+/** the anchored alerts, independent of input order */
+function alertSignature(ctx: Context, idxs: readonly number[]): string {
+  return idxs
+    .filter((i) => ctx.oc.g[i] >= 0)
+    .map((i) => `${ctx.alerts[i].id}@${ctx.alerts[i].symbol}@${ctx.alerts[i].ts}@${ctx.oc.dir[i]}`)
+    .sort()
+    .join(',');
+}
+
+/** the row's anchored alerts grouped by symbol (sorted), as the evaluator and the baseline take them */
+function placementOf(ctx: Context, idxs: readonly number[]): Placement & { pos: Int32Array } {
+  const bySymbol = new Map<string, number[]>();
+  for (const i of idxs) {
+    if (ctx.oc.g[i] < 0) continue;
+    const s = ctx.alerts[i].symbol;
+    const list = bySymbol.get(s);
+    if (list) list.push(i);
+    else bySymbol.set(s, [i]);
+  }
+  const ordered = [...bySymbol.keys()].sort().map((s) => [ctx.market.grid.bySymbol.get(s)!, bySymbol.get(s)!] as const);
+  const flat = ordered.flatMap(([, list]) => list);
+  return {
+    blocks: ordered.map(([range, list]) => ({ range, count: list.length })),
+    pos: Int32Array.from(flat, (i) => ctx.oc.g[i]),
+    dir: Int8Array.from(flat, (i) => ctx.oc.dir[i]),
+  };
+}
+
+function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: readonly number[]): BreakdownRow {
+  const { market, evaluator } = ctx;
+  const o = market.options;
+  const range: SymbolRange | undefined = dim === 'symbol' ? market.grid.bySymbol.get(key) : undefined;
+  const days = range ? range.length / 24 : ctx.totalDays;
+  const universe: Universe = {
+    episodes: dim === 'symbol' ? market.labels.episodesBySymbol.get(key) ?? 0 : ctx.totalEpisodes,
+    weeks: days / 7,
+  };
+  const placement = placementOf(ctx, idxs);
+  const n = placement.pos.length;
+  const actual = new Float64Array(evaluator.specs.length);
+  evaluator.evaluate(placement.pos, placement.dir, n, universe, actual);
+  const events: EventStats = {
+    true_alerts: evaluator.trueAlerts,
+    false_alarms: evaluator.falseAlarms,
+    precision_unevaluable: evaluator.unevaluable,
+    precision: ratio(evaluator.trueAlerts, evaluator.trueAlerts + evaluator.falseAlarms),
+    episodes: universe.episodes,
+    detected: evaluator.detected,
+    recall: ratio(evaluator.detected, universe.episodes),
+    median_lead_hours: median(evaluator.leadHours()),
+    alerts_per_day: ratio(idxs.length, days),
+    false_alarms_per_week: ratio(evaluator.falseAlarms, universe.weeks),
+    nab: Number.isFinite(actual[2]) ? actual[2] : null,
+  };
+  let baseline: Record<string, BaselineStat> | null = null;
+  if (o.permutations > 0 && n > 0 && (dim === 'overall' || o.baseline_rows === 'all')) {
+    // seeded by content: rows with the same alerts (a detector with one event type) share one baseline, computed once
+    const signature = `${universe.episodes}|${universe.weeks}|${alertSignature(ctx, idxs)}`;
+    baseline = ctx.baselines.get(signature) ?? null;
+    if (!baseline) {
+      baseline = randomBaseline(evaluator, placement, actual, universe, o.permutations, new Mulberry32(hashSeed(o.seed, signature)));
+      ctx.baselines.set(signature, baseline);
+    }
+  }
+  return {
+    key,
+    n_alerts: idxs.length,
+    unanchored: idxs.length - n,
+    forward: o.horizons_hours.map((_, k) => horizonStats(market, ctx.oc, idxs, k)),
+    events,
+    baseline,
+  };
+}
+
+function groupKeys(dim: Dimension, alerts: readonly ScorableAlert[]): Map<string, number[]> {
+  const groups = new Map<string, number[]>();
+  alerts.forEach((a, i) => {
+    const k = String(a[dim]);
+    const list = groups.get(k);
+    if (list) list.push(i);
+    else groups.set(k, [i]);
+  });
+  const order = (k: string) => (dim === 'severity' ? String(SEVERITIES.indexOf(k)) : k);
+  return new Map([...groups].sort(([a], [b]) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)));
+}
+
+function symbolSummaries(market: Market): SymbolSummary[] {
+  const { grid, labels } = market;
+  return grid.symbols.map((r) => {
+    let labelled = 0;
+    let large = 0;
+    for (let g = r.offset; g < r.offset + r.length; g++) {
+      if (labels.label[g] !== UNKNOWN) labelled++;
+      if (labels.label[g] === LARGE) large++;
+    }
+    return {
+      symbol: r.symbol,
+      first_ts: r.firstTs,
+      last_ts: r.firstTs + (r.length - 1) * HOUR_MS,
+      hours: r.length,
+      missing_hours: r.length - r.present.length,
+      labelled_hours: labelled,
+      large_move_hours: large,
+      episodes: labels.episodesBySymbol.get(r.symbol) ?? 0,
+    };
+  });
+}
+
+function truthOf(market: Market, g: number): boolean | null {
+  const t = market.hourly[g * market.stride];
+  return t === TRUE_ALERT ? true : t === FALSE_ALARM ? false : null;
+}
+
+function alertOutcomes(ctx: Context): AlertOutcome[] {
+  const nh = ctx.market.options.horizons_hours.length;
+  return ctx.alerts.map((a, i) => {
+    const g = ctx.oc.g[i];
+    return {
+      id: a.id,
+      symbol: a.symbol,
+      ts: a.ts,
+      anchored: g >= 0,
+      forward: Array.from({ length: nh }, (_, k) => ctx.oc.ret[i * nh + k]),
+      true_alert: g >= 0 ? truthOf(ctx.market, g) : null,
+    };
+  });
+}
+
+/** Scores a new alert set against an already prepared market (labels and lookups are built once per market). */
+export function scoreOnMarket(market: Market, alerts: readonly ScorableAlert[]): Scorecard {
+  alerts.forEach(checkAlert);
+  const o = market.options;
+  const ctx: Context = {
+    market,
+    alerts,
+    oc: computeOutcomes(market, alerts),
+    evaluator: new AlertSetEvaluator(market),
+    totalEpisodes: market.labels.epStart.length,
+    totalDays: (market.grid.end - market.grid.start) / DAY_MS,
+    baselines: new Map(),
+  };
+  const all = alerts.map((_, i) => i);
+  const breakdowns = {} as Record<Dimension, BreakdownRow[]>;
+  const curves = {} as Record<'source' | 'event_type' | 'severity', EventCurve[]>;
+  const { before_hours: before, after_hours: after } = o.event_window;
+  const anchoredHours = (idxs: readonly number[]) => idxs.map((i) => ctx.oc.g[i]).filter((g) => g >= 0);
+  for (const dim of DIMENSIONS) {
+    const groups = groupKeys(dim, alerts);
+    breakdowns[dim] = [...groups].map(([key, idxs]) => buildRow(ctx, dim, key, idxs));
+    if (dim !== 'symbol') {
+      curves[dim] = [...groups].map(([key, idxs]) => eventCurve(market.grid, key, anchoredHours(idxs), idxs.length, before, after));
+    }
+  }
+  const overall = buildRow(ctx, 'overall', 'all', all);
+  const card: Scorecard = {
+    options: o,
+    data: { symbols: symbolSummaries(market), days: ctx.totalDays },
+    alerts: { total: alerts.length, unanchored: overall.unanchored },
+    overall,
+    breakdowns,
+    event_study: {
+      offsets: eventOffsets(before, after),
+      overall: eventCurve(market.grid, 'all', anchoredHours(all), alerts.length, before, after),
+      ...curves,
+    },
+  };
+  if (o.include_alerts) card.alert_outcomes = alertOutcomes(ctx);
+  return toPlain(card);
+}
+
+export function scoreAlerts(prices: readonly PriceSeries[], alerts: readonly ScorableAlert[], options?: unknown): Scorecard {
+  return scoreOnMarket(prepareMarket(prices, options), alerts);
+}
