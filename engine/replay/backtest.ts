@@ -14,6 +14,8 @@ import type { SuppressionCounts } from '../pipeline/cooldown.ts';
 import { loadReplayData } from './replay-data.ts';
 import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
+import { scoreBacktestAlerts } from './score-alerts.ts';
+import type { Scorecard } from '../score/index.ts';
 
 /** Enough history for the slowest window before the first kept hour: check-lookahead measures the weekly regime at ≈ 105 days. */
 export const DEFAULT_WARMUP_HOURS = 16 * 7 * 24;
@@ -26,6 +28,8 @@ export interface BacktestOptions {
   to?: number;
   warmupHours?: number;
   featuresFile?: string;
+  /** scorer options (k, horizons, permutations, seed…); false skips scoring */
+  score?: unknown | false;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -52,7 +56,8 @@ export interface BacktestReport {
   gaps: (GapMet & { start: string; end: string })[];
   liquidation_coverage: { symbol: string; hours_with_data: number }[];
   features_file: string | null;
-  elapsed_ms: { load: number; replay: number; features: number };
+  scorecard: Scorecard | null;
+  elapsed_ms: { load: number; replay: number; features: number; score: number };
 }
 
 export interface BacktestResult {
@@ -84,6 +89,8 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const t2 = performance.now();
   if (features && opts.featuresFile) await features.writeParquet(opts.featuresFile);
   const t3 = performance.now();
+  const scorecard = opts.score === false ? null : scoreBacktestAlerts(data, result.alerts, result.emitFrom, opts.score ?? {});
+  const t4 = performance.now();
 
   const counts = new Map<string, AlertCount>();
   for (const a of result.alerts) {
@@ -113,7 +120,8 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
       hours_with_data: s.liquidations.ts.filter((t) => t >= result.emitFrom && t <= result.lastHour).length,
     })),
     features_file: opts.featuresFile ?? null,
-    elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2) },
+    scorecard,
+    elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3) },
   };
   return { report, alerts: result.alerts };
 }

@@ -7,6 +7,7 @@ import { UserError } from '../../errors.ts';
 import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderTable } from '../format.ts';
+import { formatScorecard } from '../../score/index.ts';
 
 export interface BacktestCliOptions {
   config?: string;
@@ -16,6 +17,9 @@ export interface BacktestCliOptions {
   warmup?: string;
   features?: string;
   json?: string | boolean;
+  permutations?: string;
+  seed?: string;
+  score?: boolean;
 }
 
 export function printBacktest({ report }: BacktestResult): void {
@@ -45,6 +49,10 @@ export function printBacktest({ report }: BacktestResult): void {
   }
   console.log('\nLiquidation coverage (hours with data; the rest is "no data", not zero):');
   for (const c of report.liquidation_coverage) console.log(`  ${c.symbol}: ${c.hours_with_data.toLocaleString('en-US')} of ${report.hours.toLocaleString('en-US')} h`);
+  if (report.scorecard) {
+    console.log(`\nScorecard (alerts vs what the price did next; random baseline ${report.scorecard.options.permutations} permutations, seed ${report.scorecard.options.seed}):`);
+    console.log(formatScorecard(report.scorecard));
+  }
   if (report.features_file) console.log(`\nFeatures written to ${report.features_file}`);
 }
 
@@ -66,6 +74,7 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
       to,
       warmupHours,
       featuresFile: opts.features,
+      score: opts.score === false ? false : { permutations: opts.permutations === undefined ? 1000 : Number(opts.permutations), seed: opts.seed === undefined ? 1 : Number(opts.seed) },
       onProgress: (done, total) => {
         progress.start(total, 'replay');
         progress.update(done);
@@ -85,7 +94,10 @@ export function addBacktestOptions(cmd: Command): Command {
     .option('--to <time>', 'end, exclusive')
     .option('--warmup <hours>', `hours of history replayed before --from to warm the detectors up (default ${DEFAULT_WARMUP_HOURS})`)
     .option('--features <file.parquet>', 'write one row per symbol-hour with every feature column')
-    .option('--json [file]', 'print (or write) the report and every alert as JSON');
+    .option('--permutations <n>', 'random-baseline permutations for the scorecard', '1000')
+    .option('--seed <n>', 'seed of the random baseline', '1')
+    .option('--no-score', 'skip the scorecard')
+    .option('--json [file]', 'print (or write) the report, the scorecard and every alert as JSON');
 }
 
 export function registerBacktestCommand(program: Command): void {

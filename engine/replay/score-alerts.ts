@@ -1,0 +1,34 @@
+/**
+ * Bridges pipeline alerts to the scorer: a pair alert (correlation break) is scored on the pair's lagging
+ * symbol — the one the leader is expected to move — or on its second symbol when no leader stands out.
+ */
+import type { Alert } from '../pipeline/alerts.ts';
+import { scoreAlerts, type PriceSeries, type Scorecard, type ScorableAlert } from '../score/index.ts';
+import type { ReplayData } from './replay-data.ts';
+
+export function toScorable(alert: Alert): ScorableAlert {
+  let symbol = alert.symbol;
+  if (symbol.includes('/')) {
+    const [a, b] = symbol.split('/');
+    const leader = alert.data.leader;
+    symbol = leader === a ? b : leader === b ? a : b;
+  }
+  return { id: alert.id, ts: alert.ts, symbol, event_type: alert.event_type, severity: alert.severity, source: alert.source };
+}
+
+/**
+ * Prices from `from` on, so the score covers exactly the reported period: no label or random-baseline hour
+ * falls in the warm-up, where no alert could have fired. (The first day's labels are therefore unknown.)
+ */
+export function pricesOf(data: ReplayData, from: number): PriceSeries[] {
+  return data.series.map((s) => {
+    let i = 0;
+    while (i < s.candles.ts.length && s.candles.ts[i] < from) i++;
+    const start = i;
+    return { symbol: s.symbol, ts: s.candles.ts.subarray(start), close: s.candles.close.subarray(start), high: s.candles.high.subarray(start), low: s.candles.low.subarray(start) };
+  });
+}
+
+export function scoreBacktestAlerts(data: ReplayData, alerts: readonly Alert[], from: number, options: unknown = {}): Scorecard {
+  return scoreAlerts(pricesOf(data, from), alerts.map(toScorable), options);
+}
