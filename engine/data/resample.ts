@@ -40,6 +40,8 @@ export interface ResampledBar {
 export class BarAggregator {
   readonly timeframe: Timeframe;
   private readonly expected: number;
+  private readonly len: number;
+  private readonly offset: number;
   private lastTs = NaN;
   private start = NaN;
   private open = NaN;
@@ -51,7 +53,9 @@ export class BarAggregator {
 
   constructor(timeframe: Timeframe) {
     this.timeframe = timeframe;
-    this.expected = TIMEFRAME_MS[timeframe] / HOUR_MS;
+    this.len = TIMEFRAME_MS[timeframe];
+    this.offset = timeframe === '1w' ? MONDAY_OFFSET_MS : 0;
+    this.expected = this.len / HOUR_MS;
   }
 
   /**
@@ -66,7 +70,7 @@ export class BarAggregator {
       );
     }
     this.lastTs = ts;
-    const start = periodStart(ts, this.timeframe);
+    const start = Math.floor((ts - this.offset) / this.len) * this.len + this.offset;
     if (start !== this.start) {
       this.start = start;
       this.open = this.high = this.low = this.close = NaN;
@@ -86,7 +90,7 @@ export class BarAggregator {
       this.volume += candle.volume;
       this.hours++;
     }
-    if (ts + HOUR_MS !== start + TIMEFRAME_MS[this.timeframe]) return null;
+    if (ts + HOUR_MS !== start + this.len) return null;
     const any = this.hours > 0;
     return {
       ts: start,

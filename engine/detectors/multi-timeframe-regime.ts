@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import type { CandleInput } from '../pipeline/input.ts';
+import { BarAggregator } from '../data/resample.ts';
+import { RollingWindow, orNull, zScore, type WindowStatus } from './rolling.ts';
+import { bool, finiteNumber, fraction, intAtLeast } from './schema.ts';
+
+export const REGIME_TIMEFRAMES = ['1h', '4h', '1d', '1w'] as const;
+export type RegimeTimeframe = (typeof REGIME_TIMEFRAMES)[number];
+
+export const SPOT_REGIMES = ['SPOT_IGNITION', 'SPOT_COOLING', 'SPOT_CHOP', 'SPOT_NEUTRAL'] as const;
+export type SpotRegime = (typeof SPOT_REGIMES)[number];
+
+export const RegimeConfig = z
+  .object({
+    /** previous bars behind price_z and volume_z, per timeframe */
+    lookback_bars: z
+      .object({ '1h': intAtLeast(2, 24), '4h': intAtLeast(2, 24), '1d': intAtLeast(2, 30), '1w': intAtLeast(2, 12) })
+      .strict()
+      .prefault({}),
+    ignition: z
+      .object({ min_heat: fraction(0.6), min_price_z: finiteNumber(1.0), min_volume_z: finiteNumber(1.5) })
+      .strict()
+      .prefault({}),
+    cooling: z
+      .object({ max_heat: fraction(0.4), max_price_z: finiteNumber(-0.5), max_volume_z: finiteNumber(0.5) })
+      .strict()
+      .prefault({}),
+    chop: z
+      .object({ max_heat: fraction(0.5), max_abs_price_z: finiteNumber(0.5), max_volume_z: finiteNumber(1.0) })
+      .strict()
+      .prefault({}),
+    /** SymbolHour.heat, when present, replaces the market-derived heat */
+    use_external_heat: bool(true),
+  })
+  .strict();
+export type RegimeConfig = z.output<typeof RegimeConfig>;
+
+export interface TimeframeRegime {
+  /** open time of the bar the values come from (held until the next bar of the timeframe closes) */
+  bar_ts: number;
+  status: WindowStatus;
+  price_z: number | null;
+  volume_z: number | null;
+  heat: number | null;
+  heat_source: 'market' | 'external' | null;
+  regime: SpotRegime | null;
+}
+
+export interface RegimeOutput {
+  '1h': TimeframeRegime;
+  '4h': TimeframeRegime;
+  '1d': TimeframeRegime;
+  '1w': TimeframeRegime;
+  /** most common regime of the four; ties go to the higher timeframe */
+  primary: SpotRegime | null;
+  /** timeframes agreeing with primary / 4 (a timeframe without a regime disagrees) */
+  confidence: number;
+}
+
+/** standard normal CDF (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7) */
+export function normalCdf(x: number): number {
+  const t = 1 / (1 + 0.3275911 * (Math.abs(x) / Math.SQRT2));
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(x * x) / 2);
+  return x >= 0 ? (1 + y) / 2 : (1 - y) / 2;
+}
+
+/**
+ * Market-derived heat in [0, 1]: the mean of the two-sided percentile of the price move, 2Φ(|price_z|) − 1,
+ * and the percentile of volume, Φ(volume_z). For unremarkable bars both terms are uniform, so heat averages
+ * 0.5; a 1σ move on 1.5σ volume gives 0.81.
+ */
+export function marketHeat(priceZ: number, volumeZ: number): number {
+  return (2 * normalCdf(Math.abs(priceZ)) - 1 + normalCdf(volumeZ)) / 2;
+}
+
+/** checked in order ignition, cooling, chop; anything else is neutral */
+export function classifySpotRegime(heat: number, priceZ: number, volumeZ: number, cfg: RegimeConfig): SpotRegime {
+  const i = cfg.ignition;
+  if (heat >= i.min_heat && priceZ >= i.min_price_z && volumeZ >= i.min_volume_z) return 'SPOT_IGNITION';
+  const c = cfg.cooling;
+  if (heat <= c.max_heat && priceZ <= c.max_price_z && volumeZ <= c.max_volume_z) return 'SPOT_COOLING';
+  const h = cfg.chop;
+  if (heat <= h.max_heat && Math.abs(priceZ) <= h.max_abs_price_z && volumeZ <= h.max_volume_z) return 'SPOT_CHOP';
+  return 'SPOT_NEUTRAL';
+}
+
+/** regimes ordered 1h, 4h, 1d, 1w; the most common non-null one, ties to the higher timeframe */
+export function primaryRegime(regimes: readonly (SpotRegime | null)[]): SpotRegime | null {
+  let best: SpotRegime | null = null;
+  let bestCount = 0;
+  for (let i = regimes.length - 1; i >= 0; i--) {
+    const r = regimes[i];
+    if (r === null || r === best) continue;
+    let count = 0;
+    for (let j = 0; j < regimes.length; j++) if (regimes[j] === r) count++;
+    if (count > bestCount) {
+      best = r;
+      bestCount = count;
+    }
+  }
+  return best;
+}
+
+export function regimeConfidence(regimes: readonly (SpotRegime | null)[], primary: SpotRegime | null): number {
+  if (primary === null) return 0;
+  let count = 0;
+  for (let i = 0; i < regimes.length; i++) if (regimes[i] === primary) count++;
+  return count / regimes.length;
+}
+
+const NO_BAR: TimeframeRegime = Object.freeze({
+  bar_ts: NaN,
+  status: 'warming_up',
+  price_z: null,
+  volume_z: null,
+  heat: null,
+  heat_source: null,
+  regime: null,
+});
+
+/** z-scores of one timeframe's closed bars against the previous N closed bars */
+class TimeframeZ {
+  private readonly returns: RollingWindow;
+  private readonly volumes: RollingWindow;
+  private prevClose = NaN;
+  current: TimeframeRegime = NO_BAR;
+
+  constructor(
+    lookback: number,
+    private readonly cfg: RegimeConfig,
+  ) {
+    this.returns = new RollingWindow(lookback);
+    this.volumes = new RollingWindow(lookback);
+  }
+
+  onBar(barTs: number, complete: boolean, close: number, volume: number, externalHeat: number): TimeframeRegime {
+    const ok = complete && close > 0 && Number.isFinite(volume);
+    const r = ok ? Math.log(close / this.prevClose) : NaN;
+    this.prevClose = ok ? close : NaN;
+    const v = ok ? volume : NaN;
+    const pz = zScore(r, this.returns.mean(), this.returns.std());
+    const vz = zScore(v, this.volumes.mean(), this.volumes.std());
+    let status: WindowStatus = 'no_data';
+    if (ok) {
+      const rs = this.returns.completeStatus;
+      const vs = this.volumes.completeStatus;
+      if (rs === 'no_data') status = 'warming_up';
+      else if (rs !== 'ok') status = rs;
+      else if (vs !== 'ok') status = vs;
+      else status = r === r ? 'ok' : 'gap_in_window';
+    }
+    this.returns.push(r);
+    this.volumes.push(v);
+    // zero variance over the lookback carries no information: no z, reported as no data
+    if (status === 'ok' && !(pz === pz && vz === vz)) status = 'no_data';
+    const zOk = status === 'ok';
+    const external = externalHeat === externalHeat;
+    const heat = external ? externalHeat : zOk ? marketHeat(pz, vz) : NaN;
+    this.current = {
+      bar_ts: barTs,
+      status,
+      price_z: zOk ? pz : null,
+      volume_z: zOk ? vz : null,
+      heat: orNull(heat),
+      heat_source: heat !== heat ? null : external ? 'external' : 'market',
+      regime: zOk ? classifySpotRegime(heat, pz, vz, this.cfg) : null,
+    };
+    return this.current;
+  }
+}
+
+export class MultiTimeframeRegimeDetector {
+  readonly cfg: RegimeConfig;
+  private readonly h1: TimeframeZ;
+  private readonly h4: TimeframeZ;
+  private readonly d1: TimeframeZ;
+  private readonly w1: TimeframeZ;
+  private readonly agg4h = new BarAggregator('4h');
+  private readonly agg1d = new BarAggregator('1d');
+  private readonly agg1w = new BarAggregator('1w');
+  private readonly regimes: (SpotRegime | null)[] = [null, null, null, null];
+
+  constructor(cfg: RegimeConfig) {
+    this.cfg = cfg;
+    const lb = cfg.lookback_bars;
+    this.h1 = new TimeframeZ(lb['1h'], cfg);
+    this.h4 = new TimeframeZ(lb['4h'], cfg);
+    this.d1 = new TimeframeZ(lb['1d'], cfg);
+    this.w1 = new TimeframeZ(lb['1w'], cfg);
+  }
+
+  /**
+   * Consumes hour ts (every clock hour, candle null when missing). External heat (SymbolHour.heat) applies to
+   * every bar that closes at this hour.
+   */
+  step(ts: number, candle: CandleInput | null, externalHeat?: number | null): RegimeOutput {
+    const heat = this.cfg.use_external_heat && externalHeat != null && externalHeat >= 0 && externalHeat <= 1 ? externalHeat : NaN;
+    this.h1.onBar(ts, candle !== null, candle === null ? NaN : candle.close, candle === null ? NaN : candle.volume, heat);
+    let bar = this.agg4h.push(ts, candle);
+    if (bar !== null) this.h4.onBar(bar.ts, bar.complete, bar.close, bar.volume, heat);
+    bar = this.agg1d.push(ts, candle);
+    if (bar !== null) this.d1.onBar(bar.ts, bar.complete, bar.close, bar.volume, heat);
+    bar = this.agg1w.push(ts, candle);
+    if (bar !== null) this.w1.onBar(bar.ts, bar.complete, bar.close, bar.volume, heat);
+
+    const rs = this.regimes;
+    rs[0] = this.h1.current.regime;
+    rs[1] = this.h4.current.regime;
+    rs[2] = this.d1.current.regime;
+    rs[3] = this.w1.current.regime;
+    const primary = primaryRegime(rs);
+    return {
+      '1h': this.h1.current,
+      '4h': this.h4.current,
+      '1d': this.d1.current,
+      '1w': this.w1.current,
+      primary,
+      confidence: regimeConfidence(rs, primary),
+    };
+  }
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { HOUR_MS } from './input.ts';
+import { bool, nonNegativeInt, positiveInt } from '../detectors/schema.ts';
+import { buildAlert, type Alert, type AlertCandidate, type CandidateBuffer, type EventType } from './alerts.ts';
+
+function rule(transitionOnly: boolean, cooldownHours: number, maxPerDay: number) {
+  return z
+    .object({
+      /** a condition that stays true hour after hour fires only in its first hour */
+      transition_only: bool(transitionOnly),
+      /** minimum hours between two emitted alerts of this type and symbol */
+      cooldown_hours: nonNegativeInt(cooldownHours),
+      /** emitted alerts of this type and symbol per UTC day */
+      max_per_day: positiveInt(maxPerDay),
+    })
+    .strict()
+    .prefault({});
+}
+
+export const CooldownConfig = z
+  .object({
+    LIQUIDATION_CASCADE: rule(true, 4, 6),
+    FUNDING_ANOMALY: rule(true, 8, 3),
+    FUNDING_REVERSAL: rule(true, 8, 3),
+    VOLATILITY_REGIME_CHANGE: rule(true, 6, 4),
+    REGIME_CONFIRMED: rule(true, 4, 6),
+    CORRELATION_BREAK: rule(true, 24, 2),
+  })
+  .strict();
+export type CooldownConfig = z.output<typeof CooldownConfig>;
+
+export const SUPPRESSION_REASONS = ['transition', 'cooldown', 'daily_cap'] as const;
+export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+export type SuppressionCounts = Record<SuppressionReason, Record<EventType, number>>;
+
+function zeroCounts(): Record<EventType, number> {
+  return {
+    LIQUIDATION_CASCADE: 0,
+    FUNDING_ANOMALY: 0,
+    FUNDING_REVERSAL: 0,
+    VOLATILITY_REGIME_CHANGE: 0,
+    REGIME_CONFIRMED: 0,
+    CORRELATION_BREAK: 0,
+  };
+}
+
+export function emptySuppressionCounts(): SuppressionCounts {
+  return { transition: zeroCounts(), cooldown: zeroCounts(), daily_cap: zeroCounts() };
+}
+
+/** shared, never mutated: the per-step counts of a step that suppressed nothing */
+export const NO_SUPPRESSIONS: Readonly<SuppressionCounts> = deepFreeze(emptySuppressionCounts());
+
+function deepFreeze(c: SuppressionCounts): SuppressionCounts {
+  for (const r of SUPPRESSION_REASONS) Object.freeze(c[r]);
+  return Object.freeze(c);
+}
+
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * Decides which rule candidates become alerts, per (event type, symbol). Checks in order: transition (the
+ * condition was also true in the previous clock hour), cooldown (too soon after the last emitted alert),
+ * daily cap (the UTC day's quota is used). A suppressed candidate still counts as "true this hour", so a
+ * condition that was suppressed does not fire later merely because it is still true.
+ */
+export class CooldownFilter {
+  readonly cfg: CooldownConfig;
+  // per cooldown key (AlertCandidate.key), grown on demand
+  private lastTrueTs = new Float64Array(0);
+  private lastEmitTs = new Float64Array(0);
+  private day = new Float64Array(0);
+  private dayCount = new Int32Array(0);
+  private readonly totals = emptySuppressionCounts();
+
+  constructor(cfg: CooldownConfig) {
+    this.cfg = cfg;
+  }
+
+  /** Appends the emitted alerts to `out`; returns this step's suppression counts. */
+  apply(ts: number, candidates: CandidateBuffer, out: Alert[]): Readonly<SuppressionCounts> {
+    let counts: SuppressionCounts | null = null;
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates.get(i);
+      const reason = this.check(ts, c);
+      if (reason === null) {
+        out.push(buildAlert(c, ts));
+        continue;
+      }
+      counts ??= emptySuppressionCounts();
+      counts[reason][c.event_type]++;
+      this.totals[reason][c.event_type]++;
+    }
+    return counts ?? NO_SUPPRESSIONS;
+  }
+
+  /** all suppressions since construction */
+  suppressedTotals(): Readonly<SuppressionCounts> {
+    return this.totals;
+  }
+
+  private check(ts: number, c: AlertCandidate): SuppressionReason | null {
+    const k = c.key;
+    if (k >= this.lastTrueTs.length) this.grow(k + 1);
+    const r = this.cfg[c.event_type];
+    const wasTrue = this.lastTrueTs[k] === ts - HOUR_MS;
+    this.lastTrueTs[k] = ts;
+    if (r.transition_only && wasTrue) return 'transition';
+    if (ts - this.lastEmitTs[k] < r.cooldown_hours * HOUR_MS) return 'cooldown';
+    const day = Math.floor(ts / DAY_MS);
+    if (day !== this.day[k]) {
+      this.day[k] = day;
+      this.dayCount[k] = 0;
+    }
+    if (this.dayCount[k] >= r.max_per_day) return 'daily_cap';
+    this.lastEmitTs[k] = ts;
+    this.dayCount[k]++;
+    return null;
+  }
+
+  private grow(size: number): void {
+    const n = Math.max(size, this.lastTrueTs.length * 2, 64);
+    const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(n).fill(NaN);
+      b.set(a);
+      return b;
+    };
+    this.lastTrueTs = f(this.lastTrueTs);
+    this.lastEmitTs = f(this.lastEmitTs);
+    this.day = f(this.day);
+    const counts = new Int32Array(n);
+    counts.set(this.dayCount);
+    this.dayCount = counts;
+  }
+}
