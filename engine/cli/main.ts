@@ -1,17 +1,20 @@
 /**
- * The `regime` command line: a thin shell over engine functions. Errors a user can act on print one line (no
- * stack trace unless --verbose) and exit non-zero.
+ * The `regime` command line: a thin shell over engine functions. Every module in ./commands exports
+ * `register(program)` (and an `order` for the help listing), so a new command is a new file. Errors a user can
+ * act on print one line (no stack trace unless --verbose) and exit non-zero.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.ts';
-import { registerDataCommands } from './commands/data.ts';
-import { registerImportCommand } from './commands/import.ts';
-import { registerStartCommand } from './commands/start.ts';
-import { registerFetchCommand } from './commands/fetch.ts';
-import { registerBacktestCommand } from './commands/backtest.ts';
-import { registerLookaheadCommand } from './commands/lookahead.ts';
 
-export function buildProgram(): Command {
+interface CommandModule {
+  register(program: Command): void;
+  order?: number;
+}
+
+export async function buildProgram(): Promise<Command> {
   const program = new Command('regime')
     .description('Regime Workbench: replay real crypto market history through regime detectors, score the alerts')
     .option('--datasets <dir>', 'dataset folder (default: the bundled datasets/)')
@@ -19,19 +22,20 @@ export function buildProgram(): Command {
     .option('--verbose', 'debug logs and stack traces')
     .showHelpAfterError()
     .exitOverride();
-  registerStartCommand(program);
-  registerDataCommands(program);
-  registerImportCommand(program);
-  registerFetchCommand(program);
-  registerBacktestCommand(program);
-  registerLookaheadCommand(program);
+  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  const modules = await Promise.all(files.map(async (f) => (await import(pathToFileURL(path.join(dir, f)).href)) as CommandModule));
+  modules
+    .filter((m) => typeof m.register === 'function')
+    .sort((a, b) => (a.order ?? 100) - (b.order ?? 100))
+    .forEach((m) => m.register(program));
   return program;
 }
 
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
   const verbose = argv.includes('--verbose');
   try {
+    const program = await buildProgram();
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

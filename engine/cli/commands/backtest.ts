@@ -8,6 +8,10 @@ import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderTable } from '../format.ts';
 import { formatScorecard } from '../../score/index.ts';
+import { defaultResultsDir, saveRun, type RunRecord } from '../../results/run-store.ts';
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
 
 export interface BacktestCliOptions {
   config?: string;
@@ -20,6 +24,9 @@ export interface BacktestCliOptions {
   permutations?: string;
   seed?: string;
   score?: boolean;
+  save?: boolean;
+  label?: string;
+  results?: string;
 }
 
 export function printBacktest({ report }: BacktestResult): void {
@@ -56,7 +63,7 @@ export function printBacktest({ report }: BacktestResult): void {
   if (report.features_file) console.log(`\nFeatures written to ${report.features_file}`);
 }
 
-export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): Promise<BacktestResult> {
+export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): Promise<BacktestResult & { run: RunRecord | null }> {
   const symbols = opts.symbols?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
   const config = loadConfigFile(opts.config, symbols ? { symbols } : {});
   const warmupHours = opts.warmup === undefined ? DEFAULT_WARMUP_HOURS : Number(opts.warmup);
@@ -66,23 +73,38 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   if (from !== undefined && to !== undefined && to <= from) throw new UserError('--to must be after --from');
   const store = await storeFor(globals(cmd));
   const progress = createProgress();
+  // a saved run keeps its features for the dashboard's time slider and the notebooks
+  const save = opts.save !== false;
+  const tmpFeatures = save && !opts.features ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regime-run-')), 'features.parquet') : null;
   try {
     progress.start(1, 'replay');
-    return await runBacktest(store, {
+    const result = await runBacktest(store, {
       config,
       from,
       to,
       warmupHours,
-      featuresFile: opts.features,
+      featuresFile: opts.features ?? tmpFeatures ?? undefined,
       score: opts.score === false ? false : { permutations: opts.permutations === undefined ? 1000 : Number(opts.permutations), seed: opts.seed === undefined ? 1 : Number(opts.seed) },
       onProgress: (done, total) => {
         progress.start(total, 'replay');
         progress.update(done);
       },
     });
+    progress.stop();
+    let run: RunRecord | null = null;
+    if (save) {
+      let featuresFile = tmpFeatures;
+      if (opts.features) {
+        featuresFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regime-run-')), 'features.parquet');
+        fs.copyFileSync(opts.features, featuresFile);
+      }
+      run = await saveRun(opts.results ?? defaultResultsDir(), { config, report: result.report, alerts: result.alerts, featuresFile, label: opts.label ?? null });
+    }
+    return { ...result, run };
   } finally {
     progress.stop();
     store.close();
+    if (tmpFeatures) fs.rmSync(path.dirname(tmpFeatures), { recursive: true, force: true });
   }
 }
 
@@ -97,14 +119,22 @@ export function addBacktestOptions(cmd: Command): Command {
     .option('--permutations <n>', 'random-baseline permutations for the scorecard', '1000')
     .option('--seed <n>', 'seed of the random baseline', '1')
     .option('--no-score', 'skip the scorecard')
+    .option('--no-save', 'do not keep the run under the results folder')
+    .option('--label <text>', 'a name for the saved run')
+    .option('--results <dir>', 'results folder (default results/ or REGIME_RESULTS_DIR)')
     .option('--json [file]', 'print (or write) the report, the scorecard and every alert as JSON');
 }
 
-export function registerBacktestCommand(program: Command): void {
+export const order = 50;
+
+export function register(program: Command): void {
   addBacktestOptions(program.command('backtest').description('replay history hour by hour through the five detectors and the alert rules'))
     .action(async (opts: BacktestCliOptions, cmd: Command) => {
       const result = await backtestFromCli(opts, cmd);
-      if (opts.json) await emitJson(opts.json, { ...result.report, alerts: result.alerts });
-      if (opts.json !== true) printBacktest(result);
+      if (opts.json) await emitJson(opts.json, { run_id: result.run?.manifest.id ?? null, ...result.report, alerts: result.alerts });
+      if (opts.json !== true) {
+        printBacktest(result);
+        if (result.run) console.log(`\nSaved run ${result.run.manifest.id}`);
+      }
     });
 }

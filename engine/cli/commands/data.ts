@@ -26,7 +26,9 @@ export function printCheck(r: DataCheckReport): void {
   console.log(r.errors.length ? `\nERRORS:\n${r.errors.map((e) => `  - ${e}`).join('\n')}` : '\nNo errors: no duplicates, no rows out of order, no impossible prices.');
 }
 
-export function registerDataCommands(program: Command): void {
+export const order = 20;
+
+export function register(program: Command): void {
   const data = program.command('data').description('inspect the dataset');
   data
     .command('summary')

@@ -7,7 +7,9 @@ import { createProgress } from '../progress.ts';
 
 const FETCH_TABLES: FetchTable[] = ['candles_1h', 'perp_1h', 'mark_1h', 'funding'];
 
-export function registerFetchCommand(program: Command): void {
+export const order = 40;
+
+export function register(program: Command): void {
   program
     .command('fetch')
     .description('backfill history through ccxt (paging, rate limiting, resume from the last stored hour)')

@@ -5,7 +5,9 @@ import { TABLE_NAMES, type TableName } from '../../data/tables.ts';
 import { UserError } from '../../errors.ts';
 import { emitJson, globals } from '../context.ts';
 
-export function registerImportCommand(program: Command): void {
+export const order = 30;
+
+export function register(program: Command): void {
   program
     .command('import')
     .description('import CSV files (the ../shared/market-data layout, or Binance public-archive klines) into the dataset')

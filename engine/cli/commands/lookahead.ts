@@ -13,7 +13,9 @@ function positiveInt(value: string, name: string): number {
   return n;
 }
 
-export function registerLookaheadCommand(program: Command): void {
+export const order = 60;
+
+export function register(program: Command): void {
   program
     .command('check-lookahead')
     .description('prove the detectors use no future data: replays truncated at random hours must agree with the full run; reports each detector\'s warm-up')
