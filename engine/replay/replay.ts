@@ -7,8 +7,8 @@
 import { Pipeline, type StepResult } from '../pipeline/pipeline.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import type { Alert } from '../pipeline/alerts.ts';
-import { emptySuppressionCounts, type SuppressionCounts } from '../pipeline/cooldown.ts';
-import { HOUR_MS, type LiquidationKind, type SymbolHour } from '../pipeline/input.ts';
+import { emptySuppressionCounts, NO_SUPPRESSIONS, type SuppressionCounts } from '../pipeline/cooldown.ts';
+import { HOUR_MS, type CandleInput, type LiquidationKind, type SymbolHour } from '../pipeline/input.ts';
 import type { ReplayData, SymbolSeries } from './replay-data.ts';
 
 const KIND_BY_INDEX: LiquidationKind[] = ['observed', 'aggregated', 'modelled'];
@@ -49,6 +49,8 @@ interface Cursor {
   firstHour: number;
   lastHour: number;
   gapStart: number;
+  candleObj: CandleInput;
+  hour: SymbolHour;
 }
 
 export function runReplay(data: ReplayData, config: PipelineConfig, opts: ReplayOptions = {}): ReplayResult {
@@ -58,7 +60,11 @@ export function runReplay(data: ReplayData, config: PipelineConfig, opts: Replay
     const series = bySymbol.get(sym);
     if (!series) throw new Error(`replay: no data loaded for configured symbol ${sym}`);
     const ts = series.candles.ts;
-    return { series, candle: 0, funding: 0, liq: 0, firstHour: ts[0], lastHour: ts[ts.length - 1], gapStart: NaN };
+    return {
+      series, candle: 0, funding: 0, liq: 0, firstHour: ts[0], lastHour: ts[ts.length - 1], gapStart: NaN,
+      candleObj: { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN },
+      hour: { symbol: sym, ts: NaN, candle: null, funding: null, liquidation: null },
+    };
   });
   const pipeline = new Pipeline(config);
   const first = data.firstHour;
@@ -80,7 +86,14 @@ export function runReplay(data: ReplayData, config: PipelineConfig, opts: Replay
       let candle: SymbolHour['candle'] = null;
       if (c.candle < candles.ts.length && candles.ts[c.candle] === t) {
         const k = c.candle++;
-        candle = { open: candles.open[k], high: candles.high[k], low: candles.low[k], close: candles.close[k], volume: candles.volume[k] };
+        // One reused object per symbol: the pipeline copies what it keeps, and a fresh object per hour is
+        // the largest source of garbage in a full replay.
+        candle = c.candleObj;
+        candle.open = candles.open[k];
+        candle.high = candles.high[k];
+        candle.low = candles.low[k];
+        candle.close = candles.close[k];
+        candle.volume = candles.volume[k];
       }
       let funding: SymbolHour['funding'] = null;
       const f = s.funding;
@@ -97,7 +110,12 @@ export function runReplay(data: ReplayData, config: PipelineConfig, opts: Replay
         const kind = KIND_BY_INDEX[l.kind[k]];
         liquidation = { longUsd: l.longUsd[k], shortUsd: l.shortUsd[k], kind, source: `dataset:${kind}` };
       }
-      hours[i] = { symbol: symbols[i], ts: t, candle, funding, liquidation };
+      const h = c.hour;
+      h.ts = t;
+      h.candle = candle;
+      h.funding = funding;
+      h.liquidation = liquidation;
+      hours[i] = h;
       trackGap(c, t, candle !== null, emitFrom, gaps);
     }
     const result = pipeline.step(t, hours);
@@ -105,7 +123,8 @@ export function runReplay(data: ReplayData, config: PipelineConfig, opts: Replay
     if (t >= emitFrom) {
       symbolHours += result.features.length;
       if (result.alerts.length > 0) alerts.push(...result.alerts);
-      addCounts(suppressed, result.suppressed);
+      // most hours suppress nothing and return the shared empty record: skip the walk over it
+      if (result.suppressed !== NO_SUPPRESSIONS) addCounts(suppressed, result.suppressed);
     }
     opts.onStep?.(result);
     if (opts.onProgress && (stepped & 0x3ff) === 0) opts.onProgress(stepped, total);
