@@ -1,0 +1,179 @@
+/**
+ * Finished runs, kept so they can be compared, reported on and served: one folder per run under the results
+ * folder (default <repo>/results, or REGIME_RESULTS_DIR) with
+ *   run.json          the manifest (configuration + hash, dataset manifest hash, git commit, seed, time) and
+ *                     the report with its scorecard
+ *   alerts.parquet    every alert (data as JSON text)
+ *   features.parquet  one row per symbol-hour (when the run kept features)
+ * Folders are written under a temp name and renamed, so a reader never sees half a run.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { openDuckDB, queryRows, sqlString } from '../data/duckdb.ts';
+import type { Alert } from '../pipeline/alerts.ts';
+import type { PipelineConfig } from '../pipeline/config.ts';
+import type { BacktestReport } from '../replay/backtest.ts';
+import { UserError } from '../errors.ts';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function defaultResultsDir(): string {
+  return path.resolve(process.env.REGIME_RESULTS_DIR ?? path.join(REPO, 'results'));
+}
+
+export interface RunManifest {
+  id: string;
+  kind: 'backtest' | 'live';
+  label: string | null;
+  created_at: string;
+  config_hash: string;
+  dataset_manifest_sha256: string | null;
+  git_commit: string | null;
+  seed: number | null;
+  symbols: string[];
+  from: string;
+  to: string;
+  has_features: boolean;
+}
+
+export interface RunRecord {
+  manifest: RunManifest;
+  config: PipelineConfig;
+  report: BacktestReport;
+}
+
+export function gitCommit(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+function runsDir(resultsDir: string): string {
+  return path.join(resultsDir, 'runs');
+}
+
+export function runDir(resultsDir: string, id: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new UserError(`run id '${id}' is not valid`);
+  return path.join(runsDir(resultsDir), id);
+}
+
+export interface SaveRunOptions {
+  config: PipelineConfig;
+  report: BacktestReport;
+  alerts: readonly Alert[];
+  /** a features Parquet file already written by the backtest; moved into the run */
+  featuresFile?: string | null;
+  label?: string | null;
+  kind?: RunManifest['kind'];
+}
+
+/** ids sort by time and stay unique: 20261124-053012-<config hash prefix>-<random> */
+function newRunId(configHash: string): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${t}-${configHash.slice(0, 8)}-${randomUUID().slice(0, 4)}`;
+}
+
+export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise<RunRecord> {
+  const id = newRunId(opts.report.config_hash);
+  const finalDir = runDir(resultsDir, id);
+  const tmpDir = `${finalDir}.tmp`;
+  fs.mkdirSync(tmpDir, { recursive: true });
+  try {
+    const manifest: RunManifest = {
+      id,
+      kind: opts.kind ?? 'backtest',
+      label: opts.label ?? null,
+      created_at: new Date().toISOString(),
+      config_hash: opts.report.config_hash,
+      dataset_manifest_sha256: opts.report.dataset_manifest_sha256,
+      git_commit: gitCommit(),
+      seed: opts.report.scorecard?.options.seed ?? null,
+      symbols: opts.report.symbols,
+      from: opts.report.from,
+      to: opts.report.to,
+      has_features: Boolean(opts.featuresFile),
+    };
+    const record: RunRecord = { manifest, config: opts.config, report: opts.report };
+    fs.writeFileSync(path.join(tmpDir, 'run.json'), JSON.stringify(record, null, 1) + '\n');
+    await writeAlertsParquet(path.join(tmpDir, 'alerts.parquet'), opts.alerts);
+    if (opts.featuresFile) fs.renameSync(opts.featuresFile, path.join(tmpDir, 'features.parquet'));
+    fs.renameSync(tmpDir, finalDir);
+    return record;
+  } catch (err) {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function writeAlertsParquet(file: string, alerts: readonly Alert[]): Promise<void> {
+  const { instance, conn } = await openDuckDB();
+  try {
+    await conn.run(`CREATE TABLE alerts (id VARCHAR, ts_ms DOUBLE, symbol VARCHAR, event_type VARCHAR, severity VARCHAR, source VARCHAR, title VARCHAR, description VARCHAR, data VARCHAR)`);
+    const a = await conn.createAppender('alerts');
+    for (const x of alerts) {
+      a.appendVarchar(x.id);
+      a.appendDouble(x.ts);
+      a.appendVarchar(x.symbol);
+      a.appendVarchar(x.event_type);
+      a.appendVarchar(x.severity);
+      a.appendVarchar(x.source);
+      a.appendVarchar(x.title);
+      a.appendVarchar(x.description);
+      a.appendVarchar(JSON.stringify(x.data));
+      a.endRow();
+    }
+    a.closeSync();
+    await conn.run(`COPY (SELECT id, make_timestamp((ts_ms * 1000)::BIGINT) AS ts, ts_ms::BIGINT AS ts_ms, symbol, event_type, severity, source, title, description, data::JSON AS data FROM alerts ORDER BY ts_ms, id)
+      TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+export function listRuns(resultsDir: string): RunManifest[] {
+  const dir = runsDir(resultsDir);
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((d) => !d.endsWith('.tmp') && fs.existsSync(path.join(dir, d, 'run.json')))
+    .sort()
+    .map((d) => (JSON.parse(fs.readFileSync(path.join(dir, d, 'run.json'), 'utf8')) as RunRecord).manifest);
+}
+
+export function loadRun(resultsDir: string, id: string): RunRecord {
+  const file = path.join(runDir(resultsDir, id), 'run.json');
+  if (!fs.existsSync(file)) {
+    const known = listRuns(resultsDir).map((r) => r.id);
+    const match = known.filter((k) => k.startsWith(id) || k.endsWith(id));
+    if (match.length === 1) return loadRun(resultsDir, match[0]);
+    throw new UserError(`no run '${id}' in ${resultsDir}${known.length ? ` (latest: ${known.slice(-3).join(', ')})` : ' (no runs yet: run `regime backtest --save`)'}`);
+  }
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as RunRecord;
+}
+
+export function latestRun(resultsDir: string): RunManifest | null {
+  const runs = listRuns(resultsDir);
+  return runs.length ? runs[runs.length - 1] : null;
+}
+
+export async function loadRunAlerts(resultsDir: string, id: string): Promise<Record<string, unknown>[]> {
+  const file = path.join(runDir(resultsDir, id), 'alerts.parquet');
+  const { instance, conn } = await openDuckDB();
+  try {
+    return await queryRows(conn, `SELECT id, ts_ms::DOUBLE AS ts, symbol, event_type, severity, source, title, description, data::VARCHAR AS data FROM read_parquet(${sqlString(file)}) ORDER BY ts_ms, id`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+export function runFile(resultsDir: string, id: string, name: 'alerts.parquet' | 'features.parquet'): string | null {
+  const f = path.join(runDir(resultsDir, id), name);
+  return fs.existsSync(f) ? f : null;
+}
