@@ -44,6 +44,22 @@ describe('regime CLI', () => {
     expect(b.stderr).toBe("error: --exchange: 'kraken' is not one of binanceus, binance, binanceusdm\n");
   });
 
+  it('backtest --config names the offending key of a bad config', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-cli-config-'));
+    const cfg = path.join(dir, 'bad.json');
+    fs.writeFileSync(cfg, JSON.stringify({ volatility: { window_hours: 0, surprise: 1 } }));
+    const r = run(['backtest', '--config', cfg, '--no-save', '--no-score']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${cfg}: config.volatility.surprise: unknown key`);
+    expect(r.stderr).toMatch(/config\.volatility\.window_hours: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    fs.writeFileSync(cfg, '{ not json');
+    const j = run(['backtest', '--config', cfg, '--no-save']);
+    expect(j.status).toBe(2);
+    expect(j.stderr).toMatch(/bad\.json: not valid JSON/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('data summary --json prints the bundled tables', () => {
     const r = run(['data', 'summary', '--json']);
     expect(r.status).toBe(0);
