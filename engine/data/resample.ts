@@ -1,4 +1,5 @@
 import { HOUR_MS, type CandleInput } from '../pipeline/input.ts';
+import type { CandleColumns } from './load.ts';
 
 /**
  * Incremental 1h → 4h / 1d / 1w aggregation on UTC boundaries. Weeks start Monday 00:00 UTC like Binance
@@ -106,15 +107,8 @@ export class BarAggregator {
   }
 }
 
-export interface OhlcvColumns {
-  /** hour open times, epoch ms, ascending, on hour boundaries; hours absent from ts are missing */
-  ts: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
-}
+/** hour open times (epoch ms, ascending, on hour boundaries; absent hours are missing) and their OHLCV */
+export type OhlcvColumns = CandleColumns;
 
 export interface ResampledColumns extends OhlcvColumns {
   hours: Uint16Array;

@@ -12,6 +12,7 @@ import { HOUR_MS } from '../pipeline/input.ts';
 import type { StepResult } from '../pipeline/pipeline.ts';
 import { sliceReplayDataFrom, truncateReplayData, type ReplayData } from './replay-data.ts';
 import { runReplay } from './replay.ts';
+import { Mulberry32 } from '../score/prng.ts';
 
 export const DETECTOR_COLUMNS: Record<string, (column: string) => boolean> = {
   liquidation_cascade: (c) => c.startsWith('liq_') || c === 'cascade_detected' || c === 'cascade_severity',
@@ -54,18 +55,6 @@ export interface LookaheadReport {
   passed: boolean;
 }
 
-/** small seeded PRNG (mulberry32): the same seed picks the same hours on every machine */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 
 interface HourSnapshot {
@@ -89,7 +78,8 @@ function sameValue(a: unknown, b: unknown, tolerance: number): boolean {
 export function checkLookahead(data: ReplayData, config: PipelineConfig, opts: LookaheadOptions = {}): LookaheadReport {
   const samples = opts.samples ?? 50;
   const seed = opts.seed ?? 42;
-  const random = seededRandom(seed);
+  const prng = new Mulberry32(seed);
+  const random = () => prng.next();
   const totalHours = (data.lastHour - data.firstHour) / HOUR_MS;
   // Cut hours anywhere past the first few days, so most detectors are already producing values.
   const minOffset = Math.min(24 * 14, Math.floor(totalHours / 2));

@@ -127,14 +127,17 @@ export function addBacktestOptions(cmd: Command): Command {
 
 export const order = 50;
 
+/** the shared action of `backtest` and `start`: run, save, print or emit JSON */
+export async function backtestAction(opts: BacktestCliOptions, cmd: Command, footer?: string): Promise<void> {
+  const result = await backtestFromCli(opts, cmd);
+  if (opts.json) await emitJson(opts.json, { run_id: result.run?.manifest.id ?? null, ...result.report, alerts: result.alerts });
+  if (opts.json === true) return;
+  printBacktest(result);
+  if (result.run) console.log(`\nSaved run ${result.run.manifest.id}`);
+  if (footer) console.log(`\n${footer}`);
+}
+
 export function register(program: Command): void {
   addBacktestOptions(program.command('backtest').description('replay history hour by hour through the five detectors and the alert rules'))
-    .action(async (opts: BacktestCliOptions, cmd: Command) => {
-      const result = await backtestFromCli(opts, cmd);
-      if (opts.json) await emitJson(opts.json, { run_id: result.run?.manifest.id ?? null, ...result.report, alerts: result.alerts });
-      if (opts.json !== true) {
-        printBacktest(result);
-        if (result.run) console.log(`\nSaved run ${result.run.manifest.id}`);
-      }
-    });
+    .action((opts: BacktestCliOptions, cmd: Command) => backtestAction(opts, cmd));
 }
