@@ -1,0 +1,180 @@
+/**
+ * Threshold-sweep results for notebooks. The sweep command (engine/sweep) writes one Parquet row per
+ * configuration to results/sweeps/<id>/results.parquet: config_id, status, error, `params` (the swept config
+ * key paths → values, as JSON) and one column per period and metric (`train_precision`, `holdout_recall`…).
+ * A sweep reference is `latest`, a sweep id, or a .parquet path.
+ *
+ * Registered: `sweep_info` (always: available, id, path, rows, the chosen columns, message) and, when a sweep
+ * exists, `sweep_results` (the file with every swept key as a column of its own, named by its key path) and
+ * `sweep_points` (the valid rows plus _x, _y, _metric, _px, _py: the heatmap axes, the heatmap metric and the
+ * Pareto axes, so notebook SQL needs no dynamic column names). Axis parameters are `auto` or a column name;
+ * a metric may be named without its period (`precision` → `holdout_precision` when period=holdout).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from '../data/duckdb.ts';
+import { UserError } from '../errors.ts';
+import { createTable } from './sql-tables.ts';
+import { sqlIdent } from './sql-template.ts';
+
+export interface SweepAxes {
+  x: string;
+  y: string;
+  metric: string;
+  /** Pareto front: lower is better on pareto_x, higher on pareto_y */
+  pareto_x: string;
+  pareto_y: string;
+}
+
+export const SWEEP_AXES = ['x', 'y', 'metric', 'pareto_x', 'pareto_y'] as const;
+
+/** metric names the scorer and the sweep produce (engine/score/types.ts, engine/sweep/metrics.ts) */
+const METRIC_HINT = /(precision|recall|lift|lead|alerts|alarm|nab|hit_rate|p_value|f1|score|episodes|detected|objective|mean|median|elapsed|_ms$|^n_)/i;
+const ID_LIKE = /^(id|run|run_id|config_id|point|point_id|index|idx|seed|config_hash|feature_key)$/i;
+const NUMERIC = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/i;
+
+export function sweepsDir(resultsDir: string): string {
+  return path.join(resultsDir, 'sweeps');
+}
+
+/** The results file a reference points at, or null when there is none (yet). */
+export function findSweep(ref: string, resultsDir: string, notebookDir: string): { id: string; file: string } | null {
+  if (ref.endsWith('.parquet')) {
+    const file = path.isAbsolute(ref) || fs.existsSync(ref) ? path.resolve(ref) : path.resolve(notebookDir, ref);
+    return fs.existsSync(file) ? { id: path.basename(path.dirname(file)), file } : null;
+  }
+  const dir = sweepsDir(resultsDir);
+  if (!fs.existsSync(dir)) return null;
+  const ids = fs
+    .readdirSync(dir)
+    .filter((d) => !d.endsWith('.tmp') && fs.existsSync(path.join(dir, d, 'results.parquet')))
+    .sort();
+  const id = ref === 'latest' ? ids[ids.length - 1] : ids.find((d) => d === ref) ?? (ids.filter((d) => d.startsWith(ref)).length === 1 ? ids.find((d) => d.startsWith(ref)) : undefined);
+  return id ? { id, file: path.join(dir, id, 'results.parquet') } : null;
+}
+
+export interface SweepColumn {
+  name: string;
+  type: string;
+  distinct: number;
+  /** a swept config key (from the params JSON) */
+  swept?: boolean;
+}
+
+/** Picks grid-parameter and metric columns; `requested` values other than 'auto' win. */
+export function chooseAxes(columns: readonly SweepColumn[], requested: Partial<Record<keyof SweepAxes, string>>, period = 'holdout'): SweepAxes & { message: string | null } {
+  const names = columns.map((c) => c.name);
+  const resolve = (key: string, v: string) => {
+    if (names.includes(v)) return v;
+    if (names.includes(`${period}_${v}`)) return `${period}_${v}`;
+    throw new UserError(`param ${key}: the sweep results have no column '${v}' (columns: ${names.join(', ')})`);
+  };
+  const want: Partial<Record<keyof SweepAxes, string>> = {};
+  for (const [k, v] of Object.entries(requested) as [keyof SweepAxes, string | undefined][]) if (v && v !== 'auto') want[k] = resolve(k, v);
+  const numeric = columns.filter((c) => NUMERIC.test(c.type));
+  const isMetric = (c: string) => METRIC_HINT.test(c);
+  const swept = columns.filter((c) => c.swept && c.distinct >= 2).map((c) => c.name);
+  const params = swept.length
+    ? swept
+    : numeric.filter((c) => (/^(param[._]|p_)/i.test(c.name) || !isMetric(c.name)) && !ID_LIKE.test(c.name) && c.distinct >= 2 && c.distinct <= 60).map((c) => c.name);
+  const metrics = numeric.map((c) => c.name).filter((c) => !params.includes(c) && !ID_LIKE.test(c) && !columns.find((x) => x.name === c)?.swept);
+  const pick = (key: keyof SweepAxes, preferred: readonly string[]) => {
+    if (want[key]) return want[key]!;
+    const p = preferred.flatMap((m) => [`${period}_${m}`, m]).find((m) => metrics.includes(m)) ?? metrics[0];
+    if (!p) throw new UserError(`param ${key}: cannot choose a metric column automatically (numeric columns: ${numeric.map((c) => c.name).join(', ') || 'none'}); name one with --param ${key}=<column>`);
+    return p;
+  };
+  const x = want.x ?? params[0];
+  if (!x) throw new UserError(`the sweep results vary no parameter the report can find (columns: ${names.join(', ')}); name them with --param x=<column> --param y=<column>`);
+  const y = want.y ?? params.find((p) => p !== x) ?? null;
+  return {
+    x,
+    y: y ?? '',
+    metric: pick('metric', ['f1', 'precision', 'nab', 'recall']),
+    pareto_x: pick('pareto_x', ['false_alarms_per_week', 'alerts_per_day', 'alerts']),
+    pareto_y: pick('pareto_y', ['recall', 'precision', 'nab']),
+    message: y === null ? `the sweep varies one parameter (${x}); the heatmap has a single row` : null,
+  };
+}
+
+export async function registerSweep(
+  conn: DuckDBConnection,
+  ref: string,
+  opts: { resultsDir: string; notebookDir: string; axes: Partial<Record<keyof SweepAxes, string>>; period?: string },
+): Promise<void> {
+  const found = findSweep(ref, opts.resultsDir, opts.notebookDir);
+  const infoCols = [
+    ['available', 'BOOLEAN'],
+    ['id', 'VARCHAR'],
+    ['path', 'VARCHAR'],
+    ['rows', 'BIGINT'],
+    ['valid_rows', 'BIGINT'],
+    ['period', 'VARCHAR'],
+    ['x', 'VARCHAR'],
+    ['y', 'VARCHAR'],
+    ['metric', 'VARCHAR'],
+    ['pareto_x', 'VARCHAR'],
+    ['pareto_y', 'VARCHAR'],
+    ['columns', 'VARCHAR'],
+    ['message', 'VARCHAR'],
+  ] as const;
+  if (!found) {
+    const where = ref === 'latest' ? `no sweep under ${sweepsDir(opts.resultsDir)}` : `no sweep '${ref}'`;
+    await createTable(conn, 'sweep_info', infoCols, [{ available: false, message: `${where}: run regime sweep --spec <spec.json> first, or pass --param sweep=<id or results.parquet>` }]);
+    return;
+  }
+  await conn.run(`CREATE OR REPLACE TEMP VIEW sweep_file AS SELECT * FROM read_parquet(${sqlString(found.file)})`);
+  const fileCols = await queryRows(conn, `SELECT column_name, column_type FROM (DESCRIBE sweep_file)`);
+  const fileNames = new Set(fileCols.map((c) => String(c.column_name)));
+  // the swept values live in one JSON column; each key becomes a column so it can be an axis
+  const expanded: string[] = [];
+  const sweptNames = new Set<string>();
+  if (fileCols.some((c) => c.column_name === 'params' && c.column_type === 'VARCHAR')) {
+    const keys = await queryRows(
+      conn,
+      `SELECT k, bool_and(json_type(json_extract(params, '$."' || k || '"')) IN ('DOUBLE', 'BIGINT', 'UBIGINT')) AS numeric
+       FROM (SELECT params, unnest(json_keys(params)) AS k FROM sweep_file WHERE json_valid(params)) GROUP BY k ORDER BY k`,
+    );
+    for (const { k, numeric } of keys) {
+      const key = String(k);
+      if (fileNames.has(key)) continue;
+      const path = sqlString(`$."${key.replaceAll('"', '\\"')}"`);
+      expanded.push(numeric ? `json_extract(params, ${path})::DOUBLE AS ${sqlIdent(key)}` : `json_extract_string(params, ${path}) AS ${sqlIdent(key)}`);
+      sweptNames.add(key);
+    }
+  }
+  await conn.run(`CREATE OR REPLACE TEMP VIEW sweep_results AS SELECT *${expanded.length ? `, ${expanded.join(', ')}` : ''} FROM sweep_file`);
+  const valid = fileNames.has('status') ? `status = 'ok'` : 'true';
+  const described = await queryRows(conn, `SELECT column_name, column_type FROM (DESCRIBE sweep_results)`);
+  const counts = await queryRows(
+    conn,
+    `SELECT ${described.map((d) => `count(DISTINCT ${sqlIdent(String(d.column_name))})::DOUBLE AS ${sqlIdent(String(d.column_name))}`).join(', ')},
+       count(*)::DOUBLE AS "__rows", count(*) FILTER (WHERE ${valid})::DOUBLE AS "__valid" FROM sweep_results`,
+  );
+  const columns: SweepColumn[] = described.map((d) => ({ name: String(d.column_name), type: String(d.column_type), distinct: Number(counts[0][String(d.column_name)]), swept: sweptNames.has(String(d.column_name)) }));
+  const period = opts.period ?? 'holdout';
+  const axes = chooseAxes(columns, opts.axes, period);
+  const q = (c: string) => sqlIdent(c);
+  await conn.run(
+    `CREATE OR REPLACE TEMP VIEW sweep_points AS SELECT *, ${q(axes.x)} AS _x, ${axes.y ? q(axes.y) : `'—'`} AS _y, ${q(axes.metric)}::DOUBLE AS _metric,
+       ${q(axes.pareto_x)}::DOUBLE AS _px, ${q(axes.pareto_y)}::DOUBLE AS _py FROM sweep_results WHERE ${valid}`,
+  );
+  await createTable(conn, 'sweep_info', infoCols, [
+    {
+      available: true,
+      id: found.id,
+      path: found.file,
+      rows: Number(counts[0].__rows),
+      valid_rows: Number(counts[0].__valid),
+      period,
+      x: axes.x,
+      y: axes.y || null,
+      metric: axes.metric,
+      pareto_x: axes.pareto_x,
+      pareto_y: axes.pareto_y,
+      columns: columns.map((c) => c.name).join(', '),
+      message: axes.message,
+    },
+  ]);
+}
