@@ -28,6 +28,8 @@ export interface ReplayOptions {
   /** called after every stepped hour with the pipeline's result (only valid during the call) */
   onStep?: (result: StepResult) => void;
   onProgress?: (done: number, total: number) => void;
+  /** step this pipeline instead of a new one: the live loop warms its own pipeline up through the replay */
+  pipeline?: Pipeline;
 }
 
 export interface ReplayResult {
@@ -66,7 +68,7 @@ export function runReplay(data: ReplayData, config: PipelineConfig, opts: Replay
       hour: { symbol: sym, ts: NaN, candle: null, funding: null, liquidation: null },
     };
   });
-  const pipeline = new Pipeline(config);
+  const pipeline = opts.pipeline ?? new Pipeline(config);
   const first = data.firstHour;
   const last = Math.min(opts.until ?? data.lastHour, data.lastHour);
   const emitFrom = Math.max(opts.emitFrom ?? first, first);

@@ -1,6 +1,7 @@
 // The fake exchange itself, driven with plain fetch on 127.0.0.1: Binance's paging rules, the request log and
 // fault injection. Series are SYNTHETIC.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { FakeBinance, syntheticFunding, syntheticKlines } from './fake-binance.ts';
 
 const H = 3_600_000;
@@ -109,5 +110,31 @@ describe('FakeBinance', () => {
   it('takes extra routes', async () => {
     fake.route('GET', '/fapi/v1/premiumIndex', () => ({ body: { symbol: 'BTCUSDT', markPrice: '1' } }));
     expect(JSON.parse((await get('/fapi/v1/premiumIndex')).text).markPrice).toBe('1');
+  });
+
+  it('serves the forceOrder websocket: subscribe, push orders, malformed frames, drops and refused upgrades', async () => {
+    const wsUrl = base.replace('http:', 'ws:') + '/market/ws/0';
+    const ws = new WebSocket(wsUrl);
+    const got: string[] = [];
+    ws.on('message', (d) => got.push(String(d)));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@forceOrder'], id: 7 }));
+    await fake.waitForSubscribers('BTCUSDT', 1, 5000);
+    expect(fake.pushForceOrder({ symbol: 'BTCUSDT', side: 'SELL', price: 100, qty: 2, time: T0 })).toBe(1);
+    expect(fake.pushForceOrder({ symbol: 'ETHUSDT', side: 'BUY', price: 10, qty: 1, time: T0 })).toBe(0);
+    fake.pushRaw('garbage');
+    while (got.length < 3) await new Promise((r) => setTimeout(r, 5));
+    expect(JSON.parse(got[0])).toEqual({ result: null, id: 7 });
+    expect(JSON.parse(got[1])).toMatchObject({ e: 'forceOrder', o: { s: 'BTCUSDT', S: 'SELL', ap: '100', z: '2', T: T0 } });
+    expect(got[2]).toBe('garbage');
+    expect(fake.forceOrdersSent).toBe(1);
+    const closed = new Promise((r) => ws.once('close', r));
+    expect(fake.dropWebsockets()).toBe(1);
+    await closed;
+    fake.refuseWebsocketUpgrades(1);
+    const refused = new WebSocket(wsUrl);
+    const err = await new Promise<Error>((r) => refused.once('error', r));
+    expect(err.message).toMatch(/503/);
+    expect(fake.wsLog.filter((l) => l.refused)).toHaveLength(1);
   });
 });

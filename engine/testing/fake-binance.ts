@@ -1,6 +1,9 @@
 /**
  * A loopback fake of the Binance public REST API, for tests only: spot `/api/v3/...` (binance, binanceus) and
- * USDⓈ-M `/fapi/v1/...` (binanceusdm), enough for ccxt's loadMarkets and for history paging. Everything it
+ * USDⓈ-M `/fapi/v1/...` (binanceusdm), enough for ccxt's loadMarkets and for history paging — plus the USDⓈ-M
+ * websocket market streams' forceOrder (liquidation) stream, on the same port: ccxt pro subscribes with
+ * SUBSCRIBE, the test pushes orders with `pushForceOrder`, and can drop connections, refuse upgrades or send
+ * malformed frames. Everything it
  * serves comes from in-memory series handed to it — build them with the `synthetic*` helpers below, which make
  * SYNTHETIC data, never market data. It binds 127.0.0.1 on a random port, records every request and can inject
  * faults (delays, 5xx, 429/418 with Retry-After, malformed or truncated bodies, short pages, broken rows).
@@ -10,6 +13,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 const HOUR = 3_600_000;
 
@@ -89,6 +93,30 @@ export interface RouteResponse {
 }
 
 export type RouteHandler = (req: RouteRequest) => RouteResponse | Promise<RouteResponse>;
+
+/** one liquidation order as the forceOrder stream reports it */
+export interface FakeForceOrder {
+  symbol: string;
+  /** SELL liquidates a long position, BUY a short */
+  side: 'BUY' | 'SELL';
+  price: number;
+  qty: number;
+  /** order trade time, epoch ms */
+  time: number;
+}
+
+export interface FakeWsClient {
+  socket: WebSocket;
+  path: string;
+  /** stream names subscribed to, e.g. btcusdt@forceOrder */
+  subscriptions: Set<string>;
+}
+
+export function forceOrderMessage(o: FakeForceOrder): Record<string, unknown> {
+  const q = String(o.qty);
+  const p = String(o.price);
+  return { e: 'forceOrder', E: o.time + 1, o: { s: o.symbol, S: o.side, o: 'LIMIT', f: 'IOC', q, p, ap: p, X: 'FILLED', l: q, z: q, T: o.time } };
+}
 
 export interface FakeBinanceOptions {
   spotSymbols?: FakeSymbol[];
@@ -226,6 +254,14 @@ export class FakeBinance {
   readonly markKlines = new Map<string, FakeKline[]>();
   readonly funding = new Map<string, FakeFunding[]>();
   private readonly now: () => number;
+  private wss: WebSocketServer | null = null;
+  /** open websocket connections */
+  readonly wsClients = new Set<FakeWsClient>();
+  /** every websocket upgrade path and every message a client sent, in order */
+  readonly wsLog: { path: string; message: string | null; refused?: boolean }[] = [];
+  /** forceOrder frames delivered (one per order and subscribed connection) */
+  forceOrdersSent = 0;
+  private refuseUpgrades = 0;
 
   constructor(opts: FakeBinanceOptions = {}) {
     this.spotSymbols = opts.spotSymbols ?? DEFAULT_SYMBOLS;
@@ -292,6 +328,8 @@ export class FakeBinance {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
+    this.wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
@@ -305,6 +343,10 @@ export class FakeBinance {
   async close(): Promise<void> {
     for (const t of this.pendingTimers) clearTimeout(t);
     this.pendingTimers.clear();
+    for (const c of this.wsClients) c.socket.terminate();
+    this.wsClients.clear();
+    this.wss?.close();
+    this.wss = null;
     const server = this.server;
     this.server = null;
     this.base = null;
@@ -312,6 +354,82 @@ export class FakeBinance {
     // keep-alive sockets from the client would otherwise hold close() open until they idle out
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  // ---- websocket ------------------------------------------------------------------------------------------------
+
+  private upgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (this.refuseUpgrades > 0 || !/\/ws(\/|$)/.test(path) || !this.wss) {
+      if (this.refuseUpgrades > 0) this.refuseUpgrades--;
+      this.wsLog.push({ path, message: null, refused: true });
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const client: FakeWsClient = { socket: ws, path, subscriptions: new Set() };
+      this.wsClients.add(client);
+      this.wsLog.push({ path, message: null });
+      ws.on('close', () => this.wsClients.delete(client));
+      ws.on('message', (data) => {
+        const text = data.toString();
+        this.wsLog.push({ path, message: text });
+        let msg: { method?: string; params?: unknown[]; id?: unknown };
+        try {
+          msg = JSON.parse(text) as typeof msg;
+        } catch {
+          ws.send(JSON.stringify({ error: { code: 3, msg: 'Invalid JSON (fake)' }, id: null }));
+          return;
+        }
+        const params = (msg.params ?? []).map(String);
+        if (msg.method === 'SUBSCRIBE') params.forEach((p) => client.subscriptions.add(p));
+        if (msg.method === 'UNSUBSCRIBE') params.forEach((p) => client.subscriptions.delete(p));
+        const result = msg.method === 'LIST_SUBSCRIPTIONS' ? [...client.subscriptions] : null;
+        ws.send(JSON.stringify({ result, id: msg.id ?? null }));
+      });
+    });
+  }
+
+  private subscribersOf(symbol: string): FakeWsClient[] {
+    const stream = `${symbol.toLowerCase()}@forceOrder`;
+    return [...this.wsClients].filter((c) => c.subscriptions.has(stream) || c.subscriptions.has('!forceOrder@arr'));
+  }
+
+  /** sends one liquidation order to every connection subscribed to its symbol; returns how many got it */
+  pushForceOrder(order: FakeForceOrder): number {
+    const text = JSON.stringify(forceOrderMessage(order));
+    const to = this.subscribersOf(order.symbol);
+    for (const c of to) c.socket.send(text);
+    this.forceOrdersSent += to.length;
+    return to.length;
+  }
+
+  /** sends any text (a malformed frame, a partial order) to every open connection */
+  pushRaw(text: string): number {
+    for (const c of this.wsClients) c.socket.send(text);
+    return this.wsClients.size;
+  }
+
+  /** cuts every websocket connection without a close handshake, as a network failure would */
+  dropWebsockets(): number {
+    const n = this.wsClients.size;
+    for (const c of this.wsClients) c.socket.terminate();
+    this.wsClients.clear();
+    return n;
+  }
+
+  /** answers the next `n` websocket upgrades with 503 */
+  refuseWebsocketUpgrades(n: number): void {
+    this.refuseUpgrades = n;
+  }
+
+  /** resolves once `count` connections subscribe to the symbol's forceOrder stream */
+  async waitForSubscribers(symbol: string, count = 1, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.subscribersOf(symbol).length < count) {
+      if (Date.now() > deadline) throw new Error(`no ${count} subscriber(s) to ${symbol}@forceOrder after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   private sleep(ms: number): Promise<void> {
