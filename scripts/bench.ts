@@ -131,6 +131,7 @@ const sections: Record<string, () => Promise<void>> = {
   load: benchLoad,
   replay: benchReplay,
   report: external(async () => (await import('../engine/report/bench.ts')).benchReport),
+  live: external(async () => (await import('../engine/live/bench.ts')).benchLiveLatency),
 };
 const only = process.argv.slice(2);
 console.log(`Regime Workbench bench — node ${process.version}, ${new Date().toISOString()}\n`);

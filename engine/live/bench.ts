@@ -14,7 +14,7 @@ import { loadReplayData } from '../replay/replay-data.ts';
 import { FakeBinance } from '../testing/fake-binance.ts';
 import { FakeReceiver } from '../testing/fake-receivers.ts';
 import { VirtualClock } from './clock.ts';
-import { parseLiveConfig } from './config.ts';
+import { LiveSettings, parseLiveConfig } from './config.ts';
 import { LiveRunner } from './runner.ts';
 
 class TimedClock extends VirtualClock {
@@ -27,7 +27,8 @@ class TimedClock extends VirtualClock {
 
 export async function benchLiveLatency(hours = 24): Promise<string[]> {
   const from = Date.UTC(2026, 2, 1);
-  const settle = 500;
+  // the default wait after each close, so the figure is what a user gets out of the box
+  const settle = LiveSettings.parse({}).settle_ms;
   const store = await openStore();
   const data = await loadReplayData(store, ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], { from: from - 800 * HOUR_MS, to: from + hours * HOUR_MS });
   store.close();

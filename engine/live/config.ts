@@ -20,7 +20,7 @@ export const LiveSettings = z
     /** hours of stored history replayed before the first live hour (same default as backtests) */
     warmup_hours: nonNegInt(DEFAULT_WARMUP_HOURS),
     /** wait after an hour closes before fetching it: exchanges publish the closed bar a moment later */
-    settle_ms: nonNegInt(2000),
+    settle_ms: nonNegInt(1000),
     /** waits between the attempts of a failed request; then the hour is stepped with what is missing flagged */
     retry_delays_ms: z.array(z.number({ error: 'expected milliseconds' }).int().nonnegative(), { error: 'expected a list of milliseconds' }).default([1000, 2000, 4000]),
     /** a Retry-After longer than this is not waited for: the hour goes ahead flagged, the backfill catches up */
