@@ -1,0 +1,170 @@
+// The dashboard in headless Debian Chromium over a real backtest run of the bundled data: cards with values,
+// every chart drawn, the event stream, the time slider replaying the run, no console errors, nothing fetched
+// from outside the loopback server. A screenshot is kept under test-artifacts/.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunSource } from './run-source.ts';
+import { startServer, type RunningServer } from './server.ts';
+import { makeRun, tempResultsDir, type FixtureRun } from './testing.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
+const CHARTS = ['chart-price', 'chart-volatility', 'chart-funding', 'chart-correlation', 'chart-liquidations', 'chart-regime'];
+const available = fs.existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI installs Debian chromium for this test`);
+
+let fx: FixtureRun;
+let server: RunningServer;
+let userDataDir: string;
+let context: BrowserContext;
+let page: Page;
+const consoleErrors: string[] = [];
+const outside: string[] = [];
+
+beforeAll(async () => {
+  if (!available) return;
+  fx = await makeRun(tempResultsDir());
+  server = await startServer({ source: createRunSource(fx.resultsDir, 'latest'), port: 0, resultsDir: fx.resultsDir, logger: false, env: {} });
+  userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-chromium-'));
+  // playwright takes the fresh profile folder as an argument rather than as --user-data-dir
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1600, height: 1000 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  // the page must work offline: anything not addressed to our server is refused and recorded
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(server.url) || url.startsWith('data:')) return route.continue();
+    outside.push(url);
+    return route.abort();
+  });
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(e.message));
+});
+
+afterAll(async () => {
+  await context?.close();
+  await server?.close();
+  if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+  if (fx) fs.rmSync(fx.resultsDir, { recursive: true, force: true });
+});
+
+const cursor = async () => Number(await page.getAttribute('body', 'data-cursor'));
+const eventIds = () => page.$$eval('#events-list li.event', (els) => els.map((e) => e.getAttribute('data-id')));
+const eventTimes = () => page.$$eval('#events-list li.event', (els) => els.map((e) => Number(e.getAttribute('data-ts'))));
+const cardsText = () => page.locator('.cards').innerText();
+const pricePath = () => page.$eval('#chart-price svg .mark-line path', (e) => e.getAttribute('d'));
+
+async function waitForCursorChange(from: number): Promise<number> {
+  // string expressions: this file is typechecked without the DOM library
+  await page.waitForFunction(`document.body.dataset.cursor !== '${from}' && document.body.dataset.ready === 'true'`, null, { timeout: 30_000 });
+  return cursor();
+}
+
+describe.skipIf(!available)('dashboard in Chromium', () => {
+  it('shows the run: cards with values, every chart drawn, the event stream', async () => {
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    const last = Date.parse('2026-03-31T23:00:00Z');
+    expect(await cursor()).toBe(last);
+
+    // cards: every symbol has a row, with a value or a stated reason
+    for (const card of ['card-cascades', 'card-volatility', 'card-regime']) {
+      expect(await page.$$eval(`#${card} .row`, (r) => r.length), card).toBe(3);
+    }
+    expect(await page.$$eval('#card-correlation .row', (r) => r.length)).toBe(3);
+    const vol = await page.innerText('#card-volatility');
+    expect(vol).toMatch(/STABLE|HIGH VOL|EXPLOSIVE|EXTREME/);
+    expect(vol).toMatch(/\d\.\d\d×/);
+    expect(await page.innerText('#card-regime')).toMatch(/\d+ %/);
+    expect(await page.innerText('#card-correlation')).toMatch(/BTC\/ETH\s+(normal|BREAK)\s+-?\d\.\d\d/);
+    // BTC has aggregated liquidation coverage in March 2026; ETH has none and says so instead of showing zero
+    expect(await page.innerText('#card-cascades [data-symbol="BTCUSDT"]')).toMatch(/\$[\d.]+[kMB]?[\s\S]*aggregated data/);
+    expect(await page.innerText('#card-cascades [data-symbol="ETHUSDT"]')).toContain('no liquidation data for ETHUSDT at this hour');
+    expect(await page.innerText('#liq-coverage')).toMatch(/aggregated liquidation data for BTCUSDT: 2026-03-01 00:00 → 2026-03-31 23:00 UTC/);
+
+    for (const id of CHARTS) {
+      const marks = await page.$$eval(`#${id} svg .role-mark`, (m) => m.length);
+      expect(marks, id).toBeGreaterThan(0);
+    }
+    // the price line has a shape, the alerts are markers on it, the heatmap has one cell per symbol pair
+    expect((await pricePath())?.length).toBeGreaterThan(100);
+    expect(await page.$$eval('#chart-price svg .mark-symbol path', (p) => p.length)).toBeGreaterThan(0);
+    expect(await page.$$eval('#chart-correlation svg .mark-rect path', (p) => p.length)).toBeGreaterThanOrEqual(9);
+
+    const times = await eventTimes();
+    expect(times.length).toBeGreaterThan(5);
+    expect(times.every((t) => t <= last)).toBe(true);
+    const api = (await (await fetch(`${server.url}/api/events?limit=60`)).json()) as { events: { id: string }[] };
+    expect(await eventIds()).toEqual(api.events.map((e) => e.id));
+  });
+
+  it('moving the time slider changes the cards, the charts and the events, and shows nothing after the cursor', async () => {
+    const before = { cursor: await cursor(), cards: await cardsText(), price: await pricePath(), events: await eventIds() };
+    // a click a third of the way along the slider, as a user would
+    const box = (await page.locator('#slider').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.33, box.y + box.height / 2);
+    const at = await waitForCursorChange(before.cursor);
+    expect(at).toBeLessThan(before.cursor);
+    expect(await page.inputValue('#slider')).toBe(String(at / 3_600_000));
+    expect(await page.innerText('#cursor-label')).toContain(new Date(at).toISOString().slice(0, 16).replace('T', ' '));
+
+    expect(await cardsText()).not.toBe(before.cards);
+    expect(await pricePath()).not.toBe(before.price);
+    const ids = await eventIds();
+    expect(ids).not.toEqual(before.events);
+    const times = await eventTimes();
+    expect(times.length).toBeGreaterThan(0);
+    expect(times.every((t) => t <= at)).toBe(true);
+    const api = (await (await fetch(`${server.url}/api/events?limit=60&at=${at}`)).json()) as { events: { id: string }[] };
+    expect(ids).toEqual(api.events.map((e) => e.id));
+    // the price chart ends at the cursor too
+    const prices = (await (await fetch(`${server.url}/api/prices?symbol=BTCUSDT&hours=168&at=${at}`)).json()) as { symbols: { history: { ts: number }[] }[] };
+    expect(prices.symbols[0].history.at(-1)!.ts).toBe(at);
+    expect(new URL(page.url()).searchParams.get('at')).toBe(String(at));
+  });
+
+  it('replays hour by hour with Play, and the step buttons move the cursor', async () => {
+    const start = await cursor();
+    await page.click('#play');
+    const moved = await waitForCursorChange(start);
+    await page.click('#play');
+    expect(moved).toBeGreaterThan(start);
+    expect(await page.innerText('#play')).toContain('Play');
+    const here = await cursor();
+    await page.click('[data-step="-24"]');
+    expect(await waitForCursorChange(here)).toBe(here - 24 * 3_600_000);
+  });
+
+  it('another symbol without liquidation data says so in the cascade panel instead of charting zeros', async () => {
+    const before = await cursor();
+    await page.click('#symbol-tabs button[data-symbol="ETHUSDT"]');
+    await expect.poll(() => page.innerText('#cascade-detail h2'), { timeout: 30_000 }).toContain('ETHUSDT');
+    const empty = page.locator('#chart-liquidations + .chart-empty');
+    await expect.poll(() => empty.isVisible(), { timeout: 30_000 }).toBe(true);
+    expect(await empty.innerText()).toContain('no liquidation data for ETHUSDT in this window');
+    expect(await page.innerText('#liq-coverage')).toContain('no liquidation data for ETHUSDT in this run');
+    expect(await page.innerText('#liq-stats')).toContain('no liquidation data for ETHUSDT at this hour');
+    for (const id of CHARTS) expect(await page.$$eval(`#${id} svg`, (s) => s.length), id).toBe(1);
+    expect(await cursor()).toBe(before);
+    await page.click('#symbol-tabs button[data-symbol="BTCUSDT"]');
+    await expect.poll(() => page.innerText('#cascade-detail h2'), { timeout: 30_000 }).toContain('BTCUSDT');
+  });
+
+  it('had no console errors, fetched nothing from outside, and leaves a screenshot', async () => {
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    const file = path.join(ARTIFACTS, 'dashboard.png');
+    await page.screenshot({ path: file, fullPage: true });
+    expect(fs.statSync(file).size).toBeGreaterThan(50_000);
+    expect(consoleErrors).toEqual([]);
+    expect(outside).toEqual([]);
+  });
+});
