@@ -98,3 +98,12 @@ describe('regime live config errors', () => {
     expect(r.stderr.trim()).toMatch(/^error: .*bad\.json: config\.live\.settle_ms: expected a non-negative integer$/);
   });
 });
+
+describe('regime live dashboard binding', () => {
+  it('refuses a non-loopback host without a token before contacting any exchange', async () => {
+    // --api-base-url points at a closed loopback port: had the loop started, the error would be a fetch failure
+    const r = await regime(['live', '--paper', '--host', '0.0.0.0', '--api-base-url', 'http://127.0.0.1:9', '--results', dir], { REGIME_API_TOKEN: '' });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('error: refusing to bind 0.0.0.0 without an API token: pass --token or set REGIME_API_TOKEN (or bind 127.0.0.1)');
+  });
+});

@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DEFAULT_DATASETS_DIR } from '../../data/layout.ts';
 import { parseTimeArg } from '../../data/fetch-ccxt.ts';
@@ -13,6 +11,9 @@ import { LiveStore } from '../../live/store.ts';
 import { formatScorecard } from '../../score/index.ts';
 import { emitJson, globals, loggerFor } from '../context.ts';
 import { renderTable } from '../format.ts';
+import { startServer } from '../../../web/server.ts';
+import { authConfig, SecurityConfigError } from '../../../web/security.ts';
+import { defaultResultsDir } from '../../results/run-store.ts';
 
 interface LiveCliOptions {
   paper?: boolean;
@@ -23,6 +24,7 @@ interface LiveCliOptions {
   port?: string;
   host: string;
   serve?: boolean;
+  token?: string;
   results?: string;
   clockStart?: string;
   clockSpeed?: string;
@@ -31,23 +33,17 @@ interface LiveCliOptions {
   exitWhenDrained?: boolean;
 }
 
-const SERVER_MODULE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/server.ts');
-
-async function serve(runner: LiveRunner, port: number, host: string, log: ReturnType<typeof loggerFor>): Promise<(() => Promise<void>) | null> {
-  let mod: { startServer?: (o: { source: unknown; port: number; host: string }) => Promise<{ url: string; close: () => Promise<void> }> };
-  try {
-    // the dashboard server is another engineer's module; live runs without it when it is not there
-    mod = (await import(pathToFileURL(SERVER_MODULE).href)) as typeof mod;
-  } catch (err) {
-    log.warn({ err: (err as Error).message }, 'web/server.ts not available; not serving the dashboard');
-    return null;
-  }
-  if (typeof mod.startServer !== 'function') {
-    log.warn('web/server.ts has no startServer(); not serving the dashboard');
-    return null;
-  }
+async function serve(runner: LiveRunner, port: number, host: string, token: string | undefined): Promise<() => Promise<void>> {
   const source = await createLiveSource({ runner });
-  const server = await mod.startServer({ source, port, host });
+  let server;
+  try {
+    // the run picker and reports come from the backtest results folder, not the live store
+    server = await startServer({ source, port, host, token, resultsDir: defaultResultsDir() });
+  } catch (err) {
+    await source.close();
+    if (err instanceof SecurityConfigError) throw new UserError(err.message);
+    throw err;
+  }
   console.error(`dashboard on ${server.url}`);
   return async () => {
     await server.close();
@@ -70,6 +66,15 @@ async function runLive(opts: LiveCliOptions, cmd: Command): Promise<void> {
   const until = opts.until === undefined ? undefined : parseTimeArg(opts.until, '--until');
   const port = opts.port === undefined ? 3000 : Number(opts.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: '${opts.port}' is not a port number`);
+  // refuse an unsafe dashboard binding before touching any exchange
+  if (opts.serve !== false) {
+    try {
+      authConfig(opts.host, opts.token);
+    } catch (err) {
+      if (err instanceof SecurityConfigError) throw new UserError(err.message);
+      throw err;
+    }
+  }
   const runner = new LiveRunner({
     config,
     datasetsDir: g.datasets ?? DEFAULT_DATASETS_DIR,
@@ -93,7 +98,7 @@ async function runLive(opts: LiveCliOptions, cmd: Command): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await runner.start();
   if (runner.endpoints.length === 0) log.warn('no webhooks configured: alerts are stored and scored only');
-  const closeServer = opts.serve === false ? null : await serve(runner, port, opts.host, log);
+  const closeServer = opts.serve === false ? null : await serve(runner, port, opts.host, opts.token);
   console.error(`live${runner.paper ? ' (paper)' : ''}: ${runner.symbols.join(', ')}, spot from ${runner.exchange}; next hour ${new Date(runner.cursor).toISOString()}; ${runner.endpoints.length} webhook endpoint(s); store ${runner.store.file}`);
   try {
     await runner.run();
@@ -145,6 +150,7 @@ export function register(program: Command): void {
     .option('--port <n>', 'dashboard port (web/server.ts)', '3000')
     .option('--host <host>', 'dashboard host', '127.0.0.1')
     .option('--no-serve', 'do not start the dashboard server')
+    .option('--token <token>', 'API bearer token, required when --host is not loopback (or REGIME_API_TOKEN)')
     .option('--results <dir>', 'live results folder (default results/live)')
     .option('--clock-start <time>', 'run on an accelerated clock starting at this time (for a fake exchange)')
     .option('--clock-speed <x>', 'accelerated clock speed (e.g. 3600: an hour per second)')
