@@ -1,0 +1,82 @@
+import type { Command } from 'commander';
+import { UserError } from '../../errors.ts';
+import { defaultResultsDir } from '../../results/run-store.ts';
+import { formatSweepReport } from '../../sweep/report.ts';
+import { loadSweepSpec } from '../../sweep/spec.ts';
+import { runSweep } from '../../sweep/sweep.ts';
+import { emitJson, globals, loggerFor, storeFor } from '../context.ts';
+import { createProgress } from '../progress.ts';
+
+interface SweepCliOptions {
+  spec: string;
+  workers?: string;
+  json?: string | boolean;
+  results?: string;
+  limit?: string;
+}
+
+function positiveInt(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${name}: '${value}' is not a positive whole number`);
+  return n;
+}
+
+export const order = 55;
+
+export function register(program: Command): void {
+  program
+    .command('sweep')
+    .description('try many detector/rule/cooldown configurations: select the best on the train period, report it on the holdout')
+    .requiredOption('--spec <file>', 'sweep spec (JSON): base config, grid and/or random samples over config key paths, from/to, split, select, score')
+    .option('--workers <n>', 'worker threads (default: the CPU count)')
+    .option('--results <dir>', 'results folder (default results/ or REGIME_RESULTS_DIR); the sweep writes sweeps/<sweep id>/ there')
+    .option('--limit <n>', 'compute at most n new configurations, then stop (run again to resume)')
+    .option('--json [file]', 'print (or write) the whole report, every result row included, as JSON')
+    .addHelpText(
+      'after',
+      `
+Spec example:
+  { "from": "2022-01-01", "split": { "holdout_from": "2024-06-01" },
+    "grid": { "volatility.thresholds.extreme": [2, 2.5, 3], "rules.funding_abs_z": [1.5, 2, 2.5] },
+    "random": { "n": 200, "seed": 7, "params": { "regime.chop.max_heat": { "min": 0.3, "max": 0.6, "step": 0.05 } } },
+    "select": { "metric": "nab", "by": "train", "min_alerts": 10 }, "score": { "permutations": 1000 } }
+
+Keys: any config key path (detectors, rules, cooldown.<EVENT_TYPE>.*); random params take {min, max, step?} or a
+list of choices. split: { holdout_from } or { holdout_fraction } (default 0.3, the last 30 %). select.metric: nab,
+precision, recall, f1, false_alarms_per_week, median_lead_hours or mean_abs_return_<h>h; by: 'train' only.
+Invalid combinations (e.g. explosive >= extreme) are reported and skipped.
+
+A rerun of the same spec on the same data skips every configuration already stored (resume after a crash).`,
+    )
+    .action(async (opts: SweepCliOptions, cmd: Command) => {
+      const spec = loadSweepSpec(opts.spec);
+      const workers = opts.workers === undefined ? undefined : positiveInt(opts.workers, '--workers');
+      const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
+      const g = globals(cmd);
+      const store = await storeFor(g);
+      const progress = createProgress();
+      let started = false;
+      let report;
+      try {
+        report = await runSweep(store, spec, {
+          workers,
+          limit,
+          resultsDir: opts.results ?? defaultResultsDir(),
+          includeRows: Boolean(opts.json),
+          logger: loggerFor(g),
+          onProgress: (done, total) => {
+            if (!started) {
+              progress.start(total, 'sweep');
+              started = true;
+            }
+            progress.update(done);
+          },
+        });
+      } finally {
+        progress.stop();
+        store.close();
+      }
+      if (opts.json) await emitJson(opts.json, report);
+      if (opts.json !== true) console.log(formatSweepReport(report));
+    });
+}

@@ -1,0 +1,136 @@
+/**
+ * The feature columns rearranged once per feature set for the rules: only the hours a rule can fire at, each
+ * funding settlement as the run of hours it stands, and each regime timeframe as its held bars. Every
+ * configuration then walks these short lists instead of every hour.
+ */
+import type { FeatureSet } from './features.ts';
+
+export interface FeatureIndex {
+  symbols: {
+    /** present hours with a complete liquidation window */
+    liqHours: Int32Array;
+    liqTotal: Float64Array;
+    liqZ: Float64Array;
+    /** present hours with a volatility ratio */
+    volHours: Int32Array;
+    volRatio: Float64Array;
+    /** per settlement: the first hour it stands, how many hours it stands, its age (hours) in that first hour */
+    settleStart: Int32Array;
+    settleLength: Int32Array;
+    settleAge: Float64Array;
+    presentHours: Int32Array;
+    /** per timeframe (REGIME_TIMEFRAMES order) */
+    bars: HeldBars[];
+    /** per present hour: its 1h bar, and its segment (a run where no higher-timeframe bar changes) */
+    hourBar: Int32Array;
+    hourSegment: Int32Array;
+    /** per segment: the 4h, 1d and 1w bar it holds */
+    segmentBars: [Int32Array, Int32Array, Int32Array];
+  }[];
+  pairs: { hours: Int32Array; corr: Float64Array; normal: Float64Array }[];
+  /** reused by every configuration: the rules run one after another, never at once */
+  scratch: { codes: Uint8Array[]; hours: Int32Array; segment: Uint16Array };
+}
+
+/** a timeframe's held bars: the hour each starts being held, and its z-scores and heat (NaN: no regime) */
+export interface HeldBars {
+  start: Int32Array;
+  priceZ: Float64Array;
+  volumeZ: Float64Array;
+  heat: Float64Array;
+}
+
+function same(a: number, b: number): boolean {
+  return a === b || (a !== a && b !== b);
+}
+
+/** run-length form of one timeframe column: a weekly bar is classified once, not 168 times */
+function heldBars(fs: FeatureSet, s: number, t: number): HeldBars {
+  const f = fs.bySymbol[s];
+  const pz = f.priceZ[t];
+  const vz = f.volumeZ[t];
+  const heat = f.heat[t];
+  const starts: number[] = [];
+  for (let i = 0; i < fs.hours; i++) {
+    if (i === 0 || !same(pz[i], pz[i - 1]) || !same(vz[i], vz[i - 1]) || !same(heat[i], heat[i - 1])) starts.push(i);
+  }
+  const start = Int32Array.from(starts);
+  return {
+    start,
+    priceZ: Float64Array.from(start, (i) => pz[i]),
+    volumeZ: Float64Array.from(start, (i) => vz[i]),
+    heat: Float64Array.from(start, (i) => heat[i]),
+  };
+}
+
+/** which bar of each timeframe every present hour reads, so a configuration never searches for it */
+function regimeLayout(bars: HeldBars[], presentHours: Int32Array) {
+  const hourBar = new Int32Array(presentHours.length);
+  const hourSegment = new Int32Array(presentHours.length);
+  const seg: [number[], number[], number[]] = [[], [], []];
+  const p = [0, 0, 0, 0];
+  let last = [-1, -1, -1];
+  for (let k = 0; k < presentHours.length; k++) {
+    const i = presentHours[k];
+    for (let t = 0; t < 4; t++) while (p[t] + 1 < bars[t].start.length && bars[t].start[p[t] + 1] <= i) p[t]++;
+    hourBar[k] = p[0];
+    if (p[1] !== last[0] || p[2] !== last[1] || p[3] !== last[2]) {
+      last = [p[1], p[2], p[3]];
+      for (let t = 0; t < 3; t++) seg[t].push(p[t + 1]);
+    }
+    hourSegment[k] = seg[0].length - 1;
+  }
+  return { hourBar, hourSegment, segmentBars: seg.map((x) => Int32Array.from(x)) as [Int32Array, Int32Array, Int32Array] };
+}
+
+function hoursWhere(n: number, keep: (i: number) => boolean): Int32Array {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
+  return Int32Array.from(out);
+}
+
+export function buildIndex(fs: FeatureSet): FeatureIndex {
+  const symbols = fs.bySymbol.map((f, s) => {
+    const liqHours = hoursWhere(fs.hours, (i) => f.present[i] === 1 && f.liqTotal[i] === f.liqTotal[i]);
+    const volHours = hoursWhere(fs.hours, (i) => f.present[i] === 1 && f.volRatio[i] === f.volRatio[i]);
+    const n = f.settleZ.length;
+    const settleStart = new Int32Array(n).fill(-1);
+    const settleLength = new Int32Array(n);
+    const settleAge = new Float64Array(n);
+    for (let i = 0; i < fs.hours; i++) {
+      const k = f.fundIdx[i];
+      if (k < 0) continue;
+      if (settleStart[k] < 0) {
+        settleStart[k] = i;
+        settleAge[k] = f.fundSince[i];
+      }
+      settleLength[k]++;
+    }
+    const presentHours = hoursWhere(fs.hours, (i) => f.present[i] === 1);
+    const bars = [0, 1, 2, 3].map((t) => heldBars(fs, s, t));
+    return {
+      ...regimeLayout(bars, presentHours),
+      presentHours,
+      bars,
+      liqHours,
+      liqTotal: Float64Array.from(liqHours, (i) => f.liqTotal[i]),
+      liqZ: Float64Array.from(liqHours, (i) => f.liqZ[i]),
+      volHours,
+      volRatio: Float64Array.from(volHours, (i) => f.volRatio[i]),
+      settleStart,
+      settleLength,
+      settleAge,
+    };
+  });
+  const pairs = fs.pairs.map((p) => {
+    const hours = hoursWhere(fs.hours, (i) => p.corr[i] === p.corr[i]);
+    return { hours, corr: Float64Array.from(hours, (i) => p.corr[i]), normal: Float64Array.from(hours, (i) => p.normal[i]) };
+  });
+  const most = (f: (x: (typeof symbols)[number]) => number) => Math.max(0, ...symbols.map(f));
+  const scratch = {
+    codes: [0, 1, 2, 3].map(() => new Uint8Array(most((x) => Math.max(x.bars[0].start.length, x.volHours.length)))),
+    hours: new Int32Array(most((x) => x.presentHours.length)),
+    segment: new Uint16Array(most((x) => x.segmentBars[0].length)),
+  };
+  return { symbols, pairs, scratch };
+}

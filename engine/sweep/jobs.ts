@@ -1,0 +1,120 @@
+/**
+ * What a sweep worker does, as plain functions over shared memory, so the same code runs in a worker thread
+ * and in-process (tests, the best configuration's alerts).
+ */
+import type { Alert } from '../pipeline/alerts.ts';
+import type { PipelineConfig } from '../pipeline/config.ts';
+import type { ReplayData } from '../replay/replay-data.ts';
+import { runReplay } from '../replay/replay.ts';
+import type { Market } from '../score/market.ts';
+import type { ScorableAlert } from '../score/types.ts';
+import { toScorable } from '../replay/score-alerts.ts';
+import { ColumnarEvaluator, materialiseAlerts, type EvaluatedAlert } from './evaluate.ts';
+import { computeFeatures, type FeatureSet } from './features.ts';
+import { PeriodScorer, scorableColumns, scorableFromAlerts, type PeriodMetrics, type ScorableColumns } from './metrics.ts';
+
+export interface Period {
+  name: 'train' | 'holdout';
+  market: Market;
+  /** alerts with from <= ts < to are scored on this period's market */
+  from: number;
+  to: number;
+}
+
+export interface SweepContext {
+  data: ReplayData;
+  periods: Period[];
+  /** kept alerts: hours from..until (inclusive); earlier hours warm the detectors and the cooldown up */
+  emitFrom: number;
+  emitUntil: number;
+}
+
+export type Job =
+  | { kind: 'features'; key: string; featureConfig: Record<string, unknown> }
+  /** features null: the worker evaluated this feature set last and still holds it (the pool knows) */
+  | { kind: 'evaluate'; config: PipelineConfig; key: string; features: FeatureSet | null }
+  | { kind: 'replay'; config: PipelineConfig }
+  | { kind: 'alerts'; config: PipelineConfig; key: string; features: FeatureSet | null }
+  | { kind: 'replay-alerts'; config: PipelineConfig };
+
+export type PeriodResults = Record<Period['name'], PeriodMetrics>;
+
+export class SweepJobs {
+  private readonly ctx: SweepContext;
+  private readonly scorers: { name: Period['name']; scorer: PeriodScorer }[];
+  private readonly evaluators = new Map<string, ColumnarEvaluator>();
+
+  constructor(ctx: SweepContext) {
+    this.ctx = ctx;
+    this.scorers = ctx.periods.map((p) => ({ name: p.name, scorer: new PeriodScorer(p.market, ctx.data.symbols, p.from, p.to) }));
+  }
+
+  /** one evaluator per feature set, the two most recent kept: their rule caches are what makes repeats cheap */
+  private evaluator(key: string, fs: FeatureSet | null): ColumnarEvaluator {
+    let e = this.evaluators.get(key);
+    if (e) {
+      this.evaluators.delete(key);
+      this.evaluators.set(key, e);
+      return e;
+    }
+    if (fs === null) throw new Error(`sweep worker: feature set ${key} is not held here`);
+    e = new ColumnarEvaluator(fs);
+    this.evaluators.set(key, e);
+    if (this.evaluators.size > 2) this.evaluators.delete(this.evaluators.keys().next().value!);
+    return e;
+  }
+
+  private score(alerts: ScorableColumns): PeriodResults {
+    const out = {} as PeriodResults;
+    for (const { name, scorer } of this.scorers) out[name] = scorer.score(alerts);
+    return out;
+  }
+
+  features(key: string, featureConfig: Record<string, unknown>): FeatureSet {
+    const fs = computeFeatures(this.ctx.data, featureConfig, key);
+    // the worker that computed a set evaluates it next (the pool prefers it), without receiving it back
+    this.evaluator(key, fs);
+    return fs;
+  }
+
+  evaluate(config: PipelineConfig, key: string, fs: FeatureSet | null): PeriodResults {
+    const e = this.evaluator(key, fs);
+    const cols = e.evaluate(config, { from: this.ctx.emitFrom, until: this.ctx.emitUntil });
+    return this.score(scorableColumns(e.features, cols));
+  }
+
+  /** the whole Pipeline, for a configuration with a key the columnar evaluator does not know */
+  replay(config: PipelineConfig): PeriodResults {
+    const alerts = this.replayAlerts(config);
+    return this.score(scorableFromAlerts(this.ctx.data.symbols, alerts));
+  }
+
+  replayAlerts(config: PipelineConfig): Alert[] {
+    return runReplay(this.ctx.data, config, { emitFrom: this.ctx.emitFrom, until: this.ctx.emitUntil }).alerts;
+  }
+
+  alerts(config: PipelineConfig, key: string, fs: FeatureSet | null): EvaluatedAlert[] {
+    const e = this.evaluator(key, fs);
+    return materialiseAlerts(e.features, e.evaluate(config, { from: this.ctx.emitFrom, until: this.ctx.emitUntil }));
+  }
+
+  /** the alerts as the scorer takes them, pair alerts on their scoring symbol */
+  scorableAlerts(config: PipelineConfig, key: string, fs: FeatureSet | null): ScorableAlert[] {
+    return this.alerts(config, key, fs).map((a) => toScorable({ ...a, title: '', description: '', data: { leader: a.leader } }));
+  }
+
+  run(job: Job): unknown {
+    switch (job.kind) {
+      case 'features':
+        return this.features(job.key, job.featureConfig);
+      case 'evaluate':
+        return this.evaluate(job.config, job.key, job.features);
+      case 'replay':
+        return this.replay(job.config);
+      case 'alerts':
+        return this.scorableAlerts(job.config, job.key, job.features);
+      case 'replay-alerts':
+        return this.replayAlerts(job.config).map(toScorable);
+    }
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The headline numbers of one configuration on one period (train or holdout), straight from engine/score's
+ * AlertSetEvaluator on a market prepared once: the same definitions and rounding as scoreOnMarket's overall
+ * row (checked in evaluate.test.ts), without the breakdowns, event study and random baseline that make a
+ * full scorecard ~100× slower. The sweep's best configuration gets the full scorecard afterwards.
+ */
+import { EVENT_TYPES, type Alert } from '../pipeline/alerts.ts';
+import { toScorable } from '../replay/score-alerts.ts';
+import { HOUR_MS } from '../pipeline/input.ts';
+import { AlertSetEvaluator } from '../score/evaluator.ts';
+import type { SymbolRange } from '../score/grid.ts';
+import type { Market } from '../score/market.ts';
+import { median, ratio, toPlain } from '../score/stats.ts';
+import type { AlertColumns } from './evaluate.ts';
+import type { FeatureSet } from './features.ts';
+
+const DAY_MS = 24 * HOUR_MS;
+
+/** the metrics kept per configuration and period; `better` drives selection and the Pareto fronts */
+export const METRICS = {
+  alerts: { better: null },
+  alerts_per_day: { better: null },
+  true_alerts: { better: null },
+  false_alarms: { better: null },
+  precision: { better: 'higher' },
+  episodes: { better: null },
+  detected: { better: null },
+  recall: { better: 'higher' },
+  f1: { better: 'higher' },
+  nab: { better: 'higher' },
+  false_alarms_per_week: { better: 'lower' },
+  median_lead_hours: { better: 'higher' },
+} as const satisfies Record<string, { better: 'higher' | 'lower' | null }>;
+
+export type BaseMetric = keyof typeof METRICS;
+
+/** forward-return metric per scorer horizon */
+export function returnMetric(h: number): string {
+  return `mean_abs_return_${h}h`;
+}
+
+export function typeCountMetric(type: string): string {
+  return `n_${type.toLowerCase()}`;
+}
+
+export function metricNames(horizons: readonly number[]): string[] {
+  return [...Object.keys(METRICS), ...horizons.map(returnMetric), ...EVENT_TYPES.map(typeCountMetric)];
+}
+
+export function metricBetter(name: string): 'higher' | 'lower' | null {
+  if (name in METRICS) return METRICS[name as BaseMetric].better;
+  return name.startsWith('mean_abs_return_') ? 'higher' : null;
+}
+
+export type PeriodMetrics = Record<string, number | null>;
+
+/** alerts as the scorer sees them: hour, the symbol index it is scored on, event type index */
+export interface ScorableColumns {
+  n: number;
+  ts: Float64Array;
+  symbol: Int32Array;
+  type: Uint8Array;
+}
+
+/** a pair alert is scored on the symbol the leader is expected to move (the second when none leads), as toScorable does */
+export function scorableColumns(fs: FeatureSet, cols: AlertColumns): ScorableColumns {
+  const nSym = fs.symbols.length;
+  const out: ScorableColumns = { n: cols.n, ts: new Float64Array(cols.n), symbol: new Int32Array(cols.n), type: cols.type };
+  for (let k = 0; k < cols.n; k++) {
+    out.ts[k] = fs.firstHour + cols.hour[k] * HOUR_MS;
+    let symbol = cols.slot[k];
+    if (symbol >= nSym) {
+      const p = fs.pairs[symbol - nSym];
+      symbol = p.leader[cols.hour[k]] === -1 ? p.a : p.b;
+    }
+    out.symbol[k] = symbol;
+  }
+  return out;
+}
+
+/** the same from Pipeline alerts (the replay fallback) */
+export function scorableFromAlerts(symbols: readonly string[], alerts: readonly Alert[]): ScorableColumns {
+  const index = new Map(symbols.map((s, i) => [s, i]));
+  const out: ScorableColumns = { n: alerts.length, ts: new Float64Array(alerts.length), symbol: new Int32Array(alerts.length), type: new Uint8Array(alerts.length) };
+  alerts.forEach((a, k) => {
+    const s = toScorable(a);
+    out.ts[k] = s.ts;
+    out.symbol[k] = index.get(s.symbol) ?? -1;
+    out.type[k] = EVENT_TYPES.indexOf(a.event_type);
+  });
+  return out;
+}
+
+/** a market for one period, with what every evaluation needs looked up once */
+export class PeriodScorer {
+  readonly market: Market;
+  /** alerts with from <= ts < to belong to the period */
+  readonly from: number;
+  readonly to: number;
+  private readonly evaluator: AlertSetEvaluator;
+  private readonly ranges: (SymbolRange | undefined)[];
+  /** per symbol index: its block in name order; the blocks' start offsets (scratch) */
+  private readonly blockOf: Int32Array;
+  private readonly blockStart: Int32Array;
+  private readonly days: number;
+  private readonly out: Float64Array;
+  private pos = new Int32Array(1024);
+  private dir = new Int8Array(1024);
+
+  constructor(market: Market, symbols: readonly string[], from: number, to: number) {
+    this.market = market;
+    this.from = from;
+    this.to = to;
+    this.evaluator = new AlertSetEvaluator(market);
+    this.ranges = symbols.map((s) => market.grid.bySymbol.get(s));
+    const byName = [...symbols].sort();
+    this.blockOf = Int32Array.from(symbols, (s) => byName.indexOf(s));
+    this.blockStart = new Int32Array(symbols.length + 1);
+    this.days = (market.grid.end - market.grid.start) / DAY_MS;
+    this.out = new Float64Array(this.evaluator.specs.length);
+  }
+
+  /** grid index of a symbol's hour, -1 when it has no price there (an unanchored alert) */
+  private gridIndex(symbol: number, ts: number): number {
+    const r = symbol < 0 ? undefined : this.ranges[symbol];
+    if (r === undefined) return -1;
+    const i = (ts - r.firstTs) / HOUR_MS;
+    if (i < 0 || i >= r.length) return -1;
+    const g = r.offset + i;
+    const c = this.market.grid.close[g];
+    return c === c ? g : -1;
+  }
+
+  score(alerts: ScorableColumns): PeriodMetrics {
+    if (this.pos.length < alerts.n) {
+      this.pos = new Int32Array(alerts.n);
+      this.dir = new Int8Array(alerts.n);
+    }
+    const typeCounts = new Array<number>(EVENT_TYPES.length).fill(0);
+    // grouped by symbol name, in alert order within a symbol, as scoreOnMarket places them: sums add up in
+    // the same order and agree to the last bit
+    const blocks = this.blockStart.fill(0);
+    let n = 0;
+    for (let k = 0; k < alerts.n; k++) {
+      const ts = alerts.ts[k];
+      if (ts < this.from || ts >= this.to) continue;
+      n++;
+      typeCounts[alerts.type[k]]++;
+      const s = alerts.symbol[k];
+      if (s >= 0 && this.gridIndex(s, ts) >= 0) blocks[this.blockOf[s] + 1]++;
+    }
+    for (let b = 0; b + 1 < blocks.length; b++) blocks[b + 1] += blocks[b];
+    const anchored = blocks[blocks.length - 1];
+    for (let k = 0; k < alerts.n; k++) {
+      const ts = alerts.ts[k];
+      if (ts < this.from || ts >= this.to) continue;
+      const s = alerts.symbol[k];
+      const g = s >= 0 ? this.gridIndex(s, ts) : -1;
+      if (g >= 0) this.pos[blocks[this.blockOf[s]]++] = g;
+    }
+    const alertsCount = n;
+    const e = this.evaluator;
+    const o = this.market.options;
+    const episodes = this.market.labels.epStart.length;
+    const weeks = this.days / 7;
+    e.evaluate(this.pos, this.dir, anchored, { episodes, weeks }, this.out);
+    const precision = ratio(e.trueAlerts, e.trueAlerts + e.falseAlarms);
+    const recall = ratio(e.detected, episodes);
+    const m: PeriodMetrics = {
+      alerts: alertsCount,
+      alerts_per_day: ratio(alertsCount, this.days),
+      true_alerts: e.trueAlerts,
+      false_alarms: e.falseAlarms,
+      precision,
+      episodes,
+      detected: e.detected,
+      recall,
+      f1: precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null,
+      nab: Number.isFinite(this.out[2]) ? this.out[2] : null,
+      false_alarms_per_week: ratio(e.falseAlarms, weeks),
+      median_lead_hours: median(e.leadHours()),
+    };
+    o.horizons_hours.forEach((h, k) => (m[returnMetric(h)] = this.out[4 + k * 3]));
+    EVENT_TYPES.forEach((t, i) => (m[typeCountMetric(t)] = typeCounts[i]));
+    return toPlain(m);
+  }
+}

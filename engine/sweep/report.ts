@@ -1,0 +1,273 @@
+/**
+ * What a sweep found: the best configuration selected on the TRAIN period and reported on the HOLDOUT period
+ * (with a full scorecard and random baseline there), the top configurations, the Pareto fronts, and how many
+ * configurations were tried — the more, the more optimistic the best train score.
+ */
+import { renderTable } from '../cli/format.ts';
+import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
+import { HOUR_MS } from '../pipeline/input.ts';
+import { scoreOnMarket } from '../score/index.ts';
+import type { ScorableAlert, Scorecard } from '../score/types.ts';
+import { applyParams, type Params } from './expand.ts';
+import type { Period } from './jobs.ts';
+import { paretoFront, type Better } from './pareto.ts';
+import { RunsTable } from './runs-table.ts';
+import { comparisonRows, formatComparison, type ComparisonRow } from './scorecard-table.ts';
+import type { SweepSpec } from './spec.ts';
+import type { SweepFrame } from './sweep.ts';
+
+export interface ResultRow {
+  config_id: string;
+  status: 'ok' | 'invalid';
+  error: string | null;
+  params: Params;
+  feature_key: string | null;
+  mode: string | null;
+  train: Record<string, number | null>;
+  holdout: Record<string, number | null>;
+}
+
+export interface ParetoFront {
+  x: string;
+  y: string;
+  better_x: Better;
+  better_y: Better;
+  /** train values decide the front; holdout values are shown beside them */
+  points: ResultRow[];
+}
+
+export interface SweepReport {
+  sweep_id: string;
+  dir: string;
+  spec_hash: string;
+  dataset_manifest_sha256: string | null;
+  symbols: string[];
+  range: { from: string; to: string; warmup_hours: number };
+  split: { train: { from: string; to: string }; holdout: { from: string; to: string } };
+  select: SweepSpec['select'];
+  complete: boolean;
+  /** tried: distinct configurations stored (this run and earlier ones), invalid ones included */
+  configurations: { planned: number; tried: number; valid: number; invalid: number; duplicates: number; feature_sets: number };
+  /** how this run went (timings differ run to run; everything else in the report does not) */
+  run: {
+    computed: number;
+    resumed: number;
+    workers: number;
+    compute_ms: number;
+    elapsed_ms: number;
+    per_second: number | null;
+    stages_ms: { load: number; markets: number; evaluate: number; report: number };
+  };
+  warning: string;
+  best: {
+    row: ResultRow;
+    config: PipelineConfig;
+    /** the full scorecard on the holdout, random baseline included: the honest number */
+    holdout_scorecard: Scorecard;
+    /** the train scorecard without a baseline: p-values after selecting on this period would mean nothing */
+    train_scorecard: Scorecard;
+    comparison: ComparisonRow[];
+  } | null;
+  top: ResultRow[];
+  pareto: { precision_vs_alerts_per_day: ParetoFront; recall_vs_false_alarms_per_week: ParetoFront };
+  invalid: { count: number; examples: ResultRow[] };
+  rows?: ResultRow[];
+}
+
+export interface ReportInput {
+  table: RunsTable;
+  spec: SweepSpec;
+  frame: SweepFrame;
+  dir: string;
+  sweepId: string;
+  datasetHash: string | null;
+  periods: Period[];
+  complete: boolean;
+  planned: number;
+  duplicates: number;
+  run: Omit<SweepReport['run'], 'elapsed_ms' | 'per_second'>;
+  includeRows: boolean;
+  bestAlerts: (config: PipelineConfig) => Promise<ScorableAlert[]>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
+function toResult(r: Record<string, unknown>, metricColumns: readonly string[]): ResultRow {
+  const period = (p: string) => {
+    const out: Record<string, number | null> = {};
+    for (const c of metricColumns) if (c.startsWith(`${p}_`)) out[c.slice(p.length + 1)] = r[c] === null ? null : Number(r[c]);
+    return out;
+  };
+  return {
+    config_id: String(r.config_id),
+    status: r.status as ResultRow['status'],
+    error: (r.error as string | null) ?? null,
+    params: JSON.parse(String(r.params)) as Params,
+    feature_key: (r.feature_key as string | null) ?? null,
+    mode: (r.mode as string | null) ?? null,
+    train: period('train'),
+    holdout: period('holdout'),
+  };
+}
+
+export function multipleTestingWarning(tried: number): string {
+  return `best of ${tried.toLocaleString('en-US')} configuration${tried === 1 ? '' : 's'}: expect the train score to be optimistic; holdout is the honest number`;
+}
+
+async function front(input: ReportInput, eligible: string, x: string, y: string, betterX: Better, betterY: Better): Promise<ParetoFront> {
+  const { table } = input;
+  const ranked = `SELECT row_number() OVER (ORDER BY config_id) AS r, * FROM runs WHERE ${eligible}`;
+  const cols = await table.numbers(`SELECT r::DOUBLE AS r, "train_${x}"::DOUBLE AS x, "train_${y}"::DOUBLE AS y FROM (${ranked}) ORDER BY r`);
+  const idx = paretoFront(cols.x, cols.y, betterX, betterY);
+  const wanted = idx.map((i) => cols.r[i]);
+  const rows = wanted.length === 0 ? [] : await table.rows(`SELECT * FROM (${ranked}) WHERE r IN (${wanted.join(',')})`);
+  const byR = new Map(rows.map((r) => [Number(r.r), toResult(r, table.metricColumns)]));
+  return { x, y, better_x: betterX, better_y: betterY, points: wanted.map((r) => byR.get(r)!) };
+}
+
+/** configurations that may be selected: valid, with enough train alerts */
+function eligibleWhere(select: SweepSpec['select']): string {
+  return `status = 'ok' AND train_alerts >= ${select.min_alerts}`;
+}
+
+/**
+ * The best configurations by the selection metric on the TRAIN period only (ties: the smaller config id),
+ * whatever their holdout numbers: selecting on the holdout would leave no honest number.
+ */
+export async function topByTrain(table: RunsTable, select: SweepSpec['select'], limit = 10): Promise<ResultRow[]> {
+  const order = `"train_${select.metric}" ${select.better === 'higher' ? 'DESC' : 'ASC'}, config_id`;
+  const rows = await table.rows(`SELECT * FROM runs WHERE ${eligibleWhere(select)} AND "train_${select.metric}" IS NOT NULL ORDER BY ${order} LIMIT ${limit}`);
+  return rows.map((r) => toResult(r, table.metricColumns));
+}
+
+export async function buildSweepReport(input: ReportInput): Promise<SweepReport> {
+  const { table, spec, frame } = input;
+  const eligible = eligibleWhere(spec.select);
+  const top = await topByTrain(table, spec.select);
+  const tried = await table.count();
+  const invalidCount = await table.count(`status = 'invalid'`);
+  const featureSets = Number((await table.rows(`SELECT count(DISTINCT feature_key)::DOUBLE AS n FROM runs WHERE status = 'ok'`))[0].n);
+  const invalidRows = await table.rows(`SELECT * FROM runs WHERE status = 'invalid' ORDER BY config_id LIMIT 20`);
+
+  let best: SweepReport['best'] = null;
+  if (top.length > 0) {
+    const row = top[0];
+    const config = parseConfig(applyParams(spec.base, row.params));
+    const alerts = await input.bestAlerts(config);
+    const inPeriod = (p: Period) => alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
+    const [train, holdout] = input.periods;
+    const holdoutCard = scoreOnMarket(holdout.market, inPeriod(holdout));
+    const trainCard = scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(train));
+    best = {
+      row,
+      config,
+      holdout_scorecard: holdoutCard,
+      train_scorecard: trainCard,
+      comparison: comparisonRows([
+        { label: 'train', card: trainCard },
+        { label: 'holdout', card: holdoutCard },
+      ]),
+    };
+  }
+  const okCount = tried - invalidCount;
+  const report: SweepReport = {
+    sweep_id: input.sweepId,
+    dir: input.dir,
+    spec_hash: spec.hash,
+    dataset_manifest_sha256: input.datasetHash,
+    symbols: frame.symbols,
+    range: { from: iso(frame.emitFrom), to: iso(frame.emitUntil), warmup_hours: frame.warmupHours },
+    split: {
+      train: { from: iso(frame.emitFrom), to: iso(frame.holdoutFrom - HOUR_MS) },
+      holdout: { from: iso(frame.holdoutFrom), to: iso(frame.emitUntil) },
+    },
+    select: spec.select,
+    complete: input.complete,
+    configurations: { planned: input.planned, tried, valid: okCount, invalid: invalidCount, duplicates: input.duplicates, feature_sets: featureSets },
+    run: { ...input.run, elapsed_ms: 0, per_second: input.run.computed > 0 && input.run.compute_ms > 0 ? Math.round((input.run.computed / input.run.compute_ms) * 1000 * 10) / 10 : null },
+    warning: multipleTestingWarning(okCount),
+    best,
+    top,
+    pareto: {
+      // more alerts at the same precision is more coverage, so both are maximised: the precision–coverage trade-off
+      precision_vs_alerts_per_day: await front(input, eligible, 'alerts_per_day', 'precision', 'higher', 'higher'),
+      recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher'),
+    },
+    invalid: { count: invalidCount, examples: invalidRows.map((r) => toResult(r, table.metricColumns)) },
+  };
+  if (input.includeRows) report.rows = (await table.rows('SELECT * FROM runs ORDER BY config_id')).map((r) => toResult(r, table.metricColumns));
+  return report;
+}
+
+function shortParams(p: Params): string {
+  return Object.entries(p)
+    .map(([k, v]) => `${k.split('.').slice(-2).join('.')}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .join(' ');
+}
+
+const dash = '—';
+function fmt(x: number | null | undefined, digits: number, scale = 1): string {
+  return x === null || x === undefined ? dash : (x * scale).toFixed(digits);
+}
+
+function resultTable(rows: readonly ResultRow[], metric: string): string {
+  return renderTable(
+    ['config', 'params', 'train /day', 'prec%', 'recall%', 'NAB', metric, '| holdout /day', 'prec%', 'recall%', 'NAB', metric],
+    rows.map((r) => [
+      r.config_id.slice(0, 8),
+      shortParams(r.params),
+      fmt(r.train.alerts_per_day, 2),
+      fmt(r.train.precision, 1, 100),
+      fmt(r.train.recall, 1, 100),
+      fmt(r.train.nab, 1),
+      fmt(r.train[metric], 3),
+      `| ${fmt(r.holdout.alerts_per_day, 2)}`,
+      fmt(r.holdout.precision, 1, 100),
+      fmt(r.holdout.recall, 1, 100),
+      fmt(r.holdout.nab, 1),
+      fmt(r.holdout[metric], 3),
+    ]),
+  );
+}
+
+function frontTable(f: ParetoFront, max = 15): string {
+  const pts = f.points.length > max ? f.points.filter((_, i) => i % Math.ceil(f.points.length / max) === 0) : f.points;
+  const body = renderTable(
+    ['config', 'params', `train ${f.x}`, `train ${f.y}`, `holdout ${f.x}`, `holdout ${f.y}`],
+    pts.map((r) => [r.config_id.slice(0, 8), shortParams(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3), fmt(r.holdout[f.x], 3), fmt(r.holdout[f.y], 3)]),
+  );
+  return pts.length < f.points.length ? `${body}\n(${pts.length} of ${f.points.length} front points shown; --json has all)` : body;
+}
+
+export function formatSweepReport(r: SweepReport): string {
+  const c = r.configurations;
+  const lines = [
+    `Sweep ${r.sweep_id}  ${r.symbols.join(', ')}  ${r.range.from} → ${r.range.to} UTC (warm-up ${r.range.warmup_hours} h)`,
+    `train ${r.split.train.from} → ${r.split.train.to}, holdout ${r.split.holdout.from} → ${r.split.holdout.to}`,
+    `${c.tried.toLocaleString('en-US')} configurations (${c.invalid} invalid, skipped; ${c.duplicates} duplicates), ${c.feature_sets} feature set${c.feature_sets === 1 ? '' : 's'}; ` +
+      `${r.run.computed.toLocaleString('en-US')} computed now with ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}` +
+      (r.run.per_second === null ? '' : ` (${r.run.per_second}/s)`) +
+      `, ${r.run.resumed.toLocaleString('en-US')} already done${r.complete ? '' : '; INCOMPLETE: run again to resume'}`,
+    `selected by train ${r.select.metric} (${r.select.better} is better), at least ${r.select.min_alerts} train alerts`,
+    '',
+  ];
+  if (r.top.length === 0) lines.push('No configuration qualifies for selection.');
+  else {
+    lines.push(`Top ${r.top.length} by train ${r.select.metric}:`, resultTable(r.top, r.select.metric), '');
+  }
+  if (r.best) {
+    lines.push(`Best (selected on train): ${r.best.row.config_id}  ${shortParams(r.best.row.params)}`);
+    lines.push(`Its scorecards (holdout: random baseline ${r.best.holdout_scorecard.options.permutations} permutations, seed ${r.best.holdout_scorecard.options.seed}; train: no baseline after selection):`);
+    lines.push(formatComparison(r.best.comparison), '');
+  }
+  lines.push('Pareto front (train) — precision vs alerts per day (both higher is better):', frontTable(r.pareto.precision_vs_alerts_per_day), '');
+  lines.push('Pareto front (train) — recall vs false alarms per week:', frontTable(r.pareto.recall_vs_false_alarms_per_week), '');
+  if (r.invalid.count > 0) {
+    lines.push(`Invalid configurations (${r.invalid.count}, skipped):`);
+    for (const x of r.invalid.examples.slice(0, 5)) lines.push(`  ${shortParams(x.params)}: ${x.error}`);
+    lines.push('');
+  }
+  lines.push(`WARNING: ${r.warning}.`);
+  lines.push(`Results: ${r.dir} (runs.duckdb${r.complete ? ', results.parquet' : ''}, manifest.json)`);
+  return lines.join('\n');
+}

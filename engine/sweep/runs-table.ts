@@ -1,0 +1,123 @@
+/**
+ * The sweep's results as they arrive: a `runs` table in <sweep dir>/runs.duckdb, one row per configuration id,
+ * appended in small committed batches so a killed sweep loses at most the last batch and resumes from the
+ * ids already stored. Rows hold no timestamps and no timings: the same spec gives the same rows.
+ */
+import fs from 'node:fs';
+import { openDuckDB, queryRows, readFloatColumns, sqlString, type DuckDBConnection } from '../data/duckdb.ts';
+import type { DuckDBAppender, DuckDBInstance } from '@duckdb/node-api';
+import { UserError } from '../errors.ts';
+
+export const PERIODS = ['train', 'holdout'] as const;
+
+export interface RunRow {
+  config_id: string;
+  /** 'ok', or 'invalid': the configuration failed validation and was skipped */
+  status: 'ok' | 'invalid';
+  error: string | null;
+  /** the swept values (config key path → value) as JSON */
+  params: string;
+  feature_key: string | null;
+  /** 'columns' (cached features) or 'replay' (the whole Pipeline) */
+  mode: string | null;
+  /** `${period}_${metric}` → value */
+  metrics: Record<string, number | null>;
+}
+
+const TEXT_COLUMNS = ['config_id', 'status', 'error', 'params', 'feature_key', 'mode'] as const;
+
+export class RunsTable {
+  readonly metricColumns: string[];
+  private readonly instance: DuckDBInstance;
+  readonly conn: DuckDBConnection;
+  private appender: DuckDBAppender | null = null;
+  private pending = 0;
+
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, metricColumns: string[]) {
+    this.instance = instance;
+    this.conn = conn;
+    this.metricColumns = metricColumns;
+  }
+
+  static async open(file: string, metrics: readonly string[]): Promise<RunsTable> {
+    let db: Awaited<ReturnType<typeof openDuckDB>>;
+    try {
+      db = await openDuckDB(file);
+    } catch (err) {
+      throw new UserError(`cannot open ${file} (${(err as Error).message.split('\n')[0]}); is this sweep running in another process?`, 1);
+    }
+    const metricColumns = PERIODS.flatMap((p) => metrics.map((m) => `${p}_${m}`));
+    const t = new RunsTable(db.instance, db.conn, metricColumns);
+    const cols = [...TEXT_COLUMNS.map((c) => `${c} VARCHAR`), ...metricColumns.map((c) => `"${c}" DOUBLE`)];
+    await db.conn.run(`CREATE TABLE IF NOT EXISTS runs (${cols.join(', ')})`);
+    return t;
+  }
+
+  async finishedIds(): Promise<Set<string>> {
+    const rows = await queryRows(this.conn, 'SELECT DISTINCT config_id FROM runs');
+    return new Set(rows.map((r) => String(r.config_id)));
+  }
+
+  async append(row: RunRow): Promise<void> {
+    this.appender ??= await this.conn.createAppender('runs');
+    const a = this.appender;
+    for (const c of TEXT_COLUMNS) {
+      const v = row[c];
+      if (v === null) a.appendNull();
+      else a.appendVarchar(v);
+    }
+    for (const c of this.metricColumns) {
+      const v = row.metrics[c];
+      if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull();
+      else a.appendDouble(v);
+    }
+    a.endRow();
+    this.pending++;
+  }
+
+  get unflushed(): number {
+    return this.pending;
+  }
+
+  /** commits the appended rows: after this a kill -9 no longer loses them */
+  flush(): void {
+    if (this.appender) {
+      this.appender.closeSync();
+      this.appender = null;
+    }
+    this.pending = 0;
+  }
+
+  async count(where = 'true'): Promise<number> {
+    const rows = await queryRows(this.conn, `SELECT count(*)::DOUBLE AS n FROM runs WHERE ${where}`);
+    return Number(rows[0].n);
+  }
+
+  async rows(sql: string): Promise<Record<string, unknown>[]> {
+    return queryRows(this.conn, sql);
+  }
+
+  async numbers(sql: string): Promise<Record<string, Float64Array>> {
+    return readFloatColumns(this.conn, sql);
+  }
+
+  /** every row sorted by config id, written under a temp name and renamed into place */
+  async writeParquet(file: string): Promise<void> {
+    this.flush();
+    const tmp = `${file}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { force: true });
+    try {
+      await this.conn.run(`COPY (SELECT * FROM runs ORDER BY config_id) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      fs.renameSync(tmp, file);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.flush();
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}

@@ -1,0 +1,173 @@
+// Whole sweeps on a short stretch of the bundled data: worker-count independence, resume, selection.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../data/store.ts';
+import { parseConfig } from '../pipeline/config.ts';
+import { loadReplayData } from '../replay/replay-data.ts';
+import { prepareMarket } from '../score/index.ts';
+import { SweepJobs } from './jobs.ts';
+import { planEvaluation } from './keys.ts';
+import { metricNames } from './metrics.ts';
+import { topByTrain, type SweepReport } from './report.ts';
+import { RunsTable } from './runs-table.ts';
+import { parseSweepSpec } from './spec.ts';
+import { pricesBetween, runSweep } from './sweep.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+const SPEC = {
+  from: '2023-03-01',
+  to: '2023-05-01',
+  warmup_hours: 720,
+  split: { holdout_from: '2023-04-10' },
+  grid: {
+    'volatility.window_hours': [12, 24],
+    // 1.4 is below the default explosive threshold: invalid, reported and skipped
+    'volatility.thresholds.extreme': [1.4, 2, 3],
+    'rules.funding_abs_z': [1.5, 2.5],
+  },
+  random: { n: 4, seed: 5, params: { 'regime.chop.max_heat': { min: 0.3, max: 0.6, step: 0.1 } } },
+  select: { metric: 'nab', min_alerts: 3 },
+  score: { permutations: 50 },
+};
+
+let store: Store;
+let tmp: string;
+let fresh: SweepReport;
+const parquetOf = (r: SweepReport) => fs.readFileSync(path.join(r.dir, 'results.parquet'));
+
+beforeAll(async () => {
+  store = await openStore();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-sweep-'));
+  fresh = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'one'), workers: 1, includeRows: true });
+});
+afterAll(() => {
+  store.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('runSweep', () => {
+  it('tries every configuration once, skips the invalid ones, and selects on train', () => {
+    expect(fresh.complete).toBe(true);
+    // 12 grid points (4 invalid) + 4 random draws over 4 steps (duplicates collapse onto one id)
+    expect(fresh.configurations.planned).toBe(16);
+    expect(fresh.configurations.invalid).toBe(4);
+    expect(fresh.configurations.tried + fresh.configurations.duplicates).toBe(16);
+    expect(fresh.configurations.feature_sets).toBe(2);
+    expect(fresh.rows!.filter((r) => r.status === 'invalid').every((r) => /extreme: expected a number above explosive/.test(r.error!))).toBe(true);
+    const eligible = fresh.rows!.filter((r) => r.status === 'ok' && r.train.alerts! >= 3 && r.train.nab !== null);
+    const best = [...eligible].sort((a, b) => b.train.nab! - a.train.nab! || (a.config_id < b.config_id ? -1 : 1))[0];
+    expect(fresh.best!.row.config_id).toBe(best.config_id);
+    expect(fresh.warning).toBe(`best of ${fresh.configurations.valid} configurations: expect the train score to be optimistic; holdout is the honest number`);
+    // the honest number comes with a random baseline; the train scorecard, after selection, without
+    expect(fresh.best!.holdout_scorecard.overall.baseline?.nab.p_value).toEqual(expect.any(Number));
+    expect(fresh.best!.train_scorecard.overall.baseline).toBeNull();
+    expect(fresh.best!.holdout_scorecard.overall.events.nab).toBe(fresh.best!.row.holdout.nab);
+    expect(fs.existsSync(path.join(fresh.dir, 'manifest.json'))).toBe(true);
+    expect(fresh.pareto.recall_vs_false_alarms_per_week.points.length).toBeGreaterThan(0);
+  });
+
+  it('gives byte-identical results with 2 workers', async () => {
+    const two = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'two'), workers: 2, includeRows: true });
+    expect(two.sweep_id).toBe(fresh.sweep_id);
+    expect(two.rows).toEqual(fresh.rows);
+    expect(parquetOf(two).equals(parquetOf(fresh))).toBe(true);
+    // the whole report but how this run went and where it was written
+    const stable = (r: SweepReport) => ({ ...r, run: null, dir: null });
+    expect(JSON.stringify(stable(two))).toBe(JSON.stringify(stable(fresh)));
+  });
+
+  it('resumes after stopping mid-way, skipping the finished ids', async () => {
+    const dir = path.join(tmp, 'resume');
+    const part = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: dir, workers: 2, limit: 3 });
+    expect(part.complete).toBe(false);
+    expect(part.run.computed).toBe(3);
+    expect(fs.existsSync(path.join(part.dir, 'results.parquet'))).toBe(false);
+    const done = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: dir, workers: 2 });
+    expect(done.complete).toBe(true);
+    const valid = fresh.configurations.valid;
+    expect(done.run.computed).toBe(valid - 3);
+    expect(done.run.resumed).toBeGreaterThanOrEqual(3);
+    expect(parquetOf(done).equals(parquetOf(fresh))).toBe(true);
+  });
+
+  it('resumes after the process is killed (kill -9) wherever it was', async () => {
+    const dir = path.join(tmp, 'killed');
+    const specFile = path.join(tmp, 'sweep.json');
+    fs.writeFileSync(specFile, JSON.stringify(SPEC));
+    const child = spawn(process.execPath, ['scripts/regime.mjs', 'sweep', '--spec', specFile, '--results', dir, '--workers', '1', '--verbose'], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
+    // kill it the moment it reports a committed batch of results (or wherever it is if it never does)
+    await new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr.on('data', (d) => {
+        err += d;
+        if (err.includes('results committed')) resolve();
+      });
+      child.once('exit', () => resolve());
+    });
+    child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
+    const done = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: dir, workers: 2 });
+    expect(done.complete).toBe(true);
+    expect(done.run.resumed).toBeGreaterThan(0);
+    expect(done.configurations.tried).toBe(fresh.configurations.tried);
+    expect(parquetOf(done).equals(parquetOf(fresh))).toBe(true);
+  });
+});
+
+describe('the Pipeline fallback', () => {
+  it('scores a configuration exactly as the columnar path does', async () => {
+    const data = await loadReplayData(store, ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], { from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 4, 1) });
+    const split = Date.UTC(2023, 2, 15);
+    const market = (from: number, to: number) => prepareMarket(pricesBetween(data, from, to), { permutations: 0 });
+    const emitFrom = Date.UTC(2023, 1, 1);
+    const jobs = new SweepJobs({
+      data,
+      periods: [
+        { name: 'train', market: market(emitFrom, split), from: emitFrom, to: split },
+        { name: 'holdout', market: market(split, Infinity), from: split, to: Infinity },
+      ],
+      emitFrom,
+      emitUntil: data.lastHour,
+    });
+    const config = parseConfig({ rules: { funding_abs_z: 1.5, regime_min_confidence: 0.5 }, correlation: { break_drop: 0.1 } });
+    const plan = planEvaluation(config);
+    const columns = jobs.evaluate(config, plan.featureKey, jobs.features(plan.featureKey, plan.featureConfig));
+    expect(columns.train.alerts).toBeGreaterThan(20);
+    expect(columns.train.n_correlation_break).toBeGreaterThan(0);
+    expect(jobs.replay(config)).toEqual(columns);
+  });
+});
+
+describe('selection on train', () => {
+  it('picks the best train score among eligible configurations, whatever the holdout says', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-select-'));
+    const table = await RunsTable.open(path.join(dir, 'runs.duckdb'), metricNames([24]));
+    const row = (id: string, train: Record<string, number>, holdout: Record<string, number>, status: 'ok' | 'invalid' = 'ok') =>
+      table.append({
+        config_id: id,
+        status,
+        error: status === 'ok' ? null : 'bad',
+        params: JSON.stringify({ id }),
+        feature_key: 'f',
+        mode: 'columns',
+        metrics: Object.fromEntries([...Object.entries(train).map(([k, v]) => [`train_${k}`, v]), ...Object.entries(holdout).map(([k, v]) => [`holdout_${k}`, v])]),
+      });
+    await row('a', { alerts: 100, nab: 50, false_alarms_per_week: 9 }, { alerts: 40, nab: 10 });
+    await row('b', { alerts: 100, nab: 40, false_alarms_per_week: 4 }, { alerts: 40, nab: 60 });
+    await row('c', { alerts: 3, nab: 70, false_alarms_per_week: 1 }, { alerts: 2, nab: 70 });
+    await row('d', { alerts: 80, nab: 50, false_alarms_per_week: 4 }, { alerts: 30, nab: 20 });
+    await row('e', {}, {}, 'invalid');
+    table.flush();
+    const byNab = await topByTrain(table, { metric: 'nab', better: 'higher', by: 'train', min_alerts: 10 });
+    // c has the best train NAB but too few alerts; a and d tie on train NAB: the smaller id wins; b's holdout is irrelevant
+    expect(byNab.map((r) => r.config_id)).toEqual(['a', 'd', 'b']);
+    expect(byNab[0].holdout.nab).toBe(10);
+    const byFalseAlarms = await topByTrain(table, { metric: 'false_alarms_per_week', better: 'lower', by: 'train', min_alerts: 10 }, 1);
+    expect(byFalseAlarms.map((r) => r.config_id)).toEqual(['b']);
+    table.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});

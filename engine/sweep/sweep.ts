@@ -1,0 +1,322 @@
+/**
+ * A threshold sweep: every configuration of a spec replayed over the same data, scored on a train and a
+ * holdout period, results streamed into results/sweeps/<sweep id>/ (see runs-table.ts) and resumable.
+ *
+ * The detectors run once per distinct set of feature keys (keys.ts) in a worker, into shared memory; every
+ * threshold, rule and cooldown variant is then evaluated on those columns by whichever worker is free.
+ * Configurations are generated lazily and at most a few are in flight, so memory does not grow with the grid.
+ *
+ * Each configuration is scored with the scorer's own metrics but without its random baseline (metrics.ts):
+ * permutations for every configuration would cost ~100× the evaluation. The configuration selected on the
+ * train period gets the full scorecard, baseline and p-values included, on the holdout (report.ts).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pLimit from 'p-limit';
+import type { Store } from '../data/store.ts';
+import { manifestHash } from '../data/manifest.ts';
+import { writeFileAtomic } from '../data/atomic-file.ts';
+import { UserError } from '../errors.ts';
+import { silentLogger, type Logger } from '../log.ts';
+import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
+import { HOUR_MS } from '../pipeline/input.ts';
+import { configHash, stableStringify } from '../pipeline/load-config.ts';
+import { loadReplayData, type ReplayData } from '../replay/replay-data.ts';
+import { defaultResultsDir, gitCommit } from '../results/run-store.ts';
+import { prepareMarket } from '../score/index.ts';
+import type { PriceSeries } from '../score/types.ts';
+import { applyParams, countVariants, variants, type Params } from './expand.ts';
+import type { FeatureSet } from './features.ts';
+import type { Period, PeriodResults, SweepContext } from './jobs.ts';
+import { planEvaluation, type EvaluationPlan } from './keys.ts';
+import { metricNames } from './metrics.ts';
+import { WorkerPool } from './pool.ts';
+import { buildSweepReport, type SweepReport } from './report.ts';
+import { RunsTable, type RunRow } from './runs-table.ts';
+import { toShared } from './shared.ts';
+import type { SweepSpec } from './spec.ts';
+
+export interface SweepOptions {
+  /** worker threads (default: the CPU count) */
+  workers?: number;
+  /** results folder; the sweep writes <resultsDir>/sweeps/<sweep id>/ */
+  resultsDir?: string;
+  /** compute at most this many new configurations, then stop; a later run resumes */
+  limit?: number;
+  /** include every result row in the report (the CLI's --json) */
+  includeRows?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  logger?: Logger;
+}
+
+/** what, besides the configuration, decides a result: part of every configuration id */
+export interface SweepFrame {
+  symbols: string[];
+  emitFrom: number;
+  emitUntil: number;
+  holdoutFrom: number;
+  warmupHours: number;
+}
+
+const FEATURE_SETS_KEPT = 3;
+const FLUSH_ROWS = 64;
+const FLUSH_MS = 1000;
+
+export function sweepId(spec: SweepSpec, datasetHash: string | null): string {
+  return configHash({ spec: spec.hash, dataset: datasetHash });
+}
+
+export function configId(config: unknown, frame: SweepFrame, spec: SweepSpec): string {
+  return configHash({ config, range: [frame.emitFrom, frame.emitUntil, frame.warmupHours], holdout_from: frame.holdoutFrom, score: spec.score });
+}
+
+/** each symbol's candles with from <= ts < to: a period's market sees no price outside it */
+export function pricesBetween(data: ReplayData, from: number, to: number): PriceSeries[] {
+  return data.series.map((s) => {
+    const ts = s.candles.ts;
+    let a = 0;
+    while (a < ts.length && ts[a] < from) a++;
+    let b = a;
+    while (b < ts.length && ts[b] < to) b++;
+    const c = s.candles;
+    return { symbol: s.symbol, ts: ts.subarray(a, b), close: c.close.subarray(a, b), high: c.high.subarray(a, b), low: c.low.subarray(a, b) };
+  });
+}
+
+function resolveFrame(spec: SweepSpec, data: ReplayData): SweepFrame {
+  const hourCeil = (t: number) => Math.ceil(t / HOUR_MS) * HOUR_MS;
+  const emitFrom = hourCeil(Math.max(spec.from ?? data.firstHour, data.firstHour));
+  const emitUntil = data.lastHour;
+  if (emitUntil < emitFrom) throw new UserError('from: no candles between from and to');
+  const hours = (emitUntil - emitFrom) / HOUR_MS + 1;
+  const holdoutFrom =
+    'holdout_from' in spec.split ? hourCeil(spec.split.holdout_from) : emitFrom + Math.round(hours * (1 - spec.split.holdout_fraction)) * HOUR_MS;
+  if (holdoutFrom <= emitFrom || holdoutFrom > emitUntil) {
+    const iso = (t: number) => new Date(t).toISOString().slice(0, 16);
+    throw new UserError(`split: the holdout must start inside the data (${iso(emitFrom)} .. ${iso(emitUntil)}), got ${iso(holdoutFrom)}`);
+  }
+  return { symbols: [...spec.baseConfig.symbols], emitFrom, emitUntil, holdoutFrom, warmupHours: spec.warmupHours };
+}
+
+/** every metric of both periods as `${period}_${metric}` */
+function flatMetrics(r: PeriodResults): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const [period, m] of Object.entries(r)) for (const [k, v] of Object.entries(m)) out[`${period}_${k}`] = v;
+  return out;
+}
+
+interface Progress {
+  planned: number;
+  done: number;
+  computed: number;
+  resumed: number;
+  duplicates: number;
+}
+
+export async function runSweep(store: Store, spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepReport> {
+  const log = opts.logger ?? silentLogger;
+  const t0 = performance.now();
+  const datasetHash = manifestHash(store.datasetsDir);
+  const id = sweepId(spec, datasetHash);
+  const dir = path.join(opts.resultsDir ?? defaultResultsDir(), 'sweeps', id);
+  fs.mkdirSync(dir, { recursive: true });
+
+  const workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
+  // the workers load their modules while this thread loads the data and prepares the markets
+  const pool = new WorkerPool(workers);
+  try {
+    return await sweepWith(store, spec, opts, { id, dir, datasetHash, workers, pool, t0, log });
+  } finally {
+    await pool.close();
+  }
+}
+
+interface SweepRun {
+  id: string;
+  dir: string;
+  datasetHash: string | null;
+  workers: number;
+  pool: WorkerPool;
+  t0: number;
+  log: Logger;
+}
+
+async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run: SweepRun): Promise<SweepReport> {
+  const { id, dir, datasetHash, workers, pool, t0, log } = run;
+  const loadFrom = spec.from === null ? undefined : spec.from - spec.warmupHours * HOUR_MS;
+  const data = await loadReplayData(store, [...spec.baseConfig.symbols], { from: loadFrom, to: spec.to ?? undefined });
+  const tLoaded = performance.now();
+  const frame = resolveFrame(spec, data);
+  const periods: Period[] = [
+    { name: 'train', market: prepareMarket(pricesBetween(data, frame.emitFrom, frame.holdoutFrom), spec.score), from: frame.emitFrom, to: frame.holdoutFrom },
+    { name: 'holdout', market: prepareMarket(pricesBetween(data, frame.holdoutFrom, frame.emitUntil + HOUR_MS), spec.score), from: frame.holdoutFrom, to: frame.emitUntil + HOUR_MS },
+  ];
+  const ctx: SweepContext = { data, periods, emitFrom: frame.emitFrom, emitUntil: frame.emitUntil };
+  pool.init(toShared(ctx));
+  const tMarkets = performance.now();
+  log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
+  const table = await RunsTable.open(path.join(dir, 'runs.duckdb'), metricNames(spec.score.horizons_hours));
+  const progress: Progress = { planned: countVariants(spec), done: 0, computed: 0, resumed: 0, duplicates: 0 };
+  const manifest = (complete: boolean, stored: { results: number; invalid: number } | null) => ({
+    sweep_id: id,
+    spec_hash: spec.hash,
+    dataset_manifest_sha256: datasetHash,
+    git_commit: gitCommit(),
+    seed: spec.random?.seed ?? null,
+    score_seed: spec.score.seed,
+    created_at: readCreatedAt(dir) ?? new Date().toISOString(),
+    updated_at: new Date().toISOString(),
+    complete,
+    configurations: { planned: progress.planned, tried: stored?.results ?? null, invalid: stored?.invalid ?? null },
+    spec: spec.canonical,
+  });
+  writeFileAtomic(path.join(dir, 'spec.json'), JSON.stringify(spec.canonical, null, 1) + '\n');
+  writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(false, null), null, 1) + '\n');
+
+  const features = new Map<string, Promise<FeatureSet>>();
+  const featuresFor = (plan: EvaluationPlan): Promise<FeatureSet> => {
+    let p = features.get(plan.featureKey);
+    if (!p) {
+      log.debug({ feature_key: plan.featureKey }, 'feature replay');
+      p = pool.run<FeatureSet>({ kind: 'features', key: plan.featureKey, featureConfig: plan.featureConfig }, plan.featureKey);
+      features.set(plan.featureKey, p);
+      if (features.size > FEATURE_SETS_KEPT) features.delete(features.keys().next().value!);
+    }
+    return p;
+  };
+
+  const warned = new Set<string>();
+  const evaluateOne = async (configId: string, params: Params, config: PipelineConfig): Promise<RunRow> => {
+    const plan = planEvaluation(config);
+    let results: PeriodResults;
+    if (plan.mode === 'replay') {
+      const keys = plan.unclassified.join(',');
+      if (!warned.has(keys)) log.warn({ keys: plan.unclassified }, 'config keys unknown to the columnar evaluator: replaying the whole Pipeline');
+      warned.add(keys);
+      results = await pool.run<PeriodResults>({ kind: 'replay', config });
+    } else {
+      const fs = await featuresFor(plan);
+      results = await pool.run<PeriodResults>({ kind: 'evaluate', config, key: plan.featureKey, features: fs }, plan.featureKey);
+    }
+    return { config_id: configId, status: 'ok', error: null, params: stableStringify(params), feature_key: plan.featureKey, mode: plan.mode, metrics: flatMetrics(results) };
+  };
+
+  const finished = await table.finishedIds();
+  const seen = new Set<string>();
+  const limit = pLimit(workers * 2);
+  const inflight = new Set<Promise<void>>();
+  let failure: unknown = null;
+  let lastFlush = performance.now();
+  let stopped = false;
+  const tPool = performance.now();
+  const record = async (row: RunRow) => {
+    await table.append(row);
+    if (table.unflushed >= FLUSH_ROWS || performance.now() - lastFlush > FLUSH_MS) {
+      const rows = table.unflushed;
+      table.flush();
+      lastFlush = performance.now();
+      log.debug({ rows }, 'results committed');
+    }
+  };
+  const tick = () => {
+    progress.done++;
+    opts.onProgress?.(progress.done, progress.planned);
+  };
+
+  try {
+    for (const params of variants(spec)) {
+      if (failure) break;
+      const json = applyParams(spec.base, params);
+      let config: PipelineConfig;
+      try {
+        config = parseConfig(json);
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        const invalidId = configId({ invalid: json }, frame, spec);
+        if (finished.has(invalidId)) progress.resumed++;
+        else if (seen.has(invalidId)) progress.duplicates++;
+        else {
+          seen.add(invalidId);
+          await record({ config_id: invalidId, status: 'invalid', error: err.message.split('\n').join('; '), params: stableStringify(params), feature_key: null, mode: null, metrics: {} });
+        }
+        tick();
+        continue;
+      }
+      const cid = configId(config, frame, spec);
+      if (finished.has(cid)) {
+        progress.resumed++;
+        tick();
+        continue;
+      }
+      if (seen.has(cid)) {
+        progress.duplicates++;
+        tick();
+        continue;
+      }
+      if (opts.limit !== undefined && progress.computed >= opts.limit) {
+        stopped = true;
+        break;
+      }
+      seen.add(cid);
+      progress.computed++;
+      while (limit.activeCount + limit.pendingCount >= workers * 2 && !failure) await Promise.race(inflight);
+      const task: Promise<void> = limit(() => evaluateOne(cid, params, config))
+        .then(record)
+        .then(tick)
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => inflight.delete(task));
+      inflight.add(task);
+    }
+    await Promise.all(inflight);
+    if (failure) throw failure;
+    table.flush();
+    const computeMs = performance.now() - tPool;
+    const complete = !stopped;
+    if (complete) await table.writeParquet(path.join(dir, 'results.parquet'));
+    const stored = { results: await table.count(), invalid: await table.count(`status = 'invalid'`) };
+    writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(complete, stored), null, 1) + '\n');
+    const report = await buildSweepReport({
+      table,
+      spec,
+      frame,
+      dir,
+      sweepId: id,
+      datasetHash,
+      periods,
+      complete,
+      planned: progress.planned,
+      duplicates: progress.duplicates,
+      run: {
+        computed: progress.computed,
+        resumed: progress.resumed,
+        workers,
+        compute_ms: Math.round(computeMs),
+        stages_ms: { load: Math.round(tLoaded - t0), markets: Math.round(tMarkets - tLoaded), evaluate: Math.round(computeMs), report: 0 },
+      },
+      includeRows: opts.includeRows ?? false,
+      bestAlerts: async (config) => {
+        const plan = planEvaluation(config);
+        if (plan.mode === 'replay') return pool.run({ kind: 'replay-alerts', config });
+        return pool.run({ kind: 'alerts', config, key: plan.featureKey, features: await featuresFor(plan) }, plan.featureKey);
+      },
+    });
+    report.run.stages_ms.report = Math.round(performance.now() - tPool - computeMs);
+    report.run.elapsed_ms = Math.round(performance.now() - t0);
+    return report;
+  } finally {
+    await Promise.allSettled(inflight);
+    table.close();
+  }
+}
+
+function readCreatedAt(dir: string): string | null {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { created_at?: string }).created_at ?? null;
+  } catch {
+    return null;
+  }
+}
