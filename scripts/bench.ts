@@ -130,6 +130,10 @@ function external(load: () => Promise<() => Promise<string[]>>): () => Promise<v
 const sections: Record<string, () => Promise<void>> = {
   load: benchLoad,
   replay: benchReplay,
+  sweep: external(async () => {
+    const { benchSweep } = await import('../engine/sweep/bench.ts');
+    return async () => ['## Sweep: 1,000 threshold configurations over the full bundled data', ...(await benchSweep())];
+  }),
   report: external(async () => (await import('../engine/report/bench.ts')).benchReport),
   live: external(async () => (await import('../engine/live/bench.ts')).benchLiveLatency),
 };

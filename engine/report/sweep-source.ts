@@ -49,7 +49,8 @@ export function findSweep(ref: string, resultsDir: string, notebookDir: string):
   const ids = fs
     .readdirSync(dir)
     .filter((d) => !d.endsWith('.tmp') && fs.existsSync(path.join(dir, d, 'results.parquet')))
-    .sort();
+    // sweep ids are content hashes, so "latest" means the most recently written results, not the last name
+    .sort((a, b) => fs.statSync(path.join(dir, a, 'results.parquet')).mtimeMs - fs.statSync(path.join(dir, b, 'results.parquet')).mtimeMs || a.localeCompare(b));
   const id = ref === 'latest' ? ids[ids.length - 1] : ids.find((d) => d === ref) ?? (ids.filter((d) => d.startsWith(ref)).length === 1 ? ids.find((d) => d.startsWith(ref)) : undefined);
   return id ? { id, file: path.join(dir, id, 'results.parquet') } : null;
 }

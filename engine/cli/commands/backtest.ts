@@ -12,6 +12,7 @@ import { defaultResultsDir, saveRun, type RunRecord } from '../../results/run-st
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import { symbolList } from '../args.ts';
 
 export interface BacktestCliOptions {
   config?: string;
@@ -64,7 +65,7 @@ export function printBacktest({ report }: BacktestResult): void {
 }
 
 export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): Promise<BacktestResult & { run: RunRecord | null }> {
-  const symbols = opts.symbols?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const symbols = symbolList(opts.symbols);
   const config = loadConfigFile(opts.config, symbols ? { symbols } : {});
   const warmupHours = opts.warmup === undefined ? DEFAULT_WARMUP_HOURS : Number(opts.warmup);
   if (!Number.isInteger(warmupHours) || warmupHours < 0) throw new UserError(`--warmup: '${opts.warmup}' is not a whole number of hours`);

@@ -8,6 +8,7 @@ import { compareConfigurations, defaultChartFile } from '../../sweep/compare.ts'
 import { formatComparison } from '../../sweep/scorecard-table.ts';
 import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
+import { symbolList, wholeNumber } from '../args.ts';
 
 interface CompareCliOptions {
   out?: string;
@@ -21,12 +22,6 @@ interface CompareCliOptions {
   seed?: string;
 }
 
-function wholeNumber(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new UserError(`${name}: '${value}' is not a whole number`);
-  return n;
-}
 
 export const order = 56;
 
@@ -56,7 +51,7 @@ export function register(program: Command): void {
           from: opts.from === undefined ? undefined : parseTimeArg(opts.from, '--from'),
           to: opts.to === undefined ? undefined : parseTimeArg(opts.to, '--to'),
           warmupHours: wholeNumber(opts.warmup, '--warmup'),
-          symbols: opts.symbols?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
+          symbols: symbolList(opts.symbols),
           permutations: wholeNumber(opts.permutations, '--permutations'),
           seed: wholeNumber(opts.seed, '--seed'),
           onProgress: (label, done, total) => {

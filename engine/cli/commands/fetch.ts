@@ -4,6 +4,7 @@ import { DEFAULT_DATASETS_DIR } from '../../data/layout.ts';
 import { UserError } from '../../errors.ts';
 import { emitJson, globals, loggerFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
+import { symbolList } from '../args.ts';
 
 const FETCH_TABLES: FetchTable[] = ['candles_1h', 'perp_1h', 'mark_1h', 'funding'];
 
@@ -33,7 +34,7 @@ export function register(program: Command): void {
       let current = '';
       const report = await fetchHistory({
         exchange: opts.exchange as FetchExchangeId,
-        symbols: opts.symbols.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean),
+        symbols: symbolList(opts.symbols)!,
         since: opts.since,
         until: opts.until,
         tables: tables as FetchTable[] | undefined,

@@ -14,6 +14,7 @@ import { renderTable } from '../format.ts';
 import { startServer } from '../../../web/server.ts';
 import { authConfig, SecurityConfigError } from '../../../web/security.ts';
 import { defaultResultsDir } from '../../results/run-store.ts';
+import { symbolList } from '../args.ts';
 
 interface LiveCliOptions {
   paper?: boolean;
@@ -55,7 +56,7 @@ async function runLive(opts: LiveCliOptions, cmd: Command): Promise<void> {
   const g = globals(cmd);
   const log = loggerFor(g);
   if (opts.exchange !== 'binanceus' && opts.exchange !== 'binance') throw new UserError(`--exchange: '${opts.exchange}' is not a spot exchange (binanceus | binance); funding and liquidations always come from binanceusdm`);
-  const symbols = opts.symbols?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+  const symbols = symbolList(opts.symbols);
   const config = loadLiveConfig(opts.config, process.env, symbols);
   let clock: Clock = systemClock;
   if (opts.clockStart !== undefined) {

@@ -3,15 +3,10 @@ import { loadConfigFile } from '../../pipeline/load-config.ts';
 import { loadReplayData } from '../../replay/replay-data.ts';
 import { checkLookahead } from '../../replay/lookahead.ts';
 import { parseTimeArg } from '../../data/fetch-ccxt.ts';
-import { UserError } from '../../errors.ts';
 import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
+import { positiveInt, symbolList } from '../args.ts';
 
-function positiveInt(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${name}: '${value}' is not a positive whole number`);
-  return n;
-}
 
 export const order = 60;
 
@@ -28,7 +23,7 @@ export function register(program: Command): void {
     .option('--warmup-starts <n>', 'later starts tried for the warm-up measurement', '2')
     .option('--json [file]', 'print (or write) the report as JSON')
     .action(async (opts: { config?: string; symbols?: string; from?: string; to?: string; samples: string; seed: string; warmupStarts: string; json?: string | boolean }, cmd: Command) => {
-      const symbols = opts.symbols?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      const symbols = symbolList(opts.symbols);
       const config = loadConfigFile(opts.config, symbols ? { symbols } : {});
       const store = await storeFor(globals(cmd));
       const progress = createProgress();

@@ -5,6 +5,7 @@ import { runParity } from '../../live/parity.ts';
 import { loadConfigFile } from '../../pipeline/load-config.ts';
 import { DEFAULT_WARMUP_HOURS } from '../../replay/backtest.ts';
 import { emitJson, globals, loggerFor } from '../context.ts';
+import { symbolList } from '../args.ts';
 
 export const order = 62;
 
@@ -21,7 +22,7 @@ export function register(program: Command): void {
     .option('--json [file]', 'print (or write) the parity report as JSON')
     .action(async (opts: { from: string; to: string; config?: string; symbols?: string; warmup?: string; liquidations?: boolean; json?: string | boolean }, cmd: Command) => {
       const g = globals(cmd);
-      const symbols = opts.symbols?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+      const symbols = symbolList(opts.symbols);
       const config = loadConfigFile(opts.config, symbols ? { symbols } : {});
       const warmupHours = opts.warmup === undefined ? DEFAULT_WARMUP_HOURS : Number(opts.warmup);
       if (!Number.isInteger(warmupHours) || warmupHours < 0) throw new UserError(`--warmup: '${opts.warmup}' is not a whole number of hours`);

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { UserError } from '../../errors.ts';
 import { defaultResultsDir } from '../../results/run-store.ts';
 import { formatSweepReport } from '../../sweep/report.ts';
 import { loadSweepSpec } from '../../sweep/spec.ts';
 import { runSweep } from '../../sweep/sweep.ts';
 import { emitJson, globals, loggerFor, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
+import { positiveInt } from '../args.ts';
 
 interface SweepCliOptions {
   spec: string;
@@ -15,11 +15,6 @@ interface SweepCliOptions {
   limit?: string;
 }
 
-function positiveInt(value: string, name: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${name}: '${value}' is not a positive whole number`);
-  return n;
-}
 
 export const order = 55;
 
