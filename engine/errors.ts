@@ -27,3 +27,11 @@ export class InputError extends UserError {
     this.field = field;
   }
 }
+
+/**
+ * Node's JSON.parse message quotes a slice of the input around a bad token; config files can hold webhook
+ * URLs and secrets, so that slice never reaches a message.
+ */
+export function jsonErrorWithoutExcerpt(message: string): string {
+  return /is not valid JSON$/.test(message) ? 'unexpected token (excerpt withheld: the file may hold secrets)' : message;
+}

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../errors.ts';
+import { jsonErrorWithoutExcerpt, UserError } from '../errors.ts';
 import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
 import { parseWebhookConfig, type WebhookConfig } from '../notify/endpoints.ts';
 import { DEFAULT_WARMUP_HOURS } from '../replay/backtest.ts';
@@ -75,7 +75,7 @@ export function loadLiveConfig(file: string | undefined, env: NodeJS.ProcessEnv 
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new UserError(`${file}: ${e.code ? `cannot read config (${e.code})` : `not valid JSON (${e.message})`}`);
+    throw new UserError(`${file}: ${e.code ? `cannot read config (${e.code})` : `not valid JSON (${jsonErrorWithoutExcerpt(e.message)})`}`);
   }
   try {
     return parseLiveConfig(json, env, symbols);

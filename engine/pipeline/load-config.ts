@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
-import { UserError } from '../errors.ts';
+import { jsonErrorWithoutExcerpt, UserError } from '../errors.ts';
 import { parseConfig, type PipelineConfig } from './config.ts';
 
 /** Reads and validates a JSON config file; every error names the file and the offending key. */
@@ -16,7 +16,7 @@ export function loadConfigFile(file: string | undefined, overrides: Partial<Pick
     try {
       json = JSON.parse(text) as Record<string, unknown>;
     } catch (err) {
-      throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
+      throw new UserError(`${file}: not valid JSON (${jsonErrorWithoutExcerpt((err as Error).message)})`);
     }
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new UserError(`${file}: config must be a JSON object`);
   }

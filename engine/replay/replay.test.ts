@@ -38,6 +38,13 @@ describe('replay over the bundled history', () => {
     for (const a of r.alerts) for (const s of a.symbol.split('/')) expect(hoursBySymbol.get(s)!.has(a.ts)).toBe(true);
   });
 
+  it('reports a gap that is still open when the replay stops inside it', () => {
+    const until = Date.UTC(2018, 1, 8, 10);
+    const r = runReplay(data, config, { until });
+    expect(r.lastHour).toBe(until);
+    expect(r.gaps.filter((g) => g.symbol === 'BTCUSDT').at(-1)).toEqual({ symbol: 'BTCUSDT', start_ms: Date.UTC(2018, 1, 8, 1), end_ms: until, hours: 10 });
+  });
+
   it('is deterministic: two runs give identical alerts', () => {
     const a = runReplay(data, config).alerts;
     const b = runReplay(data, config).alerts;

@@ -132,6 +132,12 @@ export function runReplay(data: ReplayData, config: PipelineConfig, opts: Replay
     if (opts.onProgress && (stepped & 0x3ff) === 0) opts.onProgress(stepped, total);
   }
   opts.onProgress?.(stepped, total);
+  // a gap still open when the replay stops (--to inside an outage) was met too
+  for (const c of cursors) {
+    if (!Number.isNaN(c.gapStart) && last >= emitFrom) {
+      gaps.push({ symbol: c.series.symbol, start_ms: c.gapStart, end_ms: last, hours: (last - c.gapStart) / HOUR_MS + 1 });
+    }
+  }
   return { firstHour: first, lastHour: last, emitFrom, hoursStepped: stepped, symbolHours, alerts, suppressed, gaps };
 }
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { openDuckDB, queryRows, sqlString } from '../data/duckdb.ts';
+import { openDuckDB, sqlString } from '../data/duckdb.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import type { BacktestReport } from '../replay/backtest.ts';
@@ -160,17 +160,6 @@ export function loadRun(resultsDir: string, id: string): RunRecord {
 export function latestRun(resultsDir: string): RunManifest | null {
   const runs = listRuns(resultsDir);
   return runs.length ? runs[runs.length - 1] : null;
-}
-
-export async function loadRunAlerts(resultsDir: string, id: string): Promise<Record<string, unknown>[]> {
-  const file = path.join(runDir(resultsDir, id), 'alerts.parquet');
-  const { instance, conn } = await openDuckDB();
-  try {
-    return await queryRows(conn, `SELECT id, ts_ms::DOUBLE AS ts, symbol, event_type, severity, source, title, description, data::VARCHAR AS data FROM read_parquet(${sqlString(file)}) ORDER BY ts_ms, id`);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
 }
 
 export function runFile(resultsDir: string, id: string, name: 'alerts.parquet' | 'features.parquet'): string | null {

@@ -101,9 +101,9 @@ describe('FakeBinance', () => {
     fake.addFault({ fault: { kind: 'delay', ms: 60_000 } });
     const pending = fetch(base + '/api/v3/ping').catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 50));
-    const t = Date.now();
+    // no timed assertion (speed belongs in `npm run bench`): had close() waited out the 60 s delay, the
+    // request would have been answered and `pending` would hold a Response, not the dropped connection's Error
     await fake.close();
-    expect(Date.now() - t).toBeLessThan(1000);
     expect(await pending).toBeInstanceOf(Error);
   });
 
