@@ -9,7 +9,7 @@ import type { PipelineConfig } from '../pipeline/config.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import { emptySuppressionCounts, NO_SUPPRESSIONS, type SuppressionCounts } from '../pipeline/cooldown.ts';
 import { HOUR_MS, type CandleInput, type LiquidationKind, type SymbolHour } from '../pipeline/input.ts';
-import type { ReplayData, SymbolSeries } from './replay-data.ts';
+import { fundingByHour, type ReplayData, type SymbolSeries } from './replay-data.ts';
 
 const KIND_BY_INDEX: LiquidationKind[] = ['observed', 'aggregated', 'modelled'];
 
@@ -46,7 +46,7 @@ export interface ReplayResult {
 interface Cursor {
   series: SymbolSeries;
   candle: number;
-  funding: number;
+  funding: (hour: number) => SymbolHour['funding'];
   liq: number;
   firstHour: number;
   lastHour: number;
@@ -63,7 +63,7 @@ export function runReplay(data: ReplayData, config: PipelineConfig, opts: Replay
     if (!series) throw new Error(`replay: no data loaded for configured symbol ${sym}`);
     const ts = series.candles.ts;
     return {
-      series, candle: 0, funding: 0, liq: 0, firstHour: ts[0], lastHour: ts[ts.length - 1], gapStart: NaN,
+      series, candle: 0, funding: fundingByHour(series.funding), liq: 0, firstHour: ts[0], lastHour: ts[ts.length - 1], gapStart: NaN,
       candleObj: { open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN },
       hour: { symbol: sym, ts: NaN, candle: null, funding: null, liquidation: null },
     };
@@ -97,13 +97,7 @@ export function runReplay(data: ReplayData, config: PipelineConfig, opts: Replay
         candle.close = candles.close[k];
         candle.volume = candles.volume[k];
       }
-      let funding: SymbolHour['funding'] = null;
-      const f = s.funding;
-      // settlement times are on the hour; one that falls inside [t, t+1h) belongs to hour t
-      while (c.funding < f.ts.length && f.ts[c.funding] < t + HOUR_MS) {
-        const k = c.funding++;
-        if (f.ts[k] >= t) funding = { rate: f.rate[k], intervalHours: f.intervalHours[k], settledAt: f.ts[k] };
-      }
+      const funding = c.funding(t);
       let liquidation: SymbolHour['liquidation'] = null;
       const l = s.liquidations;
       while (c.liq < l.ts.length && l.ts[c.liq] < t) c.liq++;

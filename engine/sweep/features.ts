@@ -9,8 +9,8 @@
 import { FundingAnomalyDetector } from '../detectors/funding-anomaly.ts';
 import { REGIME_TIMEFRAMES } from '../detectors/multi-timeframe-regime.ts';
 import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
-import { HOUR_MS, type FundingInput } from '../pipeline/input.ts';
-import type { ReplayData } from '../replay/replay-data.ts';
+import { HOUR_MS } from '../pipeline/input.ts';
+import { fundingByHour, type ReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import { sharedFloat64, sharedInt32, sharedInt8, sharedUint8 } from './shared.ts';
 
@@ -55,20 +55,6 @@ export interface FeatureSet {
   pairs: PairFeatures[];
 }
 
-/** The last settlement inside each clock hour, exactly as runReplay hands them to the funding detector. */
-function settlementsByHour(ts: Float64Array, rate: Float64Array, interval: Float64Array): (hour: number) => FundingInput | null {
-  let k = 0;
-  return (t: number) => {
-    let f: FundingInput | null = null;
-    // called for consecutive hours: settlements before the first hour are passed over, and of two in one hour the later stands
-    while (k < ts.length && ts[k] < t + HOUR_MS) {
-      if (ts[k] >= t) f = { rate: rate[k], intervalHours: interval[k], settledAt: ts[k] };
-      k++;
-    }
-    return f;
-  };
-}
-
 /**
  * The funding detector run again with staleness switched off, so the columns know every accepted settlement
  * and how old it is: stale_after_hours and the reversal's notion of "extreme" are then thresholds.
@@ -77,7 +63,7 @@ function fundingColumns(data: ReplayData, cfg: PipelineConfig, symbolIndex: numb
   const series = data.series.find((x) => x.symbol === cfg.symbols[symbolIndex])!;
   const f = series.funding;
   const det = new FundingAnomalyDetector({ ...cfg.funding, stale_after_hours: Number.MAX_SAFE_INTEGER });
-  const next = settlementsByHour(f.ts, f.rate, f.intervalHours);
+  const next = fundingByHour(f);
   const z = sharedFloat64(f.ts.length);
   const r8 = sharedFloat64(f.ts.length);
   let k = -1;
