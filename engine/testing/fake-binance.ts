@@ -14,6 +14,7 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Mulberry32 } from '../score/prng.ts';
 
 const HOUR = 3_600_000;
 
@@ -571,16 +572,10 @@ function send(res: http.ServerResponse, status: number, text: string, headers: R
 // OHLC is consistent — they are not, and must never be presented as, market data.
 // ---------------------------------------------------------------------------------------------------------------
 
-/** mulberry32: small, seedable, good enough for test fixtures */
+/** seeded draws in [0, 1) for test fixtures: the project's one PRNG */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Mulberry32(seed);
+  return () => prng.next();
 }
 
 /** Rounds to 2 decimals so the served strings round-trip exactly through parseFloat. */
