@@ -12,6 +12,7 @@ import type { Scorecard } from '../engine/score/index.ts';
 import { UserError } from '../engine/errors.ts';
 import { FeatureColumns, upperBound } from './feature-columns.ts';
 import type { DashboardSource, EventQuery, LiquidationCoverage } from './source.ts';
+import { parseIsoHour } from '../engine/time.ts';
 
 export interface RunSource extends DashboardSource {
   readonly kind: 'backtest';
@@ -29,12 +30,6 @@ interface Loaded {
 }
 
 /** run.json's "2026-05-16 18:00" (UTC, minutes) → epoch ms */
-function parseRunTime(s: string): number {
-  const ms = Date.parse(`${s.replace(' ', 'T')}:00Z`);
-  if (!Number.isFinite(ms)) throw new Error(`run time '${s}' is not a date`);
-  return ms;
-}
-
 export function resolveRunId(resultsDir: string, runId: string): string {
   if (runId !== 'latest') return loadRun(resultsDir, runId).manifest.id;
   const latest = latestRun(resultsDir);
@@ -46,7 +41,7 @@ export function createRunSource(resultsDir: string, runId: string): RunSource {
   const record = loadRun(resultsDir, resolveRunId(resultsDir, runId));
   const id = record.manifest.id;
   const symbols = Object.freeze([...record.manifest.symbols]);
-  const range = { first: parseRunTime(record.manifest.from), last: parseRunTime(record.manifest.to) };
+  const range = { first: parseIsoHour(record.manifest.from), last: parseIsoHour(record.manifest.to) };
   let loading: Promise<Loaded> | null = null;
   const load = () => (loading ??= loadRunData(resultsDir, record));
 

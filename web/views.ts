@@ -8,6 +8,7 @@ import { pairKey } from '../engine/detectors/correlation.ts';
 import type { FeatureRow } from '../engine/pipeline/feature-row.ts';
 import type { LiquidationCoverage } from './source.ts';
 import type { CascadeSymbol, CorrelationResponse, FundingSymbol, PricesResponse, RegimeSymbol, VolatilitySymbol } from './schemas.ts';
+import { isoHour } from '../engine/time.ts';
 
 export const num = (r: FeatureRow | undefined, k: string): number | null => {
   const v = r?.[k];
@@ -32,7 +33,7 @@ export function cleanRow(r: FeatureRow): FeatureRow {
   return out;
 }
 
-const hourText = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const hourText = isoHour;
 
 export function coverageNote(symbol: string, c: LiquidationCoverage | undefined, sourceKind: 'live' | 'backtest'): string {
   if (!c || c.hours_with_data === 0 || c.first === null || c.last === null) {

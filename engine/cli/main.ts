@@ -1,6 +1,6 @@
 /**
  * The `regime` command line: a thin shell over engine functions. Every module in ./commands exports
- * `register(program)` (and an `order` for the help listing), so a new command is a new file. Errors a user can
+ * `register(program)` (and an `order` for the help listing), so a new command is a new file named after it. Errors a user can
  * act on print one line (no stack trace unless --verbose) and exit non-zero.
  */
 import fs from 'node:fs';
@@ -14,7 +14,25 @@ interface CommandModule {
   order?: number;
 }
 
-export async function buildProgram(): Promise<Command> {
+/** command name → module file, where they differ */
+const MODULE_OF: Record<string, string> = { 'check-lookahead': 'lookahead' };
+/** global options that take a value, to find the command word in argv */
+const GLOBAL_WITH_VALUE = new Set(['--datasets', '--db']);
+
+function commandWord(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    if (GLOBAL_WITH_VALUE.has(args[i])) i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return null;
+}
+
+/**
+ * Registers the commands. With `args`, only the module of the command being run is loaded: every module pulls
+ * its engine in (ccxt alone costs about a second), and `regime backtest` should not pay for `regime live`.
+ * Help, or an unknown command, loads them all.
+ */
+export async function buildProgram(args: readonly string[] = []): Promise<Command> {
   const program = new Command('regime')
     .description('Regime Workbench: replay real crypto market history through regime detectors, score the alerts')
     .option('--datasets <dir>', 'dataset folder (default: the bundled datasets/)')
@@ -24,7 +42,10 @@ export async function buildProgram(): Promise<Command> {
     .exitOverride();
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
-  const modules = await Promise.all(files.map(async (f) => (await import(pathToFileURL(path.join(dir, f)).href)) as CommandModule));
+  const word = commandWord(args);
+  const only = word === null ? null : `${MODULE_OF[word] ?? word}.ts`;
+  const chosen = only !== null && files.includes(only) && word !== 'help' ? [only] : files;
+  const modules = await Promise.all(chosen.map(async (f) => (await import(pathToFileURL(path.join(dir, f)).href)) as CommandModule));
   modules
     .filter((m) => typeof m.register === 'function')
     .sort((a, b) => (a.order ?? 100) - (b.order ?? 100))
@@ -35,7 +56,7 @@ export async function buildProgram(): Promise<Command> {
 async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
   try {
-    const program = await buildProgram();
+    const program = await buildProgram(argv.slice(2));
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

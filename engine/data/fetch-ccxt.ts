@@ -19,6 +19,7 @@ import { DEFAULT_DATASETS_DIR, assertSymbol, tableDir } from './layout.ts';
 import { listParquetFiles, provenancePath, readProvenance } from './manifest.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import type { TableName } from './tables.ts';
+import { parseTimeArg } from '../time.ts';
 
 const HOUR = 3_600_000;
 
@@ -152,22 +153,7 @@ export interface FetchReport {
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const iso = (ms: number) => new Date(ms).toISOString().replace(':00.000Z', 'Z');
 
-/** epoch ms from a CLI-style time; date-only and zone-less strings are UTC (a backtest never means local time). */
-export function parseTimeArg(value: number | string | Date, what: string): number {
-  let ms: number;
-  if (value instanceof Date) ms = value.getTime();
-  else if (typeof value === 'number') ms = value;
-  else {
-    const s = value.trim();
-    if (/^\d{10,14}$/.test(s)) ms = Number(s);
-    else {
-      const zoned = /([zZ]|[+-]\d{2}:?\d{2})$/.test(s) || !s.includes('T') ? s : `${s}Z`;
-      ms = Date.parse(zoned);
-    }
-  }
-  if (!Number.isFinite(ms)) throw new UserError(`${what} '${String(value)}' is not a date (use e.g. 2024-01-01 or 2024-01-01T12:00Z)`);
-  return ms;
-}
+export { parseTimeArg };
 
 /**
  * Points every URL in a ccxt `urls.api` tree at `baseUrl`, keeping each path: https://fapi.binance.com/fapi/v1 →

@@ -1,5 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows } from './duckdb.ts';
+import { isoHour } from '../time.ts';
 
 export interface GapRun {
   symbol: string;
@@ -32,9 +33,7 @@ export async function hourlyGapRuns(conn: DuckDBConnection, relation: string, gr
   }));
 }
 
-export function isoHour(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
-}
+export { isoHour };
 
 export function formatGap(g: GapRun): string {
   return g.hours === 1 ? `${isoHour(g.start_ms)} (1 h)` : `${isoHour(g.start_ms)} .. ${isoHour(g.end_ms)} (${g.hours} h)`;

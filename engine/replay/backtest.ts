@@ -16,6 +16,7 @@ import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
 import { scoreBacktestAlerts } from './score-alerts.ts';
 import type { Scorecard } from '../score/index.ts';
+import { isoHour } from '../time.ts';
 
 /** Enough history for the slowest window before the first kept hour: check-lookahead measures the weekly regime at ≈ 105 days. */
 export const DEFAULT_WARMUP_HOURS = 16 * 7 * 24;
@@ -65,7 +66,7 @@ export interface BacktestResult {
   alerts: Alert[];
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const iso = isoHour;
 
 export async function runBacktest(store: Store, opts: BacktestOptions): Promise<BacktestResult> {
   const { config } = opts;

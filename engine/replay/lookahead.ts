@@ -13,6 +13,7 @@ import type { StepResult } from '../pipeline/pipeline.ts';
 import { sliceReplayDataFrom, truncateReplayData, type ReplayData } from './replay-data.ts';
 import { runReplay } from './replay.ts';
 import { Mulberry32 } from '../score/prng.ts';
+import { isoHour } from '../time.ts';
 
 export const DETECTOR_COLUMNS: Record<string, (column: string) => boolean> = {
   liquidation_cascade: (c) => c.startsWith('liq_') || c === 'cascade_detected' || c === 'cascade_severity',
@@ -55,7 +56,7 @@ export interface LookaheadReport {
   passed: boolean;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const iso = isoHour;
 
 interface HourSnapshot {
   rows: FeatureRow[];

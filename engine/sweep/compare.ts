@@ -14,6 +14,7 @@ import { DEFAULT_WARMUP_HOURS, runBacktest } from '../replay/backtest.ts';
 import { loadRun, type RunRecord } from '../results/run-store.ts';
 import type { Scorecard } from '../score/types.ts';
 import { comparisonRows, type ComparisonRow } from './scorecard-table.ts';
+import { parseIsoHour } from '../time.ts';
 
 export interface CompareOptions {
   resultsDir: string;
@@ -55,10 +56,6 @@ function resolve(arg: string, resultsDir: string): Resolved {
 }
 
 /** the backtest report's 'YYYY-MM-DD HH:MM' (UTC) as epoch ms */
-function reportTime(s: string): number {
-  return Date.parse(`${s.replace(' ', 'T')}:00Z`);
-}
-
 function uniqueLabels(labels: string[]): string[] {
   const seen = new Map<string, number>();
   return labels.map((l) => {
@@ -85,7 +82,7 @@ export async function compareConfigurations(args: readonly string[], openStore: 
   const ref = runs[0]?.run;
   const warnings: string[] = [];
   const range = ref
-    ? { from: reportTime(ref.report.from), to: reportTime(ref.report.to) + HOUR_MS, warmupHours: ref.report.warmup_hours }
+    ? { from: parseIsoHour(ref.report.from), to: parseIsoHour(ref.report.to) + HOUR_MS, warmupHours: ref.report.warmup_hours }
     : { from: opts.from, to: opts.to, warmupHours: opts.warmupHours ?? DEFAULT_WARMUP_HOURS };
   if (ref && (opts.from !== undefined || opts.to !== undefined)) warnings.push(`--from/--to ignored: config files run on the range of run ${ref.manifest.id}`);
   const score = ref?.report.scorecard?.options ?? { permutations: opts.permutations ?? 1000, seed: opts.seed ?? 1 };

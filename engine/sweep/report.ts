@@ -15,6 +15,7 @@ import { RunsTable } from './runs-table.ts';
 import { comparisonRows, formatComparison, type ComparisonRow } from './scorecard-table.ts';
 import type { SweepSpec } from './spec.ts';
 import type { SweepFrame } from './sweep.ts';
+import { isoHour } from '../time.ts';
 
 export interface ResultRow {
   config_id: string;
@@ -90,7 +91,7 @@ export interface ReportInput {
   bestAlerts: (config: PipelineConfig) => Promise<ScorableAlert[]>;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const iso = isoHour;
 
 function toResult(r: Record<string, unknown>, metricColumns: readonly string[]): ResultRow {
   const period = (p: string) => {

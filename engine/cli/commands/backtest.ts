@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseTimeArg } from '../../data/fetch-ccxt.ts';
+import { parseTimeArg } from '../../time.ts';
 import { loadConfigFile } from '../../pipeline/load-config.ts';
 import { runBacktest, DEFAULT_WARMUP_HOURS, type BacktestResult } from '../../replay/backtest.ts';
 import { EVENT_TYPES } from '../../pipeline/alerts.ts';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../data/atomic-file.ts';
-import { parseTimeArg } from '../../data/fetch-ccxt.ts';
+import { parseTimeArg } from '../../time.ts';
 import { UserError } from '../../errors.ts';
 import { defaultResultsDir } from '../../results/run-store.ts';
 import { compareConfigurations, defaultChartFile } from '../../sweep/compare.ts';

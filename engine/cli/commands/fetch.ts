@@ -5,6 +5,7 @@ import { UserError } from '../../errors.ts';
 import { emitJson, globals, loggerFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { symbolList } from '../args.ts';
+import { isoHour } from '../../time.ts';
 
 const FETCH_TABLES: FetchTable[] = ['candles_1h', 'perp_1h', 'mark_1h', 'funding'];
 
@@ -54,7 +55,7 @@ export function register(program: Command): void {
       }).finally(() => progress.stop());
       if (opts.json) return emitJson(opts.json, report);
       for (const s of report.series) {
-        const from = new Date(s.startMs).toISOString().slice(0, 16).replace('T', ' ');
+        const from = isoHour(s.startMs);
         console.log(`${s.venue}/${s.table} ${s.symbol}: from ${from}: fetched ${s.fetched}, added ${s.added}, replaced ${s.replaced} (${s.requests} requests)`);
       }
       console.log(`fetched ${report.fetched} rows in ${report.requests} requests; added ${report.added}, replaced ${report.replaced}; ${report.filesWritten} files written`);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_DATASETS_DIR } from '../../data/layout.ts';
-import { parseTimeArg } from '../../data/fetch-ccxt.ts';
+import { parseTimeArg } from '../../time.ts';
 import { UserError } from '../../errors.ts';
 import { AcceleratedClock, systemClock, type Clock } from '../../live/clock.ts';
 import { loadLiveConfig } from '../../live/config.ts';

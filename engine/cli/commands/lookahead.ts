@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfigFile } from '../../pipeline/load-config.ts';
 import { loadReplayData } from '../../replay/replay-data.ts';
 import { checkLookahead } from '../../replay/lookahead.ts';
-import { parseTimeArg } from '../../data/fetch-ccxt.ts';
+import { parseTimeArg } from '../../time.ts';
 import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { positiveInt, symbolList } from '../args.ts';

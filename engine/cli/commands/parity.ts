@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parseTimeArg } from '../../data/fetch-ccxt.ts';
+import { parseTimeArg } from '../../time.ts';
 import { UserError } from '../../errors.ts';
 import { runParity } from '../../live/parity.ts';
 import { loadConfigFile } from '../../pipeline/load-config.ts';
