@@ -36,6 +36,8 @@ export interface VolatilityOutput {
   /** 'ok' when ratio and regime exist; otherwise why not (returns window or baseline) */
   status: WindowStatus;
   return_1h: number | null;
+  /** log(close_t / close_t−24h) when all 25 candles are present, else null: the sign alerts take as their direction */
+  return_24h: number | null;
   /** sample std of the last window_hours hourly log returns × √24 (a daily volatility) */
   volatility_24h: number | null;
   /** mean of volatility_24h over the previous baseline_hours hours, t excluded */
@@ -51,6 +53,7 @@ export interface VolatilityOutput {
 }
 
 const SQRT24 = Math.sqrt(24);
+const RETURN_24H_HOURS = 24;
 
 /** ratio < high_vol → STABLE, [high_vol, explosive) → HIGH_VOL, [explosive, extreme) → EXPLOSIVE, ≥ extreme → EXTREME */
 export function classifyVolRegime(ratio: number, cfg: Pick<VolatilityConfig, 'thresholds'>): VolRegime {
@@ -88,6 +91,10 @@ export class VolatilityRegimeDetector {
   private curExceedCount = 0;
   /** -1 unknown, 0 no, 1 yes: whether the previous hour exceeded its baseline sigma */
   private prevExceed = -1;
+  /** the last 25 closes (ring) and how many consecutive hours ending now had a candle */
+  private readonly closes = new Float64Array(RETURN_24H_HOURS + 1);
+  private closeHead = 0;
+  private consecutive = 0;
 
   constructor(cfg: VolatilityConfig) {
     this.cfg = cfg;
@@ -101,6 +108,7 @@ export class VolatilityRegimeDetector {
     const r = Math.log(close / this.prevClose);
     this.prevClose = close;
     this.returns.push(r);
+    const r24 = this.return24h(close);
 
     const cfg = this.cfg;
     const rs = this.returns.completeStatus;
@@ -118,6 +126,7 @@ export class VolatilityRegimeDetector {
     return {
       status: status !== 'ok' ? status : regime === null ? 'low_coverage' : 'ok',
       return_1h: orNull(r),
+      return_24h: r24,
       volatility_24h: orNull(vol),
       vol_baseline: orNull(baseline),
       baseline_coverage: baselineCoverage,
@@ -127,6 +136,15 @@ export class VolatilityRegimeDetector {
       cluster_prob: clusterOk ? clusterProbability(this.bothExceedCount, this.prevExceedCount, cfg.cluster_min_events) : null,
       exceed_rate: clusterOk ? this.curExceedCount / this.validPairs : null,
     };
+  }
+
+  private return24h(close: number): number | null {
+    const ring = this.closes;
+    this.consecutive = close === close ? this.consecutive + 1 : 0;
+    ring[this.closeHead] = close;
+    this.closeHead = this.closeHead + 1 === ring.length ? 0 : this.closeHead + 1;
+    // after the write, closeHead points at the oldest of the last 25 closes
+    return this.consecutive >= ring.length ? Math.log(close / ring[this.closeHead]) : null;
   }
 
   private pushPair(exceed: number): void {
