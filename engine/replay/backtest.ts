@@ -32,6 +32,8 @@ export interface BacktestOptions {
   /** scorer options (k, horizons, permutations, seed…); false skips scoring */
   score?: unknown | false;
   onProgress?: (done: number, total: number) => void;
+  /** called as each phase after the replay begins, so a CLI can say what the time is going to */
+  onPhase?: (phase: 'features' | 'scoring') => void;
 }
 
 export interface AlertCount {
@@ -88,8 +90,12 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
       : undefined,
   });
   const t2 = performance.now();
-  if (features && opts.featuresFile) await features.writeParquet(opts.featuresFile);
+  if (features && opts.featuresFile) {
+    opts.onPhase?.('features');
+    await features.writeParquet(opts.featuresFile);
+  }
   const t3 = performance.now();
+  if (opts.score !== false) opts.onPhase?.('scoring');
   const scorecard = opts.score === false ? null : scoreBacktestAlerts(data, result.alerts, result.emitFrom, opts.score ?? {});
   const t4 = performance.now();
 

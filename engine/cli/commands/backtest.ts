@@ -8,7 +8,7 @@ import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderTable } from '../format.ts';
 import { formatScorecard } from '../../score/index.ts';
-import { defaultResultsDir, saveRun, type RunRecord } from '../../results/run-store.ts';
+import { defaultResultsDir, runDir, runFile, saveRun, type RunRecord } from '../../results/run-store.ts';
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -61,7 +61,8 @@ export function printBacktest({ report }: BacktestResult): void {
     console.log(`\nScorecard (alerts vs what the price did next; random baseline ${report.scorecard.options.permutations} permutations, seed ${report.scorecard.options.seed}):`);
     console.log(formatScorecard(report.scorecard));
   }
-  if (report.features_file) console.log(`\nFeatures written to ${report.features_file}`);
+  // only a file that is still there: a saved run's features live in the run folder, not in a temp folder
+  if (report.features_file && fs.existsSync(report.features_file)) console.log(`\nFeatures written to ${report.features_file}`);
 }
 
 export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): Promise<BacktestResult & { run: RunRecord | null }> {
@@ -78,7 +79,7 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   const save = opts.save !== false;
   const tmpFeatures = save && !opts.features ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regime-run-')), 'features.parquet') : null;
   try {
-    progress.start(1, 'replay');
+    progress.phase('loading data');
     const result = await runBacktest(store, {
       config,
       from,
@@ -87,11 +88,13 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
       featuresFile: opts.features ?? tmpFeatures ?? undefined,
       score: opts.score === false ? false : { permutations: opts.permutations === undefined ? 1000 : Number(opts.permutations), seed: opts.seed === undefined ? 1 : Number(opts.seed) },
       onProgress: (done, total) => {
-        progress.start(total, 'replay');
+        progress.start(total, 'replay (hours)');
         progress.update(done);
       },
+      onPhase: (phase) => progress.phase(phase === 'features' ? 'writing features' : 'scoring (random baseline)'),
     });
-    progress.stop();
+    // the temp features file moves into the run folder: the report must not name a path that will be gone
+    if (tmpFeatures) result.report.features_file = null;
     let run: RunRecord | null = null;
     if (save) {
       let featuresFile = tmpFeatures;
@@ -99,8 +102,12 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
         featuresFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regime-run-')), 'features.parquet');
         fs.copyFileSync(opts.features, featuresFile);
       }
-      run = await saveRun(opts.results ?? defaultResultsDir(), { config, report: result.report, alerts: result.alerts, featuresFile, label: opts.label ?? null });
+      progress.phase('saving the run');
+      const resultsDir = opts.results ?? defaultResultsDir();
+      run = await saveRun(resultsDir, { config, report: result.report, alerts: result.alerts, featuresFile, label: opts.label ?? null });
+      if (tmpFeatures) result.report.features_file = runFile(resultsDir, run.manifest.id, 'features.parquet');
     }
+    progress.stop();
     return { ...result, run };
   } finally {
     progress.stop();
@@ -129,13 +136,17 @@ export function addBacktestOptions(cmd: Command): Command {
 export const order = 50;
 
 /** the shared action of `backtest` and `start`: run, save, print or emit JSON */
-export async function backtestAction(opts: BacktestCliOptions, cmd: Command, footer?: string): Promise<void> {
+export async function backtestAction(opts: BacktestCliOptions, cmd: Command, footer?: string | ((run: RunRecord | null) => string)): Promise<void> {
   const result = await backtestFromCli(opts, cmd);
   if (opts.json) await emitJson(opts.json, { run_id: result.run?.manifest.id ?? null, ...result.report, alerts: result.alerts });
   if (opts.json === true) return;
   printBacktest(result);
-  if (result.run) console.log(`\nSaved run ${result.run.manifest.id}`);
-  if (footer) console.log(`\n${footer}`);
+  if (result.run) {
+    const dir = runDir(opts.results ?? defaultResultsDir(), result.run.manifest.id);
+    console.log(`\nSaved run ${result.run.manifest.id}${result.run.manifest.label ? ` '${result.run.manifest.label}'` : ''} → ${path.relative(process.cwd(), dir) || dir}`);
+  }
+  const text = typeof footer === 'function' ? footer(result.run) : footer;
+  if (text) console.log(`\n${text}`);
 }
 
 export function register(program: Command): void {

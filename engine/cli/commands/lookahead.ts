@@ -29,17 +29,17 @@ export function register(program: Command): void {
       const progress = createProgress();
       let report;
       try {
+        progress.phase('loading data');
         const data = await loadReplayData(store, config.symbols, {
           from: opts.from === undefined ? undefined : parseTimeArg(opts.from, '--from'),
           to: opts.to === undefined ? undefined : parseTimeArg(opts.to, '--to'),
         });
-        progress.start(1, 'lookahead');
         report = checkLookahead(data, config, {
           samples: positiveInt(opts.samples, '--samples'),
           seed: Number(opts.seed),
           warmupStarts: positiveInt(opts.warmupStarts, '--warmup-starts'),
           onProgress: (done, total) => {
-            progress.start(total, 'lookahead');
+            progress.start(total, 'lookahead (replays)');
             progress.update(done);
           },
         });
