@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RollingWindow, TimeKeyedWindow } from './rolling.ts';
+import { FLAT_RELATIVE_STD, RollingWindow, TimeKeyedWindow } from './rolling.ts';
 import { naive, syntheticSeries } from './synthetic.ts';
 
 function close(a: number, b: number, rel = 1e-9): boolean {
@@ -31,11 +31,24 @@ describe('RollingWindow', () => {
     const w = new RollingWindow(24);
     const xs: number[] = [];
     for (let i = 0; i < 5000; i++) {
-      const x = 1e9 + (i % 7) * 0.001;
+      const x = 1e9 + (i % 7) * 1;
       xs.push(x);
       w.push(x);
     }
-    expect(w.variance()).toBeCloseTo(naive.variance(xs.slice(-24)), 12);
+    const expected = naive.variance(xs.slice(-24));
+    expect(Math.abs(w.variance() - expected) / expected).toBeLessThan(1e-9);
+  });
+
+  it('calls a window flat (variance exactly 0) when its std is at most FLAT_RELATIVE_STD of its mean', () => {
+    const w = new RollingWindow(24);
+    for (let i = 0; i < 100; i++) w.push(1e9 + (i % 7) * 0.001); // std ≈ 2e-3 = 2e-12 relative
+    expect(w.variance()).toBe(0);
+    expect(w.flat).toBe(true);
+    const v = new RollingWindow(24);
+    for (let i = 0; i < 100; i++) v.push(1e9 + (i % 7) * 1); // std ≈ 2 = 2e-9 relative
+    expect(v.variance()).toBeGreaterThan(0);
+    expect(v.flat).toBe(false);
+    expect(1e9 * FLAT_RELATIVE_STD).toBe(0.1);
   });
 
   it('returns the evicted value once full', () => {

@@ -23,12 +23,18 @@
  *   is missing is still recorded; funding statistics are keyed by settlement time, not by slot.
  * - Before a window has been filled once the status is 'warming_up' rather than 'gap_in_window'.
  *
- * Running sums drift under floating point add/subtract, so every window recomputes its sums exactly once
- * per `capacity` pushes (amortised O(1)). Sums are kept relative to a shift (the window mean at the last
- * recompute) so that variance does not suffer cancellation on large-valued series such as volumes.
+ * - A window whose values are constant (sample std ≤ FLAT_RELATIVE_STD × |mean|, see running-moments.ts)
+ *   has variance exactly 0 and gives no z-score: status 'flat_window', never a z built on rounding residue.
+ *
+ * Mean, variance and sums come from RunningMoments: within 1e-10 (relative) of a two-pass computation over
+ * the window's valid values, at amortised O(1) per push.
  */
 
-export type WindowStatus = 'ok' | 'no_data' | 'warming_up' | 'gap_in_window' | 'low_coverage';
+import { RunningMoments } from './running-moments.ts';
+
+export { FLAT_RELATIVE_STD } from './running-moments.ts';
+
+export type WindowStatus = 'ok' | 'no_data' | 'warming_up' | 'gap_in_window' | 'low_coverage' | 'flat_window';
 
 /** Ring buffer of numbers where NaN means missing, with running sum and sum of squares over valid values. */
 export class RollingWindow {
@@ -36,41 +42,27 @@ export class RollingWindow {
   private readonly buf: Float64Array;
   private head = 0;
   private filled = 0;
-  private valid = 0;
   /** pushes since the first valid value, saturating: tells warming up apart from a gap */
   private started = 0;
-  private shift = 0;
-  private s = 0;
-  private ss = 0;
-  private sinceRecompute = 0;
+  private readonly moments: RunningMoments;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`window capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
     this.buf = new Float64Array(capacity).fill(NaN);
+    this.moments = new RunningMoments((visit) => {
+      for (let i = 0; i < this.filled; i++) visit(this.buf[i]);
+    });
   }
 
   /** Appends x (NaN or ±Infinity = missing); returns the value that fell out (NaN if none or missing). */
   push(x: number): number {
     const cap = this.capacity;
     const out = this.buf[this.head];
-    if (this.filled === cap && out === out) {
-      const d = out - this.shift;
-      this.s -= d;
-      this.ss -= d * d;
-      this.valid--;
-    }
+    if (this.filled === cap && out === out) this.moments.remove(out);
     if (Number.isFinite(x)) {
-      if (this.valid === 0) {
-        this.shift = x;
-        this.s = 0;
-        this.ss = 0;
-      }
-      const d = x - this.shift;
-      this.s += d;
-      this.ss += d * d;
-      this.valid++;
       this.buf[this.head] = x;
+      this.moments.add(x);
       if (this.started === 0) this.started = 1;
       else if (this.started <= cap) this.started++;
     } else {
@@ -79,7 +71,6 @@ export class RollingWindow {
     }
     this.head = this.head + 1 === cap ? 0 : this.head + 1;
     if (this.filled < cap) this.filled++;
-    if (++this.sinceRecompute >= cap) this.recompute();
     return this.filled === cap ? out : NaN;
   }
 
@@ -98,67 +89,44 @@ export class RollingWindow {
     return this.filled === this.capacity;
   }
   get validCount(): number {
-    return this.valid;
+    return this.moments.count;
   }
   get missingCount(): number {
-    return this.filled - this.valid;
+    return this.filled - this.moments.count;
   }
   /** filled with no missing value */
   get complete(): boolean {
-    return this.valid === this.capacity;
+    return this.moments.count === this.capacity;
   }
   /** valid values / capacity (slots not yet pushed count as missing) */
   get coverage(): number {
-    return this.valid / this.capacity;
+    return this.moments.count / this.capacity;
   }
   /** status of a short window that needs complete data */
   get completeStatus(): WindowStatus {
-    return completeStatus(this.valid, this.started, this.capacity);
+    return completeStatus(this.moments.count, this.started, this.capacity);
+  }
+  /** two or more valid values, all equal up to FLAT_RELATIVE_STD: variance 0, no z-score */
+  get flat(): boolean {
+    return this.moments.flat;
+  }
+  /** exact O(n) rebuilds of the running sums so far */
+  get rebuilds(): number {
+    return this.moments.rebuilds;
   }
 
   sum(): number {
-    return this.valid * this.shift + this.s;
+    return this.moments.sum();
   }
   mean(): number {
-    return this.valid === 0 ? NaN : this.shift + this.s / this.valid;
+    return this.moments.mean();
   }
-  /** sample variance (n - 1) of the valid values; NaN below two values */
+  /** sample variance (n - 1) of the valid values; 0 when flat; NaN below two values */
   variance(): number {
-    const n = this.valid;
-    if (n < 2) return NaN;
-    const v = (this.ss - (this.s * this.s) / n) / (n - 1);
-    return v > 0 ? v : 0;
+    return this.moments.variance();
   }
   std(): number {
-    return Math.sqrt(this.variance());
-  }
-
-  private recompute(): void {
-    this.sinceRecompute = 0;
-    const buf = this.buf;
-    let n = 0;
-    let raw = 0;
-    for (let i = 0; i < this.filled; i++) {
-      const v = buf[i];
-      if (v === v) {
-        raw += v;
-        n++;
-      }
-    }
-    this.valid = n;
-    this.shift = n === 0 ? 0 : raw / n;
-    let s = 0;
-    let ss = 0;
-    for (let i = 0; i < this.filled; i++) {
-      const v = buf[i];
-      if (v === v) {
-        const d = v - this.shift;
-        s += d;
-        ss += d * d;
-      }
-    }
-    this.s = s;
-    this.ss = ss;
+    return Math.sqrt(this.moments.variance());
   }
 }
 
@@ -175,11 +143,10 @@ export class TimeKeyedWindow {
   private start = 0;
   private size = 0;
   private sorted = new Float64Array(64);
-  private shift = 0;
-  private s = 0;
-  private ss = 0;
   private w = 0;
-  private sinceRecompute = 0;
+  private readonly moments = new RunningMoments((visit) => {
+    for (let i = this.start; i < this.start + this.size; i++) visit(this.values[i]);
+  });
 
   constructor(spanMs: number) {
     if (!(spanMs > 0)) throw new RangeError(`time window span must be positive, got ${spanMs}`);
@@ -198,9 +165,7 @@ export class TimeKeyedWindow {
     const limit = now - this.spanMs;
     while (this.size > 0 && this.times[this.start] <= limit) {
       const v = this.values[this.start];
-      const d = v - this.shift;
-      this.s -= d;
-      this.ss -= d * d;
+      this.moments.remove(v);
       this.w -= this.weights[this.start];
       this.removeSorted(v);
       this.start++;
@@ -208,7 +173,7 @@ export class TimeKeyedWindow {
     }
     if (this.size === 0) {
       this.start = 0;
-      this.s = this.ss = this.w = 0;
+      this.w = 0;
     }
   }
 
@@ -216,34 +181,33 @@ export class TimeKeyedWindow {
   push(time: number, value: number, weight: number): void {
     if (!Number.isFinite(value)) return;
     if (this.start + this.size === this.times.length) this.compact();
-    if (this.size === 0) {
-      this.shift = value;
-      this.s = this.ss = this.w = 0;
-    }
+    if (this.size === 0) this.w = 0;
     const i = this.start + this.size;
     this.times[i] = time;
     this.values[i] = value;
     this.weights[i] = weight;
-    const d = value - this.shift;
-    this.s += d;
-    this.ss += d * d;
     this.w += weight;
     this.insertSorted(value);
     this.size++;
-    if (++this.sinceRecompute >= 256) this.recompute();
+    this.moments.add(value);
   }
 
   mean(): number {
-    return this.size === 0 ? NaN : this.shift + this.s / this.size;
+    return this.moments.mean();
   }
+  /** sample variance (n - 1); 0 when flat; NaN below two values */
   variance(): number {
-    const n = this.size;
-    if (n < 2) return NaN;
-    const v = (this.ss - (this.s * this.s) / n) / (n - 1);
-    return v > 0 ? v : 0;
+    return this.moments.variance();
   }
   std(): number {
-    return Math.sqrt(this.variance());
+    return Math.sqrt(this.moments.variance());
+  }
+  /** two or more values, all equal up to FLAT_RELATIVE_STD: variance 0, no z-score */
+  get flat(): boolean {
+    return this.moments.flat;
+  }
+  get rebuilds(): number {
+    return this.moments.rebuilds;
   }
   /** Mid-rank percentile of x among the values, in [0, 1]: (count below + half the ties) / n. */
   percentileOf(x: number): number {
@@ -288,28 +252,6 @@ export class TimeKeyedWindow {
     this.values = move(this.values);
     this.weights = move(this.weights);
     this.start = 0;
-  }
-
-  private recompute(): void {
-    this.sinceRecompute = 0;
-    const n = this.size;
-    let raw = 0;
-    let w = 0;
-    for (let i = this.start; i < this.start + n; i++) {
-      raw += this.values[i];
-      w += this.weights[i];
-    }
-    this.shift = n === 0 ? 0 : raw / n;
-    let s = 0;
-    let ss = 0;
-    for (let i = this.start; i < this.start + n; i++) {
-      const d = this.values[i] - this.shift;
-      s += d;
-      ss += d * d;
-    }
-    this.s = s;
-    this.ss = ss;
-    this.w = w;
   }
 }
 
