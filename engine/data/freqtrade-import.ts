@@ -1,0 +1,279 @@
+/**
+ * `regime import --freqtrade DIR|FILE…`: a freqtrade data directory (user_data/data, one exchange folder in it,
+ * or single .feather files) into the dataset, through the same checks and the same atomic writer as the CSV
+ * importer. Every file is decoded and checked before anything is written.
+ *
+ * Directory scans skip what cannot be imported (other timeframes, trades, index/premium-index frames, other
+ * data formats) and say why for each file; a file named explicitly is imported or refused, never skipped.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { InputError, UserError } from '../errors.ts';
+import { BatchBuilder, type RowValues } from './batch-builder.ts';
+import { commitBatches, type ColumnBatch, type CommitSummary } from './dataset-writer.ts';
+import { mergeBatches } from './import-files.ts';
+import { assertSymbol, assertVenue } from './layout.ts';
+import { provenancePath, readProvenance } from './manifest.ts';
+import { writeFileAtomic } from './atomic-file.ts';
+import { readFeather, type FeatherFrame } from './freqtrade-feather.ts';
+import { parseFreqtradeName, TABLE_OF_CANDLE_TYPE, venueFor, type FreqtradeName } from './freqtrade-names.ts';
+import type { TableName } from './tables.ts';
+
+const HOUR = 3_600_000;
+const NOMINAL_FUNDING_INTERVALS = new Set([1, 2, 4, 8]);
+/** funding times a few ms/s past the hour (as some APIs report them) are the settlement of that hour */
+const SETTLEMENT_TOLERANCE_MS = 60_000;
+
+export interface FreqtradeImportOptions {
+  /** dataset folder for every file instead of the one derived from the exchange */
+  venue?: string;
+  /** provenance text recorded for the affected venue/tables (default: the freqtrade file names) */
+  note?: string;
+}
+
+export interface FreqtradeFileReport {
+  file: string;
+  /** `freqtrade:<exchange>/[futures/]<name>`, the row-level source label and provenance entry */
+  source: string;
+  table: TableName;
+  venue: string;
+  symbol: string;
+  rows: number;
+  first: string;
+  last: string;
+  notes: string[];
+}
+
+export interface FreqtradeImportReport {
+  files: FreqtradeFileReport[];
+  skipped: { file: string; reason: string }[];
+  commit: CommitSummary;
+}
+
+interface Candidate {
+  file: string;
+  exchange: string | null;
+  /** explicitly named by the user: problems are errors, not skips */
+  explicit: boolean;
+}
+
+const iso = (ts: number) => new Date(ts).toISOString().slice(0, 16).replace('T', ' ');
+
+function isExchangeDir(dir: string): boolean {
+  return fs.readdirSync(dir).some((n) => n.endsWith('.feather')) || fs.existsSync(path.join(dir, 'futures'));
+}
+
+/** Exchange name of a file inside a freqtrade layout: its folder, or the folder above `futures/`. */
+function exchangeOfFile(file: string): string | null {
+  let dir = path.dirname(path.resolve(file));
+  if (path.basename(dir) === 'futures') dir = path.dirname(dir);
+  const name = path.basename(dir);
+  return /^[a-z0-9_-]{2,40}$/.test(name) ? name : null;
+}
+
+function listFeatherLike(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(dir, e.name)).sort();
+}
+
+/** The files to consider: DIR may be user_data/data (exchange folders inside) or one exchange folder. */
+export function collectFreqtradeFiles(inputs: string[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const input of inputs) {
+    if (!fs.existsSync(input)) throw new InputError(input, null, null, 'no such file or directory');
+    if (fs.statSync(input).isFile()) {
+      out.push({ file: input, exchange: exchangeOfFile(input), explicit: true });
+      continue;
+    }
+    const exchangeDirs = isExchangeDir(input)
+      ? [input]
+      : fs.readdirSync(input, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(input, e.name)).filter(isExchangeDir).sort();
+    if (exchangeDirs.length === 0) {
+      throw new InputError(input, null, null, 'no freqtrade data here: expected <exchange>/<PAIR>-<tf>.feather files (freqtrade\'s user_data/data) or an exchange folder');
+    }
+    for (const dir of exchangeDirs) {
+      const exchange = path.basename(path.resolve(dir));
+      const files = listFeatherLike(dir);
+      const futures = path.join(dir, 'futures');
+      if (fs.existsSync(futures)) files.push(...listFeatherLike(futures));
+      for (const file of files) out.push({ file, exchange, explicit: false });
+    }
+  }
+  return out;
+}
+
+function sourceLabel(file: string, exchange: string | null): string {
+  const inFutures = path.basename(path.dirname(path.resolve(file))) === 'futures';
+  return `freqtrade:${[exchange, inFutures ? 'futures' : null, path.basename(file)].filter(Boolean).join('/')}`;
+}
+
+/** Re-states a BatchBuilder complaint about "line N" as "row N" of the frame, with the row's time. */
+function rowError(err: unknown, file: string, dates: (number | null)[]): never {
+  if (err instanceof InputError && err.line !== null) {
+    const where = [err.file, `line ${err.line}`, err.field === null ? null : `field '${err.field}'`].filter(Boolean).join(', ') + ': ';
+    const problem = err.message.startsWith(where) ? err.message.slice(where.length) : err.message;
+    const at = dates[err.line - 1];
+    throw new InputError(file, null, err.field, `row ${err.line}${at === null || at === undefined ? '' : ` (date ${iso(at)})`}: ${problem}`);
+  }
+  throw err;
+}
+
+function column(frame: FeatherFrame, file: string, name: string): (number | null)[] {
+  const c = frame.columns.get(name);
+  if (!c) throw new InputError(file, null, name, `column '${name}' is missing (found: ${[...frame.columns.keys()].join(', ')})`);
+  if (name === 'date' && !/^Timestamp/.test(c.type)) throw new InputError(file, null, 'date', `expected a timestamp column, found ${c.type}`);
+  if (name !== 'date' && !/^Float|^Int|^Uint/.test(c.type)) throw new InputError(file, null, name, `expected a numeric column, found ${c.type}`);
+  return c.values;
+}
+
+function parseCandles(file: string, frame: FeatherFrame, table: TableName, venue: string, symbol: string): { batch: ColumnBatch; notes: string[] } {
+  const date = column(frame, file, 'date');
+  const cols = { open: column(frame, file, 'open'), high: column(frame, file, 'high'), low: column(frame, file, 'low'), close: column(frame, file, 'close') };
+  const volume = table === 'mark_1h' ? null : column(frame, file, 'volume');
+  const builder = new BatchBuilder(file, table, venue, symbol);
+  for (let i = 0; i < frame.rows; i++) {
+    const ts = date[i];
+    if (ts === null) throw new InputError(file, null, 'date', `row ${i + 1}: missing date`);
+    const values: RowValues = { open: cols.open[i], high: cols.high[i], low: cols.low[i], close: cols.close[i] };
+    if (volume) values.volume = volume[i];
+    try {
+      builder.add(i + 1, ts, values);
+    } catch (err) {
+      rowError(err, file, date);
+    }
+  }
+  const notes = table === 'mark_1h' ? ['volume column ignored (mark-price klines have none)'] : [];
+  return { batch: builder.finish(), notes };
+}
+
+/**
+ * freqtrade stores funding as a candle frame with the rate in `open`. The files freqtrade writes hold one row
+ * per settlement; the interval each rate paid for is the spacing to the previous settlement. A frame with one
+ * row per hour and zeros between settlements cannot be told apart from real zero-rate settlements, so it is
+ * refused rather than guessed at.
+ */
+function parseFunding(file: string, frame: FeatherFrame, venue: string, symbol: string, source: string): { batch: ColumnBatch; notes: string[] } {
+  const date = column(frame, file, 'date');
+  const rate = column(frame, file, 'open');
+  const notes: string[] = [];
+  const n = frame.rows;
+  if (n < 2) throw new InputError(file, null, 'date', `${n} settlement${n === 1 ? '' : 's'}: at least two are needed to tell the funding interval`);
+  const zeros = rate.filter((r) => r === 0).length;
+  if (zeros * 2 > n) {
+    throw new InputError(file, null, 'open', `${zeros} of ${n} rows have a funding rate of exactly 0: this looks like an hourly frame filled with zeros between settlements, where real zero-rate settlements cannot be told from filler; import the settlement history instead (\`regime fetch --exchange binanceusdm\`)`);
+  }
+  const ts: number[] = [];
+  const calc: (number | null)[] = [];
+  let rounded = 0;
+  for (let i = 0; i < n; i++) {
+    const raw = date[i];
+    if (raw === null) throw new InputError(file, null, 'date', `row ${i + 1}: missing date`);
+    const nominal = Math.round(raw / HOUR) * HOUR;
+    if (raw !== nominal && Math.abs(raw - nominal) <= SETTLEMENT_TOLERANCE_MS) {
+      ts.push(nominal);
+      calc.push(raw);
+      rounded++;
+    } else {
+      ts.push(raw);
+      calc.push(null);
+    }
+  }
+  if (rounded > 0) notes.push(`${rounded} settlement times rounded to their hour (raw time kept in calc_time_ms)`);
+  const firstSpacing = (ts[1] - ts[0]) / HOUR;
+  let interval = NOMINAL_FUNDING_INTERVALS.has(firstSpacing) ? firstSpacing : NaN;
+  if (Number.isNaN(interval)) {
+    throw new InputError(file, null, 'date', `rows 1–2: the first two settlements are ${firstSpacing} h apart, not 1, 2, 4 or 8 h: cannot tell the funding interval`);
+  }
+  const irregular: string[] = [];
+  const builder = new BatchBuilder(file, 'funding', venue, symbol);
+  for (let i = 0; i < n; i++) {
+    if (i > 0) {
+      const spacing = (ts[i] - ts[i - 1]) / HOUR;
+      // A longer spacing is missing settlements (a gap, kept as one), not a longer interval.
+      if (NOMINAL_FUNDING_INTERVALS.has(spacing)) interval = spacing;
+      else if (spacing > 0) irregular.push(`${iso(ts[i])} (${spacing} h after the previous)`);
+    }
+    try {
+      builder.add(i + 1, ts[i], { funding_rate: rate[i], funding_interval_hours: interval, calc_time_ms: calc[i], source });
+    } catch (err) {
+      rowError(err, file, date);
+    }
+  }
+  if (irregular.length > 0) {
+    notes.push(`${irregular.length} irregular spacings (missing settlements kept as gaps, previous interval carried): ${irregular.slice(0, 3).join(', ')}${irregular.length > 3 ? ', …' : ''}`);
+  }
+  if (zeros > 0) notes.push(`${zeros} settlements with a rate of exactly 0`);
+  return { batch: builder.finish(), notes };
+}
+
+/** Either a parsed file or the reason it cannot be imported (an error when the file was named explicitly). */
+export function parseFreqtradeFile(candidate: Candidate, opts: FreqtradeImportOptions = {}): { batch: ColumnBatch; report: FreqtradeFileReport } | { skip: string } {
+  const { file, exchange } = candidate;
+  const parsedName = parseFreqtradeName(path.basename(file));
+  if (typeof parsedName === 'string') return { skip: parsedName };
+  const name: FreqtradeName = parsedName;
+  const table = TABLE_OF_CANDLE_TYPE[name.candleType];
+  if (!table) return { skip: `${name.candleType} frames have no table here (candles_1h, perp_1h, mark_1h and funding are imported)` };
+  if (name.settle !== null && name.settle !== name.quote) {
+    return { skip: `${name.base}/${name.quote}:${name.settle} is a coin-margined (inverse) contract: only linear contracts settled in the quote currency map to perp_1h/mark_1h/funding` };
+  }
+  // Funding rows are settlements whatever timeframe freqtrade put in the name; candles must be hourly bars.
+  if (table !== 'funding' && name.timeframe !== '1h') {
+    return { skip: `timeframe ${name.timeframe}: the tables hold 1h bars and other timeframes are not converted; download 1h data (\`freqtrade download-data --timeframes 1h${name.candleType === 'spot' ? '' : ' --trading-mode futures'}\`) and import that file` };
+  }
+  const venueName = opts.venue ?? (exchange ? venueFor(exchange, name.candleType) : null);
+  if (!venueName) throw new InputError(file, null, null, 'cannot tell the exchange from the folder name (freqtrade keeps files in user_data/data/<exchange>/): pass --venue');
+  let venue: string;
+  let symbol: string;
+  try {
+    venue = assertVenue(venueName);
+    symbol = assertSymbol(name.symbol);
+  } catch (err) {
+    throw new InputError(file, null, null, (err as Error).message);
+  }
+  const source = sourceLabel(file, exchange);
+  const frame = readFeather(file);
+  if (frame.rows === 0) throw new InputError(file, null, null, 'no rows');
+  const { batch, notes } = table === 'funding'
+    ? parseFunding(file, frame, venue, symbol, source)
+    : parseCandles(file, frame, table, venue, symbol);
+  if (table === 'funding' && name.timeframe !== '1h') notes.push(`timeframe ${name.timeframe} in the name ignored: funding rows are settlements`);
+  return {
+    batch,
+    report: { file, source, table, venue, symbol, rows: batch.ts.length, first: iso(batch.ts[0]), last: iso(batch.ts[batch.ts.length - 1]), notes },
+  };
+}
+
+/** Records where each venue/table's rows came from; only writes when something new is said, so reruns change no byte. */
+function recordProvenance(datasetsDir: string, reports: FreqtradeFileReport[], note: string | undefined): void {
+  const provenance = readProvenance(datasetsDir);
+  let changed = false;
+  const byKey = new Map<string, string[]>();
+  for (const r of reports) byKey.set(`${r.venue}/${r.table}`, [...(byKey.get(`${r.venue}/${r.table}`) ?? []), r.source]);
+  for (const [key, sources] of byKey) {
+    const existing = provenance[key] ? provenance[key].split('; ') : [];
+    const additions = (note ? [note] : sources).filter((s) => !existing.includes(s));
+    if (additions.length === 0) continue;
+    provenance[key] = [...existing, ...additions].join('; ');
+    changed = true;
+  }
+  if (changed) writeFileAtomic(provenancePath(datasetsDir), JSON.stringify(provenance, null, 1) + '\n');
+}
+
+export async function importFreqtrade(datasetsDir: string, inputs: string[], opts: FreqtradeImportOptions = {}): Promise<FreqtradeImportReport> {
+  if (inputs.length === 0) throw new UserError('import --freqtrade: name a freqtrade data directory or .feather files');
+  const parsed: { batch: ColumnBatch; report: FreqtradeFileReport; file: string }[] = [];
+  const skipped: FreqtradeImportReport['skipped'] = [];
+  for (const candidate of collectFreqtradeFiles(inputs)) {
+    const result = parseFreqtradeFile(candidate, opts);
+    if ('skip' in result) {
+      if (candidate.explicit) throw new InputError(candidate.file, null, null, result.skip);
+      skipped.push({ file: candidate.file, reason: result.skip });
+      continue;
+    }
+    parsed.push({ ...result, file: candidate.file });
+  }
+  if (parsed.length === 0) throw new UserError(`import --freqtrade: nothing to import in ${inputs.join(', ')} (${skipped.length} files skipped${skipped.length ? `, e.g. ${path.basename(skipped[0].file)}: ${skipped[0].reason}` : ''})`);
+  const commit = await commitBatches(datasetsDir, mergeBatches(parsed));
+  recordProvenance(datasetsDir, parsed.map((p) => p.report), opts.note);
+  return { files: parsed.map((p) => p.report), skipped, commit };
+}
