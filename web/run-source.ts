@@ -120,7 +120,7 @@ async function loadRunData(resultsDir: string, record: RunRecord): Promise<Loade
   try {
     const features = featuresFile ? await FeatureColumns.fromParquet(conn, featuresFile) : FeatureColumns.empty();
     const alerts: Alert[] = alertsFile
-      ? (await queryRows(conn, `SELECT id, ts_ms::DOUBLE AS ts, symbol, event_type, severity, source, title, description, data::VARCHAR AS data FROM read_parquet(${sqlString(alertsFile)}) ORDER BY ts_ms, id`)).map(toAlert)
+      ? (await queryRows(conn, `SELECT * EXCLUDE (ts, ts_ms, data), ts_ms::DOUBLE AS ts, data::VARCHAR AS data FROM read_parquet(${sqlString(alertsFile)}) ORDER BY ts_ms, id`)).map(toAlert)
       : [];
     return { features, alerts, alertTs: Float64Array.from(alerts, (a) => a.ts), coverage: coverageOf(record, features) };
   } finally {
@@ -136,6 +136,8 @@ function toAlert(r: Record<string, unknown>): Alert {
     symbol: String(r.symbol),
     event_type: String(r.event_type) as EventType,
     severity: String(r.severity) as AlertSeverity,
+    // runs saved before alerts had a direction have no such column
+    direction: r.direction === null || r.direction === undefined ? null : (Number(r.direction) as 1 | -1),
     title: String(r.title),
     description: String(r.description),
     source: String(r.source) as AlertSource,

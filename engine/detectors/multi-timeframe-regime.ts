@@ -7,8 +7,25 @@ import { bool, finiteNumber, fraction, intAtLeast } from './schema.ts';
 export const REGIME_TIMEFRAMES = ['1h', '4h', '1d', '1w'] as const;
 export type RegimeTimeframe = (typeof REGIME_TIMEFRAMES)[number];
 
-export const SPOT_REGIMES = ['SPOT_IGNITION', 'SPOT_COOLING', 'SPOT_CHOP', 'SPOT_NEUTRAL'] as const;
+/**
+ * A symmetric taxonomy on two axes, the sign of the move and how hot it is (heat, volume):
+ *   hot  + up    SPOT_IGNITION       hot  + down  SPOT_CAPITULATION
+ *   cold + up    SPOT_WARMING        cold + down  SPOT_COOLING
+ *   cold + flat  SPOT_CHOP           anything else SPOT_NEUTRAL
+ * Ordered from the hottest up-move to the hottest down-move (the order dashboards and reports list them in).
+ */
+export const SPOT_REGIMES = ['SPOT_IGNITION', 'SPOT_WARMING', 'SPOT_CHOP', 'SPOT_NEUTRAL', 'SPOT_COOLING', 'SPOT_CAPITULATION'] as const;
 export type SpotRegime = (typeof SPOT_REGIMES)[number];
+
+/** the sign of the move each regime describes: what REGIME_CONFIRMED alerts take as their direction */
+export const SPOT_REGIME_DIRECTION: Readonly<Record<SpotRegime, 1 | -1 | 0>> = {
+  SPOT_IGNITION: 1,
+  SPOT_WARMING: 1,
+  SPOT_CHOP: 0,
+  SPOT_NEUTRAL: 0,
+  SPOT_COOLING: -1,
+  SPOT_CAPITULATION: -1,
+};
 
 export const RegimeConfig = z
   .object({
@@ -21,8 +38,18 @@ export const RegimeConfig = z
       .object({ min_heat: fraction(0.6), min_price_z: finiteNumber(1.0), min_volume_z: finiteNumber(1.5) })
       .strict()
       .prefault({}),
+    /** the mirror of ignition: a down-move on heavy volume (crashes, liquidation days) */
+    capitulation: z
+      .object({ min_heat: fraction(0.6), max_price_z: finiteNumber(-1.0), min_volume_z: finiteNumber(1.5) })
+      .strict()
+      .prefault({}),
     cooling: z
       .object({ max_heat: fraction(0.4), max_price_z: finiteNumber(-0.5), max_volume_z: finiteNumber(0.5) })
+      .strict()
+      .prefault({}),
+    /** the mirror of cooling: a quiet rise on thin volume */
+    warming: z
+      .object({ max_heat: fraction(0.4), min_price_z: finiteNumber(0.5), max_volume_z: finiteNumber(0.5) })
       .strict()
       .prefault({}),
     chop: z
@@ -73,15 +100,34 @@ export function marketHeat(priceZ: number, volumeZ: number): number {
   return (2 * normalCdf(Math.abs(priceZ)) - 1 + normalCdf(volumeZ)) / 2;
 }
 
-/** checked in order ignition, cooling, chop; anything else is neutral */
-export function classifySpotRegime(heat: number, priceZ: number, volumeZ: number, cfg: RegimeConfig): SpotRegime {
+const IGNITION = SPOT_REGIMES.indexOf('SPOT_IGNITION');
+const CAPITULATION = SPOT_REGIMES.indexOf('SPOT_CAPITULATION');
+const COOLING = SPOT_REGIMES.indexOf('SPOT_COOLING');
+const WARMING = SPOT_REGIMES.indexOf('SPOT_WARMING');
+const CHOP = SPOT_REGIMES.indexOf('SPOT_CHOP');
+const NEUTRAL = SPOT_REGIMES.indexOf('SPOT_NEUTRAL');
+
+/**
+ * The one definition of the regime rules, as an index into SPOT_REGIMES (the sweep evaluator classifies whole
+ * columns with it). Checked in order ignition, capitulation, cooling, warming, chop; anything else is neutral.
+ * The two hot states exclude each other by the sign of price_z, and so do the two cold ones.
+ */
+export function spotRegimeIndex(heat: number, priceZ: number, volumeZ: number, cfg: RegimeConfig): number {
   const i = cfg.ignition;
-  if (heat >= i.min_heat && priceZ >= i.min_price_z && volumeZ >= i.min_volume_z) return 'SPOT_IGNITION';
+  if (heat >= i.min_heat && priceZ >= i.min_price_z && volumeZ >= i.min_volume_z) return IGNITION;
+  const k = cfg.capitulation;
+  if (heat >= k.min_heat && priceZ <= k.max_price_z && volumeZ >= k.min_volume_z) return CAPITULATION;
   const c = cfg.cooling;
-  if (heat <= c.max_heat && priceZ <= c.max_price_z && volumeZ <= c.max_volume_z) return 'SPOT_COOLING';
+  if (heat <= c.max_heat && priceZ <= c.max_price_z && volumeZ <= c.max_volume_z) return COOLING;
+  const w = cfg.warming;
+  if (heat <= w.max_heat && priceZ >= w.min_price_z && volumeZ <= w.max_volume_z) return WARMING;
   const h = cfg.chop;
-  if (heat <= h.max_heat && Math.abs(priceZ) <= h.max_abs_price_z && volumeZ <= h.max_volume_z) return 'SPOT_CHOP';
-  return 'SPOT_NEUTRAL';
+  if (heat <= h.max_heat && Math.abs(priceZ) <= h.max_abs_price_z && volumeZ <= h.max_volume_z) return CHOP;
+  return NEUTRAL;
+}
+
+export function classifySpotRegime(heat: number, priceZ: number, volumeZ: number, cfg: RegimeConfig): SpotRegime {
+  return SPOT_REGIMES[spotRegimeIndex(heat, priceZ, volumeZ, cfg)];
 }
 
 /** regimes ordered 1h, 4h, 1d, 1w; the most common non-null one, ties to the higher timeframe */
@@ -151,8 +197,8 @@ class TimeframeZ {
     }
     this.returns.push(r);
     this.volumes.push(v);
-    // zero variance over the lookback carries no information: no z, reported as no data
-    if (status === 'ok' && !(pz === pz && vz === vz)) status = 'no_data';
+    // a flat lookback (zero variance) carries no information: no z
+    if (status === 'ok' && !(pz === pz && vz === vz)) status = 'flat_window';
     const zOk = status === 'ok';
     const external = externalHeat === externalHeat;
     const heat = external ? externalHeat : zOk ? marketHeat(pz, vz) : NaN;

@@ -57,11 +57,12 @@ const RETURN_24H_HOURS = 24;
 
 /** ratio < high_vol → STABLE, [high_vol, explosive) → HIGH_VOL, [explosive, extreme) → EXPLOSIVE, ≥ extreme → EXTREME */
 export function classifyVolRegime(ratio: number, cfg: Pick<VolatilityConfig, 'thresholds'>): VolRegime {
-  const t = cfg.thresholds;
-  if (ratio >= t.extreme) return 'EXTREME';
-  if (ratio >= t.explosive) return 'EXPLOSIVE';
-  if (ratio >= t.high_vol) return 'HIGH_VOL';
-  return 'STABLE';
+  return VOL_REGIMES[volRegimeRank(ratio, cfg.thresholds)];
+}
+
+/** the same as an index into VOL_REGIMES (STABLE 0 … EXTREME 3), for the sweep's columns */
+export function volRegimeRank(ratio: number, t: VolatilityConfig['thresholds']): number {
+  return ratio >= t.extreme ? 3 : ratio >= t.explosive ? 2 : ratio >= t.high_vol ? 1 : 0;
 }
 
 export function riskMultiplier(regime: VolRegime, cfg: Pick<VolatilityConfig, 'risk_multipliers'>): number {
@@ -124,7 +125,7 @@ export class VolatilityRegimeDetector {
     const ratio = baseline > 0 ? vol / baseline : NaN;
     const regime = ratio === ratio ? classifyVolRegime(ratio, cfg) : null;
     return {
-      status: status !== 'ok' ? status : regime === null ? 'low_coverage' : 'ok',
+      status: status !== 'ok' ? status : regime !== null ? 'ok' : baseline === 0 ? 'flat_window' : 'low_coverage',
       return_1h: orNull(r),
       return_24h: r24,
       volatility_24h: orNull(vol),

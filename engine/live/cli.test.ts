@@ -28,7 +28,7 @@ beforeAll(async () => {
   await rx.start();
   const store = await LiveStore.open(dir);
   const ts = Date.UTC(2026, 2, 1, 5);
-  const alert = { id: 'a1b2c3d4e5f60718', ts, symbol: 'ETHUSDT', event_type: 'FUNDING_ANOMALY' as const, severity: 'WARNING' as const, title: 't', description: 'd', source: 'funding' as const, data: { z: 2.5 } };
+  const alert = { id: 'a1b2c3d4e5f60718', ts, symbol: 'ETHUSDT', event_type: 'FUNDING_ANOMALY' as const, severity: 'WARNING' as const, title: 't', description: 'd', source: 'funding' as const, direction: 1 as const, data: { z: 2.5 } };
   await store.recordHour({ ts, mode: 'live', missing: [], flags: ['candle_unavailable:BTCUSDT:server'], liq: { ETHUSDT: 'observed', BTCUSDT: null }, features: [], alerts: [{ alert, late: false, targets: [{ id: 'e1', redacted: 'https://discord.com/***', kind: 'discord' }] }] }, true, ts + H);
   await store.addFault(ts + H, ts, 'candle_server', 'BTCUSDT: HTTP 500');
   await store.setMeta({ symbols: JSON.stringify(['BTCUSDT', 'ETHUSDT']), exchange: 'binanceus', paper: 'true' });

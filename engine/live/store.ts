@@ -23,6 +23,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS features (ts BIGINT, symbol VARCHAR, row_json VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS market_events (id VARCHAR PRIMARY KEY, ts BIGINT, symbol VARCHAR, event_type VARCHAR, severity VARCHAR, source VARCHAR,
      title VARCHAR, description VARCHAR, data VARCHAR, paper BOOLEAN, late BOOLEAN, created_at BIGINT)`,
+  // the alert's direction (+1/−1/NULL), added after the first release: older files gain the column
+  `ALTER TABLE market_events ADD COLUMN IF NOT EXISTS direction TINYINT`,
   `CREATE TABLE IF NOT EXISTS outbox (event_id VARCHAR, endpoint_id VARCHAR, endpoint VARCHAR, kind VARCHAR, state VARCHAR, attempts INTEGER,
      next_attempt_at BIGINT, last_status INTEGER, last_error VARCHAR, created_at BIGINT, delivered_at BIGINT, PRIMARY KEY (event_id, endpoint_id))`,
   `CREATE TABLE IF NOT EXISTS webhook_logs (event_id VARCHAR, endpoint_id VARCHAR, url VARCHAR, attempt INTEGER, status INTEGER, latency_ms DOUBLE,
@@ -30,7 +32,20 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS missed (ts BIGINT, symbol VARCHAR, what VARCHAR, reason VARCHAR, attempts INTEGER, PRIMARY KEY (ts, symbol, what))`,
   `CREATE TABLE IF NOT EXISTS faults ("at" BIGINT, hour BIGINT, kind VARCHAR, detail VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS scorecard (id INTEGER PRIMARY KEY, computed_at BIGINT, json VARCHAR)`,
+  `CREATE TABLE IF NOT EXISTS rejects ("at" BIGINT, hour BIGINT, "table" VARCHAR, venue VARCHAR, symbol VARCHAR, ts BIGINT, reason VARCHAR, "values" VARCHAR)`,
 ];
+
+/** an exchange value that failed the dataset's checks: kept for inspection, never stepped nor appended */
+export interface RejectRow {
+  at: number;
+  hour: number;
+  table: string;
+  venue: string;
+  symbol: string;
+  ts: number;
+  reason: string;
+  values: string;
+}
 
 export interface OutboxTarget {
   id: string;
@@ -267,8 +282,8 @@ export class LiveStore {
     for (const { alert: a, late, targets } of alerts) {
       if (existing.has(a.id)) continue;
       existing.add(a.id);
-      await c.run(`INSERT INTO market_events VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, [
-        a.id, a.ts, a.symbol, a.event_type, a.severity, a.source, a.title, a.description, JSON.stringify(a.data), paper, late, now,
+      await c.run(`INSERT INTO market_events VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`, [
+        a.id, a.ts, a.symbol, a.event_type, a.severity, a.source, a.title, a.description, JSON.stringify(a.data), paper, late, now, a.direction,
       ]);
       for (const t of targets) {
         await c.run(`INSERT INTO outbox VALUES ($1, $2, $3, $4, 'pending', 0, $5, NULL, NULL, $6, NULL) ON CONFLICT DO NOTHING`, [a.id, t.id, t.redacted, t.kind, now, now]);
@@ -405,6 +420,14 @@ export class LiveStore {
     });
   }
 
+  async addReject(r: RejectRow): Promise<void> {
+    await this.use((c) => c.run(`INSERT INTO rejects VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [r.at, r.hour, r.table, r.venue, r.symbol, r.ts, r.reason.slice(0, 500), r.values.slice(0, 2000)]));
+  }
+
+  async rejects(): Promise<RejectRow[]> {
+    return (await this.query(`SELECT * FROM rejects ORDER BY "at", ts`)) as unknown as RejectRow[];
+  }
+
   async missed(): Promise<MissedRow[]> {
     return (await this.query(`SELECT * FROM missed ORDER BY ts, symbol, what`)) as unknown as MissedRow[];
   }
@@ -441,6 +464,7 @@ function toEvent(r: Row): StoredEvent {
     event_type: r.event_type as Alert['event_type'],
     severity: r.severity as Alert['severity'],
     source: r.source as Alert['source'],
+    direction: r.direction === null || r.direction === undefined ? null : (Number(r.direction) as 1 | -1),
     title: String(r.title),
     description: String(r.description),
     data: JSON.parse(String(r.data)) as Record<string, AlertValue>,

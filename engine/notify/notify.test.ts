@@ -45,6 +45,7 @@ function alert(over: Partial<Alert> = {}): Alert {
     title: 'BTCUSDT liquidation cascade, severity 5',
     description: 'a_b *c* [d](e) ~f~ `g` >h #i +j -k =l |m| {n} .o !p \\q',
     source: 'cascade',
+    direction: -1,
     data: { severity: 5, total_usd: 123456789.5, side_bias: 'LONG', kind: 'observed', velocity_z: null },
     ...over,
   };

@@ -59,7 +59,7 @@ export function sampleAlerts(now: number): Alert[] {
     const s = SAMPLE[t];
     // a fresh id per run: receivers that deduplicate on the idempotency key must not drop a second test
     const id = `test-${alertId(t, s.symbol, now)}`;
-    return { id, ts, symbol: s.symbol, event_type: t, severity: s.severity, title: s.title, description: s.description, source: EVENT_SOURCE[t], data: s.data };
+    return { id, ts, symbol: s.symbol, event_type: t, severity: s.severity, title: s.title, description: s.description, source: EVENT_SOURCE[t], direction: null, data: s.data };
   });
 }
 

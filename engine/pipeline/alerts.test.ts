@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CorrelationOutput, PairCorrelation } from '../detectors/correlation.ts';
-import { AlertRules, CandidateBuffer, alertId, buildAlert, isVolEscalation } from './alerts.ts';
+import { AlertRules, CandidateBuffer, alertId, buildAlert } from './alerts.ts';
+import { volEscalationAlert, NO_ALERT, WARNING, CRITICAL } from './rule-definitions.ts';
 import { parseConfig } from './config.ts';
 import type { FeaturePackage } from './feature-package.ts';
 
@@ -27,7 +28,7 @@ function fire(rules: AlertRules, p: FeaturePackage) {
   return out;
 }
 
-const rules = () => new AlertRules(3, parseConfig({}).rules);
+const rules = () => new AlertRules(['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], parseConfig({}).rules);
 
 describe('alert ids', () => {
   it('are deterministic sha1 prefixes of type, symbol and ts', () => {
@@ -57,9 +58,11 @@ describe('AlertRules', () => {
   });
 
   it('volatility escalations into EXPLOSIVE (warning) or EXTREME (critical), never the first regime or a de-escalation', () => {
-    expect(isVolEscalation(null, 'EXTREME')).toBe(false);
-    expect(isVolEscalation('EXTREME', 'EXPLOSIVE')).toBe(false);
-    expect(isVolEscalation('HIGH_VOL', 'EXPLOSIVE')).toBe(true);
+    // ranks: STABLE 0, HIGH_VOL 1, EXPLOSIVE 2, EXTREME 3; −1 none seen yet
+    expect(volEscalationAlert(-1, 3)).toBe(NO_ALERT);
+    expect(volEscalationAlert(3, 2)).toBe(NO_ALERT);
+    expect(volEscalationAlert(1, 2)).toBe(WARNING);
+    expect(volEscalationAlert(2, 3)).toBe(CRITICAL);
     const r = rules();
     const seq = ['STABLE', 'EXPLOSIVE', 'EXPLOSIVE', 'EXTREME', 'EXPLOSIVE', 'STABLE', 'EXTREME'].map((regime) =>
       fire(r, pkg({ volatility: { regime } })).map((c) => `${c.from}>${c.severity}`),
@@ -87,7 +90,7 @@ describe('AlertRules', () => {
     const p = { a: 'BTCUSDT', b: 'ETHUSDT', broken: true, corr: 0.1, normal: 0.7, delta: -0.6, leader: 'BTCUSDT', lag_hours: 2 } as PairCorrelation;
     const q = { ...p, a: 'BTCUSDT', b: 'SOLUSDT', broken: false };
     const buf = new CandidateBuffer();
-    rules().evaluateCorrelations({ ts: T0, pairs: [p, q] } as CorrelationOutput, buf);
+    rules().evaluateCorrelations({ ts: T0, pairs: [p, q] } as CorrelationOutput, Float64Array.of(0.01, -0.03, 0.02), buf);
     expect(buf.length).toBe(1);
     const alert = buildAlert(buf.get(0), T0);
     expect(alert).toMatchObject({ symbol: 'BTCUSDT/ETHUSDT', event_type: 'CORRELATION_BREAK', source: 'correlation', severity: 'WARNING' });
@@ -112,7 +115,7 @@ describe('buildAlert', () => {
         zones: [{ price: 42000, low: 41900, high: 42100, usd: 1, share: 1 }],
       },
     });
-    buf.add('LIQUIDATION_CASCADE', 'BTCUSDT', 0, 'WARNING', p, null, null);
+    buf.add('LIQUIDATION_CASCADE', 'BTCUSDT', 0, WARNING, -1, p, null, null);
     const a = buildAlert(buf.get(0), T0);
     expect(a.id).toBe(alertId('LIQUIDATION_CASCADE', 'BTCUSDT', T0));
     expect(a.source).toBe('cascade');
@@ -122,5 +125,61 @@ describe('buildAlert', () => {
     expect(a.description).toContain('side bias LONG');
     expect(a.description).toContain('42000.00');
     expect(a.data).toMatchObject({ total_usd: 2_400_000, velocity_usd_h: 100_000, kind: 'aggregated' });
+  });
+});
+
+describe('alert directions (rule-definitions.ts), by hand', () => {
+  const dirOf = (over: Parameters<typeof pkg>[0]) => fire(rules(), pkg(over)).map((c) => [c.event_type, c.direction]);
+
+  it('a cascade points against the side liquidated: LONG bias −1, SHORT +1, BALANCED none', () => {
+    const c = { cascade_detected: true, severity: 4 };
+    expect(dirOf({ cascades: { ...c, side_bias: 'LONG' } })).toEqual([['LIQUIDATION_CASCADE', -1]]);
+    expect(dirOf({ cascades: { ...c, side_bias: 'SHORT' } })).toEqual([['LIQUIDATION_CASCADE', 1]]);
+    expect(dirOf({ cascades: { ...c, side_bias: 'BALANCED' } })).toEqual([['LIQUIDATION_CASCADE', 0]]);
+  });
+
+  it('a funding anomaly takes the sign of z; a reversal the sign of the new rate', () => {
+    expect(dirOf({ funding: { z: -2.5 } })).toEqual([['FUNDING_ANOMALY', -1]]);
+    expect(dirOf({ funding: { z: 3.1 } })).toEqual([['FUNDING_ANOMALY', 1]]);
+    expect(dirOf({ funding: { z: 0.1, reversal: true, rate_8h: -0.0002 } })).toEqual([['FUNDING_REVERSAL', -1]]);
+  });
+
+  it('a volatility escalation takes the sign of its 24 h return (none when unknown)', () => {
+    const r = rules();
+    fire(r, pkg({ volatility: { regime: 'STABLE' } }));
+    expect(fire(r, pkg({ volatility: { regime: 'EXPLOSIVE', return_24h: -0.08 } })).map((c) => c.direction)).toEqual([-1]);
+    fire(r, pkg({ volatility: { regime: 'STABLE' } }));
+    expect(fire(r, pkg({ volatility: { regime: 'EXTREME', return_24h: 0.05 } })).map((c) => c.direction)).toEqual([1]);
+    fire(r, pkg({ volatility: { regime: 'STABLE' } }));
+    expect(fire(r, pkg({ volatility: { regime: 'EXTREME', return_24h: null } })).map((c) => c.direction)).toEqual([0]);
+  });
+
+  it('a confirmed regime points the way its state does: capitulation −1, ignition +1, chop none', () => {
+    const r = rules();
+    const at = (primary: string) => fire(r, pkg({ regimes: { primary, confidence: 1 } })).map((c) => [c.from, c.direction]);
+    expect(at('SPOT_NEUTRAL')).toEqual([]);
+    expect(at('SPOT_CAPITULATION')).toEqual([['SPOT_NEUTRAL', -1]]);
+    expect(at('SPOT_IGNITION')).toEqual([['SPOT_CAPITULATION', 1]]);
+    expect(at('SPOT_COOLING')).toEqual([['SPOT_IGNITION', -1]]);
+    expect(at('SPOT_WARMING')).toEqual([['SPOT_COOLING', 1]]);
+    expect(at('SPOT_CHOP')).toEqual([['SPOT_WARMING', 0]]);
+  });
+
+  it("a correlation break takes the lagging symbol's 24 h return: the non-leader, or b when none leads", () => {
+    const base = { broken: true, corr: 0.1, normal: 0.7, delta: -0.6, lag_hours: 2 };
+    const pairs = [
+      { ...base, a: 'BTCUSDT', b: 'ETHUSDT', leader: 'BTCUSDT' },
+      { ...base, a: 'BTCUSDT', b: 'SOLUSDT', leader: 'SOLUSDT' },
+      { ...base, a: 'ETHUSDT', b: 'SOLUSDT', leader: null },
+    ] as PairCorrelation[];
+    const buf = new CandidateBuffer();
+    // BTC +1 %, ETH −3 %, SOL +2 %
+    rules().evaluateCorrelations({ ts: T0, pairs } as CorrelationOutput, Float64Array.of(0.01, -0.03, 0.02), buf);
+    const alerts = Array.from({ length: buf.length }, (_, i) => buildAlert(buf.get(i), T0));
+    expect(alerts.map((a) => [a.symbol, a.direction])).toEqual([
+      ['BTCUSDT/ETHUSDT', -1],
+      ['BTCUSDT/SOLUSDT', 1],
+      ['ETHUSDT/SOLUSDT', 1],
+    ]);
   });
 });

@@ -1,10 +1,33 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CorrelationOutput, PairCorrelation } from '../detectors/correlation.ts';
-import type { SpotRegime } from '../detectors/multi-timeframe-regime.ts';
-import type { VolRegime } from '../detectors/volatility-regime.ts';
+import { SPOT_REGIMES, type SpotRegime } from '../detectors/multi-timeframe-regime.ts';
+import { VOL_REGIMES, type VolRegime } from '../detectors/volatility-regime.ts';
 import { fraction, positiveInt, positiveNumber } from '../detectors/schema.ts';
 import type { FeaturePackage } from './feature-package.ts';
+import {
+  cascadeAlert,
+  cascadeDirection,
+  correlationBreakAlert,
+  correlationBreakDirection,
+  fundingAnomalyAlert,
+  fundingAnomalyDirection,
+  fundingReversalAlert,
+  fundingReversalDirection,
+  laggingSide,
+  NO_ALERT,
+  regimeConfirmation,
+  regimeConfirmedAlert,
+  regimeDirection,
+  SEVERITIES,
+  toDirection,
+  volEscalationAlert,
+  volEscalationDirection,
+  type AlertSeverity,
+  type Direction,
+} from './rule-definitions.ts';
+
+export { SEVERITIES, type AlertSeverity, type Direction };
 
 export const EVENT_TYPES = [
   'LIQUIDATION_CASCADE',
@@ -18,7 +41,6 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 /** webhook routing keys */
 export type AlertSource = 'cascade' | 'funding' | 'volatility' | 'regime' | 'correlation';
-export type AlertSeverity = 'INFO' | 'WARNING' | 'CRITICAL';
 
 export const EVENT_SOURCE: Readonly<Record<EventType, AlertSource>> = {
   LIQUIDATION_CASCADE: 'cascade',
@@ -54,6 +76,8 @@ export interface Alert {
   title: string;
   description: string;
   source: AlertSource;
+  /** the sign of the market move the alert is about: +1 up, −1 down, null none (see rule-definitions.ts) */
+  direction: Direction;
   data: Record<string, AlertValue>;
 }
 
@@ -75,6 +99,8 @@ export interface AlertCandidate {
   pair: PairCorrelation | null;
   /** the previous regime, for the two change rules */
   from: string | null;
+  /** +1, −1 or 0 (none) */
+  direction: number;
 }
 
 /** reusable list of candidates: no allocation per rule hit once the pool has grown */
@@ -82,16 +108,17 @@ export class CandidateBuffer {
   private readonly pool: AlertCandidate[] = [];
   length = 0;
 
-  add(eventType: EventType, symbol: string, key: number, severity: AlertSeverity, features: FeaturePackage | null, pair: PairCorrelation | null, from: string | null): void {
+  add(eventType: EventType, symbol: string, key: number, severity: number, direction: number, features: FeaturePackage | null, pair: PairCorrelation | null, from: string | null): void {
     let c = this.pool[this.length];
     if (c === undefined) {
-      c = { event_type: eventType, symbol, key, severity, features, pair, from };
+      c = { event_type: eventType, symbol, key, severity: SEVERITIES[severity], features, pair, from, direction };
       this.pool.push(c);
     } else {
       c.event_type = eventType;
       c.symbol = symbol;
       c.key = key;
-      c.severity = severity;
+      c.severity = SEVERITIES[severity];
+      c.direction = direction;
       c.features = features;
       c.pair = pair;
       c.from = from;
@@ -123,68 +150,75 @@ export function cooldownKey(eventType: EventType, slot: number): number {
   return slot * EVENT_TYPES.length + EVENT_INDEX[eventType];
 }
 
-const VOL_RANK: Record<VolRegime, number> = { STABLE: 0, HIGH_VOL: 1, EXPLOSIVE: 2, EXTREME: 3 };
-
-/** an escalation (rank increase) that ends in EXPLOSIVE or EXTREME; de-escalations never alert */
-export function isVolEscalation(previous: VolRegime | null, current: VolRegime): boolean {
-  return previous !== null && VOL_RANK[current] >= VOL_RANK.EXPLOSIVE && VOL_RANK[current] > VOL_RANK[previous];
-}
+const VOL_RANK = Object.fromEntries(VOL_REGIMES.map((r, i) => [r, i])) as Record<VolRegime, number>;
+const REGIME_CODE = Object.fromEntries(SPOT_REGIMES.map((r, i) => [r, i + 1])) as Record<SpotRegime, number>;
 
 /**
- * Stateful because two rules compare with the past: the volatility rule with the last known regime of the
- * symbol, the regime rule with the last confirmed primary regime (not the previous hour's, so that a change
- * that gains confidence an hour later still confirms). The first regime ever seen or confirmed never alerts.
+ * Applies the rule definitions (rule-definitions.ts) to one hour's feature packages. Stateful because two rules
+ * compare with the past: the volatility rule with the last known regime of the symbol, the regime rule with the
+ * last confirmed primary regime.
  */
 export class AlertRules {
   readonly cfg: RulesConfig;
-  private readonly lastVol: (VolRegime | null)[];
-  private readonly lastConfirmed: (SpotRegime | null)[];
+  /** per symbol: last known volatility rank (−1 none), last confirmed regime code (0 none) */
+  private readonly lastVolRank: Int8Array;
+  private readonly lastConfirmed: Uint8Array;
   private readonly symbolCount: number;
+  private readonly symbolIndex: ReadonlyMap<string, number>;
 
-  constructor(symbolCount: number, cfg: RulesConfig) {
+  constructor(symbols: readonly string[], cfg: RulesConfig) {
+    const symbolCount = symbols.length;
     this.cfg = cfg;
     this.symbolCount = symbolCount;
-    this.lastVol = new Array(symbolCount).fill(null);
-    this.lastConfirmed = new Array(symbolCount).fill(null);
+    this.symbolIndex = new Map(symbols.map((s, i) => [s, i]));
+    this.lastVolRank = new Int8Array(symbolCount).fill(-1);
+    this.lastConfirmed = new Uint8Array(symbolCount);
   }
 
   evaluateSymbol(symbolIndex: number, f: FeaturePackage, out: CandidateBuffer): void {
     const cfg = this.cfg;
     const c = f.cascades;
-    if (c.cascade_detected === true && c.severity !== null && c.severity >= cfg.cascade_min_severity) {
-      out.add('LIQUIDATION_CASCADE', f.symbol, cooldownKey('LIQUIDATION_CASCADE', symbolIndex), c.severity >= 5 ? 'CRITICAL' : 'WARNING', f, null, null);
+    if (c.cascade_detected !== null && c.severity !== null) {
+      const sev = cascadeAlert(c.cascade_detected, c.severity, cfg.cascade_min_severity);
+      if (sev !== NO_ALERT) out.add('LIQUIDATION_CASCADE', f.symbol, cooldownKey('LIQUIDATION_CASCADE', symbolIndex), sev, cascadeDirection(c.side_bias), f, null, null);
     }
     const fu = f.funding;
-    if (fu.z !== null && Math.abs(fu.z) >= cfg.funding_abs_z) {
-      out.add('FUNDING_ANOMALY', f.symbol, cooldownKey('FUNDING_ANOMALY', symbolIndex), 'WARNING', f, null, null);
+    if (fu.z !== null) {
+      const sev = fundingAnomalyAlert(fu.z, cfg.funding_abs_z);
+      if (sev !== NO_ALERT) out.add('FUNDING_ANOMALY', f.symbol, cooldownKey('FUNDING_ANOMALY', symbolIndex), sev, fundingAnomalyDirection(fu.z), f, null, null);
     }
-    if (fu.reversal === true) {
-      out.add('FUNDING_REVERSAL', f.symbol, cooldownKey('FUNDING_REVERSAL', symbolIndex), 'WARNING', f, null, null);
+    if (fu.reversal !== null) {
+      const sev = fundingReversalAlert(fu.reversal);
+      if (sev !== NO_ALERT) out.add('FUNDING_REVERSAL', f.symbol, cooldownKey('FUNDING_REVERSAL', symbolIndex), sev, fundingReversalDirection(fu.rate_8h ?? NaN), f, null, null);
     }
     const v = f.volatility;
     if (v.regime !== null) {
-      const prev = this.lastVol[symbolIndex];
-      if (isVolEscalation(prev, v.regime)) {
-        const severity = v.regime === 'EXTREME' ? 'CRITICAL' : 'WARNING';
-        out.add('VOLATILITY_REGIME_CHANGE', f.symbol, cooldownKey('VOLATILITY_REGIME_CHANGE', symbolIndex), severity, f, null, prev);
+      const prev = this.lastVolRank[symbolIndex];
+      const rank = VOL_RANK[v.regime];
+      const sev = volEscalationAlert(prev, rank);
+      if (sev !== NO_ALERT) {
+        out.add('VOLATILITY_REGIME_CHANGE', f.symbol, cooldownKey('VOLATILITY_REGIME_CHANGE', symbolIndex), sev, volEscalationDirection(v.return_24h ?? NaN), f, null, VOL_REGIMES[prev]);
       }
-      this.lastVol[symbolIndex] = v.regime;
+      this.lastVolRank[symbolIndex] = rank;
     }
     const r = f.regimes;
-    if (r.primary !== null && r.confidence >= cfg.regime_min_confidence) {
-      const prev = this.lastConfirmed[symbolIndex];
-      if (prev !== null && prev !== r.primary) {
-        out.add('REGIME_CONFIRMED', f.symbol, cooldownKey('REGIME_CONFIRMED', symbolIndex), 'INFO', f, null, prev);
-      }
-      this.lastConfirmed[symbolIndex] = r.primary;
-    }
+    const last = this.lastConfirmed[symbolIndex];
+    const confirmed = regimeConfirmation(last, r.primary === null ? 0 : REGIME_CODE[r.primary], r.confidence, cfg.regime_min_confidence);
+    const sev = regimeConfirmedAlert(last, confirmed);
+    if (sev !== NO_ALERT) out.add('REGIME_CONFIRMED', f.symbol, cooldownKey('REGIME_CONFIRMED', symbolIndex), sev, regimeDirection(confirmed), f, null, SPOT_REGIMES[last - 1]);
+    this.lastConfirmed[symbolIndex] = confirmed;
   }
 
-  evaluateCorrelations(c: CorrelationOutput, out: CandidateBuffer): void {
+  /** return24h: each symbol's 24 h return this hour (NaN unknown), for the direction of pair alerts */
+  evaluateCorrelations(c: CorrelationOutput, return24h: ArrayLike<number>, out: CandidateBuffer): void {
     for (let j = 0; j < c.pairs.length; j++) {
       const p = c.pairs[j];
-      if (p.broken !== true) continue;
-      out.add('CORRELATION_BREAK', `${p.a}/${p.b}`, cooldownKey('CORRELATION_BREAK', this.symbolCount + j), 'WARNING', null, p, null);
+      if (p.broken === null) continue;
+      const sev = correlationBreakAlert(p.broken);
+      if (sev === NO_ALERT) continue;
+      const lagging = laggingSide(p.leader === null ? 0 : p.leader === p.a ? 1 : -1) === 'a' ? p.a : p.b;
+      const direction = correlationBreakDirection(return24h[this.symbolIndex.get(lagging)!]);
+      out.add('CORRELATION_BREAK', `${p.a}/${p.b}`, cooldownKey('CORRELATION_BREAK', this.symbolCount + j), sev, direction, null, p, null);
     }
   }
 }
@@ -307,6 +341,7 @@ export function buildAlert(c: AlertCandidate, ts: number): Alert {
     title,
     description,
     source: EVENT_SOURCE[c.event_type],
+    direction: toDirection(c.direction),
     data: d,
   };
 }

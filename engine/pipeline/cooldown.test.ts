@@ -31,8 +31,8 @@ function drive(f: CooldownFilter, hours: number[], type: EventType = 'CORRELATIO
   const emitted: number[] = [];
   const buf = new CandidateBuffer();
   for (const h of hours) {
-    if (type === 'CORRELATION_BREAK') buf.add(type, 'BTCUSDT/ETHUSDT', cooldownKey(type, slot), 'WARNING', null, pair, null);
-    else buf.add(type, 'BTCUSDT', cooldownKey(type, slot), 'WARNING', funding, null, null);
+    if (type === 'CORRELATION_BREAK') buf.add(type, 'BTCUSDT/ETHUSDT', cooldownKey(type, slot), 1, 0, null, pair, null);
+    else buf.add(type, 'BTCUSDT', cooldownKey(type, slot), 1, 0, funding, null, null);
     const out: Alert[] = [];
     f.apply(T0 + h * HOUR_MS, buf, out);
     buf.clear();
@@ -74,8 +74,8 @@ describe('CooldownFilter', () => {
   it('keeps state per event type and symbol, and counts per step', () => {
     const f = new CooldownFilter(CooldownConfig.parse({}));
     const buf = new CandidateBuffer();
-    buf.add('FUNDING_ANOMALY', 'BTCUSDT', cooldownKey('FUNDING_ANOMALY', 0), 'WARNING', funding, null, null);
-    buf.add('FUNDING_ANOMALY', 'ETHUSDT', cooldownKey('FUNDING_ANOMALY', 1), 'WARNING', funding, null, null);
+    buf.add('FUNDING_ANOMALY', 'BTCUSDT', cooldownKey('FUNDING_ANOMALY', 0), 1, 0, funding, null, null);
+    buf.add('FUNDING_ANOMALY', 'ETHUSDT', cooldownKey('FUNDING_ANOMALY', 1), 1, 0, funding, null, null);
     const out: Alert[] = [];
     expect(f.apply(T0, buf, out)).toBe(NO_SUPPRESSIONS);
     expect(out.map((a) => a.symbol)).toEqual(['BTCUSDT', 'ETHUSDT']);

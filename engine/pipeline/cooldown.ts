@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HOUR_MS } from './input.ts';
 import { bool, nonNegativeInt, positiveInt } from '../detectors/schema.ts';
-import { buildAlert, type Alert, type AlertCandidate, type CandidateBuffer, type EventType } from './alerts.ts';
+import { buildAlert, type Alert, type CandidateBuffer, type EventType } from './alerts.ts';
 
 function rule(transitionOnly: boolean, cooldownHours: number, maxPerDay: number) {
   return z
@@ -58,19 +58,55 @@ function deepFreeze(c: SuppressionCounts): SuppressionCounts {
 
 const DAY_MS = 24 * HOUR_MS;
 
+export type CooldownRule = CooldownConfig[EventType];
+
+/** the cooldown state of many (event type, symbol or pair) keys, one slot per key */
+export interface CooldownSlots {
+  lastTrueTs: Float64Array;
+  lastEmitTs: Float64Array;
+  day: Float64Array;
+  dayCount: Int32Array;
+}
+
+export function cooldownSlots(n: number, from?: CooldownSlots): CooldownSlots {
+  const f = (a: Float64Array | undefined): Float64Array => {
+    const b = new Float64Array(n).fill(NaN);
+    if (a !== undefined) b.set(a);
+    return b;
+  };
+  const dayCount = new Int32Array(n);
+  if (from !== undefined) dayCount.set(from.dayCount);
+  return { lastTrueTs: f(from?.lastTrueTs), lastEmitTs: f(from?.lastEmitTs), day: f(from?.day), dayCount };
+}
+
 /**
- * Decides which rule candidates become alerts, per (event type, symbol). Checks in order: transition (the
- * condition was also true in the previous clock hour), cooldown (too soon after the last emitted alert),
- * daily cap (the UTC day's quota is used). A suppressed candidate still counts as "true this hour", so a
- * condition that was suppressed does not fire later merely because it is still true.
+ * The one definition of the cooldown/dedup policy, used per hour by CooldownFilter and over candidate columns by
+ * the sweep evaluator. Checks in order: transition (the condition was also true in the previous clock hour),
+ * cooldown (too soon after the last emitted alert), daily cap (the UTC day's quota is used). A suppressed
+ * candidate still counts as "true this hour", so a condition that was suppressed does not fire later merely
+ * because it is still true. Returns null when the candidate is emitted (and records the emission).
  */
+export function cooldownVerdict(st: CooldownSlots, k: number, ts: number, r: CooldownRule): SuppressionReason | null {
+  const wasTrue = st.lastTrueTs[k] === ts - HOUR_MS;
+  st.lastTrueTs[k] = ts;
+  if (r.transition_only && wasTrue) return 'transition';
+  if (ts - st.lastEmitTs[k] < r.cooldown_hours * HOUR_MS) return 'cooldown';
+  const day = Math.floor(ts / DAY_MS);
+  if (day !== st.day[k]) {
+    st.day[k] = day;
+    st.dayCount[k] = 0;
+  }
+  if (st.dayCount[k] >= r.max_per_day) return 'daily_cap';
+  st.lastEmitTs[k] = ts;
+  st.dayCount[k]++;
+  return null;
+}
+
+/** Decides which rule candidates become alerts, per (event type, symbol): see cooldownVerdict. */
 export class CooldownFilter {
   readonly cfg: CooldownConfig;
   // per cooldown key (AlertCandidate.key), grown on demand
-  private lastTrueTs = new Float64Array(0);
-  private lastEmitTs = new Float64Array(0);
-  private day = new Float64Array(0);
-  private dayCount = new Int32Array(0);
+  private slots = cooldownSlots(0);
   private readonly totals = emptySuppressionCounts();
 
   constructor(cfg: CooldownConfig) {
@@ -82,7 +118,8 @@ export class CooldownFilter {
     let counts: SuppressionCounts | null = null;
     for (let i = 0; i < candidates.length; i++) {
       const c = candidates.get(i);
-      const reason = this.check(ts, c);
+      if (c.key >= this.slots.lastTrueTs.length) this.slots = cooldownSlots(Math.max(c.key + 1, this.slots.lastTrueTs.length * 2, 64), this.slots);
+      const reason = cooldownVerdict(this.slots, c.key, ts, this.cfg[c.event_type]);
       if (reason === null) {
         out.push(buildAlert(c, ts));
         continue;
@@ -97,39 +134,5 @@ export class CooldownFilter {
   /** all suppressions since construction */
   suppressedTotals(): Readonly<SuppressionCounts> {
     return this.totals;
-  }
-
-  private check(ts: number, c: AlertCandidate): SuppressionReason | null {
-    const k = c.key;
-    if (k >= this.lastTrueTs.length) this.grow(k + 1);
-    const r = this.cfg[c.event_type];
-    const wasTrue = this.lastTrueTs[k] === ts - HOUR_MS;
-    this.lastTrueTs[k] = ts;
-    if (r.transition_only && wasTrue) return 'transition';
-    if (ts - this.lastEmitTs[k] < r.cooldown_hours * HOUR_MS) return 'cooldown';
-    const day = Math.floor(ts / DAY_MS);
-    if (day !== this.day[k]) {
-      this.day[k] = day;
-      this.dayCount[k] = 0;
-    }
-    if (this.dayCount[k] >= r.max_per_day) return 'daily_cap';
-    this.lastEmitTs[k] = ts;
-    this.dayCount[k]++;
-    return null;
-  }
-
-  private grow(size: number): void {
-    const n = Math.max(size, this.lastTrueTs.length * 2, 64);
-    const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(n).fill(NaN);
-      b.set(a);
-      return b;
-    };
-    this.lastTrueTs = f(this.lastTrueTs);
-    this.lastEmitTs = f(this.lastEmitTs);
-    this.day = f(this.day);
-    const counts = new Int32Array(n);
-    counts.set(this.dayCount);
-    this.dayCount = counts;
   }
 }

@@ -51,6 +51,8 @@ export class Pipeline {
   private readonly rules: AlertRules;
   private readonly cooldown: CooldownFilter;
   private readonly closes: Float64Array;
+  /** each symbol's 24 h return this hour (NaN unknown): the direction of pair alerts */
+  private readonly returns24h: Float64Array;
   private readonly ordered: (SymbolHour | null)[];
   private readonly candles: (CandleInput | null)[];
   private readonly candidates = new CandidateBuffer();
@@ -61,9 +63,10 @@ export class Pipeline {
     this.symbols = config.symbols;
     this.detectors = config.symbols.map(() => new SymbolDetectors(config));
     this.correlation = new CorrelationDetector(config.symbols, config.correlation);
-    this.rules = new AlertRules(config.symbols.length, config.rules);
+    this.rules = new AlertRules(config.symbols, config.rules);
     this.cooldown = new CooldownFilter(config.cooldown);
     this.closes = new Float64Array(config.symbols.length);
+    this.returns24h = new Float64Array(config.symbols.length);
     this.ordered = new Array(config.symbols.length).fill(null);
     this.candles = new Array(config.symbols.length).fill(null);
   }
@@ -99,6 +102,7 @@ export class Pipeline {
       const funding = d.funding.step(ts, h === null ? null : h.funding);
       const volatility = d.volatility.step(candle);
       const regimes = d.regime.step(ts, candle, h === null ? null : h.heat);
+      this.returns24h[i] = volatility.return_24h ?? NaN;
       if (candle === null) {
         (missing ??= []).push(this.symbols[i]);
         continue;
@@ -107,7 +111,7 @@ export class Pipeline {
       features.push(p);
       this.rules.evaluateSymbol(i, p, cands);
     }
-    this.rules.evaluateCorrelations(correlations, cands);
+    this.rules.evaluateCorrelations(correlations, this.returns24h, cands);
 
     let alerts: readonly Alert[] = NONE;
     let suppressed: Readonly<SuppressionCounts> = NO_SUPPRESSIONS;

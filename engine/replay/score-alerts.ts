@@ -13,7 +13,7 @@ export function toScorable(alert: Alert): ScorableAlert {
     const leader = alert.data.leader;
     symbol = leader === a ? b : leader === b ? a : b;
   }
-  return { id: alert.id, ts: alert.ts, symbol, event_type: alert.event_type, severity: alert.severity, source: alert.source };
+  return { id: alert.id, ts: alert.ts, symbol, event_type: alert.event_type, severity: alert.severity, source: alert.source, direction: alert.direction ?? 0 };
 }
 
 /**

@@ -113,7 +113,7 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
 async function writeAlertsParquet(file: string, alerts: readonly Alert[]): Promise<void> {
   const { instance, conn } = await openDuckDB();
   try {
-    await conn.run(`CREATE TABLE alerts (id VARCHAR, ts_ms DOUBLE, symbol VARCHAR, event_type VARCHAR, severity VARCHAR, source VARCHAR, title VARCHAR, description VARCHAR, data VARCHAR)`);
+    await conn.run(`CREATE TABLE alerts (id VARCHAR, ts_ms DOUBLE, symbol VARCHAR, event_type VARCHAR, severity VARCHAR, source VARCHAR, direction TINYINT, title VARCHAR, description VARCHAR, data VARCHAR)`);
     const a = await conn.createAppender('alerts');
     for (const x of alerts) {
       a.appendVarchar(x.id);
@@ -122,13 +122,15 @@ async function writeAlertsParquet(file: string, alerts: readonly Alert[]): Promi
       a.appendVarchar(x.event_type);
       a.appendVarchar(x.severity);
       a.appendVarchar(x.source);
+      if (x.direction === null) a.appendNull();
+      else a.appendTinyInt(x.direction);
       a.appendVarchar(x.title);
       a.appendVarchar(x.description);
       a.appendVarchar(JSON.stringify(x.data));
       a.endRow();
     }
     a.closeSync();
-    await conn.run(`COPY (SELECT id, make_timestamp((ts_ms * 1000)::BIGINT) AS ts, ts_ms::BIGINT AS ts_ms, symbol, event_type, severity, source, title, description, data::JSON AS data FROM alerts ORDER BY ts_ms, id)
+    await conn.run(`COPY (SELECT id, make_timestamp((ts_ms * 1000)::BIGINT) AS ts, ts_ms::BIGINT AS ts_ms, symbol, event_type, severity, source, direction, title, description, data::JSON AS data FROM alerts ORDER BY ts_ms, id)
       TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
   } finally {
     conn.closeSync();

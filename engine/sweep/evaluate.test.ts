@@ -40,7 +40,7 @@ function replayAlerts(json: unknown): Alert[] {
   return alerts;
 }
 
-const key = (a: Pick<Alert, 'id' | 'ts' | 'symbol' | 'event_type' | 'severity'>) => `${a.id}|${a.ts}|${a.symbol}|${a.event_type}|${a.severity}`;
+const key = (a: Pick<Alert, 'id' | 'ts' | 'symbol' | 'event_type' | 'severity' | 'direction'>) => `${a.id}|${a.ts}|${a.symbol}|${a.event_type}|${a.severity}|${a.direction}`;
 
 /** non-default thresholds on every detector, rules and cooldowns: one feature set serves them all */
 const THRESHOLD_CONFIGS: Record<string, unknown>[] = [
@@ -49,7 +49,13 @@ const THRESHOLD_CONFIGS: Record<string, unknown>[] = [
     funding: { anomaly_z: 1.5, watch_z: 1, stale_after_hours: 8, reversal_lookback_settlements: 5 },
     rules: { funding_abs_z: 1.5, regime_min_confidence: 0.5, cascade_min_severity: 2 },
     correlation: { break_drop: 0.15, break_level: -0.2 },
-    regime: { ignition: { min_heat: 0.5, min_price_z: 0.8 }, chop: { max_abs_price_z: 0.8 }, cooling: { max_heat: 0.45 } },
+    regime: {
+      ignition: { min_heat: 0.5, min_price_z: 0.8 },
+      chop: { max_abs_price_z: 0.8 },
+      cooling: { max_heat: 0.45 },
+      capitulation: { min_heat: 0.55, max_price_z: -0.8, min_volume_z: 1 },
+      warming: { max_heat: 0.45, min_price_z: 0.3 },
+    },
     cooldown: { REGIME_CONFIRMED: { transition_only: false, cooldown_hours: 0, max_per_day: 24 }, FUNDING_ANOMALY: { cooldown_hours: 1 } },
   },
   { cascade: { mode: 'relative', relative: { cascade_z: 1.5, severity_z: [0.5, 1, 2, 3], min_total_usd: 100_000 } }, rules: { cascade_min_severity: 1 } },
@@ -141,7 +147,7 @@ describe('numeric classifiers', () => {
     const cfg = parseConfig({ regime: { ignition: { min_heat: 0.6, min_price_z: 1, min_volume_z: 1.5 }, cooling: { max_heat: 0.4, max_price_z: -0.5, max_volume_z: 0.5 }, chop: { max_heat: 0.5, max_abs_price_z: 0.5, max_volume_z: 1 } } }).regime;
     const rng = new Mulberry32(9);
     const edges = [-0.5, 0.5, 1, 1.5, 0.4, 0.6, 0];
-    const cases: [number, number, number][] = [[NaN, 0, 0], [0.6, 1, 1.5], [0.4, -0.5, 0.5], [0.5, 0.5, 1], [0.5, -0.5, 1]];
+    const cases: [number, number, number][] = [[NaN, 0, 0], [0.6, 1, 1.5], [0.6, -1, 1.5], [0.4, -0.5, 0.5], [0.4, 0.5, 0.5], [0.5, 0.5, 1], [0.5, -0.5, 1]];
     for (let i = 0; i < 2000; i++) {
       const pick = () => (rng.next() < 0.3 ? edges[rng.below(edges.length)] : rng.next() * 4 - 2);
       cases.push([rng.next() < 0.3 ? edges[rng.below(edges.length)] : rng.next(), pick(), pick()]);

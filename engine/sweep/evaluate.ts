@@ -12,6 +12,8 @@ import { alertId, EVENT_SOURCE, EVENT_TYPES, type AlertSeverity, type AlertSourc
 import type { PipelineConfig } from '../pipeline/config.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { stableStringify } from '../pipeline/load-config.ts';
+import { cooldownSlots, cooldownVerdict, type CooldownRule } from '../pipeline/cooldown.ts';
+import { toDirection, type Direction } from '../pipeline/rule-definitions.ts';
 import { buildIndex, type FeatureIndex } from './feature-index.ts';
 import type { FeatureSet } from './features.ts';
 import { RULES, SEVERITIES, SYMBOL_RULES, type Candidates, type Rule } from './rules.ts';
@@ -31,33 +33,16 @@ export interface AlertColumns {
   slot: Int32Array;
   /** index into SEVERITIES */
   severity: Uint8Array;
+  /** +1, −1, 0 (none) */
+  direction: Int8Array;
 }
 
-const DAY_MS = 24 * HOUR_MS;
-
-/** CooldownFilter.check for one key's candidate hours in order; writes the emitted indices into `out` */
-function applyCooldown(fs: FeatureSet, c: Candidates, rule: PipelineConfig['cooldown'][EventType], out: Int32Array): number {
-  let lastTrue = NaN;
-  let lastEmit = NaN;
-  let day = NaN;
-  let dayCount = 0;
+/** the cooldown policy (cooldownVerdict, as the Pipeline applies it) over one key's candidate hours in order; writes the emitted indices into `out` */
+function applyCooldown(fs: FeatureSet, c: Candidates, rule: CooldownRule, out: Int32Array): number {
+  const slot = cooldownSlots(1);
   let n = 0;
-  const gap = rule.cooldown_hours * HOUR_MS;
   for (let k = 0; k < c.hours.length; k++) {
-    const ts = fs.firstHour + c.hours[k] * HOUR_MS;
-    const wasTrue = lastTrue === ts - HOUR_MS;
-    lastTrue = ts;
-    if (rule.transition_only && wasTrue) continue;
-    if (ts - lastEmit < gap) continue;
-    const d = Math.floor(ts / DAY_MS);
-    if (d !== day) {
-      day = d;
-      dayCount = 0;
-    }
-    if (dayCount >= rule.max_per_day) continue;
-    lastEmit = ts;
-    dayCount++;
-    out[n++] = k;
+    if (cooldownVerdict(slot, 0, fs.firstHour + c.hours[k] * HOUR_MS, rule) === null) out[n++] = k;
   }
   return n;
 }
@@ -71,7 +56,7 @@ export interface EvaluateRange {
 
 function bytesOf(c: readonly Candidates[]): number {
   let n = 0;
-  for (const x of c) n += x.hours.byteLength + x.severity.byteLength;
+  for (const x of c) n += x.hours.byteLength + x.severity.byteLength + x.direction.byteLength;
   return n;
 }
 
@@ -155,7 +140,14 @@ export class ColumnarEvaluator {
     start.fill(0, 0, hours + 1);
     for (const p of parts) for (let k = 0; k < p.n; k++) start[p.c.hours[p.idx[k]] + 1]++;
     for (let h = 0; h < hours; h++) start[h + 1] += start[h];
-    const out: AlertColumns = { n: total, hour: new Int32Array(total), type: new Uint8Array(total), slot: new Int32Array(total), severity: new Uint8Array(total) };
+    const out: AlertColumns = {
+      n: total,
+      hour: new Int32Array(total),
+      type: new Uint8Array(total),
+      slot: new Int32Array(total),
+      severity: new Uint8Array(total),
+      direction: new Int8Array(total),
+    };
     for (const p of parts) {
       for (let k = 0; k < p.n; k++) {
         const j = p.idx[k];
@@ -165,6 +157,7 @@ export class ColumnarEvaluator {
         out.type[at] = p.type;
         out.slot[at] = p.slot;
         out.severity[at] = p.c.severity[j];
+        out.direction[at] = p.c.direction[j];
       }
     }
     return out;
@@ -179,6 +172,7 @@ export interface EvaluatedAlert {
   event_type: EventType;
   severity: AlertSeverity;
   source: AlertSource;
+  direction: Direction;
   /** the pair's leader at the alert hour (pair alerts only): decides which symbol the alert is scored on */
   leader: string | null;
 }
@@ -204,7 +198,16 @@ export function materialiseAlerts(fs: FeatureSet, cols: AlertColumns): Evaluated
       const l = p.leader[cols.hour[k]];
       leader = l === 1 ? fs.symbols[p.a] : l === -1 ? fs.symbols[p.b] : null;
     }
-    out.push({ id: alertId(type, symbol, ts), ts, symbol, event_type: type, severity: SEVERITIES[cols.severity[k]], source: EVENT_SOURCE[type], leader });
+    out.push({
+      id: alertId(type, symbol, ts),
+      ts,
+      symbol,
+      event_type: type,
+      severity: SEVERITIES[cols.severity[k]],
+      source: EVENT_SOURCE[type],
+      direction: toDirection(cols.direction[k]),
+      leader,
+    });
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * configuration then walks these short lists instead of every hour.
  */
 import type { FeatureSet } from './features.ts';
+import { correlationBreakDirection, laggingSide } from '../pipeline/rule-definitions.ts';
 
 export interface FeatureIndex {
   symbols: {
@@ -11,9 +12,11 @@ export interface FeatureIndex {
     liqHours: Int32Array;
     liqTotal: Float64Array;
     liqZ: Float64Array;
+    liqDir: Int8Array;
     /** present hours with a volatility ratio */
     volHours: Int32Array;
     volRatio: Float64Array;
+    volRet24: Float64Array;
     /** per settlement: the first hour it stands, how many hours it stands, its age (hours) in that first hour */
     settleStart: Int32Array;
     settleLength: Int32Array;
@@ -27,7 +30,8 @@ export interface FeatureIndex {
     /** per segment: the 4h, 1d and 1w bar it holds */
     segmentBars: [Int32Array, Int32Array, Int32Array];
   }[];
-  pairs: { hours: Int32Array; corr: Float64Array; normal: Float64Array }[];
+  /** per pair hour with a correlation: its value, normal, and the direction of a break (the lagging symbol's 24 h return sign) */
+  pairs: { hours: Int32Array; corr: Float64Array; normal: Float64Array; direction: Int8Array }[];
   /** reused by every configuration: the rules run one after another, never at once */
   scratch: { codes: Uint8Array[]; hours: Int32Array; segment: Uint16Array };
 }
@@ -115,8 +119,10 @@ export function buildIndex(fs: FeatureSet): FeatureIndex {
       liqHours,
       liqTotal: Float64Array.from(liqHours, (i) => f.liqTotal[i]),
       liqZ: Float64Array.from(liqHours, (i) => f.liqZ[i]),
+      liqDir: Int8Array.from(liqHours, (i) => f.liqDir[i]),
       volHours,
       volRatio: Float64Array.from(volHours, (i) => f.volRatio[i]),
+      volRet24: Float64Array.from(volHours, (i) => f.ret24[i]),
       settleStart,
       settleLength,
       settleAge,
@@ -124,7 +130,11 @@ export function buildIndex(fs: FeatureSet): FeatureIndex {
   });
   const pairs = fs.pairs.map((p) => {
     const hours = hoursWhere(fs.hours, (i) => p.corr[i] === p.corr[i]);
-    return { hours, corr: Float64Array.from(hours, (i) => p.corr[i]), normal: Float64Array.from(hours, (i) => p.normal[i]) };
+    const direction = Int8Array.from(hours, (i) => {
+      const lagging = laggingSide(p.leader[i]) === 'a' ? p.a : p.b;
+      return correlationBreakDirection(fs.bySymbol[lagging].ret24[i]);
+    });
+    return { hours, corr: Float64Array.from(hours, (i) => p.corr[i]), normal: Float64Array.from(hours, (i) => p.normal[i]), direction };
   });
   const most = (f: (x: (typeof symbols)[number]) => number) => Math.max(0, ...symbols.map(f));
   const scratch = {

@@ -12,6 +12,7 @@ import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { fundingByHour, type ReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
+import { cascadeDirection } from '../pipeline/rule-definitions.ts';
 import { sharedFloat64, sharedInt32, sharedInt8, sharedUint8 } from './shared.ts';
 
 export interface SymbolFeatures {
@@ -20,6 +21,10 @@ export interface SymbolFeatures {
   present: Uint8Array;
   /** volatility_24h / vol_baseline */
   volRatio: Float64Array;
+  /** log return over the last 24 h (NaN unknown): the direction of volatility and pair alerts */
+  ret24: Float64Array;
+  /** cascadeDirection of the window's side bias: −1 longs liquidated, +1 shorts, 0 balanced or none */
+  liqDir: Int8Array;
   /** liquidations summed over the cascade window (NaN while the window is incomplete) */
   liqTotal: Float64Array;
   /** z of the (log1p) velocity vs its baseline */
@@ -93,6 +98,8 @@ export function computeFeatures(data: ReplayData, featureConfig: Record<string, 
     symbol,
     present: sharedUint8(hours),
     volRatio: sharedFloat64(hours),
+    ret24: sharedFloat64(hours),
+    liqDir: sharedInt8(hours),
     liqTotal: sharedFloat64(hours),
     liqZ: sharedFloat64(hours),
     fundIdx: sharedInt32(hours, -1),
@@ -117,6 +124,8 @@ export function computeFeatures(data: ReplayData, featureConfig: Record<string, 
         const s = bySymbol[index.get(f.symbol)!];
         s.present[i] = 1;
         s.volRatio[i] = f.volatility.ratio ?? NaN;
+        s.ret24[i] = f.volatility.return_24h ?? NaN;
+        s.liqDir[i] = cascadeDirection(f.cascades.side_bias);
         s.liqTotal[i] = f.cascades.total_usd ?? NaN;
         s.liqZ[i] = f.cascades.velocity_z ?? NaN;
         for (let t = 0; t < REGIME_TIMEFRAMES.length; t++) {

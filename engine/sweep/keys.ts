@@ -23,7 +23,8 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyKind>> = Object.freeze({
 
   'cascade.window_hours': 'feature',
   'cascade.cascade_threshold_usd': 'threshold',
-  'cascade.side_bias_share': 'inert',
+  // the side bias gives a cascade alert its direction, which the scorecard's directional metrics read
+  'cascade.side_bias_share': 'feature',
   'cascade.severity_velocity_usd_h': 'threshold',
   'cascade.mode': 'threshold',
   'cascade.relative.baseline_hours': 'feature',
@@ -65,6 +66,12 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyKind>> = Object.freeze({
   'regime.ignition.min_heat': 'threshold',
   'regime.ignition.min_price_z': 'threshold',
   'regime.ignition.min_volume_z': 'threshold',
+  'regime.capitulation.min_heat': 'threshold',
+  'regime.capitulation.max_price_z': 'threshold',
+  'regime.capitulation.min_volume_z': 'threshold',
+  'regime.warming.max_heat': 'threshold',
+  'regime.warming.min_price_z': 'threshold',
+  'regime.warming.max_volume_z': 'threshold',
   'regime.cooling.max_heat': 'threshold',
   'regime.cooling.max_price_z': 'threshold',
   'regime.cooling.max_volume_z': 'threshold',

@@ -6,6 +6,7 @@
  */
 import { EVENT_TYPES, type Alert } from '../pipeline/alerts.ts';
 import { toScorable } from '../replay/score-alerts.ts';
+import { laggingSide } from '../pipeline/rule-definitions.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { AlertSetEvaluator } from '../score/evaluator.ts';
 import type { SymbolRange } from '../score/grid.ts';
@@ -60,18 +61,20 @@ export interface ScorableColumns {
   ts: Float64Array;
   symbol: Int32Array;
   type: Uint8Array;
+  /** +1, −1, 0 (none) */
+  dir: Int8Array;
 }
 
 /** a pair alert is scored on the symbol the leader is expected to move (the second when none leads), as toScorable does */
 export function scorableColumns(fs: FeatureSet, cols: AlertColumns): ScorableColumns {
   const nSym = fs.symbols.length;
-  const out: ScorableColumns = { n: cols.n, ts: new Float64Array(cols.n), symbol: new Int32Array(cols.n), type: cols.type };
+  const out: ScorableColumns = { n: cols.n, ts: new Float64Array(cols.n), symbol: new Int32Array(cols.n), type: cols.type, dir: cols.direction };
   for (let k = 0; k < cols.n; k++) {
     out.ts[k] = fs.firstHour + cols.hour[k] * HOUR_MS;
     let symbol = cols.slot[k];
     if (symbol >= nSym) {
       const p = fs.pairs[symbol - nSym];
-      symbol = p.leader[cols.hour[k]] === -1 ? p.a : p.b;
+      symbol = laggingSide(p.leader[cols.hour[k]]) === 'a' ? p.a : p.b;
     }
     out.symbol[k] = symbol;
   }
@@ -81,12 +84,19 @@ export function scorableColumns(fs: FeatureSet, cols: AlertColumns): ScorableCol
 /** the same from Pipeline alerts (the replay fallback) */
 export function scorableFromAlerts(symbols: readonly string[], alerts: readonly Alert[]): ScorableColumns {
   const index = new Map(symbols.map((s, i) => [s, i]));
-  const out: ScorableColumns = { n: alerts.length, ts: new Float64Array(alerts.length), symbol: new Int32Array(alerts.length), type: new Uint8Array(alerts.length) };
+  const out: ScorableColumns = {
+    n: alerts.length,
+    ts: new Float64Array(alerts.length),
+    symbol: new Int32Array(alerts.length),
+    type: new Uint8Array(alerts.length),
+    dir: new Int8Array(alerts.length),
+  };
   alerts.forEach((a, k) => {
     const s = toScorable(a);
     out.ts[k] = s.ts;
     out.symbol[k] = index.get(s.symbol) ?? -1;
     out.type[k] = EVENT_TYPES.indexOf(a.event_type);
+    out.dir[k] = a.direction ?? 0;
   });
   return out;
 }
@@ -156,7 +166,11 @@ export class PeriodScorer {
       if (ts < this.from || ts >= this.to) continue;
       const s = alerts.symbol[k];
       const g = s >= 0 ? this.gridIndex(s, ts) : -1;
-      if (g >= 0) this.pos[blocks[this.blockOf[s]]++] = g;
+      if (g >= 0) {
+        const at = blocks[this.blockOf[s]]++;
+        this.pos[at] = g;
+        this.dir[at] = alerts.dir[k];
+      }
     }
     const alertsCount = n;
     const e = this.evaluator;
