@@ -142,4 +142,26 @@ describe('FundingAnomalyDetector', () => {
       expect(Number.isFinite(o.percentile)).toBe(true);
     }
   });
+
+  it('a window of identical settlements gives no z but flat_window, even after a varied history (SOLUSDT 2022-01-21 16:00)', () => {
+    const g = seededGaussian(21);
+    const s = new Map<number, FundingInput>();
+    let h = 0;
+    // varied rates first, so a running sum would carry residue into the constant stretch
+    for (; h < 60 * 24; h += 8) s.set(h, settle(h, 0.0001 + 0.0003 * g(), 8));
+    for (let i = 0; i < 90; i++, h += 8) s.set(h, settle(h, 0.0001, 8));
+    const last = h;
+    s.set(last, settle(last, -0.00005, 8));
+    const outs = run(new FundingAnomalyDetector(cfg()), s, last + 1);
+    const o = outs[last];
+    expect(o.settlements_in_window).toBe(89);
+    expect(o.status).toBe('flat_window');
+    expect(o.z).toBeNull();
+    expect(o.state).toBeNull();
+    expect(o.std_8h).toBe(0);
+    expect(o.mean_8h).toBe(0.0001);
+    expect(outs[last + 1].status).toBe('flat_window');
+    // one settlement before, the window still held a varied rate: a real z
+    expect(outs[last - 8 * 89].status).toBe('ok');
+  });
 });

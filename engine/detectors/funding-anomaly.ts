@@ -26,7 +26,10 @@ export type FundingConfig = z.output<typeof FundingConfig>;
 export type FundingState = 'anomaly' | 'watch' | 'normal';
 
 export interface FundingOutput {
-  /** 'no_data': nothing settled yet or the last settlement is stale; 'low_coverage': no z-score */
+  /**
+   * 'no_data': nothing settled yet or the last settlement is stale; 'low_coverage': too few settlements for a
+   * z-score; 'flat_window': the window's rates are all equal (std 0), so there is no z-score either
+   */
   status: WindowStatus;
   /** the standing (last) settlement */
   rate: number | null;
@@ -81,6 +84,7 @@ export class FundingAnomalyDetector {
   private percentile = NaN;
   private mean = NaN;
   private std = NaN;
+  private flat = false;
   private count = 0;
   private coverage = 0;
   private reversal = false;
@@ -122,7 +126,7 @@ export class FundingAnomalyDetector {
   private standingOutput(): FundingOutput {
     const zOk = this.z === this.z;
     return {
-      status: zOk ? 'ok' : 'low_coverage',
+      status: zOk ? 'ok' : this.flat ? 'flat_window' : 'low_coverage',
       rate: this.rate,
       interval_hours: this.intervalHours,
       rate_8h: this.r8,
@@ -151,6 +155,7 @@ export class FundingAnomalyDetector {
     const enough = this.coverage >= cfg.min_coverage && w.length >= cfg.min_settlements;
     this.mean = enough ? w.mean() : NaN;
     this.std = enough ? w.std() : NaN;
+    this.flat = enough && w.flat;
     this.z = enough ? zScore(r8, this.mean, this.std) : NaN;
     this.percentile = enough ? w.percentileOf(r8) : NaN;
     this.reversal = this.hasSettlement && isFundingReversal(this.r8, r8, this.extremeCount > 0);

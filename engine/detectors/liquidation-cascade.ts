@@ -45,7 +45,10 @@ export type SideBias = 'LONG' | 'SHORT' | 'BALANCED';
 export type { SupportZone };
 
 export interface CascadeOutput {
-  /** 'low_coverage': relative mode without enough velocity history, severity is null */
+  /**
+   * 'low_coverage': relative mode without enough velocity history, severity is null; 'flat_window': relative
+   * mode over a constant velocity history (e.g. 720 h without liquidations), no z and no severity
+   */
   status: WindowStatus;
   mode: 'absolute' | 'relative';
   /** least direct coverage kind among the hours summed (modelled < aggregated < observed) */
@@ -143,7 +146,9 @@ export class LiquidationCascadeDetector {
     const velocity = total / cfg.window_hours;
     const transformed = cfg.relative.log_velocity ? Math.log1p(velocity) : velocity;
     const baselineCoverage = this.velocities.coverage;
-    const z = baselineCoverage >= cfg.relative.min_coverage ? zScore(transformed, this.velocities.mean(), this.velocities.std()) : NaN;
+    const baselineOk = baselineCoverage >= cfg.relative.min_coverage;
+    const z = baselineOk ? zScore(transformed, this.velocities.mean(), this.velocities.std()) : NaN;
+    const flatBaseline = baselineOk && this.velocities.flat;
     this.velocities.push(transformed);
     const zones = this.zones.zones();
     const zoneCoverage = this.zones.coverage;
@@ -172,7 +177,7 @@ export class LiquidationCascadeDetector {
     if (cfg.mode === 'absolute') severity = cascadeSeverity(velocity, cfg);
     else if (velocityZ !== null) severity = relativeCascadeSeverity(velocityZ, cfg);
     return {
-      status: severity === null ? 'low_coverage' : 'ok',
+      status: severity !== null ? 'ok' : flatBaseline ? 'flat_window' : 'low_coverage',
       mode: cfg.mode,
       kind: this.windowKind(),
       long_usd: longSum,
