@@ -277,3 +277,29 @@ export async function importFreqtrade(datasetsDir: string, inputs: string[], opt
   recordProvenance(datasetsDir, parsed.map((p) => p.report), opts.note);
   return { files: parsed.map((p) => p.report), skipped, commit };
 }
+
+/**
+ * For `regime import`: the inputs to treat as freqtrade data (`--freqtrade DIR`, or .feather files), or null for
+ * a CSV import. Options that name a table or symbol do not apply: freqtrade's file names say both.
+ */
+export function freqtradeInputs(files: string[], opts: { freqtrade?: string; table?: string; symbol?: string; kind?: string; period?: string; source?: string; format?: string }): string[] | null {
+  const feather = files.filter((f) => f.endsWith('.feather'));
+  if (!opts.freqtrade && feather.length === 0) return null;
+  if (feather.length !== files.length) {
+    throw new UserError('import: .feather files (freqtrade) and CSV files go in separate commands');
+  }
+  const foreign = (['table', 'symbol', 'kind', 'period', 'source'] as const).filter((k) => opts[k] !== undefined);
+  if (foreign.length > 0) {
+    throw new UserError(`import --freqtrade: ${foreign.map((k) => `--${k}`).join(', ')} do not apply (freqtrade's file names give table and symbol; funding rows are labelled freqtrade:<file>)`);
+  }
+  if (opts.format && opts.format !== 'auto') throw new UserError('import --freqtrade: --format does not apply');
+  return [...(opts.freqtrade ? [opts.freqtrade] : []), ...files];
+}
+
+export function formatFreqtradeReport(report: FreqtradeImportReport): string[] {
+  const lines = report.files.map((f) => `${f.source} → ${f.venue}/${f.table} ${f.symbol}: ${f.rows} rows ${f.first} .. ${f.last} UTC${f.notes.length ? ` (${f.notes.join('; ')})` : ''}`);
+  for (const s of report.skipped) lines.push(`skipped ${s.file}: ${s.reason}`);
+  const c = report.commit;
+  lines.push(`added ${c.added}, replaced ${c.replaced}, unchanged ${c.unchanged}; ${c.filesWritten} partition files written`);
+  return lines;
+}

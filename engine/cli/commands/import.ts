@@ -4,6 +4,7 @@ import { DEFAULT_DATASETS_DIR } from '../../data/layout.ts';
 import { TABLE_NAMES, type TableName } from '../../data/tables.ts';
 import { UserError } from '../../errors.ts';
 import { emitJson, globals } from '../context.ts';
+import { formatFreqtradeReport, freqtradeInputs, importFreqtrade } from '../../data/freqtrade-import.ts';
 
 export const order = 30;
 
@@ -11,7 +12,8 @@ export function register(program: Command): void {
   program
     .command('import')
     .description('import CSV files (the ../shared/market-data layout, or Binance public-archive klines) into the dataset')
-    .argument('<files...>', '.csv, .csv.gz or single-file .zip')
+    .argument('[files...]', '.csv, .csv.gz, single-file .zip, or freqtrade .feather')
+    .option('--freqtrade <dir>', 'a freqtrade data directory (user_data/data or one exchange folder): 1h spot, futures, mark and funding_rate .feather files')
     .option('--format <format>', 'auto | csv | binance-archive', 'auto')
     .option('--table <table>', `target table (${TABLE_NAMES.join(', ')}); guessed from the file name when omitted`)
     .option('--symbol <symbol>', 'e.g. BTCUSDT; guessed from the file name when omitted')
@@ -21,7 +23,14 @@ export function register(program: Command): void {
     .option('--period <period>', 'open interest: 4h | 1d')
     .option('--note <text>', 'provenance recorded in the manifest for this venue/table')
     .option('--json [file]', 'print (or write) the import report as JSON')
-    .action(async (files: string[], opts: ImportOptions & { json?: string | boolean }, cmd: Command) => {
+    .action(async (files: string[], opts: ImportOptions & { json?: string | boolean; freqtrade?: string }, cmd: Command) => {
+      const freqtrade = freqtradeInputs(files, opts);
+      if (freqtrade) {
+        const report = await importFreqtrade(globals(cmd).datasets ?? DEFAULT_DATASETS_DIR, freqtrade, { venue: opts.venue, note: opts.note });
+        if (opts.json) return emitJson(opts.json, report);
+        return formatFreqtradeReport(report).forEach((line) => console.log(line));
+      }
+      if (files.length === 0) throw new UserError('import: name at least one file (or --freqtrade DIR)');
       if (opts.table && !(TABLE_NAMES as string[]).includes(opts.table)) {
         throw new UserError(`--table: unknown table '${opts.table}' (known: ${TABLE_NAMES.join(', ')})`);
       }
