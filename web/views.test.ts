@@ -21,6 +21,7 @@ describe('cascade panel text', () => {
     expect(cascadeMessage('BTCUSDT', row('no_data', Date.parse('2024-01-01')), cov)).toBe('no liquidation data for BTCUSDT at this hour (coverage is 2025-11-23 05:00 → 2026-05-16 18:00 UTC)');
     expect(cascadeMessage('BTCUSDT', row('warming_up'), cov)).toMatch(/still filling \(aggregated data\)/);
     expect(cascadeMessage('BTCUSDT', row('gap_in_window'), cov)).toMatch(/missing hour/);
+    expect(cascadeMessage('BTCUSDT', row('flat_window'), cov)).toMatch(/constant over the baseline/);
     expect(cascadeMessage('BTCUSDT', undefined, cov)).toBe('no feature row for BTCUSDT at this hour');
   });
 

@@ -63,6 +63,8 @@ export function cascadeMessage(symbol: string, row: FeatureRow | undefined, c: L
       return `a missing hour in ${symbol}'s liquidation window: no value at this hour`;
     case 'low_coverage':
       return `too little liquidation history for ${symbol} to rate this hour`;
+    case 'flat_window':
+      return `${symbol}'s liquidation velocity was constant over the baseline: no z-score to rate this hour`;
     default:
       return `liquidation status for ${symbol}: ${status}`;
   }
