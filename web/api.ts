@@ -1,17 +1,14 @@
 /**
- * Everything under /api, in one encapsulated plugin: the bearer-token check (when a token is configured),
- * no caching, zod validation and serialisation, and the route plugins.
+ * Everything under /api, in one encapsulated plugin: no caching, zod validation and serialisation, and the route plugins.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { errorBody } from './http-errors.ts';
 import { eventRoutes } from './routes/events.ts';
 import { healthRoutes } from './routes/health.ts';
 import { marketRoutes } from './routes/market.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/stream.ts';
-import { bearerMatches } from './security.ts';
 import type { SourceRegistry } from './sources.ts';
 
 export interface ApiOptions {
@@ -24,12 +21,9 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, { registry, token
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  app.addHook('onRequest', async (req, reply) => {
+  // the token itself is checked for every route by the server's hook (web/auth.ts)
+  app.addHook('onRequest', async (_req, reply) => {
     reply.header('cache-control', 'no-store');
-    if (token !== null && !bearerMatches(req.headers.authorization, token)) {
-      reply.header('www-authenticate', 'Bearer realm="regime"');
-      return reply.code(401).send(errorBody(401, 'missing or wrong API token: send Authorization: Bearer <token>'));
-    }
   });
 
   await app.register(marketRoutes, { registry });

@@ -116,6 +116,8 @@ export const AlertSchema = z.object({
   title: z.string(),
   description: z.string(),
   source: z.string(),
+  /** the sign of the move the alert is about: 1 up, -1 down, null none or unknown */
+  direction: z.union([z.literal(1), z.literal(-1), z.null()]),
   data: z.record(z.string(), FeatureValue),
 });
 export const EventsResponse = z.object({ ...envelope, count: z.number(), events: z.array(AlertSchema) });

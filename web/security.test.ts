@@ -85,8 +85,11 @@ describe('a server configured for a non-loopback address', () => {
       expect(ok.json().rows[0].symbol).toBe('BTCUSDT');
       const health = await app.inject({ url: '/api/health', headers: { authorization: `Bearer ${TOKEN}` } });
       expect(health.json().auth).toBe('token');
-      // the page itself holds no data and asks for the token
-      expect((await app.inject({ url: '/', headers: { host: 'dashboard.example:3000' } })).statusCode).toBe(200);
+      // the page is protected too: a browser is sent to the login step, anything else gets 401
+      const page = await app.inject({ url: '/', headers: { host: 'dashboard.example:3000', accept: 'text/html' } });
+      expect(page.statusCode).toBe(303);
+      expect(page.headers.location).toBe('/login?next=%2F');
+      expect((await app.inject({ url: '/', headers: { host: 'dashboard.example:3000' } })).statusCode).toBe(401);
     } finally {
       await app.close();
     }

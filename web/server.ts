@@ -3,13 +3,15 @@
  * loop (`regime live`), because both are a DashboardSource.
  *
  * Security: 127.0.0.1 unless told otherwise; any other address needs an API token (refused at startup without
- * one), checked as a bearer token on every /api route; without a token only loopback Host names are answered;
- * no CORS headers, so other origins cannot read the API from a browser.
+ * one), checked on every route but /healthz and the login step (web/auth.ts); without a token only loopback
+ * Host names are answered; no CORS headers, so other origins cannot read the API from a browser.
  */
 import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLogger } from '../engine/log.ts';
 import { api } from './api.ts';
+import { loginRoutes, requireToken } from './auth.ts';
+import { registerOpenApi } from './openapi.ts';
 import { errorBody, installErrorHandlers } from './http-errors.ts';
 import { authConfig, hostName, isLoopbackHost } from './security.ts';
 import { SourceRegistry } from './sources.ts';
@@ -60,9 +62,15 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
     if (auth.token === null && !isLoopbackHost(hostName(req.headers.host))) {
       return reply.code(403).send(errorBody(403, 'this server answers loopback host names only (start it with a token to serve other names)'));
     }
+    if (auth.token !== null) return requireToken(req, reply, auth.token);
   });
 
+  // the one route a load balancer may call without the token: it says nothing but "up"
+  app.get('/healthz', async (_req, reply) => reply.header('cache-control', 'no-store').send({ ok: true }));
+  if (auth.token !== null) await app.register(loginRoutes, { token: auth.token });
+
   const registry = new SourceRegistry(opts.source, resultsDir);
+  await registerOpenApi(app);
   await app.register(api, { prefix: '/api', registry, token: auth.token, reportsDir });
   await app.register(staticFiles, { reportsDir });
   return app;

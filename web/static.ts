@@ -1,39 +1,18 @@
 /**
- * The dashboard page, the Vega browser builds from node_modules (the page must work offline: no CDN), and the
- * rendered notebook reports.
+ * The dashboard page and its modules, the Vega browser builds from node_modules (the page must work offline:
+ * no CDN), the palette module, and the rendered notebook reports. Every file goes through web/files.ts (no
+ * dotfile, no symlink out of its folder); every HTML page gets its CSP from web/csp.ts.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import type { FastifyPluginAsync } from 'fastify';
-import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { pageCsp, reportCsp } from './csp.ts';
+import { openResolved, readResolved, resolveInside } from './files.ts';
 import { notFound } from './http-errors.ts';
+import { paletteModule } from './palette.ts';
+import { vendorFile } from './vendor.ts';
 
 const PUBLIC_DIR = path.join(import.meta.dirname, 'public');
-
-/** the page's own policy: vega compiles its expressions with Function(), hence 'unsafe-eval' */
-const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self' 'unsafe-eval'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
-
-const require = createRequire(import.meta.url);
-
-/** package main → its build folder (the packages' exports hide build/*.min.js from require.resolve) */
-function vendorFile(pkg: string, file: string): string {
-  const main = require.resolve(pkg);
-  let dir = path.dirname(main);
-  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  const f = path.join(dir, 'build', file);
-  if (!fs.existsSync(f)) throw new Error(`${pkg}: ${f} is missing (npm ci?)`);
-  return f;
-}
 
 const VENDOR: Record<string, () => string> = {
   'vega.min.js': () => vendorFile('vega', 'vega.min.js'),
@@ -41,19 +20,25 @@ const VENDOR: Record<string, () => string> = {
   'vega-embed.min.js': () => vendorFile('vega-embed', 'vega-embed.min.js'),
 };
 
+const REPORT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+function sendPublic(reply: FastifyReply, rel: string, csp: string) {
+  const f = resolveInside(PUBLIC_DIR, rel);
+  if (!f) throw notFound(`no file /${rel}`);
+  reply.type(f.type).header('cache-control', 'no-cache');
+  if (f.type.startsWith('text/html')) reply.header('content-security-policy', csp);
+  return reply.send(openResolved(f));
+}
+
 export const staticFiles: FastifyPluginAsync<{ reportsDir: string | null }> = async (app, { reportsDir }) => {
   const vendor = new Map(Object.entries(VENDOR).map(([name, f]) => [name, fs.readFileSync(f())]));
+  const csp = pageCsp();
+  const paletteJs = paletteModule();
 
-  await app.register(fastifyStatic, {
-    root: PUBLIC_DIR,
-    prefix: '/',
-    index: ['index.html'],
-    cacheControl: false,
-    setHeaders(res, file) {
-      res.setHeader('cache-control', 'no-cache');
-      if (file.endsWith('.html')) res.setHeader('content-security-policy', PAGE_CSP);
-    },
-  });
+  app.get('/', async (_req, reply) => sendPublic(reply, 'index.html', csp));
+  app.get<{ Params: { '*': string } }>('/*', async (req, reply) => sendPublic(reply, req.params['*'], csp));
+
+  app.get('/palette.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(paletteJs));
 
   app.get<{ Params: { file: string } }>('/vendor/:file', async (req, reply) => {
     const body = vendor.get(req.params.file);
@@ -67,11 +52,13 @@ export const staticFiles: FastifyPluginAsync<{ reportsDir: string | null }> = as
   app.get<{ Params: { name: string; '*': string } }>('/reports/:name/*', async (req, reply) => {
     const { name } = req.params;
     const rest = req.params['*'] || 'index.html';
-    if (!reportsDir || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) || rest.split('/').some((p) => p === '..' || p.startsWith('.'))) {
-      throw notFound('no such report file');
-    }
-    const root = path.join(reportsDir, name);
-    if (!fs.existsSync(path.join(root, rest))) throw notFound('no such report file');
-    return reply.sendFile(rest, root);
+    if (!reportsDir || !REPORT_NAME.test(name)) throw notFound('no such report file');
+    // the report's folder itself must not be a link out of the reports folder either
+    const f = resolveInside(reportsDir, `${name}/${rest}`);
+    if (!f) throw notFound('no such report file');
+    reply.type(f.type).header('cache-control', 'no-cache');
+    if (!f.type.startsWith('text/html')) return reply.send(openResolved(f));
+    const html = readResolved(f).toString('utf8');
+    return reply.header('content-security-policy', reportCsp(html)).send(html);
   });
 };

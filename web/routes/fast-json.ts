@@ -16,7 +16,7 @@ const alertJson = new WeakMap<Alert, string>();
 function alertText(a: Alert): string {
   let s = alertJson.get(a);
   if (s === undefined) {
-    s = JSON.stringify({ id: a.id, ts: a.ts, symbol: a.symbol, event_type: a.event_type, severity: a.severity, title: a.title, description: a.description, source: a.source, data: a.data ?? {} });
+    s = JSON.stringify({ id: a.id, ts: a.ts, symbol: a.symbol, event_type: a.event_type, severity: a.severity, title: a.title, description: a.description, source: a.source, direction: a.direction ?? null, data: a.data ?? {} });
     alertJson.set(a, s);
   }
   return s;
