@@ -41,8 +41,18 @@ export function metricSpecs(horizons: readonly number[]): MetricSpec[] {
     specs.push({ name: `mean_directional_return_${h}h`, better: 'higher' });
     specs.push({ name: `hit_rate_${h}h`, better: 'higher' });
   }
+  // The same two directional metrics once more with the other tail, so the baseline also says how unusual a
+  // LOW hit rate is (an alert type that reliably reverses); score.ts folds these into p_lower / p_two_sided.
+  // Appended after the others: the sweep reads the metrics above by position.
+  for (const h of horizons) {
+    specs.push({ name: `${LOWER_TAIL}mean_directional_return_${h}h`, better: 'lower' });
+    specs.push({ name: `${LOWER_TAIL}hit_rate_${h}h`, better: 'lower' });
+  }
   return specs;
 }
+
+/** prefix of the lower-tail copies of the directional metrics */
+export const LOWER_TAIL = 'lower_tail:';
 
 /** what the metrics are relative to: the episodes an alert set could have caught, and the weeks it covered */
 export interface Universe {
@@ -81,7 +91,13 @@ export class AlertSetEvaluator {
     out[1] = E > 0 ? det / E : NaN;
     out[2] = E > 0 ? nabScore(det, fa, E) : NaN;
     out[3] = u.weeks > 0 ? fa / u.weeks : NaN;
-    for (let k = 0; k < this.market.stride - 2; k++) this.forwardMetrics(pos, dir, n, k, out, 4 + k * 3);
+    const horizons = this.market.stride - 2;
+    for (let k = 0; k < horizons; k++) this.forwardMetrics(pos, dir, n, k, out, 4 + k * 3);
+    const tails = 4 + horizons * 3;
+    for (let k = 0; k < horizons; k++) {
+      out[tails + 2 * k] = out[4 + k * 3 + 1];
+      out[tails + 2 * k + 1] = out[4 + k * 3 + 2];
+    }
   }
 
   private countEvents(pos: Int32Array, n: number): void {

@@ -25,3 +25,27 @@ describe('formatScorecard', () => {
     }
   });
 });
+
+describe('direction table', () => {
+  it('shows hit rate and directional return with two-sided p per event type and type × severity', () => {
+    const prices = [syntheticRandomWalk('SYN', 800, 0.01, 5)];
+    const alerts = [40, 130, 260, 390, 520, 650].map((h, i) => ({
+      id: `d${i}`, ts: prices[0].ts[h], symbol: 'SYN', event_type: i % 2 ? 'UP' : 'DOWN', severity: (i < 4 ? 'WARNING' : 'CRITICAL') as 'WARNING' | 'CRITICAL', source: 'x',
+      direction: (i % 2 ? 1 : -1) as 1 | -1,
+    }));
+    const card = scoreAlerts(prices, alerts, { permutations: 30 });
+    const text = formatScorecard(card);
+    expect(text).toContain('1h hit% (p)');
+    expect(text).toMatch(/^UP WARNING\s+2\s/m);
+    expect(text).toMatch(/^DOWN CRITICAL\s+1\s/m);
+    const b = card.breakdowns.event_type[0].baseline!.hit_rate_24h;
+    expect(b.p_two_sided).toBe(Math.min(1, 2 * Math.min(b.p_value!, b.p_lower!)));
+    expect(text).not.toMatch(/NaN|undefined|null/);
+  });
+
+  it('says so when no alert has a direction', () => {
+    const prices = [syntheticRandomWalk('SYN', 200, 0.01, 5)];
+    const text = formatScorecard(scoreAlerts(prices, [{ id: 'a', ts: prices[0].ts[50], symbol: 'SYN', event_type: 'E', severity: 'INFO', source: 'x' }], { permutations: 0 }));
+    expect(text).toContain('Direction: no alert has a direction');
+  });
+});

@@ -69,6 +69,30 @@ function eventTable(card: Scorecard): string {
   return table(header, rows);
 }
 
+function withP(value: string, b: BaselineStat | undefined): string {
+  if (value === dash) return dash;
+  return b?.p_two_sided == null ? value : `${value} (${b.p_two_sided < 0.001 ? '<.001' : b.p_two_sided.toFixed(3).replace(/^0/, '')})`;
+}
+
+/** continuation hit rate and mean directional return per horizon, for the rows whose alerts have a direction */
+function directionTable(card: Scorecard): string | null {
+  const hs = card.options.horizons_hours;
+  const rows: [string, BreakdownRow][] = [['all', card.overall]];
+  for (const dim of ['event_type', 'event_severity'] as const) for (const r of card.breakdowns[dim] ?? []) rows.push([r.key, r]);
+  const shown = rows.filter(([, r]) => r.forward.some((f) => f.n_directional > 0));
+  if (shown.length === 0) return null;
+  const header = ['group', 'n dir', ...hs.flatMap((h) => [`${h}h hit% (p)`, `${h}h dir% (p)`])];
+  const body = shown.map(([label, r]) => [
+    label,
+    String(Math.max(...r.forward.map((f) => f.n_directional))),
+    ...r.forward.flatMap((f) => [
+      withP(pct(f.hit_rate, 1), r.baseline?.[`hit_rate_${f.horizon_hours}h`]),
+      withP(pct(f.mean_directional), r.baseline?.[`mean_directional_return_${f.horizon_hours}h`]),
+    ]),
+  ]);
+  return table(header, body);
+}
+
 function eventStudyTable(card: Scorecard): string {
   const { offsets } = card.event_study;
   const wanted = [-24, -4, -1, 1, 4, 24, 72].filter((o) => offsets.includes(o));
@@ -83,6 +107,17 @@ function eventStudyTable(card: Scorecard): string {
     String(c.n[c.n.length - 1]),
   ]);
   return table(header, rows);
+}
+
+function direction(card: Scorecard): string[] {
+  const t = directionTable(card);
+  if (t === null) return ['', 'Direction: no alert has a direction, so there is no hit rate'];
+  return [
+    '',
+    'Direction (hit % = direction × return > 0, continuation; dir % = mean direction × log return %; p two-sided vs random hours, same directions)',
+    t,
+    'p = min(1, 2·min(upper, lower tail)); a hit % under 50 with a small p: the move after the alert reliably reverses',
+  ];
 }
 
 export function formatScorecard(card: Scorecard): string {
@@ -105,6 +140,7 @@ export function formatScorecard(card: Scorecard): string {
     '',
     'Large moves (p: one-sided vs random placement; lift: actual / random mean)',
     eventTable(card),
+    ...direction(card),
     '',
     'Event study: mean cumulative log return % around the alert-hour close',
     eventStudyTable(card),

@@ -7,7 +7,7 @@ import { UserError } from '../errors.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { randomBaseline, type Placement } from './baseline.ts';
 import { eventCurve, eventOffsets } from './event-study.ts';
-import { AlertSetEvaluator, type Universe } from './evaluator.ts';
+import { AlertSetEvaluator, LOWER_TAIL, type Universe } from './evaluator.ts';
 import { END, excursion, GAP, OK, windowStatus } from './forward.ts';
 import { hourIndex, type SymbolRange } from './grid.ts';
 import { LARGE, UNKNOWN } from './labels.ts';
@@ -30,7 +30,7 @@ import type {
 
 const DAY_MS = 24 * HOUR_MS;
 const SEVERITIES = ['INFO', 'WARNING', 'CRITICAL'];
-const DIMENSIONS: Dimension[] = ['source', 'event_type', 'severity', 'symbol'];
+const DIMENSIONS: Dimension[] = ['source', 'event_type', 'severity', 'event_severity', 'symbol'];
 
 function checkAlert(a: ScorableAlert, i: number): void {
   const where = `alert ${a.id ?? `#${i}`}`;
@@ -168,6 +168,20 @@ function placementOf(ctx: Context, idxs: readonly number[]): Placement & { pos: 
   };
 }
 
+/** moves each lower-tail copy's p-value onto its metric as p_lower, with the two-sided p beside it */
+function foldLowerTails(stats: Record<string, BaselineStat>): Record<string, BaselineStat> {
+  const out: Record<string, BaselineStat> = {};
+  for (const [name, stat] of Object.entries(stats)) if (!name.startsWith(LOWER_TAIL)) out[name] = stat;
+  for (const [name, stat] of Object.entries(stats)) {
+    if (!name.startsWith(LOWER_TAIL)) continue;
+    const main = out[name.slice(LOWER_TAIL.length)];
+    const lower = stat.p_value;
+    main.p_lower = lower;
+    main.p_two_sided = main.p_value === null || lower === null ? null : Math.min(1, 2 * Math.min(main.p_value, lower));
+  }
+  return out;
+}
+
 function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: readonly number[]): BreakdownRow {
   const { market, evaluator } = ctx;
   const o = market.options;
@@ -200,7 +214,7 @@ function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: r
     const signature = `${universe.episodes}|${universe.weeks}|${alertSignature(ctx, idxs)}`;
     baseline = ctx.baselines.get(signature) ?? null;
     if (!baseline) {
-      baseline = randomBaseline(evaluator, placement, actual, universe, o.permutations, new Mulberry32(hashSeed(o.seed, signature)));
+      baseline = foldLowerTails(randomBaseline(evaluator, placement, actual, universe, o.permutations, new Mulberry32(hashSeed(o.seed, signature))));
       ctx.baselines.set(signature, baseline);
     }
   }
@@ -217,12 +231,13 @@ function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: r
 function groupKeys(dim: Dimension, alerts: readonly ScorableAlert[]): Map<string, number[]> {
   const groups = new Map<string, number[]>();
   alerts.forEach((a, i) => {
-    const k = String(a[dim]);
+    const k = dim === 'event_severity' ? `${a.event_type} ${a.severity}` : String(a[dim]);
     const list = groups.get(k);
     if (list) list.push(i);
     else groups.set(k, [i]);
   });
-  const order = (k: string) => (dim === 'severity' ? String(SEVERITIES.indexOf(k)) : k);
+  const order = (k: string) =>
+    dim === 'severity' ? String(SEVERITIES.indexOf(k)) : dim === 'event_severity' ? k.replace(/ (\w+)$/, (_, sev: string) => ` ${SEVERITIES.indexOf(sev)}`) : k;
   return new Map([...groups].sort(([a], [b]) => (order(a) < order(b) ? -1 : order(a) > order(b) ? 1 : 0)));
 }
 
@@ -289,7 +304,7 @@ export function scoreOnMarket(market: Market, alerts: readonly ScorableAlert[]):
   for (const dim of DIMENSIONS) {
     const groups = groupKeys(dim, alerts);
     breakdowns[dim] = [...groups].map(([key, idxs]) => buildRow(ctx, dim, key, idxs));
-    if (dim !== 'symbol') {
+    if (dim === 'source' || dim === 'event_type' || dim === 'severity') {
       curves[dim] = [...groups].map(([key, idxs]) => eventCurve(market.grid, key, anchoredHours(idxs), idxs.length, before, after));
     }
   }

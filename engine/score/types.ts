@@ -85,6 +85,13 @@ export interface BaselineStat {
   lift: number | null;
   /** one-sided permutation p-value in the `better` direction */
   p_value: number | null;
+  /**
+   * Directional metrics (hit rate, mean directional return) only: the other tail, p = (1 + #{perm ≤ actual}) /
+   * (1 + N) — small when the alerts are reliably WRONG about the direction (the move reverses) — and the
+   * two-sided p = min(1, 2 · min(p_value, p_lower)).
+   */
+  p_lower?: number | null;
+  p_two_sided?: number | null;
   better: Better;
   n_perm: number;
 }
@@ -100,7 +107,8 @@ export interface BreakdownRow {
   baseline: Record<string, BaselineStat> | null;
 }
 
-export type Dimension = 'source' | 'event_type' | 'severity' | 'symbol';
+/** event_severity: event type and severity crossed, keyed `<EVENT_TYPE> <SEVERITY>` */
+export type Dimension = 'source' | 'event_type' | 'severity' | 'event_severity' | 'symbol';
 
 export interface EventCurve {
   key: string;
