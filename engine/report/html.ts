@@ -96,13 +96,21 @@ nav.toc { font-size: 13px; background: var(--soft); border-radius: 6px; padding:
 nav.toc a { margin-right: 14px; white-space: nowrap; }
 footer { margin-top: 48px; padding-top: 12px; border-top: 1px solid var(--line); font-size: 12px; color: var(--muted); }
 .ext-link { border-bottom: 1px dotted var(--muted); }
+#vg-tooltip-element { visibility: hidden; position: fixed; z-index: 1000; padding: 6px 8px; font-size: 12px; border-radius: 4px; background: rgba(255,255,255,.96); border: 1px solid var(--line); box-shadow: 0 2px 6px rgba(0,0,0,.12); color: var(--ink); pointer-events: none; }
+#vg-tooltip-element.visible { visibility: visible; }
+#vg-tooltip-element table { margin: 0; font-size: 12px; }
+#vg-tooltip-element td { border: 0; padding: 1px 4px; background: none; }
+#vg-tooltip-element td.key { color: var(--muted); text-align: right; }
+#vg-tooltip-element h2 { margin: 0 0 4px; padding: 0; border: 0; font-size: 13px; }
 @media print { details.sql { display: none; } main { max-width: none; } }
 `;
 
 /** Draws every chart with vega-embed and records the outcome on its container (data-rendered = ok | error). */
 export const EMBED_SCRIPT = `
 (function () {
-  var opts = { actions: false, renderer: 'svg', mode: 'vega-lite' };
+  // ast: vega's expression interpreter instead of compiled functions, so the page needs no 'unsafe-eval';
+  // no injected <style> elements (embed and tooltip styles are in the page's own style block) for a strict CSP
+  var opts = { actions: false, renderer: 'svg', mode: 'vega-lite', ast: true, defaultStyle: false, tooltip: { disableDefaultStyle: true } };
   var charts = document.querySelectorAll('[data-vega-spec]');
   var pending = charts.length;
   function done() { if (--pending === 0) document.documentElement.setAttribute('data-charts', 'done'); }
