@@ -3,9 +3,9 @@
  * data unusable (duplicates, rows out of order, impossible prices) are errors; gaps, placeholder bars and
  * interval changes are facts a researcher must know about, reported as findings.
  */
-import { queryRows, sqlString } from './duckdb.ts';
+import { queryRows, sqlPath, sqlString } from './duckdb.ts';
 import { formatGap, hourlyGapRuns, isoHour, type GapRun } from './gaps.ts';
-import { listParquetFiles } from './manifest.ts';
+import { snapshotFiles } from './snapshot.ts';
 import type { Store } from './store.ts';
 import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
 import path from 'node:path';
@@ -61,12 +61,10 @@ async function checkTable(store: Store, table: TableName, report: DataCheckRepor
   );
   const dups = new Map(dupRows.map((r) => [String(r.symbol), Number(r.d)]));
   // Order inside each file: the writer always sorts, so a backwards step means a file was written by something else.
-  const files = table === 'liquidations_1h'
-    ? listParquetFiles(store.datasetsDir).filter((f) => f.split(path.sep).includes(table))
-    : listParquetFiles(path.join(store.datasetsDir, venue, table));
+  const files = snapshotFiles(store.datasetsDir, store.snapshot, table, table === 'liquidations_1h' ? undefined : venue);
   const nonMonotonic = new Map<string, number>();
   if (files.length > 0) {
-    const list = files.map(sqlString).join(', ');
+    const list = files.map(sqlPath).join(', ');
     const rows = await queryRows(
       conn,
       `SELECT symbol, count(*)::DOUBLE AS n FROM (

@@ -1,21 +1,28 @@
 /**
- * Writes imported rows into the hive-partitioned Parquet dataset so that a crash at any moment leaves either the
- * previous dataset or the complete new one, never a mix a reader can see:
- *   1. every affected partition is rewritten (existing rows merged with the new ones) into a staging folder;
- *   2. a journal listing the moves is written atomically (temp file + rename) — this is the commit point;
- *   3. the staged files are renamed over the live ones, the manifest is rebuilt, the journal is removed.
- * `recoverDataset` runs before every read or write: with a journal it rolls forward (finishes step 3), without
- * one it deletes leftover staging folders (an import that died before its commit point never happened).
+ * Writes imported rows into the hive-partitioned Parquet dataset. One writer at a time (writer-lock.ts); readers
+ * never wait and never see a mix (snapshot.ts):
+ *   1. every affected partition is rewritten (existing rows merged with the new ones) into a NEW file beside
+ *      the old one, named g<generation>-<id>.parquet — no manifest names it yet, so no reader sees it;
+ *   2. manifest.json, listing the new generation's files, replaces the old one in one rename — the commit point;
+ *   3. files no manifest and no live reader names any more are deleted.
+ * A crash before 2 leaves the old generation and some unnamed files, which the next writer deletes; a crash
+ * after it leaves the new generation, whose leftovers the next writer collects. Nothing is ever renamed over a
+ * file a reader may be using, and nobody but the lock holder ever deletes anything.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { openDuckDB, queryRows, sqlString } from './duckdb.ts';
-import { partitionFile, yearOf } from './layout.ts';
-import { tableSpec, type TableName } from './tables.ts';
-import { rebuildManifest } from './manifest.ts';
+import { openDuckDB, queryRows, sqlPath, sqlString } from './duckdb.ts';
+import { tableDir, manifestPath, yearOf } from './layout.ts';
+import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
+import { buildManifest, provenancePath, readManifest, readProvenance } from './manifest.ts';
 import { writeFileAtomic } from './atomic-file.ts';
+import { GENERATION_FILE_RE, livePins, readSnapshot, type Snapshot } from './snapshot.ts';
+import { withWriterLock, type WriterLockOptions } from './writer-lock.ts';
+import { killPoint } from './kill-point.ts';
+import { isAlive, selfIdentity } from './process-identity.ts';
+import { UserError } from '../errors.ts';
 
 export type ColumnValues = Float64Array | (string | null)[];
 
@@ -44,49 +51,119 @@ export interface CommitSummary {
   replaced: number;
   unchanged: number;
   filesWritten: number;
+  /** the dataset generation after the commit (unchanged when nothing was written) */
+  generation: number | null;
 }
 
-interface Journal {
-  id: string;
-  moves: { from: string; to: string }[];
+export interface CommitOptions {
+  /** venue/table → provenance text, recorded in provenance.json and in the same manifest that commits the rows */
+  provenance?: Record<string, string>;
+  lock?: WriterLockOptions;
 }
 
-const STAGING = '.staging';
-const JOURNAL = '.import-journal.json';
+/** left by writers before generations existed; rolled forward if found */
+const LEGACY_JOURNAL = '.import-journal.json';
+const LEGACY_STAGING = '.staging';
 
-/** Test hook: lets the atomicity tests kill the process at a precise step, as a power cut would. */
-function crashPoint(step: string): void {
-  if (process.env.REGIME_TEST_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
-}
-
-export async function recoverDataset(datasetsDir: string): Promise<'clean' | 'rolled-forward' | 'rolled-back'> {
-  const journalFile = path.join(datasetsDir, JOURNAL);
-  const stagingDir = path.join(datasetsDir, STAGING);
-  if (fs.existsSync(journalFile)) {
-    const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as Journal;
-    await applyJournal(datasetsDir, journal);
-    return 'rolled-forward';
+/** Makes sure the datasets folder exists and is a folder, with a message a user can act on. */
+export function ensureDatasetsDir(datasetsDir: string): void {
+  try {
+    fs.mkdirSync(datasetsDir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EEXIST') throw new UserError(`datasets folder ${datasetsDir}: a part of this path is a file, not a folder`);
+    if (code === 'EACCES' || code === 'EROFS' || code === 'EPERM') throw new UserError(`datasets folder ${datasetsDir} is not writable (${code})`);
+    throw err;
   }
-  if (fs.existsSync(stagingDir)) {
-    fs.rmSync(stagingDir, { recursive: true, force: true });
-    return 'rolled-back';
-  }
-  return 'clean';
+  if (!fs.statSync(datasetsDir).isDirectory()) throw new UserError(`datasets folder ${datasetsDir} is a file, not a folder`);
 }
 
-async function applyJournal(datasetsDir: string, journal: Journal): Promise<void> {
-  let moved = 0;
+/** Finishes an import journal left by the previous on-disk format; a move whose source is gone is an error. */
+function applyLegacyJournal(datasetsDir: string): boolean {
+  const journalFile = path.join(datasetsDir, LEGACY_JOURNAL);
+  if (!fs.existsSync(journalFile)) return false;
+  const journal = JSON.parse(fs.readFileSync(journalFile, 'utf8')) as { moves: { from: string; to: string }[] };
   for (const move of journal.moves) {
-    // After a crash some moves are already done: their source is gone and the target is the new file.
-    if (!fs.existsSync(move.from)) continue;
-    fs.mkdirSync(path.dirname(move.to), { recursive: true });
-    fs.renameSync(move.from, move.to);
-    moved++;
-    if (moved === 1) crashPoint('mid-rename');
+    if (fs.existsSync(move.from)) {
+      fs.mkdirSync(path.dirname(move.to), { recursive: true });
+      fs.renameSync(move.from, move.to);
+    } else if (!fs.existsSync(move.to)) {
+      throw new UserError(`${journalFile}: staged file ${move.from} is missing and ${move.to} was never written; the dataset needs a re-import`, 1);
+    }
   }
-  await rebuildManifest(datasetsDir);
-  fs.rmSync(path.join(datasetsDir, JOURNAL), { force: true });
-  fs.rmSync(path.join(datasetsDir, STAGING), { recursive: true, force: true });
+  fs.rmSync(journalFile, { force: true });
+  return true;
+}
+
+function partitionParquetFiles(datasetsDir: string): string[] {
+  const out: string[] = [];
+  let venues: string[] = [];
+  try {
+    venues = fs.readdirSync(datasetsDir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+  } catch {
+    return out;
+  }
+  for (const venue of venues) {
+    for (const table of TABLE_NAMES) {
+      const root = tableDir(datasetsDir, venue, table);
+      if (!fs.existsSync(root)) continue;
+      for (const s of fs.readdirSync(root)) {
+        if (!s.startsWith('symbol=')) continue;
+        for (const y of fs.readdirSync(path.join(root, s))) {
+          if (!y.startsWith('year=')) continue;
+          for (const f of fs.readdirSync(path.join(root, s, y))) {
+            if (f.endsWith('.parquet')) out.push([venue, table, s, y, f].join('/'));
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Temp files (`x.tmp-<pid>-<id>`) of writers that died mid-write. */
+function removeDeadTempFiles(datasetsDir: string): void {
+  for (const name of fs.readdirSync(datasetsDir)) {
+    const m = /\.tmp-(\d+)-[0-9a-f]+$/.exec(name);
+    if (m && !isAlive({ pid: Number(m[1]), host: selfIdentity().host, started: '' })) fs.rmSync(path.join(datasetsDir, name), { force: true });
+  }
+}
+
+/**
+ * Deletes partition files that the current generation does not name and no live reader pinned. Only the lock
+ * holder calls this. Returns how many files went.
+ */
+export function collectGarbage(datasetsDir: string, snap: Snapshot = readSnapshot(datasetsDir)): number {
+  const pins = livePins(datasetsDir);
+  if (pins.pending) return 0;
+  const keep = new Set(snap.files);
+  let removed = 0;
+  for (const rel of partitionParquetFiles(datasetsDir)) {
+    if (keep.has(rel) || pins.files.has(rel)) continue;
+    // a pre-generation dataset lists its files from disk: only files a commit staged can be garbage there
+    if (snap.generation === null && !GENERATION_FILE_RE.test(path.posix.basename(rel))) continue;
+    fs.rmSync(path.join(datasetsDir, ...rel.split('/')), { force: true });
+    removed++;
+    killPoint(`commit:gc-${removed}`);
+  }
+  return removed;
+}
+
+/** Recovery for the lock holder: whatever a dead writer left is either committed (kept) or unnamed (deleted). */
+function recoverUnderLock(datasetsDir: string): 'clean' | 'rolled-forward' | 'rolled-back' {
+  const journal = applyLegacyJournal(datasetsDir);
+  const staging = path.join(datasetsDir, LEGACY_STAGING);
+  const hadStaging = fs.existsSync(staging);
+  fs.rmSync(staging, { recursive: true, force: true });
+  removeDeadTempFiles(datasetsDir);
+  const removed = collectGarbage(datasetsDir);
+  return journal ? 'rolled-forward' : hadStaging || removed > 0 ? 'rolled-back' : 'clean';
+}
+
+/** Takes the writer lock and cleans up after a writer that died; readers never need this. */
+export async function recoverDataset(datasetsDir: string, lock?: WriterLockOptions): Promise<'clean' | 'rolled-forward' | 'rolled-back'> {
+  ensureDatasetsDir(datasetsDir);
+  return withWriterLock(datasetsDir, async () => recoverUnderLock(datasetsDir), lock);
 }
 
 function sqlType(type: string): string {
@@ -130,18 +207,32 @@ function castedColumns(table: TableName): string {
     .join(', ');
 }
 
+function partitionRel(venue: string, table: TableName, symbol: string, year: number): string {
+  return `${venue}/${table}/symbol=${symbol}/year=${year}`;
+}
+
 /**
  * Merges the batches into the dataset. Rows whose key already exists are replaced (exchanges restate bars);
  * identical rows are left alone, and a partition with nothing new is not rewritten, so importing the same
  * file twice changes no byte.
  */
-export async function commitBatches(datasetsDir: string, batches: ColumnBatch[]): Promise<CommitSummary> {
-  await recoverDataset(datasetsDir);
-  const stageId = randomUUID();
-  const stagingRoot = path.join(datasetsDir, STAGING, stageId);
+export async function commitBatches(datasetsDir: string, batches: ColumnBatch[], opts: CommitOptions = {}): Promise<CommitSummary> {
+  ensureDatasetsDir(datasetsDir);
+  return withWriterLock(datasetsDir, () => commitLocked(datasetsDir, batches, opts), opts.lock);
+}
+
+async function commitLocked(datasetsDir: string, batches: ColumnBatch[], opts: CommitOptions): Promise<CommitSummary> {
+  killPoint('commit:locked');
+  recoverUnderLock(datasetsDir);
+  const snap = readSnapshot(datasetsDir);
+  const previous = readManifest(datasetsDir);
+  const generation = (snap.generation ?? 0) + 1;
+  const current = new Map<string, string>();
+  for (const f of snap.files) current.set(f.split('/').slice(0, 4).join('/'), f);
+  const summary: CommitSummary = { partitions: [], added: 0, replaced: 0, unchanged: 0, filesWritten: 0, generation: snap.generation };
+  const replacedFiles = new Set<string>();
+  const newFiles: string[] = [];
   const { instance, conn } = await openDuckDB();
-  const summary: CommitSummary = { partitions: [], added: 0, replaced: 0, unchanged: 0, filesWritten: 0 };
-  const moves: Journal['moves'] = [];
   try {
     for (const [b, batch] of batches.entries()) {
       const spec = tableSpec(batch.table);
@@ -152,11 +243,12 @@ export async function commitBatches(datasetsDir: string, batches: ColumnBatch[])
       const valueCols = spec.columns.map((c) => `"${c.name}"`);
       const keyCols = ['ts', ...spec.extraKey.map((k) => `"${k}"`)];
       for (const year of [...years].sort()) {
-        const live = partitionFile(datasetsDir, batch.venue, batch.table, batch.symbol, year);
+        const partition = partitionRel(batch.venue, batch.table, batch.symbol, year);
+        const liveRel = current.get(partition);
         const fromIncoming = `SELECT epoch_ms(ts_ms::BIGINT) AS ts, ${castedColumns(batch.table)}, 1 AS prio FROM ${incoming}
           WHERE year(epoch_ms(ts_ms::BIGINT)) = ${year}`;
-        const existing = fs.existsSync(live)
-          ? `SELECT ts, ${valueCols.join(', ')}, 0 AS prio FROM read_parquet(${sqlString(live)}, hive_partitioning = false)`
+        const existing = liveRel
+          ? `SELECT ts, ${valueCols.join(', ')}, 0 AS prio FROM read_parquet(${sqlPath(path.join(datasetsDir, ...liveRel.split('/')))}, hive_partitioning = false)`
           : null;
         const both = existing ? `${fromIncoming} UNION ALL ${existing}` : fromIncoming;
         await conn.run(`CREATE OR REPLACE TEMP TABLE merged AS
@@ -184,31 +276,50 @@ export async function commitBatches(datasetsDir: string, batches: ColumnBatch[])
         summary.replaced += change.replaced;
         summary.unchanged += change.unchanged;
         if (change.added === 0 && change.replaced === 0) continue;
-        const staged = path.join(stagingRoot, path.relative(datasetsDir, live));
-        fs.mkdirSync(path.dirname(staged), { recursive: true });
+        const rel = `${partition}/g${generation}-${randomBytes(4).toString('hex')}.parquet`;
+        const target = path.join(datasetsDir, ...rel.split('/'));
+        fs.mkdirSync(path.dirname(target), { recursive: true });
         await conn.run(`COPY (
             SELECT ts, ${valueCols.join(', ')} FROM merged
             WHERE prio = 1 OR copies = 1
             ORDER BY ${keyCols.join(', ')}
-          ) TO ${sqlString(staged)} (FORMAT parquet, COMPRESSION zstd)`);
-        moves.push({ from: staged, to: live });
+          ) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`);
+        if (liveRel) replacedFiles.add(liveRel);
+        newFiles.push(rel);
+        // the same partition twice in one commit (two batches of one series): the later merge read the earlier file
+        current.set(partition, rel);
+        killPoint(`commit:staged-${newFiles.length}`);
       }
     }
-  } catch (err) {
-    fs.rmSync(stagingRoot, { recursive: true, force: true });
-    throw err;
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
-  summary.filesWritten = moves.length;
-  if (moves.length === 0) {
-    fs.rmSync(stagingRoot, { recursive: true, force: true });
+  const provenance = { ...readProvenance(datasetsDir), ...(opts.provenance ?? {}) };
+  const provenanceChanged = Object.entries(opts.provenance ?? {}).some(([k, v]) => readProvenance(datasetsDir)[k] !== v);
+  // files staged and then superseded inside this same commit never belonged to any generation
+  const files = [...new Set([...snap.files.filter((f) => !replacedFiles.has(f)), ...current.values()])].sort();
+  summary.filesWritten = newFiles.length;
+  if (newFiles.length === 0 && !provenanceChanged) {
+    collectGarbage(datasetsDir, snap);
     return summary;
   }
-  crashPoint('after-stage');
-  writeFileAtomic(path.join(datasetsDir, JOURNAL), JSON.stringify({ id: stageId, moves } satisfies Journal, null, 1));
-  crashPoint('after-journal');
-  await applyJournal(datasetsDir, { id: stageId, moves });
+  killPoint('commit:before-manifest');
+  const manifest = await buildManifest(datasetsDir, { files, generation, provenance, previous });
+  writeManifestCommit(datasetsDir, JSON.stringify(manifest, null, 1) + '\n');
+  summary.generation = generation;
+  killPoint('commit:after-manifest');
+  if (provenanceChanged) writeFileAtomic(provenancePath(datasetsDir), JSON.stringify(provenance, null, 1) + '\n');
+  collectGarbage(datasetsDir, { generation, files });
+  killPoint('commit:after-gc');
   return summary;
+}
+
+/** writeFileAtomic with a kill point between the temp file and its rename: the last instant before the commit */
+function writeManifestCommit(datasetsDir: string, content: string): void {
+  const file = manifestPath(datasetsDir);
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(tmp, content);
+  killPoint('commit:manifest-written');
+  fs.renameSync(tmp, file);
 }

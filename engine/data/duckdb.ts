@@ -19,6 +19,19 @@ export function sqlString(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
 
+/**
+ * DuckDB expands `*`, `?` and `[...]` in every path it reads, so a datasets folder named e.g. `data[1]` would
+ * match other files or none; a bracketed character is the one escape its globbing understands.
+ */
+export function globEscape(file: string): string {
+  return file.replace(/[[*?]/g, (c) => `[${c}]`);
+}
+
+/** A path as a SQL literal for read_parquet & co.: glob characters escaped, quotes doubled. */
+export function sqlPath(file: string): string {
+  return sqlString(globEscape(file));
+}
+
 export async function queryRows(conn: DuckDBConnection, sql: string): Promise<Record<string, unknown>[]> {
   const reader = await conn.runAndReadAll(sql);
   return reader.getRowObjectsJS() as Record<string, unknown>[];

@@ -14,9 +14,10 @@ import { InputError, UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BatchBuilder, type RowValues } from './batch-builder.ts';
 import { commitBatches, recoverDataset, type ColumnBatch } from './dataset-writer.ts';
-import { openDuckDB, queryRows, sqlString } from './duckdb.ts';
+import { openDuckDB, queryRows, sqlPath, sqlString } from './duckdb.ts';
 import { DEFAULT_DATASETS_DIR, assertSymbol, tableDir } from './layout.ts';
-import { listParquetFiles, provenancePath, readProvenance } from './manifest.ts';
+import { provenancePath, readProvenance } from './manifest.ts';
+import { readSnapshot, snapshotFiles } from './snapshot.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import type { TableName } from './tables.ts';
 import { parseTimeArg } from '../time.ts';
@@ -258,11 +259,11 @@ async function request<T>(s: Session, what: string, fn: () => Promise<T>): Promi
 
 /** Newest stored ts of one series, read from its Parquet files; null when there are none. */
 export async function lastStoredTs(datasetsDir: string, venue: string, table: TableName, symbol: string): Promise<number | null> {
-  const files = listParquetFiles(path.join(tableDir(datasetsDir, venue, table), `symbol=${symbol}`));
+  const files = snapshotFiles(datasetsDir, readSnapshot(datasetsDir), table, venue, symbol);
   if (files.length === 0) return null;
   const { instance, conn } = await openDuckDB();
   try {
-    const list = files.map(sqlString).join(', ');
+    const list = files.map(sqlPath).join(', ');
     const [row] = await queryRows(conn, `SELECT epoch_ms(max(ts))::DOUBLE AS m FROM read_parquet([${list}], hive_partitioning = false)`);
     const m = row?.m;
     return m === null || m === undefined ? null : Number(m);

@@ -5,11 +5,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { openDuckDB, queryRows, sqlString } from './duckdb.ts';
+import { openDuckDB, queryRows, sqlPath } from './duckdb.ts';
 import { formatGap, hourlyGapRuns, isoHour } from './gaps.ts';
 import { manifestPath } from './layout.ts';
 import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
 import { writeFileAtomic } from './atomic-file.ts';
+import { readSnapshot } from './snapshot.ts';
 
 export interface ManifestFile {
   path: string;
@@ -40,6 +41,8 @@ export interface ManifestTable {
 
 export interface Manifest {
   format: 1;
+  /** bumped by every commit; the file lists below are the generation's complete contents (see snapshot.ts) */
+  generation?: number;
   tables: Partial<Record<TableName, ManifestTable>>;
 }
 
@@ -74,28 +77,49 @@ export function readManifest(datasetsDir: string): Manifest | null {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Manifest) : null;
 }
 
-export async function buildManifest(datasetsDir: string): Promise<Manifest> {
-  const provenance = readProvenance(datasetsDir);
-  const venues = fs.existsSync(datasetsDir)
-    ? fs.readdirSync(datasetsDir, { withFileTypes: true }).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name).sort()
-    : [];
-  const manifest: Manifest = { format: 1, tables: {} };
+export interface BuildManifestOptions {
+  /** the generation's files (dataset-relative, '/'); default: the current snapshot */
+  files?: string[];
+  generation?: number;
+  /** venue/table → provenance text; default provenance.json */
+  provenance?: Record<string, string>;
+  /** a generation-aware manifest whose per-file rows and sha256 can be reused: its files never change */
+  previous?: Manifest | null;
+}
+
+export async function buildManifest(datasetsDir: string, opts: BuildManifestOptions = {}): Promise<Manifest> {
+  const provenance = opts.provenance ?? readProvenance(datasetsDir);
+  const snapshot = opts.files ? null : readSnapshot(datasetsDir);
+  const allFiles = opts.files ?? snapshot!.files;
+  const generation = opts.generation ?? snapshot?.generation ?? undefined;
+  const known = new Map<string, ManifestFile>();
+  if (typeof opts.previous?.generation === 'number') {
+    for (const t of Object.values(opts.previous.tables)) for (const f of t?.files ?? []) known.set(f.path, f);
+  }
+  const venues = [...new Set(allFiles.map((f) => f.split('/')[0]))].sort();
+  const manifest: Manifest = generation === undefined ? { format: 1, tables: {} } : { format: 1, generation, tables: {} };
   const { instance, conn } = await openDuckDB();
   try {
     for (const table of TABLE_NAMES) {
       const spec = tableSpec(table);
       const entry: ManifestTable = { rows: 0, source: [], series: [], files: [] };
       for (const venue of venues) {
-        const files = listParquetFiles(path.join(datasetsDir, venue, table));
-        if (files.length === 0) continue;
+        const rels = allFiles.filter((f) => f.startsWith(`${venue}/${table}/`)).sort();
+        if (rels.length === 0) continue;
+        const files = rels.map((r) => path.join(datasetsDir, ...r.split('/')));
         const prov = provenance[`${venue}/${table}`];
         entry.source.push(prov ? `${venue}: ${prov}` : venue);
-        for (const file of files) {
-          const [r] = await queryRows(conn, `SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlString(file)})`);
-          entry.files.push({ path: path.relative(datasetsDir, file).split(path.sep).join('/'), rows: Number(r.n), sha256: sha256(file) });
+        for (const [i, file] of files.entries()) {
+          const reuse = known.get(rels[i]);
+          if (reuse) {
+            entry.files.push(reuse);
+            continue;
+          }
+          const [r] = await queryRows(conn, `SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlPath(file)})`);
+          entry.files.push({ path: rels[i], rows: Number(r.n), sha256: sha256(file) });
         }
-        const glob = sqlString(path.join(datasetsDir, venue, table, '**', '*.parquet'));
-        await conn.run(`CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM read_parquet(${glob}, hive_partitioning = true, union_by_name = true)`);
+        const list = files.map(sqlPath).join(', ');
+        await conn.run(`CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM read_parquet([${list}], hive_partitioning = true, union_by_name = true, hive_types = {'symbol': VARCHAR, 'year': BIGINT})`);
         const extra = table === 'liquidations_1h' ? `, list(DISTINCT source ORDER BY source) AS sources, list(DISTINCT kind ORDER BY kind) AS kinds`
           : table === 'funding' ? `, list(DISTINCT source ORDER BY source) AS sources` : '';
         const series = await queryRows(

@@ -5,10 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { openDuckDB, sqlString } from './duckdb.ts';
+import { openDuckDB, sqlPath } from './duckdb.ts';
 import { DEFAULT_DATASETS_DIR, assertVenue } from './layout.ts';
-import { recoverDataset } from './dataset-writer.ts';
-import { listParquetFiles } from './manifest.ts';
+import { pinSnapshot, snapshotFiles, type Snapshot } from './snapshot.ts';
 import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
 import { UserError } from '../errors.ts';
 
@@ -24,6 +23,8 @@ export interface Store {
   readonly conn: DuckDBConnection;
   readonly datasetsDir: string;
   readonly venues: Record<TableName, string>;
+  /** the dataset generation this store reads, pinned from open to close: a later import is not seen */
+  readonly snapshot: Snapshot;
   close(): void;
 }
 
@@ -32,41 +33,51 @@ function emptyView(table: TableName): string {
   return `SELECT NULL::TIMESTAMP AS ts, ${cols}, NULL::VARCHAR AS symbol, NULL::BIGINT AS year WHERE false`;
 }
 
-export function viewSql(datasetsDir: string, table: TableName, venue: string): string {
-  const dirs = table === 'liquidations_1h'
-    ? fs.existsSync(datasetsDir) ? fs.readdirSync(datasetsDir).filter((d) => !d.startsWith('.')).map((d) => path.join(datasetsDir, d, table)) : []
-    : [path.join(datasetsDir, venue, table)];
-  const withFiles = dirs.filter((d) => listParquetFiles(d).length > 0);
-  if (withFiles.length === 0) return emptyView(table);
-  const globs = withFiles.map((d) => sqlString(path.join(d, '**', '*.parquet'))).join(', ');
+export function viewSql(datasetsDir: string, snapshot: Snapshot, table: TableName, venue: string): string {
+  const files = snapshotFiles(datasetsDir, snapshot, table, table === 'liquidations_1h' ? undefined : venue);
+  if (files.length === 0) return emptyView(table);
   // Files hold no symbol/year: they come from the hive path, so a file can never disagree with its folder.
-  return `SELECT * FROM read_parquet([${globs}], hive_partitioning = true, union_by_name = true, hive_types = {'symbol': VARCHAR, 'year': BIGINT})`;
+  return `SELECT * FROM read_parquet([${files.map(sqlPath).join(', ')}], hive_partitioning = true, union_by_name = true, hive_types = {'symbol': VARCHAR, 'year': BIGINT})`;
 }
 
 export async function openStore(opts: StoreOptions = {}): Promise<Store> {
   const datasetsDir = path.resolve(opts.datasetsDir ?? DEFAULT_DATASETS_DIR);
   if (!fs.existsSync(datasetsDir)) throw new UserError(`datasets folder ${datasetsDir} does not exist`);
-  await recoverDataset(datasetsDir);
+  if (!fs.statSync(datasetsDir).isDirectory()) throw new UserError(`datasets folder ${datasetsDir} is a file, not a folder`);
   const venues = Object.fromEntries(
     TABLE_NAMES.map((t) => [t, assertVenue(opts.venues?.[t] ?? tableSpec(t).defaultVenue)]),
   ) as Record<TableName, string>;
+  const pin = pinSnapshot(datasetsDir);
   let db: { instance: DuckDBInstance; conn: DuckDBConnection };
   try {
     db = await openDuckDB(opts.dbPath ?? ':memory:');
   } catch (err) {
+    pin.release();
     throw new UserError(`cannot open DuckDB database ${opts.dbPath}: ${(err as Error).message}`);
   }
   const { instance, conn } = db;
-  for (const table of TABLE_NAMES) {
-    await conn.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${viewSql(datasetsDir, table, venues[table])}`);
+  try {
+    for (const table of TABLE_NAMES) {
+      await conn.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${viewSql(datasetsDir, pin.snapshot, table, venues[table])}`);
+    }
+  } catch (err) {
+    conn.closeSync();
+    instance.closeSync();
+    pin.release();
+    throw err;
   }
+  let closed = false;
   return {
     conn,
     datasetsDir,
     venues,
+    snapshot: pin.snapshot,
     close() {
+      if (closed) return;
+      closed = true;
       conn.closeSync();
       instance.closeSync();
+      pin.release();
     },
   };
 }
