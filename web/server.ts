@@ -42,6 +42,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const routeLists = new WeakMap<FastifyInstance, { method: string; url: string }[]>();
+
+/** every route the app registered (method, url): the OpenAPI test holds the document to it */
+export function registeredRoutes(app: FastifyInstance): { method: string; url: string }[] {
+  return routeLists.get(app) ?? [];
+}
+
 /** The configured app, not listening: tests drive it with inject(). Throws when the security rules refuse. */
 export async function buildServer(opts: ServerOptions): Promise<FastifyInstance> {
   const host = opts.host ?? '127.0.0.1';
@@ -53,6 +60,11 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
   // forceCloseConnections: an open event stream must not keep close() waiting
   const app = Fastify({ loggerInstance: logger, trustProxy: false, bodyLimit: 16 * 1024, return503OnClosing: true, forceCloseConnections: true });
   installErrorHandlers(app);
+  const routes: { method: string; url: string }[] = [];
+  routeLists.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) routes.push({ method, url: r.url });
+  });
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-content-type-options', 'nosniff');
