@@ -24,6 +24,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.ts';
+import { InputError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
 import { BatchBuilder } from '../data/batch-builder.ts';
 import { commitBatches, type ColumnBatch } from '../data/dataset-writer.ts';
@@ -48,6 +49,7 @@ import type { LiveConfig } from './config.ts';
 import { LIQUIDATION_SOURCE, LIQUIDATION_VENUE, LiquidationAggregator, LiquidationStream, type Bucket } from './liquidations.ts';
 import { RestSource, type LiveCandle, type LiveSettlement } from './rest.ts';
 import { LiveStore, type MissedRow, type StoredAlert } from './store.ts';
+import { killPoint } from './kill-points.ts';
 
 const NOMINAL_FUNDING_INTERVALS = new Set([1, 2, 4, 8]);
 const FUNDING_SOURCE = 'binanceusdm_api_ccxt';
@@ -78,6 +80,11 @@ export interface LiveRunnerOptions {
   beforeFinalize?: (hour: number) => Promise<void>;
   /** the webhook worker's wall clock (retries are real waits) */
   webhookNow?: () => number;
+  /**
+   * the moment this run starts, which fixes its first live hour; default clock.now() when start() is called.
+   * Taken before any I/O: on an accelerated clock a slow store open would otherwise skip whole hours.
+   */
+  startAt?: number;
 }
 
 export interface HourReport {
@@ -117,6 +124,8 @@ export class LiveRunner extends EventEmitter {
   origin = NaN;
   /** next hour to step */
   cursor = NaN;
+  /** the first hour this live store ever stepped live: no earlier hour may produce a live event */
+  liveFrom = NaN;
   private readonly pending = new Map<string, Pending>();
   private hoursSinceCommit = 0;
   private hoursSinceScore = 0;
@@ -149,7 +158,10 @@ export class LiveRunner extends EventEmitter {
     return this.opts.config;
   }
 
-  private sleep = (ms: number) => (this.opts.sleep ? this.opts.sleep(ms) : this.opts.clock.sleep(ms, this.abort.signal));
+  private sleep = (ms: number) => {
+    killPoint('request-wait');
+    return this.opts.sleep ? this.opts.sleep(ms) : this.opts.clock.sleep(ms, this.abort.signal);
+  };
 
   private async fault(hour: number | null, kind: string, detail: string): Promise<void> {
     this.faultCount++;
@@ -160,10 +172,12 @@ export class LiveRunner extends EventEmitter {
   async start(): Promise<void> {
     const { clock, config } = this.opts;
     const live = config.live;
+    const first = Math.floor((this.opts.startAt ?? clock.now()) / HOUR_MS) * HOUR_MS;
     this.store = await LiveStore.open(this.opts.resultsDir);
     this.endpoints = buildEndpoints(config.webhooks);
     const previous = await this.store.lastSteppedHour();
-    const first = Math.floor(clock.now() / HOUR_MS) * HOUR_MS;
+    const firstLive = Number((await this.store.meta()).first_live_hour ?? NaN);
+    this.liveFrom = Number.isFinite(firstLive) ? firstLive : first;
     await this.store.setMeta({
       config_hash: configHash(config.pipeline),
       symbols: JSON.stringify(this.symbols),
@@ -205,17 +219,19 @@ export class LiveRunner extends EventEmitter {
     }
     this.origin = first - live.warmup_hours * HOUR_MS;
     await this.backfillOnStart(first);
-    const firstLive = Number((await this.store.meta()).first_live_hour ?? NaN);
-    this.scoreFrom = Number.isFinite(firstLive) ? Math.min(firstLive, first) : first;
+    this.scoreFrom = Math.min(this.liveFrom, first);
     if (!Number.isFinite(firstLive)) await this.store.setMeta({ first_live_hour: String(first) });
+    // an hour once stepped is never stepped again: a restart on a clock that is not past the previous run's last
+    // hour (a replayed clock) goes on after it
+    const cursor = previous !== null && previous >= first ? previous + HOUR_MS : first;
     // hours between the previous run's last and now are caught up from history; older ones are not ours to emit
     const catchUpFrom = previous !== null && previous >= this.origin && previous < first - HOUR_MS ? previous + HOUR_MS : null;
-    await this.rebuild(first - HOUR_MS, catchUpFrom, true);
+    await this.rebuild(cursor - HOUR_MS, catchUpFrom, true);
     if (this.stream) {
       const ok = await this.stream.waitConnected(this.opts.streamConnectTimeoutMs ?? 10_000);
       if (!ok) await this.fault(first, 'liquidation_stream_down', 'not connected at start; hours without it are "no data"');
     }
-    this.cursor = first;
+    this.cursor = cursor;
     this.running = true;
   }
 
@@ -270,8 +286,10 @@ export class LiveRunner extends EventEmitter {
         await this.fault(h, `candle_${r.kind}`, `${s}: ${r.reason}`);
       } else {
         const c = r.value.find((x) => x.ts === h);
-        if (c) candles.set(s, c);
-        else {
+        if (c) {
+          // a value the dataset would refuse is quarantined: the hour goes on without it, as without the candle
+          if (await this.accepted(h, 'candles_1h', this.spotVenue, s, h, candleValues(c), flags)) candles.set(s, c);
+        } else {
           // an empty answer is usually an exchange gap; asked again later in case it was only late
           flags.push(`candle_empty:${s}`);
           missed.push({ ts: h, symbol: s, what: 'candle', reason: 'empty' });
@@ -282,8 +300,13 @@ export class LiveRunner extends EventEmitter {
         flags.push(`funding_unavailable:${s}:${f.kind}`);
         missed.push({ ts: h, symbol: s, what: 'funding', reason: f.kind });
         await this.fault(h, `funding_${f.kind}`, `${s}: ${f.reason}`);
-      } else if (f.value.length > 0) funding.set(s, f.value[f.value.length - 1]);
+      } else if (f.value.length > 0) {
+        const st = f.value[f.value.length - 1];
+        const known = this.settlements.get(s)?.find((x) => x.ts === st.ts)?.interval ?? 8;
+        if (await this.accepted(h, 'funding', 'binanceusdm', s, st.ts, fundingValues(st, known), flags)) funding.set(s, st);
+      }
     }
+    killPoint('fetch');
     await this.opts.beforeFinalize?.(h);
     const buckets: Record<string, Bucket | null> = this.stream ? this.aggregator.finalize(h) : Object.fromEntries(this.symbols.map((s) => [s, null]));
 
@@ -300,9 +323,32 @@ export class LiveRunner extends EventEmitter {
       };
     });
     const result = this.pipeline.step(h, hours);
+    killPoint('step');
     const features = result.features.map((f) => toFeatureRow(f));
     const alerts = [...result.alerts];
     const liq = Object.fromEntries(this.symbols.map((s) => [s, buckets[s] ? 'observed' : null]));
+
+    // history first, the hour's record second: the record is the commit point, so a crash between the two
+    // re-steps the hour after a restart (its rows are simply restated), and a recorded hour is always in history
+    for (const s of this.symbols) {
+      const c = candles.get(s);
+      if (c) {
+        this.addPending('candles_1h', this.spotVenue, s, h, candleValues(c));
+        this.addPrice(s, h, c.close, c.high, c.low);
+      }
+      const st = funding.get(s);
+      if (st) this.addPending('funding', 'binanceusdm', s, st.ts, fundingValues(st, this.intervalOf(s, st.ts)));
+      const b = buckets[s];
+      if (b) {
+        this.addPending('liquidations_1h', LIQUIDATION_VENUE, s, h, {
+          long_liq_usd: b.longUsd, short_liq_usd: b.shortUsd, total_liq_usd: b.longUsd + b.shortUsd, kind: 'observed', source: LIQUIDATION_SOURCE,
+        });
+      }
+    }
+    // a failed append stays pending and is tried again next hour; the loop goes on
+    if (++this.hoursSinceCommit >= live.commit_every_hours) await this.flushCommits().catch(() => undefined);
+    killPoint('append');
+
     if (missed.length > 0) {
       await this.store.addMissed(missed);
       this.missedQueued = true;
@@ -312,25 +358,9 @@ export class LiveRunner extends EventEmitter {
       this.paper,
       this.opts.clock.now(),
     );
+    killPoint('commit');
     this.worker?.notify();
     const processMs = performance.now() - t0;
-
-    for (const s of this.symbols) {
-      const c = candles.get(s);
-      if (c) {
-        this.addPending('candles_1h', this.spotVenue, s, h, { open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, quote_volume: c.quote_volume, trades: c.trades });
-        this.addPrice(s, h, c.close, c.high, c.low);
-      }
-      const st = funding.get(s);
-      if (st) this.addPending('funding', 'binanceusdm', s, st.ts, { funding_rate: st.rate, funding_interval_hours: this.intervalOf(s, st.ts), calc_time_ms: st.fundingTime, source: FUNDING_SOURCE });
-      const b = buckets[s];
-      if (b) {
-        this.addPending('liquidations_1h', LIQUIDATION_VENUE, s, h, {
-          long_liq_usd: b.longUsd, short_liq_usd: b.shortUsd, total_liq_usd: b.longUsd + b.shortUsd, kind: 'observed', source: LIQUIDATION_SOURCE,
-        });
-      }
-    }
-    if (++this.hoursSinceCommit >= live.commit_every_hours) await this.flushCommits().catch(() => undefined);
     this.hoursStepped++;
     this.lastHour = h;
     if (live.score_every_hours > 0 && ++this.hoursSinceScore >= live.score_every_hours) await this.score();
@@ -381,7 +411,8 @@ export class LiveRunner extends EventEmitter {
     }
     const emitted: Alert[] = [];
     const rows = new Map<number, { features: FeatureRow[]; alerts: Alert[]; missing: string[] }>();
-    const keep = emitFrom ?? Infinity;
+    // only hours at or after the live start may produce live events: older ones are history, not news
+    const keep = emitFrom === null ? Infinity : Math.max(emitFrom, Number.isFinite(this.liveFrom) ? this.liveFrom : -Infinity);
     const onStep = (step: ReturnType<Pipeline['step']>) => {
       if (step.ts < keep) return;
       emitted.push(...step.alerts);
@@ -480,8 +511,9 @@ export class LiveRunner extends EventEmitter {
               tried.push(m);
               continue;
             }
-            this.addPending('candles_1h', this.spotVenue, s, c.ts, { open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, quote_volume: c.quote_volume, trades: c.trades });
             resolved.push(m);
+            if (!(await this.accepted(m.ts, 'candles_1h', this.spotVenue, s, c.ts, candleValues(c), []))) continue;
+            this.addPending('candles_1h', this.spotVenue, s, c.ts, candleValues(c));
             affected = affected === null ? m.ts : Math.min(affected, m.ts);
           }
         } else {
@@ -494,8 +526,10 @@ export class LiveRunner extends EventEmitter {
             resolved.push(m);
             const st = r.value.find((x) => x.ts === m.ts);
             if (!st) continue;
-            const interval = this.noteSettlement(s, st.ts);
-            this.addPending('funding', 'binanceusdm', s, st.ts, { funding_rate: st.rate, funding_interval_hours: interval, calc_time_ms: st.fundingTime, source: FUNDING_SOURCE });
+            const values = fundingValues(st, this.settlements.get(s)?.find((x) => x.ts === st.ts)?.interval ?? 8);
+            if (!(await this.accepted(m.ts, 'funding', 'binanceusdm', s, st.ts, values, []))) continue;
+            values.funding_interval_hours = this.noteSettlement(s, st.ts);
+            this.addPending('funding', 'binanceusdm', s, st.ts, values);
             affected = affected === null ? m.ts : Math.min(affected, m.ts);
           }
         }
@@ -531,6 +565,22 @@ export class LiveRunner extends EventEmitter {
     return this.settlements.get(symbol)?.find((x) => x.ts === ts)?.interval ?? this.noteSettlement(symbol, ts);
   }
 
+  // ---- quarantine ----------------------------------------------------------------------------------------------
+
+  /**
+   * Whether an exchange value passes the dataset's own checks. One that does not is quarantined — stored in the
+   * rejects table with the reason, flagged and recorded as a fault — and the hour goes on without it, so one bad
+   * value can neither stop the history appends nor the loop.
+   */
+  private async accepted(hour: number, table: TableName, venue: string, symbol: string, ts: number, values: Record<string, number | string | null>, flags: string[]): Promise<boolean> {
+    const reason = rowProblem(table, venue, symbol, ts, values);
+    if (reason === null) return true;
+    flags.push(`quarantined:${table}:${symbol}`);
+    await this.store.addReject({ at: this.opts.clock.now(), hour, table, venue, symbol, ts, reason, values: JSON.stringify(values) }).catch(() => undefined);
+    await this.fault(hour, 'quarantined', `${venue}/${table} ${symbol} ${new Date(ts).toISOString()}: ${reason}`);
+    return false;
+  }
+
   // ---- Parquet -------------------------------------------------------------------------------------------------
 
   private addPending(table: TableName, venue: string, symbol: string, ts: number, values: Record<string, number | string | null>): void {
@@ -545,11 +595,22 @@ export class LiveRunner extends EventEmitter {
     this.hoursSinceCommit = 0;
     if (this.pending.size === 0) return;
     const batches: ColumnBatch[] = [];
-    for (const p of this.pending.values()) {
+    for (const [key, p] of this.pending) {
       const b = new BatchBuilder(`live ${p.venue}/${p.table} ${p.symbol}`, p.table, p.venue, p.symbol);
-      [...p.rows.entries()].sort((a, c) => a[0] - c[0]).forEach(([ts, v], i) => b.add(i + 1, ts, v));
-      batches.push(b.finish());
+      for (const [ts, v] of [...p.rows.entries()].sort((a, c) => a[0] - c[0])) {
+        const reason = rowProblem(p.table, p.venue, p.symbol, ts, v);
+        if (reason === null) b.add(b.size + 1, ts, v);
+        else {
+          // checked before it was queued; a row that still fails must not block every later append
+          p.rows.delete(ts);
+          await this.store.addReject({ at: this.opts.clock.now(), hour: ts, table: p.table, venue: p.venue, symbol: p.symbol, ts, reason, values: JSON.stringify(v) }).catch(() => undefined);
+          await this.fault(ts, 'quarantined', `${p.venue}/${p.table} ${p.symbol}: ${reason}`);
+        }
+      }
+      if (b.size > 0) batches.push(b.finish());
+      else this.pending.delete(key);
     }
+    if (batches.length === 0) return;
     try {
       await commitBatches(this.opts.datasetsDir, batches);
       this.pending.clear();
@@ -616,6 +677,25 @@ export class LiveRunner extends EventEmitter {
     if (!this.stream) return null;
     const a = this.aggregator;
     return { up: a.isUp, connections: a.connections, received: a.received, late: a.late, malformed: a.malformed, reconnects: this.stream.reconnects };
+  }
+}
+
+function candleValues(c: LiveCandle): Record<string, number | string | null> {
+  return { open: c.open, high: c.high, low: c.low, close: c.close, volume: c.volume, quote_volume: c.quote_volume, trades: c.trades };
+}
+
+function fundingValues(st: LiveSettlement, interval: number): Record<string, number | string | null> {
+  return { funding_rate: st.rate, funding_interval_hours: interval, calc_time_ms: st.fundingTime, source: FUNDING_SOURCE };
+}
+
+/** the dataset's complaint about one row (engine/data's own checks), or null when it would be stored */
+export function rowProblem(table: TableName, venue: string, symbol: string, ts: number, values: Record<string, number | string | null>): string | null {
+  try {
+    new BatchBuilder(`live ${venue}/${table} ${symbol}`, table, venue, symbol).add(1, ts, values);
+    return null;
+  } catch (err) {
+    if (err instanceof InputError) return err.message.replace(/^.*?line 1, /, '');
+    throw err;
   }
 }
 

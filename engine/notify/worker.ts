@@ -11,6 +11,7 @@ import { silentLogger } from '../log.ts';
 import type { LiveStore, OutboxEntry } from '../live/store.ts';
 import type { Endpoint, WebhookConfig } from './endpoints.ts';
 import { sendOnce, type AttemptResult } from './send.ts';
+import { killPoint } from '../live/kill-points.ts';
 
 export type DeliveryConfig = Pick<WebhookConfig, 'max_attempts' | 'timeout_ms' | 'base_delay_ms' | 'max_delay_ms' | 'concurrency' | 'http_secret'>;
 
@@ -116,6 +117,7 @@ export class DeliveryWorker {
       } catch {
         next = null;
       }
+      if (next !== null) killPoint('retry-wait');
       await this.sleep(next === null ? 60_000 : Math.max(0, Math.min(60_000, next - this.now())));
     }
   }
@@ -136,8 +138,10 @@ export class DeliveryWorker {
         error: !endpoint ? 'endpoint no longer configured' : 'event not found',
       };
     } else {
+      killPoint('deliver');
       result = await sendOnce(endpoint, { alert: event, paper: event.paper, test: false, late: event.late }, { httpSecret: config.http_secret, timeoutMs: config.timeout_ms });
     }
+    killPoint('delivered');
     this.attempts++;
     const now = this.now();
     const dead = !result.ok && (result.permanent || attempt >= config.max_attempts);

@@ -59,10 +59,12 @@ async function runLive(opts: LiveCliOptions, cmd: Command): Promise<void> {
   const symbols = symbolList(opts.symbols);
   const config = loadLiveConfig(opts.config, process.env, symbols);
   let clock: Clock = systemClock;
+  let startAt: number | undefined;
   if (opts.clockStart !== undefined) {
     const speed = opts.clockSpeed === undefined ? 1 : Number(opts.clockSpeed);
     if (!(speed > 0)) throw new UserError(`--clock-speed: '${opts.clockSpeed}' is not a positive number`);
-    clock = new AcceleratedClock(parseTimeArg(opts.clockStart, '--clock-start'), speed);
+    startAt = parseTimeArg(opts.clockStart, '--clock-start');
+    clock = new AcceleratedClock(startAt, speed);
   } else if (opts.clockSpeed !== undefined) throw new UserError('--clock-speed needs --clock-start');
   const until = opts.until === undefined ? undefined : parseTimeArg(opts.until, '--until');
   const port = opts.port === undefined ? 3000 : Number(opts.port);
@@ -87,6 +89,8 @@ async function runLive(opts: LiveCliOptions, cmd: Command): Promise<void> {
     logger: log,
     until: until === undefined ? undefined : Math.floor(until / 3_600_000) * 3_600_000,
     liquidations: opts.liquidations !== false,
+    // the run starts at --clock-start, not whenever the start-up I/O is done (hours pass fast on that clock)
+    startAt,
   });
   let stopping = false;
   const stop = async (signal: string) => {

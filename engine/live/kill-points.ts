@@ -1,0 +1,66 @@
+/**
+ * Seeded crash points for the crash harness. `REGIME_KILL_AT=<point>:<n>` makes the process SIGKILL itself the
+ * n-th time it reaches `<point>` — an exact place in the code, never a moment in time, so a crash run is
+ * reproducible. Unset (production), every call is one property read.
+ *
+ * The points cover every phase of a live hour and of a delivery:
+ *   fetch        after an hour's REST data is in, before its step
+ *   step         after the pipeline stepped the hour, before anything is written
+ *   append       after the hour's rows are in the Parquet history, before the hour is recorded
+ *   commit       after the hour + its events + outbox rows are committed, before the worker is told
+ *   request-wait inside a REST retry wait
+ *   deliver      before a delivery attempt's request is sent
+ *   delivered    after the receiver answered, before the attempt is recorded (the duplicate-making point)
+ *   retry-wait   when the worker waits for an entry's next retry
+ */
+import { Mulberry32 } from '../score/prng.ts';
+
+export const KILL_POINTS = ['fetch', 'step', 'append', 'commit', 'request-wait', 'deliver', 'delivered', 'retry-wait'] as const;
+export type KillPoint = (typeof KILL_POINTS)[number];
+
+export const KILL_ENV = 'REGIME_KILL_AT';
+
+interface Armed {
+  point: KillPoint;
+  nth: number;
+}
+
+export function parseKillSpec(spec: string | undefined): Armed | null {
+  if (!spec) return null;
+  const m = /^([a-z-]+):(\d+)$/.exec(spec.trim());
+  if (!m || !(KILL_POINTS as readonly string[]).includes(m[1]) || Number(m[2]) < 1) {
+    throw new Error(`${KILL_ENV}: '${spec}' is not <point>:<n> with point one of ${KILL_POINTS.join(', ')} and n ≥ 1`);
+  }
+  return { point: m[1] as KillPoint, nth: Number(m[2]) };
+}
+
+let armed: Armed | null | undefined;
+const hits = new Map<KillPoint, number>();
+
+/** marks that the process reached `point`; kills it there when that is the armed hit */
+export function killPoint(point: KillPoint): void {
+  if (armed === undefined) armed = parseKillSpec(process.env[KILL_ENV]);
+  if (armed === null || armed.point !== point) return;
+  const n = (hits.get(point) ?? 0) + 1;
+  hits.set(point, n);
+  if (n !== armed.nth) return;
+  // written synchronously so the harness can see which point fired; then no cleanup of any kind runs
+  try {
+    process.stderr.write(`kill point ${point}:${n}\n`);
+  } catch {
+    // stderr closed: the kill still happens
+  }
+  process.kill(process.pid, 'SIGKILL');
+}
+
+/** A seeded choice of `count` kill specs spread over every point (each point at least once when count allows). */
+export function seededKillSpecs(seed: number, count: number, maxNth: Partial<Record<KillPoint, number>> = {}): string[] {
+  const rng = new Mulberry32(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const point = KILL_POINTS[i % KILL_POINTS.length];
+    const max = maxNth[point] ?? 6;
+    out.push(`${point}:${1 + Math.floor(rng.next() * max)}`);
+  }
+  return out;
+}
