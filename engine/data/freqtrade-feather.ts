@@ -9,13 +9,15 @@ import { decompress as zstdDecompress } from 'fzstd';
 import { InputError } from '../errors.ts';
 import { lz4FrameDecode } from './freqtrade-lz4.ts';
 
-let codecsRegistered = false;
+/** apache-arrow views decoded buffers as typed arrays in place, so they must start on an 8-byte boundary. */
+function aligned(bytes: Uint8Array): Uint8Array {
+  return bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+}
 
+/** Set on every read (it is two map writes): the registry is global and a caller may have replaced a codec. */
 function registerCodecs(): void {
-  if (codecsRegistered) return;
-  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data: Uint8Array) => lz4FrameDecode(data) });
-  compressionRegistry.set(CompressionType.ZSTD, { decode: (data: Uint8Array) => zstdDecompress(data) });
-  codecsRegistered = true;
+  compressionRegistry.set(CompressionType.LZ4_FRAME, { decode: (data: Uint8Array) => aligned(lz4FrameDecode(data)) });
+  compressionRegistry.set(CompressionType.ZSTD, { decode: (data: Uint8Array) => aligned(zstdDecompress(data)) });
 }
 
 export interface FeatherColumn {
