@@ -9,15 +9,17 @@ import { marketRoutes } from './routes/market.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
 import { streamRoutes } from './routes/stream.ts';
+import type { CandleCache } from './candles.ts';
 import type { SourceRegistry } from './sources.ts';
 
 export interface ApiOptions {
   registry: SourceRegistry;
+  candles?: CandleCache;
   token: string | null;
   reportsDir: string | null;
 }
 
-export const api: FastifyPluginAsync<ApiOptions> = async (app, { registry, token, reportsDir }) => {
+export const api: FastifyPluginAsync<ApiOptions> = async (app, { registry, token, reportsDir, candles }) => {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -26,7 +28,7 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, { registry, token
     reply.header('cache-control', 'no-store');
   });
 
-  await app.register(marketRoutes, { registry });
+  await app.register(marketRoutes, { registry, candles });
   await app.register(eventRoutes, { registry });
   await app.register(runRoutes, { registry });
   await app.register(reportRoutes, { reportsDir });

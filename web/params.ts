@@ -11,16 +11,22 @@ function clip(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
-/** epoch ms or an ISO 8601 date/time (a date alone is midnight UTC) */
+/** epoch ms or an ISO 8601 date/time (a date alone is midnight UTC); an impossible date (2026-02-30) is null */
 export function parseTime(s: string): number | null {
   if (/^-?\d+$/.test(s)) {
     const n = Number(s);
     return Number.isSafeInteger(n) ? n : null;
   }
   // ISO only: Date.parse also accepts locale formats whose meaning depends on the machine
-  if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s)) return null;
-  const iso = s.replace(' ', 'T');
-  const ms = Date.parse(/T.*(Z|[+-]\d{2}:?\d{2})$/.test(iso) || !iso.includes('T') ? iso : `${iso}Z`);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(s);
+  if (!m) return null;
+  const [, y, mo, d, h = '00', mi = '00', sec = '00', frac = '', zone] = m;
+  // Date.parse rolls 2026-02-30 over to 2 March; every field must be in range for its own month
+  const days = new Date(Date.UTC(Number(y), Number(mo), 0)).getUTCDate();
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > days || Number(h) > 23 || Number(mi) > 59 || Number(sec) > 59) return null;
+  if (zone && zone.toUpperCase() !== 'Z' && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(-2)) > 59)) return null;
+  const off = !zone || zone.toUpperCase() === 'Z' ? 'Z' : zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}${frac}${off}`);
   return Number.isFinite(ms) ? ms : null;
 }
 

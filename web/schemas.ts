@@ -83,7 +83,15 @@ export const FundingResponse = z.object({ ...envelope, hours: z.number(), symbol
 export const PricesResponse = z.object({
   ...envelope,
   hours: z.number(),
-  symbols: z.array(z.object({ symbol: z.string(), ts: n, close: n, history: z.array(z.object({ ts: z.number(), close: n, return_1h: n })) })),
+  symbols: z.array(
+    z.object({
+      symbol: z.string(),
+      ts: n,
+      close: n,
+      /** open/high/low/volume from the dataset's hourly candles (null when the dataset has no candle there) */
+      history: z.array(z.object({ ts: z.number(), close: n, return_1h: n, open: n, high: n, low: n, volume: n })),
+    }),
+  ),
 });
 
 export const Timeframe = z.object({ timeframe: z.string(), regime: s, price_z: n, volume_z: n, heat: n });

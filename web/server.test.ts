@@ -104,6 +104,18 @@ describe('API routes', () => {
     expect(['STABLE', 'HIGH_VOL', 'EXPLOSIVE', 'EXTREME']).toContain(vol.body.symbols[0].regime);
   });
 
+  it('prices: candles (open/high/low/volume) from the dataset beside the feature close', async () => {
+    const r = await get(`/api/prices?at=${AT}&hours=24&symbol=BTCUSDT`);
+    const h = r.body.symbols[0].history as { ts: number; close: number; open: number; high: number; low: number; volume: number }[];
+    expect(h).toHaveLength(24);
+    for (const c of h) {
+      expect(typeof c.open, String(c.ts)).toBe('number');
+      expect(c.high).toBeGreaterThanOrEqual(Math.max(c.open, c.close));
+      expect(c.low).toBeLessThanOrEqual(Math.min(c.open, c.close));
+      expect(c.volume).toBeGreaterThan(0);
+    }
+  });
+
   it('correlation: every pair at the cursor, narrowed by symbol', async () => {
     const r = await get(`/api/correlation?at=${AT}&hours=24`);
     expect(r.status).toBe(200);
@@ -199,6 +211,10 @@ describe('API parameter validation: 400 naming the parameter', () => {
     ['/api/regimes?hours=99999', /query parameter 'hours'/],
     ['/api/features?at=yesterday', /query parameter 'at': expected epoch ms or an ISO date\/time/],
     ['/api/features?at=2026-13-45', /query parameter 'at'/],
+    // Date.parse would read these as 2 March and 1 March: an impossible date is an error, not a roll-over
+    ['/api/features?at=2026-02-30', /query parameter 'at': expected epoch ms or an ISO date\/time .*got '2026-02-30'/],
+    ['/api/events?since=2025-02-29T12:00Z', /query parameter 'since'/],
+    ['/api/features?at=2026-03-01T24:00Z', /query parameter 'at'/],
     ['/api/events?since=soon', /query parameter 'since'/],
     ['/api/events?type=NOPE', /query parameter 'type': expected one of LIQUIDATION_CASCADE/],
     ['/api/events?severity=LOUD', /query parameter 'severity': expected INFO, WARNING or CRITICAL/],

@@ -10,6 +10,7 @@ import path from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createLogger } from '../engine/log.ts';
 import { api } from './api.ts';
+import { CandleCache } from './candles.ts';
 import { loginRoutes, requireToken } from './auth.ts';
 import { registerOpenApi } from './openapi.ts';
 import { errorBody, installErrorHandlers } from './http-errors.ts';
@@ -30,6 +31,8 @@ export interface ServerOptions {
   resultsDir?: string | null;
   /** a pino logger; default: pino on stderr at LOG_LEVEL or warn (request lines at info). false: silent */
   logger?: FastifyBaseLogger | false;
+  /** dataset folder the price panel's candles come from (default the bundled datasets/; null: close only) */
+  datasetsDir?: string | null;
   /** environment read for REGIME_API_TOKEN (tests pass their own) */
   env?: NodeJS.ProcessEnv;
 }
@@ -83,7 +86,7 @@ export async function buildServer(opts: ServerOptions): Promise<FastifyInstance>
 
   const registry = new SourceRegistry(opts.source, resultsDir);
   await registerOpenApi(app);
-  await app.register(api, { prefix: '/api', registry, token: auth.token, reportsDir });
+  await app.register(api, { prefix: '/api', registry, token: auth.token, reportsDir, candles: new CandleCache(opts.datasetsDir) });
   await app.register(staticFiles, { reportsDir });
   return app;
 }

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import { pairKey } from '../engine/detectors/correlation.ts';
 import type { FeatureRow } from '../engine/pipeline/feature-row.ts';
+import type { Candle } from './candles.ts';
 import type { LiquidationCoverage } from './source.ts';
 import type { CascadeSymbol, CorrelationResponse, FundingSymbol, PricesResponse, RegimeSymbol, VolatilitySymbol } from './schemas.ts';
 import { isoHour } from '../engine/time.ts';
@@ -145,12 +146,17 @@ export function fundingView(symbol: string, row: FeatureRow | undefined, history
   };
 }
 
-export function priceView(symbol: string, row: FeatureRow | undefined, history: FeatureRow[]): z.infer<typeof PricesResponse>['symbols'][number] {
+export function priceView(symbol: string, row: FeatureRow | undefined, history: FeatureRow[], candles: readonly Candle[] = []): z.infer<typeof PricesResponse>['symbols'][number] {
+  const byTs = new Map(candles.map((c) => [c.ts, c]));
   return {
     symbol,
     ts: num(row, 'ts_ms'),
     close: num(row, 'close'),
-    history: history.map((h) => ({ ts: num(h, 'ts_ms')!, close: num(h, 'close'), return_1h: num(h, 'return_1h') })),
+    history: history.map((h) => {
+      const ts = num(h, 'ts_ms')!;
+      const c = byTs.get(ts);
+      return { ts, close: num(h, 'close'), return_1h: num(h, 'return_1h'), open: c?.open ?? null, high: c?.high ?? null, low: c?.low ?? null, volume: c?.volume ?? null };
+    }),
   };
 }
 

@@ -1,11 +1,14 @@
 /** What every data route resolves first: the source (`?run=`), the symbols asked for, and the cursor. */
 import type { FeatureRow } from '../../engine/pipeline/feature-row.ts';
 import { badRequest } from '../http-errors.ts';
+import type { CandleCache } from '../candles.ts';
 import type { SourceRegistry } from '../sources.ts';
 import type { DashboardSource } from '../source.ts';
 
 export interface RouteOptions {
   registry: SourceRegistry;
+  /** OHLCV for the price panel; absent: close-only */
+  candles?: CandleCache;
 }
 
 export interface Resolved {

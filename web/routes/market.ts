@@ -4,12 +4,13 @@ import { ErrorBody } from '../http-errors.ts';
 import { featuresQuery, marketQuery } from '../params.ts';
 import { CascadesResponse, CorrelationResponse, FeaturesResponse, FundingResponse, PricesResponse, RegimesResponse, VolatilityResponse } from '../schemas.ts';
 import { cascadeView, correlationView, fundingView, priceView, regimeView, volatilityView } from '../views.ts';
+import { HOUR_MS } from '../../engine/pipeline/input.ts';
 import { sendFeatures } from './fast-json.ts';
 import { histories, latestBySymbol, resolve, type RouteOptions } from './context.ts';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 
-export const marketRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry }) => {
+export const marketRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { registry, candles }) => {
   app.get('/features', { schema: { querystring: featuresQuery, response: { 200: FeaturesResponse, ...errors } } }, async (req, reply) => {
     const r = await resolve(registry, req.query);
     const rows = (await r.source.latestFeatures(r.at)).filter((row) => r.symbols.includes(String(row.symbol)));
@@ -37,8 +38,13 @@ export const marketRoutes: FastifyPluginAsyncZod<RouteOptions> = async (app, { r
 
   app.get('/prices', { schema: { querystring: marketQuery(168), response: { 200: PricesResponse, ...errors } } }, async (req) => {
     const r = await resolve(registry, req.query);
-    const [latest, hist] = await Promise.all([latestBySymbol(r.source, r.at), histories(r.source, r.symbols, req.query.hours, r.at)]);
-    return { source: r.ref, at: r.cursor, hours: req.query.hours, symbols: r.symbols.map((s) => priceView(s, latest.get(s), hist.get(s)!)) };
+    const end = r.cursor ?? 0;
+    const [latest, hist, ohlc] = await Promise.all([
+      latestBySymbol(r.source, r.at),
+      histories(r.source, r.symbols, req.query.hours, r.at),
+      Promise.all(r.symbols.map((s) => (candles && r.cursor !== null ? candles.window(s, end - req.query.hours * HOUR_MS, end) : []))),
+    ]);
+    return { source: r.ref, at: r.cursor, hours: req.query.hours, symbols: r.symbols.map((s, i) => priceView(s, latest.get(s), hist.get(s)!, ohlc[i])) };
   });
 
   app.get('/regimes', { schema: { querystring: marketQuery(168), response: { 200: RegimesResponse, ...errors } } }, async (req) => {
