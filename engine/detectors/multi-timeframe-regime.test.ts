@@ -28,11 +28,11 @@ function feed(candles: (CandleInput | null)[], c = cfg(), heat: (number | null)[
   return candles.map((cd, i) => d.step(T0 + i * HOUR_MS, cd, heat[i] ?? null));
 }
 
-/** z of xs[i] against xs[i-n..i-1]; NaN unless all n + 1 values are finite */
-function naiveZ(xs: ArrayLike<number>, i: number, n: number): number {
-  if (i < n) return NaN;
-  const prev = Array.from(xs).slice(i - n, i);
-  if (!prev.every(Number.isFinite) || !Number.isFinite(xs[i])) return NaN;
+/** z of xs[i] against the finite values of xs[i-n..i-1]; NaN unless xs[i] and at least 90 % of those are finite (min_coverage) */
+function naiveZ(xs: ArrayLike<number>, i: number, n: number, minCoverage = 0.9): number {
+  // a lookback still filling counts its unfilled slots as missing
+  const prev = Array.from(xs).slice(Math.max(0, i - n), i);
+  if (prev.filter(Number.isFinite).length < minCoverage * n || !Number.isFinite(xs[i])) return NaN;
   const sd = naive.std(prev);
   return sd > 0 ? (xs[i] - naive.mean(prev)) / sd : NaN;
 }
@@ -57,15 +57,48 @@ describe('heat and classification', () => {
     expect(marketHeat(0, -10)).toBeGreaterThanOrEqual(0);
   });
 
-  it('applies the spec thresholds, ignition first, then cooling, then chop', () => {
+  it('applies the default thresholds: ignition, capitulation, churn, cooling, warming, chop, else neutral', () => {
     const c = cfg();
-    expect(classifySpotRegime(0.6, 1.0, 1.5, c)).toBe('SPOT_IGNITION');
-    expect(classifySpotRegime(0.59, 1.0, 1.5, c)).toBe('SPOT_NEUTRAL');
+    expect(classifySpotRegime(0.7, 1.0, 0, c)).toBe('SPOT_IGNITION');
+    expect(classifySpotRegime(0.69, 1.0, 1.5, c)).toBe('SPOT_NEUTRAL');
+    expect(classifySpotRegime(0.7, 0.99, 1.5, c)).toBe('SPOT_NEUTRAL');
+    expect(classifySpotRegime(0.9, 3, -0.01, c)).toBe('SPOT_NEUTRAL');
+    // the mirror image
+    expect(classifySpotRegime(0.7, -1.0, 0, c)).toBe('SPOT_CAPITULATION');
+    expect(classifySpotRegime(0.69, -1.0, 1.5, c)).toBe('SPOT_NEUTRAL');
+    expect(classifySpotRegime(0.7, -0.99, 1.5, c)).toBe('SPOT_NEUTRAL');
+    // heavy volume without a net move; a 1σ move on 2σ volume is already hot
+    expect(classifySpotRegime(0.9, 0.99, 2, c)).toBe('SPOT_CHURN');
+    expect(classifySpotRegime(0.6, -0.5, 2, c)).toBe('SPOT_CHURN');
+    expect(classifySpotRegime(0.6, -0.5, 1.99, c)).toBe('SPOT_NEUTRAL');
+    expect(classifySpotRegime(0.8, 1.0, 2, c)).toBe('SPOT_IGNITION');
+    // a quiet rise mirrors a quiet decline
+    expect(classifySpotRegime(0.4, 0.5, 0.5, c)).toBe('SPOT_WARMING');
+    expect(classifySpotRegime(0.41, 0.5, 0.5, c)).toBe('SPOT_CHOP');
+    expect(classifySpotRegime(0.41, 0.6, 0.5, c)).toBe('SPOT_NEUTRAL');
+    expect(classifySpotRegime(0.4, 0.6, 0.51, c)).toBe('SPOT_NEUTRAL');
+    // the original system's thresholds (the seed preset) are a subset of the defaults
+    const seed = cfg({ ignition: { min_heat: 0.6, min_price_z: 1, min_volume_z: 1.5 }, capitulation: { min_heat: 0.6, max_price_z: -1, min_volume_z: 1.5 } });
+    expect(classifySpotRegime(0.6, 1.0, 1.5, seed)).toBe('SPOT_IGNITION');
+    expect(classifySpotRegime(0.59, 1.0, 1.5, seed)).toBe('SPOT_NEUTRAL');
+    expect(classifySpotRegime(marketHeat(1, 1.5), 1, 1.5, c)).toBe('SPOT_IGNITION');
     expect(classifySpotRegime(0.4, -0.5, 0.5, c)).toBe('SPOT_COOLING');
     expect(classifySpotRegime(0.41, -0.5, 0.5, c)).toBe('SPOT_CHOP');
     expect(classifySpotRegime(0.5, 0.5, 1.0, c)).toBe('SPOT_CHOP');
     expect(classifySpotRegime(0.5, 0.51, 1.0, c)).toBe('SPOT_NEUTRAL');
     expect(classifySpotRegime(0.3, 0, 1.01, c)).toBe('SPOT_NEUTRAL');
+  });
+
+  it('primary regime: a tie goes to a state that says something over neutral, then to the higher timeframe', () => {
+    const X = 'SPOT_CAPITULATION' as const;
+    const N = 'SPOT_NEUTRAL' as const;
+    const C = 'SPOT_CHOP' as const;
+    expect(primaryRegime([X, X, N, N])).toBe(X);
+    expect(primaryRegime([N, N, X, X])).toBe(X);
+    expect(primaryRegime([X, N, N, N])).toBe(N);
+    expect(primaryRegime([N, C, X, N])).toBe(N);
+    expect(primaryRegime([C, X, N, null])).toBe(X);
+    expect(regimeConfidence([X, X, N, N], X)).toBe(0.5);
   });
 
   it('primary regime: most common, ties to the higher timeframe; confidence = agreement / 4', () => {
@@ -131,7 +164,8 @@ describe('MultiTimeframeRegimeDetector', () => {
         },
         tf,
       );
-      const bc = Array.from(bars.close, (x, i) => (bars.complete[i] ? x : NaN));
+      // a bar's close is real when its last hour is present (its return counts); its volume only when complete
+      const bc = Array.from(bars.close, (x, i) => (candles[(bars.ts[i] - T0) / HOUR_MS + hours - 1] !== null ? x : NaN));
       const bv = Array.from(bars.volume, (x, i) => (bars.complete[i] ? x : NaN));
       const br = bc.map((x, i) => (i === 0 ? NaN : Math.log(x / bc[i - 1])));
       let seen = 0;
@@ -141,7 +175,7 @@ describe('MultiTimeframeRegimeDetector', () => {
         expect(o.bar_ts).toBe(bars.ts[i]);
         const pz = naiveZ(br, i, lookback);
         const vz = naiveZ(bv, i, lookback);
-        if (Number.isFinite(pz) && Number.isFinite(vz)) {
+        if (Number.isFinite(pz) && Number.isFinite(vz) && bars.complete[i]) {
           expect(o.price_z).toBeCloseTo(pz, 9);
           expect(o.volume_z).toBeCloseTo(vz, 9);
           seen++;

@@ -8,19 +8,21 @@ export const REGIME_TIMEFRAMES = ['1h', '4h', '1d', '1w'] as const;
 export type RegimeTimeframe = (typeof REGIME_TIMEFRAMES)[number];
 
 /**
- * A symmetric taxonomy on two axes, the sign of the move and how hot it is (heat, volume):
- *   hot  + up    SPOT_IGNITION       hot  + down  SPOT_CAPITULATION
- *   cold + up    SPOT_WARMING        cold + down  SPOT_COOLING
- *   cold + flat  SPOT_CHOP           anything else SPOT_NEUTRAL
- * Ordered from the hottest up-move to the hottest down-move (the order dashboards and reports list them in).
+ * A symmetric taxonomy on two axes, the bar's move (up, flat, down) and how hot it is (heat, volume):
+ *            up              flat          down
+ *   hot      SPOT_IGNITION   SPOT_CHURN    SPOT_CAPITULATION
+ *   cold     SPOT_WARMING    SPOT_CHOP     SPOT_COOLING
+ * and SPOT_NEUTRAL for a bar that fits none. Ordered from the hottest up-move to the hottest down-move (the
+ * order dashboards and reports list them in).
  */
-export const SPOT_REGIMES = ['SPOT_IGNITION', 'SPOT_WARMING', 'SPOT_CHOP', 'SPOT_NEUTRAL', 'SPOT_COOLING', 'SPOT_CAPITULATION'] as const;
+export const SPOT_REGIMES = ['SPOT_IGNITION', 'SPOT_WARMING', 'SPOT_CHURN', 'SPOT_CHOP', 'SPOT_NEUTRAL', 'SPOT_COOLING', 'SPOT_CAPITULATION'] as const;
 export type SpotRegime = (typeof SPOT_REGIMES)[number];
 
 /** the sign of the move each regime describes: what REGIME_CONFIRMED alerts take as their direction */
 export const SPOT_REGIME_DIRECTION: Readonly<Record<SpotRegime, 1 | -1 | 0>> = {
   SPOT_IGNITION: 1,
   SPOT_WARMING: 1,
+  SPOT_CHURN: 0,
   SPOT_CHOP: 0,
   SPOT_NEUTRAL: 0,
   SPOT_COOLING: -1,
@@ -34,13 +36,24 @@ export const RegimeConfig = z
       .object({ '1h': intAtLeast(2, 24), '4h': intAtLeast(2, 24), '1d': intAtLeast(2, 30), '1w': intAtLeast(2, 12) })
       .strict()
       .prefault({}),
+    /**
+     * A hot up-move. Heat is the mean of the move's and the volume's percentiles, so min_heat trades one for the
+     * other: at |price_z| 1 it takes volume_z ≈ 0.57, at 1.5 any volume above normal. The original system's
+     * (0.6, 1, 1.5) needed 1.5σ volume whatever the move and read a −2.5σ crash week as neutral; its thresholds
+     * are a subset of these and stay available as the `seed` preset.
+     */
     ignition: z
-      .object({ min_heat: fraction(0.6), min_price_z: finiteNumber(1.0), min_volume_z: finiteNumber(1.5) })
+      .object({ min_heat: fraction(0.7), min_price_z: finiteNumber(1.0), min_volume_z: finiteNumber(0) })
       .strict()
       .prefault({}),
-    /** the mirror of ignition: a down-move on heavy volume (crashes, liquidation days) */
+    /** the mirror of ignition: a hot down-move (crashes, liquidation days) */
     capitulation: z
-      .object({ min_heat: fraction(0.6), max_price_z: finiteNumber(-1.0), min_volume_z: finiteNumber(1.5) })
+      .object({ min_heat: fraction(0.7), max_price_z: finiteNumber(-1.0), min_volume_z: finiteNumber(0) })
+      .strict()
+      .prefault({}),
+    /** the mirror of chop: heavy volume without a net move (absorption, the turn after a flush) */
+    churn: z
+      .object({ max_abs_price_z: finiteNumber(1.0), min_volume_z: finiteNumber(2.0) })
       .strict()
       .prefault({}),
     cooling: z
@@ -56,6 +69,12 @@ export const RegimeConfig = z
       .object({ max_heat: fraction(0.5), max_abs_price_z: finiteNumber(0.5), max_volume_z: finiteNumber(1.0) })
       .strict()
       .prefault({}),
+    /**
+     * share of valid bars a lookback needs for its z-scores: one missing hour makes a whole daily or weekly bar
+     * incomplete (a missing bar, never one built as if it were whole), and demanding every bar would blank the
+     * daily regime for a month after each exchange outage — including the 2020-03-12 crash
+     */
+    min_coverage: fraction(0.9),
     /** SymbolHour.heat, when present, replaces the market-derived heat */
     use_external_heat: bool(true),
   })
@@ -104,12 +123,14 @@ const IGNITION = SPOT_REGIMES.indexOf('SPOT_IGNITION');
 const CAPITULATION = SPOT_REGIMES.indexOf('SPOT_CAPITULATION');
 const COOLING = SPOT_REGIMES.indexOf('SPOT_COOLING');
 const WARMING = SPOT_REGIMES.indexOf('SPOT_WARMING');
+const CHURN = SPOT_REGIMES.indexOf('SPOT_CHURN');
 const CHOP = SPOT_REGIMES.indexOf('SPOT_CHOP');
 const NEUTRAL = SPOT_REGIMES.indexOf('SPOT_NEUTRAL');
 
 /**
  * The one definition of the regime rules, as an index into SPOT_REGIMES (the sweep evaluator classifies whole
- * columns with it). Checked in order ignition, capitulation, cooling, warming, chop; anything else is neutral.
+ * columns with it). Checked in order ignition, capitulation, churn, cooling, warming, chop; anything else is
+ * neutral.
  * The two hot states exclude each other by the sign of price_z, and so do the two cold ones.
  */
 export function spotRegimeIndex(heat: number, priceZ: number, volumeZ: number, cfg: RegimeConfig): number {
@@ -117,6 +138,8 @@ export function spotRegimeIndex(heat: number, priceZ: number, volumeZ: number, c
   if (heat >= i.min_heat && priceZ >= i.min_price_z && volumeZ >= i.min_volume_z) return IGNITION;
   const k = cfg.capitulation;
   if (heat >= k.min_heat && priceZ <= k.max_price_z && volumeZ >= k.min_volume_z) return CAPITULATION;
+  const u = cfg.churn;
+  if (Math.abs(priceZ) <= u.max_abs_price_z && volumeZ >= u.min_volume_z) return CHURN;
   const c = cfg.cooling;
   if (heat <= c.max_heat && priceZ <= c.max_price_z && volumeZ <= c.max_volume_z) return COOLING;
   const w = cfg.warming;
@@ -130,7 +153,11 @@ export function classifySpotRegime(heat: number, priceZ: number, volumeZ: number
   return SPOT_REGIMES[spotRegimeIndex(heat, priceZ, volumeZ, cfg)];
 }
 
-/** regimes ordered 1h, 4h, 1d, 1w; the most common non-null one, ties to the higher timeframe */
+/**
+ * regimes ordered 1h, 4h, 1d, 1w; the most common non-null one. A tie goes to a state that says something
+ * over SPOT_NEUTRAL (1h and 4h in capitulation while 1d and 1w are neutral is a capitulation, not a calm
+ * market), then to the higher timeframe.
+ */
 export function primaryRegime(regimes: readonly (SpotRegime | null)[]): SpotRegime | null {
   let best: SpotRegime | null = null;
   let bestCount = 0;
@@ -139,7 +166,7 @@ export function primaryRegime(regimes: readonly (SpotRegime | null)[]): SpotRegi
     if (r === null || r === best) continue;
     let count = 0;
     for (let j = 0; j < regimes.length; j++) if (regimes[j] === r) count++;
-    if (count > bestCount) {
+    if (count > bestCount || (count === bestCount && best === 'SPOT_NEUTRAL')) {
       best = r;
       bestCount = count;
     }
@@ -164,6 +191,14 @@ const NO_BAR: TimeframeRegime = Object.freeze({
   regime: null,
 });
 
+/** a lookback missing a few bars still gives z-scores (mean and std of its valid bars) at min_coverage */
+function lookbackStatus(w: RollingWindow, minCoverage: number): WindowStatus {
+  const s = w.completeStatus;
+  if (s === 'ok' || s === 'no_data') return s;
+  if (w.coverage >= minCoverage) return 'ok';
+  return s === 'warming_up' ? s : 'low_coverage';
+}
+
 /** z-scores of one timeframe's closed bars against the previous N closed bars */
 class TimeframeZ {
   private readonly returns: RollingWindow;
@@ -179,17 +214,22 @@ class TimeframeZ {
     this.volumes = new RollingWindow(lookback);
   }
 
-  onBar(barTs: number, complete: boolean, close: number, volume: number, externalHeat: number): TimeframeRegime {
-    const ok = complete && close > 0 && Number.isFinite(volume);
-    const r = ok ? Math.log(close / this.prevClose) : NaN;
-    this.prevClose = ok ? close : NaN;
+  /**
+   * closeKnown: the bar's last hour is present, so `close` is its real close. A bar missing another hour has an
+   * unknown volume (no volume_z, no regime), but its close-to-close return is real and stays in the lookback.
+   */
+  onBar(barTs: number, complete: boolean, closeKnown: boolean, close: number, volume: number, externalHeat: number): TimeframeRegime {
+    const closeOk = closeKnown && close > 0;
+    const r = closeOk ? Math.log(close / this.prevClose) : NaN;
+    this.prevClose = closeOk ? close : NaN;
+    const ok = complete && closeOk && Number.isFinite(volume);
     const v = ok ? volume : NaN;
     const pz = zScore(r, this.returns.mean(), this.returns.std());
     const vz = zScore(v, this.volumes.mean(), this.volumes.std());
     let status: WindowStatus = 'no_data';
     if (ok) {
-      const rs = this.returns.completeStatus;
-      const vs = this.volumes.completeStatus;
+      const rs = lookbackStatus(this.returns, this.cfg.min_coverage);
+      const vs = lookbackStatus(this.volumes, this.cfg.min_coverage);
       if (rs === 'no_data') status = 'warming_up';
       else if (rs !== 'ok') status = rs;
       else if (vs !== 'ok') status = vs;
@@ -241,13 +281,15 @@ export class MultiTimeframeRegimeDetector {
    */
   step(ts: number, candle: CandleInput | null, externalHeat?: number | null): RegimeOutput {
     const heat = this.cfg.use_external_heat && externalHeat != null && externalHeat >= 0 && externalHeat <= 1 ? externalHeat : NaN;
-    this.h1.onBar(ts, candle !== null, candle === null ? NaN : candle.close, candle === null ? NaN : candle.volume, heat);
+    const present = candle !== null;
+    this.h1.onBar(ts, present, present, candle === null ? NaN : candle.close, candle === null ? NaN : candle.volume, heat);
+    // a bar is returned at its last hour: the candle of this hour is its closing candle
     let bar = this.agg4h.push(ts, candle);
-    if (bar !== null) this.h4.onBar(bar.ts, bar.complete, bar.close, bar.volume, heat);
+    if (bar !== null) this.h4.onBar(bar.ts, bar.complete, present, bar.close, bar.volume, heat);
     bar = this.agg1d.push(ts, candle);
-    if (bar !== null) this.d1.onBar(bar.ts, bar.complete, bar.close, bar.volume, heat);
+    if (bar !== null) this.d1.onBar(bar.ts, bar.complete, present, bar.close, bar.volume, heat);
     bar = this.agg1w.push(ts, candle);
-    if (bar !== null) this.w1.onBar(bar.ts, bar.complete, bar.close, bar.volume, heat);
+    if (bar !== null) this.w1.onBar(bar.ts, bar.complete, present, bar.close, bar.volume, heat);
 
     const rs = this.regimes;
     rs[0] = this.h1.current.regime;

@@ -38,6 +38,7 @@ export const SPOT_REGIME_PALETTE: readonly PaletteEntry[] = [
   { key: 'SPOT_CAPITULATION', label: 'capitulation (hot down-move)', color: '#dc2626' },
   { key: 'SPOT_COOLING', label: 'cooling', color: '#0ea5e9' },
   { key: 'SPOT_WARMING', label: 'warming (quiet rise)', color: '#84cc16' },
+  { key: 'SPOT_CHURN', label: 'churn (heavy volume, no net move)', color: '#f59e0b' },
   { key: 'SPOT_CHOP', label: 'chop', color: '#a78bfa' },
   { key: 'SPOT_NEUTRAL', label: 'neutral', color: '#94a3b8' },
 ];

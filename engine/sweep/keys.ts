@@ -69,6 +69,8 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyKind>> = Object.freeze({
   'regime.capitulation.min_heat': 'threshold',
   'regime.capitulation.max_price_z': 'threshold',
   'regime.capitulation.min_volume_z': 'threshold',
+  'regime.churn.max_abs_price_z': 'threshold',
+  'regime.churn.min_volume_z': 'threshold',
   'regime.warming.max_heat': 'threshold',
   'regime.warming.min_price_z': 'threshold',
   'regime.warming.max_volume_z': 'threshold',
@@ -79,6 +81,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyKind>> = Object.freeze({
   'regime.chop.max_abs_price_z': 'threshold',
   'regime.chop.max_volume_z': 'threshold',
   'regime.use_external_heat': 'feature',
+  'regime.min_coverage': 'feature',
 
   'correlation.window_hours': 'feature',
   'correlation.normal_hours': 'feature',

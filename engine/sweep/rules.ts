@@ -268,7 +268,7 @@ export const RULES: Record<EventType, Rule> = {
   },
   REGIME_CONFIRMED: {
     type: 'REGIME_CONFIRMED',
-    inputs: (c) => [c.regime.ignition, c.regime.capitulation, c.regime.cooling, c.regime.warming, c.regime.chop, c.rules.regime_min_confidence],
+    inputs: (c) => [c.regime.ignition, c.regime.capitulation, c.regime.churn, c.regime.cooling, c.regime.warming, c.regime.chop, c.rules.regime_min_confidence],
     candidates: regimeCandidates,
   },
   CORRELATION_BREAK: {
