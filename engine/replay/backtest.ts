@@ -14,7 +14,8 @@ import type { SuppressionCounts } from '../pipeline/cooldown.ts';
 import { loadReplayData } from './replay-data.ts';
 import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
-import { scoreBacktestAlerts } from './score-alerts.ts';
+import { pricesOf, scoreBacktestAlerts, toScorable } from './score-alerts.ts';
+import { paperPnl, type PaperPnl, type PnlSummary } from '../score/pnl.ts';
 import type { Scorecard } from '../score/index.ts';
 import { isoHour } from '../time.ts';
 
@@ -31,9 +32,11 @@ export interface BacktestOptions {
   featuresFile?: string;
   /** scorer options (k, horizons, permutations, seed…); false skips scoring */
   score?: unknown | false;
+  /** paper P&L options (engine/score/pnl-options.ts); false skips it */
+  pnl?: unknown | false;
   onProgress?: (done: number, total: number) => void;
   /** called as each phase after the replay begins, so a CLI can say what the time is going to */
-  onPhase?: (phase: 'features' | 'scoring') => void;
+  onPhase?: (phase: 'features' | 'scoring' | 'pnl') => void;
 }
 
 export interface AlertCount {
@@ -60,12 +63,15 @@ export interface BacktestReport {
   liquidation_coverage: { symbol: string; hours_with_data: number }[];
   features_file: string | null;
   scorecard: Scorecard | null;
-  elapsed_ms: { load: number; replay: number; features: number; score: number };
+  /** paper P&L of following the alerts (summary; the equity curves and trades are in BacktestResult.pnl) */
+  pnl: PnlSummary | null;
+  elapsed_ms: { load: number; replay: number; features: number; score: number; pnl: number };
 }
 
 export interface BacktestResult {
   report: BacktestReport;
   alerts: Alert[];
+  pnl: PaperPnl | null;
 }
 
 const iso = isoHour;
@@ -98,6 +104,9 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   if (opts.score !== false) opts.onPhase?.('scoring');
   const scorecard = opts.score === false ? null : scoreBacktestAlerts(data, result.alerts, result.emitFrom, opts.score ?? {});
   const t4 = performance.now();
+  if (opts.pnl !== false) opts.onPhase?.('pnl');
+  const pnl = opts.pnl === false ? null : paperPnl(pricesOf(data, result.emitFrom), result.alerts.map(toScorable), opts.pnl ?? {});
+  const t5 = performance.now();
 
   const counts = new Map<string, AlertCount>();
   for (const a of result.alerts) {
@@ -128,7 +137,8 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     })),
     features_file: opts.featuresFile ?? null,
     scorecard,
-    elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3) },
+    pnl: pnl?.summary ?? null,
+    elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3), pnl: Math.round(t5 - t4) },
   };
-  return { report, alerts: result.alerts };
+  return { report, alerts: result.alerts, pnl };
 }

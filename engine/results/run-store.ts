@@ -5,6 +5,7 @@
  *                     the report with its scorecard
  *   alerts.parquet    every alert (data as JSON text)
  *   features.parquet  one row per symbol-hour (when the run kept features)
+ *   pnl_equity.parquet, pnl_trades.parquet  the paper P&L's hourly equity curves and trades (engine/results/pnl-files.ts)
  * Folders are written under a temp name and renamed, so a reader never sees half a run.
  */
 import fs from 'node:fs';
@@ -17,6 +18,8 @@ import type { Alert } from '../pipeline/alerts.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import type { BacktestReport } from '../replay/backtest.ts';
 import { UserError } from '../errors.ts';
+import type { PaperPnl } from '../score/pnl.ts';
+import { writePnlFiles, type PNL_EQUITY_FILE, type PNL_TRADES_FILE } from './pnl-files.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -68,6 +71,8 @@ export interface SaveRunOptions {
   alerts: readonly Alert[];
   /** a features Parquet file already written by the backtest; moved into the run */
   featuresFile?: string | null;
+  /** the backtest's paper P&L: curves and trades go to Parquet files beside run.json */
+  pnl?: PaperPnl | null;
   label?: string | null;
   kind?: RunManifest['kind'];
 }
@@ -101,6 +106,7 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
     const record: RunRecord = { manifest, config: opts.config, report: opts.report };
     fs.writeFileSync(path.join(tmpDir, 'run.json'), JSON.stringify(record, null, 1) + '\n');
     await writeAlertsParquet(path.join(tmpDir, 'alerts.parquet'), opts.alerts);
+    if (opts.pnl) await writePnlFiles(tmpDir, opts.pnl);
     if (opts.featuresFile) fs.renameSync(opts.featuresFile, path.join(tmpDir, 'features.parquet'));
     fs.renameSync(tmpDir, finalDir);
     return record;
@@ -164,7 +170,7 @@ export function latestRun(resultsDir: string): RunManifest | null {
   return runs.length ? runs[runs.length - 1] : null;
 }
 
-export function runFile(resultsDir: string, id: string, name: 'alerts.parquet' | 'features.parquet'): string | null {
+export function runFile(resultsDir: string, id: string, name: 'alerts.parquet' | 'features.parquet' | typeof PNL_EQUITY_FILE | typeof PNL_TRADES_FILE): string | null {
   const f = path.join(runDir(resultsDir, id), name);
   return fs.existsSync(f) ? f : null;
 }

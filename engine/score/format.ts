@@ -1,6 +1,7 @@
 /** Compact terminal tables for a Scorecard: returns and event metrics per breakdown row, then the event study. */
 import { HOUR_MS } from '../pipeline/input.ts';
 import type { BaselineStat, BreakdownRow, Scorecard } from './types.ts';
+import type { PnlSummary } from './pnl.ts';
 
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -144,5 +145,53 @@ export function formatScorecard(card: Scorecard): string {
     '',
     'Event study: mean cumulative log return % around the alert-hour close',
     eventStudyTable(card),
+  ].join('\n');
+}
+
+function ratioText(x: number | null, digits = 2): string {
+  return x === null ? dash : x.toFixed(digits);
+}
+
+/**
+ * The paper P&L as one table: each strategy row (all alerts in one book, then each event type), what it
+ * skipped, its return and risk, and buy-and-hold and random entries of the same symbols beside it.
+ */
+export function formatPnl(pnl: PnlSummary): string {
+  const o = pnl.options;
+  const overrides = Object.entries(o.event_types)
+    .map(([t, v]) => `${t} ${[v.follow, v.hold_hours === undefined ? undefined : `${v.hold_hours} h`].filter(Boolean).join(' ')}`)
+    .join(', ');
+  const header = ['strategy', 'follow', 'hold', 'trades', 'skip ovl/dir/data', 'cut gap/end', 'total%', 'ann%', 'Sharpe', 'maxDD%', 'win%', 'PF', 'expo%', 'B&H%', 'B&H Sh', 'B&H DD%', 'rand%', 'p'];
+  const rows = pnl.rows.map((r) => {
+    const s = r.strategy;
+    const b = r.buy_and_hold;
+    return [
+      r.key,
+      r.follow,
+      r.hold_hours === null ? 'mixed' : `${r.hold_hours}h`,
+      String(s.trades),
+      `${r.skipped.overlap}/${r.skipped.no_direction}/${r.skipped.no_price + r.skipped.no_exit}`,
+      `${r.early_exits.gap}/${r.early_exits.end}`,
+      pct(s.total_return, 1),
+      pct(s.annualised_return, 1),
+      ratioText(s.sharpe),
+      pct(s.max_drawdown, 1),
+      pct(s.win_rate, 0),
+      ratioText(s.profit_factor),
+      pct(s.exposure, 1),
+      pct(b.total_return, 1),
+      ratioText(b.sharpe),
+      pct(b.max_drawdown, 1),
+      r.random ? pct(r.random.mean_total_return, 1) : dash,
+      r.random ? (r.random.p_value < 0.001 ? '<.001' : r.random.p_value.toFixed(3).replace(/^0/, '')) : dash,
+    ];
+  });
+  const random = pnl.rows.find((r) => r.random)?.random;
+  return [
+    `Paper P&L: enter at the alert hour's close in the alert's direction (or against it: reversal), hold ${o.hold_hours} h, taker fee ${o.fee_pct} % per side,`,
+    `one position per symbol (equal sleeves per symbol traded)${overrides ? `; per type: ${overrides}` : ''}; a hold that meets a gap or the data's end exits at the last close before it`,
+    table(header, rows),
+    `skip: overlap/no direction/no price or no close after entry · cut: exits at the last close before a gap / at the data's end · Sharpe on hourly returns ×√8760 ·` +
+      ` B&H: buy-and-hold of the same symbols · rand: mean total return of ${random ? `${random.permutations} draws of ` : ''}random entries, same count, directions and hold (seed ${o.seed}); p one-sided`,
   ].join('\n');
 }

@@ -8,6 +8,8 @@ import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderTable } from '../format.ts';
 import { formatScorecard } from '../../score/index.ts';
+import { formatPnl } from '../../score/format.ts';
+import { parseTypedList } from '../../score/pnl-options.ts';
 import { defaultResultsDir, runDir, runFile, saveRun, type RunRecord } from '../../results/run-store.ts';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +27,10 @@ export interface BacktestCliOptions {
   permutations?: string;
   seed?: string;
   score?: boolean;
+  pnl?: boolean;
+  hold?: string;
+  fee?: string;
+  follow?: string;
   save?: boolean;
   label?: string;
   results?: string;
@@ -61,8 +67,39 @@ export function printBacktest({ report }: BacktestResult): void {
     console.log(`\nScorecard (alerts vs what the price did next; random baseline ${report.scorecard.options.permutations} permutations, seed ${report.scorecard.options.seed}):`);
     console.log(formatScorecard(report.scorecard));
   }
+  if (report.pnl) console.log(`\n${formatPnl(report.pnl)}`);
   // only a file that is still there: a saved run's features live in the run folder, not in a temp folder
   if (report.features_file && fs.existsSync(report.features_file)) console.log(`\nFeatures written to ${report.features_file}`);
+}
+
+/** --hold 24,VOLATILITY_REGIME_CHANGE=72 · --fee 0.1 · --follow continuation,FUNDING_ANOMALY=reversal; checked by parsePnlOptions */
+export function pnlOptionsFromCli(opts: BacktestCliOptions): Record<string, unknown> | false {
+  if (opts.pnl === false) return false;
+  const out: Record<string, unknown> = {
+    random_entries: opts.permutations === undefined ? 1000 : Number(opts.permutations),
+    seed: opts.seed === undefined ? 1 : Number(opts.seed),
+  };
+  const byType: Record<string, Record<string, unknown>> = {};
+  const hours = (s: string) => {
+    if (!/^\d+$/.test(s)) throw new UserError(`--hold: '${s}' is not a whole number of hours`);
+    return Number(s);
+  };
+  for (const [flag, key, text, value] of [
+    ['--hold', 'hold_hours', opts.hold, hours],
+    ['--follow', 'follow', opts.follow, (s: string) => s.toLowerCase()],
+  ] as const) {
+    if (text === undefined) continue;
+    const list = parseTypedList(text, flag, EVENT_TYPES, value);
+    if (list.all !== undefined) out[key] = list.all;
+    for (const [type, v] of Object.entries(list.byType)) (byType[type] ??= {})[key] = v;
+  }
+  out.event_types = byType;
+  if (opts.fee !== undefined) {
+    const fee = Number(opts.fee);
+    if (opts.fee.trim() === '' || !Number.isFinite(fee)) throw new UserError(`--fee: '${opts.fee}' is not a percentage`);
+    out.fee_pct = fee;
+  }
+  return out;
 }
 
 export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): Promise<BacktestResult & { run: RunRecord | null }> {
@@ -73,6 +110,7 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   const from = opts.from === undefined ? undefined : parseTimeArg(opts.from, '--from');
   const to = opts.to === undefined ? undefined : parseTimeArg(opts.to, '--to');
   if (from !== undefined && to !== undefined && to <= from) throw new UserError('--to must be after --from');
+  const pnl = pnlOptionsFromCli(opts);
   const store = await storeFor(globals(cmd));
   const progress = createProgress();
   // a saved run keeps its features for the dashboard's time slider and the notebooks
@@ -91,7 +129,8 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
         progress.start(total, 'replay (hours)');
         progress.update(done);
       },
-      onPhase: (phase) => progress.phase(phase === 'features' ? 'writing features' : 'scoring (random baseline)'),
+      pnl,
+      onPhase: (phase) => progress.phase(phase === 'features' ? 'writing features' : phase === 'pnl' ? 'paper P&L (random entries)' : 'scoring (random baseline)'),
     });
     // the temp features file moves into the run folder: the report must not name a path that will be gone
     if (tmpFeatures) result.report.features_file = null;
@@ -104,7 +143,7 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
       }
       progress.phase('saving the run');
       const resultsDir = opts.results ?? defaultResultsDir();
-      run = await saveRun(resultsDir, { config, report: result.report, alerts: result.alerts, featuresFile, label: opts.label ?? null });
+      run = await saveRun(resultsDir, { config, report: result.report, alerts: result.alerts, featuresFile, label: opts.label ?? null, pnl: result.pnl });
       if (tmpFeatures) result.report.features_file = runFile(resultsDir, run.manifest.id, 'features.parquet');
     }
     progress.stop();
@@ -127,6 +166,10 @@ export function addBacktestOptions(cmd: Command): Command {
     .option('--permutations <n>', 'random-baseline permutations for the scorecard', '1000')
     .option('--seed <n>', 'seed of the random baseline', '1')
     .option('--no-score', 'skip the scorecard')
+    .option('--hold <hours>', 'paper P&L: hours each position is held (default 24); per type: 24,VOLATILITY_REGIME_CHANGE=72')
+    .option('--fee <pct>', 'paper P&L: taker fee per side in percent (default 0.1)')
+    .option('--follow <mode>', 'paper P&L: continuation (trade in the alert direction) or reversal; per type: continuation,FUNDING_ANOMALY=reversal')
+    .option('--no-pnl', 'skip the paper P&L')
     .option('--no-save', 'do not keep the run under the results folder')
     .option('--label <text>', 'a name for the saved run')
     .option('--results <dir>', 'results folder (default results/ or REGIME_RESULTS_DIR)')
