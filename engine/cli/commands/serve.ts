@@ -6,7 +6,7 @@ import { globals, loggerFor } from '../context.ts';
 interface ServeOptions {
   port: string;
   host: string;
-  run: string;
+  run?: string;
   token?: string;
   results?: string;
 }
@@ -19,8 +19,8 @@ export function register(program: Command): void {
     .description('serve the dashboard and the API over a saved backtest run (the time slider replays its hours)')
     .option('--port <n>', 'port (0 picks a free one)', '3000')
     .option('--host <addr>', 'address to bind; anything but loopback requires an API token', '127.0.0.1')
-    .option('--run <id>', "run id (a unique prefix or suffix is enough) or 'latest'", 'latest')
-    .option('--token <token>', 'API token required as a bearer on /api (default REGIME_API_TOKEN; prefer the variable: arguments show in ps)')
+    .option('--run <id>', "run id (a unique prefix or suffix is enough) or 'latest' (default: the newest full-range run of the default config)")
+    .option('--token <token>', 'API token required on every route but /healthz (default REGIME_API_TOKEN; prefer the variable: arguments show in ps)')
     .option('--results <dir>', 'results folder (default results/ or REGIME_RESULTS_DIR)')
     .action(async (opts: ServeOptions, cmd: Command) => {
       const port = Number(opts.port);
@@ -37,12 +37,14 @@ export function register(program: Command): void {
         throw err;
       }
       const resultsDir = opts.results ?? defaultResultsDir();
-      const source = createRunSource(resultsDir, opts.run);
+      const { defaultRun, runName } = await import('../../../web/default-run.ts');
+      const chosen = opts.run === undefined ? defaultRun(resultsDir) : null;
+      const source = createRunSource(resultsDir, chosen?.manifest.id ?? opts.run ?? 'latest');
       await source.ready();
       const logger = loggerFor(globals(cmd));
       let server;
       try {
-        server = await startServer({ source, port, host: opts.host, token: opts.token, resultsDir, logger });
+        server = await startServer({ source, port, host: opts.host, token: opts.token, resultsDir, logger, datasetsDir: globals(cmd).datasets });
       } catch (err) {
         if (err instanceof SecurityConfigError) throw new UserError(err.message);
         const code = (err as NodeJS.ErrnoException).code;
@@ -51,9 +53,9 @@ export function register(program: Command): void {
         throw err;
       }
       const m = source.record.manifest;
-      console.log(`Serving run ${m.id} (${m.symbols.join(', ')}, ${m.from} → ${m.to} UTC)`);
-      console.log(`Dashboard: ${server.url}/   API: ${server.url}/api/health`);
-      if (opts.token || process.env.REGIME_API_TOKEN) console.log('The API requires the token as a bearer; the page asks for it once (or open the URL with #token=…).');
+      console.log(`Serving run ${runName(m)} (${m.symbols.join(', ')}, ${m.from} → ${m.to} UTC)${chosen ? ` — ${chosen.why}; --run picks another` : ''}`);
+      console.log(`Dashboard: ${server.url}/   API: ${server.url}/api/health   API docs: ${server.url}/docs`);
+      if (opts.token || process.env.REGIME_API_TOKEN) console.log(`Every route needs the token: browsers log in once at ${server.url}/login (or open ${server.url}/#token=…); scripts send Authorization: Bearer.`);
       console.log('Ctrl-C stops.');
       const stop = () => {
         server.close().finally(() => process.exit(0));
