@@ -12,9 +12,14 @@ import { toScorable } from '../replay/score-alerts.ts';
 import { ColumnarEvaluator, materialiseAlerts, type EvaluatedAlert } from './evaluate.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { PeriodScorer, scorableColumns, scorableFromAlerts, type PeriodMetrics, type ScorableColumns } from './metrics.ts';
+import { PrecisionTest } from './precision-pvalue.ts';
+
+/** the per-configuration p-value column of every period (precision against random placement, exact) */
+export const P_VALUE = 'p_value';
 
 export interface Period {
-  name: 'train' | 'holdout';
+  /** 'train' and 'holdout', or 'full' and f<k>_train / f<k>_test for a walk-forward split */
+  name: string;
   market: Market;
   /** alerts with from <= ts < to are scored on this period's market */
   from: number;
@@ -37,16 +42,20 @@ export type Job =
   | { kind: 'alerts'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay-alerts'; config: PipelineConfig };
 
-export type PeriodResults = Record<Period['name'], PeriodMetrics>;
+export type PeriodResults = Record<string, PeriodMetrics>;
 
 export class SweepJobs {
   private readonly ctx: SweepContext;
-  private readonly scorers: { name: Period['name']; scorer: PeriodScorer }[];
+  private readonly scorers: { name: string; scorer: PeriodScorer; test: PrecisionTest }[];
   private readonly evaluators = new Map<string, ColumnarEvaluator>();
 
   constructor(ctx: SweepContext) {
     this.ctx = ctx;
-    this.scorers = ctx.periods.map((p) => ({ name: p.name, scorer: new PeriodScorer(p.market, ctx.data.symbols, p.from, p.to) }));
+    this.scorers = ctx.periods.map((p) => ({
+      name: p.name,
+      scorer: new PeriodScorer(p.market, ctx.data.symbols, p.from, p.to),
+      test: new PrecisionTest(p.market, ctx.data.symbols, p.from, p.to),
+    }));
   }
 
   /** one evaluator per feature set, the two most recent kept: their rule caches are what makes repeats cheap */
@@ -66,7 +75,7 @@ export class SweepJobs {
 
   private score(alerts: ScorableColumns): PeriodResults {
     const out = {} as PeriodResults;
-    for (const { name, scorer } of this.scorers) out[name] = scorer.score(alerts);
+    for (const { name, scorer, test } of this.scorers) out[name] = { ...scorer.score(alerts), [P_VALUE]: test.pValue(alerts) };
     return out;
   }
 

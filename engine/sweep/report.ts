@@ -1,7 +1,9 @@
 /**
  * What a sweep found: the best configuration selected on the TRAIN period and reported on the HOLDOUT period
  * (with a full scorecard and random baseline there), the top configurations, the Pareto fronts, and how many
- * configurations were tried — the more, the more optimistic the best train score.
+ * configurations were tried — the more, the more optimistic the best train score — with the selected one's
+ * Benjamini–Hochberg q-value across all of them. A walk-forward sweep selects per fold instead
+ * (walk-forward-report.ts); its top list and fronts then describe the whole range, in-sample.
  */
 import { renderTable } from '../cli/format.ts';
 import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
@@ -16,6 +18,14 @@ import { comparisonRows, formatComparison, type ComparisonRow } from './scorecar
 import type { SweepSpec } from './spec.ts';
 import type { SweepFrame } from './sweep.ts';
 import { isoHour } from '../time.ts';
+import { FDR_LEVEL } from './fdr.ts';
+import { P_VALUE } from './jobs.ts';
+import type { Market } from '../score/market.ts';
+import { Q_VALUE } from './qvalues.ts';
+import { buildWalkForward, formatWalkForward, type WalkForwardReport } from './walk-forward-report.ts';
+
+/** the runs with their q-values (qvalues.ts) */
+const SCORED = 'scored_runs';
 
 export interface ResultRow {
   config_id: string;
@@ -24,8 +34,12 @@ export interface ResultRow {
   params: Params;
   feature_key: string | null;
   mode: string | null;
+  /** the selection period; in a walk-forward sweep the whole range (in-sample: every fold's train and test) */
   train: Record<string, number | null>;
+  /** empty in a walk-forward sweep */
   holdout: Record<string, number | null>;
+  /** walk-forward only: each fold's train and test metrics, keyed f<k>_train / f<k>_test */
+  folds?: Record<string, Record<string, number | null>>;
 }
 
 export interface ParetoFront {
@@ -44,7 +58,7 @@ export interface SweepReport {
   dataset_manifest_sha256: string | null;
   symbols: string[];
   range: { from: string; to: string; warmup_hours: number };
-  split: { train: { from: string; to: string }; holdout: { from: string; to: string } };
+  split: { train: { from: string; to: string }; holdout: { from: string; to: string } | null; walk_forward: boolean };
   select: SweepSpec['select'];
   complete: boolean;
   /** tried: distinct configurations stored (this run and earlier ones), invalid ones included */
@@ -60,6 +74,19 @@ export interface SweepReport {
     stages_ms: { load: number; markets: number; evaluate: number; report: number };
   };
   warning: string;
+  /**
+   * Multiple testing: each valid configuration's precision p-value (exact, against random placement) on the
+   * selection period, Benjamini–Hochberg q-values across all of them; for the selected configuration (or each
+   * fold's), whether its q-value is within the FDR level
+   */
+  fdr: {
+    level: number;
+    tried: number;
+    test: string;
+    /** configurations with q <= level on the selection period (holdout split: train; walk-forward: the whole range) */
+    surviving: number;
+    selected: { label: string; config_id: string; p_value: number | null; q_value: number | null; survives: boolean }[];
+  };
   best: {
     row: ResultRow;
     config: PipelineConfig;
@@ -72,6 +99,7 @@ export interface SweepReport {
   top: ResultRow[];
   pareto: { precision_vs_alerts_per_day: ParetoFront; recall_vs_false_alarms_per_week: ParetoFront };
   invalid: { count: number; examples: ResultRow[] };
+  walk_forward?: WalkForwardReport;
   rows?: ResultRow[];
 }
 
@@ -89,16 +117,24 @@ export interface ReportInput {
   run: Omit<SweepReport['run'], 'elapsed_ms' | 'per_second'>;
   includeRows: boolean;
   bestAlerts: (config: PipelineConfig) => Promise<ScorableAlert[]>;
+  /** walk-forward: every fold's test hours, for the stitched out-of-sample scorecard */
+  stitchedTestMarket: () => Market;
 }
 
 const iso = isoHour;
 
-function toResult(r: Record<string, unknown>, metricColumns: readonly string[]): ResultRow {
-  const period = (p: string) => {
-    const out: Record<string, number | null> = {};
-    for (const c of metricColumns) if (c.startsWith(`${p}_`)) out[c.slice(p.length + 1)] = r[c] === null ? null : Number(r[c]);
-    return out;
-  };
+const TEXT = new Set(['config_id', 'status', 'error', 'params', 'feature_key', 'mode', 'r']);
+
+function toResult(r: Record<string, unknown>, _metricColumns?: readonly string[]): ResultRow {
+  const byPeriod: Record<string, Record<string, number | null>> = {};
+  for (const [c, v] of Object.entries(r)) {
+    if (TEXT.has(c)) continue;
+    const m = /^(train|holdout|full|f\d+_train|f\d+_test)_(.+)$/.exec(c);
+    if (!m) continue;
+    (byPeriod[m[1]] ??= {})[m[2]] = v === null || v === undefined ? null : Number(v);
+  }
+  const folds = Object.fromEntries(Object.entries(byPeriod).filter(([p]) => /^f\d+_/.test(p)));
+  const walkForward = 'full' in byPeriod;
   return {
     config_id: String(r.config_id),
     status: r.status as ResultRow['status'],
@@ -106,8 +142,9 @@ function toResult(r: Record<string, unknown>, metricColumns: readonly string[]):
     params: JSON.parse(String(r.params)) as Params,
     feature_key: (r.feature_key as string | null) ?? null,
     mode: (r.mode as string | null) ?? null,
-    train: period('train'),
-    holdout: period('holdout'),
+    train: (walkForward ? byPeriod.full : byPeriod.train) ?? {},
+    holdout: byPeriod.holdout ?? {},
+    ...(walkForward ? { folds } : {}),
   };
 }
 
@@ -115,10 +152,10 @@ export function multipleTestingWarning(tried: number): string {
   return `best of ${tried.toLocaleString('en-US')} configuration${tried === 1 ? '' : 's'}: expect the train score to be optimistic; holdout is the honest number`;
 }
 
-async function front(input: ReportInput, eligible: string, x: string, y: string, betterX: Better, betterY: Better): Promise<ParetoFront> {
+async function front(input: ReportInput, eligible: string, x: string, y: string, betterX: Better, betterY: Better, period: string): Promise<ParetoFront> {
   const { table } = input;
-  const ranked = `SELECT row_number() OVER (ORDER BY config_id) AS r, * FROM runs WHERE ${eligible}`;
-  const cols = await table.numbers(`SELECT r::DOUBLE AS r, "train_${x}"::DOUBLE AS x, "train_${y}"::DOUBLE AS y FROM (${ranked}) ORDER BY r`);
+  const ranked = `SELECT row_number() OVER (ORDER BY config_id) AS r, * FROM ${SCORED} WHERE ${eligible}`;
+  const cols = await table.numbers(`SELECT r::DOUBLE AS r, "${period}_${x}"::DOUBLE AS x, "${period}_${y}"::DOUBLE AS y FROM (${ranked}) ORDER BY r`);
   const idx = paretoFront(cols.x, cols.y, betterX, betterY);
   const wanted = idx.map((i) => cols.r[i]);
   const rows = wanted.length === 0 ? [] : await table.rows(`SELECT * FROM (${ranked}) WHERE r IN (${wanted.join(',')})`);
@@ -127,31 +164,51 @@ async function front(input: ReportInput, eligible: string, x: string, y: string,
 }
 
 /** configurations that may be selected: valid, with enough train alerts */
-function eligibleWhere(select: SweepSpec['select']): string {
-  return `status = 'ok' AND train_alerts >= ${select.min_alerts}`;
+function eligibleWhere(select: SweepSpec['select'], period = 'train'): string {
+  return `status = 'ok' AND "${period}_alerts" >= ${select.min_alerts}`;
 }
 
 /**
  * The best configurations by the selection metric on the TRAIN period only (ties: the smaller config id),
  * whatever their holdout numbers: selecting on the holdout would leave no honest number.
  */
-export async function topByTrain(table: RunsTable, select: SweepSpec['select'], limit = 10): Promise<ResultRow[]> {
-  const order = `"train_${select.metric}" ${select.better === 'higher' ? 'DESC' : 'ASC'}, config_id`;
-  const rows = await table.rows(`SELECT * FROM runs WHERE ${eligibleWhere(select)} AND "train_${select.metric}" IS NOT NULL ORDER BY ${order} LIMIT ${limit}`);
+export async function topByTrain(table: RunsTable, select: SweepSpec['select'], limit = 10, period = 'train', source = 'runs'): Promise<ResultRow[]> {
+  const order = `"${period}_${select.metric}" ${select.better === 'higher' ? 'DESC' : 'ASC'}, config_id`;
+  const rows = await table.rows(`SELECT * FROM ${source} WHERE ${eligibleWhere(select, period)} AND "${period}_${select.metric}" IS NOT NULL ORDER BY ${order} LIMIT ${limit}`);
   return rows.map((r) => toResult(r, table.metricColumns));
 }
 
 export async function buildSweepReport(input: ReportInput): Promise<SweepReport> {
   const { table, spec, frame } = input;
-  const eligible = eligibleWhere(spec.select);
-  const top = await topByTrain(table, spec.select);
+  const folds = frame.folds;
+  const selPeriod = folds === null ? 'train' : 'full';
+  const eligible = eligibleWhere(spec.select, selPeriod);
+  const top = await topByTrain(table, spec.select, 10, selPeriod, SCORED);
   const tried = await table.count();
   const invalidCount = await table.count(`status = 'invalid'`);
   const featureSets = Number((await table.rows(`SELECT count(DISTINCT feature_key)::DOUBLE AS n FROM runs WHERE status = 'ok'`))[0].n);
   const invalidRows = await table.rows(`SELECT * FROM runs WHERE status = 'invalid' ORDER BY config_id LIMIT 20`);
+  const okCount = tried - invalidCount;
+  const surviving = await table.count(`config_id IN (SELECT config_id FROM qvalues WHERE "${selPeriod}_${Q_VALUE}" <= ${FDR_LEVEL})`);
 
   let best: SweepReport['best'] = null;
-  if (top.length > 0) {
+  let walkForward: WalkForwardReport | undefined;
+  const selected: SweepReport['fdr']['selected'] = [];
+  if (folds !== null && 'walk_forward' in spec.split) {
+    walkForward = await buildWalkForward({
+      table,
+      source: SCORED,
+      spec,
+      wf: spec.split.walk_forward,
+      folds,
+      tried: okCount,
+      alertsOf: input.bestAlerts,
+      stitchedTestMarket: input.stitchedTestMarket,
+    });
+    for (const f of walkForward.folds) {
+      if (f.chosen) selected.push({ label: `fold ${f.fold}`, config_id: f.chosen.config_id, p_value: f.chosen.train.p_value, q_value: f.chosen.train.q_value, survives: f.chosen.survives_fdr });
+    }
+  } else if (top.length > 0) {
     const row = top[0];
     const config = parseConfig(applyParams(spec.base, row.params));
     const alerts = await input.bestAlerts(config);
@@ -169,8 +226,10 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
         { label: 'holdout', card: holdoutCard },
       ]),
     };
+    const p = row.train[P_VALUE] ?? null;
+    const q = row.train[Q_VALUE] ?? null;
+    selected.push({ label: 'train', config_id: row.config_id, p_value: p, q_value: q, survives: q !== null && q <= FDR_LEVEL });
   }
-  const okCount = tried - invalidCount;
   const report: SweepReport = {
     sweep_id: input.sweepId,
     dir: input.dir,
@@ -178,25 +237,37 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     dataset_manifest_sha256: input.datasetHash,
     symbols: frame.symbols,
     range: { from: iso(frame.emitFrom), to: iso(frame.emitUntil), warmup_hours: frame.warmupHours },
-    split: {
-      train: { from: iso(frame.emitFrom), to: iso(frame.holdoutFrom - HOUR_MS) },
-      holdout: { from: iso(frame.holdoutFrom), to: iso(frame.emitUntil) },
-    },
+    split:
+      frame.holdoutFrom === null
+        ? { train: { from: iso(frame.emitFrom), to: iso(frame.emitUntil) }, holdout: null, walk_forward: true }
+        : {
+            train: { from: iso(frame.emitFrom), to: iso(frame.holdoutFrom - HOUR_MS) },
+            holdout: { from: iso(frame.holdoutFrom), to: iso(frame.emitUntil) },
+            walk_forward: false,
+          },
     select: spec.select,
     complete: input.complete,
     configurations: { planned: input.planned, tried, valid: okCount, invalid: invalidCount, duplicates: input.duplicates, feature_sets: featureSets },
     run: { ...input.run, elapsed_ms: 0, per_second: input.run.computed > 0 && input.run.compute_ms > 0 ? Math.round((input.run.computed / input.run.compute_ms) * 1000 * 10) / 10 : null },
-    warning: multipleTestingWarning(okCount),
+    warning: folds === null ? multipleTestingWarning(okCount) : `best of ${okCount.toLocaleString('en-US')} configurations in every fold: expect each fold's train score to be optimistic; the stitched out-of-sample record is the honest number`,
+    fdr: {
+      level: FDR_LEVEL,
+      tried: okCount,
+      test: 'precision against random placement of the same alerts per symbol (exact binomial tail)',
+      surviving,
+      selected,
+    },
     best,
     top,
     pareto: {
       // more alerts at the same precision is more coverage, so both are maximised: the precision–coverage trade-off
-      precision_vs_alerts_per_day: await front(input, eligible, 'alerts_per_day', 'precision', 'higher', 'higher'),
-      recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher'),
+      precision_vs_alerts_per_day: await front(input, eligible, 'alerts_per_day', 'precision', 'higher', 'higher', selPeriod),
+      recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher', selPeriod),
     },
     invalid: { count: invalidCount, examples: invalidRows.map((r) => toResult(r, table.metricColumns)) },
+    ...(walkForward ? { walk_forward: walkForward } : {}),
   };
-  if (input.includeRows) report.rows = (await table.rows('SELECT * FROM runs ORDER BY config_id')).map((r) => toResult(r, table.metricColumns));
+  if (input.includeRows) report.rows = (await table.rows(`SELECT * FROM ${SCORED} ORDER BY config_id`)).map((r) => toResult(r, table.metricColumns));
   return report;
 }
 
@@ -211,7 +282,13 @@ function fmt(x: number | null | undefined, digits: number, scale = 1): string {
   return x === null || x === undefined ? dash : (x * scale).toFixed(digits);
 }
 
-function resultTable(rows: readonly ResultRow[], metric: string): string {
+function resultTable(rows: readonly ResultRow[], metric: string, walkForward = false): string {
+  if (walkForward) {
+    return renderTable(
+      ['config', 'params', 'whole range /day', 'prec%', 'recall%', 'NAB', metric],
+      rows.map((r) => [r.config_id.slice(0, 8), shortParams(r.params), fmt(r.train.alerts_per_day, 2), fmt(r.train.precision, 1, 100), fmt(r.train.recall, 1, 100), fmt(r.train.nab, 1), fmt(r.train[metric], 3)]),
+    );
+  }
   return renderTable(
     ['config', 'params', 'train /day', 'prec%', 'recall%', 'NAB', metric, '| holdout /day', 'prec%', 'recall%', 'NAB', metric],
     rows.map((r) => [
@@ -231,12 +308,14 @@ function resultTable(rows: readonly ResultRow[], metric: string): string {
   );
 }
 
-function frontTable(f: ParetoFront, max = 15): string {
+function frontTable(f: ParetoFront, max = 15, walkForward = false): string {
   const pts = f.points.length > max ? f.points.filter((_, i) => i % Math.ceil(f.points.length / max) === 0) : f.points;
-  const body = renderTable(
-    ['config', 'params', `train ${f.x}`, `train ${f.y}`, `holdout ${f.x}`, `holdout ${f.y}`],
-    pts.map((r) => [r.config_id.slice(0, 8), shortParams(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3), fmt(r.holdout[f.x], 3), fmt(r.holdout[f.y], 3)]),
-  );
+  const body = walkForward
+    ? renderTable(['config', 'params', f.x, f.y], pts.map((r) => [r.config_id.slice(0, 8), shortParams(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3)]))
+    : renderTable(
+        ['config', 'params', `train ${f.x}`, `train ${f.y}`, `holdout ${f.x}`, `holdout ${f.y}`],
+        pts.map((r) => [r.config_id.slice(0, 8), shortParams(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3), fmt(r.holdout[f.x], 3), fmt(r.holdout[f.y], 3)]),
+      );
   return pts.length < f.points.length ? `${body}\n(${pts.length} of ${f.points.length} front points shown; --json has all)` : body;
 }
 
@@ -244,7 +323,9 @@ export function formatSweepReport(r: SweepReport): string {
   const c = r.configurations;
   const lines = [
     `Sweep ${r.sweep_id}  ${r.symbols.join(', ')}  ${r.range.from} → ${r.range.to} UTC (warm-up ${r.range.warmup_hours} h)`,
-    `train ${r.split.train.from} → ${r.split.train.to}, holdout ${r.split.holdout.from} → ${r.split.holdout.to}`,
+    r.split.holdout
+      ? `train ${r.split.train.from} → ${r.split.train.to}, holdout ${r.split.holdout.from} → ${r.split.holdout.to}`
+      : `walk-forward over ${r.split.train.from} → ${r.split.train.to}; the top list and Pareto fronts below describe the whole range, in-sample`,
     `${c.tried.toLocaleString('en-US')} configurations (${c.invalid} invalid, skipped; ${c.duplicates} duplicates), ${c.feature_sets} feature set${c.feature_sets === 1 ? '' : 's'}; ` +
       `${r.run.computed.toLocaleString('en-US')} computed now with ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}` +
       (r.run.per_second === null ? '' : ` (${r.run.per_second}/s)`) +
@@ -252,8 +333,11 @@ export function formatSweepReport(r: SweepReport): string {
     `selected by train ${r.select.metric} (${r.select.better} is better), at least ${r.select.min_alerts} train alerts`,
     '',
   ];
+  if (r.walk_forward) lines.push(formatWalkForward(r.walk_forward), '');
   if (r.top.length === 0) lines.push('No configuration qualifies for selection.');
-  else {
+  else if (r.walk_forward) {
+    lines.push(`Top ${r.top.length} by ${r.select.metric} over the whole range (in-sample, for orientation only):`, resultTable(r.top, r.select.metric, true), '');
+  } else {
     lines.push(`Top ${r.top.length} by train ${r.select.metric}:`, resultTable(r.top, r.select.metric), '');
   }
   if (r.best) {
@@ -261,14 +345,21 @@ export function formatSweepReport(r: SweepReport): string {
     lines.push(`Its scorecards (holdout: random baseline ${r.best.holdout_scorecard.options.permutations} permutations, seed ${r.best.holdout_scorecard.options.seed}; train: no baseline after selection):`);
     lines.push(formatComparison(r.best.comparison), '');
   }
-  lines.push('Pareto front (train) — precision vs alerts per day (both higher is better):', frontTable(r.pareto.precision_vs_alerts_per_day), '');
-  lines.push('Pareto front (train) — recall vs false alarms per week:', frontTable(r.pareto.recall_vs_false_alarms_per_week), '');
+  const on = r.walk_forward ? 'whole range' : 'train';
+  lines.push(`Pareto front (${on}) — precision vs alerts per day (both higher is better):`, frontTable(r.pareto.precision_vs_alerts_per_day, 15, Boolean(r.walk_forward)), '');
+  lines.push(`Pareto front (${on}) — recall vs false alarms per week:`, frontTable(r.pareto.recall_vs_false_alarms_per_week, 15, Boolean(r.walk_forward)), '');
   if (r.invalid.count > 0) {
     lines.push(`Invalid configurations (${r.invalid.count}, skipped):`);
     for (const x of r.invalid.examples.slice(0, 5)) lines.push(`  ${shortParams(x.params)}: ${x.error}`);
     lines.push('');
   }
+  const f = r.fdr;
+  lines.push(
+    `Multiple testing: ${f.tried.toLocaleString('en-US')} configurations tried; p = ${f.test}, BH q-values across all of them; ` +
+      `${f.surviving} survive FDR ${f.level * 100} % on ${on}.` +
+      (f.selected.length === 0 ? '' : ` Selected: ${f.selected.map((x) => `${x.label} ${x.config_id.slice(0, 8)} q ${x.q_value === null ? '—' : x.q_value.toPrecision(3)} ${x.survives ? 'survives' : 'does NOT survive'}`).join('; ')}.`),
+  );
   lines.push(`WARNING: ${r.warning}.`);
-  lines.push(`Results: ${r.dir} (runs.duckdb${r.complete ? ', results.parquet' : ''}, manifest.json)`);
+  lines.push(`Results: ${r.dir} (runs.duckdb${r.complete ? ', results.parquet' : ''}${r.walk_forward && r.complete ? ', walk_forward.json' : ''}, manifest.json)`);
   return lines.join('\n');
 }

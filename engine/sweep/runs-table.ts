@@ -39,14 +39,14 @@ export class RunsTable {
     this.metricColumns = metricColumns;
   }
 
-  static async open(file: string, metrics: readonly string[]): Promise<RunsTable> {
+  static async open(file: string, metrics: readonly string[], periods: readonly string[] = PERIODS): Promise<RunsTable> {
     let db: Awaited<ReturnType<typeof openDuckDB>>;
     try {
       db = await openDuckDB(file);
     } catch (err) {
       throw new UserError(`cannot open ${file} (${(err as Error).message.split('\n')[0]}); is this sweep running in another process?`, 1);
     }
-    const metricColumns = PERIODS.flatMap((p) => metrics.map((m) => `${p}_${m}`));
+    const metricColumns = periods.flatMap((p) => metrics.map((m) => `${p}_${m}`));
     const t = new RunsTable(db.instance, db.conn, metricColumns);
     const cols = [...TEXT_COLUMNS.map((c) => `${c} VARCHAR`), ...metricColumns.map((c) => `"${c}" DOUBLE`)];
     await db.conn.run(`CREATE TABLE IF NOT EXISTS runs (${cols.join(', ')})`);
@@ -101,13 +101,13 @@ export class RunsTable {
     return readFloatColumns(this.conn, sql);
   }
 
-  /** every row sorted by config id, written under a temp name and renamed into place */
-  async writeParquet(file: string): Promise<void> {
+  /** every row sorted by config id (or what `select` gives), written under a temp name and renamed into place */
+  async writeParquet(file: string, select = 'SELECT * FROM runs ORDER BY config_id'): Promise<void> {
     this.flush();
     const tmp = `${file}.tmp-${process.pid}`;
     fs.rmSync(tmp, { force: true });
     try {
-      await this.conn.run(`COPY (SELECT * FROM runs ORDER BY config_id) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      await this.conn.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
       fs.renameSync(tmp, file);
     } catch (err) {
       fs.rmSync(tmp, { force: true });

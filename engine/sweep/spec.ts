@@ -14,6 +14,7 @@ import { DEFAULT_WARMUP_HOURS } from '../replay/backtest.ts';
 import { parseScoreOptions, type ScoreOptions } from '../score/index.ts';
 import { getPath, isConfigPath, keyKind, setPath } from './keys.ts';
 import { metricBetter, metricNames } from './metrics.ts';
+import { parseWalkForward, type WalkForwardSpec } from './walk-forward.ts';
 
 const posInt = 'expected a positive integer';
 const nonNegInt = 'expected a non-negative integer';
@@ -72,7 +73,7 @@ export interface ChoiceParam {
 
 export type RandomParam = RangeParam | ChoiceParam;
 
-export type SplitSpec = { holdout_from: number } | { holdout_fraction: number };
+export type SplitSpec = { holdout_from: number } | { holdout_fraction: number } | { walk_forward: WalkForwardSpec };
 
 export interface SweepSpec {
   /** the base config as JSON (a file already read), symbols override applied */
@@ -237,8 +238,14 @@ function parseSplit(v: unknown, issues: string[]): SplitSpec {
     issues.push(`split: ${fractionMsg}`);
     return fallback;
   }
+  if (isObject(v) && 'walk_forward' in v) {
+    const extra = Object.keys(v).filter((k) => k !== 'walk_forward');
+    if (extra.length > 0) issues.push(`split.${extra[0]}: a walk-forward split has no holdout; give walk_forward alone`);
+    const wf = parseWalkForward(v.walk_forward, issues);
+    return wf === null ? fallback : { walk_forward: wf };
+  }
   if (!isObject(v) || Object.keys(v).length !== 1 || !('holdout_from' in v || 'holdout_fraction' in v)) {
-    issues.push("split: expected { holdout_from: '2024-01-01' } or { holdout_fraction: 0.3 }");
+    issues.push("split: expected { holdout_from: '2024-01-01' }, { holdout_fraction: 0.3 } or { walk_forward: { train_days, test_days, step_days, window, embargo_hours } }");
     return fallback;
   }
   if ('holdout_fraction' in v) {

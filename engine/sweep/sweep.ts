@@ -29,13 +29,15 @@ import { prepareMarket } from '../score/index.ts';
 import type { PriceSeries } from '../score/types.ts';
 import { applyParams, countVariants, variants, type Params } from './expand.ts';
 import type { FeatureSet } from './features.ts';
-import type { Period, PeriodResults, SweepContext } from './jobs.ts';
+import { P_VALUE, type Period, type PeriodResults, type SweepContext } from './jobs.ts';
 import { planEvaluation, type EvaluationPlan } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { buildSweepReport, type SweepReport } from './report.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
 import { toShared } from './shared.ts';
+import { storeQValues, withQValues } from './qvalues.ts';
+import { foldPeriods, walkForwardFolds, type Fold } from './walk-forward.ts';
 import type { SweepSpec } from './spec.ts';
 
 export interface SweepOptions {
@@ -56,7 +58,10 @@ export interface SweepFrame {
   symbols: string[];
   emitFrom: number;
   emitUntil: number;
-  holdoutFrom: number;
+  /** the holdout's first hour; null for a walk-forward split */
+  holdoutFrom: number | null;
+  /** the walk-forward folds; null for a train/holdout split */
+  folds: Fold[] | null;
   warmupHours: number;
 }
 
@@ -64,12 +69,16 @@ const FEATURE_SETS_KEPT = 3;
 const FLUSH_ROWS = 64;
 const FLUSH_MS = 1000;
 
+/** bumped when the runs table's columns change, so an old sweep folder is never appended to with new columns */
+const RESULTS_LAYOUT = 2;
+
 export function sweepId(spec: SweepSpec, datasetHash: string | null): string {
-  return configHash({ spec: spec.hash, dataset: datasetHash });
+  return configHash({ spec: spec.hash, dataset: datasetHash, layout: RESULTS_LAYOUT });
 }
 
 export function configId(config: unknown, frame: SweepFrame, spec: SweepSpec): string {
-  return configHash({ config, range: [frame.emitFrom, frame.emitUntil, frame.warmupHours], holdout_from: frame.holdoutFrom, score: spec.score });
+  const split = frame.folds === null ? { holdout_from: frame.holdoutFrom } : { folds: frame.folds };
+  return configHash({ config, range: [frame.emitFrom, frame.emitUntil, frame.warmupHours], ...split, score: spec.score });
 }
 
 /** each symbol's candles with from <= ts < to: a period's market sees no price outside it */
@@ -85,11 +94,31 @@ export function pricesBetween(data: ReplayData, from: number, to: number): Price
   });
 }
 
+/** the folds' test periods side by side: the hours between them are missing to the scorer, never scored */
+export function stitchedPrices(data: ReplayData, folds: readonly Fold[]): PriceSeries[] {
+  const parts = folds.map((f) => pricesBetween(data, f.test.from, f.test.to));
+  return data.series.map((s, i) => {
+    const cat = (pick: (p: PriceSeries) => Float64Array | undefined) => {
+      const arrays = parts.map((p) => pick(p[i]) ?? new Float64Array(0));
+      const out = new Float64Array(arrays.reduce((n, a) => n + a.length, 0));
+      let o = 0;
+      for (const a of arrays) {
+        out.set(a, o);
+        o += a.length;
+      }
+      return out;
+    };
+    return { symbol: s.symbol, ts: cat((p) => p.ts as Float64Array), close: cat((p) => p.close as Float64Array), high: cat((p) => p.high as Float64Array), low: cat((p) => p.low as Float64Array) };
+  });
+}
+
 function resolveFrame(spec: SweepSpec, data: ReplayData): SweepFrame {
   const hourCeil = (t: number) => Math.ceil(t / HOUR_MS) * HOUR_MS;
   const emitFrom = hourCeil(Math.max(spec.from ?? data.firstHour, data.firstHour));
   const emitUntil = data.lastHour;
   if (emitUntil < emitFrom) throw new UserError('from: no candles between from and to');
+  const base = { symbols: [...spec.baseConfig.symbols], emitFrom, emitUntil, warmupHours: spec.warmupHours };
+  if ('walk_forward' in spec.split) return { ...base, holdoutFrom: null, folds: walkForwardFolds(emitFrom, emitUntil + HOUR_MS, spec.split.walk_forward) };
   const hours = (emitUntil - emitFrom) / HOUR_MS + 1;
   const holdoutFrom =
     'holdout_from' in spec.split ? hourCeil(spec.split.holdout_from) : emitFrom + Math.round(hours * (1 - spec.split.holdout_fraction)) * HOUR_MS;
@@ -97,7 +126,18 @@ function resolveFrame(spec: SweepSpec, data: ReplayData): SweepFrame {
     const iso = (t: number) => new Date(t).toISOString().slice(0, 16);
     throw new UserError(`split: the holdout must start inside the data (${iso(emitFrom)} .. ${iso(emitUntil)}), got ${iso(holdoutFrom)}`);
   }
-  return { symbols: [...spec.baseConfig.symbols], emitFrom, emitUntil, holdoutFrom, warmupHours: spec.warmupHours };
+  return { ...base, holdoutFrom, folds: null };
+}
+
+/** the periods every configuration is scored on: train and holdout, or the whole range and each fold's two */
+function periodsOf(frame: SweepFrame, data: ReplayData, spec: SweepSpec): Period[] {
+  const period = (name: string, from: number, to: number): Period => ({ name, market: prepareMarket(pricesBetween(data, from, to), spec.score), from, to });
+  const end = frame.emitUntil + HOUR_MS;
+  if (frame.folds === null) return [period('train', frame.emitFrom, frame.holdoutFrom!), period('holdout', frame.holdoutFrom!, end)];
+  return [
+    period('full', frame.emitFrom, end),
+    ...frame.folds.flatMap((f) => [period(foldPeriods(f.fold).train, f.train.from, f.train.to), period(foldPeriods(f.fold).test, f.test.from, f.test.to)]),
+  ];
 }
 
 /** every metric of both periods as `${period}_${metric}` */
@@ -149,15 +189,12 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   const data = await loadReplayData(store, [...spec.baseConfig.symbols], { from: loadFrom, to: spec.to ?? undefined });
   const tLoaded = performance.now();
   const frame = resolveFrame(spec, data);
-  const periods: Period[] = [
-    { name: 'train', market: prepareMarket(pricesBetween(data, frame.emitFrom, frame.holdoutFrom), spec.score), from: frame.emitFrom, to: frame.holdoutFrom },
-    { name: 'holdout', market: prepareMarket(pricesBetween(data, frame.holdoutFrom, frame.emitUntil + HOUR_MS), spec.score), from: frame.holdoutFrom, to: frame.emitUntil + HOUR_MS },
-  ];
+  const periods = periodsOf(frame, data, spec);
   const ctx: SweepContext = { data, periods, emitFrom: frame.emitFrom, emitUntil: frame.emitUntil };
   pool.init(toShared(ctx));
   const tMarkets = performance.now();
   log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
-  const table = await RunsTable.open(path.join(dir, 'runs.duckdb'), metricNames(spec.score.horizons_hours));
+  const table = await RunsTable.open(path.join(dir, 'runs.duckdb'), [...metricNames(spec.score.horizons_hours), P_VALUE], periods.map((p) => p.name));
   const progress: Progress = { planned: countVariants(spec), done: 0, computed: 0, resumed: 0, duplicates: 0 };
   const manifest = (complete: boolean, stored: { results: number; invalid: number } | null) => ({
     sweep_id: id,
@@ -276,7 +313,9 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     table.flush();
     const computeMs = performance.now() - tPool;
     const complete = !stopped;
-    if (complete) await table.writeParquet(path.join(dir, 'results.parquet'));
+    // q-values across the configurations stored so far: on a partial sweep, so far is all that was tried
+    await storeQValues(table, periods.map((p) => p.name));
+    if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
     const stored = { results: await table.count(), invalid: await table.count(`status = 'invalid'`) };
     writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(complete, stored), null, 1) + '\n');
     const report = await buildSweepReport({
@@ -298,12 +337,14 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
         stages_ms: { load: Math.round(tLoaded - t0), markets: Math.round(tMarkets - tLoaded), evaluate: Math.round(computeMs), report: 0 },
       },
       includeRows: opts.includeRows ?? false,
+      stitchedTestMarket: () => prepareMarket(stitchedPrices(data, frame.folds ?? []), spec.score),
       bestAlerts: async (config) => {
         const plan = planEvaluation(config);
         if (plan.mode === 'replay') return pool.run({ kind: 'replay-alerts', config });
         return pool.run({ kind: 'alerts', config, key: plan.featureKey, features: await featuresFor(plan) }, plan.featureKey);
       },
     });
+    if (report.walk_forward && complete) writeFileAtomic(path.join(dir, 'walk_forward.json'), JSON.stringify(report.walk_forward, null, 1) + '\n');
     report.run.stages_ms.report = Math.round(performance.now() - tPool - computeMs);
     report.run.elapsed_ms = Math.round(performance.now() - t0);
     return report;
