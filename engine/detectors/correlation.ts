@@ -1,18 +1,18 @@
 import { z } from 'zod';
 import { RollingWindow, orNull, type WindowStatus } from './rolling.ts';
-import { finiteNumber, fraction, intAtLeast, nonNegativeNumber, positiveInt, positiveNumber } from './schema.ts';
+import { BOUNDS, finiteNumber, fraction, intAtLeast, nonNegativeNumber, positiveInt, positiveNumber } from './schema.ts';
 
 export const CorrelationConfig = z
   .object({
-    window_hours: intAtLeast(3, 168),
+    window_hours: intAtLeast(3, 168, BOUNDS.windowHours),
     /** the normal is the mean of the window correlation over the previous normal_hours hours */
-    normal_hours: positiveInt(720),
+    normal_hours: positiveInt(720, BOUNDS.baselineHours),
     min_coverage: fraction(0.9),
     /** break when current − normal ≤ −break_drop */
     break_drop: positiveNumber(0.3),
     /** or when current ≤ break_level */
     break_level: finiteNumber(-0.5),
-    max_lag_hours: positiveInt(3),
+    max_lag_hours: positiveInt(3, 48),
     /** a leader must beat the other direction's best |lagged correlation| by more than this */
     leader_margin: nonNegativeNumber(0.05),
   })

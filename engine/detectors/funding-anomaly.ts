@@ -1,21 +1,21 @@
 import { z } from 'zod';
 import { HOUR_MS, type FundingInput } from '../pipeline/input.ts';
 import { TimeKeyedWindow, orNull, zScore, type WindowStatus } from './rolling.ts';
-import { fraction, positiveInt, positiveNumber } from './schema.ts';
+import { BOUNDS, fraction, positiveInt, positiveNumber } from './schema.ts';
 
 export const FundingConfig = z
   .object({
     /** trailing window by settlement time: settlements with settledAt > current - lookback_days */
-    lookback_days: positiveInt(30),
+    lookback_days: positiveInt(30, 365),
     anomaly_z: positiveNumber(2),
     watch_z: positiveNumber(1),
     /** settled interval hours in the window / window hours needed for a z-score */
     min_coverage: fraction(0.9),
-    min_settlements: positiveInt(10),
+    min_settlements: positiveInt(10, BOUNDS.yearHours),
     /** a sign flip counts as a reversal when one of this many previous settlements was extreme */
-    reversal_lookback_settlements: positiveInt(3),
+    reversal_lookback_settlements: positiveInt(3, 100),
     /** after this many hours without a settlement the last one no longer stands */
-    stale_after_hours: positiveInt(24),
+    stale_after_hours: positiveInt(24, BOUNDS.yearHours),
   })
   .strict()
   .superRefine((c, ctx) => {

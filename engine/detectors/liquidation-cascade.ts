@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { CandleInput, LiquidationInput, LiquidationKind } from '../pipeline/input.ts';
 import { LiquidationZones, type SupportZone } from './liquidation-zones.ts';
 import { RollingWindow, orNull, zScore, type WindowStatus } from './rolling.ts';
-import { bool, finiteNumber, fraction, increasingNumbers, nonNegativeInt, nonNegativeNumber, positiveInt, positiveNumber } from './schema.ts';
+import { BOUNDS, bool, finiteNumber, fraction, increasingNumbers, nonNegativeInt, nonNegativeNumber, numberBetween, positiveInt, positiveNumber } from './schema.ts';
 
 export const CascadeConfig = z
   .object({
-    window_hours: positiveInt(4),
+    window_hours: positiveInt(4, 168),
     /** absolute mode: a cascade is a window total strictly above this */
     cascade_threshold_usd: positiveNumber(500_000),
     /** a side whose share of the window total is strictly above this gives the bias */
@@ -16,7 +16,7 @@ export const CascadeConfig = z
     mode: z.enum(['absolute', 'relative'], { error: "expected 'absolute' or 'relative'" }).default('absolute'),
     relative: z
       .object({
-        baseline_hours: positiveInt(720),
+        baseline_hours: positiveInt(720, BOUNDS.baselineHours),
         min_coverage: fraction(0.9),
         /** z-score log1p(velocity): liquidation velocities are heavy-tailed, raw z-scores are dominated by spikes */
         log_velocity: bool(true),
@@ -30,10 +30,10 @@ export const CascadeConfig = z
       .prefault({}),
     zones: z
       .object({
-        lookback_hours: positiveInt(168),
-        /** bins are log-spaced so every bin spans the same percentage of price */
-        bin_width_pct: positiveNumber(0.5),
-        top_n: nonNegativeInt(3),
+        lookback_hours: positiveInt(168, BOUNDS.windowHours),
+        /** bins are log-spaced so every bin spans the same percentage of price; narrower bins would number millions */
+        bin_width_pct: numberBetween(0.01, 100, 0.5),
+        top_n: nonNegativeInt(3, 100),
       })
       .strict()
       .prefault({}),

@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import type { CandleInput } from '../pipeline/input.ts';
 import { RollingWindow, orNull, type WindowStatus } from './rolling.ts';
-import { fraction, intAtLeast, positiveInt, positiveNumber } from './schema.ts';
+import { BOUNDS, fraction, intAtLeast, positiveInt, positiveNumber } from './schema.ts';
 
 export const VOL_REGIMES = ['STABLE', 'HIGH_VOL', 'EXPLOSIVE', 'EXTREME'] as const;
 export type VolRegime = (typeof VOL_REGIMES)[number];
 
 export const VolatilityConfig = z
   .object({
-    window_hours: intAtLeast(2, 24),
-    baseline_hours: positiveInt(720),
+    window_hours: intAtLeast(2, 24, BOUNDS.windowHours),
+    baseline_hours: positiveInt(720, BOUNDS.baselineHours),
     min_coverage: fraction(0.9),
     /** lower bounds (inclusive) of HIGH_VOL, EXPLOSIVE, EXTREME on volatility_24h / vol_baseline */
     thresholds: z
@@ -25,9 +25,9 @@ export const VolatilityConfig = z
       .strict()
       .prefault({}),
     /** hours of (previous, current) exceedance pairs behind the clustering probability */
-    cluster_window_hours: positiveInt(168),
+    cluster_window_hours: positiveInt(168, BOUNDS.yearHours),
     /** fewer exceedances than this in the window give a null probability rather than a noisy one */
-    cluster_min_events: positiveInt(5),
+    cluster_min_events: positiveInt(5, BOUNDS.yearHours),
   })
   .strict();
 export type VolatilityConfig = z.output<typeof VolatilityConfig>;

@@ -54,7 +54,7 @@ export const EVENT_SOURCE: Readonly<Record<EventType, AlertSource>> = {
 export const RulesConfig = z
   .object({
     /** LIQUIDATION_CASCADE when a detected cascade has at least this severity */
-    cascade_min_severity: positiveInt(3),
+    cascade_min_severity: positiveInt(3, 5),
     /** FUNDING_ANOMALY when |funding z| ≥ this */
     funding_abs_z: positiveNumber(2),
     /** REGIME_CONFIRMED when the primary regime differs from the last confirmed one at this confidence */

@@ -43,13 +43,13 @@ describe('parseConfig', () => {
   });
 
   it('names the offending key path', () => {
-    expect(errorOf({ volatility: { baseline_hours: -5 } })).toBe('config.volatility.baseline_hours: expected a positive integer');
-    expect(errorOf({ volatility: { baseline_hours: 1.5 } })).toBe('config.volatility.baseline_hours: expected a positive integer');
-    expect(errorOf({ volatility: { baseline_hours: '720' } })).toBe('config.volatility.baseline_hours: expected a positive integer');
+    expect(errorOf({ volatility: { baseline_hours: -5 } })).toBe('config.volatility.baseline_hours: expected an integer between 1 and 17520');
+    expect(errorOf({ volatility: { baseline_hours: 1.5 } })).toBe('config.volatility.baseline_hours: expected an integer between 1 and 17520');
+    expect(errorOf({ volatility: { baseline_hours: '720' } })).toBe('config.volatility.baseline_hours: expected an integer between 1 and 17520');
     expect(errorOf({ funding: { min_coverage: 1.2 } })).toBe('config.funding.min_coverage: expected a number between 0 and 1');
     expect(errorOf({ cascade: { mode: 'loud' } })).toBe("config.cascade.mode: expected 'absolute' or 'relative'");
-    expect(errorOf({ cascade: { zones: { top_n: -1 } } })).toBe('config.cascade.zones.top_n: expected a non-negative integer');
-    expect(errorOf({ regime: { lookback_bars: { '1w': 1 } } })).toBe("config.regime.lookback_bars.1w: expected an integer >= 2");
+    expect(errorOf({ cascade: { zones: { top_n: -1 } } })).toBe('config.cascade.zones.top_n: expected an integer between 0 and 100');
+    expect(errorOf({ regime: { lookback_bars: { '1w': 1 } } })).toBe('config.regime.lookback_bars.1w: expected an integer between 2 and 500');
     expect(errorOf({ symbols: ['BTCUSDT', 7] })).toBe('config.symbols[1]: expected a symbol name');
     expect(errorOf({ rules: 3 })).toBe('config.rules: expected an object');
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HOUR_MS } from './input.ts';
-import { bool, nonNegativeInt, positiveInt } from '../detectors/schema.ts';
+import { BOUNDS, bool, nonNegativeInt, positiveInt } from '../detectors/schema.ts';
 import { buildAlert, type Alert, type CandidateBuffer, type EventType } from './alerts.ts';
 
 function rule(transitionOnly: boolean, cooldownHours: number, maxPerDay: number) {
@@ -9,9 +9,9 @@ function rule(transitionOnly: boolean, cooldownHours: number, maxPerDay: number)
       /** a condition that stays true hour after hour fires only in its first hour */
       transition_only: bool(transitionOnly),
       /** minimum hours between two emitted alerts of this type and symbol */
-      cooldown_hours: nonNegativeInt(cooldownHours),
+      cooldown_hours: nonNegativeInt(cooldownHours, BOUNDS.yearHours),
       /** emitted alerts of this type and symbol per UTC day */
-      max_per_day: positiveInt(maxPerDay),
+      max_per_day: positiveInt(maxPerDay, 24),
     })
     .strict()
     .prefault({});

@@ -14,6 +14,8 @@ function nonNegativeInt(def: number) {
 }
 
 const horizonsMsg = 'expected a non-empty list of distinct positive integers (hours)';
+export const MAX_PERMUTATIONS = 100_000;
+const permutationsMsg = `expected an integer between 0 and ${MAX_PERMUTATIONS}`;
 
 export const ScoreOptions = z
   .object({
@@ -45,8 +47,13 @@ export const ScoreOptions = z
       .object({ before_hours: nonNegativeInt(24), after_hours: nonNegativeInt(72) }, { error: 'expected an object' })
       .strict()
       .prefault({}),
-    /** random-baseline permutations; 0 skips the baseline */
-    permutations: nonNegativeInt(1000),
+    /** random-baseline permutations; 0 skips the baseline; at most 100,000 (p-values resolve to 1e-5) */
+    permutations: z
+      .number({ error: permutationsMsg })
+      .int({ error: permutationsMsg })
+      .min(0, { error: permutationsMsg })
+      .max(MAX_PERMUTATIONS, { error: permutationsMsg })
+      .default(1000),
     /** 'overall' keeps the baseline to the overall row: about 5× faster, for threshold sweeps */
     baseline_rows: z.enum(['all', 'overall'], { error: "expected 'all' or 'overall'" }).default('all'),
     seed: z.number({ error: 'expected an integer' }).int({ error: 'expected an integer' }).default(1),

@@ -41,7 +41,7 @@ describe('sweep spec validation', () => {
     }).split('\n');
     expect(lines).toEqual(
       expect.arrayContaining([
-        'base.volatility.window_hours: expected an integer >= 2',
+        'base.volatility.window_hours: expected an integer between 2 and 2160',
         'random.params.funding.anomaly_z.max: expected a number >= min',
         "random.params.cascade.mode: expected a non-empty list of strings",
         'random.params.rules.funding_abs_z.step: expected a positive number',
