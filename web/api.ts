@@ -8,6 +8,7 @@ import { healthRoutes } from './routes/health.ts';
 import { marketRoutes } from './routes/market.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runRoutes } from './routes/runs.ts';
+import { pnlRoutes } from './routes/pnl.ts';
 import { streamRoutes } from './routes/stream.ts';
 import type { CandleCache } from './candles.ts';
 import type { SourceRegistry } from './sources.ts';
@@ -31,6 +32,7 @@ export const api: FastifyPluginAsync<ApiOptions> = async (app, { registry, token
   await app.register(marketRoutes, { registry, candles });
   await app.register(eventRoutes, { registry });
   await app.register(runRoutes, { registry });
+  await app.register(pnlRoutes, { registry });
   await app.register(reportRoutes, { reportsDir });
   await app.register(streamRoutes, { registry });
   await app.register(healthRoutes, { registry, auth: token === null ? 'loopback' : 'token' });
