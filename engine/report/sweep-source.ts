@@ -9,6 +9,11 @@
  * `sweep_points` (the valid rows plus _x, _y, _metric, _px, _py: the heatmap axes, the heatmap metric and the
  * Pareto axes, so notebook SQL needs no dynamic column names). Axis parameters are `auto` or a column name;
  * a metric may be named without its period (`precision` → `holdout_precision` when period=holdout).
+ *
+ * Also `sweep_qvalues` (every valid configuration's p-value and Benjamini–Hochberg q-value on the selection
+ * period — train, or the whole range of a walk-forward sweep — and whether it survives FDR 10 %) and, for a
+ * walk-forward sweep (walk_forward.json beside the results), `sweep_folds` (one row per fold: dates, the
+ * configuration chosen on train, its train and test numbers) and `sweep_walk_forward` (the one-row summary).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -112,6 +117,9 @@ export async function registerSweep(
     ['rows', 'BIGINT'],
     ['valid_rows', 'BIGINT'],
     ['period', 'VARCHAR'],
+    ['walk_forward', 'BOOLEAN'],
+    ['fdr_tried', 'BIGINT'],
+    ['fdr_surviving', 'BIGINT'],
     ['x', 'VARCHAR'],
     ['y', 'VARCHAR'],
     ['metric', 'VARCHAR'],
@@ -154,8 +162,13 @@ export async function registerSweep(
        count(*)::DOUBLE AS "__rows", count(*) FILTER (WHERE ${valid})::DOUBLE AS "__valid" FROM sweep_results`,
   );
   const columns: SweepColumn[] = described.map((d) => ({ name: String(d.column_name), type: String(d.column_type), distinct: Number(counts[0][String(d.column_name)]), swept: sweptNames.has(String(d.column_name)) }));
-  const period = opts.period ?? 'holdout';
+  // a walk-forward sweep has no train/holdout columns: its per-configuration numbers are the whole range's
+  const hasPeriod = (p: string) => columns.some((c) => c.name.startsWith(`${p}_`));
+  const requested = opts.period ?? 'holdout';
+  const period = !hasPeriod(requested) && hasPeriod('full') ? 'full' : requested;
   const axes = chooseAxes(columns, opts.axes, period);
+  const fdr = await registerQValues(conn, columns, valid);
+  const walkForward = await registerWalkForward(conn, path.join(path.dirname(found.file), 'walk_forward.json'));
   const q = (c: string) => sqlIdent(c);
   await conn.run(
     `CREATE OR REPLACE TEMP VIEW sweep_points AS SELECT *, ${q(axes.x)} AS _x, ${axes.y ? q(axes.y) : `'—'`} AS _y, ${q(axes.metric)}::DOUBLE AS _metric,
@@ -169,6 +182,9 @@ export async function registerSweep(
       rows: Number(counts[0].__rows),
       valid_rows: Number(counts[0].__valid),
       period,
+      walk_forward: walkForward,
+      fdr_tried: fdr.tried,
+      fdr_surviving: fdr.surviving,
       x: axes.x,
       y: axes.y || null,
       metric: axes.metric,
@@ -178,4 +194,118 @@ export async function registerSweep(
       message: axes.message,
     },
   ]);
+}
+
+const FDR_LEVEL = 0.1;
+
+/** p- and q-values on the period configurations were selected on; empty for sweeps written before q-values */
+async function registerQValues(conn: DuckDBConnection, columns: readonly SweepColumn[], valid: string): Promise<{ tried: number | null; surviving: number | null }> {
+  const sel = ['train', 'full'].find((p) => columns.some((c) => c.name === `${p}_q_value`));
+  if (!sel) {
+    await createTable(conn, 'sweep_qvalues', [['config_id', 'VARCHAR'], ['params', 'VARCHAR'], ['period', 'VARCHAR'], ['p_value', 'DOUBLE'], ['q_value', 'DOUBLE'], ['survives_fdr', 'BOOLEAN']], []);
+    return { tried: null, surviving: null };
+  }
+  await conn.run(
+    `CREATE OR REPLACE TEMP VIEW sweep_qvalues AS SELECT config_id, params, ${sqlString(sel)} AS period, ${sqlIdent(`${sel}_p_value`)} AS p_value,
+       ${sqlIdent(`${sel}_q_value`)} AS q_value, ${sqlIdent(`${sel}_q_value`)} <= ${FDR_LEVEL} AS survives_fdr FROM sweep_results WHERE ${valid}`,
+  );
+  const [r] = await queryRows(conn, `SELECT count(*)::DOUBLE AS n, count(*) FILTER (WHERE survives_fdr)::DOUBLE AS s FROM sweep_qvalues`);
+  return { tried: Number(r.n), surviving: Number(r.s) };
+}
+
+interface FoldJson {
+  fold: number;
+  train: { from: string; to: string };
+  test: { from: string; to: string };
+  eligible: number;
+  chosen: {
+    config_id: string;
+    params: Record<string, unknown>;
+    train: { metric: number | null; alerts: number | null; p_value: number | null; q_value: number | null };
+    test: { metric: number | null; alerts: number | null; p_value: number | null };
+    survives_fdr: boolean;
+  } | null;
+}
+
+interface WalkForwardJson {
+  metric: string;
+  tried: number;
+  folds: FoldJson[];
+  folds_surviving_fdr: number;
+  in_sample: number | null;
+  out_of_sample: number | null;
+  oos_is_ratio: number | null;
+  stitched: { alerts: number; test_hours: number; scorecard: { overall: { events: Record<string, number | null>; baseline: Record<string, { mean: number | null; p_value: number | null }> | null } } } | null;
+}
+
+/** the fold tables from walk_forward.json; false (and empty tables) for a train/holdout sweep */
+async function registerWalkForward(conn: DuckDBConnection, file: string): Promise<boolean> {
+  let wf: WalkForwardJson | null = null;
+  if (fs.existsSync(file)) {
+    try {
+      wf = JSON.parse(fs.readFileSync(file, 'utf8')) as WalkForwardJson;
+    } catch (err) {
+      throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
+    }
+  }
+  await createTable(
+    conn,
+    'sweep_folds',
+    [
+      ['fold', 'BIGINT'], ['train_from', 'VARCHAR'], ['train_to', 'VARCHAR'], ['test_from', 'VARCHAR'], ['test_to', 'VARCHAR'], ['eligible', 'BIGINT'],
+      ['config_id', 'VARCHAR'], ['params', 'VARCHAR'], ['metric', 'VARCHAR'], ['train_value', 'DOUBLE'], ['train_p', 'DOUBLE'], ['train_q', 'DOUBLE'],
+      ['survives_fdr', 'BOOLEAN'], ['test_value', 'DOUBLE'], ['test_alerts', 'BIGINT'], ['test_p', 'DOUBLE'],
+    ],
+    (wf?.folds ?? []).map((f) => ({
+      fold: f.fold,
+      train_from: f.train.from,
+      train_to: f.train.to,
+      test_from: f.test.from,
+      test_to: f.test.to,
+      eligible: f.eligible,
+      config_id: f.chosen?.config_id ?? null,
+      params: f.chosen ? JSON.stringify(f.chosen.params) : null,
+      metric: wf!.metric,
+      train_value: f.chosen?.train.metric ?? null,
+      train_p: f.chosen?.train.p_value ?? null,
+      train_q: f.chosen?.train.q_value ?? null,
+      survives_fdr: f.chosen ? f.chosen.survives_fdr : null,
+      test_value: f.chosen?.test.metric ?? null,
+      test_alerts: f.chosen?.test.alerts ?? null,
+      test_p: f.chosen?.test.p_value ?? null,
+    })),
+  );
+  const o = wf?.stitched?.scorecard.overall;
+  const stat = (m: string) => ({ value: o?.events[m] ?? null, random: o?.baseline?.[m]?.mean ?? null, p: o?.baseline?.[m]?.p_value ?? null });
+  await createTable(
+    conn,
+    'sweep_walk_forward',
+    [
+      ['folds', 'BIGINT'], ['tried', 'BIGINT'], ['metric', 'VARCHAR'], ['folds_surviving_fdr', 'BIGINT'], ['in_sample', 'DOUBLE'], ['out_of_sample', 'DOUBLE'],
+      ['oos_is_ratio', 'DOUBLE'], ['stitched_alerts', 'BIGINT'], ['stitched_test_hours', 'BIGINT'], ['stitched_precision', 'DOUBLE'], ['random_precision', 'DOUBLE'],
+      ['precision_p', 'DOUBLE'], ['stitched_nab', 'DOUBLE'], ['random_nab', 'DOUBLE'], ['nab_p', 'DOUBLE'],
+    ],
+    wf
+      ? [
+          {
+            folds: wf.folds.length,
+            tried: wf.tried,
+            metric: wf.metric,
+            folds_surviving_fdr: wf.folds_surviving_fdr,
+            in_sample: wf.in_sample,
+            out_of_sample: wf.out_of_sample,
+            oos_is_ratio: wf.oos_is_ratio,
+            stitched_alerts: wf.stitched?.alerts ?? null,
+            stitched_test_hours: wf.stitched?.test_hours ?? null,
+            stitched_precision: stat('precision').value,
+            random_precision: stat('precision').random,
+            precision_p: stat('precision').p,
+            stitched_nab: stat('nab').value,
+            random_nab: stat('nab').random,
+            nab_p: stat('nab').p,
+          },
+        ]
+      : [],
+  );
+  return wf !== null;
 }
