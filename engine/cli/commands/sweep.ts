@@ -21,7 +21,7 @@ export const order = 55;
 export function register(program: Command): void {
   program
     .command('sweep')
-    .description('try many detector/rule/cooldown configurations: select the best on the train period, report it on the holdout')
+    .description('try many detector/rule/cooldown configurations: select the best on the train period, report it on the holdout (or walk forward)')
     .requiredOption('--spec <file>', 'sweep spec (JSON): base config, grid and/or random samples over config key paths, from/to, split, select, score')
     .option('--workers <n>', 'worker threads (default: the CPU count)')
     .option('--results <dir>', 'results folder (default results/ or REGIME_RESULTS_DIR); the sweep writes sweeps/<sweep id>/ there')
@@ -37,8 +37,14 @@ Spec example:
     "select": { "metric": "nab", "by": "train", "min_alerts": 10 }, "score": { "permutations": 1000 } }
 
 Keys: any config key path (detectors, rules, cooldown.<EVENT_TYPE>.*); random params take {min, max, step?} or a
-list of choices. split: { holdout_from } or { holdout_fraction } (default 0.3, the last 30 %). select.metric: nab,
+list of choices. split: { holdout_from } or { holdout_fraction } (default 0.3, the last 30 %), or walk-forward:
+  { "walk_forward": { "train_days": 360, "test_days": 90, "step_days": 90, "window": "rolling", "embargo_hours": 24 } }
+(step_days defaults to test_days and may not be shorter; window 'rolling' or 'anchored'; embargo_hours default 0):
+per fold the best configuration on train is judged on test; the report stitches the test periods into one
+out-of-sample scorecard with random baseline (also written to walk_forward.json). select.metric: nab,
 precision, recall, f1, false_alarms_per_week, median_lead_hours or mean_abs_return_<h>h; by: 'train' only.
+Every configuration gets a p-value (precision vs random placement, exact) and a Benjamini–Hochberg q-value across
+all configurations tried; the report says whether the selected one survives FDR 10 %.
 Invalid combinations (e.g. explosive >= extreme) are reported and skipped.
 
 A rerun of the same spec on the same data skips every configuration already stored (resume after a crash).`,
