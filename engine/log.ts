@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { redact } from './notify/redact.ts';
 
 export type { Logger };
 
@@ -6,14 +7,16 @@ export type { Logger };
  * Structured logs go to stderr so that stdout stays clean for data (`--json`). Quiet by default in the CLI;
  * LOG_LEVEL or --verbose raises it.
  */
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'warn'): Logger {
+export function createLogger(level: string = process.env.LOG_LEVEL ?? 'warn', destination: pino.DestinationStream = pino.destination(2)): Logger {
   return pino(
     {
       level,
       base: undefined,
       redact: { paths: ['url', '*.url', 'token', '*.token', 'headers.authorization'], censor: '[redacted]' },
+      // every configured secret (webhook tokens, HMAC secrets, Redis passwords), wherever it sits in a line
+      hooks: { streamWrite: redact },
     },
-    pino.destination(2),
+    destination,
   );
 }
 

@@ -5,6 +5,7 @@
 import type { Scorecard } from '../score/index.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import type { LiveStore } from './store.ts';
+import { redactDeep } from '../notify/redact.ts';
 
 export interface LiveStatus {
   store: string;
@@ -50,7 +51,8 @@ export async function liveStatus(store: LiveStore): Promise<LiveStatus> {
       parsedMeta[k] = v;
     }
   }
-  return {
+  // rows written before a secret was known to the redactor are cleaned on the way out too
+  return redactDeep({
     store: store.file,
     meta: parsedMeta,
     hours: {
@@ -72,7 +74,7 @@ export async function liveStatus(store: LiveStore): Promise<LiveStatus> {
     fault_counts: faultCounts,
     scorecard_computed_at: iso(card?.computed_at ?? null),
     scorecard: (card?.scorecard as Scorecard | undefined) ?? null,
-  };
+  });
 }
 
 /** the hour after the last stepped one, i.e. the hour the loop works on next */

@@ -14,6 +14,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb
 import type { Alert, AlertValue } from '../pipeline/alerts.ts';
 import type { FeatureRow } from '../pipeline/feature-row.ts';
 import { UserError } from '../errors.ts';
+import { redact } from '../notify/redact.ts';
 
 export const LIVE_DB_FILE = 'live.duckdb';
 
@@ -32,6 +33,8 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS missed (ts BIGINT, symbol VARCHAR, what VARCHAR, reason VARCHAR, attempts INTEGER, PRIMARY KEY (ts, symbol, what))`,
   `CREATE TABLE IF NOT EXISTS faults ("at" BIGINT, hour BIGINT, kind VARCHAR, detail VARCHAR)`,
   `CREATE TABLE IF NOT EXISTS scorecard (id INTEGER PRIMARY KEY, computed_at BIGINT, json VARCHAR)`,
+  // the order hours were recorded in, across restarts: proves they were stepped in order
+  `ALTER TABLE hours ADD COLUMN IF NOT EXISTS seq BIGINT`,
   `CREATE TABLE IF NOT EXISTS rejects ("at" BIGINT, hour BIGINT, "table" VARCHAR, venue VARCHAR, symbol VARCHAR, ts BIGINT, reason VARCHAR, "values" VARCHAR)`,
 ];
 
@@ -255,7 +258,7 @@ export class LiveStore {
 
   async setMeta(entries: Record<string, string>): Promise<void> {
     await this.tx(async (c) => {
-      for (const [k, v] of Object.entries(entries)) await c.run(`INSERT OR REPLACE INTO meta VALUES ($1, $2)`, [k, v]);
+      for (const [k, v] of Object.entries(entries)) await c.run(`INSERT OR REPLACE INTO meta VALUES ($1, $2)`, [k, redact(v)]);
     });
   }
 
@@ -296,9 +299,11 @@ export class LiveStore {
   /** one stepped hour: its row, feature rows, new events and their outbox rows, all or nothing */
   recordHour(h: HourRecord, paper: boolean, now: number): Promise<string[]> {
     return this.tx(async (c) => {
-      await c.run(`INSERT OR REPLACE INTO hours VALUES ($1, $2, $3, $4, $5, $6, $7)`, [
-        h.ts, now, h.mode, JSON.stringify(h.missing), JSON.stringify(h.flags), JSON.stringify(h.liq), h.alerts.length,
-      ]);
+      await c.run(
+        `INSERT OR REPLACE INTO hours (ts, stepped_at, mode, missing, flags, liq, alerts, seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT coalesce(max(seq), 0) + 1 FROM hours))`,
+        [h.ts, now, h.mode, JSON.stringify(h.missing), JSON.stringify(h.flags), JSON.stringify(h.liq), h.alerts.length],
+      );
       if (h.features.length > 0) {
         const params: DuckDBValue[] = [];
         const values = h.features.map((f) => `($${params.push(h.ts)}, $${params.push(String(f.symbol))}, $${params.push(JSON.stringify(f))})`);
@@ -336,10 +341,10 @@ export class LiveStore {
     return this.tx(async (c) => {
       await c.run(
         `UPDATE outbox SET state = $1, attempts = $2, next_attempt_at = $3, last_status = $4, last_error = $5, delivered_at = $6 WHERE event_id = $7 AND endpoint_id = $8`,
-        [update.state, update.attempts, update.next_attempt_at, update.last_status, update.last_error, update.delivered_at, entry.event_id, entry.endpoint_id],
+        [update.state, update.attempts, update.next_attempt_at, update.last_status, nullableRedact(update.last_error), update.delivered_at, entry.event_id, entry.endpoint_id],
       );
       await c.run(`INSERT INTO webhook_logs VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
-        log.event_id, log.endpoint_id, log.url, log.attempt, log.status, log.latency_ms, log.success, log.error, log.at,
+        log.event_id, log.endpoint_id, redact(log.url), log.attempt, log.status, log.latency_ms, log.success, nullableRedact(log.error), log.at,
       ]);
     });
   }
@@ -386,7 +391,7 @@ export class LiveStore {
     return rows.map((r) => JSON.parse(String(r.row_json)) as FeatureRow);
   }
 
-  async hours(q: { from?: number; to?: number } = {}): Promise<{ ts: number; mode: string; missing: string[]; flags: string[]; liq: Record<string, string | null>; alerts: number; stepped_at: number }[]> {
+  async hours(q: { from?: number; to?: number } = {}): Promise<{ ts: number; mode: string; missing: string[]; flags: string[]; liq: Record<string, string | null>; alerts: number; stepped_at: number; seq: number | null }[]> {
     const rows = await this.query(
       `SELECT * FROM hours WHERE ts >= $1 AND ts <= $2 ORDER BY ts`,
       [q.from ?? -8.64e15, q.to ?? 8.64e15],
@@ -399,13 +404,14 @@ export class LiveStore {
       liq: JSON.parse(String(r.liq)) as Record<string, string | null>,
       alerts: Number(r.alerts),
       stepped_at: Number(r.stepped_at),
+      seq: r.seq === null || r.seq === undefined ? null : Number(r.seq),
     }));
   }
 
   // ---- faults and backfill --------------------------------------------------------------------------------
 
   async addFault(at: number, hour: number | null, kind: string, detail: string): Promise<void> {
-    await this.use((c) => c.run(`INSERT INTO faults VALUES ($1, $2, $3, $4)`, [at, hour, kind, detail.slice(0, 500)]));
+    await this.use((c) => c.run(`INSERT INTO faults VALUES ($1, $2, $3, $4)`, [at, hour, kind, redact(detail).slice(0, 500)]));
   }
 
   async faults(limit = 200): Promise<{ at: number; hour: number | null; kind: string; detail: string }[]> {
@@ -421,7 +427,7 @@ export class LiveStore {
   }
 
   async addReject(r: RejectRow): Promise<void> {
-    await this.use((c) => c.run(`INSERT INTO rejects VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [r.at, r.hour, r.table, r.venue, r.symbol, r.ts, r.reason.slice(0, 500), r.values.slice(0, 2000)]));
+    await this.use((c) => c.run(`INSERT INTO rejects VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [r.at, r.hour, r.table, r.venue, r.symbol, r.ts, redact(r.reason).slice(0, 500), redact(r.values).slice(0, 2000)]));
   }
 
   async rejects(): Promise<RejectRow[]> {
@@ -454,6 +460,11 @@ export class LiveStore {
     const [r] = await this.query(`SELECT computed_at, json FROM scorecard WHERE id = 1`);
     return r ? { computed_at: Number(r.computed_at), scorecard: JSON.parse(String(r.json)) } : null;
   }
+}
+
+/** the boundary of storage: nothing written to the live store holds a configured secret */
+function nullableRedact(s: string | null): string | null {
+  return s === null ? null : redact(s);
 }
 
 function toEvent(r: Row): StoredEvent {

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertSource } from '../pipeline/alerts.ts';
 import { UserError } from '../errors.ts';
-import { redactUrl } from './redact.ts';
+import { redactUrl, secrets } from './redact.ts';
 
 export const ROUTE_KEYS = ['cascade', 'funding', 'volatility', 'correlation', 'regime', 'all'] as const;
 export type RouteKey = (typeof ROUTE_KEYS)[number];
@@ -93,6 +93,7 @@ function rebase(url: URL, base: string | null): string {
 export function describeEndpoint(raw: string, key: string, cfg: Pick<WebhookConfig, 'discord_api_base' | 'telegram_api_base'>): Omit<Endpoint, 'routes'> {
   const id = endpointId(raw);
   const redacted = redactUrl(raw);
+  secrets.addUrl(raw);
   const tg = /^telegram:\/\/([^@/]+)@([^/?#]+)\/?$/.exec(raw);
   if (tg) {
     const target = rebase(new URL(`https://api.telegram.org/bot${tg[1]}/sendMessage`), cfg.telegram_api_base);
@@ -142,6 +143,9 @@ export function parseWebhookConfig(section: unknown, env: NodeJS.ProcessEnv = pr
   if (cfg.http_secret === null && env.WEBHOOKS_HTTP_SECRET) cfg.http_secret = env.WEBHOOKS_HTTP_SECRET;
   if (cfg.discord_api_base === null && env.DISCORD_API_BASE) cfg.discord_api_base = env.DISCORD_API_BASE;
   if (cfg.telegram_api_base === null && env.TELEGRAM_API_BASE) cfg.telegram_api_base = env.TELEGRAM_API_BASE;
+  // every secret read here is known to redact() from now on, in every form
+  for (const k of ROUTE_KEYS) secrets.addUrl(...cfg[k]);
+  secrets.addHmacSecret(cfg.http_secret);
   return cfg;
 }
 

@@ -39,6 +39,8 @@ export type ReceiverFault =
 export interface ReceiverFaultRule {
   kind?: ReceiverKind;
   times?: number;
+  /** further condition: the request's 1-based number among all this receiver got (seeded fault patterns) */
+  match?: (n: number, req: ReceivedRequest) => boolean;
   fault: ReceiverFault;
 }
 
@@ -97,6 +99,14 @@ function discordError(body: unknown): string | null {
 export interface FakeReceiverOptions {
   /** HMAC secret the custom HTTP receiver verifies with (401 on a bad signature) */
   httpSecret?: string;
+  /** the receiver's clock for announced waits (default Date.now); share the sender's injected clock */
+  now?: () => number;
+}
+
+/** requests are rate-limited per endpoint: a Discord webhook, a Telegram chat, an HTTP path */
+function endpointKey(kind: ReceiverKind, path: string, query: Record<string, string>, json: unknown): string {
+  if (kind === 'telegram') return `telegram ${path} ${String((json as { chat_id?: unknown } | null)?.chat_id ?? query.chat_id ?? '')}`;
+  return `${kind} ${path}`;
 }
 
 export class FakeReceiver {
@@ -107,6 +117,10 @@ export class FakeReceiver {
   private server: http.Server | null = null;
   private base: string | null = null;
   private readonly opts: FakeReceiverOptions;
+  /** per endpoint: until when this receiver told the sender to wait (its own clock) */
+  private readonly announcedUntil = new Map<string, number>();
+  /** requests that arrived at an endpoint inside a wait it had announced (a 429 not honoured) */
+  readonly early: ReceivedRequest[] = [];
 
   constructor(opts: FakeReceiverOptions = {}) {
     this.opts = opts;
@@ -179,10 +193,16 @@ export class FakeReceiver {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  private take(kind: ReceiverKind): ReceiverFault | null {
+  /** the first 429 of a sender that ignores it is fine; every request inside the announced wait is counted */
+  get earlyRequests(): number {
+    return this.early.length;
+  }
+
+  private take(kind: ReceiverKind, rec: ReceivedRequest): ReceiverFault | null {
     for (const r of this.rules) {
       if (r.times !== undefined && r.used >= r.times) continue;
       if (r.kind !== undefined && r.kind !== kind) continue;
+      if (r.match && !r.match(this.requests.length, rec)) continue;
       r.used++;
       return r.fault;
     }
@@ -202,17 +222,20 @@ export class FakeReceiver {
       json = null;
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v ?? '')]));
+    const now = (this.opts.now ?? Date.now)();
     const rec: ReceivedRequest = {
-      kind, method: req.method ?? 'POST', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, json, at: Date.now(), status: 0, signatureValid: null,
+      kind, method: req.method ?? 'POST', path: url.pathname, query: Object.fromEntries(url.searchParams), headers, body, json, at: now, status: 0, signatureValid: null,
     };
     this.requests.push(rec);
+    const key = endpointKey(kind, url.pathname, rec.query, json);
+    if (now < (this.announcedUntil.get(key) ?? -Infinity)) this.early.push(rec);
     const answer = (status: number, text: string, extra: Record<string, string> = {}) => {
       rec.status = status;
       if (res.writableEnded || res.destroyed) return;
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extra });
       res.end(text);
     };
-    const fault = this.take(kind);
+    const fault = this.take(kind, rec);
     if (fault?.kind === 'reset') {
       rec.status = -1;
       req.socket.destroy();
@@ -239,6 +262,8 @@ export class FakeReceiver {
             : { message: 'You are being rate limited.', ...(ra !== undefined ? { retry_after: ra } : {}), global: false },
         );
       }
+      const waitS = fault.bodyRetryAfter ?? (fault.header !== undefined && /^\d+(\.\d+)?$/.test(fault.header) ? Number(fault.header) : 0);
+      this.announcedUntil.set(key, now + waitS * 1000);
       return answer(429, text, h);
     }
     if (kind === 'discord') {

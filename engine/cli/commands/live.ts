@@ -4,6 +4,7 @@ import { parseTimeArg } from '../../time.ts';
 import { UserError } from '../../errors.ts';
 import { AcceleratedClock, systemClock, type Clock } from '../../live/clock.ts';
 import { loadLiveConfig } from '../../live/config.ts';
+import { parseWebhookConfig } from '../../notify/endpoints.ts';
 import { LiveRunner } from '../../live/runner.ts';
 import { createLiveSource, defaultLiveDir } from '../../live/source.ts';
 import { liveStatus } from '../../live/status.ts';
@@ -115,6 +116,8 @@ async function runLive(opts: LiveCliOptions, cmd: Command): Promise<void> {
 }
 
 async function showStatus(opts: { results?: string; json?: string | boolean }): Promise<void> {
+  // the WEBHOOKS_* secrets of this environment are redacted from the output as well as those stored redacted
+  parseWebhookConfig({});
   const store = await LiveStore.open(opts.results ?? defaultLiveDir(), { readOnly: true });
   try {
     const s = await liveStatus(store);

@@ -3,7 +3,8 @@ import { UserError } from '../../errors.ts';
 import { loadLiveConfig } from '../../live/config.ts';
 import { defaultLiveDir } from '../../live/source.ts';
 import { LiveStore } from '../../live/store.ts';
-import { buildEndpoints } from '../../notify/endpoints.ts';
+import { buildEndpoints, parseWebhookConfig } from '../../notify/endpoints.ts';
+import { redact, redactDeep } from '../../notify/redact.ts';
 import { sendTestMessages } from '../../notify/samples.ts';
 import { emitJson } from '../context.ts';
 import { renderTable } from '../format.ts';
@@ -36,12 +37,12 @@ export function register(program: Command): void {
       if (endpoints.length === 0) throw new UserError('no webhook endpoints configured (config `webhooks` or WEBHOOKS_* env vars)');
       const results = await sendTestMessages(endpoints, { httpSecret: cfg.http_secret, timeoutMs: cfg.timeout_ms, paper: opts.paper ?? false });
       const failed = results.filter((r) => !r.result.ok).length;
-      if (opts.json) await emitJson(opts.json, results.map((r) => ({ event_type: r.event_type, endpoint: r.endpoint, kind: r.kind, attempts: r.attempts, ok: r.result.ok, status: r.result.status, latency_ms: Math.round(r.result.latencyMs), error: r.result.error })));
+      if (opts.json) await emitJson(opts.json, redactDeep(results.map((r) => ({ event_type: r.event_type, endpoint: r.endpoint, kind: r.kind, attempts: r.attempts, ok: r.result.ok, status: r.result.status, latency_ms: Math.round(r.result.latencyMs), error: r.result.error }))));
       else {
-        console.log(renderTable(
+        console.log(redact(renderTable(
           ['event type', 'endpoint', 'kind', 'attempts', 'result'],
           results.map((r) => [r.event_type, r.endpoint, r.kind, r.attempts, r.result.ok ? `ok ${r.result.status} (${Math.round(r.result.latencyMs)} ms)` : `FAILED ${r.result.error ?? r.result.status}`]),
-        ));
+        )));
       }
       if (failed > 0) throw new UserError(`${failed} of ${results.length} test messages failed`, 1);
     });
@@ -50,11 +51,15 @@ export function register(program: Command): void {
     .description('the webhook delivery log of the live store (URLs redacted)')
     .option('--results <dir>', 'live results folder (default results/live)')
     .option('--limit <n>', 'newest n attempts', '50')
+    .option('--config <file>', 'live config file: its secrets are redacted from the output too')
     .option('--json [file]', 'print (or write) as JSON')
-    .action(async (opts: { results?: string; limit: string; json?: string | boolean }) => {
+    .action(async (opts: { results?: string; limit: string; config?: string; json?: string | boolean }) => {
+      // registers every configured secret (file and WEBHOOKS_* env) with the redactor
+      if (opts.config) loadLiveConfig(opts.config);
+      else parseWebhookConfig({});
       const store = await LiveStore.open(opts.results ?? defaultLiveDir(), { readOnly: true });
       try {
-        const logs = await store.webhookLogs(Number(opts.limit) || 50);
+        const logs = redactDeep(await store.webhookLogs(Number(opts.limit) || 50));
         if (opts.json) return emitJson(opts.json, logs);
         console.log(renderTable(
           ['at', 'event', 'endpoint', 'attempt', 'status', 'ms', 'ok', 'error'],
