@@ -11,7 +11,8 @@ import {
 import { LiquidationZones } from './liquidation-zones.ts';
 import { seededRandom, syntheticCloses } from './synthetic.ts';
 
-const cfg = (over: object = {}) => CascadeConfig.parse(over);
+// the original system's absolute rule unless a test says otherwise (the default is relative since the calibration)
+const cfg = (over: object = {}) => CascadeConfig.parse({ mode: 'absolute', ...over });
 const candle = (close: number): CandleInput => ({ open: close, high: close, low: close, close, volume: 1 });
 const liq = (longUsd: number, shortUsd: number, kind: LiquidationKind = 'aggregated'): LiquidationInput => ({ longUsd, shortUsd, kind, source: 'test' });
 
@@ -30,8 +31,12 @@ describe('cascade severity', () => {
   });
 
   it('maps relative z with inclusive bounds 1, 2, 3, 4', () => {
-    const c = cfg({ mode: 'relative' });
+    const c = cfg({ mode: 'relative', relative: { severity_z: [1, 2, 3, 4] } });
     expect([0.99, 1, 2.5, 3, 4, -3].map((z) => relativeCascadeSeverity(z, c))).toEqual([1, 2, 3, 4, 5, 1]);
+    // the calibrated defaults
+    const d = CascadeConfig.parse({});
+    expect(d.mode).toBe('relative');
+    expect([1.24, 1.25, 1.75, 2.1, 2.4, 2.7].map((z) => relativeCascadeSeverity(z, d))).toEqual([1, 2, 3, 4, 5, 5]);
   });
 
   it('original system example: 2,400,000 USD over 24 h is 100,000 USD/h, severity 2', () => {

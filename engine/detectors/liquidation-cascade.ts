@@ -13,15 +13,23 @@ export const CascadeConfig = z
     side_bias_share: fraction(0.6),
     /** lower bounds (inclusive) of severities 2, 3, 4, 5 in USD/h; below the first is severity 1 */
     severity_velocity_usd_h: increasingNumbers([100_000, 200_000, 400_000, 600_000], 4),
-    mode: z.enum(['absolute', 'relative'], { error: "expected 'absolute' or 'relative'" }).default('absolute'),
+    /**
+     * relative by default: fixed USD thresholds fire on ~90 % of the hours of cross-venue aggregated data
+     * (scripts/calibrate-cascade.ts); 'absolute' with the USD bounds above is the original system's rule, meant for
+     * single-venue observed data (the `seed` preset)
+     */
+    mode: z.enum(['absolute', 'relative'], { error: "expected 'absolute' or 'relative'" }).default('relative'),
     relative: z
       .object({
         baseline_hours: positiveInt(720, BOUNDS.baselineHours),
         min_coverage: fraction(0.9),
         /** z-score log1p(velocity): liquidation velocities are heavy-tailed, raw z-scores are dominated by spikes */
         log_velocity: bool(true),
-        /** lower bounds (inclusive) of relative severities 2, 3, 4, 5 in z units */
-        severity_z: increasingNumbers([1, 2, 3, 4], 4),
+        /**
+         * lower bounds (inclusive) of relative severities 2, 3, 4, 5 in z units of log1p(velocity), whose tail is
+         * short (max ≈ 2.7 on the bundled data): about the 90th, 97th, 99th and 99.7th percentiles of the train period
+         */
+        severity_z: increasingNumbers([1.25, 1.75, 2.1, 2.4], 4),
         /** relative mode: a cascade is z >= this (and a total above min_total_usd) */
         cascade_z: finiteNumber(2),
         min_total_usd: nonNegativeNumber(0),
