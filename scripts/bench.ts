@@ -130,6 +130,7 @@ function external(load: () => Promise<() => Promise<string[]>>): () => Promise<v
 const sections: Record<string, () => Promise<void>> = {
   load: benchLoad,
   replay: benchReplay,
+  signals: external(async () => (await import('../engine/replay/bench-signals.ts')).benchSignals),
   sweep: external(async () => {
     const { benchSweep } = await import('../engine/sweep/bench.ts');
     return async () => ['## Sweep: 1,000 threshold configurations over the full bundled data', ...(await benchSweep())];
@@ -137,6 +138,7 @@ const sections: Record<string, () => Promise<void>> = {
   'walk-forward': external(async () => async () => ['## Walk-forward sweep: notebooks/sweeps/walk-forward.json', ...(await (await import('../engine/sweep/walk-forward-bench.ts')).benchWalkForward())]),
   report: external(async () => (await import('../engine/report/bench.ts')).benchReport),
   live: external(async () => (await import('../engine/live/bench.ts')).benchLiveLatency),
+  rolling: external(async () => (await import('../engine/detectors/bench.ts')).benchRollingStats),
 };
 const only = process.argv.slice(2);
 console.log(`Regime Workbench bench — node ${process.version}, ${new Date().toISOString()}\n`);
