@@ -15,11 +15,29 @@ export interface RowValues {
   [column: string]: number | string | null;
 }
 
+/** A Float64Array that doubles when full: 8 bytes a value instead of a boxed array slot. */
+class GrowableColumn {
+  data = new Float64Array(1024);
+  length = 0;
+  push(v: number): void {
+    if (this.length === this.data.length) {
+      const next = new Float64Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
+    this.data[this.length++] = v;
+  }
+  finish(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+}
+
 export class BatchBuilder {
   private readonly spec: TableSpec;
-  private readonly ts: number[] = [];
-  private readonly lines: number[] = [];
-  private readonly cols: Record<string, (number | string | null)[]> = {};
+  private readonly ts = new GrowableColumn();
+  private lastLine = 0;
+  private readonly numbers: Record<string, GrowableColumn> = {};
+  private readonly strings: Record<string, (string | null)[]> = {};
 
   constructor(
     readonly file: string,
@@ -28,7 +46,10 @@ export class BatchBuilder {
     readonly symbol: string,
   ) {
     this.spec = tableSpec(table);
-    for (const c of this.spec.columns) this.cols[c.name] = [];
+    for (const c of this.spec.columns) {
+      if (c.type === 'VARCHAR') this.strings[c.name] = [];
+      else this.numbers[c.name] = new GrowableColumn();
+    }
   }
 
   get size(): number {
@@ -39,8 +60,12 @@ export class BatchBuilder {
     this.checkTimestamp(line, ts);
     this.checkValues(line, values);
     this.ts.push(ts);
-    this.lines.push(line);
-    for (const c of this.spec.columns) this.cols[c.name].push(values[c.name] ?? null);
+    this.lastLine = line;
+    for (const c of this.spec.columns) {
+      const v = values[c.name] ?? null;
+      if (c.type === 'VARCHAR') this.strings[c.name].push(v === null ? null : String(v));
+      else this.numbers[c.name].push(v === null ? NaN : (v as number));
+    }
   }
 
   private fail(line: number | null, field: string | null, problem: string): never {
@@ -57,12 +82,12 @@ export class BatchBuilder {
     if (this.table === 'funding' && ts % HOUR !== 0) {
       this.fail(line, 'ts_ms', `settlement time ${new Date(ts).toISOString()} is not on the hour (round calc_time to its nominal hour)`);
     }
-    const prev = this.ts.length > 0 ? this.ts[this.ts.length - 1] : null;
+    const prev = this.ts.length > 0 ? this.ts.data[this.ts.length - 1] : null;
     if (prev !== null && ts === prev) {
-      this.fail(line, 'ts_ms', `duplicate timestamp ${new Date(ts).toISOString()} (also on line ${this.lines[this.lines.length - 1]})`);
+      this.fail(line, 'ts_ms', `duplicate timestamp ${new Date(ts).toISOString()} (also on line ${this.lastLine})`);
     }
     if (prev !== null && ts < prev) {
-      this.fail(line, 'ts_ms', `timestamp ${new Date(ts).toISOString()} is earlier than the previous row's (line ${this.lines[this.lines.length - 1]}): rows must be in time order`);
+      this.fail(line, 'ts_ms', `timestamp ${new Date(ts).toISOString()} is earlier than the previous row's (line ${this.lastLine}): rows must be in time order`);
     }
   }
 
@@ -114,12 +139,7 @@ export class BatchBuilder {
   finish(): ColumnBatch {
     if (this.ts.length === 0) this.fail(null, null, 'no data rows');
     const values: ColumnBatch['values'] = {};
-    for (const c of this.spec.columns) {
-      const raw = this.cols[c.name];
-      values[c.name] = c.type === 'VARCHAR'
-        ? raw.map((v) => (v === null ? null : String(v)))
-        : Float64Array.from(raw, (v) => (v === null ? NaN : (v as number)));
-    }
-    return { table: this.table, venue: this.venue, symbol: this.symbol, ts: Float64Array.from(this.ts), values };
+    for (const c of this.spec.columns) values[c.name] = c.type === 'VARCHAR' ? this.strings[c.name] : this.numbers[c.name].finish();
+    return { table: this.table, venue: this.venue, symbol: this.symbol, ts: this.ts.finish(), values };
   }
 }

@@ -2,11 +2,12 @@
  * Binance public-archive kline CSVs: 12 columns (open_time, open, high, low, close, volume, close_time,
  * quote_volume, count, taker_buy_base, taker_buy_quote, ignore), no header in spot files, a header in some
  * futures files. Open time is in milliseconds, except in the spot archive from 2025 on, which uses
- * microseconds: each row's unit is detected from its magnitude.
+ * microseconds: the unit is detected from the first row's magnitude, and every row of a file must share it
+ * (the archive is monthly files, so a mix inside one file means a corrupt or hand-edited file).
  */
 import { InputError } from '../errors.ts';
 import { BatchBuilder } from './batch-builder.ts';
-import { parseInteger, parseNumber, splitLines } from './read-text.ts';
+import { DEFAULT_IMPORT_LIMITS, parseInteger, parseNumber, type ImportLimits, type TextLine } from './read-text.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 import type { TableName } from './tables.ts';
 
@@ -26,28 +27,58 @@ export function symbolFromArchiveName(base: string): string | null {
   return m ? m[1] : null;
 }
 
-export function isArchiveKlineText(text: string): boolean {
-  const first = text.slice(0, text.indexOf('\n') >>> 0 || text.length).split(',');
-  return first.length === 12;
+/** A first line of only numeric fields (no header) is an archive kline row, whatever its field count. */
+export function looksLikeArchiveLine(text: string): boolean {
+  const f = text.split(',');
+  return f.length >= 6 && f.every((x) => /^\s*[-+]?[\d.eE+-]+\s*$/.test(x));
+}
+
+export function isArchiveHeader(text: string): boolean {
+  return text.split(',')[0].trim() === 'open_time';
 }
 
 export function toMillis(raw: number): { ms: number; unit: 'ms' | 'us' } {
-  return raw >= MICROS_THRESHOLD ? { ms: Math.floor(raw / 1000), unit: 'us' } : { ms: raw, unit: 'ms' };
+  return raw >= MICROS_THRESHOLD ? { ms: raw / 1000, unit: 'us' } : { ms: raw, unit: 'ms' };
 }
 
-export function parseBinanceArchive(file: string, text: string, target: ArchiveTarget): { batch: ColumnBatch; units: Set<string> } {
-  const lines = splitLines(text);
+const UNIT_NAME = { ms: 'milliseconds', us: 'microseconds' } as const;
+
+export async function parseBinanceArchive(
+  file: string,
+  lines: AsyncIterable<TextLine>,
+  target: ArchiveTarget,
+  limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
+): Promise<{ batch: ColumnBatch; units: Set<string> }> {
   const builder = new BatchBuilder(file, target.table, target.venue, target.symbol);
   const units = new Set<string>();
-  for (const [i, { line, text: rowText }] of lines.entries()) {
+  let fileUnit: { unit: 'ms' | 'us'; line: number } | null = null;
+  let first = true;
+  for await (const { line, text: rowText } of lines) {
     const f = rowText.split(',').map((s) => s.trim());
-    if (i === 0 && f[0] === 'open_time') continue;
-    if (f.length !== 12) throw new InputError(file, line, null, `expected 12 comma-separated fields of a Binance kline, found ${f.length}`);
-    const open = toMillis(parseInteger(f[0], file, line, 'open_time'));
+    if (first && isArchiveHeader(rowText)) {
+      first = false;
+      continue;
+    }
+    first = false;
+    if (f.length !== 12) {
+      throw new InputError(file, line, null, `expected the 12 fields of a Binance kline (open_time, open, high, low, close, volume, close_time, quote_volume, count, taker_buy_base, taker_buy_quote, ignore), found ${f.length}`);
+    }
+    if (builder.size >= limits.maxRows) throw new InputError(file, line, null, `more than ${limits.maxRows} rows: over the import row limit (raise it with --max-rows)`);
+    const rawOpen = parseInteger(f[0], file, line, 'open_time');
+    const open = toMillis(rawOpen);
     const close = toMillis(parseInteger(f[6], file, line, 'close_time'));
+    if (!fileUnit) fileUnit = { unit: open.unit, line };
+    else if (open.unit !== fileUnit.unit) {
+      throw new InputError(file, line, 'open_time', `open time is in ${UNIT_NAME[open.unit]} but line ${fileUnit.line} is in ${UNIT_NAME[fileUnit.unit]}: one archive file uses one unit`);
+    }
+    if (close.unit !== open.unit) throw new InputError(file, line, 'close_time', `close time is in ${UNIT_NAME[close.unit]} but open time in ${UNIT_NAME[open.unit]}`);
+    if (!Number.isInteger(open.ms)) throw new InputError(file, line, 'open_time', `open time ${rawOpen} µs is not a whole millisecond, let alone on the hour`);
     units.add(open.unit);
-    if (close.ms - open.ms !== HOUR_MS - 1) {
-      throw new InputError(file, line, 'close_time', `bar spans ${close.ms - open.ms + 1} ms, not one hour: only 1h klines can be imported`);
+    if (open.ms % HOUR_MS !== 0) {
+      throw new InputError(file, line, 'open_time', `open time ${new Date(open.ms).toISOString()} (read as ${UNIT_NAME[open.unit]}) is not on the hour`);
+    }
+    if (Math.floor(close.ms) - open.ms !== HOUR_MS - 1) {
+      throw new InputError(file, line, 'close_time', `bar spans ${Math.floor(close.ms) - open.ms + 1} ms, not one hour: only 1h klines can be imported`);
     }
     const ohlc = {
       open: parseNumber(f[1], file, line, 'open'),

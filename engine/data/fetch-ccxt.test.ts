@@ -11,6 +11,7 @@ import ccxt from 'ccxt';
 import { fetchHistory, rewriteApiUrls, parseTimeArg, type FetchHistoryOptions, type FetchProgress } from './fetch-ccxt.ts';
 import { FakeBinance, syntheticFunding, syntheticKlines, syntheticMarkKlines, type FakeKline } from '../testing/fake-binance.ts';
 import { openStore } from './store.ts';
+import { readSnapshot } from './snapshot.ts';
 import { queryRows } from './duckdb.ts';
 import { InputError, UserError } from '../errors.ts';
 
@@ -121,7 +122,7 @@ describe('fetchHistory paging', () => {
       ts: b.openTime, open: b.open, high: b.high, low: b.low, close: b.close, volume: b.volume, quote_volume: b.quoteVolume, trades: b.trades,
     }));
     expect(stored).toEqual(expected);
-    expect(fs.existsSync(path.join(ds, 'binanceus/candles_1h/symbol=BTCUSDT/year=2024/data.parquet'))).toBe(true);
+    expect(readSnapshot(ds).files).toContainEqual(expect.stringMatching(/^binanceus\/candles_1h\/symbol=BTCUSDT\/year=2024\/g\d+-[0-9a-f]+\.parquet$/));
     expect(JSON.parse(fs.readFileSync(path.join(ds, 'provenance.json'), 'utf8'))['binanceus/candles_1h']).toMatch(/Binance\.US spot public REST \/api\/v3\/klines/);
   });
 
@@ -344,7 +345,7 @@ describe('exchange plumbing', () => {
     const report = await fetchHistory(opts({ exchange: 'binance', until: T0 + 5 * H }));
     expect(fake.requests.map((r) => r.path)).toEqual(['/api/v3/exchangeInfo', '/api/v3/klines']);
     expect(report.venue).toBe('binance');
-    expect(fs.existsSync(path.join(ds, 'binance/candles_1h/symbol=BTCUSDT/year=2024/data.parquet'))).toBe(true);
+    expect(readSnapshot(ds).files).toContainEqual(expect.stringMatching(/^binance\/candles_1h\/symbol=BTCUSDT\/year=2024\/g\d+-[0-9a-f]+\.parquet$/));
   });
 
   it('rewrites every API URL to the base, keeping paths and websocket schemes', () => {

@@ -12,6 +12,7 @@ import { openStore } from './store.ts';
 import { queryRows } from './duckdb.ts';
 import { InputError, UserError } from '../errors.ts';
 import { readManifest } from './manifest.ts';
+import { makeSingleEntryZip } from './zip.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const H = 3_600_000;
@@ -135,32 +136,7 @@ describe('Binance public-archive klines', () => {
   });
 });
 
-/** a minimal single-entry deflate zip, as Binance ships them */
-function makeZip(name: string, data: Buffer): Buffer {
-  const deflated = zlib.deflateRawSync(data);
-  const nameBuf = Buffer.from(name);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(deflated.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(nameBuf.length, 26);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(deflated.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(nameBuf.length, 28);
-  central.writeUInt32LE(0, 42);
-  const centralOffset = local.length + nameBuf.length + deflated.length;
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(1, 8);
-  eocd.writeUInt16LE(1, 10);
-  eocd.writeUInt32LE(central.length + nameBuf.length, 12);
-  eocd.writeUInt32LE(centralOffset, 16);
-  return Buffer.concat([local, nameBuf, deflated, central, nameBuf, eocd]);
-}
+const makeZip = makeSingleEntryZip;
 
 describe('bad input: a clear error naming file, line and field; nothing written', () => {
   const header = 'ts_ms,open,high,low,close,volume';

@@ -7,12 +7,10 @@ import path from 'node:path';
 import { InputError, UserError } from '../errors.ts';
 import { commitBatches, type ColumnBatch, type CommitSummary } from './dataset-writer.ts';
 import { parseMarketCsv, type CsvTarget } from './market-csv.ts';
-import { isArchiveKlineText, parseBinanceArchive, symbolFromArchiveName } from './binance-archive.ts';
-import { readTextInput } from './read-text.ts';
+import { isArchiveHeader, looksLikeArchiveLine, parseBinanceArchive, symbolFromArchiveName } from './binance-archive.ts';
+import { DEFAULT_IMPORT_LIMITS, fileProblem, readLines, type ImportLimits, type TextLine } from './read-text.ts';
 import { assertSymbol, assertVenue } from './layout.ts';
 import { LIQUIDATION_KINDS, tableSpec, type TableName } from './tables.ts';
-import { provenancePath, readProvenance } from './manifest.ts';
-import { writeFileAtomic } from './atomic-file.ts';
 
 export interface ImportOptions {
   /** 'auto' looks at the first line: 12 headerless fields is a Binance archive kline file */
@@ -28,6 +26,8 @@ export interface ImportOptions {
   period?: string;
   /** provenance text recorded for venue/table in the manifest */
   note?: string;
+  /** per-file limits (rows, decompressed bytes, line length); defaults in DEFAULT_IMPORT_LIMITS */
+  limits?: Partial<ImportLimits>;
 }
 
 export interface FileReport {
@@ -108,21 +108,45 @@ function resolveTarget(file: string, opts: ImportOptions): { target: CsvTarget; 
   return { target: { table, venue, symbol, constants }, guess };
 }
 
-export function parseImportFile(file: string, opts: ImportOptions): { batch: ColumnBatch; report: FileReport } {
+/** The first line, and all lines again (the first included) for the parser. */
+async function peekLines(file: string, limits: ImportLimits): Promise<{ first: TextLine | null; lines: AsyncIterable<TextLine> }> {
+  const it = readLines(file, limits)[Symbol.asyncIterator]();
+  const head = await it.next();
+  const lines: AsyncIterable<TextLine> = {
+    async *[Symbol.asyncIterator]() {
+      try {
+        if (!head.done) yield head.value;
+        for (;;) {
+          const n = await it.next();
+          if (n.done) return;
+          yield n.value;
+        }
+      } finally {
+        await it.return?.(undefined);
+      }
+    },
+  };
+  return { first: head.done ? null : head.value, lines };
+}
+
+export async function parseImportFile(file: string, opts: ImportOptions): Promise<{ batch: ColumnBatch; report: FileReport }> {
   const { target } = resolveTarget(file, opts);
-  const text = readTextInput(file);
-  const format = opts.format && opts.format !== 'auto' ? opts.format : isArchiveKlineText(text) ? 'binance-archive' : 'csv';
+  const limits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
+  const { first, lines } = await peekLines(file, limits);
+  if (!first) throw new InputError(file, null, null, 'file is empty');
+  const format = opts.format && opts.format !== 'auto' ? opts.format
+    : isArchiveHeader(first.text) || looksLikeArchiveLine(first.text) ? 'binance-archive' : 'csv';
   const notes: string[] = [];
   let batch: ColumnBatch;
   if (format === 'binance-archive') {
     if (target.table !== 'candles_1h' && target.table !== 'perp_1h' && target.table !== 'mark_1h') {
       throw new InputError(file, null, null, `Binance archive klines can only go into candles_1h, perp_1h or mark_1h, not ${target.table}`);
     }
-    const parsed = parseBinanceArchive(file, text, { table: target.table, venue: target.venue, symbol: target.symbol });
+    const parsed = await parseBinanceArchive(file, lines, { table: target.table, venue: target.venue, symbol: target.symbol }, limits);
     batch = parsed.batch;
     notes.push(`open time units: ${[...parsed.units].join(', ')}`);
   } else {
-    const parsed = parseMarketCsv(file, text, target);
+    const parsed = await parseMarketCsv(file, lines, target, limits);
     batch = parsed.batch;
     if (parsed.ignoredColumns.length > 0) notes.push(`ignored columns: ${parsed.ignoredColumns.join(', ')}`);
   }
@@ -183,16 +207,20 @@ export function mergeBatches(batches: { batch: ColumnBatch; file: string }[]): C
 
 export async function importFiles(datasetsDir: string, files: string[], opts: ImportOptions = {}): Promise<ImportReport> {
   if (files.length === 0) throw new UserError('import: name at least one file');
-  const parsed = files.map((file) => ({ file, ...parseImportFile(file, opts) }));
-  const commit = await commitBatches(datasetsDir, mergeBatches(parsed));
-  if (opts.note) {
-    const provenance = readProvenance(datasetsDir);
-    for (const p of parsed) provenance[`${p.report.venue}/${p.report.table}`] = opts.note;
-    writeFileAtomic(provenancePath(datasetsDir), JSON.stringify(provenance, null, 1) + '\n');
-  }
+  const parsed: { file: string; batch: ColumnBatch; report: FileReport }[] = [];
+  for (const file of files) parsed.push({ file, ...(await parseImportFile(file, opts)) });
+  const provenance: Record<string, string> = {};
+  if (opts.note) for (const p of parsed) provenance[`${p.report.venue}/${p.report.table}`] = opts.note;
+  const commit = await commitBatches(datasetsDir, mergeBatches(parsed), { provenance });
   return { files: parsed.map((p) => p.report), commit };
 }
 
 export function assertFilesExist(files: string[]): void {
-  for (const f of files) if (!fs.existsSync(f)) throw new InputError(f, null, null, 'no such file');
+  for (const f of files) {
+    try {
+      if (fs.statSync(f).isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
+    } catch (err) {
+      throw new InputError(f, null, null, fileProblem(err));
+    }
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { InputError } from '../errors.ts';
 import { BatchBuilder, type RowValues } from './batch-builder.ts';
-import { parseInteger, parseNumber, splitLines } from './read-text.ts';
+import { DEFAULT_IMPORT_LIMITS, parseInteger, parseNumber, type ImportLimits, type TextLine } from './read-text.ts';
 import { tableSpec, type TableName } from './tables.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 
@@ -28,29 +28,39 @@ function splitCsv(text: string): string[] {
   });
 }
 
-export function parseMarketCsv(file: string, text: string, target: CsvTarget): ParsedCsv {
+export async function parseMarketCsv(
+  file: string,
+  lines: AsyncIterable<TextLine>,
+  target: CsvTarget,
+  limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
+): Promise<ParsedCsv> {
   const spec = tableSpec(target.table);
-  const lines = splitLines(text);
-  if (lines.length === 0) throw new InputError(file, null, null, 'file is empty');
-  const header = splitCsv(lines[0].text);
-  const index = new Map(header.map((h, i) => [h, i]));
-  if (!index.has('ts_ms')) {
-    throw new InputError(file, lines[0].line, 'ts_ms', `header lacks 'ts_ms' (found: ${header.join(',')})`);
-  }
-  const constants = target.constants ?? {};
-  for (const c of spec.columns) {
-    if (!index.has(c.name) && !c.nullable && !(c.name in constants) && !(target.table === 'liquidations_1h' && c.name === 'total_liq_usd')) {
-      throw new InputError(file, lines[0].line, c.name, `header lacks required column '${c.name}' for table ${target.table}`);
-    }
-  }
-  const known = new Set(['ts_ms', ...spec.columns.map((c) => c.name)]);
-  const ignoredColumns = header.filter((h) => !known.has(h));
   const builder = new BatchBuilder(file, target.table, target.venue, target.symbol);
-  for (const { line, text: rowText } of lines.slice(1)) {
+  let header: string[] | null = null;
+  let index = new Map<string, number>();
+  let ignoredColumns: string[] = [];
+  const constants = target.constants ?? {};
+  for await (const { line, text: rowText } of lines) {
+    if (!header) {
+      header = splitCsv(rowText);
+      index = new Map(header.map((h, i) => [h, i]));
+      if (!index.has('ts_ms')) {
+        throw new InputError(file, line, 'ts_ms', `header lacks 'ts_ms' (found: ${header.slice(0, 12).join(',')})`);
+      }
+      for (const c of spec.columns) {
+        if (!index.has(c.name) && !c.nullable && !(c.name in constants) && !(target.table === 'liquidations_1h' && c.name === 'total_liq_usd')) {
+          throw new InputError(file, line, c.name, `header lacks required column '${c.name}' for table ${target.table}`);
+        }
+      }
+      const known = new Set(['ts_ms', ...spec.columns.map((c) => c.name)]);
+      ignoredColumns = header.filter((h) => !known.has(h));
+      continue;
+    }
     const fields = splitCsv(rowText);
     if (fields.length !== header.length) {
       throw new InputError(file, line, null, `expected ${header.length} fields as in the header, found ${fields.length}`);
     }
+    if (builder.size >= limits.maxRows) throw new InputError(file, line, null, `more than ${limits.maxRows} rows: over the import row limit (raise it with --max-rows)`);
     const ts = parseInteger(fields[index.get('ts_ms')!], file, line, 'ts_ms');
     const values: RowValues = {};
     for (const c of spec.columns) {
@@ -69,5 +79,6 @@ export function parseMarketCsv(file: string, text: string, target: CsvTarget): P
     }
     builder.add(line, ts, values);
   }
+  if (!header) throw new InputError(file, null, null, 'file is empty');
   return { batch: builder.finish(), ignoredColumns };
 }

@@ -67,11 +67,11 @@ function manifestFiles(): string[] {
   return (readManifest(ds)?.tables.candles_1h?.files ?? []).map((f) => f.path).sort();
 }
 
-/** 4 symbols × 3 years (12 partitions), one file per symbol */
+/** 3 symbols × 3 years (9 partitions), one file per symbol */
 function multiYearFiles(price: number): string[] {
   const start = Date.UTC(2020, 0, 1);
   const hours = 3 * 365 * 24;
-  return ['AAAUSDT', 'BBBUSDT', 'CCCUSDT', 'DDDUSDT'].map((s) => write(`candles_1h_${s}.csv`, candlesCsv(hours, start, price)));
+  return ['AAAUSDT', 'BBBUSDT', 'CCCUSDT'].map((s) => write(`candles_1h_${s}.csv`, candlesCsv(hours, start, price)));
 }
 
 describe('one writer at a time, readers never truncate an import (#16.1)', () => {
@@ -90,13 +90,13 @@ describe('one writer at a time, readers never truncate an import (#16.1)', () =>
     expect(imp.stderr).toBe('');
     expect(imp.code).toBe(0);
     expect(Number(/opens (\d+)/.exec(out)?.[1])).toBeGreaterThan(1);
-    expect(imp.stdout).toMatch(/12 partition files written/);
+    expect(imp.stdout).toMatch(/9 partition files written/);
     const rows = await query(`SELECT symbol, year(ts) AS y, min(close) AS lo, max(close) AS hi, count(*)::INTEGER AS n
       FROM candles_1h GROUP BY ALL ORDER BY ALL`);
-    expect(rows).toHaveLength(12);
+    expect(rows).toHaveLength(9);
     for (const r of rows) expect([r.lo, r.hi]).toEqual([201, 201]);
     expect(parquetOnDisk()).toEqual(manifestFiles());
-  });
+  }, 300_000);
 
   it('a second writer waits for the first and then commits on top of it', async () => {
     const [a, b] = await Promise.all([

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { assertFilesExist, importFiles, type ImportOptions } from '../../data/import-files.ts';
 import { DEFAULT_DATASETS_DIR } from '../../data/layout.ts';
+import { DEFAULT_IMPORT_LIMITS } from '../../data/read-text.ts';
 import { TABLE_NAMES, type TableName } from '../../data/tables.ts';
 import { UserError } from '../../errors.ts';
 import { emitJson, globals } from '../context.ts';
@@ -37,8 +38,14 @@ export function register(program: Command): void {
       if (opts.format && !['auto', 'csv', 'binance-archive'].includes(opts.format)) {
         throw new UserError(`--format: '${opts.format}' is not one of auto, csv, binance-archive`);
       }
+      const limit = (raw: string | undefined, flag: string) => {
+        if (raw === undefined) return undefined;
+        if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UserError(`${flag}: '${raw}' is not a positive whole number`);
+        return Number(raw);
+      };
+      const limits = { maxRows: limit(opts.maxRows, '--max-rows') ?? DEFAULT_IMPORT_LIMITS.maxRows, maxBytes: limit(opts.maxBytes, '--max-bytes') ?? DEFAULT_IMPORT_LIMITS.maxBytes };
       assertFilesExist(files);
-      const report = await importFiles(globals(cmd).datasets ?? DEFAULT_DATASETS_DIR, files, { ...opts, table: opts.table as TableName | undefined });
+      const report = await importFiles(globals(cmd).datasets ?? DEFAULT_DATASETS_DIR, files, { ...opts, table: opts.table as TableName | undefined, limits });
       if (opts.json) return emitJson(opts.json, report);
       for (const f of report.files) console.log(`${f.file} → ${f.venue}/${f.table} ${f.symbol}: ${f.rows} rows (${f.format}${f.notes.length ? '; ' + f.notes.join('; ') : ''})`);
       const c = report.commit;
