@@ -84,7 +84,7 @@ async function fresh(ctx: RunResolveContext, config: PipelineConfig, label: stri
     featuresFile,
     score: { permutations: ctx.permutations, seed: ctx.seed },
   });
-  const record = await saveRun(path.join(ctx.tmpDir, 'results'), { config, report: result.report, alerts: result.alerts, featuresFile, label });
+  const record = await saveRun(path.join(ctx.tmpDir, 'results'), { config, report: result.report, alerts: result.alerts, featuresFile, label, pnl: result.pnl });
   const resultsDir = path.join(ctx.tmpDir, 'results');
   return {
     label,

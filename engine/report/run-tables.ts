@@ -14,6 +14,8 @@
  *   runs_scorecard_event_study dimension, key, offset_hours, mean (cumulative log return), n
  *   runs_scorecard_symbols    per-symbol hours, missing hours, large-move hours and episodes
  *   runs_alerts               every alert (view over the runs' Parquet files) with scored_symbol
+ *   runs_pnl                  paper P&L per strategy row ('all', each event type): strategy, buy-and-hold, random entries
+ *   runs_pnl_equity, runs_pnl_trades  the saved hourly equity curves and trades (empty for a run saved without them)
  *
  * `run_*` views show the same without the run column when the notebook has a single `run` parameter.
  */
@@ -23,6 +25,7 @@ import type { BreakdownRow, Scorecard } from '../score/index.ts';
 import type { RunRecord } from '../results/run-store.ts';
 import { createTable, type Columns, type Value } from './sql-tables.ts';
 import { sqlIdent } from './sql-template.ts';
+import { registerPnlTables } from './pnl-tables.ts';
 
 export interface LoadedRun {
   /** unique within a render: the saved id, or a name for a fresh backtest */
@@ -211,9 +214,11 @@ export async function registerRunTables(conn: DuckDBConnection, runs: readonly L
   const alertSelects = runs.map((r) => `SELECT ${sqlString(r.label)} AS run, *, ${scored} AS scored_symbol FROM read_parquet(${sqlString(r.alertsFile)})`);
   await conn.run(`CREATE OR REPLACE TEMP VIEW runs_alerts AS ${alertSelects.length ? alertSelects.join(' UNION ALL BY NAME ') : `SELECT NULL::VARCHAR AS run WHERE false`}`);
 
+  await registerPnlTables(conn, runs);
+
   if (!single || runs.length !== 1) return;
   const r = runs[0];
-  for (const t of ['info', 'config', 'alert_counts', 'suppressed', 'gaps', 'liquidation_coverage', 'scorecard_rows', 'scorecard_forward', 'scorecard_baseline', 'scorecard_event_study', 'scorecard_symbols', 'alerts']) {
+  for (const t of ['info', 'config', 'alert_counts', 'suppressed', 'gaps', 'liquidation_coverage', 'scorecard_rows', 'scorecard_forward', 'scorecard_baseline', 'scorecard_event_study', 'scorecard_symbols', 'alerts', 'pnl', 'pnl_equity', 'pnl_trades']) {
     await conn.run(`CREATE OR REPLACE TEMP VIEW ${sqlIdent(`run_${t}`)} AS SELECT * EXCLUDE (run) FROM ${sqlIdent(`runs_${t}`)}`);
   }
   if (r.featuresFile) await conn.run(`CREATE OR REPLACE TEMP VIEW run_features AS SELECT * FROM read_parquet(${sqlString(r.featuresFile)})`);
