@@ -1,6 +1,10 @@
 // The dashboard in headless Debian Chromium over a real backtest run of the bundled data: cards with values,
 // every chart drawn, the event stream, the time slider replaying the run, no console errors, nothing fetched
-// from outside the loopback server. A screenshot is kept under test-artifacts/.
+// from outside the loopback server (and so no CSP violation: Chromium reports those as console errors);
+// candles with volume and alert markers, the brush zoom shared by the time charts, ISO `?at=`/`?symbol=` and the
+// date-time input with visible messages for bad values, direction arrows, the compact empty state, and the
+// layout at 1440, 1024 and 390 px (no horizontal overflow, price above the fold). Screenshots are kept under
+// test-artifacts/ (gitignored).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +16,7 @@ import { makeRun, tempResultsDir, type FixtureRun } from './testing.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(import.meta.dirname, '../test-artifacts');
-const CHARTS = ['chart-price', 'chart-volatility', 'chart-funding', 'chart-correlation', 'chart-liquidations', 'chart-regime'];
+const CHARTS = ['chart-price', 'chart-volume', 'chart-volatility', 'chart-funding', 'chart-correlation', 'chart-liquidations', 'chart-regime'];
 const available = fs.existsSync(CHROMIUM);
 if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI installs Debian chromium for this test`);
 
@@ -61,7 +65,7 @@ const cursor = async () => Number(await page.getAttribute('body', 'data-cursor')
 const eventIds = () => page.$$eval('#events-list li.event', (els) => els.map((e) => e.getAttribute('data-id')));
 const eventTimes = () => page.$$eval('#events-list li.event', (els) => els.map((e) => Number(e.getAttribute('data-ts'))));
 const cardsText = () => page.locator('.cards').innerText();
-const pricePath = () => page.$eval('#chart-price svg .mark-line path', (e) => e.getAttribute('d'));
+const pricePath = () => page.$$eval('#chart-price svg .mark-rect path', (els) => els.map((e) => e.getAttribute('d')).join(' '));
 
 async function waitForCursorChange(from: number): Promise<number> {
   // string expressions: this file is typechecked without the DOM library
@@ -96,7 +100,10 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
       expect(marks, id).toBeGreaterThan(0);
     }
     // the price line has a shape, the alerts are markers on it, the heatmap has one cell per symbol pair
-    expect((await pricePath())?.length).toBeGreaterThan(100);
+    // candles: a body and a wick per hour of the 168 h window; volume bars under them; alert markers above
+    expect(await page.$$eval('#chart-price svg .mark-rect path', (p) => p.length)).toBeGreaterThanOrEqual(160);
+    expect(await page.$$eval('#chart-price svg .mark-rule line', (p) => p.length)).toBeGreaterThanOrEqual(160);
+    expect(await page.$$eval('#chart-volume svg .mark-rect path', (p) => p.length)).toBeGreaterThanOrEqual(160);
     expect(await page.$$eval('#chart-price svg .mark-symbol path', (p) => p.length)).toBeGreaterThan(0);
     expect(await page.$$eval('#chart-correlation svg .mark-rect path', (p) => p.length)).toBeGreaterThanOrEqual(9);
 
@@ -137,6 +144,8 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await page.click('#play');
     const moved = await waitForCursorChange(start);
     await page.click('#play');
+    // a replay step may still be drawing: wait until the page shows the hour the slider is on
+    await page.waitForFunction(`Number(document.getElementById('slider').value) * 3600000 === Number(document.body.dataset.cursor)`, null, { timeout: 30_000 });
     expect(moved).toBeGreaterThan(start);
     expect(await page.innerText('#play')).toContain('Play');
     const here = await cursor();
@@ -148,22 +157,120 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     const before = await cursor();
     await page.click('#symbol-tabs button[data-symbol="ETHUSDT"]');
     await expect.poll(() => page.innerText('#cascade-detail h2'), { timeout: 30_000 }).toContain('ETHUSDT');
-    const empty = page.locator('#chart-liquidations + .chart-empty');
-    await expect.poll(() => empty.isVisible(), { timeout: 30_000 }).toBe(true);
-    expect(await empty.innerText()).toContain('no liquidation data for ETHUSDT in this window');
+    await expect.poll(() => page.isVisible('#chart-liquidations'), { timeout: 30_000 }).toBe(false);
     expect(await page.innerText('#liq-coverage')).toContain('no liquidation data for ETHUSDT in this run');
-    expect(await page.innerText('#liq-stats')).toContain('no liquidation data for ETHUSDT at this hour');
     for (const id of CHARTS) expect(await page.$$eval(`#${id} svg`, (s) => s.length), id).toBe(1);
     expect(await cursor()).toBe(before);
     await page.click('#symbol-tabs button[data-symbol="BTCUSDT"]');
     await expect.poll(() => page.innerText('#cascade-detail h2'), { timeout: 30_000 }).toContain('BTCUSDT');
   });
 
-  it('had no console errors, fetched nothing from outside, and leaves a screenshot', async () => {
-    fs.mkdirSync(ARTIFACTS, { recursive: true });
-    const file = path.join(ARTIFACTS, 'dashboard.png');
-    await page.screenshot({ path: file, fullPage: true });
-    expect(fs.statSync(file).size).toBeGreaterThan(50_000);
+  it('shows each alert direction in the event stream (▲ up, ▼ down)', async () => {
+    const api = (await (await fetch(`${server.url}/api/events?limit=60`)).json()) as { events: { id: string; direction: number | null }[] };
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    expect(api.events.some((e) => e.direction !== null)).toBe(true);
+    for (const e of api.events) {
+      const text = await page.innerText(`#events-list li[data-id="${e.id}"] .event-top`);
+      expect(text.includes('▲'), e.id).toBe(e.direction === 1);
+      expect(text.includes('▼'), e.id).toBe(e.direction === -1);
+    }
+  });
+
+  it('brushing the volume strip zooms every time chart, and reset zooms back out', async () => {
+    const before = { price: await pricePath(), vol: await page.$eval('#chart-volatility svg .mark-line path', (e) => e.getAttribute('d')) };
+    const box = (await page.locator('#chart-volume svg').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.8, box.y + box.height * 0.5, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => page.innerText('#zoom-label'), { timeout: 10_000 }).toMatch(/^zoomed: \d{4}-\d\d-\d\d \d\d:\d\d → /);
+    await expect.poll(() => pricePath(), { timeout: 10_000 }).not.toBe(before.price);
+    await expect.poll(() => page.$eval('#chart-volatility svg .mark-line path', (e) => e.getAttribute('d')), { timeout: 10_000 }).not.toBe(before.vol);
+    await page.click('#zoom-reset');
+    await expect.poll(() => page.$eval('#chart-volatility svg .mark-line path', (e) => e.getAttribute('d')), { timeout: 10_000 }).toBe(before.vol);
+    expect(await page.isVisible('#zoom-reset')).toBe(false);
+  });
+
+  it('takes ISO ?at= and ?symbol=, and says so visibly when a value is bad (2026-02-30 is not 2 March)', async () => {
+    await page.goto(`${server.url}/?at=2026-03-20T12:00Z&symbol=ethusdt`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    expect(await cursor()).toBe(Date.parse('2026-03-20T12:00:00Z'));
+    expect(await page.innerText('#cascade-detail h2')).toContain('ETHUSDT');
+    expect(await page.isVisible('#notice')).toBe(false);
+    expect(await page.inputValue('#goto-input')).toBe('2026-03-20T12:00');
+
+    await page.goto(`${server.url}/?at=2026-02-30`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    expect(await page.isVisible('#notice')).toBe(true);
+    expect(await page.innerText('#notice')).toMatch(/\?at=: '2026-02-30' is not a date/);
+    expect(await cursor()).toBe(Date.parse('2026-03-31T23:00:00Z'));
+
+    await page.goto(`${server.url}/?symbol=DOGEUSDT&at=yesterday`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    const notice = await page.innerText('#notice');
+    expect(notice).toContain("'yesterday' is not a time");
+    expect(notice).toContain('?symbol=DOGEUSDT: not in this run');
+
+    // the date-time input (UTC) moves the cursor; outside the run it says so and shows the nearest hour
+    await page.fill('#goto-input', '2026-03-10T06:00');
+    const here = await cursor();
+    await page.click('#goto-form button');
+    expect(await waitForCursorChange(here)).toBe(Date.parse('2026-03-10T06:00:00Z'));
+    await page.fill('#goto-input', '2025-01-01T00:00');
+    const there = await cursor();
+    await page.click('#goto-form button');
+    expect(await waitForCursorChange(there)).toBe(Date.parse('2026-03-01T00:00:00Z'));
+    expect(await page.innerText('#notice')).toMatch(/outside this run/);
+  });
+
+  it('folds a panel without data to one line: one "no liquidation data", no empty axes', async () => {
+    await page.goto(`${server.url}/?symbol=ETHUSDT`);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    const panel = await page.innerText('#cascade-detail');
+    expect(panel.match(/no liquidation data/g)).toHaveLength(1);
+    expect(await page.isVisible('#chart-liquidations')).toBe(false);
+    expect(await page.isVisible('#liq-stats')).toBe(false);
+    // no NaN tick on any chart that is shown
+    const ghosts = (await page.evaluate(`[...document.querySelectorAll('.chart')].filter((c) => c.offsetParent !== null && [...c.querySelectorAll('svg text')].some((t) => /NaN/.test(t.textContent))).map((c) => c.id)`)) as string[];
+    expect(ghosts).toEqual([]);
+  });
+
+  const WIDTHS: [number, number][] = [
+    [1440, 900],
+    [1024, 800],
+    [390, 844],
+  ];
+  for (const [width, height] of WIDTHS) {
+    it(`at ${width}×${height}: no horizontal overflow, badges clear of numbers, a screenshot kept`, async () => {
+      await page.setViewportSize({ width, height });
+      await page.goto(`${server.url}/`);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+      // one more refresh so the charts have been resized to the new width
+      await page.evaluate('new Promise((r) => setTimeout(r, 300))');
+      const widths = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
+      expect(widths[0], `scrollWidth at ${width}`).toBeLessThanOrEqual(widths[1]);
+      // no badge overlaps the number beside it in any card row
+      const overlaps = (await page.evaluate(`[...document.querySelectorAll('.cards .row')].flatMap((row) => {
+        const b = row.querySelector('.badge'); const v = row.querySelector('.val');
+        if (!b || !v) return [];
+        const x = b.getBoundingClientRect(); const y = v.getBoundingClientRect();
+        const hit = x.right > y.left && x.left < y.right && x.bottom > y.top && x.top < y.bottom;
+        return hit ? [row.innerText] : [];
+      })`)) as string[];
+      expect(overlaps).toEqual([]);
+      if (width === 1440) {
+        const price = (await page.locator('#chart-price svg').boundingBox())!;
+        expect(price.y + price.height, 'price chart above the fold').toBeLessThanOrEqual(height);
+      }
+      fs.mkdirSync(ARTIFACTS, { recursive: true });
+      const file = path.join(ARTIFACTS, `dashboard-${width}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      expect(fs.statSync(file).size).toBeGreaterThan(30_000);
+    });
+  }
+
+  it('had no console errors (no CSP violation either), fetched nothing from outside', async () => {
     expect(consoleErrors).toEqual([]);
     expect(outside).toEqual([]);
   });

@@ -1,40 +1,6 @@
-// The page's only door to the server. A token (when the server needs one) is kept for the tab's session and
-// sent as a bearer header; it can be given once in the URL fragment (#token=…), which never reaches the server
-// or its logs, and is removed from the address bar at once.
-const KEY = 'regime-api-token';
-
-function takeTokenFromFragment() {
-  const m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
-  if (!m) return;
-  sessionStorage.setItem(KEY, decodeURIComponent(m[1]));
-  history.replaceState(null, '', location.pathname + location.search);
-}
-takeTokenFromFragment();
-
-let asking = null;
-
-function askToken() {
-  asking ??= new Promise((resolve) => {
-    const dialog = document.getElementById('token-dialog');
-    const form = document.getElementById('token-form');
-    const input = document.getElementById('token-input');
-    form.addEventListener(
-      'submit',
-      (ev) => {
-        ev.preventDefault();
-        sessionStorage.setItem(KEY, input.value.trim());
-        input.value = '';
-        dialog.close();
-        asking = null;
-        resolve();
-      },
-      { once: true },
-    );
-    dialog.showModal();
-  });
-  return asking;
-}
-
+// The page's only door to the server. With a token configured the page itself is reached only after the login
+// step (/login sets an HttpOnly cookie the browser sends with every request), so a 401 here means the session
+// ended: the page goes back through the login step and returns to the same view.
 export class ApiError extends Error {
   constructor(status, message) {
     super(message);
@@ -42,30 +8,29 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, params = {}) {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
-  const url = `/api/${path}${qs.size ? `?${qs}` : ''}`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const token = sessionStorage.getItem(KEY);
-    const res = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
-    if (res.status === 401) {
-      await askToken();
-      continue;
-    }
-    const body = await res.json().catch(() => null);
-    if (!res.ok) throw new ApiError(res.status, body?.message ?? `${res.status} ${res.statusText}`);
-    return body;
-  }
-  throw new ApiError(401, 'the API token was refused');
+function relogin() {
+  location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+  return new ApiError(401, 'the session ended: logging in again');
 }
 
-/** an open event stream (fetch, so the bearer header applies); resolves to the Response */
-export async function openStream(path, params = {}) {
+const urlOf = (path, params) => {
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
-  const token = sessionStorage.getItem(KEY);
-  const res = await fetch(`/api/${path}${qs.size ? `?${qs}` : ''}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
+  return `/api/${path}${qs.size ? `?${qs}` : ''}`;
+};
+
+export async function api(path, params = {}) {
+  const res = await fetch(urlOf(path, params), { cache: 'no-store', credentials: 'same-origin' });
+  if (res.status === 401) throw relogin();
+  const body = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, body?.message ?? `${res.status} ${res.statusText}`);
+  return body;
+}
+
+/** an open event stream (fetch, so it reads like any other call); resolves to the Response */
+export async function openStream(path, params = {}) {
+  const res = await fetch(urlOf(path, params), { cache: 'no-store', credentials: 'same-origin' });
+  if (res.status === 401) throw relogin();
   if (!res.ok || !res.body) throw new ApiError(res.status, `stream: ${res.status}`);
   return res;
 }

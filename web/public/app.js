@@ -1,8 +1,9 @@
 // The dashboard: one state object, one refresh that reads every panel at the cursor, a 10 s poll, and the time
 // slider that replays a run's hours as if live (nothing after the cursor is ever asked for).
 import { api, openStream } from './api.js';
-import { bands, correlationMatrix, draw, withGaps } from './charts.js';
+import { draw, onZoom, resetZoom, setWindow } from './charts.js';
 import { HOUR, el, short, utc } from './format.js';
+import { alertMarkers, bands, candles, correlationMatrix, liquidationBars, parseAt, withGaps } from './series.js';
 import * as R from './render.js';
 
 const REFRESH_MS = 10_000;
@@ -16,12 +17,16 @@ const WINDOWS = [
 const EVENT_TYPES = ['LIQUIDATION_CASCADE', 'FUNDING_ANOMALY', 'FUNDING_REVERSAL', 'VOLATILITY_REGIME_CHANGE', 'REGIME_CONFIRMED', 'CORRELATION_BREAK'];
 
 const params = new URL(location.href).searchParams;
+const notices = [];
+const atParam = params.get('at') ? parseAt(params.get('at')) : { ms: null };
+if (atParam.error) notices.push(`?at=: ${atParam.error}; showing the latest hour`);
+if (params.get('hours') && !WINDOWS.some(([h]) => h === Number(params.get('hours')))) notices.push(`?hours=${params.get('hours')} is not one of ${WINDOWS.map(([h]) => h).join(', ')}; showing 168`);
 const state = {
   run: params.get('run') || undefined,
-  symbol: params.get('symbol'),
+  symbol: params.get('symbol') ? params.get('symbol').trim().toUpperCase() : null,
   hours: WINDOWS.some(([h]) => h === Number(params.get('hours'))) ? Number(params.get('hours')) : 168,
   /** null: follow the latest hour */
-  at: params.get('at') && /^\d+$/.test(params.get('at')) ? Number(params.get('at')) : null,
+  at: atParam.ms ?? null,
   source: null,
   symbols: [],
   range: null,
@@ -42,6 +47,12 @@ function syncUrl() {
   if (state.hours !== 168) q.set('hours', String(state.hours));
   if (state.at !== null) q.set('at', String(state.at));
   history.replaceState(null, '', `${location.pathname}${q.size ? `?${q}` : ''}`);
+}
+
+/** a visible message for what the page could not do as asked (a bad ?at=, an unknown symbol): never silence */
+function notify(text) {
+  $('notice-text').textContent = text;
+  $('notice').hidden = false;
 }
 
 function setLive(kind, text) {
@@ -114,11 +125,38 @@ function buildControls() {
     refresh();
   });
   $('play').addEventListener('click', () => (state.player ? stopPlay() : startPlay()));
+  $('notice-close').addEventListener('click', () => ($('notice').hidden = true));
+  $('goto-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    stopPlay();
+    const raw = $('goto-input').value;
+    // datetime-local has no zone: the page is in UTC throughout
+    const r = raw ? parseAt(`${raw.length === 16 ? raw : raw.slice(0, 16)}Z`) : { error: 'enter a date and hour (UTC)' };
+    if (r.error) return notify(`go to: ${r.error}`);
+    goTo(r.ms, 'go to');
+  });
+  $('zoom-reset').addEventListener('click', () => resetZoom('chart-volume'));
+  onZoom((z) => {
+    $('zoom-reset').hidden = z === null;
+    $('zoom-label').textContent = z === null ? 'drag on the volume strip to zoom every time chart' : `zoomed: ${utc(z[0])} → ${utc(z[1])} UTC`;
+  });
   $('banner-close').addEventListener('click', () => {
     const b = $('banner');
     b.dataset.dismissed = b.dataset.current ?? '';
     b.hidden = true;
   });
+}
+
+/** the cursor to an hour (floored), kept inside the run with a visible note when it was outside */
+function goTo(ms, what) {
+  if (!state.range) return;
+  const hour = Math.floor(ms / HOUR) * HOUR;
+  if (hour < state.range.first || hour > state.range.last) {
+    notify(`${what}: ${utc(ms)} UTC is outside this ${state.source.kind === 'live' ? 'source' : 'run'} (${utc(state.range.first)} → ${utc(state.range.last)} UTC); showing the nearest hour`);
+  } else $('notice').hidden = true;
+  const clamped = Math.min(Math.max(hour, state.range.first), state.range.last);
+  state.at = clamped >= state.range.last ? null : clamped;
+  return refresh();
 }
 
 function step(hours) {
@@ -162,31 +200,31 @@ function updateTimeline() {
   const live = state.source.kind === 'live';
   $('cursor-label').textContent = `${utc(cursorOf())} UTC${following() ? (live ? ' · live' : ' · last hour') : ''}`;
   $('go-latest').disabled = following();
+  if (document.activeElement !== $('goto-input')) $('goto-input').value = new Date(cursorOf()).toISOString().slice(0, 16);
 }
 
+/** a panel without data collapses to one short line (or to nothing when another line already says it) */
 function showEmpty(chartId, message) {
-  const overlay = $(chartId).parentElement.querySelector('.chart-empty');
-  overlay.hidden = message === null;
-  if (message !== null) overlay.textContent = message;
+  const wrap = $(chartId).parentElement;
+  const note = wrap.querySelector('.chart-empty');
+  wrap.classList.toggle('is-empty', message !== null);
+  note.hidden = !message;
+  if (message) note.textContent = message;
 }
 
 async function drawCharts(S, cas, vol, fund, reg, corr, prices, markers) {
   const p = prices.symbols[0];
-  const closeAt = new Map(p.history.map((h) => [h.ts, h.close]));
-  const alerts = markers.events
-    .filter((e) => closeAt.get(e.ts) != null)
-    .map((e) => ({ t: e.ts, close: closeAt.get(e.ts), severity: e.severity, title: e.title }));
+  const bars = candles(p.history);
   const v = vol.symbols.find((x) => x.symbol === S);
   const f = fund.symbols[0];
   const r = reg.symbols.find((x) => x.symbol === S);
   const c = cas.symbols.find((x) => x.symbol === S);
-  const liq = [];
-  for (const h of c.history) {
-    if (h.long_usd === null || h.short_usd === null) continue;
-    liq.push({ t: h.ts, side: 'longs liquidated', usd: h.long_usd }, { t: h.ts, side: 'shorts liquidated', usd: h.short_usd });
-  }
+  const liq = liquidationBars(c.history);
+  const first = p.history.length ? p.history[0].ts : cursorOf() - state.hours * HOUR;
+  setWindow(first, cursorOf());
   await Promise.all([
-    draw('chart-price', 'price', { series: withGaps(p.history, 'close'), alerts }),
+    draw('chart-price', 'price', { candles: bars, series: bars.length ? [] : withGaps(p.history, 'close'), alerts: alertMarkers(markers.events, p.history, state.hours) }),
+    draw('chart-volume', 'volume', { candles: bars }),
     draw('chart-volatility', 'volatility', { bands: bands(v.history), series: withGaps(v.history, 'ratio'), one: [{ y: 1 }] }),
     draw('chart-funding', 'funding', {
       series: withGaps(f.history.map((h) => ({ ...h, rate_pct: h.rate_8h === null ? null : h.rate_8h * 100 })), 'z'),
@@ -198,12 +236,14 @@ async function drawCharts(S, cas, vol, fund, reg, corr, prices, markers) {
   ]);
   const name = short(S);
   showEmpty('chart-price', p.history.length ? null : `no candles for ${name} in this window`);
+  showEmpty('chart-volume', bars.length ? null : p.history.length ? 'no volume: the dataset has no candles for this window' : '');
   showEmpty('chart-volatility', v.history.some((h) => h.ratio !== null) ? null : `no volatility ratio for ${name} in this window (warming up or gaps)`);
   showEmpty('chart-funding', f.history.some((h) => h.z !== null) ? null : `no funding z for ${name} in this window`);
   showEmpty('chart-correlation', corr.pairs.some((x) => x.corr !== null) ? null : 'no correlation at this hour (warming up or gaps)');
   showEmpty('chart-regime', r.history.some((h) => h.primary !== null) ? null : `no primary regime for ${name} in this window`);
-  const noLiq = c.coverage && c.coverage.hours_with_data > 0 ? `coverage: ${c.coverage_note}` : `the ${state.source.kind === 'live' ? 'live source' : 'run'} has none for ${S}, so cascades cannot be detected`;
-  showEmpty('chart-liquidations', liq.length ? null : `no liquidation data for ${S} in this window — ${noLiq}`);
+  // without any coverage the panel's coverage line already says so: the chart just folds away
+  const covered = c.coverage && c.coverage.hours_with_data > 0;
+  showEmpty('chart-liquidations', liq.length ? null : covered ? `no liquidation data for ${S} in this window` : '');
 }
 
 async function refresh() {
@@ -270,18 +310,29 @@ async function loadSource() {
   state.source = health.source;
   state.symbols = health.symbols;
   state.range = health.range;
+  if (state.symbol !== null && !state.symbols.includes(state.symbol) && !state.warnedSymbol) {
+    state.warnedSymbol = true;
+    notices.push(`?symbol=${state.symbol}: not in this ${health.source.kind === 'live' ? 'source' : 'run'} (${health.symbols.join(', ')}); showing ${health.symbols[0] ?? 'nothing'}`);
+  }
   if (!state.symbols.includes(state.symbol)) state.symbol = state.symbols[0] ?? null;
+  if (state.at !== null && state.range && (state.at > state.range.last || state.at < state.range.first) && !state.warnedAt) {
+    state.warnedAt = true;
+    notices.push(`?at=: ${utc(state.at)} UTC is outside this run (${utc(state.range.first)} → ${utc(state.range.last)} UTC); showing the nearest hour`);
+  }
+  if (state.at !== null && state.range) state.at = Math.floor(state.at / HOUR) * HOUR;
   if (state.at !== null && state.range && (state.at >= state.range.last || state.at < state.range.first)) state.at = state.at < state.range.first ? state.range.first : null;
   const kind = $('source-kind');
   kind.className = `pill pill-${health.source.kind}`;
   kind.textContent = health.source.kind === 'live' ? 'LIVE' : 'BACKTEST';
-  $('footer-source').textContent = health.source.kind === 'live' ? 'source: live loop' : `source: backtest run ${health.source.id}`;
+  $('footer-source').textContent = health.source.kind === 'live' ? 'source: live loop' : `Saved run: ${health.source.id}`;
 }
 
 async function loadRuns() {
   const picker = $('run-picker');
   const { current, runs } = await api('runs', { run: state.run });
   const options = runs.map((r) => el('option', { value: r.id }, `${r.label ? `${r.label} · ` : ''}${r.from.slice(0, 10)} → ${r.to.slice(0, 10)} · ${r.id}`));
+  const mine = runs.find((r) => r.id === current.id);
+  if (mine) $('footer-source').textContent = `Saved run: ${mine.label ? `${mine.label} · ` : ''}${mine.id} (${mine.from} → ${mine.to} UTC)`;
   if (current.kind === 'live' || !runs.some((r) => r.id === current.id)) options.unshift(el('option', { value: '' }, current.kind === 'live' ? 'live' : current.id));
   picker.replaceChildren(...options);
   picker.value = runs.some((r) => r.id === current.id) ? current.id : '';
@@ -296,7 +347,11 @@ async function loadRuns() {
 
 async function loadReports() {
   const { reports } = await api('reports');
-  $('reports').replaceChildren(...(reports.length ? ['reports: ', ...reports.flatMap((r, i) => [i ? ', ' : '', el('a', { href: r.url, target: '_blank', rel: 'noopener' }, r.title)])] : []));
+  // several renders of one notebook share a title: the folder name tells them apart
+  const seen = new Map();
+  for (const r of reports) seen.set(r.title, (seen.get(r.title) ?? 0) + 1);
+  const name = (r) => (seen.get(r.title) > 1 ? `${r.title} (${r.name})` : r.title);
+  $('reports').replaceChildren(...(reports.length ? ['reports: ', ...reports.flatMap((r, i) => [i ? ', ' : '', el('a', { href: r.url, target: '_blank', rel: 'noopener' }, name(r))])] : []));
 }
 
 async function poll() {
@@ -341,6 +396,7 @@ async function main() {
     return;
   }
   buildControls();
+  if (notices.length) notify(notices.join(' · '));
   await Promise.all([loadRuns().catch(() => ($('run-picker').hidden = true)), loadReports().catch(() => {})]);
   await refresh();
   setInterval(poll, REFRESH_MS);

@@ -1,5 +1,18 @@
 // Cards, detail panels and the event stream. Text from the data is always set as text, never as HTML.
+import * as P from '/palette.js';
 import { ago, badge, el, fixed, label, pct, price, short, signed, usd, utc } from './format.js';
+
+// every regime, severity and event-type colour comes from the one palette the reports use too
+const COLORS = new Map([...P.SPOT_REGIME_PALETTE, ...P.VOL_REGIME_PALETTE, ...P.SEVERITY_PALETTE].map((e) => [e.key, e.color]));
+const TYPE_COLORS = new Map(P.EVENT_TYPE_PALETTE.map((e) => [e.key, e.color]));
+
+/** a badge in its palette colour (set through CSSOM: the page's CSP allows no inline style attributes) */
+function paletteBadge(text, key) {
+  const b = badge(text, 'pal');
+  const c = COLORS.get(key);
+  if (c) b.style.setProperty('--c', c);
+  return b;
+}
 
 function fill(container, nodes) {
   container.replaceChildren(...nodes);
@@ -21,7 +34,7 @@ export function cascadeCard(cascades) {
         'div',
         { class: 'row', 'data-symbol': c.symbol },
         sym,
-        el('span', {}, state),
+        el('span', { class: 'state' }, state),
         el('span', { class: 'val' }, usd(c.total_usd)),
         el('span', { class: 'note kind' }, `${c.kind ?? 'unknown-kind'} data · window total`),
       );
@@ -37,7 +50,7 @@ export function volatilityCard(vol) {
         'div',
         { class: 'row', 'data-symbol': v.symbol },
         el('span', { class: 'sym' }, short(v.symbol)),
-        el('span', {}, v.regime ? badge(v.regime.replace('_', ' '), `b-${v.regime}`) : badge(v.status ?? 'no data', 'b-none')),
+        el('span', { class: 'state' }, v.regime ? paletteBadge(v.regime.replace('_', ' '), v.regime) : badge(v.status ?? 'no data', 'b-none')),
         el('span', { class: 'val' }, v.ratio === null ? '—' : `${v.ratio.toFixed(2)}×`, el('span', { class: 'sub' }, ` · ${pct(v.volatility_24h)}`)),
       ),
     ),
@@ -50,7 +63,7 @@ export function correlationCard(corr) {
       'div',
       { class: 'row pair' },
       el('span', { class: 'sym' }, `${short(p.a)}/${short(p.b)}`),
-      el('span', {}, p.broken === true ? badge('BREAK', 'b-break') : p.broken === false ? badge('normal', 'b-ok') : badge('no data', 'b-none')),
+      el('span', { class: 'state' }, p.broken === true ? badge('BREAK', 'b-break') : p.broken === false ? badge('normal', 'b-ok') : badge('no data', 'b-none')),
       el('span', { class: 'val' }, fixed(p.corr), el('span', { class: 'sub' }, ` vs ${fixed(p.normal)}`)),
     ),
   );
@@ -65,7 +78,7 @@ export function regimeCard(regimes) {
         'div',
         { class: 'row', 'data-symbol': r.symbol },
         el('span', { class: 'sym' }, short(r.symbol)),
-        el('span', {}, r.primary ? badge(label(r.primary), `b-${r.primary}`) : badge('no data', 'b-none')),
+        el('span', { class: 'state' }, r.primary ? paletteBadge(label(r.primary), r.primary) : badge('no data', 'b-none')),
         el(
           'span',
           { class: 'val conf', title: 'timeframes agreeing with the primary regime' },
@@ -83,6 +96,9 @@ export function cascadeDetail(c) {
   const cov = document.getElementById('liq-coverage');
   fill(cov, [...(c.coverage && c.coverage.kinds.length ? c.coverage.kinds.map((k) => badge(k, 'b-kind')) : [badge('no coverage', 'b-none')]), c.coverage_note]);
   const stats = document.getElementById('liq-stats');
+  const covered = c.coverage && c.coverage.hours_with_data > 0;
+  stats.hidden = !covered;
+  if (!covered) return;
   if (c.message !== null) {
     fill(stats, [el('div', { class: 'message', style: 'grid-column: 1 / -1' }, c.message)]);
     return;
@@ -106,7 +122,7 @@ export function regimeDetail(r, v) {
   fill(
     tbody,
     r.timeframes.map((t) =>
-      el('tr', {}, el('td', {}, t.timeframe), el('td', {}, t.regime ? badge(label(t.regime), `b-${t.regime}`) : badge('no data', 'b-none')), el('td', {}, signed(t.price_z)), el('td', {}, signed(t.volume_z)), el('td', {}, fixed(t.heat))),
+      el('tr', {}, el('td', {}, t.timeframe), el('td', {}, t.regime ? paletteBadge(label(t.regime), t.regime) : badge('no data', 'b-none')), el('td', {}, signed(t.price_z)), el('td', {}, signed(t.volume_z)), el('td', {}, fixed(t.heat))),
     ),
   );
   fill(document.getElementById('vol-stats'), [
@@ -115,6 +131,20 @@ export function regimeDetail(r, v) {
     stat('risk multiplier', v.risk_multiplier === null ? '—' : `${v.risk_multiplier.toFixed(1)}×`),
     stat('vol clustering', pct(v.cluster_prob, 0), `vs ${pct(v.exceed_rate, 0)}`),
   ]);
+}
+
+function typeDot(type) {
+  const d = el('span', { class: 'type-dot', 'aria-hidden': 'true' });
+  const c = TYPE_COLORS.get(type);
+  if (c) d.style.setProperty('--c', c);
+  return d;
+}
+
+/** ▲ the move the alert is about was up, ▼ down; nothing when it has no direction */
+function direction(d) {
+  if (d === 1) return el('span', { class: 'dir dir-up', title: 'direction: up' }, ' ▲');
+  if (d === -1) return el('span', { class: 'dir dir-down', title: 'direction: down' }, ' ▼');
+  return null;
 }
 
 export function eventStream(events, cursor) {
@@ -129,7 +159,12 @@ export function eventStream(events, cursor) {
       el(
         'li',
         { class: `event sev-${e.severity}`, 'data-ts': e.ts, 'data-id': e.id },
-        el('div', { class: 'event-top' }, el('span', {}, el('span', { class: 'sev' }, e.severity), ` · ${e.event_type.replaceAll('_', ' ').toLowerCase()}`), el('span', { title: utc(e.ts) }, `${utc(e.ts)} · ${ago(e.ts, cursor)}`)),
+        el(
+          'div',
+          { class: 'event-top' },
+          el('span', {}, el('span', { class: 'sev' }, e.severity), ' · ', typeDot(e.event_type), e.event_type.replaceAll('_', ' ').toLowerCase(), direction(e.direction)),
+          el('span', { title: utc(e.ts) }, `${utc(e.ts)} · ${ago(e.ts, cursor)}`),
+        ),
         el('div', { class: 'event-title' }, e.title),
         el('div', { class: 'event-desc' }, e.description),
       ),
