@@ -23,8 +23,10 @@ export function register(program: Command): void {
     .option('--source <source>', 'liquidations/funding: where the rows come from')
     .option('--period <period>', 'open interest: 4h | 1d')
     .option('--note <text>', 'provenance recorded in the manifest for this venue/table')
+    .option('--max-rows <n>', `per-file row limit (default ${DEFAULT_IMPORT_LIMITS.maxRows})`)
+    .option('--max-bytes <n>', `per-file limit on decompressed bytes (default ${DEFAULT_IMPORT_LIMITS.maxBytes})`)
     .option('--json [file]', 'print (or write) the import report as JSON')
-    .action(async (files: string[], opts: ImportOptions & { json?: string | boolean; freqtrade?: string }, cmd: Command) => {
+    .action(async (files: string[], opts: ImportOptions & { json?: string | boolean; freqtrade?: string; maxRows?: string; maxBytes?: string }, cmd: Command) => {
       const freqtrade = freqtradeInputs(files, opts);
       if (freqtrade) {
         const report = await importFreqtrade(globals(cmd).datasets ?? DEFAULT_DATASETS_DIR, freqtrade, { venue: opts.venue, note: opts.note });
