@@ -2,10 +2,12 @@
  * Everything a replay needs, loaded once into typed arrays, so that many replays (lookahead checks, sweeps)
  * can run over the same memory without touching DuckDB again.
  */
-import { loadCandles, loadFunding, loadLiquidations, type CandleColumns, type FundingColumns, type LiquidationColumns, type TimeRange } from '../data/load.ts';
+import { listSymbols, loadCandles, loadFunding, loadLiquidations, type CandleColumns, type FundingColumns, type LiquidationColumns, type TimeRange } from '../data/load.ts';
 import type { Store } from '../data/store.ts';
 import { HOUR_MS, type FundingInput } from '../pipeline/input.ts';
 import { UserError } from '../errors.ts';
+import { queryRows, sqlString } from '../data/duckdb.ts';
+import { isoHour } from '../time.ts';
 
 export interface SymbolSeries {
   symbol: string;
@@ -24,20 +26,32 @@ export interface ReplayData {
 
 export async function loadReplayData(store: Store, symbols: string[], range: TimeRange = {}): Promise<ReplayData> {
   if (symbols.length === 0) throw new UserError('no symbols to replay');
-  const series = await Promise.all(
-    symbols.map(async (symbol) => {
-      const [candles, funding, liquidations] = await Promise.all([
-        loadCandles(store, symbol, range),
-        loadFunding(store, symbol, range),
-        loadLiquidations(store, symbol, range),
-      ]);
-      if (candles.ts.length === 0) throw new UserError(`no candles for ${symbol} in the requested range (see \`regime data summary\`)`);
-      return { symbol, candles, funding, liquidations };
-    }),
-  );
+  // One query at a time, each awaited: a failure for one symbol must never leave another's query running on
+  // the connection the caller is about to close (DuckDB aborts natively when closed under a running query).
+  const series: SymbolSeries[] = [];
+  for (const symbol of symbols) {
+    const candles = await loadCandles(store, symbol, range);
+    if (candles.ts.length === 0) throw new UserError(await noCandlesMessage(store, symbol, range));
+    const funding = await loadFunding(store, symbol, range);
+    const liquidations = await loadLiquidations(store, symbol, range);
+    series.push({ symbol, candles, funding, liquidations });
+  }
   const firstHour = Math.min(...series.map((s) => s.candles.ts[0]));
   const lastHour = Math.max(...series.map((s) => s.candles.ts[s.candles.ts.length - 1]));
   return { symbols, series, firstHour, lastHour };
+}
+
+async function noCandlesMessage(store: Store, symbol: string, range: TimeRange): Promise<string> {
+  const [row] = await queryRows(
+    store.conn,
+    `SELECT count(*)::DOUBLE AS n, epoch_ms(min(ts))::DOUBLE AS f, epoch_ms(max(ts))::DOUBLE AS l FROM candles_1h WHERE symbol = ${sqlString(symbol)}`,
+  );
+  if (Number(row.n) === 0) {
+    const known = await listSymbols(store);
+    return `unknown symbol ${symbol}: the dataset has no candles for it (known: ${known.join(', ') || 'none'})`;
+  }
+  const asked = `${range.from === undefined ? 'the start' : isoHour(range.from)} .. ${range.to === undefined ? 'the end' : isoHour(range.to)}`;
+  return `no candles for ${symbol} in ${asked} (UTC); it has data from ${isoHour(Number(row.f))} to ${isoHour(Number(row.l))}`;
 }
 
 /** The same data cut at an hour: what a replay that stopped there could have known. */
