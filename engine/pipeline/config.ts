@@ -43,7 +43,7 @@ function keyPath(path: readonly PropertyKey[]): string {
  * whose message has one line per problem, each starting with the offending key path.
  */
 export function parseConfig(json: unknown): PipelineConfig {
-  const r = PipelineConfig.safeParse(json ?? {});
+  const r = PipelineConfig.safeParse(withoutSchemaReference(json ?? {}));
   if (r.success) return r.data;
   const lines: string[] = [];
   for (const issue of r.error.issues) {
@@ -56,6 +56,13 @@ export function parseConfig(json: unknown): PipelineConfig {
     }
   }
   throw new UserError(lines.join('\n'));
+}
+
+/** `$schema` (written by `regime config init`) is for editors: every loader ignores it. */
+function withoutSchemaReference(json: unknown): unknown {
+  if (json === null || typeof json !== 'object' || Array.isArray(json) || typeof (json as { $schema?: unknown }).$schema !== 'string') return json;
+  const { $schema: _editorSchema, ...rest } = json as Record<string, unknown>;
+  return rest;
 }
 
 export function defaultConfig(): PipelineConfig {
