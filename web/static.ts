@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { pageCsp, reportCsp } from './csp.ts';
+import { pageCsp, servedReportCsp } from './csp.ts';
 import { openResolved, readResolved, resolveInside } from './files.ts';
 import { notFound } from './http-errors.ts';
 import { paletteModule } from './palette.ts';
@@ -59,6 +59,6 @@ export const staticFiles: FastifyPluginAsync<{ reportsDir: string | null }> = as
     reply.type(f.type).header('cache-control', 'no-cache');
     if (!f.type.startsWith('text/html')) return reply.send(openResolved(f));
     const html = readResolved(f).toString('utf8');
-    return reply.header('content-security-policy', reportCsp(html)).send(html);
+    return reply.header('content-security-policy', servedReportCsp(html)).send(html);
   });
 };
