@@ -145,7 +145,7 @@ describe('flat windows give null with status flat_window', () => {
     expect(out.severity).toBeNull();
     expect(out.cascade_detected).toBeNull();
     expect(out.total_usd).toBe(5e6);
-    const absolute = new LiquidationCascadeDetector(CascadeConfig.parse({}));
+    const absolute = new LiquidationCascadeDetector(CascadeConfig.parse({ mode: 'absolute' }));
     for (let i = 0; i < 730; i++) absolute.step(candle, { longUsd: 0, shortUsd: 0, kind: 'observed', source: 'synthetic' });
     const a = absolute.step(candle, { longUsd: 5e6, shortUsd: 0, kind: 'observed', source: 'synthetic' });
     expect(a.status).toBe('ok');

@@ -31,7 +31,7 @@ const BOUNDED: Record<string, [number, number, boolean]> = {
   ...Object.fromEntries(
     Object.keys(defaultConfig().cooldown).flatMap((t) => [
       [`cooldown.${t}.cooldown_hours`, [0, 8_760, true]],
-      [`cooldown.${t}.max_per_day`, [1, 24, true]],
+      [`cooldown.${t}.max_per_day`, [1, 1_000, true]],
     ]),
   ),
 };

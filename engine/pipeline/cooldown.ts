@@ -10,8 +10,8 @@ function rule(transitionOnly: boolean, cooldownHours: number, maxPerDay: number)
       transition_only: bool(transitionOnly),
       /** minimum hours between two emitted alerts of this type and symbol */
       cooldown_hours: nonNegativeInt(cooldownHours, BOUNDS.yearHours),
-      /** emitted alerts of this type and symbol per UTC day */
-      max_per_day: positiveInt(maxPerDay, 24),
+      /** emitted alerts of this type and symbol per UTC day (anything above 24 means no cap) */
+      max_per_day: positiveInt(maxPerDay, 1_000),
     })
     .strict()
     .prefault({});
