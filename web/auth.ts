@@ -66,7 +66,7 @@ export async function requireToken(req: FastifyRequest, reply: FastifyReply, tok
 
 const LOGIN_DIR = path.join(import.meta.dirname, 'public', 'login');
 
-const LOGIN_CSP = ["default-src 'none'", "script-src 'self'", "style-src 'self'", "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"].join('; ');
+const LOGIN_CSP = ["default-src 'none'", "script-src 'self'", "style-src 'self'", 'img-src data:', "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"].join('; ');
 
 function cookie(value: string, maxAge: number, secure: boolean): string {
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure ? '; Secure' : ''}`;

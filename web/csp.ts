@@ -14,8 +14,13 @@ export function pageCsp(): string {
   return [...COMMON, "script-src 'self' 'unsafe-eval'", `style-src 'self' ${vegaStyleHashes().join(' ')}`, "form-action 'self'"].join('; ');
 }
 
-/** swagger-ui's page: its own files only (it evaluates nothing) */
-export const DOCS_CSP = [...COMMON, "script-src 'self'", "style-src 'self'", "form-action 'none'"].join('; ');
+/**
+ * swagger-ui's page: its own files only (it evaluates nothing). The bundle inserts one fixed <style> element at
+ * run time; its hash (swagger-ui 5 as pinned by @fastify/swagger-ui 5.2.6) is allowed here, and
+ * web/login.e2e.test.ts fails on any CSP violation if an upgrade changes it.
+ */
+const SWAGGER_UI_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
+export const DOCS_CSP = [...COMMON, "script-src 'self'", `style-src 'self' ${SWAGGER_UI_STYLE}`, "form-action 'none'"].join('; ');
 
 /** a report's own policy (computed from the bytes served), plus what only a header can say */
 export function servedReportCsp(html: string): string {
