@@ -82,7 +82,11 @@ export interface RenderedReportInfo {
   html: string;
   notebook: string;
   title: string;
+  /** title plus the parameters that differ from the defaults ("Event study · from 2022-11-06, to 2022-11-12") */
+  label: string;
   params: Record<string, string>;
+  /** the parameters that differ from the notebook's defaults */
+  changed_params: Record<string, string>;
   rendered_at: string;
   ok: boolean;
   errors: number;
@@ -103,6 +107,8 @@ export function listRenderedReports(outDir: string): RenderedReportInfo[] {
       const r = JSON.parse(fs.readFileSync(meta, 'utf8')) as {
         notebook: string;
         title: string;
+        label?: string;
+        changed_params?: Record<string, string>;
         params: Record<string, string>;
         rendered_at: string;
         ok: boolean;
@@ -116,7 +122,10 @@ export function listRenderedReports(outDir: string): RenderedReportInfo[] {
         html: path.join(dir, 'index.html'),
         notebook: r.notebook,
         title: r.title,
+        // reports rendered before labels existed: the folder name still tells them apart
+        label: r.label ?? (id === r.notebook ? r.title : `${r.title} · ${id.slice(r.notebook.length + 1)}`),
         params: r.params,
+        changed_params: r.changed_params ?? {},
         rendered_at: r.rendered_at,
         ok: r.ok,
         errors: r.errors.length,

@@ -10,7 +10,7 @@ import { escapeHtml } from './values.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-function findPackageFile(pkg: string, rel: string): string {
+export function findPackageFile(pkg: string, rel: string): string {
   for (let dir = HERE; ; dir = path.dirname(dir)) {
     const f = path.join(dir, 'node_modules', pkg, rel);
     if (fs.existsSync(f)) return f;
@@ -70,12 +70,15 @@ table { border-collapse: collapse; margin: 10px 0 16px; font-size: 13px; font-va
 th, td { border-bottom: 1px solid var(--line); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: var(--soft); font-weight: 600; white-space: nowrap; }
 td { white-space: nowrap; }
-td.wrap, .params td { white-space: normal; }
-td.wrap { min-width: 260px; }
+td.wrap, td.kv, .params td { white-space: normal; overflow-wrap: anywhere; }
+td.wrap { min-width: 12em; max-width: 32em; }
+td.kv { min-width: 14em; font-size: 12px; }
+td.kv code { font-size: 12px; padding: 0 2px; }
 td.num, th.num { text-align: right; }
 tr:nth-child(even) td { background: #fbfcfd; }
 td.null { color: #9aa5b1; }
-.table-wrap { overflow-x: auto; max-width: 100%; }
+.table-wrap { overflow-x: auto; max-width: 100%; margin: 10px 0 16px; }
+.table-wrap > table { margin: 0; }
 .params td:first-child { font-family: "DejaVu Sans Mono", monospace; }
 figure.chart { margin: 18px 0 22px; }
 .vega-chart { min-height: 60px; overflow-x: auto; }

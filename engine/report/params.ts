@@ -245,3 +245,30 @@ export function paramsHash(front: FrontMatter, values: ParamValues): string {
     .map((k) => `${k}=${paramText(values[k])}`);
   return changed.length ? createHash('sha256').update(changed.join('\n')).digest('hex').slice(0, 8) : '';
 }
+
+/** The parameters that differ from the notebook's defaults, in front-matter order, as [name, text]. */
+export function changedParams(front: FrontMatter, values: ParamValues): [string, string][] {
+  const defaults = resolveParams(front, {}, '');
+  return Object.keys(front.params)
+    .filter((k) => values[k] !== undefined && paramText(values[k]) !== paramText(defaults[k]))
+    .map((k) => [k, paramText(values[k])]);
+}
+
+/**
+ * A folder name a person can read: `event-study-2022-11-06_2022-11-12` for the changed values, falling back
+ * to the values' hash when they do not make a short, safe name (paths, long lists).
+ */
+export function reportFolderName(name: string, front: FrontMatter, values: ParamValues): string {
+  const changed = changedParams(front, values);
+  if (changed.length === 0) return name;
+  const parts = changed.map(([, v]) => v.replace(/[^A-Za-z0-9.-]+/g, '-').replace(/^-+|-+$/g, ''));
+  const readable = parts.join('_');
+  if (parts.every((p) => p.length > 0) && readable.length <= 60 && !readable.includes('..')) return `${name}-${readable}`;
+  return `${name}-${paramsHash(front, values)}`;
+}
+
+/** How a rendered report is told apart from others of the same notebook: its title and the changed values. */
+export function reportLabel(title: string, front: FrontMatter, values: ParamValues): string {
+  const changed = changedParams(front, values);
+  return changed.length ? `${title} · ${changed.map(([k, v]) => `${k} ${v}`).join(', ')}` : title;
+}

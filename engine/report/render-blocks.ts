@@ -95,17 +95,46 @@ function columnFormats(option: string | undefined): Record<string, string> {
   return out;
 }
 
-export function renderTable(result: CellResult, limit: number, formats: Record<string, string> = {}): string {
+/** `labels="px=false alarms per week;py=recall"` → header text per column (the CSV keeps the SQL names) */
+function columnLabels(option: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (option ?? '').split(';')) {
+    const i = part.indexOf('=');
+    if (i > 0) out[part.slice(0, i).trim()] = part.slice(i + 1).trim();
+  }
+  return out;
+}
+
+/** a JSON object cell (swept values, config keys) as one `key = value` line per entry, instead of raw JSON */
+function keyValueHtml(v: Cell): string | null {
+  if (typeof v !== 'string' || !v.trimStart().startsWith('{')) return null;
+  try {
+    const obj = JSON.parse(v) as unknown;
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return null;
+    return Object.entries(obj as Record<string, unknown>)
+      .map(([k, x]) => `<code>${escapeHtml(k)}</code> = ${escapeHtml(typeof x === 'string' ? x : JSON.stringify(x))}`)
+      .join('<br>');
+  } catch {
+    return null;
+  }
+}
+
+export function renderTable(result: CellResult, limit: number, formats: Record<string, string> = {}, labels: Record<string, string> = {}): string {
   const rows = result.rows.slice(0, limit);
   const numeric = new Set(result.columns.filter((c) => isNumericColumn(result.rows, c)));
-  const head = result.columns.map((c) => `<th${numeric.has(c) ? ' class="num"' : ''}>${escapeHtml(c)}</th>`).join('');
+  const head = result.columns.map((c) => `<th${numeric.has(c) ? ' class="num"' : ''}>${escapeHtml(labels[c] ?? c)}</th>`).join('');
   const body = rows
     .map(
       (r) =>
         `<tr>${result.columns
           .map((c) => {
             const v: Cell = r[c] ?? null;
-            const cls = [numeric.has(c) ? 'num' : '', v === null ? 'null' : '', typeof v === 'string' && v.length > 50 ? 'wrap' : ''].filter(Boolean).join(' ');
+            if (formats[c] === 'kv') {
+              const kv = keyValueHtml(v);
+              if (kv !== null) return `<td class="kv">${kv}</td>`;
+            }
+            // long text wraps inside the cell rather than pushing the table past the page's right edge
+            const cls = [numeric.has(c) ? 'num' : '', v === null ? 'null' : '', typeof v === 'string' && v.length > 32 ? 'wrap' : ''].filter(Boolean).join(' ');
             let text: string;
             try {
               text = formatValue(v, formats[c] ?? 'auto');
@@ -163,6 +192,8 @@ export async function renderBlocks(blocks: readonly Block[], ex: Execution, file
     return `<div class="cell-error" id="${anchor}" role="alert"><b>${cell ? `Cell '${escapeHtml(cell)}'` : 'Error'}, line ${line}</b> — ${escapeHtml(text)}</div>`;
   };
 
+  const textWithValues = (text: string) => text.replace(INLINE, (_m, ref: string, fmt: string | undefined) => renderRef(ref, fmt, ex));
+
   const prose = (text: string, line: number) => {
     const inline: string[] = [];
     const plain: string[] = [];
@@ -182,8 +213,17 @@ export async function renderBlocks(blocks: readonly Block[], ex: Execution, file
       return `RWINLINE${inline.length - 1}X`;
     });
     const html = stripExternalAttributes(marked.parse(withTokens, { async: false }) as string);
-    parts.push(html.replace(/RWINLINE(\d+)X/g, (_m, i: string) => inline[Number(i)]));
-    for (const h of out.headings.slice(headingsBefore)) h.text = h.text.replace(/RWINLINE(\d+)X/g, (_m, i: string) => plain[Number(i)]);
+    let filled = html.replace(/RWINLINE(\d+)X/g, (_m, i: string) => inline[Number(i)]);
+    for (const h of out.headings.slice(headingsBefore)) {
+      h.text = h.text.replace(/RWINLINE(\d+)X/g, (_m, i: string) => plain[Number(i)]);
+      // the anchor was made from the placeholder; make it from the value the reader sees
+      if (/rwinline\d+x/.test(h.id)) {
+        const id = `${slug(h.text)}-${out.headings.indexOf(h) + 1}`;
+        filled = filled.replace(`id="${h.id}"`, `id="${id}"`);
+        h.id = id;
+      }
+    }
+    parts.push(filled);
   };
 
   const sqlCell = (b: SqlBlock) => {
@@ -201,8 +241,17 @@ export async function renderBlocks(blocks: readonly Block[], ex: Execution, file
     if (b.options.hidden) return;
     if (b.options.table) {
       const limit = Number(b.options.rows ?? 50) || 50;
-      if (b.options.title) parts.push(`<p class="meta"><b>${escapeHtml(b.options.title)}</b></p>`);
-      parts.push(renderTable(result, limit, formats));
+      let title = b.options.title;
+      let labels: Record<string, string> = {};
+      try {
+        // titles and column labels take inline values like prose: "Pareto front ({{ info.pareto_x }} …)"
+        if (title) title = textWithValues(title);
+        labels = Object.fromEntries(Object.entries(columnLabels(b.options.labels)).map(([k, v]) => [k, textWithValues(v)]));
+      } catch (err) {
+        parts.push(error(b.line, b.name, `title or labels: ${(err as Error).message}`));
+      }
+      if (title) parts.push(`<p class="meta"><b>${escapeHtml(title)}</b></p>`);
+      parts.push(renderTable(result, limit, formats, labels));
       parts.push(`<details class="sql">${summary}<div><pre><code class="language-sql">${escapeHtml(sql.trim())}</code></pre></div></details>`);
     } else {
       const limit = Number(b.options.rows ?? 8) || 8;

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { renderNotebook, type RenderResult } from './render.ts';
 import { listNotebooks, listRenderedReports } from './catalog.ts';
+import { vegaLiteSchemaErrors } from './vega-schema.ts';
 import { expectOffline, savedRun, syntheticSweep, tempDir } from './test-helpers.ts';
 
 let resultsDir: string;
@@ -36,6 +37,8 @@ function expectComplete(r: RenderResult): string {
   expect(containers.sort()).toEqual(r.charts.map((c) => c.name).sort());
   for (const c of r.charts) {
     expect(html).toContain(`<script type="application/json" id="spec-${c.name}">`);
+    const spec = JSON.parse(html.split(`<script type="application/json" id="spec-${c.name}">`)[1].split('</script>')[0]) as unknown;
+    expect(vegaLiteSchemaErrors(spec), `${r.notebook}: chart ${c.name}`).toEqual([]);
     expect(fs.readFileSync(c.png).subarray(0, 8).equals(PNG), c.png).toBe(true);
     expect(fs.statSync(c.png).size).toBeGreaterThan(5_000);
   }
@@ -53,7 +56,7 @@ function expectComplete(r: RenderResult): string {
 describe('built-in notebooks on the bundled data', () => {
   it('lists the five notebooks with their parameters', () => {
     const nbs = listNotebooks();
-    expect(nbs.map((n) => n.name)).toEqual(['alert-scorecard', 'backtest-overview', 'config-comparison', 'event-study', 'threshold-sweep']);
+    expect(nbs.map((n) => n.name)).toEqual(expect.arrayContaining(['alert-scorecard', 'backtest-overview', 'config-comparison', 'event-study', 'threshold-sweep']));
     for (const n of nbs) expect(n.error, n.name).toBeUndefined();
     const overview = nbs.find((n) => n.name === 'backtest-overview')!;
     expect(overview.params.map((p) => p.name)).toEqual(['symbol', 'from', 'to', 'severity', 'config', 'run']);
@@ -65,7 +68,9 @@ describe('built-in notebooks on the bundled data', () => {
     expect(r.errors).toEqual([]);
     expect(r.ok).toBe(true);
     expect(r.runs).toEqual([expect.objectContaining({ id: runId, source: 'saved' })]);
-    expect(r.outDir).toMatch(/backtest-overview-[0-9a-f]{8}$/);
+    // a folder name a person can read: the values that differ from the defaults
+    expect(path.basename(r.outDir)).toBe('backtest-overview-SOLUSDT_2022-11-01_2022-11-15');
+    expect(r.label).toBe('Backtest overview · symbol SOLUSDT, from 2022-11-01, to 2022-11-15');
     expect(r.charts.map((c) => c.name)).toEqual(['price-alerts', 'alerts-per-period', 'vol-ratio', 'funding-z', 'funding-rate', 'correlation']);
     const html = expectComplete(r);
     expect(html).toContain('SOLUSDT close with alerts');
@@ -137,6 +142,11 @@ describe('built-in notebooks on the bundled data', () => {
   it('threshold-sweep on a (synthetic) sweep: heatmap over the two swept keys and the Pareto front', async () => {
     await syntheticSweep(resultsDir);
     const r = await renderNotebook('threshold-sweep', { resultsDir, reportsDir: out });
+    const page = fs.readFileSync(r.html, 'utf8');
+    // headings, table titles and column labels show values, never templates or placeholders
+    expect(page).not.toMatch(/\{\{|rwinline|lower_is_better|higher_is_better/i);
+    expect(page).toMatch(/<th class="num">[a-z_]+ \(lower is better\)<\/th>/);
+    expect(page).toMatch(/<td class="kv"><code>[^<]+<\/code> = [^<]+<br>/);
     expect(r.errors).toEqual([]);
     expect(r.charts.map((c) => c.name)).toEqual(['heatmap', 'pareto-front']);
     const html = expectComplete(r);
@@ -151,6 +161,15 @@ describe('built-in notebooks on the bundled data', () => {
     const reports = listRenderedReports(out);
     expect(reports.map((r) => r.notebook).sort()).toEqual(['alert-scorecard', 'backtest-overview', 'config-comparison', 'event-study', 'event-study', 'threshold-sweep']);
     for (const r of reports) expect(fs.existsSync(r.html)).toBe(true);
+    // two event studies with different windows are told apart by folder and label, in the index too
+    const studies = reports.filter((r) => r.notebook === 'event-study');
+    expect(new Set(studies.map((r) => r.id)).size).toBe(2);
+    expect(new Set(studies.map((r) => r.label)).size).toBe(2);
+    expect(studies.map((r) => r.id).sort()).toEqual(['event-study', 'event-study-2026-02-01_2026-02-04_BTCUSDT-ETHUSDT']);
+    const index = JSON.parse(fs.readFileSync(path.join(out, 'index.json'), 'utf8')) as { reports: { id: string; label: string; html: string }[] };
+    expect(index.reports.map((r) => r.id).sort()).toEqual(reports.map((r) => r.id).sort());
+    expect(index.reports.find((r) => r.id === 'event-study-2026-02-01_2026-02-04_BTCUSDT-ETHUSDT')?.label).toBe('Event study · from 2026-02-01, to 2026-02-04, symbols BTCUSDT,ETHUSDT');
+    expect(index.reports.find((r) => r.id === 'event-study')?.label).toBe('Event study');
   });
 });
 

@@ -16,7 +16,9 @@ import { randomUUID } from 'node:crypto';
 import { defaultResultsDir } from '../results/run-store.ts';
 import { UserError } from '../errors.ts';
 import { parseNotebook, walkBlocks } from './parse.ts';
-import { paramsHash, paramText, resolveParams, type ParamValues } from './params.ts';
+import { changedParams, paramText, reportFolderName, reportLabel, resolveParams, type ParamValues } from './params.ts';
+import { listRenderedReports } from './catalog.ts';
+import { writeFileAtomic } from '../data/atomic-file.ts';
 import { openNotebookContext, reservedNames } from './context.ts';
 import { executeNotebook } from './execute.ts';
 import { renderBlocks, type ReportError } from './render-blocks.ts';
@@ -45,7 +47,10 @@ export interface RenderResult {
   notebook: string;
   file: string;
   title: string;
+  /** the title and the parameters that differ from the defaults: tells reports of one notebook apart */
+  label: string;
   outDir: string;
+  changed_params: Record<string, string>;
   html: string;
   params: Record<string, string>;
   charts: { name: string; title: string | null; png: string }[];
@@ -119,8 +124,8 @@ export async function renderNotebook(notebook: string, opts: RenderOptions = {})
   const overrides = applyRunOption(nb.front, opts.runs, opts.params ?? {}, shown);
   const params = resolveParams(nb.front, overrides, shown);
   const resultsDir = path.resolve(opts.resultsDir ?? defaultResultsDir());
-  const hash = paramsHash(nb.front, params);
-  const outDir = path.resolve(opts.outDir ?? path.join(opts.reportsDir ?? defaultReportsDir(resultsDir), hash ? `${name}-${hash}` : name));
+  const reportsDir = path.resolve(opts.reportsDir ?? defaultReportsDir(resultsDir));
+  const outDir = path.resolve(opts.outDir ?? path.join(reportsDir, reportFolderName(name, nb.front, params)));
   if (!replaceable(outDir)) throw new UserError(`--out ${outDir}: the folder exists and is not a report folder (no report.json); choose another`);
 
   const problems = new Map(nb.problems.map((p) => [p.line, p.message]));
@@ -165,9 +170,11 @@ export async function renderNotebook(notebook: string, opts: RenderOptions = {})
     notebook: name,
     file: shown,
     title: nb.front.title,
+    label: reportLabel(nb.front.title, nb.front, params),
     outDir,
     html: path.join(outDir, 'index.html'),
     params: Object.fromEntries(Object.entries(params).map(([k, v]) => [k, paramText(v)])),
+    changed_params: Object.fromEntries(changedParams(nb.front, params)),
     charts: [],
     data: [],
     runs: ctx.runs.map((r) => ({ label: r.label, id: r.record.manifest.id, source: r.source, from: r.record.manifest.from, to: r.record.manifest.to, config_hash: r.record.manifest.config_hash })),
@@ -196,11 +203,34 @@ export async function renderNotebook(notebook: string, opts: RenderOptions = {})
     if (fs.existsSync(outDir)) fs.renameSync(outDir, old);
     fs.renameSync(tmp, outDir);
     fs.rmSync(old, { recursive: true, force: true });
+    if (path.dirname(outDir) === reportsDir) writeReportIndex(reportsDir);
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
   return result;
+}
+
+/**
+ * results/reports/index.json: every rendered report with its folder, label and parameters, newest first, so a
+ * server can list them without opening each folder. Rewritten after every render (temp file + rename).
+ */
+export function writeReportIndex(reportsDir: string): string {
+  const file = path.join(reportsDir, 'index.json');
+  const reports = listRenderedReports(reportsDir).map((r) => ({
+    id: r.id,
+    notebook: r.notebook,
+    title: r.title,
+    label: r.label,
+    params: r.params,
+    changed_params: r.changed_params,
+    rendered_at: r.rendered_at,
+    ok: r.ok,
+    errors: r.errors,
+    html: `${r.id}/index.html`,
+  }));
+  writeFileAtomic(file, JSON.stringify({ generated_at: new Date().toISOString(), reports }, null, 1) + '\n');
+  return file;
 }
 
 export { NOTEBOOKS_DIR };

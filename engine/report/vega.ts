@@ -8,6 +8,7 @@ import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import { Resvg, type ResvgRenderOptions } from '@resvg/resvg-js';
 import type { Row } from './values.ts';
+import { PALETTES, paletteScale, type PaletteName } from './palette.ts';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -53,10 +54,17 @@ function utcUnit(unit: Json): Json {
 }
 
 /** Times are UTC everywhere: temporal position scales become `utc`, time units their utc variants. */
-function fixChannel(channel: string, def: Json): Json {
-  if (Array.isArray(def)) return def.map((d) => fixChannel(channel, d));
+function fixChannel(channel: string, def: Json, problems: string[] = []): Json {
+  if (Array.isArray(def)) return def.map((d) => fixChannel(channel, d, problems));
   if (!isObj(def)) return def;
   const out: Obj = { ...def };
+  // "palette": "event_type" → the shared colours (palette.ts), the same in every report and on the dashboard
+  if (out.palette !== undefined) {
+    const name = out.palette;
+    delete out.palette;
+    if (typeof name !== 'string' || !(name in PALETTES)) problems.push(`encoding.${channel}.palette: '${String(name)}' is not one of ${Object.keys(PALETTES).join(', ')}`);
+    else out.scale = { ...(isObj(out.scale) ? out.scale : {}), ...(paletteScale(PALETTES[name as PaletteName]) as unknown as Obj) };
+  }
   if (out.timeUnit !== undefined) out.timeUnit = utcUnit(out.timeUnit);
   if (out.type === 'temporal') {
     if (TEMPORAL_CHANNELS.has(channel)) {
@@ -68,7 +76,7 @@ function fixChannel(channel: string, def: Json): Json {
       out.formatType = 'utcFormat';
     }
   }
-  if (isObj(out.condition)) out.condition = fixChannel(channel, out.condition);
+  if (isObj(out.condition)) out.condition = fixChannel(channel, out.condition, problems);
   return out;
 }
 
@@ -83,7 +91,7 @@ function fixTree(node: Json, path: string, problems: string[], dataNames: Set<st
   for (const [k, v] of Object.entries(node)) {
     const p = path ? `${path}.${k}` : k;
     if (k === 'encoding' && isObj(v)) {
-      out[k] = Object.fromEntries(Object.entries(v).map(([ch, def]) => [ch, fixTree(fixChannel(ch, def), `${p}.${ch}`, problems, dataNames)]));
+      out[k] = Object.fromEntries(Object.entries(v).map(([ch, def]) => [ch, fixTree(fixChannel(ch, def, problems), `${p}.${ch}`, problems, dataNames)]));
     } else if (k === 'data' && isObj(v)) {
       if ('url' in v) problems.push(`${p}.url: charts take their data from SQL cells (data=cellname), not from a URL`);
       if (typeof v.name === 'string') dataNames.add(v.name);

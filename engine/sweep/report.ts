@@ -14,7 +14,7 @@ import { applyParams, type Params } from './expand.ts';
 import type { Period } from './jobs.ts';
 import { paretoFront, type Better } from './pareto.ts';
 import { RunsTable } from './runs-table.ts';
-import { comparisonRows, formatComparison, type ComparisonRow } from './scorecard-table.ts';
+import { comparisonRows, fixed, formatComparison, type ComparisonRow } from './scorecard-table.ts';
 import type { SweepSpec } from './spec.ts';
 import type { SweepFrame } from './sweep.ts';
 import { isoHour } from '../time.ts';
@@ -278,8 +278,9 @@ function shortParams(p: Params): string {
 }
 
 const dash = '—';
+// fixed(): no "-0.0" cells
 function fmt(x: number | null | undefined, digits: number, scale = 1): string {
-  return x === null || x === undefined ? dash : (x * scale).toFixed(digits);
+  return x === null || x === undefined ? dash : fixed(x * scale, digits);
 }
 
 function resultTable(rows: readonly ResultRow[], metric: string, walkForward = false): string {

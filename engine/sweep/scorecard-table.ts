@@ -56,10 +56,15 @@ export function comparisonRows(cards: readonly LabelledScorecard[]): ComparisonR
 }
 
 const dash = '—';
-const pct = (x: number | null) => (x === null ? dash : (x * 100).toFixed(1));
-const num = (x: number | null, d = 1) => (x === null ? dash : x.toFixed(d));
+/** toFixed without a negative zero: -0.04 at one digit is "0.0", not "-0.0" */
+export const fixed = (x: number, d: number): string => {
+  const s = x.toFixed(d);
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+};
+const pct = (x: number | null) => (x === null ? dash : fixed(x * 100, 1));
+const num = (x: number | null, d = 1) => (x === null ? dash : fixed(x, d));
 const pv = (x: number | null) => (x === null ? dash : x < 0.001 ? '<.001' : x.toFixed(3).replace(/^0/, ''));
-const lift = (x: number | null) => (x === null ? dash : `${x.toFixed(2)}×`);
+const lift = (x: number | null) => (x === null ? dash : `${fixed(x, 2)}×`);
 
 export function formatComparison(rows: readonly ComparisonRow[]): string {
   return renderTable(

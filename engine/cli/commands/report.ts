@@ -4,6 +4,8 @@ import { listNotebooks, renderNotebook, parseParamArgs } from '../../report/inde
 import { UserError } from '../../errors.ts';
 import { globals, loggerFor } from '../context.ts';
 import { renderTable } from '../format.ts';
+import { createProgress } from '../progress.ts';
+import { servedReportUrl } from '../../report/server-url.ts';
 
 interface ReportCliOptions {
   param: string[];
@@ -69,6 +71,7 @@ Examples:
       if (!notebook) throw new UserError('name a notebook (regime report --list shows them)');
       const g = globals(cmd);
       const log = loggerFor(g);
+      const progress = createProgress();
       const result = await renderNotebook(notebook, {
         params: parseParamArgs(opts.param),
         runs: opts.run,
@@ -76,12 +79,17 @@ Examples:
         resultsDir: opts.results,
         datasetsDir: g.datasets,
         dbPath: g.db,
-        onProgress: (message) => log.info({ notebook }, message),
-      });
+        onProgress: (message) => {
+          log.info({ notebook }, message);
+          progress.phase(`report ${notebook}: ${message}`);
+        },
+      }).finally(() => progress.stop());
       if (opts.json) process.stdout.write(JSON.stringify(result, null, 1) + '\n');
       else {
         const rel = (p: string) => path.relative(process.cwd(), p) || p;
-        console.log(`Rendered ${result.title} → ${rel(result.html)}`);
+        console.log(`Rendered ${result.label} → ${rel(result.html)}`);
+        const url = await servedReportUrl(path.basename(result.outDir));
+        if (url) console.log(`  served at ${url}`);
         console.log(`  ${result.charts.length} charts (${rel(path.join(result.outDir, 'charts'))}), ${result.data.length} CSVs (${rel(path.join(result.outDir, 'data'))}), ${result.elapsed_ms} ms`);
         for (const r of result.runs) console.log(`  data: ${r.source === 'saved' ? `saved run ${r.id}` : `fresh backtest '${r.label}' (not saved)`}, ${r.from} → ${r.to} UTC`);
         for (const w of result.warnings) log.warn(w);
