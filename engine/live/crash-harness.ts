@@ -40,6 +40,8 @@ export interface CrashHarnessOptions {
   /** wall-clock limit per run */
   runTimeoutMs?: number;
   keepDir?: boolean;
+  /** progress: one line per run */
+  onRun?: (line: string) => void;
 }
 
 export interface CrashHarnessResult {
@@ -117,12 +119,12 @@ export async function runCrashHarness(opts: CrashHarnessOptions): Promise<CrashH
   const rx = new FakeReceiver({ httpSecret: PLANTED.httpSecret });
   await rx.start();
   if (opts.receiverFaults !== false) {
-    const pattern = Array.from({ length: 400 }, () => rng.next());
-    const at = (n: number) => pattern[(n - 1) % pattern.length];
-    // the error body quotes the secret URL token, as careless receivers do: it must never be stored or logged
-    rx.addFault({ match: (n) => at(n) < 0.08, fault: { kind: 'status', status: 500, body: `{"error":"bad token ${PLANTED.queryToken}"}` } });
-    rx.addFault({ match: (n) => at(n) >= 0.08 && at(n) < 0.12, fault: { kind: 'reset' } });
-    rx.addFault({ match: (n) => at(n) >= 0.12 && at(n) < 0.16, fault: { kind: 'rate-limit', bodyRetryAfter: 0.2 } });
+    // by request number with a seeded offset: the 2nd, 5th, 9th… request fails however the runs interleave
+    const offset = rng.below(5);
+    // the error body quotes the secret URL token and HMAC secret, as careless receivers do: never stored or logged
+    rx.addFault({ match: (n) => (n + offset) % 5 === 0, fault: { kind: 'status', status: 500, body: `{"error":"bad token ${PLANTED.queryToken}, key ${PLANTED.httpSecret}"}` } });
+    rx.addFault({ match: (n) => (n + offset) % 7 === 0, fault: { kind: 'reset' } });
+    rx.addFault({ match: (n) => (n + offset) % 11 === 0, fault: { kind: 'rate-limit', bodyRetryAfter: 0.2 } });
   }
   const config = path.join(dir, 'config.json');
   fs.writeFileSync(config, JSON.stringify({
@@ -159,8 +161,10 @@ export async function runCrashHarness(opts: CrashHarnessOptions): Promise<CrashH
   try {
     fs.mkdirSync(path.join(dir, 'datasets'), { recursive: true });
     for (const spec of opts.kills) {
+      const t = Date.now();
       const r = await runOnce(spec);
       runs++;
+      opts.onRun?.(`${spec}: ${r.signal ?? `exit ${r.code}`} after ${Date.now() - t} ms`);
       stderr += r.err;
       if (r.signal === 'SIGKILL' && r.err.includes(`kill point ${spec}`)) killed++;
       else if (r.code === 0) notReached.push(spec);

@@ -349,6 +349,11 @@ export class LiveStore {
     });
   }
 
+  /** every pending entry of an endpoint waits at least until `until` (a receiver's announced rate-limit wait) */
+  async deferEndpoint(endpointId: string, until: number): Promise<void> {
+    await this.use((c) => c.run(`UPDATE outbox SET next_attempt_at = greatest(next_attempt_at, $1) WHERE endpoint_id = $2 AND state = 'pending'`, [until, endpointId]));
+  }
+
   async outboxCounts(): Promise<Record<'pending' | 'delivered' | 'dead', number>> {
     const rows = await this.query(`SELECT state, count(*)::DOUBLE AS n FROM outbox GROUP BY state`);
     const out = { pending: 0, delivered: 0, dead: 0 };

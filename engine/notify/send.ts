@@ -9,6 +9,7 @@ import { httpPayload, sign, SIGNATURE_HEADER } from './http-json.ts';
 import type { OutgoingMessage } from './message.ts';
 import { scrubSecrets } from './redact.ts';
 import { parseRetryAfter } from './retry-after.ts';
+import { parseRateLimitHeaders, type RateLimitInfo } from './rate-limit.ts';
 import { telegramPayload } from './telegram.ts';
 
 export interface AttemptResult {
@@ -22,6 +23,8 @@ export interface AttemptResult {
   permanent: boolean;
   /** scrubbed of every secret of the endpoint */
   error: string | null;
+  /** the receiver's rate-limit headers (Discord), when it answered */
+  rateLimit?: RateLimitInfo;
 }
 
 export interface SendOptions {
@@ -77,14 +80,15 @@ export async function sendOnce(endpoint: Endpoint, message: OutgoingMessage, opt
     // a body cut off after the status line: the status still decides
   }
   const latencyMs = performance.now() - t0;
+  const rateLimit = parseRateLimitHeaders(res.headers, res.status === 429 ? text : '');
   if (res.ok) {
     // Telegram answers 200 with ok:false for some failures
     if (endpoint.kind === 'telegram' && /"ok"\s*:\s*false/.test(text)) {
-      return { ok: false, status: res.status, latencyMs, retryAfterMs: null, permanent: true, error: scrubSecrets(`telegram refused: ${text.slice(0, 200)}`, secrets) };
+      return { ok: false, status: res.status, latencyMs, retryAfterMs: null, permanent: true, error: scrubSecrets(`telegram refused: ${text.slice(0, 200)}`, secrets), rateLimit };
     }
-    return { ok: true, status: res.status, latencyMs, retryAfterMs: null, permanent: false, error: null };
+    return { ok: true, status: res.status, latencyMs, retryAfterMs: null, permanent: false, error: null, rateLimit };
   }
   const retryAfterMs = res.status === 429 || res.status === 503 ? parseRetryAfter({ header: res.headers.get('retry-after'), body: text }) : null;
   const permanent = res.status >= 400 && res.status < 500 && !RETRYABLE_4XX.has(res.status);
-  return { ok: false, status: res.status, latencyMs, retryAfterMs, permanent, error: scrubSecrets(`HTTP ${res.status}: ${text.slice(0, 200)}`, secrets) };
+  return { ok: false, status: res.status, latencyMs, retryAfterMs, permanent, error: scrubSecrets(`HTTP ${res.status}: ${text.slice(0, 200)}`, secrets), rateLimit };
 }

@@ -12,6 +12,7 @@ import type { LiveStore, OutboxEntry } from '../live/store.ts';
 import type { Endpoint, WebhookConfig } from './endpoints.ts';
 import { sendOnce, type AttemptResult } from './send.ts';
 import { killPoint } from '../live/kill-points.ts';
+import { EndpointLimits } from './rate-limit.ts';
 
 export type DeliveryConfig = Pick<WebhookConfig, 'max_attempts' | 'timeout_ms' | 'base_delay_ms' | 'max_delay_ms' | 'concurrency' | 'http_secret'>;
 
@@ -25,6 +26,10 @@ export interface DeliveryWorkerOptions {
   random?: () => number;
   /** called after each attempt is recorded */
   onAttempt?: (entry: OutboxEntry, result: AttemptResult) => void;
+  /** the worker's waits (default real timers); a test passes its virtual clock's sleep with `now` */
+  sleep?: (ms: number) => Promise<void>;
+  /** spacing of messages to one Telegram chat (Telegram allows about one per second) */
+  telegramSpacingMs?: number;
 }
 
 /** exponential with "equal jitter": half fixed, half random, so retries of many entries spread out */
@@ -43,6 +48,7 @@ export class DeliveryWorker {
   private wake: (() => void) | null = null;
   private woken = false;
   private timer: NodeJS.Timeout | null = null;
+  private readonly limits: EndpointLimits;
   attempts = 0;
 
   constructor(opts: DeliveryWorkerOptions) {
@@ -50,6 +56,7 @@ export class DeliveryWorker {
     this.byId = new Map(opts.endpoints.map((e) => [e.id, e]));
     this.log = opts.logger ?? silentLogger;
     this.now = opts.now ?? Date.now;
+    this.limits = new EndpointLimits(opts.endpoints, opts.telegramSpacingMs ?? 1000);
   }
 
   start(): void {
@@ -86,6 +93,11 @@ export class DeliveryWorker {
       this.woken = false;
       return;
     }
+    if (this.opts.sleep) {
+      await this.opts.sleep(ms);
+      this.woken = false;
+      return;
+    }
     await new Promise<void>((resolve) => {
       this.wake = resolve;
       this.timer = setTimeout(resolve, ms);
@@ -108,7 +120,28 @@ export class DeliveryWorker {
         continue;
       }
       if (due.length > 0) {
-        await Promise.all(due.map((e) => limit(() => this.deliver(e))));
+        // one queue per endpoint, in order: an endpoint's limits are checked before each of its messages
+        const groups = new Map<string, OutboxEntry[]>();
+        for (const e of due) groups.set(e.endpoint_id, [...(groups.get(e.endpoint_id) ?? []), e]);
+        let sent = 0;
+        let wait = Infinity;
+        await Promise.all(
+          [...groups.values()].map((entries) =>
+            limit(async () => {
+              for (const e of entries) {
+                const ep = this.byId.get(e.endpoint_id);
+                const w = ep ? this.limits.waitMs(ep, this.now()) : 0;
+                if (w > 0) {
+                  wait = Math.min(wait, w);
+                  return;
+                }
+                sent++;
+                await this.deliver(e);
+              }
+            }),
+          ),
+        );
+        if (sent === 0 && this.running) await this.sleep(Math.min(60_000, wait));
         continue;
       }
       let next: number | null = null;
@@ -144,6 +177,7 @@ export class DeliveryWorker {
     killPoint('delivered');
     this.attempts++;
     const now = this.now();
+    const paused = endpoint ? this.limits.note(endpoint, result.status, result.retryAfterMs, result.rateLimit ?? null, now) : [];
     const dead = !result.ok && (result.permanent || attempt >= config.max_attempts);
     const state: OutboxEntry['state'] = result.ok ? 'delivered' : dead ? 'dead' : 'pending';
     const wait = result.retryAfterMs ?? backoffMs(attempt, config.base_delay_ms, config.max_delay_ms, this.opts.random ?? Math.random);
@@ -174,6 +208,10 @@ export class DeliveryWorker {
     } catch (err) {
       // the entry stays pending and is sent again: at least once
       this.log.error({ ...fields, err: (err as Error).message }, 'could not record a webhook attempt');
+    }
+    for (const p of paused) {
+      // the endpoint's queued messages move behind its announced wait (durable: a restart honours it too)
+      await this.opts.store.deferEndpoint(p.endpoint.id, p.until).catch((err) => this.log.warn({ err: (err as Error).message }, 'could not defer an endpoint'));
     }
     this.opts.onAttempt?.(entry, result);
   }

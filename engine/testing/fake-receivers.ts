@@ -32,7 +32,7 @@ export interface ReceivedRequest {
 export type ReceiverFault =
   | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
   /** 429: `bodyRetryAfter` goes into the JSON body the way the receiver kind does it, `header` into Retry-After */
-  | { kind: 'rate-limit'; bodyRetryAfter?: number; header?: string; rawBody?: string }
+  | { kind: 'rate-limit'; bodyRetryAfter?: number; header?: string; rawBody?: string; headers?: Record<string, string>; global?: boolean }
   | { kind: 'delay'; ms: number }
   | { kind: 'reset' };
 
@@ -119,6 +119,7 @@ export class FakeReceiver {
   private readonly opts: FakeReceiverOptions;
   /** per endpoint: until when this receiver told the sender to wait (its own clock) */
   private readonly announcedUntil = new Map<string, number>();
+  private readonly globalUntil = new Map<ReceiverKind, number>();
   /** requests that arrived at an endpoint inside a wait it had announced (a 429 not honoured) */
   readonly early: ReceivedRequest[] = [];
 
@@ -228,9 +229,13 @@ export class FakeReceiver {
     };
     this.requests.push(rec);
     const key = endpointKey(kind, url.pathname, rec.query, json);
-    if (now < (this.announcedUntil.get(key) ?? -Infinity)) this.early.push(rec);
+    if (now < Math.max(this.announcedUntil.get(key) ?? -Infinity, this.globalUntil.get(kind) ?? -Infinity)) this.early.push(rec);
     const answer = (status: number, text: string, extra: Record<string, string> = {}) => {
       rec.status = status;
+      // Discord announces an empty bucket before it ever answers 429: that is a wait too
+      const remaining = extra['X-RateLimit-Remaining'];
+      const resetAfter = Number(extra['X-RateLimit-Reset-After']);
+      if (remaining === '0' && Number.isFinite(resetAfter)) this.announcedUntil.set(key, Math.max(this.announcedUntil.get(key) ?? -Infinity, now + resetAfter * 1000));
       if (res.writableEnded || res.destroyed) return;
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...extra });
       res.end(text);
@@ -252,18 +257,21 @@ export class FakeReceiver {
     }
     if (fault?.kind === 'status') return answer(fault.status, fault.body ?? '{"message":"internal error (fake)"}', fault.headers);
     if (fault?.kind === 'rate-limit') {
-      const h: Record<string, string> = fault.header !== undefined ? { 'Retry-After': fault.header } : {};
+      const h: Record<string, string> = { ...(fault.headers ?? {}), ...(fault.header !== undefined ? { 'Retry-After': fault.header } : {}) };
       let text = fault.rawBody;
       if (text === undefined) {
         const ra = fault.bodyRetryAfter;
         text = JSON.stringify(
           kind === 'telegram'
             ? { ok: false, error_code: 429, description: `Too Many Requests: retry after ${ra ?? 1}`, ...(ra !== undefined ? { parameters: { retry_after: ra } } : {}) }
-            : { message: 'You are being rate limited.', ...(ra !== undefined ? { retry_after: ra } : {}), global: false },
+            : { message: 'You are being rate limited.', ...(ra !== undefined ? { retry_after: ra } : {}), global: fault.global ?? false },
         );
       }
       const waitS = fault.bodyRetryAfter ?? (fault.header !== undefined && /^\d+(\.\d+)?$/.test(fault.header) ? Number(fault.header) : 0);
-      this.announcedUntil.set(key, now + waitS * 1000);
+      // a global limit covers every webhook of the sender
+      const keys = fault.global ? [...new Set([key, ...this.requests.filter((r) => r.kind === kind).map((r) => endpointKey(r.kind, r.path, r.query, r.json))])] : [key];
+      for (const k of keys) this.announcedUntil.set(k, now + waitS * 1000);
+      if (fault.global) this.globalUntil.set(kind, now + waitS * 1000);
       return answer(429, text, h);
     }
     if (kind === 'discord') {
