@@ -139,6 +139,7 @@ const sections: Record<string, () => Promise<void>> = {
   report: external(async () => (await import('../engine/report/bench.ts')).benchReport),
   live: external(async () => (await import('../engine/live/bench.ts')).benchLiveLatency),
   rolling: external(async () => (await import('../engine/detectors/bench.ts')).benchRollingStats),
+  freqtrade: external(async () => (await import('../engine/data/freqtrade-bench.ts')).benchFreqtrade),
 };
 const only = process.argv.slice(2);
 console.log(`Regime Workbench bench — node ${process.version}, ${new Date().toISOString()}\n`);

@@ -232,7 +232,7 @@ export function parseFreqtradeFile(candidate: Candidate, opts: FreqtradeImportOp
   }
   const source = sourceLabel(file, exchange);
   const frame = readFeather(file);
-  if (frame.rows === 0) throw new InputError(file, null, null, 'no rows');
+  if (frame.rows === 0) return { skip: 'no rows' };
   const { batch, notes } = table === 'funding'
     ? parseFunding(file, frame, venue, symbol, source)
     : parseCandles(file, frame, table, venue, symbol);

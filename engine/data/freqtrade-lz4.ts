@@ -99,14 +99,22 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: Output, f
     }
     if (i + literals > end) throw new Lz4Error('literals run past the end of the block');
     out.reserve(literals);
-    out.buf.set(src.subarray(i, i + literals), out.len);
-    out.len += literals;
-    i += literals;
+    let b = out.buf;
+    let to = out.len;
+    // short runs are copied byte by byte: a typed-array call per few bytes costs more than it saves
+    if (literals < 32) {
+      for (let k = 0; k < literals; k++) b[to++] = src[i++];
+    } else {
+      b.set(src.subarray(i, i + literals), to);
+      to += literals;
+      i += literals;
+    }
+    out.len = to;
     if (i === end) return; // the last sequence carries literals only
     if (i + 2 > end) throw new Lz4Error('block ends inside a match offset');
     const offset = src[i] | (src[i + 1] << 8);
     i += 2;
-    if (offset === 0 || offset > out.len - frameStart) throw new Lz4Error(`match offset ${offset} points before the start of the data`);
+    if (offset === 0 || offset > to - frameStart) throw new Lz4Error(`match offset ${offset} points before the start of the data`);
     let matchLen = token & 15;
     if (matchLen === 15) {
       let more: number;
@@ -118,16 +126,16 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: Output, f
     }
     matchLen += 4;
     out.reserve(matchLen);
-    const b = out.buf;
-    let from = out.len - offset;
-    let to = out.len;
-    if (offset >= matchLen) {
+    b = out.buf;
+    let from = to - offset;
+    if (offset >= matchLen && matchLen >= 32) {
       b.copyWithin(to, from, from + matchLen);
+      to += matchLen;
     } else {
-      // Overlapping copy: byte by byte repeats the last `offset` bytes, as the format intends.
+      // also the overlapping case: byte by byte repeats the last `offset` bytes, as the format intends
       for (let k = 0; k < matchLen; k++) b[to++] = b[from++];
     }
-    out.len += matchLen;
+    out.len = to;
   }
 }
 
