@@ -140,6 +140,9 @@ const sections: Record<string, () => Promise<void>> = {
   live: external(async () => (await import('../engine/live/bench.ts')).benchLiveLatency),
   rolling: external(async () => (await import('../engine/detectors/bench.ts')).benchRollingStats),
   freqtrade: external(async () => (await import('../engine/data/freqtrade-bench.ts')).benchFreqtrade),
+  pnl: external(async () => (await import('../engine/score/pnl-bench.ts')).benchPnl),
+  import: external(async () => (await import('../engine/data/import-bench.ts')).benchImport),
+  'import-crash': external(async () => (await import('../engine/data/crash-bench.ts')).benchImportCrash),
 };
 const only = process.argv.slice(2);
 console.log(`Regime Workbench bench — node ${process.version}, ${new Date().toISOString()}\n`);
