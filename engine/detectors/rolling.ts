@@ -22,7 +22,6 @@
  * - Funding settlements are events, not an hourly series: a settlement that arrives in an hour whose candle
  *   is missing is still recorded; funding statistics are keyed by settlement time, not by slot.
  * - Before a window has been filled once the status is 'warming_up' rather than 'gap_in_window'.
- *
  * - A window whose values are constant (sample std ≤ FLAT_RELATIVE_STD × |mean|, see running-moments.ts)
  *   has variance exactly 0 and gives no z-score: status 'flat_window', never a z built on rounding residue.
  *
@@ -36,7 +35,7 @@ export { FLAT_RELATIVE_STD } from './running-moments.ts';
 
 export type WindowStatus = 'ok' | 'no_data' | 'warming_up' | 'gap_in_window' | 'low_coverage' | 'flat_window';
 
-/** Ring buffer of numbers where NaN means missing, with running sum and sum of squares over valid values. */
+/** Ring buffer of numbers where NaN means missing, with the running moments of the valid values. */
 export class RollingWindow {
   readonly capacity: number;
   private readonly buf: Float64Array;
