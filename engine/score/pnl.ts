@@ -313,19 +313,33 @@ function tradeStats(returns: readonly number[], exposure: number | null): Pick<P
   };
 }
 
+/** scratch of spacedSample: which values of [0, m) are taken (reset after each draw) */
+interface SampleScratch {
+  taken: Uint8Array;
+  picks: Int32Array;
+}
+
 /** k distinct sorted indices in [0, size) at least `spacing` apart (spacing shrinks only if k such do not fit) */
-function spacedSample(random: Mulberry32, size: number, k: number, spacing: number, out: Int32Array): void {
+function spacedSample(random: Mulberry32, size: number, k: number, spacing: number, scratch: SampleScratch): Int32Array {
   let s = spacing;
   if (k > 1 && size - (k - 1) * (s - 1) < k) s = Math.max(1, Math.floor((size - k) / (k - 1)) + 1);
   const m = size - (k - 1) * (s - 1);
+  const { taken } = scratch;
+  const picks = scratch.picks.subarray(0, k);
   // Floyd's algorithm: k distinct values from [0, m) in O(k)
-  const chosen = new Set<number>();
+  let n = 0;
   for (let j = m - k; j < m; j++) {
     const t = random.below(j + 1);
-    chosen.add(chosen.has(t) ? j : t);
+    const v = taken[t] ? j : t;
+    taken[v] = 1;
+    picks[n++] = v;
   }
-  const sorted = [...chosen].sort((a, b) => a - b);
-  for (let i = 0; i < k; i++) out[i] = sorted[i] + i * (s - 1);
+  picks.sort();
+  for (let i = 0; i < k; i++) {
+    taken[picks[i]] = 0;
+    picks[i] += i * (s - 1);
+  }
+  return picks;
 }
 
 function shuffle<T>(xs: T[], random: Mulberry32): void {
@@ -349,10 +363,15 @@ function randomEntries(grid: Grid, sim: Simulated, symbols: readonly string[], a
   const totals = new Float64Array(n);
   let tradesTaken = 0;
   let asGood = 0;
-  const idx = new Int32Array(Math.max(1, ...plans.map((p) => p.legs.length)));
+  const scratch: SampleScratch = {
+    taken: new Uint8Array(Math.max(1, ...plans.map((p) => p.range.present.length))),
+    picks: new Int32Array(Math.max(1, ...plans.map((p) => p.legs.length))),
+  };
+  const spacing = plans.map((p) => Math.max(1, ...p.legs.map((l) => l.hold)));
   for (let p = 0; p < n; p++) {
     let sum = 0;
-    for (const plan of plans) {
+    for (let q = 0; q < plans.length; q++) {
+      const plan = plans[q];
       const k = plan.legs.length;
       if (k === 0) {
         sum += 1;
@@ -360,7 +379,7 @@ function randomEntries(grid: Grid, sim: Simulated, symbols: readonly string[], a
       }
       const present = plan.range.present;
       shuffle(plan.legs, random);
-      spacedSample(random, present.length, k, Math.max(...plan.legs.map((l) => l.hold)), idx);
+      const idx = spacedSample(random, present.length, k, spacing[q], scratch);
       let value = 1;
       for (let i = 0; i < k; i++) {
         const g = present[idx[i]];
