@@ -7,12 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { compressionRegistry, CompressionType, Float64, Table, tableToIPC, TimestampMillisecond, TimestampNanosecond, vectorFromArray } from 'apache-arrow';
-import { importFreqtrade, parseFreqtradeFile } from './freqtrade-import.ts';
+import { freqtradeInputs, importFreqtrade, parseFreqtradeFile } from './freqtrade-import.ts';
+import { spawnSync } from 'node:child_process';
 import { parseFreqtradeName } from './freqtrade-names.ts';
 import { readFeather } from './freqtrade-feather.ts';
 import zlib from 'node:zlib';
 import { xxh32 } from './freqtrade-lz4.ts';
-import { InputError } from '../errors.ts';
+import { InputError, UserError } from '../errors.ts';
 import { openStore } from './store.ts';
 import { queryRows } from './duckdb.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
@@ -338,6 +339,24 @@ describe('importing a freqtrade directory', () => {
     const { close: _c, ...noClose } = cols;
     const f = writeFeather('NOCLOSE_USDT-1h.feather', dates, noClose);
     await expect(importFreqtrade(ds, [f])).rejects.toThrow(`${f}, field 'close': column 'close' is missing (found: date, open, high, low, volume)`);
+    expect(snapshot()).toEqual({});
+  });
+});
+
+describe('regime import with freqtrade files', () => {
+  it('sends --freqtrade and .feather files to the freqtrade importer and refuses options that do not apply', () => {
+    expect(freqtradeInputs(['a.csv'], {})).toBeNull();
+    expect(freqtradeInputs([], { freqtrade: 'user_data/data' })).toEqual(['user_data/data']);
+    expect(freqtradeInputs(['BTC_USDT-1h.feather'], { format: 'auto' })).toEqual(['BTC_USDT-1h.feather']);
+    expect(() => freqtradeInputs(['a.csv'], { freqtrade: 'd' })).toThrow(new UserError('import: .feather files (freqtrade) and CSV files go in separate commands'));
+    expect(() => freqtradeInputs(['x.feather'], { table: 'funding', symbol: 'X' })).toThrow(/--table, --symbol do not apply/);
+  });
+
+  it('the command exits 3 with one line naming the file and the timeframe, and writes nothing', () => {
+    const f = path.join(FT, 'XRP_USDT-5m.feather');
+    const r = spawnSync(process.execPath, ['scripts/regime.mjs', '--datasets', ds, 'import', f], { cwd: path.resolve(import.meta.dirname, '../..'), encoding: 'utf8' });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toBe(`error: ${f}: timeframe 5m: the tables hold 1h bars and other timeframes are not converted; download 1h data (\`freqtrade download-data --timeframes 1h\`) and import that file\n`);
     expect(snapshot()).toEqual({});
   });
 });

@@ -290,7 +290,7 @@ export function freqtradeInputs(files: string[], opts: { freqtrade?: string; tab
   }
   const foreign = (['table', 'symbol', 'kind', 'period', 'source'] as const).filter((k) => opts[k] !== undefined);
   if (foreign.length > 0) {
-    throw new UserError(`import --freqtrade: ${foreign.map((k) => `--${k}`).join(', ')} do not apply (freqtrade's file names give table and symbol; funding rows are labelled freqtrade:<file>)`);
+    throw new UserError(`import --freqtrade: ${foreign.map((k) => `--${k}`).join(', ')} ${foreign.length === 1 ? 'does' : 'do'} not apply (freqtrade's file names give table and symbol; funding rows are labelled freqtrade:<file>)`);
   }
   if (opts.format && opts.format !== 'auto') throw new UserError('import --freqtrade: --format does not apply');
   return [...(opts.freqtrade ? [opts.freqtrade] : []), ...files];
