@@ -40,7 +40,7 @@ describe('reports', () => {
       { id: 'evil', dir: '/etc', title: 'x' },
       { id: 'no-index', dir: path.join(outDir, 'no-index'), title: 'y' },
     ];
-    expect(await listReports(dir, lister)).toEqual([{ name: 'beta', title: 'Beta (rendered)', modified: '2026-04-02T00:00:00Z', notebook: 'b', ok: false }]);
+    expect(await listReports(dir, lister)).toEqual([{ name: 'beta', title: 'Beta (rendered)', label: 'Beta (rendered)', modified: '2026-04-02T00:00:00Z', notebook: 'b', ok: false }]);
   });
 
   it('falls back to the scan when the module is absent, throws or answers something unusable', async () => {

@@ -10,6 +10,8 @@ export interface RenderedReport {
   /** the folder name under the reports directory; also its URL segment */
   name: string;
   title: string;
+  /** the title plus the parameters that differ from the defaults: tells renders of one notebook apart */
+  label: string;
   /** when it was rendered (the report's own record) or else the file's modification time */
   modified: string | null;
   notebook: string | null;
@@ -46,6 +48,7 @@ function describe(reportsDir: string, name: string, meta: Record<string, unknown
   return {
     name,
     title: text(meta.title) ?? titleOf(index) ?? name,
+    label: text(meta.label) ?? text(meta.title) ?? titleOf(index) ?? name,
     modified: text(meta.rendered_at) ?? st.mtime.toISOString(),
     notebook: text(meta.notebook),
     ok: typeof meta.ok === 'boolean' ? meta.ok : null,

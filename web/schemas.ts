@@ -161,7 +161,7 @@ export const RunResponse = z.object({
 });
 
 export const ReportsResponse = z.object({
-  reports: z.array(z.object({ name: z.string(), title: z.string(), url: z.string(), modified: s, notebook: s, ok: b })),
+  reports: z.array(z.object({ name: z.string(), title: z.string(), label: z.string(), url: z.string(), modified: s, notebook: s, ok: b })),
 });
 
 export const HealthResponse = z.object({

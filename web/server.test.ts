@@ -175,7 +175,12 @@ describe('API routes', () => {
 
   it('reports: listed from results/reports and served as static files, nothing outside', async () => {
     const r = await get('/api/reports');
-    expect(r.body.reports).toEqual([{ name: 'weekly-notes', title: 'Weekly notes', url: '/reports/weekly-notes/', modified: '2026-04-01T00:00:00.000Z', notebook: 'weekly', ok: true }]);
+    expect(r.body.reports).toEqual([{ name: 'weekly-notes', title: 'Weekly notes', label: expect.stringMatching(/^Weekly notes/), url: '/reports/weekly-notes/', modified: '2026-04-01T00:00:00.000Z', notebook: 'weekly', ok: true }]);
+    // the served index of reports, under the page CSP
+    const index = await get('/reports/');
+    expect(index.status).toBe(200);
+    expect(index.body).toMatch(/<a href="\/reports\/weekly-notes\/">Weekly notes[^<]*<\/a>/);
+    expect(String(index.headers['content-security-policy'])).not.toContain('unsafe-inline');
     const page = await get('/reports/weekly-notes/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('notes');

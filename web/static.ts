@@ -10,6 +10,7 @@ import { pageCsp, servedReportCsp } from './csp.ts';
 import { openResolved, readResolved, resolveInside } from './files.ts';
 import { notFound } from './http-errors.ts';
 import { paletteModule } from './palette.ts';
+import { listReports, type RenderedReport } from './reports.ts';
 import { vendorFile } from './vendor.ts';
 
 const PUBLIC_DIR = path.join(import.meta.dirname, 'public');
@@ -30,6 +31,22 @@ function sendPublic(reply: FastifyReply, rel: string, csp: string) {
   return reply.send(openResolved(f));
 }
 
+const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** /reports/: every rendered report by its label (renders of one notebook with other parameters differ there) */
+export function reportIndexPage(reports: readonly RenderedReport[]): string {
+  const rows = reports.map(
+    (r) =>
+      `<tr><td><a href="/reports/${encodeURIComponent(r.name)}/">${esc(r.label)}</a></td><td>${esc(r.notebook ?? '')}</td><td>${esc((r.modified ?? '').slice(0, 16).replace('T', ' '))}</td><td>${r.ok === false ? 'cell errors' : r.ok ? 'ok' : ''}</td><td><code>${esc(r.name)}</code></td></tr>`,
+  );
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Reports · Regime Workbench</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/reports.css"></head>
+<body><main><h1>Rendered reports</h1><p><a href="/">← dashboard</a> · render more with <code>npx regime report NOTEBOOK</code></p>
+${reports.length ? `<table><thead><tr><th>report</th><th>notebook</th><th>rendered (UTC)</th><th>state</th><th>folder</th></tr></thead><tbody>${rows.join('')}</tbody></table>` : '<p>No rendered reports yet.</p>'}
+</main></body></html>
+`;
+}
+
 export const staticFiles: FastifyPluginAsync<{ reportsDir: string | null }> = async (app, { reportsDir }) => {
   const vendor = new Map(Object.entries(VENDOR).map(([name, f]) => [name, fs.readFileSync(f())]));
   const csp = pageCsp();
@@ -44,6 +61,11 @@ export const staticFiles: FastifyPluginAsync<{ reportsDir: string | null }> = as
     const body = vendor.get(req.params.file);
     if (!body) throw notFound(`no vendor file ${req.params.file}`);
     return reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(body);
+  });
+
+  app.get('/reports/', async (_req, reply) => {
+    const reports = reportsDir ? await listReports(reportsDir) : [];
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').header('content-security-policy', csp).send(reportIndexPage(reports));
   });
 
   // relative links inside a report resolve against its folder only with the trailing slash

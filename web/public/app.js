@@ -350,8 +350,8 @@ async function loadReports() {
   // several renders of one notebook share a title: the folder name tells them apart
   const seen = new Map();
   for (const r of reports) seen.set(r.title, (seen.get(r.title) ?? 0) + 1);
-  const name = (r) => (seen.get(r.title) > 1 ? `${r.title} (${r.name})` : r.title);
-  $('reports').replaceChildren(...(reports.length ? ['reports: ', ...reports.flatMap((r, i) => [i ? ', ' : '', el('a', { href: r.url, target: '_blank', rel: 'noopener' }, name(r))])] : []));
+  const name = (r) => (seen.get(r.title) > 1 ? (r.label && r.label !== r.title ? r.label : `${r.title} (${r.name})`) : r.title);
+  $('reports').replaceChildren(...(reports.length ? [el('a', { href: '/reports/', target: '_blank', rel: 'noopener' }, 'reports'), ': ', ...reports.flatMap((r, i) => [i ? ', ' : '', el('a', { href: r.url, target: '_blank', rel: 'noopener' }, name(r))])] : []));
 }
 
 async function poll() {
