@@ -19,7 +19,7 @@ describe('parseConfig', () => {
     expect(c.cascade.window_hours).toBe(4);
     expect(c.cascade.cascade_threshold_usd).toBe(500_000);
     expect(c.cascade.severity_velocity_usd_h).toEqual([100_000, 200_000, 400_000, 600_000]);
-    expect(c.cascade.mode).toBe('absolute');
+    expect(c.cascade.mode).toBe('relative');
     expect(c.cascade.relative.baseline_hours).toBe(720);
     expect(c.funding.anomaly_z).toBe(2);
     expect(c.funding.watch_z).toBe(1);
