@@ -143,6 +143,7 @@ const sections: Record<string, () => Promise<void>> = {
   pnl: external(async () => (await import('../engine/score/pnl-bench.ts')).benchPnl),
   import: external(async () => (await import('../engine/data/import-bench.ts')).benchImport),
   'import-crash': external(async () => (await import('../engine/data/crash-bench.ts')).benchImportCrash),
+  web: external(async () => (await import('../web/bench.ts')).benchWeb),
 };
 const only = process.argv.slice(2);
 console.log(`Regime Workbench bench — node ${process.version}, ${new Date().toISOString()}\n`);
