@@ -116,7 +116,8 @@ describe('Pipeline', () => {
   it('fires a liquidation cascade once per episode and reports the suppressed repeats', () => {
     const hours = syntheticMarket(60, 2);
     for (let h = 30; h < 40; h++) hours[h][0] = { ...hours[h][0], liquidation: { longUsd: 2_000_000, shortUsd: 100_000, kind: 'observed', source: 'test' } };
-    const res = replay(hours);
+    // the absolute USD rule (the seed preset): the relative default needs 720 h of liquidation history first
+    const res = replay(hours, parseConfig({ cascade: { mode: 'absolute' } }));
     const cascades = res.flatMap((r) => r.alerts.filter((a) => a.event_type === 'LIQUIDATION_CASCADE'));
     expect(cascades).toHaveLength(1);
     expect(cascades[0]).toMatchObject({ ts: T0 + 30 * HOUR_MS, symbol: 'BTCUSDT', source: 'cascade', severity: 'CRITICAL' });
