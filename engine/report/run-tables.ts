@@ -8,9 +8,10 @@
  *   runs_suppressed           reason, event_type, count (what the cooldown/dedup policy held back)
  *   runs_gaps                 missing-hour runs the replay met
  *   runs_liquidation_coverage symbol, hours_with_data
- *   runs_scorecard_rows       dimension (overall | source | event_type | severity | symbol), key, counts and event metrics
+ *   runs_scorecard_rows       dimension (overall | source | event_type | severity | event_severity | symbol), key, counts and event metrics
  *   runs_scorecard_forward    dimension, key, horizon_hours, forward-return statistics
- *   runs_scorecard_baseline   dimension, key, metric, actual, mean (random baseline), lift, p_value, better, n_perm
+ *   runs_scorecard_baseline   dimension, key, metric, actual, mean (random baseline), lift, p_value, p_lower and
+ *                             p_two_sided (directional metrics), better, n_perm
  *   runs_scorecard_event_study dimension, key, offset_hours, mean (cumulative log return), n
  *   runs_scorecard_symbols    per-symbol hours, missing hours, large-move hours and episodes
  *   runs_alerts               every alert (view over the runs' Parquet files) with scored_symbol
@@ -190,6 +191,8 @@ export async function registerRunTables(conn: DuckDBConnection, runs: readonly L
     ['mean', 'DOUBLE'],
     ['lift', 'DOUBLE'],
     ['p_value', 'DOUBLE'],
+    ['p_lower', 'DOUBLE'],
+    ['p_two_sided', 'DOUBLE'],
     ['better', 'VARCHAR'],
     ['n_perm', 'BIGINT'],
   ], baseline);
