@@ -8,6 +8,7 @@ import { openStore, type Store } from '../data/store.ts';
 import { parseConfig } from '../pipeline/config.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { prepareMarket } from '../score/index.ts';
+import { bhQValues } from './fdr.ts';
 import { SweepJobs } from './jobs.ts';
 import { planEvaluation } from './keys.ts';
 import { metricNames } from './metrics.ts';
@@ -61,6 +62,12 @@ describe('runSweep', () => {
     const best = [...eligible].sort((a, b) => b.train.nab! - a.train.nab! || (a.config_id < b.config_id ? -1 : 1))[0];
     expect(fresh.best!.row.config_id).toBe(best.config_id);
     expect(fresh.warning).toBe(`best of ${fresh.configurations.valid} configurations: expect the train score to be optimistic; holdout is the honest number`);
+    // every valid configuration: an exact train p-value, and a BH q-value across all of them; the selected one's verdict
+    const ok = fresh.rows!.filter((r) => r.status === 'ok');
+    const q = bhQValues(ok.map((r) => r.train.p_value!));
+    ok.forEach((r, i) => expect(r.train.q_value).toBeCloseTo(q[i]!, 12));
+    expect(fresh.fdr.tried).toBe(fresh.configurations.valid);
+    expect(fresh.fdr.selected).toEqual([{ label: 'train', config_id: best.config_id, p_value: best.train.p_value, q_value: best.train.q_value, survives: best.train.q_value! <= 0.1 }]);
     // the honest number comes with a random baseline; the train scorecard, after selection, without
     expect(fresh.best!.holdout_scorecard.overall.baseline?.nab.p_value).toEqual(expect.any(Number));
     expect(fresh.best!.train_scorecard.overall.baseline).toBeNull();

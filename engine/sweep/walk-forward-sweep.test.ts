@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDB, queryRows } from '../data/duckdb.ts';
 import { openStore, type Store } from '../data/store.ts';
+import { registerSweep } from '../report/sweep-source.ts';
 import { bhQValues } from './fdr.ts';
 import type { SweepReport } from './report.ts';
 import { parseSweepSpec } from './spec.ts';
@@ -113,4 +114,23 @@ describe('walk-forward sweep on real data', () => {
       db.instance.closeSync();
     }
   });
+
+  it('gives the threshold-sweep notebook its folds, q-values and summary', async () => {
+    const db = await openDuckDB();
+    try {
+      await registerSweep(db.conn, path.join(one.dir, 'results.parquet'), { resultsDir: tmp, notebookDir: tmp, axes: {} });
+      const [info] = await queryRows(db.conn, 'SELECT walk_forward, period, fdr_tried FROM sweep_info');
+      expect(info).toEqual({ walk_forward: true, period: 'full', fdr_tried: 4n });
+      const folds = await queryRows(db.conn, 'SELECT fold, config_id, test_value FROM sweep_folds ORDER BY fold');
+      expect(folds.map((f) => f.config_id)).toEqual(one.walk_forward!.folds.map((f) => f.chosen!.config_id));
+      expect(folds.map((f) => f.test_value)).toEqual(one.walk_forward!.folds.map((f) => f.chosen!.test.metric));
+      const [wf] = await queryRows(db.conn, 'SELECT folds, oos_is_ratio, stitched_alerts FROM sweep_walk_forward');
+      expect(wf).toEqual({ folds: 4n, oos_is_ratio: one.walk_forward!.oos_is_ratio, stitched_alerts: BigInt(one.walk_forward!.stitched!.alerts) });
+      const q = await queryRows(db.conn, "SELECT count(*)::INT AS n FROM sweep_qvalues WHERE period = 'full' AND q_value >= p_value");
+      expect(q[0].n).toBe(4);
+    } finally {
+      db.conn.closeSync();
+      db.instance.closeSync();
+    }
+  }, 300_000);
 });
