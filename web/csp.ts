@@ -1,17 +1,18 @@
 /**
  * Content-Security-Policy for the pages the server sends, none with 'unsafe-inline'. The dashboard and the
- * docs load only their own files ('unsafe-eval' on the dashboard: its vega compiles expressions with
- * Function()). A rendered report is one self-contained file (so it also works from file://): its policy is
- * engine/report/csp.ts's reportCsp — hashes of the exact inline blocks served — applied by web/static.ts.
+ * docs load only their own files and evaluate no strings (the dashboard embeds vega with its expression
+ * interpreter, `ast: true`, so there is no 'unsafe-eval' either). A rendered report is one self-contained file
+ * (so it also works from file://): its policy is engine/report/csp.ts's reportCsp — hashes of the exact
+ * inline blocks served — applied by web/static.ts.
  */
 import { reportCsp } from '../engine/report/csp.ts';
 import { vegaStyleHashes } from './vega-styles.ts';
 
 const COMMON = ["default-src 'self'", "img-src 'self' data: blob:", "font-src 'self' data:", "connect-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'"];
 
-/** the dashboard: its own script files; vega-embed's run-time <style> elements by hash */
+/** the dashboard: its own script files only; vega-embed's run-time <style> elements by hash */
 export function pageCsp(): string {
-  return [...COMMON, "script-src 'self' 'unsafe-eval'", `style-src 'self' ${vegaStyleHashes().join(' ')}`, "form-action 'self'"].join('; ');
+  return [...COMMON, "script-src 'self'", `style-src 'self' ${vegaStyleHashes().join(' ')}`, "form-action 'self'"].join('; ');
 }
 
 /**

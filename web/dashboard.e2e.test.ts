@@ -68,8 +68,8 @@ const cardsText = () => page.locator('.cards').innerText();
 const pricePath = () => page.$$eval('#chart-price svg .mark-rect path', (els) => els.map((e) => e.getAttribute('d')).join(' '));
 
 async function waitForCursorChange(from: number): Promise<number> {
-  // string expressions: this file is typechecked without the DOM library
-  await page.waitForFunction(`document.body.dataset.cursor !== '${from}' && document.body.dataset.ready === 'true'`, null, { timeout: 30_000 });
+  // polled from here: a waitForFunction predicate would be evaluated in the page, which its CSP (no eval) refuses
+  await expect.poll(async () => (await page.getAttribute('body', 'data-cursor')) !== String(from) && (await page.getAttribute('body', 'data-ready')) === 'true', { timeout: 30_000 }).toBe(true);
   return cursor();
 }
 
@@ -145,7 +145,7 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     const moved = await waitForCursorChange(start);
     await page.click('#play');
     // a replay step may still be drawing: wait until the page shows the hour the slider is on
-    await page.waitForFunction(`Number(document.getElementById('slider').value) * 3600000 === Number(document.body.dataset.cursor)`, null, { timeout: 30_000 });
+    await expect.poll(async () => Number(await page.inputValue('#slider')) * 3_600_000 === (await cursor()), { timeout: 30_000 }).toBe(true);
     expect(moved).toBeGreaterThan(start);
     expect(await page.innerText('#play')).toContain('Play');
     const here = await cursor();

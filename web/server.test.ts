@@ -196,6 +196,8 @@ describe('API routes', () => {
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
     expect(page.headers['content-security-policy']).toMatch(/connect-src 'self'/);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self';/);
+    expect(page.headers['content-security-policy']).not.toMatch(/unsafe-inline|unsafe-eval/);
     expect(page.body).toContain('/vendor/vega-embed.min.js');
     expect(page.body).not.toMatch(/https?:\/\/(cdn|unpkg|jsdelivr)/);
     for (const f of ['vega.min.js', 'vega-lite.min.js', 'vega-embed.min.js']) {

@@ -5,6 +5,8 @@ import { ago, badge, el, fixed, label, pct, price, short, signed, usd, utc } fro
 // every regime, severity and event-type colour comes from the one palette the reports use too
 const COLORS = new Map([...P.SPOT_REGIME_PALETTE, ...P.VOL_REGIME_PALETTE, ...P.SEVERITY_PALETTE].map((e) => [e.key, e.color]));
 const TYPE_COLORS = new Map(P.EVENT_TYPE_PALETTE.map((e) => [e.key, e.color]));
+// the stylesheet's severity colours (event borders, banner) follow the palette too
+for (const e of P.SEVERITY_PALETTE) document.documentElement.style.setProperty(`--${e.key.toLowerCase()}`, e.color);
 
 /** a badge in its palette colour (set through CSSOM: the page's CSP allows no inline style attributes) */
 function paletteBadge(text, key) {
