@@ -32,6 +32,7 @@ export class RunsTable {
   readonly conn: DuckDBConnection;
   private appender: DuckDBAppender | null = null;
   private pending = 0;
+  private appending: Promise<void> = Promise.resolve();
 
   private constructor(instance: DuckDBInstance, conn: DuckDBConnection, metricColumns: string[]) {
     this.instance = instance;
@@ -58,7 +59,14 @@ export class RunsTable {
     return new Set(rows.map((r) => String(r.config_id)));
   }
 
-  async append(row: RunRow): Promise<void> {
+  /** appends one after another: two callers creating the appender at once would each get one, and lose rows */
+  append(row: RunRow): Promise<void> {
+    const next = this.appending.then(() => this.appendNow(row));
+    this.appending = next.catch(() => {});
+    return next;
+  }
+
+  private async appendNow(row: RunRow): Promise<void> {
     this.appender ??= await this.conn.createAppender('runs');
     const a = this.appender;
     for (const c of TEXT_COLUMNS) {

@@ -51,6 +51,17 @@ export interface SweepOptions {
   includeRows?: boolean;
   onProgress?: (done: number, total: number) => void;
   logger?: Logger;
+  /** computes the configurations elsewhere (queue-coordinator.ts) instead of in this process's worker threads */
+  remote?: RemoteEvaluator;
+}
+
+/** the one hook a distributed sweep needs: everything else (resume, results, report) stays the local sweep's */
+export interface RemoteEvaluator {
+  /** configurations in flight at once */
+  readonly inflight: number;
+  evaluate(configId: string, params: Params): Promise<PeriodResults>;
+  /** no more configurations are coming: send what is waiting to be batched */
+  flush(): void;
 }
 
 /** what, besides the configuration, decides a result: part of every configuration id */
@@ -112,7 +123,7 @@ export function stitchedPrices(data: ReplayData, folds: readonly Fold[]): PriceS
   });
 }
 
-function resolveFrame(spec: SweepSpec, data: ReplayData): SweepFrame {
+export function resolveFrame(spec: SweepSpec, data: ReplayData): SweepFrame {
   const hourCeil = (t: number) => Math.ceil(t / HOUR_MS) * HOUR_MS;
   const emitFrom = hourCeil(Math.max(spec.from ?? data.firstHour, data.firstHour));
   const emitUntil = data.lastHour;
@@ -130,7 +141,7 @@ function resolveFrame(spec: SweepSpec, data: ReplayData): SweepFrame {
 }
 
 /** the periods every configuration is scored on: train and holdout, or the whole range and each fold's two */
-function periodsOf(frame: SweepFrame, data: ReplayData, spec: SweepSpec): Period[] {
+export function periodsOf(frame: SweepFrame, data: ReplayData, spec: SweepSpec): Period[] {
   const period = (name: string, from: number, to: number): Period => ({ name, market: prepareMarket(pricesBetween(data, from, to), spec.score), from, to });
   const end = frame.emitUntil + HOUR_MS;
   if (frame.folds === null) return [period('train', frame.emitFrom, frame.holdoutFrom!), period('holdout', frame.holdoutFrom!, end)];
@@ -165,7 +176,7 @@ export async function runSweep(store: Store, spec: SweepSpec, opts: SweepOptions
 
   const workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
   // the workers load their modules while this thread loads the data and prepares the markets
-  const pool = new WorkerPool(workers);
+  const pool = new WorkerPool(opts.remote ? 1 : workers);
   try {
     return await sweepWith(store, spec, opts, { id, dir, datasetHash, workers, pool, t0, log });
   } finally {
@@ -228,7 +239,9 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   const evaluateOne = async (configId: string, params: Params, config: PipelineConfig): Promise<RunRow> => {
     const plan = planEvaluation(config);
     let results: PeriodResults;
-    if (plan.mode === 'replay') {
+    if (opts.remote) {
+      results = await opts.remote.evaluate(configId, params);
+    } else if (plan.mode === 'replay') {
       const keys = plan.unclassified.join(',');
       if (!warned.has(keys)) log.warn({ keys: plan.unclassified }, 'config keys unknown to the columnar evaluator: replaying the whole Pipeline');
       warned.add(keys);
@@ -242,7 +255,8 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
 
   const finished = await table.finishedIds();
   const seen = new Set<string>();
-  const limit = pLimit(workers * 2);
+  const cap = opts.remote?.inflight ?? workers * 2;
+  const limit = pLimit(cap);
   const inflight = new Set<Promise<void>>();
   let failure: unknown = null;
   let lastFlush = performance.now();
@@ -298,7 +312,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       }
       seen.add(cid);
       progress.computed++;
-      while (limit.activeCount + limit.pendingCount >= workers * 2 && !failure) await Promise.race(inflight);
+      while (limit.activeCount + limit.pendingCount >= cap && !failure) await Promise.race(inflight);
       const task: Promise<void> = limit(() => evaluateOne(cid, params, config))
         .then(record)
         .then(tick)
@@ -308,6 +322,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
         .finally(() => inflight.delete(task));
       inflight.add(task);
     }
+    opts.remote?.flush();
     await Promise.all(inflight);
     if (failure) throw failure;
     table.flush();

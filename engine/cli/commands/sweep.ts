@@ -6,6 +6,7 @@ import { runSweep } from '../../sweep/sweep.ts';
 import { emitJson, globals, loggerFor, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { positiveInt } from '../args.ts';
+import { UserError } from '../../errors.ts';
 
 interface SweepCliOptions {
   spec: string;
@@ -13,6 +14,8 @@ interface SweepCliOptions {
   json?: string | boolean;
   results?: string;
   limit?: string;
+  queue?: string;
+  batch?: string;
 }
 
 
@@ -27,6 +30,8 @@ export function register(program: Command): void {
     .option('--results <dir>', 'results folder (default results/ or REGIME_RESULTS_DIR); the sweep writes sweeps/<sweep id>/ there')
     .option('--limit <n>', 'compute at most n new configurations, then stop (run again to resume)')
     .option('--json [file]', 'print (or write) the whole report, every result row included, as JSON')
+    .option('--queue <redis-url>', 'compute the configurations on `regime worker` processes through BullMQ on Redis (redis://[:password@]host:port/db, rediss:// for TLS)')
+    .option('--batch <n>', 'with --queue: configurations per queue job (default 50)')
     .addHelpText(
       'after',
       `
@@ -50,6 +55,7 @@ Invalid combinations (e.g. explosive >= extreme) are reported and skipped.
 A rerun of the same spec on the same data skips every configuration already stored (resume after a crash).`,
     )
     .action(async (opts: SweepCliOptions, cmd: Command) => {
+      if (opts.queue !== undefined) return queuedSweepCommand(opts, cmd);
       const spec = loadSweepSpec(opts.spec);
       const workers = opts.workers === undefined ? undefined : positiveInt(opts.workers, '--workers');
       const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
@@ -80,4 +86,45 @@ A rerun of the same spec on the same data skips every configuration already stor
       if (opts.json) await emitJson(opts.json, report);
       if (opts.json !== true) console.log(formatSweepReport(report));
     });
+}
+
+async function queuedSweepCommand(opts: SweepCliOptions, cmd: Command): Promise<void> {
+  const { runQueuedSweep, formatQueueLine, queueProgressLabel } = await import('../../sweep/queue-coordinator.ts');
+  if (opts.workers !== undefined) throw new UserError('--workers: not with --queue (start `regime worker --queue …` processes instead)');
+  const spec = loadSweepSpec(opts.spec);
+  const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
+  const batch = opts.batch === undefined ? undefined : positiveInt(opts.batch, '--batch');
+  const g = globals(cmd);
+  const store = await storeFor(g);
+  const progress = createProgress();
+  let started = false;
+  let labelAt = 0;
+  let report;
+  try {
+    report = await runQueuedSweep(store, spec, {
+      queue: opts.queue!,
+      batch,
+      limit,
+      resultsDir: opts.results ?? defaultResultsDir(),
+      includeRows: Boolean(opts.json),
+      logger: loggerFor(g),
+      onStatus: (s) => {
+        if (!started) {
+          progress.start(s.total, queueProgressLabel(s));
+          started = true;
+        }
+        // the label carries the rate: redrawn once a second, not on every configuration
+        const now = Date.now();
+        if (now - labelAt >= 1000) {
+          labelAt = now;
+          progress.update(s.done, queueProgressLabel(s));
+        } else progress.update(s.done);
+      },
+    });
+  } finally {
+    progress.stop();
+    store.close();
+  }
+  if (opts.json) await emitJson(opts.json, report);
+  if (opts.json !== true) console.log(`${formatSweepReport(report)}\n${formatQueueLine(report)}`);
 }

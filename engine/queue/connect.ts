@@ -1,0 +1,42 @@
+/**
+ * A checked connection to Redis. One attempt bounded by the connect timeout: an unreachable or misconfigured
+ * Redis (wrong port, wrong password, TLS against a plain server) ends in one clear line, never in a hang.
+ */
+import { Redis } from 'ioredis';
+import { UserError } from '../errors.ts';
+import { redact } from '../notify/redact.ts';
+import type { RedisTarget } from './redis-url.ts';
+
+export const REDIS_UNREACHABLE_EXIT = 1;
+
+export function redisErrorText(err: unknown): string {
+  return redact(((err as Error)?.message ?? String(err)).split('\n')[0]);
+}
+
+export async function connectRedis(target: RedisTarget, role: string): Promise<Redis> {
+  const client = new Redis({ ...target.options, lazyConnect: true, maxRetriesPerRequest: 2 });
+  let lastError: unknown = null;
+  // errors surface through the probe below and through 'end'; unhandled they would only be printed by ioredis
+  client.on('error', (err) => (lastError = err));
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (err) {
+    client.disconnect();
+    const reason = redisErrorText(lastError ?? err);
+    throw new UserError(`${role}: cannot reach Redis at ${target.shown}: ${reason}`, REDIS_UNREACHABLE_EXIT);
+  }
+  return client;
+}
+
+/** resolves with a clear error when the client gives up reconnecting (its retry strategy is bounded) */
+export function connectionLost(client: Redis, target: RedisTarget, role: string): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    let lastError: unknown = null;
+    client.on('error', (err) => (lastError = err));
+    client.once('end', () => {
+      const why = lastError ? `: ${redisErrorText(lastError)}` : '';
+      reject(new UserError(`${role}: lost the connection to Redis at ${target.shown}${why}`, REDIS_UNREACHABLE_EXIT));
+    });
+  });
+}
