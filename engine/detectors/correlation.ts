@@ -1,6 +1,9 @@
 import { z } from 'zod';
-import { RollingWindow, orNull, type WindowStatus } from './rolling.ts';
+import { RollingWindow, type WindowStatus } from './rolling.ts';
 import { BOUNDS, finiteNumber, fraction, intAtLeast, nonNegativeNumber, positiveInt, positiveNumber } from './schema.ts';
+
+/** with more symbols than this, config.correlation.pairs must be given: all pairs grow as N² */
+export const MAX_DEFAULT_ALL_PAIRS_SYMBOLS = 30;
 
 export const CorrelationConfig = z
   .object({
@@ -15,6 +18,15 @@ export const CorrelationConfig = z
     max_lag_hours: positiveInt(3, 48),
     /** a leader must beat the other direction's best |lagged correlation| by more than this */
     leader_margin: nonNegativeNumber(0.05),
+    /**
+     * "all": every pair (N(N−1)/2); "anchors": each anchor against every other symbol (O(N)). Unset means
+     * "all" up to MAX_DEFAULT_ALL_PAIRS_SYMBOLS symbols; above that it must be set.
+     */
+    pairs: z.enum(['all', 'anchors'], { error: 'expected "all" or "anchors"' }).optional(),
+    anchors: z
+      .array(z.string({ error: 'expected a symbol name' }).min(1, { error: 'expected a symbol name' }), { error: 'expected a list of symbol names' })
+      .min(1, { error: 'expected at least one anchor symbol' })
+      .default(['BTCUSDT', 'ETHUSDT']),
   })
   .strict();
 export type CorrelationConfig = z.output<typeof CorrelationConfig>;
@@ -62,167 +74,404 @@ export function leadDirection(bestAB: number, bestBA: number, margin: number): 1
   return 0;
 }
 
-/**
- * Per symbol: the window's return statistics now and for the last max_lag hours, so a lagged correlation
- * corr(a_{t-k}, b_t) needs only one running sum per lag, of the products a_{t-k}·b_t.
- */
-class SymbolReturns {
-  readonly recent: RollingWindow;
-  private readonly window: RollingWindow;
-  private readonly means: Float64Array;
-  private readonly variances: Float64Array;
-  private readonly completes: Uint8Array;
-  private head = 0;
-  prevClose = NaN;
-
-  constructor(windowHours: number, maxLag: number) {
-    this.window = new RollingWindow(windowHours);
-    this.recent = new RollingWindow(maxLag + 1);
-    this.means = new Float64Array(maxLag + 1).fill(NaN);
-    this.variances = new Float64Array(maxLag + 1).fill(NaN);
-    this.completes = new Uint8Array(maxLag + 1);
+/** why this symbol list and correlation config give no usable pair list (null when they do) */
+export function correlationPairsProblem(symbols: readonly string[], cfg: Pick<CorrelationConfig, 'pairs' | 'anchors'>): { key: 'pairs' | 'anchors'; message: string } | null {
+  if (cfg.pairs === undefined && symbols.length > MAX_DEFAULT_ALL_PAIRS_SYMBOLS) {
+    const n = symbols.length;
+    return {
+      key: 'pairs',
+      message: `${n} symbols: set "all" (${((n * (n - 1)) / 2).toLocaleString('en-US')} pairs) or "anchors" (each of correlation.anchors against every other symbol); the default "all" stops at ${MAX_DEFAULT_ALL_PAIRS_SYMBOLS} symbols`,
+    };
   }
-
-  push(r: number): void {
-    this.recent.push(r);
-    this.window.push(r);
-    this.head = this.head + 1 === this.means.length ? 0 : this.head + 1;
-    const complete = this.window.complete;
-    this.completes[this.head] = complete ? 1 : 0;
-    this.means[this.head] = complete ? this.window.mean() : NaN;
-    this.variances[this.head] = complete ? this.window.variance() : NaN;
+  if (cfg.pairs === 'anchors' && symbols.length > 1 && !cfg.anchors.some((a) => symbols.includes(a))) {
+    return { key: 'anchors', message: `none of ${cfg.anchors.join(', ')} is among the configured symbols` };
   }
-
-  /** window statistics as they were k hours ago (NaN when that window was not complete) */
-  meanAgo(k: number): number {
-    const i = this.head - k;
-    return this.means[i < 0 ? i + this.means.length : i];
-  }
-  varianceAgo(k: number): number {
-    const i = this.head - k;
-    return this.variances[i < 0 ? i + this.variances.length : i];
-  }
+  return null;
 }
 
-class PairState {
-  readonly a: number;
-  readonly b: number;
-  readonly key: string;
-  /** index k: running sum of a_{t-k}·b_t over the window (k = 0 is the plain correlation) */
-  readonly aLeads: RollingWindow[] = [];
-  /** index k: running sum of b_{t-k}·a_t (index 0 unused) */
-  readonly bLeads: RollingWindow[] = [];
-  readonly normal: RollingWindow;
-
-  constructor(a: number, b: number, key: string, cfg: CorrelationConfig) {
-    this.a = a;
-    this.b = b;
-    this.key = key;
-    for (let k = 0; k <= cfg.max_lag_hours; k++) {
-      this.aLeads.push(new RollingWindow(cfg.window_hours));
-      this.bLeads.push(new RollingWindow(k === 0 ? 1 : cfg.window_hours));
+/**
+ * The pairs the detector follows, as [a, b] symbol indices with a < b, in the order of the all-pairs list
+ * (so a pair's key and column names are the same in either mode). Throws when correlationPairsProblem does.
+ */
+export function correlationPairs(symbols: readonly string[], cfg: Pick<CorrelationConfig, 'pairs' | 'anchors'>): [number, number][] {
+  const problem = correlationPairsProblem(symbols, cfg);
+  if (problem !== null) throw new RangeError(`correlation.${problem.key}: ${problem.message}`);
+  const anchor = symbols.map((s) => cfg.pairs === 'anchors' && cfg.anchors.includes(s));
+  const out: [number, number][] = [];
+  for (let i = 0; i < symbols.length; i++) {
+    for (let j = i + 1; j < symbols.length; j++) {
+      if (cfg.pairs !== 'anchors' || anchor[i] || anchor[j]) out.push([i, j]);
     }
-    this.normal = new RollingWindow(cfg.normal_hours);
   }
+  return out;
 }
+
+/** twice the unit roundoff */
+const EPS = 2 ** -52;
+/** a pair's running product sums are rebuilt when their rounding could move a correlation by this much */
+const CORR_ACCURACY = 1e-11;
+/** a symbol's shift is reset when its window mean is further than this many stds from it */
+const MAX_SHIFT_STDS = 2;
 
 /**
- * Pearson correlation from a complete window of products: cov = (Σxy − n·x̄·ȳ) / (n − 1). Raw product sums
- * are safe here because hourly log returns have means far below their standard deviations.
+ * Rolling Pearson correlations of all followed pairs, at lags 0..max_lag in both directions, with the state
+ * of every pair in a few contiguous typed arrays updated in one loop per hour (structure of arrays): at 100
+ * symbols the 4,950 pairs' windows would otherwise be separate ring buffers that fall out of cache.
+ *
+ * Each symbol's returns are kept as deviations from a per-symbol shift c (0 until the window's mean drifts
+ * more than MAX_SHIFT_STDS stds from it), so a pair's covariance is Σ(x−cx)(y−cy) − n·(x̄−cx)(ȳ−cy) without
+ * the cancellation raw product sums suffer when returns trend (mean ≫ std). A product leaving the window is
+ * recomputed from the returns ring, bit-identical to the one that entered, so only the sums' own rounding
+ * drifts; an error bound per sum triggers an exact O(window) rebuild of that pair when it could move a
+ * correlation by CORR_ACCURACY (after the data changed scale, or every ~10⁴ hours), and a shift reset
+ * rebuilds the pairs of that symbol. Results are within 1e-9 of a two-pass Pearson at amortised O(1) per
+ * pair-hour.
  */
-function lagCorrelation(products: RollingWindow, meanX: number, varX: number, meanY: number, varY: number): number {
-  if (!products.complete || !(varX > 0 && varY > 0)) return NaN;
-  const n = products.capacity;
-  const c = (products.sum() - n * meanX * meanY) / (n - 1) / Math.sqrt(varX * varY);
-  return c > 1 ? 1 : c < -1 ? -1 : c;
-}
-
 export class CorrelationDetector {
   readonly cfg: CorrelationConfig;
   readonly symbols: readonly string[];
-  private readonly returns: SymbolReturns[];
-  private readonly pairs: PairState[] = [];
+  /** [a, b] symbol indices per followed pair */
+  readonly pairIndices: readonly (readonly [number, number])[];
+  private readonly n: number;
+  private readonly w: number;
+  private readonly lags: number;
+  /** sums per pair: lag 0, then a leads by 1..L, then b leads by 1..L */
+  private readonly sumsPerPair: number;
+  private readonly ringLen: number;
+  private t = 0;
+
+  // per symbol
+  private readonly windows: RollingWindow[];
+  private readonly prevClose: Float64Array;
+  private readonly shift: Float64Array;
+  /** raw returns and their deviations from the symbol's shift, slot-major: [slot * n + symbol] */
+  private readonly ret: Float64Array;
+  private readonly dev: Float64Array;
+  /** window mean − shift and 1/std per symbol for the last L+1 hours, [(hour mod L+1) * n + symbol]; NaN unknown, 1/std = Infinity when flat */
+  private readonly histDev: Float64Array;
+  private readonly histInvStd: Float64Array;
+  /** pair indices per symbol, for rebuilding after a shift reset */
+  private readonly pairsOf: Int32Array[];
+
+  // per pair
+  private readonly pa: Int32Array;
+  private readonly pb: Int32Array;
+  private readonly sums: Float64Array;
+  /** Σ|product| added to each sum since its last rebuild, for the rounding bound */
+  private readonly absAdded: Float64Array;
+  /** hours since the pair's last rebuild */
+  private readonly sinceRebuild: Float64Array;
+  private readonly stale: Uint8Array;
+  /** lag-0 products valid in the window, and pushes since the first valid one (saturating), for the status */
+  private readonly valid0: Int32Array;
+  private readonly started0: Int32Array;
+  /** the normal's ring of lag-0 correlations, slot-major [slot * pairs + pair], with running sums */
+  private readonly normalRing: Float64Array;
+  private readonly normalSum: Float64Array;
+  private readonly normalCount: Int32Array;
+
+  private readonly offsets: Int32Array;
+  private readonly names: { a: string; b: string; key: string }[];
 
   constructor(symbols: readonly string[], cfg: CorrelationConfig) {
     this.cfg = cfg;
     this.symbols = symbols;
-    this.returns = symbols.map(() => new SymbolReturns(cfg.window_hours, cfg.max_lag_hours));
-    for (let i = 0; i < symbols.length; i++) {
-      for (let j = i + 1; j < symbols.length; j++) {
-        this.pairs.push(new PairState(i, j, pairKey(symbols[i], symbols[j]), cfg));
-      }
+    const idx = correlationPairs(symbols, cfg);
+    this.pairIndices = idx;
+    const n = (this.n = symbols.length);
+    const w = (this.w = cfg.window_hours);
+    const L = (this.lags = cfg.max_lag_hours);
+    this.sumsPerPair = 2 * L + 1;
+    this.ringLen = w + L + 1;
+    const p = idx.length;
+
+    this.windows = symbols.map(() => new RollingWindow(w));
+    this.prevClose = new Float64Array(n).fill(NaN);
+    this.shift = new Float64Array(n);
+    this.ret = new Float64Array(this.ringLen * n).fill(NaN);
+    this.dev = new Float64Array(this.ringLen * n).fill(NaN);
+    this.histDev = new Float64Array((L + 1) * n).fill(NaN);
+    this.histInvStd = new Float64Array((L + 1) * n).fill(NaN);
+    const lists: number[][] = symbols.map(() => []);
+    this.pa = new Int32Array(p);
+    this.pb = new Int32Array(p);
+    for (let j = 0; j < p; j++) {
+      this.pa[j] = idx[j][0];
+      this.pb[j] = idx[j][1];
+      lists[idx[j][0]].push(j);
+      lists[idx[j][1]].push(j);
     }
+    this.pairsOf = lists.map((l) => Int32Array.from(l));
+    this.sums = new Float64Array(p * this.sumsPerPair);
+    this.absAdded = new Float64Array(p * this.sumsPerPair);
+    this.sinceRebuild = new Float64Array(p);
+    this.stale = new Uint8Array(p);
+    this.valid0 = new Int32Array(p);
+    this.started0 = new Int32Array(p);
+    this.normalRing = new Float64Array(cfg.normal_hours * p).fill(NaN);
+    this.normalSum = new Float64Array(p);
+    this.normalCount = new Int32Array(p);
+    this.offsets = new Int32Array(this.ringLen);
+    this.names = idx.map(([a, b]) => ({ a: symbols[a], b: symbols[b], key: pairKey(symbols[a], symbols[b]) }));
   }
 
   /** closes[i] is the close of symbols[i] for hour ts, NaN when missing */
   step(ts: number, closes: ArrayLike<number>): CorrelationOutput {
-    for (let i = 0; i < this.returns.length; i++) {
-      const s = this.returns[i];
-      const c = closes[i] > 0 ? closes[i] : NaN;
-      s.push(Math.log(c / s.prevClose));
-      s.prevClose = c;
+    const t = this.t++;
+    const { n, w, lags: L, ringLen: R, dev, offsets } = this;
+    // offsets[k]: start of the ring row holding hour t − k
+    for (let k = 0; k < R; k++) {
+      const h = t - k;
+      offsets[k] = (((h % R) + R) % R) * n;
     }
-    const cfg = this.cfg;
-    const out: PairCorrelation[] = new Array(this.pairs.length);
-    for (let j = 0; j < this.pairs.length; j++) {
-      const p = this.pairs[j];
-      const sa = this.returns[p.a];
-      const sb = this.returns[p.b];
-      const xa = sa.recent.at(0);
-      const xb = sb.recent.at(0);
-      p.aLeads[0].push(xa * xb);
-      const meanA = sa.meanAgo(0);
-      const varA = sa.varianceAgo(0);
-      const meanB = sb.meanAgo(0);
-      const varB = sb.varianceAgo(0);
-      const corr = lagCorrelation(p.aLeads[0], meanA, varA, meanB, varB);
+    const row = offsets[0];
+    const hrow = (t % (L + 1)) * n;
+    for (let s = 0; s < n; s++) {
+      const c = closes[s] > 0 ? closes[s] : NaN;
+      const r = Math.log(c / this.prevClose[s]);
+      this.prevClose[s] = c;
+      const x = r === r && r !== Infinity && r !== -Infinity ? r : NaN;
+      this.ret[row + s] = x;
+      const win = this.windows[s];
+      win.push(x);
+      let mean = NaN;
+      let invStd = NaN;
+      if (win.complete) {
+        mean = win.mean();
+        const v = win.variance();
+        invStd = v > 0 ? 1 / Math.sqrt(v) : Infinity;
+        if (v > 0 && Math.abs(mean - this.shift[s]) * invStd > MAX_SHIFT_STDS) this.reshift(s, mean);
+      }
+      dev[row + s] = x - this.shift[s];
+      this.histDev[hrow + s] = mean - this.shift[s];
+      this.histInvStd[hrow + s] = invStd;
+    }
+    return { ts, pairs: this.updatePairs(t) };
+  }
+
+  /** moves symbol s's shift to c: its deviations are recomputed and its pairs' sums rebuilt */
+  private reshift(s: number, c: number): void {
+    const n = this.n;
+    const R = this.ringLen;
+    const L1 = this.lags + 1;
+    const old = this.shift[s];
+    this.shift[s] = c;
+    for (let k = 0; k < R; k++) this.dev[k * n + s] = this.ret[k * n + s] - c;
+    // history holds mean − old shift
+    for (let k = 0; k < L1; k++) this.histDev[k * n + s] += old - c;
+    for (const j of this.pairsOf[s]) this.stale[j] = 1;
+  }
+
+  /** exact sums of pair j's products over the windows ending now (dev rows already hold hour t) */
+  private rebuild(j: number): void {
+    const { w, lags: L, dev, offsets, sums, absAdded, sumsPerPair } = this;
+    const a = this.pa[j];
+    const b = this.pb[j];
+    const base = j * sumsPerPair;
+    for (let k = 0; k <= L; k++) {
+      let s = 0;
+      let abs = 0;
+      for (let i = 0; i < w; i++) {
+        const q = dev[offsets[i + k] + a] * dev[offsets[i] + b];
+        if (q === q) {
+          s += q;
+          abs += Math.abs(q);
+        }
+      }
+      sums[base + k] = s;
+      absAdded[base + k] = abs;
+      if (k === 0) continue;
+      s = 0;
+      abs = 0;
+      for (let i = 0; i < w; i++) {
+        const q = dev[offsets[i + k] + b] * dev[offsets[i] + a];
+        if (q === q) {
+          s += q;
+          abs += Math.abs(q);
+        }
+      }
+      sums[base + L + k] = s;
+      absAdded[base + L + k] = abs;
+    }
+    this.sinceRebuild[j] = w;
+    this.stale[j] = 0;
+  }
+
+  private updatePairs(t: number): PairCorrelation[] {
+    const { n, w, lags: L, dev, offsets, sums, absAdded, sumsPerPair, histDev, histInvStd, cfg } = this;
+    const P = this.pa.length;
+    const out: PairCorrelation[] = new Array(P);
+    const L1 = L + 1;
+    const leaving = t >= w;
+    const nm1 = w - 1;
+    const nh = cfg.normal_hours;
+    const normalRow = (t % nh) * P;
+    const minCoverage = cfg.min_coverage;
+    const rowNow = offsets[0];
+    const rowOut = offsets[w];
+    for (let j = 0; j < P; j++) {
+      const a = this.pa[j];
+      const b = this.pb[j];
+      const base = j * sumsPerPair;
+      const xa = dev[rowNow + a];
+      const xb = dev[rowNow + b];
+      // lag-0 status bookkeeping (valid products in the window, pushes since the first valid one)
+      const ok0 = xa === xa && xb === xb;
+      let v0 = this.valid0[j] + (ok0 ? 1 : 0);
+      if (leaving) {
+        const qa = dev[rowOut + a];
+        const qb = dev[rowOut + b];
+        if (qa === qa && qb === qb) v0--;
+      }
+      this.valid0[j] = v0;
+      let st = this.started0[j];
+      if (st === 0) st = ok0 ? 1 : 0;
+      else if (st <= w) st++;
+      this.started0[j] = st;
+
+      if (this.stale[j] === 1) this.rebuild(j);
+      else {
+        this.sinceRebuild[j]++;
+        for (let k = 0; k <= L; k++) {
+          const ia = base + k;
+          const q = dev[offsets[k] + a] * xb;
+          if (q === q) {
+            sums[ia] += q;
+            absAdded[ia] += Math.abs(q);
+          }
+          if (leaving) {
+            const r = dev[offsets[w + k] + a] * dev[rowOut + b];
+            if (r === r) sums[ia] -= r;
+          }
+          if (k === 0) continue;
+          const ib = base + L + k;
+          const q2 = dev[offsets[k] + b] * xa;
+          if (q2 === q2) {
+            sums[ib] += q2;
+            absAdded[ib] += Math.abs(q2);
+          }
+          if (leaving) {
+            const r2 = dev[offsets[w + k] + b] * dev[rowOut + a];
+            if (r2 === r2) sums[ib] -= r2;
+          }
+        }
+      }
+
+      // correlations: lag 0, then the best |corr| per direction
+      const hNow = (t % L1) * n;
+      const dB0 = histDev[hNow + b];
+      const iB0 = histInvStd[hNow + b];
+      const dA0 = histDev[hNow + a];
+      const iA0 = histInvStd[hNow + a];
+      const corr = this.lagCorrelation(j, base, dA0, iA0, dB0, iB0, nm1);
       let bestAB = -1;
       let lagAB = 0;
       let corrAB = NaN;
       let bestBA = -1;
       let lagBA = 0;
       let corrBA = NaN;
-      for (let k = 1; k <= cfg.max_lag_hours; k++) {
-        const ab = p.aLeads[k];
-        const ba = p.bLeads[k];
-        ab.push(sa.recent.at(k) * xb);
-        ba.push(sb.recent.at(k) * xa);
-        const cab = lagCorrelation(ab, sa.meanAgo(k), sa.varianceAgo(k), meanB, varB);
-        const cba = lagCorrelation(ba, sb.meanAgo(k), sb.varianceAgo(k), meanA, varA);
-        if (Math.abs(cab) > bestAB) {
-          bestAB = Math.abs(cab);
+      for (let k = 1; k <= L; k++) {
+        const h = ((t - k) % L1) * n;
+        if (t < k) break;
+        const cab = this.lagCorrelation(j, base + k, histDev[h + a], histInvStd[h + a], dB0, iB0, nm1);
+        const cba = this.lagCorrelation(j, base + L + k, histDev[h + b], histInvStd[h + b], dA0, iA0, nm1);
+        const aab = Math.abs(cab);
+        const aba = Math.abs(cba);
+        if (aab > bestAB) {
+          bestAB = aab;
           lagAB = k;
           corrAB = cab;
         }
-        if (Math.abs(cba) > bestBA) {
-          bestBA = Math.abs(cba);
+        if (aba > bestBA) {
+          bestBA = aba;
           lagBA = k;
           corrBA = cba;
         }
       }
-      const status = p.aLeads[0].completeStatus;
-      const normalCoverage = p.normal.coverage;
-      const normal = normalCoverage >= cfg.min_coverage ? orNull(p.normal.mean()) : null;
-      p.normal.push(corr);
-      const dir = leadDirection(bestAB < 0 ? NaN : bestAB, bestBA < 0 ? NaN : bestBA, cfg.leader_margin);
+
+      // the normal: mean of the previous normal_hours lag-0 correlations, read before this hour enters
+      const count = this.normalCount[j];
+      const coverage = count / nh;
+      const normal = coverage >= minCoverage && count > 0 ? this.normalSum[j] / count : null;
+      const ni = normalRow + j;
+      const old = this.normalRing[ni];
+      if (old === old) {
+        this.normalSum[j] -= old;
+        this.normalCount[j]--;
+      }
+      if (corr === corr) {
+        this.normalSum[j] += corr;
+        this.normalCount[j]++;
+      }
+      this.normalRing[ni] = corr;
+
+      const status = completeStatus(v0, st, w);
       const corrOk = corr === corr;
+      const flat = iA0 === Infinity || iB0 === Infinity;
+      const dir = leadDirection(bestAB < 0 ? NaN : bestAB, bestBA < 0 ? NaN : bestBA, cfg.leader_margin);
+      const nm = this.names[j];
       out[j] = {
-        a: this.symbols[p.a],
-        b: this.symbols[p.b],
-        key: p.key,
-        status: status === 'ok' && !corrOk ? 'no_data' : status,
+        a: nm.a,
+        b: nm.b,
+        key: nm.key,
+        status: status === 'ok' && !corrOk ? (flat ? 'flat_window' : 'no_data') : status,
         corr: corrOk ? corr : null,
         normal,
-        normal_coverage: normalCoverage,
+        normal_coverage: coverage,
         delta: corrOk && normal !== null ? corr - normal : null,
         broken: corrOk ? isCorrelationBreak(corr, normal, cfg) : null,
-        leader: dir === 1 ? this.symbols[p.a] : dir === -1 ? this.symbols[p.b] : null,
+        leader: dir === 1 ? nm.a : dir === -1 ? nm.b : null,
         lag_hours: dir === 1 ? lagAB : dir === -1 ? lagBA : null,
         lead_strength: dir === 1 ? corrAB : dir === -1 ? corrBA : null,
       };
     }
-    return { ts, pairs: out };
+    // the running sums of the normal are rebuilt once per normal length, so their drift stays bounded
+    if (normalRow === (nh - 1) * P) this.rebuildNormals();
+    return out;
   }
+
+  /**
+   * Pearson correlation of the window of sum index i: cov = (Σdx·dy − n·d̄x·d̄y) / (n − 1), NaN when either
+   * side's window is incomplete or flat. Rebuilds the pair first when the sum's rounding bound is too big.
+   */
+  private lagCorrelation(j: number, i: number, dX: number, invX: number, dY: number, invY: number, nm1: number): number {
+    if (!(invX < Infinity && invY < Infinity)) return NaN;
+    const n = nm1 + 1;
+    const scale = invX * invY;
+    let s = this.sums[i];
+    const cross = n * dX * dY;
+    const err = 2 * EPS * (this.sinceRebuild[j] * this.absAdded[i] + Math.abs(s) + Math.abs(cross));
+    if (err * scale > CORR_ACCURACY * nm1) {
+      this.rebuild(j);
+      s = this.sums[i];
+    }
+    const c = ((s - cross) / nm1) * scale;
+    return c > 1 ? 1 : c < -1 ? -1 : c;
+  }
+
+  private rebuildNormals(): void {
+    const P = this.pa.length;
+    const nh = this.cfg.normal_hours;
+    this.normalSum.fill(0);
+    this.normalCount.fill(0);
+    for (let k = 0; k < nh; k++) {
+      const row = k * P;
+      for (let j = 0; j < P; j++) {
+        const v = this.normalRing[row + j];
+        if (v === v) {
+          this.normalSum[j] += v;
+          this.normalCount[j]++;
+        }
+      }
+    }
+  }
+}
+
+/** as RollingWindow.completeStatus: nothing valid yet is no data, an unbroken short run is warming up */
+function completeStatus(valid: number, started: number, capacity: number): WindowStatus {
+  if (valid === capacity) return 'ok';
+  if (started === 0) return 'no_data';
+  return started < capacity && valid === started ? 'warming_up' : 'gap_in_window';
 }
 
 export function pairKey(a: string, b: string): string {
