@@ -11,7 +11,7 @@
  *   request-wait inside a REST retry wait
  *   deliver      before a delivery attempt's request is sent
  *   delivered    after the receiver answered, before the attempt is recorded (the duplicate-making point)
- *   retry-wait   when the worker waits for an entry's next retry
+ *   retry-wait   after a failed attempt is recorded, as the entry starts waiting for its retry
  */
 import { Mulberry32 } from '../score/prng.ts';
 

@@ -39,7 +39,7 @@ describe('kill points', () => {
 
 describe('SIGKILL at fixed kill points, restart after each', () => {
   it('every hour stepped once and in order, every alert stored once and delivered, outbox drained, logs consistent, no secret anywhere', async () => {
-    const r = await runCrashHarness({ kills: ['fetch:3', 'append:2', 'commit:5', 'delivered:2', 'retry-wait:1'], hours: 10 });
+    const r = await runCrashHarness({ kills: ['retry-wait:1', 'fetch:3', 'append:2', 'commit:5', 'delivered:2'], hours: 10 });
     expect(r.killed, formatCrashResult(r).join('\n')).toBe(5);
     expectIntact(r);
     // the seeded receiver faults were met (500 quoting secrets, resets, 429s)

@@ -150,7 +150,6 @@ export class DeliveryWorker {
       } catch {
         next = null;
       }
-      if (next !== null) killPoint('retry-wait');
       await this.sleep(next === null ? 60_000 : Math.max(0, Math.min(60_000, next - this.now())));
     }
   }
@@ -209,6 +208,8 @@ export class DeliveryWorker {
       // the entry stays pending and is sent again: at least once
       this.log.error({ ...fields, err: (err as Error).message }, 'could not record a webhook attempt');
     }
+    // the entry now waits for its retry: a crash here must not lose or re-number the attempt just recorded
+    if (state === 'pending') killPoint('retry-wait');
     for (const p of paused) {
       // the endpoint's queued messages move behind its announced wait (durable: a restart honours it too)
       await this.opts.store.deferEndpoint(p.endpoint.id, p.until).catch((err) => this.log.warn({ err: (err as Error).message }, 'could not defer an endpoint'));
