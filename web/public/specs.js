@@ -28,7 +28,7 @@ const xTime = (field = 't0') => ({
   type: 'temporal',
   title: null,
   scale: { type: 'utc', domainRaw: { expr: 'xdomain' } },
-  axis: { labelAngle: 0, tickCount: 6, labelOverlap: true, grid: false, labelExpr: 'utcFormat(datum.value, xfmt)' },
+  axis: { labelAngle: 0, tickCount: 6, labelOverlap: 'greedy', grid: false, labelExpr: 'utcFormat(datum.value, xfmt)' },
 });
 const x2 = (field = 't1') => ({ field });
 const tTip = { field: 't', type: 'temporal', title: 'hour (UTC)', format: '%Y-%m-%d %H:%M', formatType: 'utc' };
@@ -98,7 +98,7 @@ export function buildSpecs(P) {
       params: [{ name: 'brush', select: { type: 'interval', encodings: ['x'] } }, { name: 'xfmt', value: '%b %d' }],
       mark: { type: 'rect' },
       encoding: {
-        x: { field: 't0', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { labelAngle: 0, tickCount: 6, labelOverlap: true, grid: false, labelExpr: 'utcFormat(datum.value, xfmt)' } },
+        x: { field: 't0', type: 'temporal', title: null, scale: { type: 'utc' }, axis: { labelAngle: 0, tickCount: 6, labelOverlap: 'greedy', grid: false, labelExpr: 'utcFormat(datum.value, xfmt)' } },
         x2: x2('t1'),
         y: { field: 'volume', type: 'quantitative', title: 'volume', axis: { format: '~s', tickCount: 2 } },
         color: upDown,
