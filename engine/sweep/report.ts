@@ -125,7 +125,7 @@ const iso = isoHour;
 
 const TEXT = new Set(['config_id', 'status', 'error', 'params', 'feature_key', 'mode', 'r']);
 
-function toResult(r: Record<string, unknown>, _metricColumns?: readonly string[]): ResultRow {
+function toResult(r: Record<string, unknown>): ResultRow {
   const byPeriod: Record<string, Record<string, number | null>> = {};
   for (const [c, v] of Object.entries(r)) {
     if (TEXT.has(c)) continue;
@@ -159,7 +159,7 @@ async function front(input: ReportInput, eligible: string, x: string, y: string,
   const idx = paretoFront(cols.x, cols.y, betterX, betterY);
   const wanted = idx.map((i) => cols.r[i]);
   const rows = wanted.length === 0 ? [] : await table.rows(`SELECT * FROM (${ranked}) WHERE r IN (${wanted.join(',')})`);
-  const byR = new Map(rows.map((r) => [Number(r.r), toResult(r, table.metricColumns)]));
+  const byR = new Map(rows.map((r) => [Number(r.r), toResult(r)]));
   return { x, y, better_x: betterX, better_y: betterY, points: wanted.map((r) => byR.get(r)!) };
 }
 
@@ -175,7 +175,7 @@ function eligibleWhere(select: SweepSpec['select'], period = 'train'): string {
 export async function topByTrain(table: RunsTable, select: SweepSpec['select'], limit = 10, period = 'train', source = 'runs'): Promise<ResultRow[]> {
   const order = `"${period}_${select.metric}" ${select.better === 'higher' ? 'DESC' : 'ASC'}, config_id`;
   const rows = await table.rows(`SELECT * FROM ${source} WHERE ${eligibleWhere(select, period)} AND "${period}_${select.metric}" IS NOT NULL ORDER BY ${order} LIMIT ${limit}`);
-  return rows.map((r) => toResult(r, table.metricColumns));
+  return rows.map((r) => toResult(r));
 }
 
 export async function buildSweepReport(input: ReportInput): Promise<SweepReport> {
@@ -264,10 +264,10 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
       precision_vs_alerts_per_day: await front(input, eligible, 'alerts_per_day', 'precision', 'higher', 'higher', selPeriod),
       recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher', selPeriod),
     },
-    invalid: { count: invalidCount, examples: invalidRows.map((r) => toResult(r, table.metricColumns)) },
+    invalid: { count: invalidCount, examples: invalidRows.map((r) => toResult(r)) },
     ...(walkForward ? { walk_forward: walkForward } : {}),
   };
-  if (input.includeRows) report.rows = (await table.rows(`SELECT * FROM ${SCORED} ORDER BY config_id`)).map((r) => toResult(r, table.metricColumns));
+  if (input.includeRows) report.rows = (await table.rows(`SELECT * FROM ${SCORED} ORDER BY config_id`)).map((r) => toResult(r));
   return report;
 }
 

@@ -80,11 +80,12 @@ const FEATURE_SETS_KEPT = 3;
 const FLUSH_ROWS = 64;
 const FLUSH_MS = 1000;
 
-/** bumped when the runs table's columns change, so an old sweep folder is never appended to with new columns */
+/** bumped when the runs table's layout changes, so an old sweep folder is never appended to with new columns */
 const RESULTS_LAYOUT = 2;
 
 export function sweepId(spec: SweepSpec, datasetHash: string | null): string {
-  return configHash({ spec: spec.hash, dataset: datasetHash, layout: RESULTS_LAYOUT });
+  // the metric columns too: a scorer that gained a metric writes a new folder rather than failing to append
+  return configHash({ spec: spec.hash, dataset: datasetHash, layout: RESULTS_LAYOUT, metrics: metricNames(spec.score.horizons_hours) });
 }
 
 export function configId(config: unknown, frame: SweepFrame, spec: SweepSpec): string {
