@@ -80,23 +80,18 @@ export async function parseBinanceArchive(
     if (Math.floor(close.ms) - open.ms !== HOUR_MS - 1) {
       throw new InputError(file, line, 'close_time', `bar spans ${Math.floor(close.ms) - open.ms + 1} ms, not one hour: only 1h klines can be imported`);
     }
-    const ohlc = {
+    const row: Record<string, number> = {
       open: parseNumber(f[1], file, line, 'open'),
       high: parseNumber(f[2], file, line, 'high'),
       low: parseNumber(f[3], file, line, 'low'),
       close: parseNumber(f[4], file, line, 'close'),
     };
-    const volume = parseNumber(f[5], file, line, 'volume');
-    if (target.table === 'mark_1h') builder.add(line, open.ms, ohlc);
-    else if (target.table === 'perp_1h') builder.add(line, open.ms, { ...ohlc, volume });
-    else {
-      builder.add(line, open.ms, {
-        ...ohlc,
-        volume,
-        quote_volume: parseNumber(f[7], file, line, 'quote_volume'),
-        trades: parseInteger(f[8], file, line, 'count'),
-      });
+    if (target.table !== 'mark_1h') row.volume = parseNumber(f[5], file, line, 'volume');
+    if (target.table === 'candles_1h') {
+      row.quote_volume = parseNumber(f[7], file, line, 'quote_volume');
+      row.trades = parseInteger(f[8], file, line, 'count');
     }
+    builder.add(line, open.ms, row);
   }
   return { batch: builder.finish(), units };
 }

@@ -247,21 +247,29 @@ async function commitLocked(datasetsDir: string, batches: ColumnBatch[], opts: C
         const liveRel = current.get(partition);
         const fromIncoming = `SELECT epoch_ms(ts_ms::BIGINT) AS ts, ${castedColumns(batch.table)}, 1 AS prio FROM ${incoming}
           WHERE year(epoch_ms(ts_ms::BIGINT)) = ${year}`;
-        const existing = liveRel
-          ? `SELECT ts, ${valueCols.join(', ')}, 0 AS prio FROM read_parquet(${sqlPath(path.join(datasetsDir, ...liveRel.split('/')))}, hive_partitioning = false)`
-          : null;
-        const both = existing ? `${fromIncoming} UNION ALL ${existing}` : fromIncoming;
-        await conn.run(`CREATE OR REPLACE TEMP TABLE merged AS
-          SELECT *, count(*) OVER (PARTITION BY ${keyCols.join(', ')}) AS copies,
-                 count(DISTINCT (${valueCols.join(', ')})) OVER (PARTITION BY ${keyCols.join(', ')}) AS variants
-          FROM (${both})`);
-        const [counts] = await queryRows(
-          conn,
-          `SELECT count(*) FILTER (WHERE prio = 1 AND copies = 1)::INTEGER AS added,
-                  count(*) FILTER (WHERE prio = 1 AND copies > 1 AND variants > 1)::INTEGER AS replaced,
-                  count(*) FILTER (WHERE prio = 1 AND copies > 1 AND variants = 1)::INTEGER AS unchanged
-           FROM merged`,
-        );
+        let counts: Record<string, unknown>;
+        let rowsSql: string;
+        if (liveRel) {
+          const existing = `SELECT ts, ${valueCols.join(', ')}, 0 AS prio FROM read_parquet(${sqlPath(path.join(datasetsDir, ...liveRel.split('/')))}, hive_partitioning = false)`;
+          await conn.run(`CREATE OR REPLACE TEMP TABLE merged AS
+            SELECT *, count(*) OVER (PARTITION BY ${keyCols.join(', ')}) AS copies,
+                   count(DISTINCT (${valueCols.join(', ')})) OVER (PARTITION BY ${keyCols.join(', ')}) AS variants
+            FROM (${fromIncoming} UNION ALL ${existing})`);
+          [counts] = await queryRows(
+            conn,
+            `SELECT count(*) FILTER (WHERE prio = 1 AND copies = 1)::INTEGER AS added,
+                    count(*) FILTER (WHERE prio = 1 AND copies > 1 AND variants > 1)::INTEGER AS replaced,
+                    count(*) FILTER (WHERE prio = 1 AND copies > 1 AND variants = 1)::INTEGER AS unchanged
+             FROM merged`,
+          );
+          rowsSql = `SELECT ts, ${valueCols.join(', ')} FROM merged WHERE prio = 1 OR copies = 1`;
+        } else {
+          // a new partition: every incoming row is added (a batch holds each key once), nothing to merge with
+          let added = 0;
+          for (const t of batch.ts) if (yearOf(t) === year) added++;
+          counts = { added, replaced: 0, unchanged: 0 };
+          rowsSql = `SELECT ts, ${valueCols.join(', ')} FROM (${fromIncoming})`;
+        }
         const change: PartitionChange = {
           venue: batch.venue,
           table: batch.table,
@@ -279,11 +287,7 @@ async function commitLocked(datasetsDir: string, batches: ColumnBatch[], opts: C
         const rel = `${partition}/g${generation}-${randomBytes(4).toString('hex')}.parquet`;
         const target = path.join(datasetsDir, ...rel.split('/'));
         fs.mkdirSync(path.dirname(target), { recursive: true });
-        await conn.run(`COPY (
-            SELECT ts, ${valueCols.join(', ')} FROM merged
-            WHERE prio = 1 OR copies = 1
-            ORDER BY ${keyCols.join(', ')}
-          ) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`);
+        await conn.run(`COPY (${rowsSql} ORDER BY ${keyCols.join(', ')}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`);
         if (liveRel) replacedFiles.add(liveRel);
         newFiles.push(rel);
         // the same partition twice in one commit (two batches of one series): the later merge read the earlier file

@@ -169,6 +169,11 @@ export function mergeBatches(batches: { batch: ColumnBatch; file: string }[]): C
       out.push(items[0].batch);
       continue;
     }
+    const disjoint = concatDisjoint(items.map((i) => i.batch));
+    if (disjoint) {
+      out.push(disjoint);
+      continue;
+    }
     const spec = tableSpec(items[0].batch.table);
     const extraKey = (item: number, row: number) =>
       spec.extraKey.map((k) => String(items[item].batch.values[k]?.[row])).join('|');
@@ -203,6 +208,40 @@ export function mergeBatches(batches: { batch: ColumnBatch; file: string }[]): C
     out.push({ table: first.table, venue: first.venue, symbol: first.symbol, ts: Float64Array.from(keep, (r) => r.ts), values });
   }
   return out;
+}
+
+/**
+ * Monthly archive files of one series do not overlap: ordered by first hour, each ends before the next starts,
+ * so their columns are simply concatenated (each batch is already strictly increasing). null when they overlap.
+ */
+function concatDisjoint(batches: ColumnBatch[]): ColumnBatch | null {
+  const sorted = batches.filter((b) => b.ts.length > 0).sort((a, b) => a.ts[0] - b.ts[0]);
+  for (let i = 1; i < sorted.length; i++) if (sorted[i].ts[0] <= sorted[i - 1].ts[sorted[i - 1].ts.length - 1]) return null;
+  const spec = tableSpec(sorted[0].table);
+  const n = sorted.reduce((a, b) => a + b.ts.length, 0);
+  const ts = new Float64Array(n);
+  const values: ColumnBatch['values'] = {};
+  let at = 0;
+  for (const b of sorted) {
+    ts.set(b.ts, at);
+    at += b.ts.length;
+  }
+  for (const c of spec.columns) {
+    if (c.type === 'VARCHAR') {
+      values[c.name] = sorted.flatMap((b) => (b.values[c.name] as (string | null)[] | undefined) ?? new Array<null>(b.ts.length).fill(null));
+    } else {
+      const col = new Float64Array(n);
+      let k = 0;
+      for (const b of sorted) {
+        const v = b.values[c.name] as Float64Array | undefined;
+        if (v) col.set(v, k);
+        else col.fill(NaN, k, k + b.ts.length);
+        k += b.ts.length;
+      }
+      values[c.name] = col;
+    }
+  }
+  return { table: sorted[0].table, venue: sorted[0].venue, symbol: sorted[0].symbol, ts, values };
 }
 
 export async function importFiles(datasetsDir: string, files: string[], opts: ImportOptions = {}): Promise<ImportReport> {

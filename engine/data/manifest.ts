@@ -118,7 +118,22 @@ export async function buildManifest(datasetsDir: string, opts: BuildManifestOpti
           const [r] = await queryRows(conn, `SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlPath(file)})`);
           entry.files.push({ path: rels[i], rows: Number(r.n), sha256: sha256(file) });
         }
-        const list = files.map(sqlPath).join(', ');
+        // a series whose files all carry over from the previous generation keeps its stats: a commit reads only
+        // what it touched, whatever the dataset's size
+        const symbolOf = (rel: string) => rel.split('/')[2].slice('symbol='.length);
+        const prevSeries = new Map((known.size > 0 ? opts.previous?.tables[table]?.series ?? [] : []).map((x) => [`${x.venue}/${x.symbol}`, x]));
+        const fresh = new Set(rels.filter((r) => !known.has(r)).map(symbolOf));
+        for (const sym of new Set(rels.map(symbolOf))) {
+          const prev = prevSeries.get(`${venue}/${sym}`);
+          if (fresh.has(sym) || !prev) fresh.add(sym);
+          else {
+            entry.series.push(prev);
+            entry.rows += prev.rows;
+          }
+        }
+        const freshFiles = files.filter((_, i) => fresh.has(symbolOf(rels[i])));
+        if (freshFiles.length === 0) continue;
+        const list = freshFiles.map(sqlPath).join(', ');
         await conn.run(`CREATE OR REPLACE TEMP VIEW t AS SELECT * FROM read_parquet([${list}], hive_partitioning = true, union_by_name = true, hive_types = {'symbol': VARCHAR, 'year': BIGINT})`);
         const extra = table === 'liquidations_1h' ? `, list(DISTINCT source ORDER BY source) AS sources, list(DISTINCT kind ORDER BY kind) AS kinds`
           : table === 'funding' ? `, list(DISTINCT source ORDER BY source) AS sources` : '';
@@ -147,6 +162,7 @@ export async function buildManifest(datasetsDir: string, opts: BuildManifestOpti
           entry.rows += item.rows;
         }
       }
+      entry.series.sort((a, b) => (a.venue < b.venue ? -1 : a.venue > b.venue ? 1 : a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
       if (entry.files.length > 0) manifest.tables[table] = entry;
     }
   } finally {

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { InputError } from '../errors.ts';
-import { zipEntryChunks } from './zip.ts';
+import { checkZipEntry, readZipEntryInfo, zipEntryChunks } from './zip.ts';
 
 export interface ImportLimits {
   /** data rows per file */
@@ -48,6 +48,45 @@ export function fileProblem(err: unknown): string {
   }
 }
 
+const CHUNK = 1 << 20;
+const SMALL_COMPRESSED = 4 << 20;
+const SMALL_DECOMPRESSED = 64 << 20;
+
+/**
+ * A small file (Binance's monthly archives are ~30 KB) is read and inflated in one synchronous step: the
+ * stream machinery costs more than the work there. Only when the declared decompressed size is small too, so
+ * memory stays bounded; everything else streams.
+ */
+function smallFileBytes(file: string): Buffer | null {
+  const size = fs.statSync(file).size;
+  if (size > SMALL_COMPRESSED) return null;
+  if (file.endsWith('.zip')) {
+    const zip = fs.readFileSync(file);
+    const fd = fs.openSync(file, 'r');
+    let entry;
+    try {
+      entry = readZipEntryInfo(fd, size);
+    } finally {
+      fs.closeSync(fd);
+    }
+    if (entry.size > SMALL_DECOMPRESSED) return null;
+    const data = zip.subarray(entry.dataStart, entry.dataStart + entry.compressedSize);
+    const out = entry.method === 8 ? zlib.inflateRawSync(data, { maxOutputLength: entry.size + 1 }) : Buffer.from(data);
+    checkZipEntry(entry, out);
+    return out;
+  }
+  const bytes = fs.readFileSync(file);
+  if (!file.endsWith('.gz')) return bytes;
+  // gzip's trailer holds the size mod 2^32; a bomb can lie about it, so the inflate is capped as well
+  if (bytes.length < 18 || bytes.readUInt32LE(bytes.length - 4) > SMALL_DECOMPRESSED) return null;
+  try {
+    return zlib.gunzipSync(bytes, { maxOutputLength: SMALL_DECOMPRESSED });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return null;
+    throw err;
+  }
+}
+
 async function* byteChunks(file: string): AsyncGenerator<Buffer> {
   try {
     const st = fs.statSync(file);
@@ -56,6 +95,11 @@ async function* byteChunks(file: string): AsyncGenerator<Buffer> {
     throw new InputError(file, null, null, fileProblem(err));
   }
   try {
+    const small = smallFileBytes(file);
+    if (small) {
+      for (let at = 0; at < small.length; at += CHUNK) yield small.subarray(at, at + CHUNK);
+      return;
+    }
     if (file.endsWith('.zip')) {
       yield* zipEntryChunks(file);
       return;
@@ -83,48 +127,60 @@ export async function* readLines(file: string, limits: ImportLimits = DEFAULT_IM
   let pending: Buffer = Buffer.alloc(0);
   let line = 0;
   let total = 0;
-  const emit = (bytes: Buffer): TextLine | null => {
-    line++;
-    let end = bytes.length;
-    if (end > 0 && bytes[end - 1] === 0x0d) end--;
-    let start = 0;
-    if (line === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
-    let text: string;
-    try {
-      text = decoder.decode(bytes.subarray(start, end));
-    } catch {
-      throw new InputError(file, line, null, 'holds bytes that are not UTF-8 (re-save the file as UTF-8)');
-    }
-    return text.trim() === '' ? null : { line, text };
-  };
-  const tooLong = (): never => {
-    if (line === 0 && pending.includes(0x0d)) {
+  let first = true;
+  const tooLong = (startLine: number, bytes: Buffer): never => {
+    if (startLine === 1 && bytes.includes(0x0d)) {
       throw new InputError(file, 1, null, 'lines end in a lone CR (classic Mac line endings): convert the file to LF or CRLF line endings');
     }
-    throw new InputError(file, line + 1, null, `line is longer than ${limits.maxLineBytes} bytes: not a market-data CSV`);
+    throw new InputError(file, startLine, null, `line is longer than ${limits.maxLineBytes} bytes: not a market-data CSV`);
   };
+  /** Decodes a run of whole lines at once (a 0x0A byte never sits inside a UTF-8 sequence, so cutting there is safe). */
+  const decodeLines = (bytes: Buffer): string[] => {
+    let start = 0;
+    if (first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+    first = false;
+    try {
+      return decoder.decode(bytes.subarray(start)).split('\n');
+    } catch {
+      // find the line with the bad bytes, for the message
+      let from = start;
+      for (let k = 0; ; k++) {
+        const nl = bytes.indexOf(0x0a, from);
+        const piece = bytes.subarray(from, nl < 0 ? bytes.length : nl);
+        try {
+          decoder.decode(piece);
+        } catch {
+          throw new InputError(file, line + k + 1, null, 'holds bytes that are not UTF-8 (re-save the file as UTF-8)');
+        }
+        if (nl < 0) throw new InputError(file, line + 1, null, 'holds bytes that are not UTF-8 (re-save the file as UTF-8)');
+        from = nl + 1;
+      }
+    }
+  };
+  function* emit(texts: string[]): Generator<TextLine> {
+    for (const raw of texts) {
+      line++;
+      if (raw.length > limits.maxLineBytes) tooLong(line, Buffer.from(raw));
+      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+      if (text.trim() !== '') yield { line, text };
+    }
+  }
   for await (const chunk of byteChunks(file)) {
     total += chunk.length;
     if (total > limits.maxBytes) throw new InputError(file, null, null, `larger than the import limit of ${limits.maxBytes} bytes (decompressed; raise it with --max-bytes)`);
-    let buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    let from = 0;
-    for (let nl = buf.indexOf(0x0a, from); nl >= 0; nl = buf.indexOf(0x0a, from)) {
-      if (nl - from > limits.maxLineBytes) {
-        pending = buf.subarray(from, nl);
-        tooLong();
-      }
-      const out = emit(buf.subarray(from, nl));
-      if (out) yield out;
-      from = nl + 1;
+    const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    const lastNl = buf.lastIndexOf(0x0a);
+    if (lastNl < 0) {
+      pending = buf;
+      if (pending.length > limits.maxLineBytes) tooLong(line + 1, pending);
+      continue;
     }
-    pending = Buffer.from(buf.subarray(from));
-    buf = pending;
-    if (pending.length > limits.maxLineBytes) tooLong();
+    const texts = decodeLines(buf.subarray(0, lastNl));
+    pending = Buffer.from(buf.subarray(lastNl + 1));
+    yield* emit(texts);
+    if (pending.length > limits.maxLineBytes) tooLong(line + 1, pending);
   }
-  if (pending.length > 0) {
-    const out = emit(pending);
-    if (out) yield out;
-  }
+  if (pending.length > 0) yield* emit(decodeLines(pending));
 }
 
 const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;

@@ -88,8 +88,17 @@ export async function* zipEntryChunks(file: string): AsyncGenerator<Buffer> {
     size += chunk.length;
     yield chunk;
   }
+  verify(entry, size, crc);
+}
+
+function verify(entry: ZipEntry, size: number, crc: number): void {
   if (size !== entry.size) fail(`zip entry '${entry.name}' inflates to ${size} bytes, but the archive says ${entry.size}: the file is corrupt`);
   if (crc >>> 0 !== entry.crc32) fail(`zip entry '${entry.name}' fails its CRC-32 check: the file is corrupt`);
+}
+
+/** The same checks for an entry inflated in one piece. */
+export function checkZipEntry(entry: ZipEntry, content: Buffer): void {
+  verify(entry, content.length, zlib.crc32(content));
 }
 
 /** A one-entry deflated zip, as Binance's archive has them: for synthetic fixtures in tests and the bench. */
