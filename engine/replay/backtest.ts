@@ -83,18 +83,24 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const loadFrom = opts.from === undefined ? undefined : opts.from - warmup * HOUR_MS;
   const data = await loadReplayData(store, config.symbols, { from: loadFrom, to: opts.to });
   const t1 = performance.now();
-  const features = opts.featuresFile ? new FeatureTable(featureColumns(config.symbols)) : null;
+  const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols)) : null;
   const emitFrom = opts.from ?? data.firstHour;
-  const result = runReplay(data, config, {
-    emitFrom,
-    onProgress: opts.onProgress,
-    onStep: features
-      ? (step) => {
-          if (step.ts < emitFrom) return;
-          for (const f of step.features) features.add(toFeatureRow(f));
-        }
-      : undefined,
-  });
+  let result: ReturnType<typeof runReplay>;
+  try {
+    result = runReplay(data, config, {
+      emitFrom,
+      onProgress: opts.onProgress,
+      onStep: features
+        ? (step) => {
+            if (step.ts < emitFrom) return;
+            for (const f of step.features) features.add(toFeatureRow(f));
+          }
+        : undefined,
+    });
+  } catch (err) {
+    features?.close();
+    throw err;
+  }
   const t2 = performance.now();
   if (features && opts.featuresFile) {
     opts.onPhase?.('features');
