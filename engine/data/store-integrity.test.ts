@@ -95,6 +95,8 @@ describe('one writer at a time, readers never truncate an import (#16.1)', () =>
       FROM candles_1h GROUP BY ALL ORDER BY ALL`);
     expect(rows).toHaveLength(9);
     for (const r of rows) expect([r.lo, r.hi]).toEqual([201, 201]);
+    // the reader's pins kept the old files alive; with the reader gone, the next writer collects them
+    await recoverDataset(ds);
     expect(parquetOnDisk()).toEqual(manifestFiles());
   }, 300_000);
 
