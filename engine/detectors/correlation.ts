@@ -121,11 +121,11 @@ const MAX_SHIFT_STDS = 2;
  * Each symbol's returns are kept as deviations from a per-symbol shift c (0 until the window's mean drifts
  * more than MAX_SHIFT_STDS stds from it), so a pair's covariance is Σ(x−cx)(y−cy) − n·(x̄−cx)(ȳ−cy) without
  * the cancellation raw product sums suffer when returns trend (mean ≫ std). A product leaving the window is
- * recomputed from the returns ring, bit-identical to the one that entered, so only the sums' own rounding
- * drifts; an error bound per sum triggers an exact O(window) rebuild of that pair when it could move a
- * correlation by CORR_ACCURACY (after the data changed scale, or every ~10⁴ hours), and a shift reset
- * rebuilds the pairs of that symbol. Results are within 1e-9 of a two-pass Pearson at amortised O(1) per
- * pair-hour.
+ * recomputed from the deviations ring, bit-identical to the one that entered, so only the sums' own rounding
+ * drifts. That rounding is bounded per pair (Cauchy–Schwarz on the symbols' running sums of squared
+ * deviations); when the bound could move a correlation by CORR_ACCURACY — after the data changed scale, or
+ * every few thousand hours — the pair's sums are rebuilt exactly in O(window), and a shift reset rebuilds the
+ * pairs of that symbol. So results are within 1e-9 of a two-pass Pearson at amortised O(1) per pair-hour.
  */
 export class CorrelationDetector {
   readonly cfg: CorrelationConfig;
@@ -147,9 +147,15 @@ export class CorrelationDetector {
   /** raw returns and their deviations from the symbol's shift, slot-major: [slot * n + symbol] */
   private readonly ret: Float64Array;
   private readonly dev: Float64Array;
-  /** window mean − shift and 1/std per symbol for the last L+1 hours, [(hour mod L+1) * n + symbol]; NaN unknown, 1/std = Infinity when flat */
-  private readonly histDev: Float64Array;
-  private readonly histInvStd: Float64Array;
+  /** per lag k (hours ago) and symbol, [k * n + s]: window mean − shift, and 1/(std·√(n−1)); NaN when incomplete or flat */
+  private readonly lagDm: Float64Array;
+  private readonly lagIv: Float64Array;
+  /** the lag-0 window is complete and flat */
+  private readonly flat: Uint8Array;
+  /** Σ dev² of every value that entered (at the shift of the time), and the largest lagIv and |lagDm| over the lags */
+  private readonly sumSq: Float64Array;
+  private readonly maxIv: Float64Array;
+  private readonly maxDm: Float64Array;
   /** pair indices per symbol, for rebuilding after a shift reset */
   private readonly pairsOf: Int32Array[];
 
@@ -157,10 +163,12 @@ export class CorrelationDetector {
   private readonly pa: Int32Array;
   private readonly pb: Int32Array;
   private readonly sums: Float64Array;
-  /** Σ|product| added to each sum since its last rebuild, for the rounding bound */
-  private readonly absAdded: Float64Array;
+  /** at the last rebuild: the largest Σ|product| over the pair's windows, and each side's sumSq minus the deviations still to be paired */
+  private readonly abs0: Float64Array;
+  private readonly sqA0: Float64Array;
+  private readonly sqB0: Float64Array;
   /** hours since the pair's last rebuild */
-  private readonly sinceRebuild: Float64Array;
+  private readonly since: Float64Array;
   private readonly stale: Uint8Array;
   /** lag-0 products valid in the window, and pushes since the first valid one (saturating), for the status */
   private readonly valid0: Int32Array;
@@ -170,7 +178,8 @@ export class CorrelationDetector {
   private readonly normalSum: Float64Array;
   private readonly normalCount: Int32Array;
 
-  private readonly offsets: Int32Array;
+  /** ring row offsets of hour t − k (index k) and t − w − k (index L + 1 + k) */
+  private readonly rows: Int32Array;
   private readonly names: { a: string; b: string; key: string }[];
 
   constructor(symbols: readonly string[], cfg: CorrelationConfig) {
@@ -190,8 +199,12 @@ export class CorrelationDetector {
     this.shift = new Float64Array(n);
     this.ret = new Float64Array(this.ringLen * n).fill(NaN);
     this.dev = new Float64Array(this.ringLen * n).fill(NaN);
-    this.histDev = new Float64Array((L + 1) * n).fill(NaN);
-    this.histInvStd = new Float64Array((L + 1) * n).fill(NaN);
+    this.lagDm = new Float64Array((L + 1) * n).fill(NaN);
+    this.lagIv = new Float64Array((L + 1) * n).fill(NaN);
+    this.flat = new Uint8Array(n);
+    this.sumSq = new Float64Array(n);
+    this.maxIv = new Float64Array(n);
+    this.maxDm = new Float64Array(n);
     const lists: number[][] = symbols.map(() => []);
     this.pa = new Int32Array(p);
     this.pb = new Int32Array(p);
@@ -203,29 +216,36 @@ export class CorrelationDetector {
     }
     this.pairsOf = lists.map((l) => Int32Array.from(l));
     this.sums = new Float64Array(p * this.sumsPerPair);
-    this.absAdded = new Float64Array(p * this.sumsPerPair);
-    this.sinceRebuild = new Float64Array(p);
+    this.abs0 = new Float64Array(p);
+    this.sqA0 = new Float64Array(p);
+    this.sqB0 = new Float64Array(p);
+    this.since = new Float64Array(p);
     this.stale = new Uint8Array(p);
     this.valid0 = new Int32Array(p);
     this.started0 = new Int32Array(p);
     this.normalRing = new Float64Array(cfg.normal_hours * p).fill(NaN);
     this.normalSum = new Float64Array(p);
     this.normalCount = new Int32Array(p);
-    this.offsets = new Int32Array(this.ringLen);
+    this.rows = new Int32Array(2 * (L + 1));
     this.names = idx.map(([a, b]) => ({ a: symbols[a], b: symbols[b], key: pairKey(symbols[a], symbols[b]) }));
   }
 
   /** closes[i] is the close of symbols[i] for hour ts, NaN when missing */
   step(ts: number, closes: ArrayLike<number>): CorrelationOutput {
     const t = this.t++;
-    const { n, w, lags: L, ringLen: R, dev, offsets } = this;
-    // offsets[k]: start of the ring row holding hour t − k
-    for (let k = 0; k < R; k++) {
-      const h = t - k;
-      offsets[k] = (((h % R) + R) % R) * n;
+    const { n, w, lags: L, ringLen: R, dev, rows, lagDm, lagIv } = this;
+    const slot = t % R;
+    for (let k = 0; k <= L; k++) {
+      const s0 = slot - k;
+      rows[k] = (s0 < 0 ? s0 + R : s0) * n;
+      const s1 = slot - w - k;
+      rows[L + 1 + k] = (s1 < 0 ? s1 + R : s1) * n;
     }
-    const row = offsets[0];
-    const hrow = (t % (L + 1)) * n;
+    const row = rows[0];
+    // the lag history moves one hour back
+    lagDm.copyWithin(n, 0, L * n);
+    lagIv.copyWithin(n, 0, L * n);
+    const invNm1 = 1 / Math.sqrt(w - 1);
     for (let s = 0; s < n; s++) {
       const c = closes[s] > 0 ? closes[s] : NaN;
       const r = Math.log(c / this.prevClose[s]);
@@ -234,17 +254,33 @@ export class CorrelationDetector {
       this.ret[row + s] = x;
       const win = this.windows[s];
       win.push(x);
-      let mean = NaN;
-      let invStd = NaN;
+      let dm = NaN;
+      let iv = NaN;
+      this.flat[s] = 0;
       if (win.complete) {
-        mean = win.mean();
+        const mean = win.mean();
         const v = win.variance();
-        invStd = v > 0 ? 1 / Math.sqrt(v) : Infinity;
-        if (v > 0 && Math.abs(mean - this.shift[s]) * invStd > MAX_SHIFT_STDS) this.reshift(s, mean);
+        if (v > 0) {
+          iv = invNm1 / Math.sqrt(v);
+          if (Math.abs(mean - this.shift[s]) > MAX_SHIFT_STDS * Math.sqrt(v)) this.reshift(s, mean);
+        } else this.flat[s] = 1;
+        dm = mean - this.shift[s];
       }
-      dev[row + s] = x - this.shift[s];
-      this.histDev[hrow + s] = mean - this.shift[s];
-      this.histInvStd[hrow + s] = invStd;
+      const d = x - this.shift[s];
+      dev[row + s] = d;
+      if (d === d) this.sumSq[s] += d * d;
+      lagDm[s] = dm;
+      lagIv[s] = iv;
+      let mi = 0;
+      let md = 0;
+      for (let k = 0; k <= L; k++) {
+        const a = lagIv[k * n + s];
+        const b = Math.abs(lagDm[k * n + s]);
+        if (a > mi) mi = a;
+        if (b > md) md = b;
+      }
+      this.maxIv[s] = mi;
+      this.maxDm[s] = md;
     }
     return { ts, pairs: this.updatePairs(t) };
   }
@@ -252,77 +288,92 @@ export class CorrelationDetector {
   /** moves symbol s's shift to c: its deviations are recomputed and its pairs' sums rebuilt */
   private reshift(s: number, c: number): void {
     const n = this.n;
-    const R = this.ringLen;
-    const L1 = this.lags + 1;
     const old = this.shift[s];
     this.shift[s] = c;
-    for (let k = 0; k < R; k++) this.dev[k * n + s] = this.ret[k * n + s] - c;
-    // history holds mean − old shift
-    for (let k = 0; k < L1; k++) this.histDev[k * n + s] += old - c;
+    for (let k = 0; k < this.ringLen; k++) this.dev[k * n + s] = this.ret[k * n + s] - c;
+    // the lag history holds mean − old shift
+    for (let k = 0; k <= this.lags; k++) this.lagDm[k * n + s] += old - c;
     for (const j of this.pairsOf[s]) this.stale[j] = 1;
   }
 
-  /** exact sums of pair j's products over the windows ending now (dev rows already hold hour t) */
+  /** exact sums of pair j's products over the windows ending now (the ring already holds hour t) */
+  /** exact O(window) rebuilds of a pair's sums so far (for tests and the bench) */
+  rebuilds = 0;
+
   private rebuild(j: number): void {
-    const { w, lags: L, dev, offsets, sums, absAdded, sumsPerPair } = this;
+    this.rebuilds++;
+    const { n, w, lags: L, dev, sums, sumsPerPair, ringLen: R } = this;
     const a = this.pa[j];
     const b = this.pb[j];
     const base = j * sumsPerPair;
+    const slot = (this.t - 1) % R;
+    const at = (k: number) => {
+      const s = slot - k;
+      return (s < 0 ? s + R : s) * n;
+    };
+    let maxAbs = 0;
     for (let k = 0; k <= L; k++) {
-      let s = 0;
-      let abs = 0;
+      let s1 = 0;
+      let abs1 = 0;
+      let s2 = 0;
+      let abs2 = 0;
       for (let i = 0; i < w; i++) {
-        const q = dev[offsets[i + k] + a] * dev[offsets[i] + b];
+        const ri = at(i);
+        const rk = at(i + k);
+        const q = dev[rk + a] * dev[ri + b];
         if (q === q) {
-          s += q;
-          abs += Math.abs(q);
+          s1 += q;
+          abs1 += Math.abs(q);
+        }
+        const q2 = dev[rk + b] * dev[ri + a];
+        if (q2 === q2) {
+          s2 += q2;
+          abs2 += Math.abs(q2);
         }
       }
-      sums[base + k] = s;
-      absAdded[base + k] = abs;
-      if (k === 0) continue;
-      s = 0;
-      abs = 0;
-      for (let i = 0; i < w; i++) {
-        const q = dev[offsets[i + k] + b] * dev[offsets[i] + a];
-        if (q === q) {
-          s += q;
-          abs += Math.abs(q);
-        }
-      }
-      sums[base + L + k] = s;
-      absAdded[base + L + k] = abs;
+      sums[base + k] = s1;
+      if (k > 0) sums[base + L + k] = s2;
+      maxAbs = Math.max(maxAbs, abs1, k > 0 ? abs2 : 0);
     }
-    this.sinceRebuild[j] = w;
+    // deviations of the last L hours will still be paired with future ones: count them as if new
+    let extraA = 0;
+    let extraB = 0;
+    for (let k = 0; k < L; k++) {
+      const da = dev[at(k) + a];
+      const db = dev[at(k) + b];
+      if (da === da) extraA += da * da;
+      if (db === db) extraB += db * db;
+    }
+    this.abs0[j] = maxAbs;
+    this.sqA0[j] = this.sumSq[a] - extraA;
+    this.sqB0[j] = this.sumSq[b] - extraB;
+    this.since[j] = 0;
     this.stale[j] = 0;
   }
 
   private updatePairs(t: number): PairCorrelation[] {
-    const { n, w, lags: L, dev, offsets, sums, absAdded, sumsPerPair, histDev, histInvStd, cfg } = this;
+    const { n, w, lags: L, dev, rows, sums, sumsPerPair, lagDm, lagIv, cfg, sumSq, maxIv, maxDm } = this;
     const P = this.pa.length;
     const out: PairCorrelation[] = new Array(P);
-    const L1 = L + 1;
     const leaving = t >= w;
-    const nm1 = w - 1;
     const nh = cfg.normal_hours;
     const normalRow = (t % nh) * P;
     const minCoverage = cfg.min_coverage;
-    const rowNow = offsets[0];
-    const rowOut = offsets[w];
+    const rowNow = rows[0];
+    const rowOut = rows[L + 1];
+    const margin = cfg.leader_margin;
     for (let j = 0; j < P; j++) {
       const a = this.pa[j];
       const b = this.pb[j];
       const base = j * sumsPerPair;
       const xa = dev[rowNow + a];
       const xb = dev[rowNow + b];
+      const ya = dev[rowOut + a];
+      const yb = dev[rowOut + b];
       // lag-0 status bookkeeping (valid products in the window, pushes since the first valid one)
       const ok0 = xa === xa && xb === xb;
       let v0 = this.valid0[j] + (ok0 ? 1 : 0);
-      if (leaving) {
-        const qa = dev[rowOut + a];
-        const qb = dev[rowOut + b];
-        if (qa === qa && qb === qb) v0--;
-      }
+      if (leaving && ya === ya && yb === yb) v0--;
       this.valid0[j] = v0;
       let st = this.started0[j];
       if (st === 0) st = ok0 ? 1 : 0;
@@ -331,39 +382,41 @@ export class CorrelationDetector {
 
       if (this.stale[j] === 1) this.rebuild(j);
       else {
-        this.sinceRebuild[j]++;
+        const since = ++this.since[j];
         for (let k = 0; k <= L; k++) {
-          const ia = base + k;
-          const q = dev[offsets[k] + a] * xb;
-          if (q === q) {
-            sums[ia] += q;
-            absAdded[ia] += Math.abs(q);
-          }
+          const q = dev[rows[k] + a] * xb;
+          if (q === q) sums[base + k] += q;
           if (leaving) {
-            const r = dev[offsets[w + k] + a] * dev[rowOut + b];
-            if (r === r) sums[ia] -= r;
+            const r = dev[rows[L + 1 + k] + a] * yb;
+            if (r === r) sums[base + k] -= r;
           }
           if (k === 0) continue;
-          const ib = base + L + k;
-          const q2 = dev[offsets[k] + b] * xa;
-          if (q2 === q2) {
-            sums[ib] += q2;
-            absAdded[ib] += Math.abs(q2);
-          }
+          const q2 = dev[rows[k] + b] * xa;
+          if (q2 === q2) sums[base + L + k] += q2;
           if (leaving) {
-            const r2 = dev[offsets[w + k] + b] * dev[rowOut + a];
-            if (r2 === r2) sums[ib] -= r2;
+            const r2 = dev[rows[L + 1 + k] + b] * ya;
+            if (r2 === r2) sums[base + L + k] -= r2;
           }
+        }
+        // rounding bound of the sums in units of a correlation: Σ|product| added since the rebuild is at most
+        // √(Σa²·Σb²) (Cauchy–Schwarz), and scale·√(Σa²·Σb²) ≤ (Σa²·iva² + Σb²·ivb²)/2
+        const ia = maxIv[a];
+        const ib = maxIv[b];
+        if (ia > 0 && ib > 0) {
+          const qa = (sumSq[a] - this.sqA0[j] + 8 * EPS * sumSq[a]) * ia * ia;
+          const qb = (sumSq[b] - this.sqB0[j] + 8 * EPS * sumSq[b]) * ib * ib;
+          const err = EPS * ((2 * since + w + 2) * (this.abs0[j] * ia * ib + 0.5 * (qa + qb)) + w * maxDm[a] * ia * maxDm[b] * ib);
+          if (err > CORR_ACCURACY) this.rebuild(j);
         }
       }
 
       // correlations: lag 0, then the best |corr| per direction
-      const hNow = (t % L1) * n;
-      const dB0 = histDev[hNow + b];
-      const iB0 = histInvStd[hNow + b];
-      const dA0 = histDev[hNow + a];
-      const iA0 = histInvStd[hNow + a];
-      const corr = this.lagCorrelation(j, base, dA0, iA0, dB0, iB0, nm1);
+      const dA0 = lagDm[a];
+      const iA0 = lagIv[a];
+      const dB0 = lagDm[b];
+      const iB0 = lagIv[b];
+      let corr = (sums[base] - w * dA0 * dB0) * iA0 * iB0;
+      corr = corr > 1 ? 1 : corr < -1 ? -1 : corr;
       let bestAB = -1;
       let lagAB = 0;
       let corrAB = NaN;
@@ -371,10 +424,11 @@ export class CorrelationDetector {
       let lagBA = 0;
       let corrBA = NaN;
       for (let k = 1; k <= L; k++) {
-        const h = ((t - k) % L1) * n;
-        if (t < k) break;
-        const cab = this.lagCorrelation(j, base + k, histDev[h + a], histInvStd[h + a], dB0, iB0, nm1);
-        const cba = this.lagCorrelation(j, base + L + k, histDev[h + b], histInvStd[h + b], dA0, iA0, nm1);
+        const h = k * n;
+        let cab = (sums[base + k] - w * lagDm[h + a] * dB0) * lagIv[h + a] * iB0;
+        cab = cab > 1 ? 1 : cab < -1 ? -1 : cab;
+        let cba = (sums[base + L + k] - w * lagDm[h + b] * dA0) * lagIv[h + b] * iA0;
+        cba = cba > 1 ? 1 : cba < -1 ? -1 : cba;
         const aab = Math.abs(cab);
         const aba = Math.abs(cba);
         if (aab > bestAB) {
@@ -407,14 +461,13 @@ export class CorrelationDetector {
 
       const status = completeStatus(v0, st, w);
       const corrOk = corr === corr;
-      const flat = iA0 === Infinity || iB0 === Infinity;
-      const dir = leadDirection(bestAB < 0 ? NaN : bestAB, bestBA < 0 ? NaN : bestBA, cfg.leader_margin);
+      const dir = leadDirection(bestAB < 0 ? NaN : bestAB, bestBA < 0 ? NaN : bestBA, margin);
       const nm = this.names[j];
       out[j] = {
         a: nm.a,
         b: nm.b,
         key: nm.key,
-        status: status === 'ok' && !corrOk ? (flat ? 'flat_window' : 'no_data') : status,
+        status: status === 'ok' && !corrOk ? (this.flat[a] === 1 || this.flat[b] === 1 ? 'flat_window' : 'no_data') : status,
         corr: corrOk ? corr : null,
         normal,
         normal_coverage: coverage,
@@ -428,25 +481,6 @@ export class CorrelationDetector {
     // the running sums of the normal are rebuilt once per normal length, so their drift stays bounded
     if (normalRow === (nh - 1) * P) this.rebuildNormals();
     return out;
-  }
-
-  /**
-   * Pearson correlation of the window of sum index i: cov = (Σdx·dy − n·d̄x·d̄y) / (n − 1), NaN when either
-   * side's window is incomplete or flat. Rebuilds the pair first when the sum's rounding bound is too big.
-   */
-  private lagCorrelation(j: number, i: number, dX: number, invX: number, dY: number, invY: number, nm1: number): number {
-    if (!(invX < Infinity && invY < Infinity)) return NaN;
-    const n = nm1 + 1;
-    const scale = invX * invY;
-    let s = this.sums[i];
-    const cross = n * dX * dY;
-    const err = 2 * EPS * (this.sinceRebuild[j] * this.absAdded[i] + Math.abs(s) + Math.abs(cross));
-    if (err * scale > CORR_ACCURACY * nm1) {
-      this.rebuild(j);
-      s = this.sums[i];
-    }
-    const c = ((s - cross) / nm1) * scale;
-    return c > 1 ? 1 : c < -1 ? -1 : c;
   }
 
   private rebuildNormals(): void {
