@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDuckDB, queryRows } from '../data/duckdb.ts';
 import { openStore, type Store } from '../data/store.ts';
+import { renderNotebook } from '../report/render.ts';
 import { registerSweep } from '../report/sweep-source.ts';
+import { vegaLiteSchemaErrors } from '../report/vega-schema.ts';
 import { bhQValues } from './fdr.ts';
 import type { SweepReport } from './report.ts';
 import { parseSweepSpec } from './spec.ts';
@@ -132,5 +134,20 @@ describe('walk-forward sweep on real data', () => {
       db.conn.closeSync();
       db.instance.closeSync();
     }
+  }, 300_000);
+
+  it('renders the threshold-sweep notebook with the folds and the q-values', async () => {
+    const r = await renderNotebook('threshold-sweep', { resultsDir: path.join(tmp, 'one'), reportsDir: path.join(tmp, 'reports') });
+    expect(r.ok).toBe(true);
+    const html = fs.readFileSync(r.html, 'utf8');
+    expect(html).toContain('Walk-forward folds');
+    expect(html).toContain('Benjamini–Hochberg q-values across all <strong>4</strong> configurations tried');
+    expect(r.charts.map((c) => c.name)).toEqual(expect.arrayContaining(['bh-plot', 'folds-chart']));
+    for (const name of ['bh-plot', 'folds-chart']) {
+      const spec = JSON.parse(html.split(`<script type="application/json" id="spec-${name}">`)[1].split('</script>')[0]) as unknown;
+      expect(vegaLiteSchemaErrors(spec), name).toEqual([]);
+    }
+    const folds = r.data.find((d) => d.name === 'folds')!;
+    expect(folds.rows).toBe(4);
   }, 300_000);
 });
