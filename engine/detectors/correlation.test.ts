@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CorrelationConfig, CorrelationDetector, isCorrelationBreak, leadDirection, pairKey, type CorrelationOutput } from './correlation.ts';
+import { parseConfig } from '../pipeline/config.ts';
+import { CorrelationConfig, CorrelationDetector, correlationPairs, correlationPairsProblem, isCorrelationBreak, leadDirection, pairKey, type CorrelationOutput } from './correlation.ts';
 import { naive, seededGaussian, seededRandom } from './synthetic.ts';
 
 const cfg = (over: object = {}) => CorrelationConfig.parse(over);
@@ -130,5 +131,127 @@ describe('CorrelationDetector', () => {
     const a = run(closes);
     const tampered = closes.map((c) => c.map((x, t) => (t >= 1000 ? x * (1 + (t % 3)) : x)));
     expect(run(tampered).slice(0, 1000)).toEqual(a.slice(0, 1000));
+  });
+});
+
+describe('pair lists: correlation.pairs "all" | "anchors"', () => {
+  const syms = ['AUSDT', 'BTCUSDT', 'CUSDT', 'ETHUSDT', 'DUSDT'];
+
+  it('anchors: each anchor against every other symbol, once, in all-pairs order', () => {
+    const pairs = correlationPairs(syms, cfg({ pairs: 'anchors' }));
+    expect(pairs.map(([a, b]) => `${syms[a]}/${syms[b]}`)).toEqual([
+      'AUSDT/BTCUSDT',
+      'AUSDT/ETHUSDT',
+      'BTCUSDT/CUSDT',
+      'BTCUSDT/ETHUSDT',
+      'BTCUSDT/DUSDT',
+      'CUSDT/ETHUSDT',
+      'ETHUSDT/DUSDT',
+    ]);
+    expect(correlationPairs(syms, cfg({ pairs: 'all' }))).toHaveLength(10);
+    expect(correlationPairs(syms, cfg())).toHaveLength(10);
+  });
+
+  it('an anchors detector gives the same values as the all-pairs detector for the pairs it keeps', () => {
+    const { closes } = market(700, 7, 1, 0.002);
+    const five = [...closes, closes[0].map((x, t) => x * Math.exp(0.001 * Math.sin(t))), closes[2].map((x) => x * 1.5)];
+    const all = new CorrelationDetector(syms, cfg({ pairs: 'all' }));
+    const anchors = new CorrelationDetector(syms, cfg({ pairs: 'anchors', anchors: ['BTCUSDT', 'ETHUSDT'] }));
+    const buf = new Float64Array(5);
+    let compared = 0;
+    for (let t = 0; t < 700; t++) {
+      for (let s = 0; s < 5; s++) buf[s] = five[s][t];
+      const full = new Map(all.step(t, buf).pairs.map((p) => [p.key, p]));
+      for (const p of anchors.step(t, buf).pairs) {
+        expect(p).toEqual(full.get(p.key));
+        compared++;
+      }
+    }
+    expect(compared).toBe(700 * 7);
+  });
+
+  it('more than 30 symbols need an explicit choice; anchors must name a configured symbol', () => {
+    const many = Array.from({ length: 31 }, (_, i) => `S${i}USDT`);
+    expect(correlationPairsProblem(many, cfg())?.key).toBe('pairs');
+    expect(correlationPairsProblem(many, cfg({ pairs: 'all' }))).toBeNull();
+    expect(correlationPairsProblem(syms.slice(0, 3), cfg())).toBeNull();
+    expect(correlationPairsProblem(['XUSDT', 'YUSDT'], cfg({ pairs: 'anchors' }))?.message).toMatch(/none of BTCUSDT, ETHUSDT is among/);
+    expect(() => parseConfig({ symbols: many })).toThrow(/config\.correlation\.pairs: 31 symbols: set "all" \(465 pairs\) or "anchors"/);
+    expect(() => parseConfig({ symbols: ['XUSDT', 'YUSDT'], correlation: { pairs: 'anchors' } })).toThrow(/config\.correlation\.anchors: none of/);
+    expect(() => parseConfig({ correlation: { pairs: 'some' } })).toThrow(/config\.correlation\.pairs: expected "all" or "anchors"/);
+    expect(parseConfig({ symbols: many, correlation: { pairs: 'anchors', anchors: ['S3USDT'] } }).correlation.anchors).toEqual(['S3USDT']);
+  });
+});
+
+describe('structure-of-arrays state against a two-pass Pearson, many symbols, every lag', () => {
+  /** two-pass Pearson of x[t−lag−w+1 .. t−lag] against y[t−w+1 .. t]; NaN when incomplete or flat */
+  function twoPassCorr(x: Float64Array, y: Float64Array, t: number, w: number, lag: number): number {
+    if (t - lag - w + 1 < 1) return NaN;
+    const xs = x.subarray(t - lag - w + 1, t - lag + 1);
+    const ys = y.subarray(t - w + 1, t + 1);
+    if (!xs.every(Number.isFinite) || !ys.every(Number.isFinite)) return NaN;
+    const mx = xs.reduce((s, v) => s + v, 0) / w;
+    const my = ys.reduce((s, v) => s + v, 0) / w;
+    let sxy = 0;
+    let sxx = 0;
+    let syy = 0;
+    for (let i = 0; i < w; i++) {
+      sxy += (xs[i] - mx) * (ys[i] - my);
+      sxx += (xs[i] - mx) ** 2;
+      syy += (ys[i] - my) ** 2;
+    }
+    return sxy / Math.sqrt(sxx * syy);
+  }
+
+  it('8 symbols with gaps, a trend, a volatility collapse and a flat stretch: every pair, lag-0 and the leader lag within 1e-9', () => {
+    const n = 8;
+    const hours = 1400;
+    const g = seededGaussian(21);
+    const u = seededRandom(22);
+    const names = Array.from({ length: n }, (_, i) => `S${i}USDT`);
+    const closes = names.map(() => new Float64Array(hours));
+    const price = new Float64Array(n).fill(100);
+    for (let t = 0; t < hours; t++) {
+      const common = g();
+      for (let s = 0; s < n; s++) {
+        let r = 0.01 * (0.6 * common + 0.8 * g());
+        if (s === 1) r = 0.01 + 1e-6 * g(); // returns far from zero mean
+        if (s === 2 && t > 600) r *= 1e-4; // volatility collapses by 1e4
+        if (s === 3 && t > 800 && t < 1100) r = 0; // flat price
+        price[s] *= Math.exp(r);
+        closes[s][t] = u() < 0.002 ? NaN : price[s];
+      }
+    }
+    const rets = closes.map((c) => Float64Array.from(c, (x, t) => (t === 0 ? NaN : Math.log(x / c[t - 1]))));
+    const c = cfg({ window_hours: 48, pairs: 'all' });
+    const det = new CorrelationDetector(names, c);
+    const buf = new Float64Array(n);
+    let compared = 0;
+    let lagged = 0;
+    let flat = 0;
+    for (let t = 0; t < hours; t++) {
+      for (let s = 0; s < n; s++) buf[s] = closes[s][t];
+      const out = det.step(t, buf);
+      out.pairs.forEach((p, j) => {
+        const [a, b] = det.pairIndices[j];
+        const ref = twoPassCorr(rets[a], rets[b], t, 48, 0);
+        if (p.status === 'flat_window') flat++;
+        if (Number.isNaN(ref) || p.status === 'flat_window') {
+          if (p.status !== 'flat_window') expect(p.corr).toBeNull();
+          return;
+        }
+        if (!(Math.abs(p.corr! - ref) <= 1e-9)) throw new Error(`${p.key} hour ${t}: ${p.corr} vs ${ref}`);
+        compared++;
+        if (p.leader === null) return;
+        const lead = p.leader === p.a ? rets[a] : rets[b];
+        const follow = p.leader === p.a ? rets[b] : rets[a];
+        const lref = twoPassCorr(lead, follow, t, 48, p.lag_hours!);
+        if (!(Math.abs(p.lead_strength! - lref) <= 1e-9)) throw new Error(`${p.key} hour ${t} lag ${p.lag_hours}: ${p.lead_strength} vs ${lref}`);
+        lagged++;
+      });
+    }
+    expect(compared).toBeGreaterThan(20_000);
+    expect(lagged).toBeGreaterThan(1_000);
+    expect(flat).toBeGreaterThan(1_000);
   });
 });

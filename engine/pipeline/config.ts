@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError } from '../errors.ts';
 import { CascadeConfig } from '../detectors/liquidation-cascade.ts';
-import { CorrelationConfig } from '../detectors/correlation.ts';
+import { CorrelationConfig, correlationPairsProblem } from '../detectors/correlation.ts';
 import { FundingConfig } from '../detectors/funding-anomaly.ts';
 import { RegimeConfig } from '../detectors/multi-timeframe-regime.ts';
 import { VolatilityConfig } from '../detectors/volatility-regime.ts';
@@ -29,7 +29,11 @@ export const PipelineConfig = z
     rules: RulesConfig.prefault({}),
     cooldown: CooldownConfig.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const problem = correlationPairsProblem(c.symbols, c.correlation);
+    if (problem !== null) ctx.addIssue({ code: 'custom', path: ['correlation', problem.key], message: problem.message });
+  });
 export type PipelineConfig = z.output<typeof PipelineConfig>;
 
 function keyPath(path: readonly PropertyKey[]): string {

@@ -1,4 +1,4 @@
-import { pairKey } from '../detectors/correlation.ts';
+import { correlationPairs, pairKey, type CorrelationConfig } from '../detectors/correlation.ts';
 import type { FeaturePackage } from './feature-package.ts';
 
 export type ColumnType = 'number' | 'string' | 'boolean';
@@ -70,20 +70,18 @@ export const BASE_COLUMNS: readonly ColumnSpec[] = Object.freeze([
   c('regime_confidence', 'number', 'timeframes agreeing with primary_regime / 4'),
 ]);
 
-/** BASE_COLUMNS then, per symbol pair, corr_<a>_<b>, corr_normal_<a>_<b>, corr_break_<a>_<b>, corr_leader_<a>_<b> */
-export function featureColumns(symbols: readonly string[]): ColumnSpec[] {
+/** BASE_COLUMNS then, per followed pair (all pairs unless `correlation` says anchors), corr_<a>_<b>, corr_normal_<a>_<b>, corr_break_<a>_<b>, corr_leader_<a>_<b> */
+export function featureColumns(symbols: readonly string[], correlation: Pick<CorrelationConfig, 'pairs' | 'anchors'> = { pairs: 'all', anchors: [] }): ColumnSpec[] {
   const cols = [...BASE_COLUMNS];
-  for (let i = 0; i < symbols.length; i++) {
-    for (let j = i + 1; j < symbols.length; j++) {
-      const k = pairKey(symbols[i], symbols[j]);
-      const pair = `${symbols[i]}/${symbols[j]}`;
-      cols.push(
-        c(`corr_${k}`, 'number', `168 h Pearson correlation of hourly log returns, ${pair}`),
-        c(`corr_normal_${k}`, 'number', `mean of that correlation over the previous 720 h, ${pair}`),
-        c(`corr_break_${k}`, 'boolean', `correlation break (drop ≥ 0.3 vs normal or level ≤ −0.5), ${pair}`),
-        c(`corr_leader_${k}`, 'string', `symbol whose lagged returns better predict the other's, ${pair}`),
-      );
-    }
+  for (const [i, j] of correlationPairs(symbols, correlation)) {
+    const k = pairKey(symbols[i], symbols[j]);
+    const pair = `${symbols[i]}/${symbols[j]}`;
+    cols.push(
+      c(`corr_${k}`, 'number', `168 h Pearson correlation of hourly log returns, ${pair}`),
+      c(`corr_normal_${k}`, 'number', `mean of that correlation over the previous 720 h, ${pair}`),
+      c(`corr_break_${k}`, 'boolean', `correlation break (drop ≥ 0.3 vs normal or level ≤ −0.5), ${pair}`),
+      c(`corr_leader_${k}`, 'string', `symbol whose lagged returns better predict the other's, ${pair}`),
+    );
   }
   return cols;
 }

@@ -83,7 +83,7 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const loadFrom = opts.from === undefined ? undefined : opts.from - warmup * HOUR_MS;
   const data = await loadReplayData(store, config.symbols, { from: loadFrom, to: opts.to });
   const t1 = performance.now();
-  const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols)) : null;
+  const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols, config.correlation)) : null;
   const emitFrom = opts.from ?? data.firstHour;
   let result: ReturnType<typeof runReplay>;
   try {

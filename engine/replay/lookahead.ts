@@ -115,7 +115,7 @@ export function checkLookahead(data: ReplayData, config: PipelineConfig, opts: L
   const mismatches: TruncationMismatch[] = [];
   let compared = 0;
   let alertsCompared = 0;
-  const columns = featureColumns(config.symbols).map((c) => c.name);
+  const columns = featureColumns(config.symbols, config.correlation).map((c) => c.name);
   for (const cut of cuts) {
     let atCut: HourSnapshot | null = null;
     runReplay((opts.truncate ?? truncateReplayData)(data, cut), config, {

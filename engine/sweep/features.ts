@@ -6,6 +6,7 @@
  * NaN marks "the detector had no value" exactly where the Pipeline's output is null, so a rule that needs a
  * value never fires on a gap, in the columns as in the Pipeline.
  */
+import { correlationPairs } from '../detectors/correlation.ts';
 import { FundingAnomalyDetector } from '../detectors/funding-anomaly.ts';
 import { REGIME_TIMEFRAMES } from '../detectors/multi-timeframe-regime.ts';
 import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
@@ -110,12 +111,14 @@ export function computeFeatures(data: ReplayData, featureConfig: Record<string, 
     volumeZ: REGIME_TIMEFRAMES.map(() => sharedFloat64(hours)),
     heat: REGIME_TIMEFRAMES.map(() => sharedFloat64(hours)),
   }));
-  const pairs: PairFeatures[] = [];
-  for (let a = 0; a < cfg.symbols.length; a++) {
-    for (let b = a + 1; b < cfg.symbols.length; b++) {
-      pairs.push({ a, b, corr: sharedFloat64(hours), normal: sharedFloat64(hours), leader: sharedInt8(hours) });
-    }
-  }
+  // the detector's own pair list (all pairs, or the anchors' pairs), in its order: pair slot j is pair j
+  const pairs: PairFeatures[] = correlationPairs(cfg.symbols, cfg.correlation).map(([a, b]) => ({
+    a,
+    b,
+    corr: sharedFloat64(hours),
+    normal: sharedFloat64(hours),
+    leader: sharedInt8(hours),
+  }));
   const index = new Map(cfg.symbols.map((s, i) => [s, i]));
   runReplay(data, cfg, {
     onStep: (r) => {

@@ -91,6 +91,9 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyKind>> = Object.freeze({
   'correlation.max_lag_hours': 'feature',
   // the leader decides which symbol a correlation break is scored on, and only its verdict is a column
   'correlation.leader_margin': 'feature',
+  // which pairs exist changes the detector's state and the pair columns
+  'correlation.pairs': 'feature',
+  'correlation.anchors': 'feature',
 
   'rules.cascade_min_severity': 'threshold',
   'rules.funding_abs_z': 'threshold',

@@ -1,0 +1,60 @@
+/**
+ * One universe-scale measurement in its own process, so its peak RSS is its own: generates the SYNTHETIC
+ * universe, replays it through the Pipeline and prints one JSON line. Args: symbols years pairs [anchors]
+ * or `--datasets DIR symbols,…` to replay an imported dataset instead.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseConfig } from '../pipeline/config.ts';
+import { runReplay } from '../replay/replay.ts';
+import type { ReplayData } from '../replay/replay-data.ts';
+import { syntheticUniverse } from './synthetic-universe.ts';
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  let data: ReplayData;
+  let pairs: string;
+  const t0 = performance.now();
+  if (args[0] === '--datasets') {
+    const { openStore } = await import('../data/store.ts');
+    const { loadReplayData } = await import('../replay/replay-data.ts');
+    const store = await openStore({ datasetsDir: args[1] });
+    try {
+      data = await loadReplayData(store, args[2].split(','));
+    } finally {
+      store.close();
+    }
+    pairs = args[3] ?? 'all';
+  } else {
+    const n = Number(args[0]);
+    const years = Number(args[1]);
+    pairs = args[2] ?? 'all';
+    data = syntheticUniverse({ symbols: n, hours: Math.round(years * 8766), seed: 13 });
+  }
+  const loadMs = performance.now() - t0;
+  const config = parseConfig({ symbols: data.symbols, correlation: { pairs } });
+  const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
+  let pairCount = 0;
+  const r = runReplay(data, config, {
+    onStep: (s) => {
+      pairCount = s.correlations.pairs.length;
+    },
+  });
+  const wallMs = performance.now() - t1;
+  const cpu = process.cpuUsage(cpu0);
+  const out = {
+    symbols: data.symbols.length,
+    hours: r.hoursStepped,
+    symbolHours: r.symbolHours,
+    pairs: pairCount,
+    pairHours: pairCount * r.hoursStepped,
+    alerts: r.alerts.length,
+    loadMs,
+    wallMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+  console.log(JSON.stringify(out));
+}
+
+await main();
