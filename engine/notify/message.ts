@@ -33,12 +33,30 @@ export function formatValue(v: AlertValue): string {
   return String(v);
 }
 
-/** cuts to at most `max` UTF-16 units with an ellipsis, never splitting a surrogate pair */
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/** the user-perceived characters of s (an emoji with a skin tone or a ZWJ family is one) */
+export function graphemesOf(s: string): string[] {
+  return Array.from(graphemes.segment(s), (g) => g.segment);
+}
+
+/**
+ * The longest prefix of whole graphemes within `max` UTF-16 units: never half a surrogate pair (which
+ * Telegram rejects as "Text must be encoded in UTF-8") nor half an emoji sequence.
+ */
+export function cutGraphemes(s: string, max: number): string {
+  if (s.length <= max) return s;
+  let out = '';
+  for (const g of graphemesOf(s)) {
+    if (out.length + g.length > max) break;
+    out += g;
+  }
+  return out;
+}
+
+/** cuts to at most `max` UTF-16 units with an ellipsis, on a grapheme boundary */
 export function truncate(s: string, max: number): string {
   if (s.length <= max) return s;
   if (max <= 0) return '';
-  let cut = max - 1;
-  const code = s.charCodeAt(cut - 1);
-  if (code >= 0xd800 && code <= 0xdbff) cut--;
-  return `${s.slice(0, Math.max(0, cut))}…`;
+  return `${cutGraphemes(s, max - 1)}…`;
 }

@@ -4,7 +4,7 @@
  * the whole message ("can't parse entities"). Messages are cut to 4096 characters by dropping whole lines, so
  * an escape sequence or the bold entity is never cut in half.
  */
-import { formatValue, markedTitle, truncate, type OutgoingMessage } from './message.ts';
+import { formatValue, graphemesOf, markedTitle, truncate, type OutgoingMessage } from './message.ts';
 
 export const TELEGRAM_MAX = 4096;
 
@@ -48,14 +48,18 @@ export function telegramText(m: OutgoingMessage): string {
   return text;
 }
 
-/** an escaped line cut to at most `max` characters at a boundary between whole characters or escape pairs */
-function shortenEscaped(escaped: string, max: number): string {
+/**
+ * An escaped line cut to at most `max` UTF-16 units (the ellipsis included) on a boundary between whole
+ * graphemes — never inside a surrogate pair or an emoji sequence — and never between a backslash and the
+ * character it escapes.
+ */
+export function shortenEscaped(escaped: string, max: number): string {
   let out = '';
-  for (let i = 0; i < escaped.length; ) {
-    const unit = escaped[i] === '\\' ? escaped.slice(i, i + 2) : escaped[i];
+  const gs = graphemesOf(escaped);
+  for (let i = 0; i < gs.length; i++) {
+    const unit = gs[i] === '\\' && i + 1 < gs.length ? gs[i] + gs[++i] : gs[i];
     if (out.length + unit.length + 1 > max) break;
     out += unit;
-    i += unit.length;
   }
   return `${out}…`;
 }
