@@ -19,6 +19,15 @@ function sources(dir: string, out: string[]): void {
 
 let cached: string | null = null;
 
+/**
+ * REGIME_CODE_VERSION, when set, is taken as the version instead of the hash: a deployment that pins a build
+ * (a container image digest) can say so, and tests in a working tree that others edit meanwhile pin it.
+ */
+export function currentCodeVersion(): string {
+  const pinned = process.env.REGIME_CODE_VERSION?.trim();
+  return pinned ? `pinned:${pinned}` : codeVersion();
+}
+
 /** the folders whose code decides a sweep's numbers: data loading, detectors, rules, replay, scoring, the sweep */
 const RESULT_CODE = ['engine/data', 'engine/detectors', 'engine/pipeline', 'engine/replay', 'engine/score', 'engine/sweep'];
 
@@ -26,7 +35,7 @@ const RESULT_CODE = ['engine/data', 'engine/detectors', 'engine/pipeline', 'engi
 export function codeVersion(repo = REPO): string {
   if (cached !== null && repo === REPO) return cached;
   const files: string[] = [];
-  for (const d of RESULT_CODE) sources(path.join(repo, d), files);
+  for (const d of RESULT_CODE) if (fs.existsSync(path.join(repo, d))) sources(path.join(repo, d), files);
   const lock = path.join(repo, 'package-lock.json');
   if (fs.existsSync(lock)) files.push(lock);
   const h = createHash('sha256');

@@ -17,7 +17,7 @@ import { manifestHash } from '../data/manifest.ts';
 import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { redact } from '../notify/redact.ts';
-import { codeVersion } from '../queue/code-version.ts';
+import { currentCodeVersion } from '../queue/code-version.ts';
 import { connectionLost, connectRedis, redisErrorText } from '../queue/connect.ts';
 import { parseRedisUrl, type RedisTarget } from '../queue/redis-url.ts';
 import { gitCommit } from '../results/run-store.ts';
@@ -145,30 +145,30 @@ class QueueEvaluator implements RemoteEvaluator {
   private async dispatch(batch: Pending[]): Promise<void> {
     let missing = await this.collect(batch);
     for (let attempt = 0; missing.length > 0; attempt++) {
-      if (attempt >= 3) throw new Error(`queue: configurations ${missing.map((p) => p.id).join(', ')} came back without results three times`);
+      if (attempt >= 3) throw new Error(`queue: configurations ${missing.map((p) => p.id).join(', ')} came back without results three times (a worker skipping them as done?)`);
       const jobId = batchJobId(this.ctx.data.sweepId, missing.map((p) => p.id));
       const data: SweepJobData = { ...this.ctx.data, configs: missing.map((p) => ({ id: p.id, params: encodeParams(p.params) })) };
-      let job: Job | undefined = await this.ctx.queue.add(JOB_NAME, data, { jobId, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: KEY_TTL_S } });
-      this.jobs++;
-      // the id existed already (an earlier coordinator's job): a failed one is tried again, a finished one
-      // whose results were taken and then lost with that coordinator is replaced
-      const state = await job.getState();
-      if (state === 'failed') {
-        job = await this.ctx.queue.getJob(jobId);
-        await job?.retry('failed');
+      // the id may exist already (an earlier coordinator's job): a failed one is tried again; a finished one
+      // whose results are not in the hash any more (taken by that coordinator, then lost with it) is replaced
+      let job: Job | undefined = await this.ctx.queue.getJob(jobId);
+      const state = job ? await job.getState() : null;
+      if (job && state === 'completed') {
+        await job.remove();
+        job = undefined;
+      } else if (job && state === 'failed') {
+        await job.retry('failed');
       }
+      job ??= await this.ctx.queue.add(JOB_NAME, data, { jobId, attempts: 3, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: KEY_TTL_S } });
+      this.jobs++;
       let result: SweepJobResult;
       try {
-        result = (await job!.waitUntilFinished(this.ctx.events)) as SweepJobResult;
+        result = (await job.waitUntilFinished(this.ctx.events)) as SweepJobResult;
       } catch (err) {
         throw new Error(`queue job ${jobId} failed: ${redact((err as Error).message ?? String(err))}`);
       }
       if (result?.worker) this.workers.add(result.worker);
       this.computed += result?.computed ?? 0;
       missing = await this.collect(missing);
-      if (missing.length > 0 && state === 'completed') {
-        await (await this.ctx.queue.getJob(jobId))?.remove();
-      }
     }
   }
 
@@ -205,7 +205,7 @@ export async function runQueuedSweep(store: Store, spec: SweepSpec, opts: QueueS
     batch,
     jobsInFlight: opts.jobsInFlight ?? DEFAULT_JOBS_IN_FLIGHT,
     log,
-    data: { sweepId: id, specHash: spec.hash, spec: encode(spec.canonical), datasetHash, codeVersion: codeVersion(), gitCommit: gitCommit() },
+    data: { sweepId: id, specHash: spec.hash, spec: encode(spec.canonical), datasetHash, codeVersion: currentCodeVersion(), gitCommit: gitCommit() },
   });
   const refusals = new Set<string>();
   const pollRefusals = async () => {

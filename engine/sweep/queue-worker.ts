@@ -19,7 +19,7 @@ import { redact } from '../notify/redact.ts';
 import { parseConfig } from '../pipeline/config.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { configHash } from '../pipeline/load-config.ts';
-import { codeVersion } from '../queue/code-version.ts';
+import { currentCodeVersion } from '../queue/code-version.ts';
 import { connectionLost, connectRedis, redisErrorText } from '../queue/connect.ts';
 import { parseRedisUrl } from '../queue/redis-url.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
@@ -175,7 +175,7 @@ export async function runQueueWorker(store: Store, opts: QueueWorkerOptions): Pr
   const redis = await connectRedis(target, 'worker');
   const lost = connectionLost(redis, target, 'worker');
   lost.catch(() => {});
-  const computer = new SweepComputer(store, manifestHash(store.datasetsDir), codeVersion());
+  const computer = new SweepComputer(store, manifestHash(store.datasetsDir), currentCodeVersion());
   const name = workerName();
   let refused: SweepRefused | null = null;
   const totals = { jobs: 0, computed: 0 };
