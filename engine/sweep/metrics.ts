@@ -48,6 +48,11 @@ export function metricNames(horizons: readonly number[]): string[] {
   return [...Object.keys(METRICS), ...horizons.map(returnMetric), ...EVENT_TYPES.map(typeCountMetric)];
 }
 
+/** one spelling per metric everywhere the console names it */
+export function metricLabel(name: string): string {
+  return name === 'nab' ? 'NAB' : name;
+}
+
 export function metricBetter(name: string): 'higher' | 'lower' | null {
   if (name in METRICS) return METRICS[name as BaseMetric].better;
   return name.startsWith('mean_abs_return_') ? 'higher' : null;

@@ -13,6 +13,7 @@ import type { ScorableAlert, Scorecard } from '../score/types.ts';
 import { applyParams, type Params } from './expand.ts';
 import type { Period } from './jobs.ts';
 import { paretoFront, type Better } from './pareto.ts';
+import { metricLabel } from './metrics.ts';
 import { RunsTable } from './runs-table.ts';
 import { comparisonRows, fixed, formatComparison, type ComparisonRow } from './scorecard-table.ts';
 import type { SweepSpec } from './spec.ts';
@@ -271,10 +272,16 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
   return report;
 }
 
-function shortParams(p: Params): string {
+/** the full key paths: `thresholds.explosive` alone could be volatility's or another detector's */
+export function paramsText(p: Params): string {
   return Object.entries(p)
-    .map(([k, v]) => `${k.split('.').slice(-2).join('.')}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
     .join(' ');
+}
+
+function frontTitle(f: ParetoFront): string {
+  const dir = (m: string, b: Better) => `${metricLabel(m)} ${b === 'higher' ? 'higher' : 'lower'} is better`;
+  return `${metricLabel(f.y)} vs ${metricLabel(f.x)} (${dir(f.y, f.better_y)}; ${dir(f.x, f.better_x)}${f.x === 'alerts_per_day' ? ': more coverage at the same precision' : ''})`;
 }
 
 const dash = '—';
@@ -286,15 +293,15 @@ function fmt(x: number | null | undefined, digits: number, scale = 1): string {
 function resultTable(rows: readonly ResultRow[], metric: string, walkForward = false): string {
   if (walkForward) {
     return renderTable(
-      ['config', 'params', 'whole range /day', 'prec%', 'recall%', 'NAB', metric],
-      rows.map((r) => [r.config_id.slice(0, 8), shortParams(r.params), fmt(r.train.alerts_per_day, 2), fmt(r.train.precision, 1, 100), fmt(r.train.recall, 1, 100), fmt(r.train.nab, 1), fmt(r.train[metric], 3)]),
+      ['config', 'params', 'whole range /day', 'prec%', 'recall%', 'NAB', metricLabel(metric)],
+      rows.map((r) => [r.config_id.slice(0, 8), paramsText(r.params), fmt(r.train.alerts_per_day, 2), fmt(r.train.precision, 1, 100), fmt(r.train.recall, 1, 100), fmt(r.train.nab, 1), fmt(r.train[metric], 3)]),
     );
   }
   return renderTable(
-    ['config', 'params', 'train /day', 'prec%', 'recall%', 'NAB', metric, '| holdout /day', 'prec%', 'recall%', 'NAB', metric],
+    ['config', 'params', 'train /day', 'prec%', 'recall%', 'NAB', metricLabel(metric), '| holdout /day', 'prec%', 'recall%', 'NAB', metricLabel(metric)],
     rows.map((r) => [
       r.config_id.slice(0, 8),
-      shortParams(r.params),
+      paramsText(r.params),
       fmt(r.train.alerts_per_day, 2),
       fmt(r.train.precision, 1, 100),
       fmt(r.train.recall, 1, 100),
@@ -312,10 +319,10 @@ function resultTable(rows: readonly ResultRow[], metric: string, walkForward = f
 function frontTable(f: ParetoFront, max = 15, walkForward = false): string {
   const pts = f.points.length > max ? f.points.filter((_, i) => i % Math.ceil(f.points.length / max) === 0) : f.points;
   const body = walkForward
-    ? renderTable(['config', 'params', f.x, f.y], pts.map((r) => [r.config_id.slice(0, 8), shortParams(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3)]))
+    ? renderTable(['config', 'params', metricLabel(f.x), metricLabel(f.y)], pts.map((r) => [r.config_id.slice(0, 8), paramsText(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3)]))
     : renderTable(
-        ['config', 'params', `train ${f.x}`, `train ${f.y}`, `holdout ${f.x}`, `holdout ${f.y}`],
-        pts.map((r) => [r.config_id.slice(0, 8), shortParams(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3), fmt(r.holdout[f.x], 3), fmt(r.holdout[f.y], 3)]),
+        ['config', 'params', `train ${metricLabel(f.x)}`, `train ${metricLabel(f.y)}`, `holdout ${metricLabel(f.x)}`, `holdout ${metricLabel(f.y)}`],
+        pts.map((r) => [r.config_id.slice(0, 8), paramsText(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3), fmt(r.holdout[f.x], 3), fmt(r.holdout[f.y], 3)]),
       );
   return pts.length < f.points.length ? `${body}\n(${pts.length} of ${f.points.length} front points shown; --json has all)` : body;
 }
@@ -331,27 +338,28 @@ export function formatSweepReport(r: SweepReport): string {
       `${r.run.computed.toLocaleString('en-US')} computed now with ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}` +
       (r.run.per_second === null ? '' : ` (${r.run.per_second}/s)`) +
       `, ${r.run.resumed.toLocaleString('en-US')} already done${r.complete ? '' : '; INCOMPLETE: run again to resume'}`,
-    `selected by train ${r.select.metric} (${r.select.better} is better), at least ${r.select.min_alerts} train alerts`,
+    `selected by train ${metricLabel(r.select.metric)} (${r.select.better} is better), at least ${r.select.min_alerts} train alerts`,
     '',
   ];
   if (r.walk_forward) lines.push(formatWalkForward(r.walk_forward), '');
   if (r.top.length === 0) lines.push('No configuration qualifies for selection.');
   else if (r.walk_forward) {
-    lines.push(`Top ${r.top.length} by ${r.select.metric} over the whole range (in-sample, for orientation only):`, resultTable(r.top, r.select.metric, true), '');
+    lines.push(`Top ${r.top.length} by ${metricLabel(r.select.metric)} over the whole range (in-sample, for orientation only):`, resultTable(r.top, r.select.metric, true), '');
   } else {
-    lines.push(`Top ${r.top.length} by train ${r.select.metric}:`, resultTable(r.top, r.select.metric), '');
+    lines.push(`Top ${r.top.length} by train ${metricLabel(r.select.metric)}:`, resultTable(r.top, r.select.metric), '');
   }
   if (r.best) {
-    lines.push(`Best (selected on train): ${r.best.row.config_id}  ${shortParams(r.best.row.params)}`);
+    lines.push(`Best (selected on train): ${r.best.row.config_id}  ${paramsText(r.best.row.params)}`);
     lines.push(`Its scorecards (holdout: random baseline ${r.best.holdout_scorecard.options.permutations} permutations, seed ${r.best.holdout_scorecard.options.seed}; train: no baseline after selection):`);
     lines.push(formatComparison(r.best.comparison), '');
   }
   const on = r.walk_forward ? 'whole range' : 'train';
-  lines.push(`Pareto front (${on}) — precision vs alerts per day (both higher is better):`, frontTable(r.pareto.precision_vs_alerts_per_day, 15, Boolean(r.walk_forward)), '');
-  lines.push(`Pareto front (${on}) — recall vs false alarms per week:`, frontTable(r.pareto.recall_vs_false_alarms_per_week, 15, Boolean(r.walk_forward)), '');
+  for (const f of [r.pareto.precision_vs_alerts_per_day, r.pareto.recall_vs_false_alarms_per_week]) {
+    lines.push(`Pareto front (${on}) — ${frontTitle(f)}:`, frontTable(f, 15, Boolean(r.walk_forward)), '');
+  }
   if (r.invalid.count > 0) {
     lines.push(`Invalid configurations (${r.invalid.count}, skipped):`);
-    for (const x of r.invalid.examples.slice(0, 5)) lines.push(`  ${shortParams(x.params)}: ${x.error}`);
+    for (const x of r.invalid.examples.slice(0, 5)) lines.push(`  ${paramsText(x.params)}: ${x.error}`);
     lines.push('');
   }
   const f = r.fdr;

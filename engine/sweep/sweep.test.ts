@@ -12,7 +12,7 @@ import { bhQValues } from './fdr.ts';
 import { SweepJobs } from './jobs.ts';
 import { planEvaluation } from './keys.ts';
 import { metricNames } from './metrics.ts';
-import { topByTrain, type SweepReport } from './report.ts';
+import { formatSweepReport, topByTrain, type SweepReport } from './report.ts';
 import { RunsTable } from './runs-table.ts';
 import { parseSweepSpec } from './spec.ts';
 import { pricesBetween, runSweep } from './sweep.ts';
@@ -74,6 +74,17 @@ describe('runSweep', () => {
     expect(fresh.best!.holdout_scorecard.overall.events.nab).toBe(fresh.best!.row.holdout.nab);
     expect(fs.existsSync(path.join(fresh.dir, 'manifest.json'))).toBe(true);
     expect(fresh.pareto.recall_vs_false_alarms_per_week.points.length).toBeGreaterThan(0);
+  });
+
+  it('prints one spelling per metric, full key paths, each front axis with its own direction, no negative zero', () => {
+    const text = formatSweepReport(fresh);
+    expect(text).toContain('volatility.thresholds.extreme=');
+    expect(text).not.toMatch(/(^|\s)thresholds\.extreme=/m);
+    expect(text).toContain('selected by train NAB');
+    expect(text).not.toMatch(/\bnab\b/);
+    expect(text).toContain('recall higher is better; false_alarms_per_week lower is better');
+    expect(text).not.toContain('both higher is better');
+    expect(text).not.toMatch(/(^|[\s|])-0(\.0+)?(?=[\s|]|$)/m);
   });
 
   it('gives byte-identical results with 2 workers', async () => {

@@ -17,6 +17,7 @@ import { Q_VALUE } from './qvalues.ts';
 import type { RunsTable } from './runs-table.ts';
 import type { SweepSpec } from './spec.ts';
 import { foldPeriods, type Fold, type WalkForwardSpec } from './walk-forward.ts';
+import { metricLabel } from './metrics.ts';
 
 export interface FoldNumbers {
   /** the selection metric */
@@ -158,17 +159,14 @@ const dash = '—';
 const fmt = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? dash : x.toFixed(digits));
 const fmtP = (x: number | null | undefined) => (x === null || x === undefined ? dash : x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
 
-function shortKey(k: string): string {
-  return k.split('.').slice(-2).join('.');
-}
 
 export function formatWalkForward(w: WalkForwardReport): string {
   const s = w.spec;
   const lines = [
     `Walk-forward: ${s.window}, train ${s.train_days} d, test ${s.test_days} d, step ${s.step_days} d, embargo ${s.embargo_hours} h; ${w.folds.length} fold${w.folds.length === 1 ? '' : 's'}; ` +
-      `selected per fold by train ${w.metric} (${w.better} is better) among ${w.tried.toLocaleString('en-US')} configurations`,
+      `selected per fold by train ${metricLabel(w.metric)} (${w.better} is better) among ${w.tried.toLocaleString('en-US')} configurations`,
     renderTable(
-      ['fold', 'train', 'test', 'eligible', 'chosen', `train ${w.metric}`, 'p', `q (of ${w.tried})`, `FDR ${w.fdr_level * 100}%`, `test ${w.metric}`, 'test alerts', 'test p'],
+      ['fold', 'train', 'test', 'eligible', 'chosen', `train ${metricLabel(w.metric)}`, 'p', `q (of ${w.tried})`, `FDR ${w.fdr_level * 100}%`, `test ${metricLabel(w.metric)}`, 'test alerts', 'test p'],
       w.folds.map((f) => [
         String(f.fold),
         `${f.train.from.slice(0, 10)} → ${f.train.to.slice(0, 10)}`,
@@ -190,12 +188,12 @@ export function formatWalkForward(w: WalkForwardReport): string {
     lines.push(
       renderTable(
         ['key', ...w.folds.map((f) => `f${f.fold}`), 'distinct'],
-        w.stability.map((k) => [shortKey(k.key), ...k.values.map((v) => (v === null ? dash : typeof v === 'object' ? JSON.stringify(v) : String(v))), String(k.distinct)]),
+        w.stability.map((k) => [k.key, ...k.values.map((v) => (v === null ? dash : typeof v === 'object' ? JSON.stringify(v) : String(v))), String(k.distinct)]),
       ),
     );
   }
   lines.push(
-    `In-sample (mean train ${w.metric} of the chosen) ${fmt(w.in_sample, 3)}, out-of-sample (mean test) ${fmt(w.out_of_sample, 3)}, OOS/IS ratio ${fmt(w.oos_is_ratio, 2)}; ` +
+    `In-sample (mean train ${metricLabel(w.metric)} of the chosen) ${fmt(w.in_sample, 3)}, out-of-sample (mean test) ${fmt(w.out_of_sample, 3)}, OOS/IS ratio ${fmt(w.oos_is_ratio, 2)}; ` +
       `${w.folds_surviving_fdr} of ${w.folds.filter((f) => f.chosen).length} chosen configurations survive FDR ${w.fdr_level * 100} % on train`,
   );
   if (w.stitched) {
