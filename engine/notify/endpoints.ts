@@ -26,10 +26,29 @@ export const ENV_VARS: Record<RouteKey, string> = {
   all: 'WEBHOOKS_ALL',
 };
 
+export const SIGNING_SCHEMES = ['regime', 'standard'] as const;
+export type SigningScheme = (typeof SIGNING_SCHEMES)[number];
+
+/** an HTTP endpoint with its own signing: Regime's Stripe-style header (default) or Standard Webhooks */
+const EndpointSpec = z
+  .object({
+    url: z.string({ error: 'expected a URL' }),
+    signing: z.enum(SIGNING_SCHEMES, { error: 'expected "regime" or "standard"' }).default('regime'),
+    /** this endpoint's HMAC secret(s), several while rotating (every one signs); default http_secret */
+    secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], { error: 'expected a secret or a list of secrets' }).nullable().default(null),
+  })
+  .strict();
+export type EndpointSpec = z.output<typeof EndpointSpec>;
+export type EndpointEntry = string | EndpointSpec;
+
 const urlList = z
-  .union([z.string(), z.array(z.string({ error: 'expected a URL' }))], { error: 'expected a URL or a list of URLs' })
-  .transform((v) => (typeof v === 'string' ? splitList(v) : v.map((s) => s.trim()).filter(Boolean)))
+  .union([z.string(), z.array(z.union([z.string({ error: 'expected a URL' }), EndpointSpec], { error: 'expected a URL or {url, signing, secret}' }))], { error: 'expected a URL or a list of URLs' })
+  .transform((v): EndpointEntry[] => (typeof v === 'string' ? splitList(v) : v.map((s) => (typeof s === 'string' ? s.trim() : { ...s, url: s.url.trim() })).filter((s) => (typeof s === 'string' ? s : s.url))))
   .default([]);
+
+export function entryUrl(e: EndpointEntry): string {
+  return typeof e === 'string' ? e : e.url;
+}
 
 const posInt = (def: number) =>
   z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' }).default(def);
@@ -77,6 +96,10 @@ export interface Endpoint {
   /** Telegram chat id, from the query or the telegram:// form */
   chatId: string | null;
   routes: Set<RouteKey>;
+  /** HTTP endpoints: how requests are signed */
+  signing?: SigningScheme;
+  /** HTTP endpoints: their own secrets (several while rotating); null: webhooks.http_secret */
+  secrets?: string[] | null;
 }
 
 export function endpointId(url: string): string {
@@ -144,7 +167,12 @@ export function parseWebhookConfig(section: unknown, env: NodeJS.ProcessEnv = pr
   if (cfg.discord_api_base === null && env.DISCORD_API_BASE) cfg.discord_api_base = env.DISCORD_API_BASE;
   if (cfg.telegram_api_base === null && env.TELEGRAM_API_BASE) cfg.telegram_api_base = env.TELEGRAM_API_BASE;
   // every secret read here is known to redact() from now on, in every form
-  for (const k of ROUTE_KEYS) secrets.addUrl(...cfg[k]);
+  for (const k of ROUTE_KEYS) {
+    for (const e of cfg[k]) {
+      secrets.addUrl(entryUrl(e));
+      if (typeof e !== 'string' && e.secret !== null) secrets.addHmacSecret(...[e.secret].flat());
+    }
+  }
   secrets.addHmacSecret(cfg.http_secret);
   return cfg;
 }
@@ -153,11 +181,22 @@ export function parseWebhookConfig(section: unknown, env: NodeJS.ProcessEnv = pr
 export function buildEndpoints(cfg: WebhookConfig): Endpoint[] {
   const byUrl = new Map<string, Endpoint>();
   for (const k of ROUTE_KEYS) {
-    cfg[k].forEach((url, i) => {
+    cfg[k].forEach((entry: EndpointEntry, i) => {
+      const url = entryUrl(entry);
       let e = byUrl.get(url);
       if (!e) {
         e = { ...describeEndpoint(url, `webhooks.${k}[${i}]`, cfg), routes: new Set() };
         byUrl.set(url, e);
+      }
+      if (typeof entry !== 'string') {
+        if (e.kind !== 'http' && entry.signing !== 'regime') throw new UserError(`webhooks.${k}[${i}].signing: only custom HTTP endpoints are signed (${e.redacted} is ${e.kind})`);
+        const own = entry.secret === null ? null : [entry.secret].flat();
+        if (entry.signing === 'standard' && !(own ?? [cfg.http_secret ?? '']).every((s) => /^whsec_[A-Za-z0-9+/]+={0,2}$/.test(s))) {
+          throw new UserError(`webhooks.${k}[${i}].secret: Standard Webhooks signing needs a whsec_<base64> secret (per endpoint or webhooks.http_secret)`);
+        }
+        e.signing = entry.signing;
+        e.secrets = own;
+        secrets.addHmacSecret(...(own ?? []));
       }
       e.routes.add(k);
     });

@@ -183,7 +183,7 @@ describe('custom HTTP JSON', () => {
     expect(r.ok).toBe(true);
     const got = rx.byKind('http')[0];
     expect(got.signatureValid).toBe(true);
-    expect(Object.keys(got.json as object).sort()).toEqual(['data', 'description', 'event_type', 'severity', 'source', 'symbol', 'timestamp', 'title']);
+    expect(Object.keys(got.json as object).sort()).toEqual(['data', 'description', 'direction', 'event_type', 'severity', 'source', 'symbol', 'timestamp', 'title']);
     expect((got.json as { title: string }).title).toMatch(/^\[PAPER\] /);
     expect((got.json as { timestamp: string }).timestamp).toBe(new Date(alert().ts + H).toISOString());
     expect(got.headers['idempotency-key']).toBe(alert().id);

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { discordPayload } from './discord.ts';
 import type { Endpoint } from './endpoints.ts';
-import { httpPayload, sign, SIGNATURE_HEADER } from './http-json.ts';
+import { httpPayload, sign, SIGNATURE_HEADER, standardHeaders } from './http-json.ts';
 import type { OutgoingMessage } from './message.ts';
 import { scrubSecrets } from './redact.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -53,7 +53,10 @@ export function prepareRequest(endpoint: Endpoint, message: OutgoingMessage, opt
   else if (endpoint.kind === 'telegram') body = JSON.stringify(telegramPayload(message, endpoint.chatId ?? ''));
   else {
     body = JSON.stringify(httpPayload(message));
-    if (opts.httpSecret) headers[SIGNATURE_HEADER] = sign(opts.httpSecret, body, Math.floor((opts.now ?? Date.now)() / 1000));
+    const secret = endpoint.secrets ?? (opts.httpSecret ? [opts.httpSecret] : null);
+    const t = Math.floor((opts.now ?? Date.now)() / 1000);
+    if (secret && endpoint.signing === 'standard') Object.assign(headers, standardHeaders(secret, id, t, body));
+    else if (secret) headers[SIGNATURE_HEADER] = sign(secret, body, t);
   }
   return { url: endpoint.target, headers, body };
 }
