@@ -180,6 +180,10 @@ export async function runSweep(store: Store, spec: SweepSpec, opts: SweepOptions
   const pool = new WorkerPool(opts.remote ? 1 : workers);
   try {
     return await sweepWith(store, spec, opts, { id, dir, datasetHash, workers, pool, t0, log });
+  } catch (err) {
+    // a spec that fails on the data (no fold fits, a holdout outside it) leaves no empty sweep folder behind
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+    throw err;
   } finally {
     await pool.close();
   }

@@ -136,6 +136,13 @@ describe('walk-forward sweep on real data', () => {
     }
   }, 300_000);
 
+  it('rejects a fold layout that does not fit the data, naming the key, and leaves no sweep folder', async () => {
+    const results = path.join(tmp, 'misfit');
+    const spec = parseSweepSpec({ ...SPEC, split: { walk_forward: { train_days: 80, test_days: 15 } } });
+    await expect(runSweep(store, spec, { resultsDir: results, workers: 1 })).rejects.toThrow(/^split\.walk_forward\.train_days: .*do not fit the range 2022-10-01 00:00 \.\. 2022-12-31 23:00/);
+    expect(fs.readdirSync(path.join(results, 'sweeps'))).toEqual([]);
+  }, 300_000);
+
   it('renders the threshold-sweep notebook with the folds and the q-values', async () => {
     const r = await renderNotebook('threshold-sweep', { resultsDir: path.join(tmp, 'one'), reportsDir: path.join(tmp, 'reports') });
     expect(r.ok).toBe(true);
