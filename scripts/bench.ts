@@ -135,6 +135,7 @@ const sections: Record<string, () => Promise<void>> = {
     const { benchSweep } = await import('../engine/sweep/bench.ts');
     return async () => ['## Sweep: 1,000 threshold configurations over the full bundled data', ...(await benchSweep())];
   }),
+  queue: external(async () => (await import('../engine/sweep/queue-bench.ts')).benchQueue),
   'walk-forward': external(async () => async () => ['## Walk-forward sweep: notebooks/sweeps/walk-forward.json', ...(await (await import('../engine/sweep/walk-forward-bench.ts')).benchWalkForward())]),
   report: external(async () => (await import('../engine/report/bench.ts')).benchReport),
   live: external(async () => (await import('../engine/live/bench.ts')).benchLiveLatency),
