@@ -14,7 +14,11 @@ import type { SuppressionCounts } from '../pipeline/cooldown.ts';
 import { loadReplayData } from './replay-data.ts';
 import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
-import { pricesOf, scoreBacktestAlerts, toScorable } from './score-alerts.ts';
+import { pricesOf, toScorable } from './score-alerts.ts';
+import { BaselinePool } from '../score/baseline-pool.ts';
+import { prepareMarket } from '../score/market.ts';
+import { parseScoreOptions } from '../score/options.ts';
+import { scoreOnMarketWith } from '../score/score.ts';
 import { paperPnl, type PaperPnl, type PnlSummary } from '../score/pnl.ts';
 import type { Scorecard } from '../score/index.ts';
 import { isoHour } from '../time.ts';
@@ -83,8 +87,12 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const loadFrom = opts.from === undefined ? undefined : opts.from - warmup * HOUR_MS;
   const data = await loadReplayData(store, config.symbols, { from: loadFrom, to: opts.to });
   const t1 = performance.now();
-  const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols, config.correlation)) : null;
   const emitFrom = opts.from ?? data.firstHour;
+  // the baseline workers prepare their markets on the other cores while this thread replays
+  const scoreOptions = opts.score === false ? null : parseScoreOptions(opts.score ?? {});
+  const pool = scoreOptions && scoreOptions.permutations > 0 ? new BaselinePool(pricesOf(data, emitFrom), scoreOptions) : null;
+  try {
+  const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols, config.correlation)) : null;
   let result: ReturnType<typeof runReplay>;
   try {
     result = runReplay(data, config, {
@@ -108,7 +116,10 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   }
   const t3 = performance.now();
   if (opts.score !== false) opts.onPhase?.('scoring');
-  const scorecard = opts.score === false ? null : scoreBacktestAlerts(data, result.alerts, result.emitFrom, opts.score ?? {});
+  const scorecard =
+    scoreOptions === null
+      ? null
+      : await scoreOnMarketWith(prepareMarket(pricesOf(data, result.emitFrom), scoreOptions), result.alerts.map(toScorable), pool ? pool.runner : inline);
   const t4 = performance.now();
   if (opts.pnl !== false) opts.onPhase?.('pnl');
   const pnl = opts.pnl === false ? null : paperPnl(pricesOf(data, result.emitFrom), result.alerts.map(toScorable), opts.pnl ?? {});
@@ -147,4 +158,10 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3), pnl: Math.round(t5 - t4) },
   };
   return { report, alerts: result.alerts, pnl };
+  } finally {
+    await pool?.close();
+  }
 }
+
+/** no pool (permutations 0): nothing to compute */
+const inline = async (): Promise<Float64Array[]> => [];

@@ -5,14 +5,14 @@
  */
 import { UserError } from '../errors.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
-import { randomBaseline, type Placement } from './baseline.ts';
+import { permutationValues, summariseBaseline, type Placement } from './baseline.ts';
 import { eventCurve, eventOffsets } from './event-study.ts';
 import { AlertSetEvaluator, LOWER_TAIL, type Universe } from './evaluator.ts';
 import { END, excursion, GAP, OK, windowStatus } from './forward.ts';
 import { hourIndex, type SymbolRange } from './grid.ts';
 import { LARGE, UNKNOWN } from './labels.ts';
 import { FALSE_ALARM, prepareMarket, TRUE_ALERT, type Market } from './market.ts';
-import { hashSeed, Mulberry32 } from './prng.ts';
+import { hashSeed } from './prng.ts';
 import { mean, median, ratio, toPlain } from './stats.ts';
 import type {
   AlertOutcome,
@@ -130,6 +130,18 @@ function horizonStats(market: Market, oc: Outcomes, idxs: readonly number[], k: 
   };
 }
 
+/** one random baseline a scorecard needs: a row's anchored alerts, its actual metrics and its stream's seed */
+export interface BaselineJob {
+  placement: Placement;
+  actual: Float64Array;
+  universe: Universe;
+  permutations: number;
+  seed: number;
+}
+
+/** returns, per job, permutationValues() over permutations 0..N-1 (on this thread or a worker pool) */
+export type BaselineRunner = (market: Market, jobs: readonly BaselineJob[]) => Promise<Float64Array[]>;
+
 interface Context {
   market: Market;
   alerts: readonly ScorableAlert[];
@@ -137,7 +149,8 @@ interface Context {
   evaluator: AlertSetEvaluator;
   totalEpisodes: number;
   totalDays: number;
-  baselines: Map<string, Record<string, BaselineStat>>;
+  /** baselines by alert signature, filled in once every row is built: rows with the same alerts share one */
+  baselines: Map<string, { job: BaselineJob; rows: BreakdownRow[] }>;
 }
 
 /** the anchored alerts, independent of input order */
@@ -208,24 +221,25 @@ function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: r
     false_alarms_per_week: ratio(evaluator.falseAlarms, universe.weeks),
     nab: Number.isFinite(actual[2]) ? actual[2] : null,
   };
-  let baseline: Record<string, BaselineStat> | null = null;
-  if (o.permutations > 0 && n > 0 && (dim === 'overall' || o.baseline_rows === 'all')) {
-    // seeded by content: rows with the same alerts (a detector with one event type) share one baseline, computed once
-    const signature = `${universe.episodes}|${universe.weeks}|${alertSignature(ctx, idxs)}`;
-    baseline = ctx.baselines.get(signature) ?? null;
-    if (!baseline) {
-      baseline = foldLowerTails(randomBaseline(evaluator, placement, actual, universe, o.permutations, new Mulberry32(hashSeed(o.seed, signature))));
-      ctx.baselines.set(signature, baseline);
-    }
-  }
-  return {
+  const row: BreakdownRow = {
     key,
     n_alerts: idxs.length,
     unanchored: idxs.length - n,
     forward: o.horizons_hours.map((_, k) => horizonStats(market, ctx.oc, idxs, k)),
     events,
-    baseline,
+    baseline: null,
   };
+  if (o.permutations > 0 && n > 0 && (dim === 'overall' || o.baseline_rows === 'all')) {
+    // seeded by content: rows with the same alerts (a detector with one event type) share one baseline, computed once
+    const signature = `${universe.episodes}|${universe.weeks}|${alertSignature(ctx, idxs)}`;
+    let entry = ctx.baselines.get(signature);
+    if (!entry) {
+      entry = { job: { placement, actual, universe, permutations: o.permutations, seed: hashSeed(o.seed, signature) }, rows: [] };
+      ctx.baselines.set(signature, entry);
+    }
+    entry.rows.push(row);
+  }
+  return row;
 }
 
 function groupKeys(dim: Dimension, alerts: readonly ScorableAlert[]): Map<string, number[]> {
@@ -283,8 +297,8 @@ function alertOutcomes(ctx: Context): AlertOutcome[] {
   });
 }
 
-/** Scores a new alert set against an already prepared market (labels and lookups are built once per market). */
-export function scoreOnMarket(market: Market, alerts: readonly ScorableAlert[]): Scorecard {
+/** the scorecard with its baselines still to compute */
+function assembleCard(market: Market, alerts: readonly ScorableAlert[]): { card: Scorecard; ctx: Context } {
   alerts.forEach(checkAlert);
   const o = market.options;
   const ctx: Context = {
@@ -322,7 +336,32 @@ export function scoreOnMarket(market: Market, alerts: readonly ScorableAlert[]):
     },
   };
   if (o.include_alerts) card.alert_outcomes = alertOutcomes(ctx);
+  return { card, ctx };
+}
+
+function baselineJobs(ctx: Context): BaselineJob[] {
+  return [...ctx.baselines.values()].map((e) => e.job);
+}
+
+function completeCard(card: Scorecard, ctx: Context, values: readonly Float64Array[]): Scorecard {
+  [...ctx.baselines.values()].forEach((entry, i) => {
+    const stats = foldLowerTails(summariseBaseline(ctx.evaluator.specs, entry.job.actual, values[i]));
+    for (const row of entry.rows) row.baseline = stats;
+  });
   return toPlain(card);
+}
+
+/** Scores a new alert set against an already prepared market (labels and lookups are built once per market). */
+export function scoreOnMarket(market: Market, alerts: readonly ScorableAlert[]): Scorecard {
+  const { card, ctx } = assembleCard(market, alerts);
+  const values = baselineJobs(ctx).map((j) => permutationValues(ctx.evaluator, j.placement, j.universe, j.seed, 0, j.permutations));
+  return completeCard(card, ctx, values);
+}
+
+/** scoreOnMarket with the random baselines computed by `runner` (a worker pool): the same scorecard, bit for bit */
+export async function scoreOnMarketWith(market: Market, alerts: readonly ScorableAlert[], runner: BaselineRunner): Promise<Scorecard> {
+  const { card, ctx } = assembleCard(market, alerts);
+  return completeCard(card, ctx, await runner(market, baselineJobs(ctx)));
 }
 
 export function scoreAlerts(prices: readonly PriceSeries[], alerts: readonly ScorableAlert[], options?: unknown): Scorecard {
