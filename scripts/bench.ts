@@ -139,12 +139,14 @@ const sections: Record<string, () => Promise<void>> = {
   'walk-forward': external(async () => async () => ['## Walk-forward sweep: notebooks/sweeps/walk-forward.json', ...(await (await import('../engine/sweep/walk-forward-bench.ts')).benchWalkForward())]),
   report: external(async () => (await import('../engine/report/bench.ts')).benchReport),
   live: external(async () => (await import('../engine/live/bench.ts')).benchLiveLatency),
+  'live-crash': external(async () => (await import('../engine/live/bench-faults.ts')).benchLiveCrash),
   rolling: external(async () => (await import('../engine/detectors/bench.ts')).benchRollingStats),
   freqtrade: external(async () => (await import('../engine/data/freqtrade-bench.ts')).benchFreqtrade),
   pnl: external(async () => (await import('../engine/score/pnl-bench.ts')).benchPnl),
   import: external(async () => (await import('../engine/data/import-bench.ts')).benchImport),
   'import-crash': external(async () => (await import('../engine/data/crash-bench.ts')).benchImportCrash),
   web: external(async () => (await import('../web/bench.ts')).benchWeb),
+  universe: external(async () => (await import('../engine/testing/universe-bench.ts')).benchUniverse),
 };
 const only = process.argv.slice(2);
 console.log(`Regime Workbench bench — node ${process.version}, ${new Date().toISOString()}\n`);

@@ -4,7 +4,9 @@
  * or `--datasets DIR symbols,…` to replay an imported dataset instead.
  */
 import { performance } from 'node:perf_hooks';
+import { CorrelationDetector } from '../detectors/correlation.ts';
 import { parseConfig } from '../pipeline/config.ts';
+import { HOUR_MS } from '../pipeline/input.ts';
 import { runReplay } from '../replay/replay.ts';
 import type { ReplayData } from '../replay/replay-data.ts';
 import { syntheticUniverse } from './synthetic-universe.ts';
@@ -42,6 +44,25 @@ async function main(): Promise<void> {
   });
   const wallMs = performance.now() - t1;
   const cpu = process.cpuUsage(cpu0);
+  // the correlation detector alone over the same closes: its cost per pair-hour, the figure that must stay flat in N
+  const det = new CorrelationDetector(config.symbols, config.correlation);
+  const cursors = data.series.map(() => 0);
+  const closes = new Float64Array(data.symbols.length);
+  const cpu1 = process.cpuUsage();
+  const t2 = performance.now();
+  for (let ts = data.firstHour; ts <= data.lastHour; ts += HOUR_MS) {
+    for (let s = 0; s < closes.length; s++) {
+      const c = data.series[s].candles;
+      const i = cursors[s];
+      if (i < c.ts.length && c.ts[i] === ts) {
+        closes[s] = c.close[i];
+        cursors[s] = i + 1;
+      } else closes[s] = NaN;
+    }
+    det.step(ts, closes);
+  }
+  const corrWallMs = performance.now() - t2;
+  const corrCpu = process.cpuUsage(cpu1);
   const out = {
     symbols: data.symbols.length,
     hours: r.hoursStepped,
@@ -52,6 +73,8 @@ async function main(): Promise<void> {
     loadMs,
     wallMs,
     cpuMs: (cpu.user + cpu.system) / 1000,
+    corrWallMs,
+    corrCpuMs: (corrCpu.user + corrCpu.system) / 1000,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   };
   console.log(JSON.stringify(out));
