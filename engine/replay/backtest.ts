@@ -92,72 +92,72 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const scoreOptions = opts.score === false ? null : parseScoreOptions(opts.score ?? {});
   const pool = scoreOptions && scoreOptions.permutations > 0 ? new BaselinePool(pricesOf(data, emitFrom), scoreOptions) : null;
   try {
-  const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols, config.correlation)) : null;
-  let result: ReturnType<typeof runReplay>;
-  try {
-    result = runReplay(data, config, {
-      emitFrom,
-      onProgress: opts.onProgress,
-      onStep: features
-        ? (step) => {
-            if (step.ts < emitFrom) return;
-            for (const f of step.features) features.add(toFeatureRow(f));
-          }
-        : undefined,
-    });
-  } catch (err) {
-    features?.close();
-    throw err;
-  }
-  const t2 = performance.now();
-  if (features && opts.featuresFile) {
-    opts.onPhase?.('features');
-    await features.writeParquet(opts.featuresFile);
-  }
-  const t3 = performance.now();
-  if (opts.score !== false) opts.onPhase?.('scoring');
-  const scorecard =
-    scoreOptions === null
-      ? null
-      : await scoreOnMarketWith(prepareMarket(pricesOf(data, result.emitFrom), scoreOptions), result.alerts.map(toScorable), pool ? pool.runner : inline);
-  const t4 = performance.now();
-  if (opts.pnl !== false) opts.onPhase?.('pnl');
-  const pnl = opts.pnl === false ? null : paperPnl(pricesOf(data, result.emitFrom), result.alerts.map(toScorable), opts.pnl ?? {});
-  const t5 = performance.now();
+    const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols, config.correlation)) : null;
+    let result: ReturnType<typeof runReplay>;
+    try {
+      result = runReplay(data, config, {
+        emitFrom,
+        onProgress: opts.onProgress,
+        onStep: features
+          ? (step) => {
+              if (step.ts < emitFrom) return;
+              for (const f of step.features) features.add(toFeatureRow(f));
+            }
+          : undefined,
+      });
+    } catch (err) {
+      features?.close();
+      throw err;
+    }
+    const t2 = performance.now();
+    if (features && opts.featuresFile) {
+      opts.onPhase?.('features');
+      await features.writeParquet(opts.featuresFile);
+    }
+    const t3 = performance.now();
+    if (opts.score !== false) opts.onPhase?.('scoring');
+    const scorecard =
+      scoreOptions === null
+        ? null
+        : await scoreOnMarketWith(prepareMarket(pricesOf(data, result.emitFrom), scoreOptions), result.alerts.map(toScorable), pool ? pool.runner : inline);
+    const t4 = performance.now();
+    if (opts.pnl !== false) opts.onPhase?.('pnl');
+    const pnl = opts.pnl === false ? null : paperPnl(pricesOf(data, result.emitFrom), result.alerts.map(toScorable), opts.pnl ?? {});
+    const t5 = performance.now();
 
-  const counts = new Map<string, AlertCount>();
-  for (const a of result.alerts) {
-    const key = `${a.symbol}|${a.event_type}|${a.severity}`;
-    const c = counts.get(key) ?? { symbol: a.symbol, event_type: a.event_type, severity: a.severity, count: 0 };
-    c.count++;
-    counts.set(key, c);
-  }
-  let suppressedTotal = 0;
-  for (const byType of Object.values(result.suppressed)) for (const n of Object.values(byType)) suppressedTotal += n;
-  const report: BacktestReport = {
-    config_hash: configHash(config),
-    dataset_manifest_sha256: manifestHash(store.datasetsDir),
-    symbols: [...config.symbols],
-    from: iso(result.emitFrom),
-    to: iso(result.lastHour),
-    warmup_hours: (result.emitFrom - result.firstHour) / HOUR_MS,
-    hours: (result.lastHour - result.emitFrom) / HOUR_MS + 1,
-    symbol_hours: result.symbolHours,
-    alerts_total: result.alerts.length,
-    alert_counts: [...counts.values()].sort((a, b) => a.symbol.localeCompare(b.symbol) || a.event_type.localeCompare(b.event_type) || a.severity.localeCompare(b.severity)),
-    suppressed: result.suppressed,
-    suppressed_total: suppressedTotal,
-    gaps: result.gaps.map((g) => ({ ...g, start: iso(g.start_ms), end: iso(g.end_ms) })),
-    liquidation_coverage: data.series.map((s) => ({
-      symbol: s.symbol,
-      hours_with_data: s.liquidations.ts.filter((t) => t >= result.emitFrom && t <= result.lastHour).length,
-    })),
-    features_file: opts.featuresFile ?? null,
-    scorecard,
-    pnl: pnl?.summary ?? null,
-    elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3), pnl: Math.round(t5 - t4) },
-  };
-  return { report, alerts: result.alerts, pnl };
+    const counts = new Map<string, AlertCount>();
+    for (const a of result.alerts) {
+      const key = `${a.symbol}|${a.event_type}|${a.severity}`;
+      const c = counts.get(key) ?? { symbol: a.symbol, event_type: a.event_type, severity: a.severity, count: 0 };
+      c.count++;
+      counts.set(key, c);
+    }
+    let suppressedTotal = 0;
+    for (const byType of Object.values(result.suppressed)) for (const n of Object.values(byType)) suppressedTotal += n;
+    const report: BacktestReport = {
+      config_hash: configHash(config),
+      dataset_manifest_sha256: manifestHash(store.datasetsDir),
+      symbols: [...config.symbols],
+      from: iso(result.emitFrom),
+      to: iso(result.lastHour),
+      warmup_hours: (result.emitFrom - result.firstHour) / HOUR_MS,
+      hours: (result.lastHour - result.emitFrom) / HOUR_MS + 1,
+      symbol_hours: result.symbolHours,
+      alerts_total: result.alerts.length,
+      alert_counts: [...counts.values()].sort((a, b) => a.symbol.localeCompare(b.symbol) || a.event_type.localeCompare(b.event_type) || a.severity.localeCompare(b.severity)),
+      suppressed: result.suppressed,
+      suppressed_total: suppressedTotal,
+      gaps: result.gaps.map((g) => ({ ...g, start: iso(g.start_ms), end: iso(g.end_ms) })),
+      liquidation_coverage: data.series.map((s) => ({
+        symbol: s.symbol,
+        hours_with_data: s.liquidations.ts.filter((t) => t >= result.emitFrom && t <= result.lastHour).length,
+      })),
+      features_file: opts.featuresFile ?? null,
+      scorecard,
+      pnl: pnl?.summary ?? null,
+      elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3), pnl: Math.round(t5 - t4) },
+    };
+    return { report, alerts: result.alerts, pnl };
   } finally {
     await pool?.close();
   }
