@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { UserError } from '../errors.ts';
 
 interface CommandModule {
@@ -32,7 +32,7 @@ function commandWord(args: readonly string[]): string | null {
  * its engine in (ccxt alone costs about a second), and `regime backtest` should not pay for `regime live`.
  * Help, or an unknown command, loads them all.
  */
-export async function buildProgram(args: readonly string[] = []): Promise<Command> {
+export async function buildProgram(args: readonly string[] = [], output?: OutputConfiguration): Promise<Command> {
   const program = new Command('regime')
     .description('Regime Workbench: replay real crypto market history through regime detectors, score the alerts')
     .option('--datasets <dir>', 'dataset folder (default: the bundled datasets/)')
@@ -40,6 +40,8 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
     .option('--verbose', 'debug logs and stack traces')
     .showHelpAfterError()
     .exitOverride();
+  // before any command is added: subcommands copy the output settings when they are created
+  if (output) program.configureOutput(output);
   const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   const word = commandWord(args);
@@ -53,7 +55,8 @@ export async function buildProgram(args: readonly string[] = []): Promise<Comman
   return program;
 }
 
-async function main(argv: string[]): Promise<void> {
+/** runs the CLI (scripts/regime.mjs calls it; importing this module runs nothing) */
+export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
   try {
     const program = await buildProgram(argv.slice(2));
@@ -70,4 +73,3 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv);
