@@ -6,10 +6,6 @@ import { performance } from 'node:perf_hooks';
 import { openStore } from '../engine/data/store.ts';
 import { loadCandles, loadFunding } from '../engine/data/load.ts';
 import { queryValue } from '../engine/data/duckdb.ts';
-import { loadReplayData } from '../engine/replay/replay-data.ts';
-import { runReplay } from '../engine/replay/replay.ts';
-import { defaultConfig } from '../engine/pipeline/config.ts';
-import { rescanSample } from './bench/rescan-reference.ts';
 
 const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
 
@@ -53,71 +49,6 @@ async function benchLoad(): Promise<void> {
   }
 }
 
-async function benchReplay(): Promise<void> {
-  console.log('## Full replay: every bundled symbol and year through all five detectors and the rules');
-  const store = await openStore();
-  const config = defaultConfig();
-  const data = await loadReplayData(store, config.symbols);
-  store.close();
-  const rssBefore = process.memoryUsage().rss;
-  let peakRss = rssBefore;
-  const runs: number[] = [];
-  let symbolHours = 0;
-  let alerts = 0;
-  for (let i = 0; i < 5; i++) {
-    const t0 = performance.now();
-    const r = runReplay(data, config, {
-      onProgress: () => {
-        peakRss = Math.max(peakRss, process.memoryUsage().rss);
-      },
-    });
-    runs.push(performance.now() - t0);
-    symbolHours = r.symbolHours;
-    alerts = r.alerts.length;
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }
-  runs.sort((a, b) => a - b);
-  const median = runs[Math.floor(runs.length / 2)];
-  console.log(`symbol-hours           ${symbolHours.toLocaleString('en-US')} (${alerts} alerts)`);
-  console.log(`replay wall            median ${fmt(median)}, best ${fmt(runs[0])} of ${runs.length}   goal < 1000 ms   ${median < 1000 ? 'MET' : 'NOT MET'}`);
-  console.log(`peak RSS (process)     ${(peakRss / 2 ** 20).toFixed(0)} MiB   goal < 500 MB   ${peakRss < 500e6 ? 'MET' : 'NOT MET'}`);
-
-  // The window-rescan reference on a sample, extrapolated (labelled as such).
-  const sampleHours = 1500;
-  const from = Date.UTC(2022, 0, 1);
-  // best of 2, so both sides are measured with a warmed-up JIT
-  let rescanMs = Infinity;
-  let sample = rescanSample(data, from, 24);
-  for (let i = 0; i < 2; i++) {
-    const t0 = performance.now();
-    sample = rescanSample(data, from, sampleHours);
-    rescanMs = Math.min(rescanMs, performance.now() - t0);
-  }
-  const perSymbolHour = rescanMs / sample.symbolHours;
-  const extrapolated = perSymbolHour * symbolHours;
-  // the reference must compute the same numbers, or the comparison means nothing
-  let maxVolDiff = 0;
-  let maxCorrDiff = 0;
-  runReplay(data, config, {
-    onStep: (step) => {
-      if (step.ts < from || step.ts >= from + sampleHours * 3_600_000) return;
-      for (const f of step.features) {
-        const v = sample.vol24.get(`${f.symbol}|${f.ts}`);
-        if (v !== undefined && f.volatility.volatility_24h !== null) maxVolDiff = Math.max(maxVolDiff, Math.abs(v - f.volatility.volatility_24h));
-      }
-      for (const p of step.correlations.pairs) {
-        const c = sample.corr.get(`${p.a}/${p.b}|${step.ts}`);
-        if (c !== undefined && p.corr !== null) maxCorrDiff = Math.max(maxCorrDiff, Math.abs(c - p.corr));
-      }
-    },
-  });
-  console.log(`rescan reference       ${fmt(rescanMs)} for a SAMPLE of ${sample.symbolHours.toLocaleString('en-US')} symbol-hours (2022-01-01 + ${sampleHours} h)`);
-  console.log(`  EXTRAPOLATED to the full replay: ${(extrapolated / 1000).toFixed(1)} s (${(perSymbolHour * 1000).toFixed(1)} µs per symbol-hour)`);
-  console.log(`  agreement with the detectors on the sample: max |Δ volatility_24h| ${maxVolDiff.toExponential(1)}, max |Δ corr| ${maxCorrDiff.toExponential(1)}`);
-  const ratio = extrapolated / median;
-  console.log(`ratio rescan / ours    ${ratio.toFixed(0)}× (extrapolated)   goal ≥ 50×   ${ratio >= 50 ? 'MET' : 'NOT MET'}\n`);
-}
-
 /** sections whose measurement lives beside the code it measures; each returns printable lines */
 function external(load: () => Promise<() => Promise<string[]>>): () => Promise<void> {
   return async () => {
@@ -129,7 +60,9 @@ function external(load: () => Promise<() => Promise<string[]>>): () => Promise<v
 
 const sections: Record<string, () => Promise<void>> = {
   load: benchLoad,
-  replay: benchReplay,
+  replay: external(async () => (await import('./bench/replay-bench.ts')).benchReplayReference),
+  backtest: external(async () => (await import('./bench/backtest-bench.ts')).benchBacktest),
+  startup: external(async () => (await import('./bench/backtest-bench.ts')).benchStartup),
   signals: external(async () => (await import('../engine/replay/bench-signals.ts')).benchSignals),
   sweep: external(async () => {
     const { benchSweep } = await import('../engine/sweep/bench.ts');

@@ -39,7 +39,8 @@ function helpTable() {
   }
 }
 
-const key = helpKey(process.argv.slice(2));
+// REGIME_HELP_TABLE=0 always asks commander (the bench's reference, and a way to check the table by eye)
+const key = process.env.REGIME_HELP_TABLE === '0' ? null : helpKey(process.argv.slice(2));
 const text = key === null ? undefined : helpTable()?.[key];
 if (text !== undefined) {
   process.stdout.write(text);

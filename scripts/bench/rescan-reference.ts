@@ -3,7 +3,9 @@
  * window statistic the detectors report from the raw hourly arrays, carrying no state from one hour to the next
  * — the way the original system rebuilt its pandas frame after each hourly poll. Inner rolling series use
  * sliding sums inside the hour (as pandas' rolling does), so this is a fair O(window) per hour, not a strawman.
- * Only used by `npm run bench`, on a sample that is then extrapolated.
+ * Only used by `npm run bench` (scripts/bench/replay-bench.ts), over the full history, alternating with the
+ * replay. Lookups into the raw arrays (funding settlements, liquidation hours) are binary searches, as the
+ * candle frame always was: a linear scan from the first row would make the reference slower for no reason.
  */
 import type { ReplayData } from '../../engine/replay/replay-data.ts';
 
@@ -136,7 +138,20 @@ function timeframeZ(closes: Float64Array, volumes: Float64Array, barHours: numbe
   return zOfLast(ret, n) + zOfLast(vol, n);
 }
 
-export function rescanSample(data: ReplayData, fromHour: number, hours: number): RescanSample {
+/** first index with ts[i] >= t */
+function lowerBound(ts: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const m = (lo + hi) >>> 1;
+    if (ts[m] < t) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
+/** @param keep false keeps no per-hour outputs (a full-history timing measures the rescan, not three Maps) */
+export function rescanSample(data: ReplayData, fromHour: number, hours: number, keep = true): RescanSample {
   const sample: RescanSample = { symbolHours: 0, vol24: new Map(), ratio: new Map(), corr: new Map(), checksum: 0 };
   const VOL_FRAME = 24 + 720 + 1;
   const CORR_FRAME = 168 + 720 + 4;
@@ -157,16 +172,17 @@ export function rescanSample(data: ReplayData, fromHour: number, hours: number):
       rollingStd(retV, 24, stdV);
       const vol24 = stdV[VOL_FRAME - 1] * Math.sqrt(24);
       const baseline = mean(stdV, VOL_FRAME - 1 - 720, VOL_FRAME - 1, 0.9) * Math.sqrt(24);
-      sample.vol24.set(`${s.symbol}|${t}`, vol24);
-      sample.ratio.set(`${s.symbol}|${t}`, vol24 / baseline);
+      if (keep) {
+        sample.vol24.set(`${s.symbol}|${t}`, vol24);
+        sample.ratio.set(`${s.symbol}|${t}`, vol24 / baseline);
+      } else sample.checksum += vol24 / baseline;
       // multi-timeframe regime: rebuild 1h/4h/1d/1w bars and their z-scores
       frame(c.ts, c.close, t, WEEK_FRAME, closesW);
       frame(c.ts, c.volume, t, WEEK_FRAME, volW);
       let z = timeframeZ(closesW, volW, 1, 24) + timeframeZ(closesW, volW, 4, 24) + timeframeZ(closesW, volW, 24, 30) + timeframeZ(closesW, volW, 168, 12);
       // funding: z of the standing settlement vs the previous 30 days of settlements
       const f = s.funding;
-      let last = -1;
-      for (let i = 0; i < f.ts.length && f.ts[i] < t + H; i++) last = i;
+      const last = lowerBound(f.ts, t + H) - 1;
       if (last > 0) {
         let sum = 0, sum2 = 0, n = 0;
         for (let i = last - 1; i >= 0 && f.ts[i] > f.ts[last] - 30 * 24 * H; i--) {
@@ -180,7 +196,7 @@ export function rescanSample(data: ReplayData, fromHour: number, hours: number):
       const l = s.liquidations;
       if (l.ts.length > 0 && t >= l.ts[0] && t <= l.ts[l.ts.length - 1]) {
         const v = new Float64Array(724);
-        for (let i = 0; i < l.ts.length; i++) {
+        for (let i = lowerBound(l.ts, t - 723 * H); i < l.ts.length && l.ts[i] <= t; i++) {
           const k = (l.ts[i] - (t - 723 * H)) / H;
           if (k >= 0 && k < 724) v[k] = l.longUsd[i] + l.shortUsd[i];
         }
@@ -211,7 +227,8 @@ export function rescanSample(data: ReplayData, fromHour: number, hours: number):
         const normal = mean(corrSeries, CORR_FRAME - 1 - 720, CORR_FRAME - 1, 0.9);
         let lead = 0;
         for (let lag = 1; lag <= 3; lag++) lead += pearson(x, y, CORR_FRAME - 168, CORR_FRAME, lag) - pearson(y, x, CORR_FRAME - 168, CORR_FRAME, lag);
-        sample.corr.set(`${data.series[a].symbol}/${data.series[b].symbol}|${t}`, now);
+        if (keep) sample.corr.set(`${data.series[a].symbol}/${data.series[b].symbol}|${t}`, now);
+        else sample.checksum += Number.isFinite(now) ? now : 0;
         sample.checksum += (Number.isFinite(normal) ? normal : 0) + (Number.isFinite(lead) ? lead : 0);
       }
     }
