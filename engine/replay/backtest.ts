@@ -16,9 +16,11 @@ import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
 import { pricesOf, toScorable } from './score-alerts.ts';
 import { BaselinePool } from '../score/baseline-pool.ts';
-import { prepareMarket } from '../score/market.ts';
+import { prepareMarket, type Market } from '../score/market.ts';
+import { permutationValues } from '../score/baseline.ts';
+import { AlertSetEvaluator } from '../score/evaluator.ts';
 import { parseScoreOptions } from '../score/options.ts';
-import { scoreOnMarketWith } from '../score/score.ts';
+import { scoreOnMarketWith, type BaselineJob } from '../score/score.ts';
 import { paperPnl, type PaperPnl, type PnlSummary } from '../score/pnl.ts';
 import type { Scorecard } from '../score/index.ts';
 import { isoHour } from '../time.ts';
@@ -88,9 +90,12 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const data = await loadReplayData(store, config.symbols, { from: loadFrom, to: opts.to });
   const t1 = performance.now();
   const emitFrom = opts.from ?? data.firstHour;
-  // the baseline workers prepare their markets on the other cores while this thread replays
+  // the baseline workers prepare their markets on the other cores while this thread replays; a short or
+  // lightly permuted run is done before a worker would have loaded, so it stays on this thread
   const scoreOptions = opts.score === false ? null : parseScoreOptions(opts.score ?? {});
-  const pool = scoreOptions && scoreOptions.permutations > 0 ? new BaselinePool(pricesOf(data, emitFrom), scoreOptions) : null;
+  const prices = pricesOf(data, emitFrom);
+  const work = (scoreOptions?.permutations ?? 0) * prices.reduce((n, p) => n + p.ts.length, 0);
+  const pool = scoreOptions && work >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions) : null;
   try {
     const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols, config.correlation)) : null;
     let result: ReturnType<typeof runReplay>;
@@ -163,5 +168,11 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   }
 }
 
-/** no pool (permutations 0): nothing to compute */
-const inline = async (): Promise<Float64Array[]> => [];
+/** permutations × reported symbol-hours from which the worker pool pays (the default full run is ≈ 2e8) */
+const POOL_MIN_WORK = 2e7;
+
+/** no pool: every slice on this thread, the same values */
+const inline = async (market: Market, jobs: readonly BaselineJob[]): Promise<Float64Array[]> => {
+  const evaluator = new AlertSetEvaluator(market);
+  return jobs.map((j) => permutationValues(evaluator, j.placement, j.universe, j.seed, 0, j.permutations));
+};

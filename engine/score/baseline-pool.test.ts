@@ -11,7 +11,8 @@ import { BaselinePool } from './baseline-pool.ts';
 import { AlertSetEvaluator, type Universe } from './evaluator.ts';
 import { prepareMarket, type Market } from './market.ts';
 import { hashSeed, Mulberry32 } from './prng.ts';
-import { scoreOnMarket, scoreOnMarketWith, type BaselineJob } from './score.ts';
+import { scoreAlerts, scoreOnMarket, scoreOnMarketWith, type BaselineJob } from './score.ts';
+import { runBacktest } from '../replay/backtest.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 
 /** the loop the baseline had before the split: one stream drawn straight through every permutation */
@@ -121,5 +122,15 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     expect(orphan.lastRun.onCaller).toBe(orphan.lastRun.slices);
     expect(card).toEqual(scoreOnMarket(market, alerts));
     await orphan.close();
+  });
+
+  it('a short backtest scores on its own thread: the same scorecard as scoring its alerts directly', async () => {
+    const config = defaultConfig();
+    const from = Date.UTC(2022, 10, 1);
+    const score = { permutations: 40, seed: 2 };
+    const { report, alerts: fired } = await runBacktest(store, { config, from, to: Date.UTC(2022, 11, 1), score, pnl: false });
+    const data = await loadReplayData(store, config.symbols, { from, to: Date.UTC(2022, 11, 1) });
+    expect(report.scorecard?.overall.baseline?.precision.n_perm).toBeGreaterThan(0);
+    expect(report.scorecard).toEqual(scoreAlerts(pricesOf(data, from), fired.map(toScorable), score));
   });
 });
