@@ -2,6 +2,7 @@
 // on a pipe. The pseudo-TTY cases run the real CLI under util-linux `script`.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -81,5 +82,30 @@ describe.skipIf(!SCRIPT)('the backtest on a pseudo-terminal and on a pipe', () =
     const { stdout, stderr } = await run('node', cli, { cwd: REPO, env: envWithoutCi, maxBuffer: 1 << 24 });
     expect(stdout).toContain('Backtest BTCUSDT');
     expect(stderr + stdout).not.toMatch(/\x1b\[|replay \(hours\)|scoring \(random/);
+  }, 120_000);
+});
+
+describe.skipIf(!SCRIPT)('import on a pseudo-terminal', () => {
+  it('counts the files parsed, then names the commit phase, and leaves clean output', async () => {
+    const dir = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), 'regime-import-progress-'));
+    try {
+      // synthetic candles, three files in the shared market-data layout
+      const files = ['AAAUSDT', 'BBBUSDT', 'CCCUSDT'].map((symbol, k) => {
+        const f = path.join(dir, `candles_1h_${symbol}.csv`);
+        const rows = Array.from({ length: 48 }, (_, i) => `${Date.UTC(2024, 0, 1) + i * 3_600_000},${100 + k},${101 + k},${99 + k},${100.5 + k},10`);
+        fs.writeFileSync(f, ['ts_ms,open,high,low,close,volume', ...rows].join('\n') + '\n');
+        return f;
+      });
+      const cmd = ['node', 'scripts/regime.mjs', '--datasets', path.join(dir, 'ds'), 'import', ...files].join(' ');
+      const { stdout } = await run(SCRIPT!, ['-qfc', cmd, '/dev/null'], { cwd: REPO, env: envWithoutCi, maxBuffer: 1 << 24 });
+      expect(stdout).toMatch(/parsing files \[[#-]{24}\] \d+% [0-2]\/3/);
+      expect(stdout).toContain('writing partitions and the manifest');
+      expect(stdout).toMatch(/\r\x1b\[2K[^\r]*candles_1h_AAAUSDT\.csv → /);
+      // a pipe: no progress at all
+      const piped = await run('node', ['scripts/regime.mjs', '--datasets', path.join(dir, 'ds2'), 'import', ...files], { cwd: REPO, env: envWithoutCi });
+      expect(piped.stdout + piped.stderr).not.toMatch(/\x1b\[|parsing files/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });

@@ -28,6 +28,8 @@ export interface ImportOptions {
   note?: string;
   /** per-file limits (rows, decompressed bytes, line length); defaults in DEFAULT_IMPORT_LIMITS */
   limits?: Partial<ImportLimits>;
+  /** progress: files parsed so far, then the commit */
+  onProgress?: (event: { phase: 'parse'; done: number; total: number } | { phase: 'commit' }) => void;
 }
 
 export interface FileReport {
@@ -247,7 +249,11 @@ function concatDisjoint(batches: ColumnBatch[]): ColumnBatch | null {
 export async function importFiles(datasetsDir: string, files: string[], opts: ImportOptions = {}): Promise<ImportReport> {
   if (files.length === 0) throw new UserError('import: name at least one file');
   const parsed: { file: string; batch: ColumnBatch; report: FileReport }[] = [];
-  for (const file of files) parsed.push({ file, ...(await parseImportFile(file, opts)) });
+  for (const file of files) {
+    opts.onProgress?.({ phase: 'parse', done: parsed.length, total: files.length });
+    parsed.push({ file, ...(await parseImportFile(file, opts)) });
+  }
+  opts.onProgress?.({ phase: 'commit' });
   const provenance: Record<string, string> = {};
   if (opts.note) for (const p of parsed) provenance[`${p.report.venue}/${p.report.table}`] = opts.note;
   const commit = await commitBatches(datasetsDir, mergeBatches(parsed), { provenance });

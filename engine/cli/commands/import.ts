@@ -5,6 +5,7 @@ import { DEFAULT_IMPORT_LIMITS } from '../../data/read-text.ts';
 import { TABLE_NAMES, type TableName } from '../../data/tables.ts';
 import { UserError } from '../../errors.ts';
 import { emitJson, globals } from '../context.ts';
+import { createProgress } from '../progress.ts';
 import { formatFreqtradeReport, freqtradeInputs, importFreqtrade } from '../../data/freqtrade-import.ts';
 
 export const order = 30;
@@ -47,7 +48,18 @@ export function register(program: Command): void {
       };
       const limits = { maxRows: limit(opts.maxRows, '--max-rows') ?? DEFAULT_IMPORT_LIMITS.maxRows, maxBytes: limit(opts.maxBytes, '--max-bytes') ?? DEFAULT_IMPORT_LIMITS.maxBytes };
       assertFilesExist(files);
-      const report = await importFiles(globals(cmd).datasets ?? DEFAULT_DATASETS_DIR, files, { ...opts, table: opts.table as TableName | undefined, limits });
+      const progress = createProgress();
+      const onProgress: ImportOptions['onProgress'] = (e) => {
+        if (e.phase === 'commit') return progress.phase('writing partitions and the manifest');
+        progress.start(e.total, 'parsing files');
+        progress.update(e.done);
+      };
+      let report;
+      try {
+        report = await importFiles(globals(cmd).datasets ?? DEFAULT_DATASETS_DIR, files, { ...opts, table: opts.table as TableName | undefined, limits, onProgress });
+      } finally {
+        progress.stop();
+      }
       if (opts.json) return emitJson(opts.json, report);
       for (const f of report.files) console.log(`${f.file} → ${f.venue}/${f.table} ${f.symbol}: ${f.rows} rows (${f.format}${f.notes.length ? '; ' + f.notes.join('; ') : ''})`);
       const c = report.commit;
