@@ -40,3 +40,12 @@ export function connectionLost(client: Redis, target: RedisTarget, role: string)
     });
   });
 }
+
+const CLOSE_MS = 3_000;
+
+/** BullMQ's close waits for its connections: with Redis gone that could be forever */
+export async function closeWithin(closing: Promise<unknown>[], ms = CLOSE_MS): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([Promise.allSettled(closing), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}

@@ -18,7 +18,7 @@ import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { redact } from '../notify/redact.ts';
 import { currentCodeVersion } from '../queue/code-version.ts';
-import { connectionLost, connectRedis, redisErrorText } from '../queue/connect.ts';
+import { closeWithin, connectionLost, connectRedis, redisErrorText } from '../queue/connect.ts';
 import { parseRedisUrl, type RedisTarget } from '../queue/redis-url.ts';
 import { gitCommit } from '../results/run-store.ts';
 import type { Params } from './expand.ts';
@@ -194,6 +194,9 @@ export async function runQueuedSweep(store: Store, spec: SweepSpec, opts: QueueS
   const id = sweepId(spec, datasetHash);
   const queue = new Queue(QUEUE_NAME, { connection: bullConnection(target), prefix: QUEUE_PREFIX });
   const events = new QueueEvents(QUEUE_NAME, { connection: bullConnection(target), prefix: QUEUE_PREFIX });
+  // every job in flight waits on these two emitters: many listeners by design, not a leak
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
   // their own connection errors say what ours already says; logged at debug, redacted like every log line
   queue.on('error', (err) => log.debug({ err: redisErrorText(err) }, 'queue connection'));
   events.on('error', (err) => log.debug({ err: redisErrorText(err) }, 'queue events connection'));
@@ -247,7 +250,7 @@ export async function runQueuedSweep(store: Store, spec: SweepSpec, opts: QueueS
   } finally {
     if (poller) clearInterval(poller);
     evaluator.close();
-    await Promise.allSettled([queue.close(), events.close()]);
+    await closeWithin([queue.close(), events.close()]);
     redis.disconnect();
   }
 }

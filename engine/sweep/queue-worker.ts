@@ -20,7 +20,7 @@ import { parseConfig } from '../pipeline/config.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { configHash } from '../pipeline/load-config.ts';
 import { currentCodeVersion } from '../queue/code-version.ts';
-import { connectionLost, connectRedis, redisErrorText } from '../queue/connect.ts';
+import { closeWithin, connectionLost, connectRedis, redisErrorText } from '../queue/connect.ts';
 import { parseRedisUrl } from '../queue/redis-url.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { applyParams } from './expand.ts';
@@ -223,7 +223,7 @@ export async function runQueueWorker(store: Store, opts: QueueWorkerOptions): Pr
     return totals;
   } finally {
     opts.signal?.removeEventListener('abort', stop);
-    await worker.close(true).catch(() => {});
+    await closeWithin([worker.close(true)]);
     redis.disconnect();
   }
 }

@@ -221,6 +221,30 @@ describe('regime sweep --queue', () => {
     expectNoPassword(cli.err);
   });
 
+  it('fails with a clear error, not a hang, when Redis goes away mid-sweep', async () => {
+    // a Redis of its own, stopped once the coordinator has sent its first job (no worker takes it)
+    const lonePort = await freePort();
+    const lone = spawn('redis-server', ['--port', String(lonePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: ['ignore', 'pipe', 'ignore'] });
+    await new Promise<void>((resolve) => {
+      let out = '';
+      lone.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('Ready to accept connections')) resolve();
+      });
+    });
+    const log = capturedLogger();
+    const sweep = runQueuedSweep(store, parseSweepSpec(SPEC), { queue: `redis://:${PASSWORD}@127.0.0.1:${lonePort}/0`, resultsDir: path.join(tmp, 'gone'), logger: log.logger });
+    const watcher = new Redis({ port: lonePort, host: '127.0.0.1', password: PASSWORD });
+    // the first job in the queue's wait list: BullMQ keeps it at <prefix>:<queue>:wait
+    while ((await watcher.llen(`${QUEUE_PREFIX}:${QUEUE_NAME}:wait`)) === 0) await new Promise((r) => setTimeout(r, 100));
+    watcher.disconnect();
+    lone.kill('SIGKILL');
+    const err = await sweep.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(new RegExp(`^sweep --queue: lost the connection to Redis at redis://127\\.0\\.0\\.1:${lonePort}/0 \\(credentials hidden\\)`));
+    expectNoPassword((err as Error).message, log.text());
+  });
+
   it('gives byte-identical results with 1 worker process', { timeout: 300_000 }, async () => {
     const worker = startWorker(1);
     const log = capturedLogger();
