@@ -140,7 +140,8 @@ export class FeatureTable {
       if (c.type === 'boolean') return `CASE ${q} WHEN 0 THEN false WHEN 1 THEN true END AS ${q}`;
       const words = [...this.dictionaries[i]!.keys()];
       if (words.length === 0) return `NULL::VARCHAR AS ${q}`;
-      return `([${words.map(sqlString).join(', ')}]::VARCHAR[])[${q}] AS ${q}`;
+      // a CASE over a handful of words is a vectorised lookup; indexing a list literal rebuilt it per row
+      return `CASE ${q} ${words.map((w, k) => `WHEN ${k + 1} THEN ${sqlString(w)}`).join(' ')} END AS ${q}`;
     });
     return [`make_timestamp((ts_ms * 1000)::BIGINT) AS ts`, ...cols].join(', ');
   }
@@ -154,6 +155,9 @@ export class FeatureTable {
       this.drainHour();
       this.flushChunk();
       this.appender.closeSync();
+      // one writer thread holds one row group at a time: measured on the full history, 2 threads peaked
+      // ≈ 70 MB higher for no gain in wall time on this 2-core machine
+      await this.conn.run('SET threads = 1');
       // insertion order is preserved by a plain scan, and rows went in ordered by (ts_ms, symbol)
       await this.conn.run(`COPY (SELECT ${this.selectList()} FROM features) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
       fs.renameSync(tmp, target);
