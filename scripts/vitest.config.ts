@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The machine has 2 cores; DuckDB and child processes already use both.
     maxWorkers: 2,
+    // slow fixtures (a saved backtest) built once per run and shared across test files
+    globalSetup: ['scripts/test/global-setup.ts'],
   },
 });

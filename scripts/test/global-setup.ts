@@ -1,0 +1,21 @@
+/**
+ * vitest globalSetup: one folder for the whole `npm test` run where slow fixtures are built once and shared by
+ * every test file (engine/report/test-helpers.ts savedRun: the same backtest, saved once, copied per file).
+ * Removed when the run ends.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    regimeFixtureCache: string;
+  }
+}
+
+export default function setup(project: TestProject): () => void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-test-fixtures-'));
+  project.provide('regimeFixtureCache', dir);
+  return () => fs.rmSync(dir, { recursive: true, force: true });
+}
