@@ -33,7 +33,9 @@ async function main(): Promise<void> {
     data = syntheticUniverse({ symbols: n, hours: Math.round(years * 8766), seed: 13 });
   }
   const loadMs = performance.now() - t0;
-  const config = parseConfig({ symbols: data.symbols, correlation: { pairs } });
+  // synthetic symbols have no BTC/ETH: their first two stand in as the anchors
+  const anchors = data.symbols.includes('BTCUSDT') ? ['BTCUSDT', 'ETHUSDT'] : data.symbols.slice(0, 2);
+  const config = parseConfig({ symbols: data.symbols, correlation: { pairs, anchors } });
   const t1 = performance.now();
   const cpu0 = process.cpuUsage();
   let pairCount = 0;
