@@ -88,7 +88,8 @@ describe('regime CLI', () => {
       expect(first.stderr).toBe('');
       expect(first.status).toBe(0);
       expect(JSON.parse(first.stdout)).toMatchObject({ venue: 'binanceus', fetched: 1200, added: 1200 });
-      expect(fs.existsSync(path.join(dir, 'binanceus/candles_1h/symbol=BTCUSDT/year=2024/data.parquet'))).toBe(true);
+      // one Parquet file of the committed generation in the 2024 partition (g<generation>-<id>.parquet)
+      expect(fs.readdirSync(path.join(dir, 'binanceus/candles_1h/symbol=BTCUSDT/year=2024')).filter((f) => f.endsWith('.parquet'))).toHaveLength(1);
       const klineRequests = fake.requestsTo('/api/v3/klines').length;
       expect(klineRequests).toBeGreaterThanOrEqual(2);
       const second = await runAsync(args);
