@@ -6,7 +6,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,20 +14,10 @@ import { BENCH_SPEC } from './bench.ts';
 import { runQueuedSweep } from './queue-coordinator.ts';
 import { parseSweepSpec } from './spec.ts';
 import { runSweep } from './sweep.ts';
+import { startRedisServer } from '../testing/redis-server.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const BATCH = 50;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 function startUntil(cmd: string, args: string[], ready: string, stream: 'stdout' | 'stderr'): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -54,8 +43,8 @@ export async function benchQueue(): Promise<string[]> {
   const lines = ['## Queue sweep: 1,000 configurations in process vs through BullMQ on a local redis-server'];
   const spec = parseSweepSpec(BENCH_SPEC);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-bench-queue-'));
-  const port = await freePort();
-  const redis = await startUntil('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], 'Ready to accept connections', 'stdout');
+  const redis = await startRedisServer();
+  const port = redis.port;
   const store = await openStore();
   const workers: ChildProcess[] = [];
   // the workers run from this checkout by construction; pinned so an edit elsewhere in the tree meanwhile
@@ -85,7 +74,7 @@ export async function benchQueue(): Promise<string[]> {
     if (pinned === undefined) delete process.env.REGIME_CODE_VERSION;
     await Promise.all(workers.map(stopChild));
     store.close();
-    await stopChild(redis);
+    await redis.stop();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   return lines;

@@ -3,7 +3,6 @@
 // local sweep of the same spec. Faults are placed, never raced: a worker stops at a named kill point and is
 // SIGKILLed there; the coordinator is SIGKILLed when it reports a committed batch.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,6 +22,7 @@ import { MID_JOB_KILL_POINT, SweepComputer } from './queue-worker.ts';
 import type { SweepReport } from './report.ts';
 import { parseSweepSpec } from './spec.ts';
 import { runSweep } from './sweep.ts';
+import { freePort, startRedisServer, type LocalRedis } from '../testing/redis-server.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'q7-Sup3rSecret-redis-pw';
@@ -40,7 +40,7 @@ const SPEC = {
 // short, so the killed worker's job goes to another soon; not so short that a busy machine stalls healthy jobs
 const LOCK_MS = 5000;
 
-let redisProc: ChildProcess;
+let redis: LocalRedis;
 let port: number;
 let store: Store;
 let tmp: string;
@@ -48,17 +48,6 @@ let local: SweepReport;
 const children = new Set<ChildProcess>();
 const url = (db: number) => `redis://:${PASSWORD}@127.0.0.1:${port}/${db}`;
 const parquetOf = (r: SweepReport) => fs.readFileSync(path.join(r.dir, 'results.parquet'));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** resolves when the child's stderr has shown `text`; rejects if it exits first */
 function stderrSays(child: ChildProcess & { err: string }, text: string): Promise<void> {
@@ -127,16 +116,8 @@ beforeAll(async () => {
   // others edit this working tree while the test runs: the hash of the sources could differ between the
   // coordinator and a worker started seconds later, so the version is pinned here (and inherited by the workers)
   process.env.REGIME_CODE_VERSION = `queue-test-${process.pid}`;
-  port = await freePort();
-  redisProc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    redisProc.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    redisProc.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${out}`)));
-  });
+  redis = await startRedisServer(PASSWORD);
+  port = redis.port;
   store = await openStore();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-queue-'));
   local = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'local'), workers: 1, includeRows: true });
@@ -145,10 +126,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of children) c.kill('SIGKILL');
   store?.close();
-  if (redisProc && redisProc.exitCode === null) {
-    redisProc.kill('SIGTERM');
-    await new Promise((r) => redisProc.once('exit', r));
-  }
+  await redis?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
