@@ -5,7 +5,7 @@ import { FALSE_ALARM, TRUE_ALERT } from '../score/market.ts';
 import { syntheticRandomWalk } from '../score/synthetic.ts';
 import type { ScorableAlert } from '../score/types.ts';
 import type { ScorableColumns } from './metrics.ts';
-import { PrecisionTest } from './precision-pvalue.ts';
+import { binomialPmf, binomialSumTail, PrecisionTest } from './precision-pvalue.ts';
 
 const H = 3_600_000;
 const symbols = ['AAA', 'BBB'];
@@ -68,5 +68,36 @@ describe('PrecisionTest', () => {
     const alerts = craft(market, 'AAA', 40, 20);
     const none = new PrecisionTest(market, symbols, market.grid.start, alerts[0].ts);
     expect(none.pValue(columns(alerts))).toBe(1);
+  });
+});
+
+describe('binomialSumTail trimmed to ±14σ', () => {
+  /** the untrimmed sum of binomials, convolved in full */
+  function naiveTail(parts: { n: number; q: number }[], k: number): number {
+    let pmf = [1];
+    for (const { n, q } of parts) {
+      const b = Array.from(binomialPmf(n, q));
+      const out = new Array(pmf.length + b.length - 1).fill(0);
+      pmf.forEach((x, i) => b.forEach((y, j) => (out[i + j] += x * y)));
+      pmf = out;
+    }
+    let tail = 0;
+    for (let j = pmf.length - 1; j >= k; j--) tail += pmf[j];
+    return Math.min(1, tail);
+  }
+
+  it('equals the full convolution to 1e-9 relative across the range, tiny tails included', () => {
+    const parts = [
+      { n: 2500, q: 0.31 },
+      { n: 1800, q: 0.27 },
+      { n: 900, q: 0.35 },
+    ];
+    const mean = parts.reduce((a, p) => a + p.n * p.q, 0);
+    for (const k of [0, 1, Math.round(mean) - 200, Math.round(mean) - 30, Math.round(mean), Math.round(mean) + 30, Math.round(mean) + 120, Math.round(mean) + 400, 5200]) {
+      const want = naiveTail(parts, k);
+      const got = binomialSumTail(parts, k);
+      if (want === 0) expect(got).toBe(0);
+      else expect(Math.abs(got - want) / want).toBeLessThan(1e-9);
+    }
   });
 });

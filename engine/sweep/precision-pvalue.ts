@@ -37,36 +37,61 @@ export function binomialPmf(n: number, q: number): Float64Array {
   return pmf;
 }
 
-/** the distribution of a sum of independent counts, skipping the zero tails (most of a large binomial) */
+/** the distribution of a sum of independent counts */
 function convolve(a: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(a.length + b.length - 1);
-  const [aLo, aHi] = support(a);
-  const [bLo, bHi] = support(b);
-  for (let i = aLo; i <= aHi; i++) {
+  for (let i = 0; i < a.length; i++) {
     const x = a[i];
     if (x === 0) continue;
-    for (let j = bLo; j <= bHi; j++) out[i + j] += x * b[j];
+    for (let j = 0; j < b.length; j++) out[i + j] += x * b[j];
   }
   return out;
 }
 
-function support(a: Float64Array): [number, number] {
+/** the index range holding every entry above max · trim (trim 0: every non-zero entry) */
+function support(a: Float64Array, trim: number): [number, number] {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] > max) max = a[i];
+  const floor = max * trim;
   let lo = 0;
   let hi = a.length - 1;
-  while (lo < hi && a[lo] === 0) lo++;
-  while (hi > lo && a[hi] === 0) hi--;
+  while (lo < hi && !(a[lo] > floor)) lo++;
+  while (hi > lo && !(a[hi] > floor)) hi--;
   return [lo, hi];
 }
+
+/**
+ * P(sum ≥ k) from the distributions trimmed to their entries above max · trim, summed from the far tail. The
+ * trimmed mass is below trim · (support width) per convolution: with trim 1e-40 that moves a p-value of 1e-25 in
+ * its 12th digit, and it makes the convolutions of large binomials several times shorter (±14σ instead of ±38σ).
+ */
+function sumTail(parts: readonly { n: number; q: number }[], k: number, trim: number): number {
+  let pmf: Float64Array = Float64Array.of(1);
+  let offset = 0;
+  for (const { n, q } of parts) {
+    if (n <= 0) continue;
+    const b = binomialPmf(n, q);
+    const [lo, hi] = support(b, trim);
+    pmf = convolve(pmf, b.subarray(lo, hi + 1));
+    offset += lo;
+    const [plo, phi] = support(pmf, trim);
+    pmf = pmf.slice(plo, phi + 1);
+    offset += plo;
+  }
+  let tail = 0;
+  for (let j = pmf.length - 1; j >= 0 && j + offset >= k; j--) tail += pmf[j];
+  return Math.min(1, tail);
+}
+
+const TRIM = 1e-40;
+/** below this the trimmed tail may have lost its terms: computed again from the untrimmed distributions */
+const EXACT_BELOW = 1e-25;
 
 /** P(sum of Binomial(n_i, q_i) >= k), summed from the far tail so a tiny p keeps its digits */
 export function binomialSumTail(parts: readonly { n: number; q: number }[], k: number): number {
   if (k <= 0) return 1;
-  let pmf: Float64Array = Float64Array.of(1);
-  for (const { n, q } of parts) if (n > 0) pmf = convolve(pmf, binomialPmf(n, q));
-  if (k >= pmf.length) return 0;
-  let tail = 0;
-  for (let j = pmf.length - 1; j >= k; j--) tail += pmf[j];
-  return Math.min(1, tail);
+  const fast = sumTail(parts, k, TRIM);
+  return fast >= EXACT_BELOW ? fast : sumTail(parts, k, 0);
 }
 
 /** one period's precision test, its per-symbol base rates counted once */
