@@ -41,6 +41,12 @@ export function connectionLost(client: Redis, target: RedisTarget, role: string)
   });
 }
 
+/** ioredis' errors for a connection that went away under a command (not a Redis error reply) */
+export function isConnectionLoss(err: unknown): boolean {
+  const e = err as Error | null;
+  return e?.name === 'MaxRetriesPerRequestError' || /Connection is closed|max retries per request|ECONNRESET|ECONNREFUSED|EPIPE/i.test(e?.message ?? '');
+}
+
 const CLOSE_MS = 3_000;
 
 /** BullMQ's close waits for its connections: with Redis gone that could be forever */

@@ -18,7 +18,7 @@ import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { redact } from '../notify/redact.ts';
 import { currentCodeVersion } from '../queue/code-version.ts';
-import { closeWithin, connectionLost, connectRedis, redisErrorText } from '../queue/connect.ts';
+import { closeWithin, connectionLost, connectRedis, isConnectionLoss, REDIS_UNREACHABLE_EXIT, redisErrorText } from '../queue/connect.ts';
 import { parseRedisUrl, type RedisTarget } from '../queue/redis-url.ts';
 import { gitCommit } from '../results/run-store.ts';
 import type { Params } from './expand.ts';
@@ -246,6 +246,8 @@ export async function runQueuedSweep(store: Store, spec: SweepSpec, opts: QueueS
     };
   } catch (err) {
     if (err instanceof UserError) throw new UserError(redact(err.message), err.exitCode);
+    // a command can fail on the dropped connection before the client gives up reconnecting ('end'): the same loss
+    if (isConnectionLoss(err)) throw new UserError(`sweep --queue: lost the connection to Redis at ${target.shown}: ${redisErrorText(err)}`, REDIS_UNREACHABLE_EXIT);
     throw new Error(redact((err as Error).message ?? String(err)));
   } finally {
     if (poller) clearInterval(poller);

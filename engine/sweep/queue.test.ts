@@ -16,6 +16,7 @@ import { UserError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { codeVersion } from '../queue/code-version.ts';
 import { parseRedisUrl } from '../queue/redis-url.ts';
+import { isConnectionLoss } from '../queue/connect.ts';
 import { runQueuedSweep } from './queue-coordinator.ts';
 import { QUEUE_NAME, QUEUE_PREFIX, decode, encode, refusalsKey } from './queue-protocol.ts';
 import { MID_JOB_KILL_POINT, SweepComputer } from './queue-worker.ts';
@@ -176,6 +177,17 @@ describe('redis URLs', () => {
     expect(Object.is(back.a, -0)).toBe(true);
     expect(back.b).toBeNaN();
     expect([back.c, back.d, back.e, back.f, back.g]).toEqual([Infinity, -Infinity, 0.1 + 0.2, null, [1e-300, -5e-324]]);
+  });
+});
+
+describe('a connection lost under a command', () => {
+  it('is told apart from other failures, whichever of the command and the client gives up first', () => {
+    const maxRetries = Object.assign(new Error('Reached the max retries per request limit (which is 2). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' });
+    expect(isConnectionLoss(maxRetries)).toBe(true);
+    expect(isConnectionLoss(new Error('Connection is closed.'))).toBe(true);
+    expect(isConnectionLoss(new Error('read ECONNRESET'))).toBe(true);
+    expect(isConnectionLoss(new Error('WRONGPASS invalid username-password pair'))).toBe(false);
+    expect(isConnectionLoss(new Error('queue: configurations a, b came back without results three times'))).toBe(false);
   });
 });
 
