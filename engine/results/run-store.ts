@@ -150,8 +150,10 @@ export function listRuns(resultsDir: string): RunManifest[] {
   return fs
     .readdirSync(dir)
     .filter((d) => !d.endsWith('.tmp') && fs.existsSync(path.join(dir, d, 'run.json')))
-    .sort()
-    .map((d) => (JSON.parse(fs.readFileSync(path.join(dir, d, 'run.json'), 'utf8')) as RunRecord).manifest);
+    .map((d) => (JSON.parse(fs.readFileSync(path.join(dir, d, 'run.json'), 'utf8')) as RunRecord).manifest)
+    // oldest first by creation time (ms): ids carry whole seconds and a random suffix, so two runs saved within one
+    // second would otherwise sort by chance and "latest" could name the older one
+    .sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 export function loadRun(resultsDir: string, id: string): RunRecord {
