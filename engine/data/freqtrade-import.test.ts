@@ -5,7 +5,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { compressionRegistry, CompressionType, Float64, Table, tableToIPC, TimestampMillisecond, TimestampNanosecond, vectorFromArray } from 'apache-arrow';
 import { freqtradeInputs, importFreqtrade, parseFreqtradeFile } from './freqtrade-import.ts';
 import { spawnSync } from 'node:child_process';
@@ -18,6 +17,7 @@ import { openStore } from './store.ts';
 import { queryRows } from './duckdb.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 import type { TableName } from './tables.ts';
+import { datasetSnapshot } from '../testing/dataset-snapshot.ts';
 
 const FT = path.resolve(import.meta.dirname, '../../../shared/freqtrade-user-data/binance');
 const MD = path.resolve(import.meta.dirname, '../../../shared/market-data');
@@ -149,18 +149,7 @@ async function rows(sql: string) {
   }
 }
 
-function snapshot(): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(ds, p)] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
-    }
-  };
-  walk(ds);
-  return out;
-}
+const snapshot = () => datasetSnapshot(ds);
 
 /**
  * Test-only encoders, so apache-arrow writes compressed IPC here (it keeps a buffer uncompressed unless the codec

@@ -6,13 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { importFiles } from './import-files.ts';
 import { openStore } from './store.ts';
 import { queryRows } from './duckdb.ts';
 import { InputError, UserError } from '../errors.ts';
 import { readManifest } from './manifest.ts';
 import { makeSingleEntryZip } from './zip.ts';
+import { datasetSnapshot } from '../testing/dataset-snapshot.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const H = 3_600_000;
@@ -39,19 +39,7 @@ function write(name: string, text: string | Buffer): string {
   return f;
 }
 
-/** every file under the dataset with its hash: "nothing written" means this does not change */
-function snapshot(): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else out[path.relative(ds, p)] = createHash('sha256').update(fs.readFileSync(p)).digest('hex');
-    }
-  };
-  walk(ds);
-  return out;
-}
+const snapshot = () => datasetSnapshot(ds);
 
 async function rows(sql: string) {
   const store = await openStore({ datasetsDir: ds });

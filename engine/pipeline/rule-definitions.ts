@@ -79,7 +79,7 @@ export const REGIME_CODE_COUNT = SPOT_REGIMES.length + 1;
 /**
  * The primary regime is confirmed when its confidence reaches the minimum; an alert fires when it differs from
  * the last confirmed one (not the previous hour's, so a change that gains confidence an hour later still
- * confirms). Returns the new last-confirmed code; `fired` tells whether that was a change worth an alert.
+ * confirms). Returns the new last-confirmed code; regimeConfirmedAlert says whether the change alerts.
  */
 export function regimeConfirmation(lastConfirmed: number, primary: number, confidence: number, minConfidence: number): number {
   return primary !== 0 && confidence >= minConfidence ? primary : lastConfirmed;
