@@ -46,6 +46,14 @@ describe('rows', () => {
     expect(v.ts).toBe(T);
     expect(v.pairs).toEqual([{ key: 'btcusdt_ethusdt', a: 'BTCUSDT', b: 'ETHUSDT', corr: 0.9, normal: 0.5, delta: expect.closeTo(0.4, 12), broken: false, leader: null }]);
   });
+
+  it('lists only the pairs the run followed (correlation.pairs "anchors" has no columns for the others)', () => {
+    // synthetic row of an anchors run over three symbols: BTC against each other symbol, no ETH/SOL pair
+    const row = { ts_ms: T, symbol: 'BTCUSDT', corr_btcusdt_ethusdt: 0.8, corr_normal_btcusdt_ethusdt: 0.7, corr_btcusdt_solusdt: 0.6, corr_normal_btcusdt_solusdt: 0.65 };
+    const v = correlationView(['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], [row], new Map([['BTCUSDT', [row]], ['ETHUSDT', [row]]]));
+    expect(v.pairs.map((p) => p.key)).toEqual(['btcusdt_ethusdt', 'btcusdt_solusdt']);
+    expect(v.history.map((h) => h.key)).toEqual(['btcusdt_ethusdt', 'btcusdt_solusdt']);
+  });
 });
 
 describe('parseTime', () => {

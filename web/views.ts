@@ -196,13 +196,15 @@ export function correlationView(
 ): Omit<z.infer<typeof CorrelationResponse>, 'source' | 'at' | 'hours'> {
   let row: FeatureRow | undefined;
   for (const r of latest) if (row === undefined || (num(r, 'ts_ms') ?? -Infinity) > (num(row, 'ts_ms') ?? -Infinity)) row = r;
-  const pairs = symbolPairs(symbols).map(({ a, b, key }) => {
+  // a run with correlation.pairs "anchors" has columns for the anchor pairs only: list the pairs it followed
+  const followed = symbolPairs(symbols).filter(({ key }) => row === undefined || `corr_${key}` in row);
+  const pairs = followed.map(({ a, b, key }) => {
     const corr = num(row, `corr_${key}`);
     const normal = num(row, `corr_normal_${key}`);
     return { key, a, b, corr, normal, delta: corr === null || normal === null ? null : corr - normal, broken: bool(row, `corr_break_${key}`), leader: str(row, `corr_leader_${key}`) };
   });
   const history: z.infer<typeof CorrelationResponse>['history'] = [];
-  for (const { a, key } of symbolPairs(symbols)) {
+  for (const { a, key } of followed) {
     for (const h of historyBySymbol.get(a) ?? []) {
       history.push({ ts: num(h, 'ts_ms')!, key, corr: num(h, `corr_${key}`), normal: num(h, `corr_normal_${key}`), broken: bool(h, `corr_break_${key}`) });
     }
