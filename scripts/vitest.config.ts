@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import SlowestFirstSequencer from './test/slowest-first.ts';
 
 // Lives in scripts/ to keep the top level to the agreed layout; `npm test` points at it.
 export default defineConfig({
@@ -10,6 +11,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // The machine has 2 cores; DuckDB and child processes already use both.
     maxWorkers: 2,
+    // longest files first (scripts/test/slowest-first.ts), so the run does not end on one worker alone
+    sequence: { sequencer: SlowestFirstSequencer },
     // slow fixtures (a saved backtest) built once per run and shared across test files
     globalSetup: ['scripts/test/global-setup.ts'],
     // BullMQ can reject an internal command with ioredis' "Connection is closed." after a test has deliberately

@@ -1,0 +1,54 @@
+/**
+ * Test file order for `npm test`: longest first, so that with two workers the last file to start is a short one
+ * and neither worker idles at the end while the other runs a minute-long file (vitest's default puts unknown
+ * files first and then the largest by bytes, which on a fresh clone starts the slow end-to-end files last).
+ * A file's expected duration is its own from vitest's results cache when this checkout has run it, else the
+ * figure below (seconds, a full CI run on the 2-core machine), else 0 with the byte size breaking ties.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+const KNOWN_SECONDS: Record<string, number> = {
+  'engine/sweep/queue.test.ts': 57,
+  'engine/live/kill.test.ts': 49,
+  'web/dashboard.e2e.test.ts': 47,
+  'engine/live/live.test.ts': 32,
+  'engine/data/store-integrity.test.ts': 29,
+  'engine/live/cli.test.ts': 29,
+  'engine/cli/cli.test.ts': 28,
+  'web/reports.e2e.test.ts': 26,
+  'engine/sweep/walk-forward-sweep.test.ts': 25,
+  'engine/data/freqtrade-directory.test.ts': 25,
+  'engine/sweep/sweep.test.ts': 20,
+  'engine/report/render.test.ts': 20,
+  'engine/report/report.e2e.test.ts': 19,
+  'engine/live/parity.test.ts': 19,
+  'engine/live/integrity.test.ts': 18,
+  'engine/pipeline/config-scaffold.test.ts': 14,
+  'engine/replay/sql-crosscheck.test.ts': 13,
+  'engine/replay/replay-data.test.ts': 12,
+};
+
+export default class SlowestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const root = this.ctx.config.root;
+    const expected = new Map<TestSpecification, [number, number]>();
+    for (const f of files) {
+      const rel = path.relative(root, f.moduleId).split(path.sep).join('/');
+      const cachedMs = this.ctx.cache.getFileTestResults(`${f.project.name}:${rel}`)?.duration;
+      let bytes = 0;
+      try {
+        bytes = fs.statSync(f.moduleId).size;
+      } catch {
+        // a file removed since it was listed: vitest reports it itself
+      }
+      expected.set(f, [cachedMs ?? (KNOWN_SECONDS[rel] ?? 0) * 1000, bytes]);
+    }
+    return [...files].sort((a, b) => {
+      const [da, sa] = expected.get(a)!;
+      const [db, sb] = expected.get(b)!;
+      return db - da || sb - sa;
+    });
+  }
+}
