@@ -10,6 +10,7 @@ import type { Alert } from '../engine/pipeline/alerts.ts';
 import { defaultConfig } from '../engine/pipeline/config.ts';
 import { runBacktest } from '../engine/replay/backtest.ts';
 import { saveRun, type RunRecord } from '../engine/results/run-store.ts';
+import { buildOnceInto } from '../scripts/test/fixture-cache.ts';
 
 export interface FixtureRun {
   resultsDir: string;
@@ -19,6 +20,12 @@ export interface FixtureRun {
 
 /** March 2026 by default: BTC has (aggregated) liquidation coverage then, ETH and SOL have none */
 export async function makeRun(resultsDir: string, from = '2026-03-01T00:00:00Z', to = '2026-04-01T00:00:00Z', label: string | null = null): Promise<FixtureRun> {
+  // several test files serve the same run: within one `npm test` it is backtested once and copied to each
+  const { record, alerts } = await buildOnceInto(`make-run_${from}_${to}_${label ?? ''}`, resultsDir, (dir) => backtestAndSave(dir, from, to, label));
+  return { resultsDir, record, alerts };
+}
+
+async function backtestAndSave(resultsDir: string, from: string, to: string, label: string | null): Promise<Omit<FixtureRun, 'resultsDir'>> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-web-features-'));
   const featuresFile = path.join(tmp, 'features.parquet');
   const store = await openStore();
@@ -26,7 +33,7 @@ export async function makeRun(resultsDir: string, from = '2026-03-01T00:00:00Z',
     const config = defaultConfig();
     const result = await runBacktest(store, { config, from: Date.parse(from), to: Date.parse(to), featuresFile, score: { permutations: 10, seed: 1 } });
     const record = await saveRun(resultsDir, { config, report: result.report, alerts: result.alerts, featuresFile, label });
-    return { resultsDir, record, alerts: result.alerts };
+    return { record, alerts: result.alerts };
   } finally {
     store.close();
     fs.rmSync(tmp, { recursive: true, force: true });
