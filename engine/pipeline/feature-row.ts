@@ -1,4 +1,4 @@
-import { correlationPairs, pairKey, type CorrelationConfig } from '../detectors/correlation.ts';
+import { correlationPairs, pairKey, type CorrelationConfig, type PairCorrelation } from '../detectors/correlation.ts';
 import type { FeaturePackage } from './feature-package.ts';
 
 export type ColumnType = 'number' | 'string' | 'boolean';
@@ -86,80 +86,109 @@ export function featureColumns(symbols: readonly string[], correlation: Pick<Cor
   return cols;
 }
 
-export function toFeatureRow(f: FeaturePackage): FeatureRow {
+/**
+ * Where writeFeatures puts a symbol-hour's values: column indices are positions in BASE_COLUMNS, and each method
+ * takes one declared type, so a columnar sink stores values without looking at them.
+ */
+export interface FeatureSink {
+  num(col: number, v: number | null): void;
+  str(col: number, v: string | null): void;
+  bool(col: number, v: boolean | null): void;
+  /** the four corr_* columns of one followed pair */
+  pair(p: PairCorrelation): void;
+}
+
+const C: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(BASE_COLUMNS.map((col, i) => [col.name, i])));
+
+/** every feature column of one symbol-hour, in column order: the one mapping from detector outputs to columns */
+export function writeFeatures(f: FeaturePackage, s: FeatureSink): void {
   const v = f.volatility;
   const fu = f.funding;
   const l = f.cascades;
   const r = f.regimes;
   const zone = l.zones.length > 0 ? l.zones[0] : null;
-  const row: FeatureRow = {
-    ts_ms: f.ts,
-    symbol: f.symbol,
-    close: f.close,
-    gap_in_window:
-      v.status === 'gap_in_window' ||
+  s.num(C.ts_ms, f.ts);
+  s.str(C.symbol, f.symbol);
+  s.num(C.close, f.close);
+  s.bool(
+    C.gap_in_window,
+    v.status === 'gap_in_window' ||
       l.status === 'gap_in_window' ||
       r['1h'].status === 'gap_in_window' ||
       r['4h'].status === 'gap_in_window' ||
       r['1d'].status === 'gap_in_window' ||
       r['1w'].status === 'gap_in_window' ||
       pairGap(f),
-    vol_status: v.status,
-    return_1h: v.return_1h,
-    volatility_24h: v.volatility_24h,
-    vol_baseline: v.vol_baseline,
-    vol_baseline_coverage: v.baseline_coverage,
-    vol_ratio: v.ratio,
-    vol_regime: v.regime,
-    vol_risk_multiplier: v.risk_multiplier,
-    vol_cluster_prob: v.cluster_prob,
-    vol_exceed_rate: v.exceed_rate,
-    funding_status: fu.status,
-    funding_rate_8h: fu.rate_8h,
-    funding_z: fu.z,
-    funding_percentile: fu.percentile,
-    funding_state: fu.state,
-    funding_reversal: fu.rate_8h === null ? null : fu.reversal,
-    funding_hours_since_settlement: fu.hours_since_settlement,
-    funding_coverage: fu.coverage,
-    liq_status: l.status,
-    liq_kind: l.kind,
-    liq_long_usd: l.long_usd,
-    liq_short_usd: l.short_usd,
-    liq_total_usd: l.total_usd,
-    liq_velocity_usd_h: l.velocity_usd_h,
-    liq_velocity_z: l.velocity_z,
-    liq_side_bias: l.side_bias,
-    cascade_detected: l.cascade_detected,
-    cascade_severity: l.severity,
-    liq_zone_price: zone === null ? null : zone.price,
-    liq_zone_share: zone === null ? null : zone.share,
-    regime_1h: r['1h'].regime,
-    regime_4h: r['4h'].regime,
-    regime_1d: r['1d'].regime,
-    regime_1w: r['1w'].regime,
-    price_z_1h: r['1h'].price_z,
-    price_z_4h: r['4h'].price_z,
-    price_z_1d: r['1d'].price_z,
-    price_z_1w: r['1w'].price_z,
-    volume_z_1h: r['1h'].volume_z,
-    volume_z_4h: r['4h'].volume_z,
-    volume_z_1d: r['1d'].volume_z,
-    volume_z_1w: r['1w'].volume_z,
-    heat_1h: r['1h'].heat,
-    heat_4h: r['4h'].heat,
-    heat_1d: r['1d'].heat,
-    heat_1w: r['1w'].heat,
-    primary_regime: r.primary,
-    regime_confidence: r.confidence,
+  );
+  s.str(C.vol_status, v.status);
+  s.num(C.return_1h, v.return_1h);
+  s.num(C.volatility_24h, v.volatility_24h);
+  s.num(C.vol_baseline, v.vol_baseline);
+  s.num(C.vol_baseline_coverage, v.baseline_coverage);
+  s.num(C.vol_ratio, v.ratio);
+  s.str(C.vol_regime, v.regime);
+  s.num(C.vol_risk_multiplier, v.risk_multiplier);
+  s.num(C.vol_cluster_prob, v.cluster_prob);
+  s.num(C.vol_exceed_rate, v.exceed_rate);
+  s.str(C.funding_status, fu.status);
+  s.num(C.funding_rate_8h, fu.rate_8h);
+  s.num(C.funding_z, fu.z);
+  s.num(C.funding_percentile, fu.percentile);
+  s.str(C.funding_state, fu.state);
+  s.bool(C.funding_reversal, fu.rate_8h === null ? null : fu.reversal);
+  s.num(C.funding_hours_since_settlement, fu.hours_since_settlement);
+  s.num(C.funding_coverage, fu.coverage);
+  s.str(C.liq_status, l.status);
+  s.str(C.liq_kind, l.kind);
+  s.num(C.liq_long_usd, l.long_usd);
+  s.num(C.liq_short_usd, l.short_usd);
+  s.num(C.liq_total_usd, l.total_usd);
+  s.num(C.liq_velocity_usd_h, l.velocity_usd_h);
+  s.num(C.liq_velocity_z, l.velocity_z);
+  s.str(C.liq_side_bias, l.side_bias);
+  s.bool(C.cascade_detected, l.cascade_detected);
+  s.num(C.cascade_severity, l.severity);
+  s.num(C.liq_zone_price, zone === null ? null : zone.price);
+  s.num(C.liq_zone_share, zone === null ? null : zone.share);
+  s.str(C.regime_1h, r['1h'].regime);
+  s.str(C.regime_4h, r['4h'].regime);
+  s.str(C.regime_1d, r['1d'].regime);
+  s.str(C.regime_1w, r['1w'].regime);
+  s.num(C.price_z_1h, r['1h'].price_z);
+  s.num(C.price_z_4h, r['4h'].price_z);
+  s.num(C.price_z_1d, r['1d'].price_z);
+  s.num(C.price_z_1w, r['1w'].price_z);
+  s.num(C.volume_z_1h, r['1h'].volume_z);
+  s.num(C.volume_z_4h, r['4h'].volume_z);
+  s.num(C.volume_z_1d, r['1d'].volume_z);
+  s.num(C.volume_z_1w, r['1w'].volume_z);
+  s.num(C.heat_1h, r['1h'].heat);
+  s.num(C.heat_4h, r['4h'].heat);
+  s.num(C.heat_1d, r['1d'].heat);
+  s.num(C.heat_1w, r['1w'].heat);
+  s.str(C.primary_regime, r.primary);
+  s.num(C.regime_confidence, r.confidence);
+  for (const p of f.correlations.pairs) s.pair(p);
+}
+
+/** the features of one symbol-hour as an object keyed by column name (live mode, parity, tests) */
+export function toFeatureRow(f: FeaturePackage): FeatureRow {
+  const row: FeatureRow = {};
+  const set = (col: number, v: FeatureValue) => {
+    row[BASE_COLUMNS[col].name] = v;
   };
-  for (const p of f.correlations.pairs) {
-    const names = pairColumnNames(p.key);
-    row[names[0]] = p.corr;
-    row[names[1]] = p.normal;
-    row[names[2]] = p.broken;
-    row[names[3]] = p.leader;
-  }
+  writeFeatures(f, {
+    num: set,
+    str: set,
+    bool: set,
+    pair(p) {
+      const names = pairColumnNames(p.key);
+      row[names[0]] = p.corr;
+      row[names[1]] = p.normal;
+      row[names[2]] = p.broken;
+      row[names[3]] = p.leader;
+    },
+  });
   return row;
 }
 
@@ -173,7 +202,7 @@ function pairGap(f: FeaturePackage): boolean {
 // column names are built once per pair instead of concatenated for every row
 const pairNames = new Map<string, readonly [string, string, string, string]>();
 
-function pairColumnNames(key: string): readonly [string, string, string, string] {
+export function pairColumnNames(key: string): readonly [string, string, string, string] {
   let names = pairNames.get(key);
   if (names === undefined) {
     names = [`corr_${key}`, `corr_normal_${key}`, `corr_break_${key}`, `corr_leader_${key}`];

@@ -7,7 +7,7 @@ import type { Store } from '../data/store.ts';
 import { manifestHash } from '../data/manifest.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import { configHash } from '../pipeline/load-config.ts';
-import { featureColumns, toFeatureRow } from '../pipeline/feature-row.ts';
+import { featureColumns } from '../pipeline/feature-row.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import type { SuppressionCounts } from '../pipeline/cooldown.ts';
@@ -97,7 +97,7 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const work = (scoreOptions?.permutations ?? 0) * prices.reduce((n, p) => n + p.ts.length, 0);
   const pool = scoreOptions && work >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions) : null;
   try {
-    const features = opts.featuresFile ? await FeatureTable.open(featureColumns(config.symbols, config.correlation)) : null;
+    const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile) : null;
     let result: ReturnType<typeof runReplay>;
     try {
       result = runReplay(data, config, {
@@ -105,8 +105,7 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
         onProgress: opts.onProgress,
         onStep: features
           ? (step) => {
-              if (step.ts < emitFrom) return;
-              for (const f of step.features) features.add(toFeatureRow(f));
+              if (step.ts >= emitFrom) features.addHour(step.features);
             }
           : undefined,
       });
@@ -115,9 +114,9 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
       throw err;
     }
     const t2 = performance.now();
-    if (features && opts.featuresFile) {
+    if (features) {
       opts.onPhase?.('features');
-      await features.writeParquet(opts.featuresFile);
+      await features.finish();
     }
     const t3 = performance.now();
     if (opts.score !== false) opts.onPhase?.('scoring');

@@ -1,4 +1,5 @@
-// The chunk-wise typed feature writer against the row-object writer it replaced, on a real range of the bundled data.
+// The columnar feature writer (writeFeatures → typed columns → own Parquet writer) against the row-object DuckDB writer
+// and the row mapping it replaced, on a real range of the bundled data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -6,11 +7,98 @@ import path from 'node:path';
 import { openStore, type Store } from '../data/store.ts';
 import { openDuckDB, queryRows, sqlString } from '../data/duckdb.ts';
 import { defaultConfig } from '../pipeline/config.ts';
-import { featureColumns, toFeatureRow, type ColumnSpec, type FeatureRow } from '../pipeline/feature-row.ts';
+import { BASE_COLUMNS, featureColumns, pairColumnNames, toFeatureRow, writeFeatures, type ColumnSpec, type FeatureRow } from '../pipeline/feature-row.ts';
+import type { FeaturePackage } from '../pipeline/feature-package.ts';
 import { loadReplayData } from './replay-data.ts';
 import { runReplay } from './replay.ts';
 import { runBacktest } from './backtest.ts';
 import { FeatureTable } from './feature-writer.ts';
+
+
+/** The row mapping before writeFeatures existed, kept verbatim as the oracle of every column's value. */
+function oldToFeatureRow(f: FeaturePackage): FeatureRow {
+  const v = f.volatility;
+  const fu = f.funding;
+  const l = f.cascades;
+  const r = f.regimes;
+  const zone = l.zones.length > 0 ? l.zones[0] : null;
+  const row: FeatureRow = {
+    ts_ms: f.ts,
+    symbol: f.symbol,
+    close: f.close,
+    gap_in_window:
+      v.status === 'gap_in_window' ||
+      l.status === 'gap_in_window' ||
+      r['1h'].status === 'gap_in_window' ||
+      r['4h'].status === 'gap_in_window' ||
+      r['1d'].status === 'gap_in_window' ||
+      r['1w'].status === 'gap_in_window' ||
+      pairGap(f),
+    vol_status: v.status,
+    return_1h: v.return_1h,
+    volatility_24h: v.volatility_24h,
+    vol_baseline: v.vol_baseline,
+    vol_baseline_coverage: v.baseline_coverage,
+    vol_ratio: v.ratio,
+    vol_regime: v.regime,
+    vol_risk_multiplier: v.risk_multiplier,
+    vol_cluster_prob: v.cluster_prob,
+    vol_exceed_rate: v.exceed_rate,
+    funding_status: fu.status,
+    funding_rate_8h: fu.rate_8h,
+    funding_z: fu.z,
+    funding_percentile: fu.percentile,
+    funding_state: fu.state,
+    funding_reversal: fu.rate_8h === null ? null : fu.reversal,
+    funding_hours_since_settlement: fu.hours_since_settlement,
+    funding_coverage: fu.coverage,
+    liq_status: l.status,
+    liq_kind: l.kind,
+    liq_long_usd: l.long_usd,
+    liq_short_usd: l.short_usd,
+    liq_total_usd: l.total_usd,
+    liq_velocity_usd_h: l.velocity_usd_h,
+    liq_velocity_z: l.velocity_z,
+    liq_side_bias: l.side_bias,
+    cascade_detected: l.cascade_detected,
+    cascade_severity: l.severity,
+    liq_zone_price: zone === null ? null : zone.price,
+    liq_zone_share: zone === null ? null : zone.share,
+    regime_1h: r['1h'].regime,
+    regime_4h: r['4h'].regime,
+    regime_1d: r['1d'].regime,
+    regime_1w: r['1w'].regime,
+    price_z_1h: r['1h'].price_z,
+    price_z_4h: r['4h'].price_z,
+    price_z_1d: r['1d'].price_z,
+    price_z_1w: r['1w'].price_z,
+    volume_z_1h: r['1h'].volume_z,
+    volume_z_4h: r['4h'].volume_z,
+    volume_z_1d: r['1d'].volume_z,
+    volume_z_1w: r['1w'].volume_z,
+    heat_1h: r['1h'].heat,
+    heat_4h: r['4h'].heat,
+    heat_1d: r['1d'].heat,
+    heat_1w: r['1w'].heat,
+    primary_regime: r.primary,
+    regime_confidence: r.confidence,
+  };
+  for (const p of f.correlations.pairs) {
+    const names = pairColumnNames(p.key);
+    row[names[0]] = p.corr;
+    row[names[1]] = p.normal;
+    row[names[2]] = p.broken;
+    row[names[3]] = p.leader;
+  }
+  return row;
+}
+
+function pairGap(f: FeaturePackage): boolean {
+  for (const p of f.correlations.pairs) {
+    if (p.status === 'gap_in_window' && (p.a === f.symbol || p.b === f.symbol)) return true;
+  }
+  return false;
+}
 
 /** The previous implementation, kept as the oracle: every value appended one by one, then sorted in SQL. */
 async function referenceParquet(columns: readonly ColumnSpec[], rows: readonly FeatureRow[], file: string): Promise<void> {
@@ -70,16 +158,19 @@ describe('typed chunk-wise feature writer', () => {
     const data = await loadReplayData(store, config.symbols, { from: FROM - 2000 * 3_600_000, to: TO });
     const columns = featureColumns(config.symbols);
     const rows: FeatureRow[] = [];
-    const table = await FeatureTable.open(columns);
+    const ours = path.join(tmp, 'ours.parquet');
+    // small row groups, so the range spans several and a group boundary falls inside an hour
+    const table = FeatureTable.open(columns, ours, { rowGroupRows: 1000 });
     runReplay(data, config, {
       emitFrom: FROM,
       onStep: (step) => {
         if (step.ts < FROM) return;
         for (const f of step.features) {
-          const row = toFeatureRow(f);
+          const row = oldToFeatureRow(f);
+          expect(toFeatureRow(f)).toEqual(row);
           rows.push(row);
-          table.add(row);
         }
+        table.addHour(step.features);
       },
     });
     expect(rows.length).toBeGreaterThan(4000);
@@ -88,9 +179,9 @@ describe('typed chunk-wise feature writer', () => {
     expect(rows.some((r) => kinds('string').some((k) => r[k] === null))).toBe(true);
     for (const v of [true, false, null]) expect(rows.some((r) => kinds('boolean').some((k) => r[k] === v))).toBe(true);
     expect(rows.some((r) => kinds('number').some((k) => r[k] === null))).toBe(true);
-    const ours = path.join(tmp, 'ours.parquet');
     const ref = path.join(tmp, 'reference.parquet');
-    await table.writeParquet(ours);
+    expect(fs.existsSync(ours)).toBe(false);
+    await table.finish();
     await referenceParquet(columns, rows, ref);
     const a = await readParquet(ours);
     const b = await readParquet(ref);
@@ -105,21 +196,19 @@ describe('typed chunk-wise feature writer', () => {
     const columns = featureColumns(symbols);
     const data = await loadReplayData(store, symbols, { from: FROM - 1000 * 3_600_000, to: FROM + 48 * 3_600_000 });
     const rows: FeatureRow[] = [];
-    const table = await FeatureTable.open(columns);
+    const ours = path.join(tmp, 'reversed.parquet');
+    const table = FeatureTable.open(columns, ours);
     runReplay(data, { ...config, symbols }, {
       emitFrom: FROM,
       onStep: (step) => {
         if (step.ts < FROM) return;
-        for (const f of step.features) {
-          rows.push(toFeatureRow(f));
-          table.add(rows[rows.length - 1]);
-        }
+        for (const f of step.features) rows.push(oldToFeatureRow(f));
+        table.addHour(step.features);
       },
     });
     expect(rows[0].symbol).toBe(symbols[0]);
-    const ours = path.join(tmp, 'reversed.parquet');
     const ref = path.join(tmp, 'reversed-reference.parquet');
-    await table.writeParquet(ours);
+    await table.finish();
     await referenceParquet(columns, rows, ref);
     const a = await readParquet(ours);
     expect(a.rows.slice(0, 3).map((r) => r.symbol)).toEqual([...symbols].sort());
@@ -128,12 +217,52 @@ describe('typed chunk-wise feature writer', () => {
 
   it('refuses rows out of time order and leaves no file behind', async () => {
     const columns = featureColumns(config.symbols);
-    const table = await FeatureTable.open(columns);
-    table.add({ ts_ms: 7_200_000, symbol: 'BTCUSDT' });
-    expect(() => table.add({ ts_ms: 3_600_000, symbol: 'BTCUSDT' })).toThrow(/out of time order/);
+    const data = await loadReplayData(store, config.symbols, { from: FROM, to: FROM + 3 * 3_600_000 });
+    const hours: FeaturePackage[][] = [];
+    runReplay(data, config, {
+      emitFrom: FROM,
+      onStep: (step) => {
+        // correlations are readable during their step only; reading them once keeps the built pair objects
+        for (const f of step.features) void f.correlations.pairs;
+        hours.push(step.features);
+      },
+    });
+    const file = path.join(tmp, 'never.parquet');
+    const table = FeatureTable.open(columns, file);
+    table.addHour(hours[1]);
+    expect(() => table.addHour(hours[0])).toThrow(/out of time order/);
+    expect(() => table.addHour(hours[1])).toThrow(/out of time order/);
+    expect(fs.readdirSync(tmp).some((f) => f.startsWith('never.parquet.tmp-'))).toBe(true);
     table.close();
-    await expect(table.writeParquet(path.join(tmp, 'never.parquet'))).rejects.toThrow(/already written or closed/);
-    expect(fs.existsSync(path.join(tmp, 'never.parquet'))).toBe(false);
+    await expect(table.finish()).rejects.toThrow(/already written or closed/);
+    expect(fs.existsSync(file)).toBe(false);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('never.parquet'))).toEqual([]);
+  });
+
+  it('writeFeatures writes every column once, in column order, by its declared type', async () => {
+    const data = await loadReplayData(store, config.symbols, { from: FROM - 200 * 3_600_000, to: FROM + 3_600_000 });
+    const columns = featureColumns(config.symbols);
+    let checked = 0;
+    runReplay(data, config, {
+      emitFrom: FROM,
+      onStep: (step) => {
+        for (const f of step.features) {
+          const calls: [string, string][] = [];
+          writeFeatures(f, {
+            num: (col) => void calls.push([BASE_COLUMNS[col].name, 'number']),
+            str: (col) => void calls.push([BASE_COLUMNS[col].name, 'string']),
+            bool: (col) => void calls.push([BASE_COLUMNS[col].name, 'boolean']),
+            pair: (p) => {
+              const [corr, normal, broken, leader] = pairColumnNames(p.key);
+              calls.push([corr, 'number'], [normal, 'number'], [broken, 'boolean'], [leader, 'string']);
+            },
+          });
+          expect(calls).toEqual(columns.map((c) => [c.name, c.type]));
+          checked++;
+        }
+      },
+    });
+    expect(checked).toBeGreaterThan(500);
   });
 
   it('runBacktest writes one row per reported symbol-hour', async () => {

@@ -1,184 +1,166 @@
 /**
- * Streams feature rows into DuckDB during a replay and writes them as one zstd Parquet file (temp file, then
- * rename). Columns and their meaning come from the pipeline's featureColumns().
+ * Streams feature rows to a Parquet file during a replay (engine/results/parquet-writer.ts: a temp file, renamed by
+ * finish()). Columns and their meaning come from the pipeline's featureColumns().
  *
- * Rows land in typed column buffers (numbers as doubles, booleans as bytes, strings as dictionary codes) and go
- * to DuckDB one data chunk of 2,048 rows at a time, each column copied as one block: a full replay holds no
- * per-value JS objects, and memory stays flat in the number of rows on the JS side. Missing values travel as
- * markers (NaN, byte 2, code 0) and become NULL in the final SELECT, which is cheaper than per-row validity bits.
- * The replay emits hours in time order and, within an hour, rows are put in symbol order here, so the file
- * needs no ORDER BY.
+ * writeFeatures() puts each symbol-hour's values straight into typed column buffers (numbers as doubles with NaN
+ * for null, booleans as bytes, strings as dictionary codes): no row object, no per-value type test. Every
+ * 32,768 rows the buffers go out as one row group, so memory stays flat in the number of rows. The replay emits
+ * hours in time order; an hour's rows are put in symbol order here (they already are when the configured symbols
+ * are sorted), so the file is ordered by (ts_ms, symbol) without a sort.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { DOUBLE, DuckDBDataChunk, INTEGER, UTINYINT, type DuckDBAppender, type DuckDBConnection, type DuckDBInstance } from '@duckdb/node-api';
-import { openDuckDB, sqlString } from '../data/duckdb.ts';
-import type { ColumnSpec, FeatureRow } from '../pipeline/feature-row.ts';
+import type { FeaturePackage } from '../pipeline/feature-package.ts';
+import { BASE_COLUMNS, writeFeatures, type ColumnSpec, type FeatureSink } from '../pipeline/feature-row.ts';
+import type { PairCorrelation } from '../detectors/correlation.ts';
+import { BOOL_NULL, ParquetWriter, ROW_GROUP_ROWS, type ColumnValues, type ParquetColumn } from '../results/parquet-writer.ts';
 
-/** DuckDB's vector size: one appended data chunk */
-const CHUNK_ROWS = 2048;
-const BOOL_NULL = 2;
+const bySymbol = (a: FeaturePackage, b: FeaturePackage) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
 
-type Buffer = Float64Array | Uint8Array | Int32Array;
-
-/** the raw vector API of @duckdb/node-api: items is the vector's data as a typed array, flush copies it in */
-interface RawVector {
-  items: Buffer;
-  flush(): void;
-}
-
-function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export class FeatureTable {
+export class FeatureTable implements FeatureSink {
   readonly columns: readonly ColumnSpec[];
-  private readonly buffers: Buffer[];
-  /** per string column: value → code (1-based; 0 is null) */
-  private readonly dictionaries: (Map<string, number> | null)[];
-  private readonly names: string[];
+  private readonly writer: ParquetWriter;
+  private readonly nums: Float64Array[];
+  private readonly bools: Uint8Array[];
+  private readonly codes: Int32Array[];
+  /** per string column: value → code (1-based; 0 is null) and the words by code */
+  private readonly dicts: Map<string, number>[];
+  private readonly words: string[][];
+  /** the last string and its code per column: most values repeat the previous row's */
+  private readonly lastWord: (string | null)[];
+  private readonly lastCode: Int32Array;
+  /** pair key → index of its corr_ column (corr, corr_normal, corr_break, corr_leader follow in that order) */
+  private readonly pairColumn = new Map<string, number>();
+  private readonly pairStarts: number[];
   private fill = 0;
   private rows = 0;
+  private lastTs = -Infinity;
   private closed = false;
-  /** rows of the hour being collected, put in symbol order before they are buffered */
-  private pending: FeatureRow[] = [];
-  private pendingTs = NaN;
 
   private constructor(
     columns: readonly ColumnSpec[],
-    private readonly instance: DuckDBInstance,
-    private readonly conn: DuckDBConnection,
-    private readonly appender: DuckDBAppender,
+    file: string,
+    private readonly groupRows: number,
   ) {
     this.columns = columns;
-    this.names = columns.map((c) => c.name);
-    this.buffers = columns.map((c) => (c.type === 'number' ? new Float64Array(CHUNK_ROWS) : c.type === 'boolean' ? new Uint8Array(CHUNK_ROWS) : new Int32Array(CHUNK_ROWS)));
-    this.dictionaries = columns.map((c) => (c.type === 'string' ? new Map<string, number>() : null));
+    const n = columns.length;
+    const empty8 = new Uint8Array(0);
+    this.nums = columns.map((c) => new Float64Array(c.type === 'number' ? groupRows : 0));
+    this.bools = columns.map((c) => (c.type === 'boolean' ? new Uint8Array(groupRows) : empty8));
+    this.codes = columns.map((c) => new Int32Array(c.type === 'string' ? groupRows : 0));
+    this.dicts = columns.map(() => new Map<string, number>());
+    this.words = columns.map(() => []);
+    this.lastWord = new Array<string | null>(n).fill(null);
+    this.lastCode = new Int32Array(n);
+    // featureColumns(): BASE_COLUMNS, then four columns per pair starting with corr_<key>
+    for (let i = BASE_COLUMNS.length; i + 3 < n; i += 4) this.pairColumn.set(columns[i].name.slice('corr_'.length), i);
+    this.pairStarts = [...this.pairColumn.values()];
+    const schema: ParquetColumn[] = [
+      { name: 'ts', kind: 'timestamp' },
+      ...columns.map((c): ParquetColumn => ({ name: c.name, kind: c.name === 'ts_ms' ? 'int64' : c.type === 'number' ? 'double' : c.type })),
+    ];
+    this.writer = ParquetWriter.create(file, schema);
   }
 
-  static async open(columns: readonly ColumnSpec[]): Promise<FeatureTable> {
-    const { instance, conn } = await openDuckDB();
-    try {
-      const staged = { number: 'DOUBLE', string: 'INTEGER', boolean: 'UTINYINT' } as const;
-      await conn.run(`CREATE TABLE features (${columns.map((c) => `${ident(c.name)} ${staged[c.type]}`).join(', ')})`);
-      const appender = await conn.createAppender('features');
-      return new FeatureTable(columns, instance, conn, appender);
-    } catch (err) {
-      conn.closeSync();
-      instance.closeSync();
-      throw err;
-    }
+  /** a table whose rows stream into `file` (through a temp file) until finish() */
+  static open(columns: readonly ColumnSpec[], file: string, opts: { rowGroupRows?: number } = {}): FeatureTable {
+    if (columns[0]?.name !== 'ts_ms') throw new Error('feature columns must start with ts_ms');
+    return new FeatureTable(columns, file, opts.rowGroupRows ?? ROW_GROUP_ROWS);
   }
 
   get size(): number {
-    return this.rows + this.pending.length;
+    return this.rows;
   }
 
-  /** Rows must come hour by hour in time order (as the replay emits them); within an hour any symbol order. */
-  add(row: FeatureRow): void {
-    const ts = row.ts_ms as number;
-    if (ts !== this.pendingTs) {
-      if (ts < this.pendingTs) throw new Error(`feature rows out of time order: ${ts} after ${this.pendingTs}`);
-      this.drainHour();
-      this.pendingTs = ts;
+  /** One hour's rows (the replay step's features), hours in time order; within the hour any symbol order. */
+  addHour(features: readonly FeaturePackage[]): void {
+    if (this.closed) throw new Error('feature table already written or closed');
+    if (features.length === 0) return;
+    const ts = features[0].ts;
+    if (!(ts > this.lastTs)) throw new Error(`feature rows out of time order: ${ts} after ${this.lastTs}`);
+    this.lastTs = ts;
+    let ordered = true;
+    for (let k = 1; k < features.length; k++) if (features[k - 1].symbol >= features[k].symbol) ordered = false;
+    for (const f of ordered ? features : [...features].sort(bySymbol)) {
+      if (f.ts !== ts) throw new Error(`feature rows of one hour disagree on the hour: ${f.ts} and ${ts}`);
+      this.addRow(f);
     }
-    this.pending.push(row);
   }
 
-  private drainHour(): void {
-    const hour = this.pending;
-    if (hour.length === 0) return;
-    if (hour.length > 1) hour.sort((a, b) => ((a.symbol as string) < (b.symbol as string) ? -1 : (a.symbol as string) > (b.symbol as string) ? 1 : 0));
-    for (const row of hour) this.buffer(row);
-    this.pending = [];
-  }
-
-  private buffer(row: FeatureRow): void {
+  private addRow(f: FeaturePackage): void {
     const r = this.fill;
-    for (let i = 0; i < this.names.length; i++) {
-      const v = row[this.names[i]];
-      const buf = this.buffers[i];
-      const type = this.columns[i].type;
-      if (type === 'number') buf[r] = typeof v === 'number' && Number.isFinite(v) ? v : NaN;
-      else if (type === 'boolean') buf[r] = v === null || v === undefined ? BOOL_NULL : v ? 1 : 0;
-      else buf[r] = v === null || v === undefined ? 0 : this.code(i, String(v));
+    // a pair missing from the output stays null rather than repeating the previous row
+    for (const i of this.pairStarts) {
+      this.nums[i][r] = NaN;
+      this.nums[i + 1][r] = NaN;
+      this.bools[i + 2][r] = BOOL_NULL;
+      this.codes[i + 3][r] = 0;
     }
+    writeFeatures(f, this);
     this.rows++;
-    if (++this.fill === CHUNK_ROWS) this.flushChunk();
+    if (++this.fill === this.groupRows) this.flush();
   }
 
-  private code(column: number, value: string): number {
-    const dict = this.dictionaries[column]!;
-    let code = dict.get(value);
+  num(col: number, v: number | null): void {
+    this.nums[col][this.fill] = v !== null && Number.isFinite(v) ? v : NaN;
+  }
+
+  bool(col: number, v: boolean | null): void {
+    this.bools[col][this.fill] = v === null ? BOOL_NULL : v ? 1 : 0;
+  }
+
+  str(col: number, v: string | null): void {
+    this.codes[col][this.fill] = v === null ? 0 : v === this.lastWord[col] ? this.lastCode[col] : this.code(col, v);
+  }
+
+  private code(col: number, v: string): number {
+    const dict = this.dicts[col];
+    let code = dict.get(v);
     if (code === undefined) {
-      code = dict.size + 1;
-      dict.set(value, code);
+      this.words[col].push(v);
+      code = this.words[col].length;
+      dict.set(v, code);
     }
+    this.lastWord[col] = v;
+    this.lastCode[col] = code;
     return code;
   }
 
-  private flushChunk(): void {
+  pair(p: PairCorrelation): void {
+    const i = this.pairColumn.get(p.key);
+    if (i === undefined) return;
+    this.num(i, p.corr);
+    this.num(i + 1, p.normal);
+    this.bool(i + 2, p.broken);
+    this.str(i + 3, p.leader);
+  }
+
+  private flush(): void {
     if (this.fill === 0) return;
-    const types = this.columns.map((c) => (c.type === 'number' ? DOUBLE : c.type === 'boolean' ? UTINYINT : INTEGER));
-    const chunk = DuckDBDataChunk.create(types, this.fill);
-    for (let i = 0; i < this.buffers.length; i++) {
-      const vector = chunk.getColumnVector(i) as unknown as RawVector;
-      vector.items.set(this.buffers[i].subarray(0, this.fill));
-      vector.flush();
-    }
-    this.appender.appendDataChunk(chunk);
+    const n = this.fill;
+    const values: ColumnValues[] = this.columns.map((c, i) =>
+      c.type === 'number' ? this.nums[i].subarray(0, n) : c.type === 'boolean' ? this.bools[i].subarray(0, n) : { codes: this.codes[i].subarray(0, n), words: this.words[i] },
+    );
+    // ts (TIMESTAMP) is written from the same epoch-ms buffer as ts_ms
+    this.writer.writeRowGroup(n, [values[0], ...values]);
     this.fill = 0;
   }
 
-  /** the staged markers back to the declared types, nulls where a marker says so */
-  private selectList(): string {
-    const cols = this.columns.map((c, i) => {
-      const q = ident(c.name);
-      if (c.name === 'ts_ms') return `${q}::BIGINT AS ${q}`;
-      if (c.type === 'number') return `CASE WHEN isfinite(${q}) THEN ${q} END AS ${q}`;
-      if (c.type === 'boolean') return `CASE ${q} WHEN 0 THEN false WHEN 1 THEN true END AS ${q}`;
-      const words = [...this.dictionaries[i]!.keys()];
-      if (words.length === 0) return `NULL::VARCHAR AS ${q}`;
-      // a CASE over a handful of words is a vectorised lookup; indexing a list literal rebuilt it per row
-      return `CASE ${q} ${words.map((w, k) => `WHEN ${k + 1} THEN ${sqlString(w)}`).join(' ')} END AS ${q}`;
-    });
-    return [`make_timestamp((ts_ms * 1000)::BIGINT) AS ts`, ...cols].join(', ');
-  }
-
-  async writeParquet(file: string): Promise<void> {
+  /** the last row group and the footer, then the file is renamed into place */
+  async finish(): Promise<void> {
     if (this.closed) throw new Error('feature table already written or closed');
-    const target = path.resolve(file);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const tmp = `${target}.tmp-${randomUUID().slice(0, 8)}`;
     try {
-      this.drainHour();
-      this.flushChunk();
-      this.appender.closeSync();
-      // one writer thread holds one row group at a time: measured on the full history, 2 threads peaked
-      // ≈ 70 MB higher for no gain in wall time on this 2-core machine
-      await this.conn.run('SET threads = 1');
-      // insertion order is preserved by a plain scan, and rows went in ordered by (ts_ms, symbol)
-      await this.conn.run(`COPY (SELECT ${this.selectList()} FROM features) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
-      fs.renameSync(tmp, target);
+      this.flush();
+      this.writer.finish();
+      this.closed = true;
     } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      throw err;
-    } finally {
       this.close();
+      throw err;
     }
   }
 
-  /** frees DuckDB without writing (a replay that failed part-way) */
+  /** drops the temp file without writing (a replay that failed part-way) */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      this.appender.closeSync();
-    } catch {
-      // already closed by writeParquet, or never flushed: nothing to keep
-    }
-    this.conn.closeSync();
-    this.instance.closeSync();
+    this.writer.abort();
   }
 }
