@@ -29,7 +29,8 @@ const outside: string[] = [];
 
 beforeAll(async () => {
   if (!available) return;
-  ({ resultsDir } = await savedRun('2022-10-25', '2022-11-15', 10));
+  // the same saved run as engine/report/render.test.ts (built once per npm test); the FTX week lies inside it
+  ({ resultsDir } = await savedRun('2022-10-20', '2022-11-20'));
   await syntheticSweep(resultsDir);
   const reportsDir = path.join(resultsDir, 'reports');
   for (const nb of listNotebooks()) {

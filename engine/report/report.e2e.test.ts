@@ -23,7 +23,8 @@ const outside: string[] = [];
 
 beforeAll(async () => {
   if (!available) return;
-  ({ resultsDir } = await savedRun('2022-10-25', '2022-11-15', 10));
+  // the same saved run as render.test.ts (built once per npm test); every window below lies inside it
+  ({ resultsDir } = await savedRun('2022-10-20', '2022-11-20'));
   await syntheticSweep(resultsDir);
   out = tempDir('regime-report-e2e-');
   userDataDir = tempDir('regime-chromium-');
