@@ -11,7 +11,8 @@
  * folded in permutation order, give bit-identical statistics to one thread doing them all.
  */
 import type { SymbolRange } from './grid.ts';
-import type { AlertSetEvaluator, MetricSpec, Universe } from './evaluator.ts';
+import { drawTables, REACH_SATURATED } from './draw-table.ts';
+import { nabScore, type AlertSetEvaluator, type MetricSpec, type Universe } from './evaluator.ts';
 import { Mulberry32 } from './prng.ts';
 import type { BaselineStat } from './types.ts';
 
@@ -29,6 +30,14 @@ function tolerance(x: number): number {
 /**
  * The metric values of permutations [from, to) of a row seeded with `seed`: value j of permutation k at
  * (k - from) · specs + j, NaN where the metric is undefined.
+ *
+ * The same values, bit for bit, as drawing each permutation's hours and calling evaluator.evaluate (the tests
+ * compare the two): every float sum adds the same terms in the same (alert) order. How it gets there is shaped by
+ * the baseline being bound by cache misses: a first pass draws the hours and copies what they need into small
+ * scratch arrays with no branch on the loaded data, so many misses are in flight at once (a mispredicted branch
+ * on a value still in flight stalls until it arrives); the counting passes then run over the scratch with
+ * branch-free arithmetic for the coin-flip conditions (hit or not, episode seen or not). The draw is
+ * Mulberry32.below written out, so the generator's state stays in a register.
  */
 export function permutationValues(
   evaluator: AlertSetEvaluator,
@@ -40,19 +49,99 @@ export function permutationValues(
 ): Float64Array {
   const n = placement.dir.length;
   const m = evaluator.specs.length;
-  const pos = new Int32Array(n);
-  const out = new Float64Array(m);
   const values = new Float64Array((to - from) * m);
-  const random = new Mulberry32(seed).skip(from * n);
+  const tables = drawTables(evaluator.market);
+  const { epStart, lead } = tables;
+  const episodes = epStart.length;
+  const H = tables.horizons;
+  const blocks = placement.blocks.map(({ range, count }) => ({ draws: tables.bySymbol.get(range.symbol)!, count }));
+  const dir = placement.dir;
+  // one slot past the episodes: the first episode of a draw that reaches none may be `episodes`
+  const stamp = new Int32Array(episodes + 1);
+  const info = new Int32Array(n);
+  const drawn = new Int32Array(n);
+  const block = new Int32Array(n);
+  const ret = new Float64Array(n * H);
+  const E = universe.episodes;
+  const weeks = universe.weeks;
+  let state = new Mulberry32(seed).skip(from * n).current | 0;
   for (let p = from; p < to; p++) {
-    let k = 0;
-    for (const { range, count } of placement.blocks) {
-      const hours = range.present;
-      const len = hours.length;
-      for (let i = 0; i < count; i++) pos[k++] = hours[random.below(len)];
+    let i = 0;
+    for (let b = 0; b < blocks.length; b++) {
+      const { draws, count } = blocks[b];
+      const { len, ret: table, meta } = draws;
+      for (let c = 0; c < count; c++, i++) {
+        state = (state + 0x6d2b79f5) | 0;
+        let t = Math.imul(state ^ (state >>> 15), 1 | state);
+        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+        const j = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * len) | 0;
+        drawn[i] = j;
+        block[i] = b;
+        info[i] = meta[j];
+        const at = j * H;
+        for (let k = 0; k < H; k++) ret[k * n + i] = table[at + k];
+      }
     }
-    evaluator.evaluate(pos, placement.dir, n, universe, out);
-    values.set(out, (p - from) * m);
+
+    const round = p - from + 1;
+    let ta = 0;
+    let fa = 0;
+    let det = 0;
+    for (let i = 0; i < n; i++) {
+      const x = info[i];
+      ta += (x >> 1) & 1;
+      fa += x & 1;
+      const reach = (x >> 2) & REACH_SATURATED;
+      const first = x >>> 8;
+      // the first episode in reach, without a branch: seen[first] becomes round when reach > 0
+      const some = (reach | -reach) >>> 31;
+      const seen = stamp[first];
+      const fresh = seen ^ round;
+      det += some & ((fresh | -fresh) >>> 31);
+      stamp[first] = seen ^ (fresh & -some);
+      if (reach > 1) {
+        const end = reach === REACH_SATURATED ? episodes : first + reach;
+        const limit = blocks[block[i]].draws.hours[drawn[i]] + lead;
+        for (let e = first + 1; e < end && epStart[e] <= limit; e++) {
+          if (stamp[e] !== round) {
+            stamp[e] = round;
+            det++;
+          }
+        }
+      }
+    }
+    const out = (p - from) * m;
+    values[out] = ta + fa > 0 ? ta / (ta + fa) : NaN;
+    values[out + 1] = E > 0 ? det / E : NaN;
+    values[out + 2] = E > 0 ? nabScore(det, fa, E) : NaN;
+    values[out + 3] = weeks > 0 ? fa / weeks : NaN;
+
+    const tails = out + 4 + H * 3;
+    for (let k = 0; k < H; k++) {
+      let defined = 0;
+      let directional = 0;
+      let hits = 0;
+      let sumAbs = 0;
+      let sumDirectional = 0;
+      const base = k * n;
+      for (let i = 0; i < n; i++) {
+        const r = ret[base + i];
+        if (r !== r) continue;
+        const d = dir[i];
+        const dr = d * r;
+        defined++;
+        sumAbs += Math.abs(r);
+        directional += d * d;
+        sumDirectional += dr;
+        hits += Number(dr > 0);
+      }
+      const at = out + 4 + k * 3;
+      values[at] = defined > 0 ? sumAbs / defined : NaN;
+      values[at + 1] = directional > 0 ? sumDirectional / directional : NaN;
+      values[at + 2] = directional > 0 ? hits / directional : NaN;
+      values[tails + 2 * k] = values[at + 1];
+      values[tails + 2 * k + 1] = values[at + 2];
+    }
   }
   return values;
 }

@@ -72,7 +72,7 @@ export class AlertSetEvaluator {
   unevaluable = 0;
   detected = 0;
 
-  constructor(private readonly market: Market) {
+  constructor(readonly market: Market) {
     const episodes = market.labels.epStart.length;
     this.specs = metricSpecs(market.options.horizons_hours);
     this.stamp = new Int32Array(episodes);

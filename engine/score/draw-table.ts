@@ -1,0 +1,74 @@
+/**
+ * What a random alert needs, per symbol and indexed by the draw itself (the index into the symbol's present
+ * hours), so a placement reads one 32-byte record and one int rather than grid-sized tables: the baseline makes
+ * ≈ 26 million random placements per default scorecard and is bound by their cache misses, which the 48-byte
+ * grid-wide `Market.hourly` rows (after a lookup in `present`) doubled.
+ *
+ * For draw j of a symbol (grid hour g = present[j]):
+ *   ret[j · H + k]   the forward return of horizon k, exactly Market.hourly's value (NaN when excluded)
+ *   meta[j]          bits 0–1 truth (TRUTH_TRUE / TRUTH_FALSE / 0 unevaluable), bits 2–7 how many episodes an
+ *                    alert at g lies in the lead window of (REACH_SATURATED: that many or more, count them from
+ *                    `hours`), bits 8–31 the first of them (they are consecutive)
+ * Built once per market, on first use, so markets that never run a baseline (sweeps) do not pay for it.
+ */
+import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
+
+export interface SymbolDraws {
+  len: number;
+  /** the grid hour of each draw (the symbol's present hours) */
+  hours: Int32Array;
+  ret: Float64Array;
+  meta: Int32Array;
+}
+
+export interface DrawTables {
+  horizons: number;
+  lead: number;
+  epStart: Int32Array;
+  bySymbol: Map<string, SymbolDraws>;
+}
+
+export const TRUTH_TRUE = 2;
+export const TRUTH_FALSE = 1;
+export const REACH_SATURATED = 63;
+const MAX_EPISODES = 1 << 24;
+
+const cache = new WeakMap<Market, DrawTables>();
+
+export function drawTables(market: Market): DrawTables {
+  let tables = cache.get(market);
+  if (!tables) {
+    tables = buildDrawTables(market);
+    cache.set(market, tables);
+  }
+  return tables;
+}
+
+function buildDrawTables(market: Market): DrawTables {
+  const { hourly, stride, grid } = market;
+  const { epStart } = market.labels;
+  const episodes = epStart.length;
+  if (episodes >= MAX_EPISODES) throw new Error(`random baseline: ${episodes} large-move episodes, more than the ${MAX_EPISODES - 1} it can index`);
+  const lead = market.options.lead_window_hours;
+  const H = stride - 2;
+  const bySymbol = new Map<string, SymbolDraws>();
+  for (const range of grid.symbols) {
+    const hours = range.present;
+    const len = hours.length;
+    const ret = new Float64Array(len * H);
+    const meta = new Int32Array(len);
+    for (let j = 0; j < len; j++) {
+      const g = hours[j];
+      const b = g * stride;
+      const truth = hourly[b];
+      const first = hourly[b + 1] | 0;
+      let e = first;
+      while (e < episodes && epStart[e] <= g + lead) e++;
+      const code = truth === TRUE_ALERT ? TRUTH_TRUE : truth === FALSE_ALARM ? TRUTH_FALSE : 0;
+      meta[j] = code | (Math.min(e - first, REACH_SATURATED) << 2) | (first << 8);
+      for (let k = 0; k < H; k++) ret[j * H + k] = hourly[b + 2 + k];
+    }
+    bySymbol.set(range.symbol, { len, hours, ret, meta });
+  }
+  return { horizons: H, lead, epStart, bySymbol };
+}
