@@ -168,6 +168,14 @@ interface ChunkMeta {
   rows: number;
 }
 
+interface Encoded {
+  nonNull: number;
+  valueBytes: Uint8Array;
+  encoding: number;
+  min: Uint8Array | null;
+  max: Uint8Array | null;
+}
+
 interface RowGroupMeta {
   rows: number;
   chunks: ChunkMeta[];
@@ -231,133 +239,173 @@ export class ParquetWriter {
     return { compressed: head.length + packed.length, uncompressed: head.length + body.length };
   }
 
-  private writeChunk(column: ParquetColumn, index: number, rows: number, values: ColumnValues): ChunkMeta {
-    const start = this.offset;
-    const defined = new Uint8Array(rows);
-    const body = new Bytes(rows + 64);
-    let dictionaryOffset: number | null = null;
-    let compressed = 0;
-    let uncompressed = 0;
-    let encoding: number = ENC.PLAIN;
-    let nonNull = 0;
-    let min: Uint8Array | null = null;
-    let max: Uint8Array | null = null;
-    let valueBytes: Uint8Array;
+  /** scratch arrays reused by every chunk (pages are compressed before the next chunk is encoded) */
+  private defined = new Uint8Array(0);
+  private kept = new Float64Array(0);
+  private indices = new Int32Array(0);
+  private readonly body = new Bytes(1 << 16);
+  private readonly dict = new Bytes(1 << 10);
+  private readonly ids = new Bytes(1 << 12);
 
-    if (values instanceof Float64Array) {
-      let lo = Infinity;
-      let hi = -Infinity;
-      const kept = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) {
-        const v = values[r];
-        if (v === v) {
-          defined[r] = 1;
-          kept[nonNull++] = v;
-          if (v < lo) lo = v;
-          if (v > hi) hi = v;
-        }
-      }
-      const kind = column.kind;
-      if (kind === 'double') {
-        valueBytes = new Uint8Array(kept.buffer, 0, nonNull * 8);
-        if (nonNull > 0) [min, max] = [le64(lo), le64(hi)];
-      } else if (kind === 'int64' || kind === 'timestamp') {
-        const scale = kind === 'timestamp' ? 1000 : 1;
-        const ints = new BigInt64Array(nonNull);
-        for (let k = 0; k < nonNull; k++) ints[k] = BigInt(Math.round(kept[k] * scale));
-        valueBytes = new Uint8Array(ints.buffer);
-        if (nonNull > 0) [min, max] = [leI64(BigInt(Math.round(lo * scale))), leI64(BigInt(Math.round(hi * scale)))];
-      } else {
-        valueBytes = new Uint8Array(Int32Array.from(kept.subarray(0, nonNull)).buffer);
-        if (nonNull > 0) [min, max] = [leI32(lo), leI32(hi)];
-      }
-    } else if (values instanceof Uint8Array) {
-      const bits = new Uint8Array(Math.ceil(rows / 8));
-      let seen = 0;
-      for (let r = 0; r < rows; r++) {
-        const v = values[r];
-        if (v !== BOOL_NULL) {
-          defined[r] = 1;
-          if (v) bits[nonNull >> 3] |= 1 << (nonNull & 7);
-          seen |= v ? 2 : 1;
-          nonNull++;
-        }
-      }
-      valueBytes = bits.subarray(0, Math.ceil(nonNull / 8));
-      if (seen) [min, max] = [Uint8Array.of(seen & 1 ? 0 : 1), Uint8Array.of(seen & 2 ? 1 : 0)];
-    } else {
-      // the chunk's own dictionary: the words it uses, in order of first use
-      const { codes, words } = values;
-      const utf8 = (this.utf8[index] ??= []);
-      for (let k = utf8.length; k < words.length; k++) utf8.push(this.encoder.encode(words[k]));
-      const local = new Int32Array(words.length + 1).fill(-1);
-      const used: number[] = [];
-      const indices = new Int32Array(rows);
-      for (let r = 0; r < rows; r++) {
-        const code = codes[r];
-        if (code === 0) continue;
-        defined[r] = 1;
-        let l = local[code];
-        if (l < 0) {
-          l = local[code] = used.length;
-          used.push(code);
-        }
-        indices[nonNull++] = l;
-      }
-      if (used.length > 0) {
-        const dict = new Bytes();
-        for (const code of used) {
-          const w = utf8[code - 1];
-          dict.u32(w.length);
-          dict.raw(w);
-          if (min === null || Buffer.compare(w, min) < 0) min = w;
-          if (max === null || Buffer.compare(w, max) > 0) max = w;
-        }
-        dictionaryOffset = this.offset;
-        const d = this.page(PAGE.DICTIONARY, dict.view(), (w) => w.struct(7, (s) => s.i32(1, used.length).i32(2, ENC.PLAIN_DICTIONARY)));
-        compressed += d.compressed;
-        uncompressed += d.uncompressed;
-        const width = Math.max(1, 32 - Math.clz32(used.length - 1));
-        const ids = new Bytes(nonNull + 16);
-        ids.byte(width);
-        encodeHybrid(ids, indices, nonNull, width);
-        valueBytes = ids.view();
-        encoding = ENC.PLAIN_DICTIONARY;
-      } else {
-        valueBytes = new Uint8Array(0);
-      }
-    }
+  private scratch(rows: number): void {
+    if (this.defined.length >= rows) return;
+    this.defined = new Uint8Array(rows);
+    this.kept = new Float64Array(rows);
+    this.indices = new Int32Array(rows);
+  }
+
+  private writeChunk(column: ParquetColumn, index: number, rows: number, values: ColumnValues): ChunkMeta {
+    this.scratch(rows);
+    const start = this.offset;
+    const chunk: ChunkMeta = {
+      column,
+      offset: start,
+      dictionaryOffset: null,
+      dataOffset: 0,
+      compressed: 0,
+      uncompressed: 0,
+      encodings: [ENC.PLAIN, ENC.RLE],
+      stats: { nulls: 0, min: null, max: null },
+      rows,
+    };
+    let encoded: Encoded;
+    if (values instanceof Float64Array) encoded = this.numbers(column.kind, values, rows);
+    else if (values instanceof Uint8Array) encoded = this.booleans(values, rows);
+    else encoded = this.strings(index, values, rows, chunk);
+    const { nonNull, valueBytes, encoding } = encoded;
+    chunk.stats = { nulls: rows - nonNull, min: encoded.min, max: encoded.max };
+    if (encoding !== ENC.PLAIN) chunk.encodings = [encoding, ENC.RLE];
 
     // definition levels (0 null, 1 present), length-prefixed as data page v1 wants
+    const body = this.body;
+    body.len = 0;
+    body.ensure(4 + 16 + (nonNull === rows || nonNull === 0 ? 0 : (rows >> 3) + 16) + valueBytes.length);
     body.u32(0);
-    const levelsStart = body.len;
     if (nonNull === rows || nonNull === 0) {
       body.uvarint(rows * 2);
       body.byte(nonNull === rows ? 1 : 0);
     } else {
-      encodeHybrid(body, defined, rows, 1);
+      encodeHybrid(body, this.defined, rows, 1);
     }
-    const levels = body.len - levelsStart;
+    const levels = body.len - 4;
     body.buf[0] = levels & 0xff;
     body.buf[1] = (levels >>> 8) & 0xff;
     body.buf[2] = (levels >>> 16) & 0xff;
     body.buf[3] = (levels >>> 24) & 0xff;
     body.raw(valueBytes);
-    const dataOffset = this.offset;
+    chunk.dataOffset = this.offset;
     const p = this.page(PAGE.DATA, body.view(), (w) => w.struct(5, (s) => s.i32(1, rows).i32(2, encoding).i32(3, ENC.RLE).i32(4, ENC.RLE)));
-    compressed += p.compressed;
-    uncompressed += p.uncompressed;
+    chunk.compressed += p.compressed;
+    chunk.uncompressed += p.uncompressed;
+    return chunk;
+  }
+
+  /** doubles, integers and timestamps (epoch ms → µs): the non-null values, PLAIN */
+  private numbers(kind: ParquetKind, values: Float64Array, rows: number): Encoded {
+    const defined = this.defined;
+    const kept = this.kept;
+    let nonNull = 0;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = 0; r < rows; r++) {
+      const v = values[r];
+      if (v === v) {
+        defined[r] = 1;
+        kept[nonNull++] = v;
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      } else defined[r] = 0;
+    }
+    const some = nonNull > 0;
+    if (kind === 'double') {
+      return { nonNull, valueBytes: new Uint8Array(kept.buffer, 0, nonNull * 8), encoding: ENC.PLAIN, min: some ? le64(lo) : null, max: some ? le64(hi) : null };
+    }
+    if (kind === 'int64' || kind === 'timestamp') {
+      const scale = kind === 'timestamp' ? 1000 : 1;
+      // two's-complement halves by floor division: exact for |v| < 2^53, and no BigInt per value
+      const words = new Uint32Array(nonNull * 2);
+      for (let k = 0; k < nonNull; k++) {
+        const v = Math.round(kept[k] * scale);
+        const high = Math.floor(v / 4294967296);
+        words[2 * k] = v - high * 4294967296;
+        words[2 * k + 1] = high;
+      }
+      const bound = (v: number) => leI64(BigInt(Math.round(v * scale)));
+      return { nonNull, valueBytes: new Uint8Array(words.buffer), encoding: ENC.PLAIN, min: some ? bound(lo) : null, max: some ? bound(hi) : null };
+    }
+    return { nonNull, valueBytes: new Uint8Array(Int32Array.from(kept.subarray(0, nonNull)).buffer), encoding: ENC.PLAIN, min: some ? leI32(lo) : null, max: some ? leI32(hi) : null };
+  }
+
+  /** booleans bit-packed, PLAIN */
+  private booleans(values: Uint8Array, rows: number): Encoded {
+    const defined = this.defined;
+    const bits = new Uint8Array(Math.ceil(rows / 8));
+    let nonNull = 0;
+    let seen = 0;
+    for (let r = 0; r < rows; r++) {
+      const v = values[r];
+      if (v !== BOOL_NULL) {
+        defined[r] = 1;
+        if (v) bits[nonNull >> 3] |= 1 << (nonNull & 7);
+        seen |= v ? 2 : 1;
+        nonNull++;
+      } else defined[r] = 0;
+    }
     return {
-      column,
-      offset: start,
-      dictionaryOffset,
-      dataOffset,
-      compressed,
-      uncompressed,
-      encodings: encoding === ENC.PLAIN ? [ENC.PLAIN, ENC.RLE] : [ENC.PLAIN_DICTIONARY, ENC.RLE],
-      stats: { nulls: rows - nonNull, min, max },
-      rows,
+      nonNull,
+      valueBytes: bits.subarray(0, Math.ceil(nonNull / 8)),
+      encoding: ENC.PLAIN,
+      min: seen ? Uint8Array.of(seen & 1 ? 0 : 1) : null,
+      max: seen ? Uint8Array.of(seen & 2 ? 1 : 0) : null,
     };
+  }
+
+  /** the chunk's own dictionary (the words it uses, in order of first use) as a dictionary page; indices in the hybrid */
+  private strings(index: number, values: CodedStrings, rows: number, chunk: ChunkMeta): Encoded {
+    const { codes, words } = values;
+    const utf8 = (this.utf8[index] ??= []);
+    for (let k = utf8.length; k < words.length; k++) utf8.push(this.encoder.encode(words[k]));
+    const defined = this.defined;
+    const indices = this.indices;
+    const local = new Int32Array(words.length + 1).fill(-1);
+    const used: number[] = [];
+    let nonNull = 0;
+    for (let r = 0; r < rows; r++) {
+      const code = codes[r];
+      if (code === 0) {
+        defined[r] = 0;
+        continue;
+      }
+      defined[r] = 1;
+      let l = local[code];
+      if (l < 0) {
+        l = local[code] = used.length;
+        used.push(code);
+      }
+      indices[nonNull++] = l;
+    }
+    if (used.length === 0) return { nonNull, valueBytes: new Uint8Array(0), encoding: ENC.PLAIN, min: null, max: null };
+    let min: Uint8Array | null = null;
+    let max: Uint8Array | null = null;
+    const dict = this.dict;
+    dict.len = 0;
+    for (const code of used) {
+      const w = utf8[code - 1];
+      dict.u32(w.length);
+      dict.raw(w);
+      if (min === null || Buffer.compare(w, min) < 0) min = w;
+      if (max === null || Buffer.compare(w, max) > 0) max = w;
+    }
+    chunk.dictionaryOffset = this.offset;
+    const d = this.page(PAGE.DICTIONARY, dict.view(), (w) => w.struct(7, (s) => s.i32(1, used.length).i32(2, ENC.PLAIN_DICTIONARY)));
+    chunk.compressed += d.compressed;
+    chunk.uncompressed += d.uncompressed;
+    const width = Math.max(1, 32 - Math.clz32(used.length - 1));
+    const ids = this.ids;
+    ids.len = 0;
+    ids.byte(width);
+    encodeHybrid(ids, indices, nonNull, width);
+    return { nonNull, valueBytes: ids.view(), encoding: ENC.PLAIN_DICTIONARY, min, max };
   }
 
   private footer(): Uint8Array {
