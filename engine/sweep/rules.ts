@@ -28,6 +28,8 @@ import {
   volEscalationDirection,
 } from '../pipeline/rule-definitions.ts';
 import type { FeatureIndex, HeldBars } from './feature-index.ts';
+import { regimeHours } from './regime-hours.ts';
+import { RecentMap, sortColumn, upperBound, type SortedColumn } from './threshold-index.ts';
 import type { FeatureSet } from './features.ts';
 
 export { SEVERITIES };
@@ -182,53 +184,94 @@ function fundingReversalCandidates(x: FeatureIndex, s: number, cfg: PipelineConf
   return out.done();
 }
 
+/** per feature index and symbol: the volatility hours that rise to at least a given ratio, by that ratio */
+const volRises = new WeakMap<FeatureIndex, RecentMap<number, Int32Array>[]>();
+
+/**
+ * the positions k in volHours whose ratio is >= floor and not <= the previous hour's: an escalation needs
+ * rank >= EXPLOSIVE (so ratio >= min(explosive, extreme)) and a rank above the previous one (the rank is
+ * monotone in the ratio, so a higher ratio), so no other hour can alert
+ */
+function risingHours(x: FeatureIndex, s: number, floor: number): Int32Array {
+  let perSymbol = volRises.get(x);
+  if (!perSymbol) volRises.set(x, (perSymbol = []));
+  return (perSymbol[s] ??= new RecentMap(4)).get(floor, () => {
+    const r = x.symbols[s].volRatio;
+    const out: number[] = [];
+    for (let k = 1; k < r.length; k++) if (r[k] >= floor && !(r[k] <= r[k - 1])) out.push(k);
+    return Int32Array.from(out);
+  });
+}
+
 function volatilityCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Candidates {
   const f = x.symbols[s];
-  const ranks = volRanks(f.volRatio, cfg.volatility.thresholds, x.scratch.codes[0]);
+  const t = cfg.volatility.thresholds;
   const out = new Builder();
-  let prev = -1;
-  for (let k = 0; k < f.volHours.length; k++) {
-    const sev = volEscalationAlert(prev, ranks[k]);
+  for (const k of risingHours(x, s, Math.min(t.explosive, t.extreme))) {
+    // the detector's classification and the Pipeline's escalation rule, as on every hour
+    const sev = volEscalationAlert(volRegimeRank(f.volRatio[k - 1], t), volRegimeRank(f.volRatio[k], t));
     if (sev !== NO_ALERT) out.push(f.volHours[k], sev, volEscalationDirection(f.volRet24[k]));
-    prev = ranks[k];
   }
   return out.done();
 }
 
 function regimeCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Candidates {
   const f = x.symbols[s];
-  const rc = cfg.regime;
   const minConfidence = cfg.rules.regime_min_confidence;
-  const { codes, hours, segment } = x.scratch;
-  const c0 = regimeCodes(f.bars[0], rc, codes[0]);
-  const c1 = regimeCodes(f.bars[1], rc, codes[1]);
-  const c2 = regimeCodes(f.bars[2], rc, codes[2]);
-  const c3 = regimeCodes(f.bars[3], rc, codes[3]);
-  const [k1, k2, k3] = f.segmentBars;
-  // the lookup index has one base-CODES digit per timeframe, 1h lowest
-  for (let j = 0; j < k1.length; j++) segment[j] = c1[k1[j]] * CODES + c2[k2[j]] * CODES ** 2 + c3[k3[j]] * CODES ** 3;
-  const { presentHours, hourBar, hourSegment } = f;
-  const lutPrimary = REGIME_LUT.primary;
-  const lutConfidence = REGIME_LUT.confidence;
+  // the hour codes follow the regime config incrementally (regime-hours.ts): only a threshold's band is reclassified
+  const codes = regimeHours(x, s).update(cfg.regime);
+  const { hours } = x.scratch;
+  const presentHours = f.presentHours;
+  const confirms = confirmingRegimes(minConfidence);
   const dirs = new Int8Array(hours.length);
   let n = 0;
   let last = 0;
   for (let k = 0; k < presentHours.length; k++) {
-    const c = c0[hourBar[k]] + segment[hourSegment[k]];
-    const confirmed = regimeConfirmation(last, lutPrimary[c], lutConfidence[c], minConfidence);
-    if (regimeConfirmedAlert(last, confirmed) !== NO_ALERT) {
-      dirs[n] = regimeDirection(confirmed);
+    const p = confirms[codes[k]];
+    // p 0: the hour confirms nothing, the last confirmed regime stands (no alert)
+    if (p === 0 || p === last) continue;
+    if (regimeConfirmedAlert(last, p) !== NO_ALERT) {
+      dirs[n] = regimeDirection(p);
       hours[n++] = presentHours[k];
     }
-    last = confirmed;
+    last = p;
   }
   return { hours: hours.slice(0, n), severity: new Uint8Array(n).fill(SEVERITIES.indexOf('INFO')), direction: dirs.slice(0, n) };
 }
 
+/** per feature index and pair: hours sorted by correlation, and by correlation minus its normal */
+const pairColumns = new WeakMap<FeatureIndex, { corr: SortedColumn; drop: SortedColumn }[]>();
+
+const confirming = new Map<number, Uint8Array>();
+
+/** per four-timeframe code: the regime it confirms at this minimum confidence (regimeConfirmation), 0 for none */
+function confirmingRegimes(minConfidence: number): Uint8Array {
+  let lut = confirming.get(minConfidence);
+  if (!lut) {
+    lut = Uint8Array.from(REGIME_LUT.primary, (p, c) => regimeConfirmation(0, p, REGIME_LUT.confidence[c], minConfidence));
+    if (confirming.size > 16) confirming.clear();
+    confirming.set(minConfidence, lut);
+  }
+  return lut;
+}
+
 function correlationCandidates(x: FeatureIndex, j: number, cfg: PipelineConfig): Candidates {
   const p = x.pairs[j];
+  let perPair = pairColumns.get(x);
+  if (!perPair) pairColumns.set(x, (perPair = []));
+  // current − normal exactly as isCorrelationBreak computes it; NaN where there is no normal (never a drop)
+  const sorted = (perPair[j] ??= { corr: sortColumn(p.corr), drop: sortColumn(p.corr.map((c, k) => c - p.normal[k])) });
+  // a break is corr <= break_level or a drop <= −break_drop: both bands, in hour order, each confirmed by the detector's test
+  const byLevel = sorted.corr.at.subarray(0, upperBound(sorted.corr.value, cfg.correlation.break_level));
+  const byDrop = sorted.drop.at.subarray(0, upperBound(sorted.drop.value, -cfg.correlation.break_drop));
+  const ks = new Int32Array(byLevel.length + byDrop.length);
+  ks.set(byLevel);
+  ks.set(byDrop, byLevel.length);
+  ks.sort();
   const out = new Builder();
-  for (let k = 0; k < p.hours.length; k++) {
+  for (let i = 0; i < ks.length; i++) {
+    const k = ks[i];
+    if (i > 0 && ks[i - 1] === k) continue;
     const normal = p.normal[k];
     const sev = correlationBreakAlert(isCorrelationBreak(p.corr[k], normal === normal ? normal : null, cfg.correlation));
     if (sev !== NO_ALERT) out.push(p.hours[k], sev, p.direction[k]);

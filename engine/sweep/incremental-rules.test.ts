@@ -1,0 +1,172 @@
+// The rules' shortcuts (regime codes kept up to date between configs, threshold bands for volatility and
+// correlation) against plain every-hour scans with the detectors' functions, on the bundled history.
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../data/store.ts';
+import { isCorrelationBreak } from '../detectors/correlation.ts';
+import { volRegimeRank } from '../detectors/volatility-regime.ts';
+import { defaultConfig, parseConfig, type PipelineConfig } from '../pipeline/config.ts';
+import { correlationBreakAlert, NO_ALERT, REGIME_CODE_COUNT, volEscalationAlert } from '../pipeline/rule-definitions.ts';
+import { loadReplayData } from '../replay/replay-data.ts';
+import { Mulberry32 } from '../score/prng.ts';
+import { ColumnarEvaluator } from './evaluate.ts';
+import { buildIndex, type FeatureIndex } from './feature-index.ts';
+import { computeFeatures, type FeatureSet } from './features.ts';
+import { planEvaluation } from './keys.ts';
+import { RegimeHours, regimeHours } from './regime-hours.ts';
+import { regimeCodes, RULES } from './rules.ts';
+
+let store: Store;
+let features: FeatureSet;
+let index: FeatureIndex;
+
+beforeAll(async () => {
+  store = await openStore();
+  const base = defaultConfig();
+  const data = await loadReplayData(store, base.symbols);
+  const plan = planEvaluation(base);
+  features = computeFeatures(data, plan.featureConfig, plan.featureKey);
+  index = buildIndex(features);
+});
+afterAll(() => store.close());
+
+const rng = new Mulberry32(20261201);
+const pick = <T>(xs: readonly T[]): T => xs[rng.below(xs.length)];
+const between = (lo: number, hi: number) => lo + rng.next() * (hi - lo);
+
+/** random regime thresholds, some left at their defaults, some repeated, so both small and large moves occur */
+function randomRegime(): Record<string, unknown> {
+  const r: Record<string, Record<string, number>> = {};
+  const set = (g: string, k: string, v: number) => ((r[g] ??= {})[k] = v);
+  if (rng.next() < 0.7) set('ignition', 'min_price_z', pick([0.5, 1, between(0.3, 1.6)]));
+  if (rng.next() < 0.4) set('ignition', 'min_heat', between(0.4, 0.8));
+  if (rng.next() < 0.7) set('chop', 'max_heat', pick([0.3, 0.45, between(0.2, 0.7)]));
+  if (rng.next() < 0.3) set('chop', 'max_abs_price_z', between(0.2, 1));
+  if (rng.next() < 0.3) set('cooling', 'max_volume_z', between(0, 1.5));
+  if (rng.next() < 0.3) set('capitulation', 'max_price_z', between(-2, -0.3));
+  if (rng.next() < 0.3) set('churn', 'min_volume_z', between(0.5, 2.5));
+  if (rng.next() < 0.3) set('warming', 'min_price_z', between(0, 1));
+  return r;
+}
+
+/** the hour codes straight from regimeCodes, as the rule computed them before they were kept incrementally */
+function referenceHourCodes(x: FeatureIndex, s: number, cfg: PipelineConfig): Uint16Array {
+  const f = x.symbols[s];
+  const codes = f.bars.map((b) => regimeCodes(b, cfg.regime, new Uint8Array(b.start.length)));
+  const [k1, k2, k3] = f.segmentBars;
+  const C = REGIME_CODE_COUNT;
+  return Uint16Array.from(f.presentHours, (_, k) => {
+    const g = f.hourSegment[k];
+    return codes[0][f.hourBar[k]] + codes[1][k1[g]] * C + codes[2][k2[g]] * C ** 2 + codes[3][k3[g]] * C ** 3;
+  });
+}
+
+function volatilityReference(x: FeatureIndex, s: number, cfg: PipelineConfig): number[] {
+  const f = x.symbols[s];
+  const out: number[] = [];
+  let prev = -1;
+  for (let k = 0; k < f.volHours.length; k++) {
+    const rank = volRegimeRank(f.volRatio[k], cfg.volatility.thresholds);
+    const sev = volEscalationAlert(prev, rank);
+    if (sev !== NO_ALERT) out.push(f.volHours[k], sev);
+    prev = rank;
+  }
+  return out;
+}
+
+function correlationReference(x: FeatureIndex, j: number, cfg: PipelineConfig): number[] {
+  const p = x.pairs[j];
+  const out: number[] = [];
+  for (let k = 0; k < p.hours.length; k++) {
+    const normal = p.normal[k];
+    const sev = correlationBreakAlert(isCorrelationBreak(p.corr[k], normal === normal ? normal : null, cfg.correlation));
+    if (sev !== NO_ALERT) out.push(p.hours[k], sev);
+  }
+  return out;
+}
+
+/** positions where two columns differ (vitest's deep equality is far too slow for 70,000-entry arrays) */
+function differences(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let n = Math.abs(a.length - b.length);
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) n++;
+  return n;
+}
+
+const flat = (c: { hours: Int32Array; severity: Uint8Array }) => Array.from(c.hours).flatMap((h, i) => [h, c.severity[i]]);
+
+describe('incremental regime codes', () => {
+  it('equal a full classification after any sequence of regime configs', () => {
+    const symbols = features.symbols.length;
+    let sameAsBefore = 0;
+    let prev: Uint16Array[] = [];
+    for (let i = 0; i < 20; i++) {
+      // now and then a lookback change the band logic does not know: everything is classified again
+      const json = i === 9 ? { regime: { ...randomRegime(), min_coverage: 0.8 } } : { regime: randomRegime() };
+      const cfg = parseConfig(json);
+      const now: Uint16Array[] = [];
+      for (let s = 0; s < symbols; s++) {
+        const codes = Uint16Array.from(regimeHours(index, s).update(cfg.regime));
+        expect(differences(codes, referenceHourCodes(index, s, cfg))).toBe(0);
+        now.push(codes);
+      }
+      if (prev.length > 0 && now.every((c, s) => c.every((v, k) => v === prev[s][k]))) sameAsBefore++;
+      prev = now;
+    }
+    // the sequence really moved the codes
+    expect(sameAsBefore).toBeLessThan(5);
+  });
+
+  it('a fresh state and a long-lived one agree', () => {
+    const cfg = parseConfig({ regime: { ignition: { min_price_z: 0.9 }, chop: { max_heat: 0.41 } } });
+    const fresh = Uint16Array.from(new RegimeHours(index, 0).update(cfg.regime));
+    expect(fresh.some((c) => c !== 0)).toBe(true);
+    expect(differences(fresh, regimeHours(index, 0).update(cfg.regime))).toBe(0);
+  });
+});
+
+describe('threshold bands', () => {
+  it('volatility escalations equal the every-hour scan', () => {
+    let alerts = 0;
+    for (let i = 0; i < 30; i++) {
+      const explosive = pick([1.5, between(1.2, 3)]);
+      const cfg = parseConfig({ volatility: { thresholds: { high_vol: between(0.8, explosive - 0.05), explosive, extreme: between(explosive + 0.01, 4.5) } } });
+      for (let s = 0; s < features.symbols.length; s++) {
+        const got = flat(RULES.VOLATILITY_REGIME_CHANGE.candidates(index, s, cfg, features));
+        expect(differences(got, volatilityReference(index, s, cfg))).toBe(0);
+        alerts += got.length;
+      }
+    }
+    expect(alerts).toBeGreaterThan(100);
+  });
+
+  it('correlation breaks equal the every-hour scan', () => {
+    let alerts = 0;
+    for (let i = 0; i < 30; i++) {
+      const cfg = parseConfig({ correlation: { break_drop: pick([0.3, between(0.05, 0.6)]), break_level: pick([-0.5, between(-0.9, 0.4)]) } });
+      for (let j = 0; j < features.pairs.length; j++) {
+        const got = flat(RULES.CORRELATION_BREAK.candidates(index, j, cfg, features));
+        expect(differences(got, correlationReference(index, j, cfg))).toBe(0);
+        alerts += got.length;
+      }
+    }
+    expect(alerts).toBeGreaterThan(100);
+  });
+});
+
+describe('one evaluator across many configurations', () => {
+  it('gives each configuration the alerts a fresh evaluator gives it', () => {
+    const shared = new ColumnarEvaluator(features);
+    for (let i = 0; i < 4; i++) {
+      const cfg = parseConfig({
+        regime: randomRegime(),
+        rules: { regime_min_confidence: pick([0.5, 0.75, 1]), funding_abs_z: between(1.2, 3) },
+        volatility: { thresholds: { extreme: between(2.6, 4) } },
+        correlation: { break_drop: between(0.15, 0.45) },
+      });
+      const a = shared.evaluate(cfg);
+      const b = new ColumnarEvaluator(features).evaluate(cfg);
+      expect(a.n).toBeGreaterThan(0);
+      expect(a.n).toBe(b.n);
+      for (const col of ['hour', 'type', 'slot', 'severity', 'direction'] as const) expect(differences(a[col], b[col])).toBe(0);
+    }
+  });
+});

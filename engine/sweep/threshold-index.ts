@@ -1,0 +1,60 @@
+/**
+ * Values sorted once so that "which entries pass a threshold" costs the size of the answer, not of the
+ * column: the rules then confirm each entry with the detector's own predicate, so a band only has to be a
+ * superset of the entries whose verdict can differ.
+ */
+
+/** a column's non-NaN values ascending, with their positions (a NaN compares false with any threshold) */
+export interface SortedColumn {
+  value: Float64Array;
+  at: Int32Array;
+}
+
+export function sortColumn(values: Float64Array): SortedColumn {
+  const kept: number[] = [];
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) kept.push(i);
+  const at = Int32Array.from(kept).sort((x, y) => values[x] - values[y] || x - y);
+  return { value: Float64Array.from(at, (i) => values[i]), at };
+}
+
+/** first index whose value is >= x */
+export function lowerBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** first index whose value is > x */
+export function upperBound(a: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** a small most-recently-used map: a sweep revisits a few threshold values, never grows without bound */
+export class RecentMap<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly size: number) {}
+  get(key: K, make: () => V): V {
+    let v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+      return v;
+    }
+    v = make();
+    this.map.set(key, v);
+    if (this.map.size > this.size) this.map.delete(this.map.keys().next().value!);
+    return v;
+  }
+}
