@@ -211,7 +211,10 @@ describe('regime sweep --queue', () => {
     expectNoPassword(cli.err);
   });
 
-  it('fails with a clear error, not a hang, when Redis goes away mid-sweep', async () => {
+  // this and the next run side by side, each on its own Redis: this one spends ~7 s of wall time idle while the
+  // client's bounded reconnects run out, which the 1-worker sweep fills with work (the closed-port test above
+  // stays alone, so no Redis started here can take the port it expects to find closed)
+  it.concurrent('fails with a clear error, not a hang, when Redis goes away mid-sweep', async () => {
     // a Redis of its own, stopped once the coordinator has sent its first job (no worker takes it)
     const lonePort = await freePort();
     const lone = spawn('redis-server', ['--port', String(lonePort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -235,7 +238,7 @@ describe('regime sweep --queue', () => {
     expectNoPassword((err as Error).message, log.text());
   });
 
-  it('gives byte-identical results with 1 worker process', { timeout: 300_000 }, async () => {
+  it.concurrent('gives byte-identical results with 1 worker process', { timeout: 300_000 }, async () => {
     const worker = startWorker(1);
     const log = capturedLogger();
     const r = await runQueuedSweep(store, parseSweepSpec(SPEC), { queue: url(1), batch: 3, resultsDir: path.join(tmp, 'one'), includeRows: true, logger: log.logger });
