@@ -7,7 +7,8 @@
  */
 import { InputError } from '../errors.ts';
 import { BatchBuilder } from './batch-builder.ts';
-import { DEFAULT_IMPORT_LIMITS, parseInteger, parseNumber, type ImportLimits, type TextLine } from './read-text.ts';
+import { DEFAULT_IMPORT_LIMITS, forEachLine, parseInteger, parseNumber, type ImportLimits, type LineReader } from './read-text.ts';
+import { decimalAt, integerAt } from './fast-number.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 import type { TableName } from './tables.ts';
 
@@ -43,9 +44,29 @@ export function toMillis(raw: number): { ms: number; unit: 'ms' | 'us' } {
 
 const UNIT_NAME = { ms: 'milliseconds', us: 'microseconds' } as const;
 
+/** The line's fields as [start, end) byte offsets; false unless it has exactly `count` fields. */
+export function splitFields(buf: Uint8Array, start: number, end: number, count: number, starts: Int32Array, ends: Int32Array): boolean {
+  let k = 0;
+  starts[0] = start;
+  for (let i = start; i < end; i++) {
+    if (buf[i] !== 0x2c) continue;
+    if (k === count - 1) return false;
+    ends[k++] = i;
+    starts[k] = i + 1;
+  }
+  if (k !== count - 1) return false;
+  ends[k] = end;
+  return true;
+}
+
+/**
+ * `reader` stands on the file's first line. Rows in the archive's plain form are read from the bytes; any other
+ * line (spaces, exponents, a header, anything wrong) goes through the string path, which holds every check and
+ * every error message, so both paths accept and reject exactly the same lines.
+ */
 export async function parseBinanceArchive(
   file: string,
-  lines: AsyncIterable<TextLine>,
+  reader: LineReader,
   target: ArchiveTarget,
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
 ): Promise<{ batch: ColumnBatch; units: Set<string> }> {
@@ -53,11 +74,11 @@ export async function parseBinanceArchive(
   const units = new Set<string>();
   let fileUnit: { unit: 'ms' | 'us'; line: number } | null = null;
   let first = true;
-  for await (const { line, text: rowText } of lines) {
+  const slowRow = (line: number, rowText: string): void => {
     const f = rowText.split(',').map((s) => s.trim());
     if (first && isArchiveHeader(rowText)) {
       first = false;
-      continue;
+      return;
     }
     first = false;
     if (f.length !== 12) {
@@ -92,6 +113,34 @@ export async function parseBinanceArchive(
       row.trades = parseInteger(f[8], file, line, 'count');
     }
     builder.add(line, open.ms, row);
-  }
+  };
+  const row = new Float64Array(builder.numericColumns.length).fill(NaN);
+  const starts = new Int32Array(12);
+  const ends = new Int32Array(12);
+  const withVolume = target.table !== 'mark_1h';
+  const withQuote = target.table === 'candles_1h';
+  /** true when the line was a plain row and is stored; false sends it down the string path */
+  const fastRow = (): boolean => {
+    const b = reader.buf;
+    if (first || !splitFields(b, reader.start, reader.end, 12, starts, ends) || builder.size >= limits.maxRows) return false;
+    const rawOpen = integerAt(b, starts[0], ends[0]);
+    const rawClose = integerAt(b, starts[6], ends[6]);
+    if (Number.isNaN(rawOpen) || Number.isNaN(rawClose)) return false;
+    const unit = rawOpen >= MICROS_THRESHOLD ? 'us' : 'ms';
+    if ((rawClose >= MICROS_THRESHOLD ? 'us' : 'ms') !== unit || (fileUnit && fileUnit.unit !== unit)) return false;
+    const openMs = unit === 'us' ? rawOpen / 1000 : rawOpen;
+    const closeMs = unit === 'us' ? rawClose / 1000 : rawClose;
+    if (!Number.isInteger(openMs) || openMs % HOUR_MS !== 0 || Math.floor(closeMs) - openMs !== HOUR_MS - 1) return false;
+    for (let k = 0; k < 4; k++) if (Number.isNaN((row[k] = decimalAt(b, starts[k + 1], ends[k + 1])))) return false;
+    if (withVolume && Number.isNaN((row[4] = decimalAt(b, starts[5], ends[5])))) return false;
+    if (withQuote && (Number.isNaN((row[5] = decimalAt(b, starts[7], ends[7]))) || Number.isNaN((row[6] = integerAt(b, starts[8], ends[8]))))) return false;
+    if (!fileUnit) fileUnit = { unit, line: reader.line };
+    units.add(unit);
+    builder.addRow(reader.line, openMs, row);
+    return true;
+  };
+  await forEachLine(reader, true, () => {
+    if (!fastRow()) slowRow(reader.line, reader.text());
+  });
   return { batch: builder.finish(), units };
 }

@@ -12,7 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DOUBLE, DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
 import { openDuckDB, queryRows, sqlPath, sqlString } from './duckdb.ts';
 import { tableDir, manifestPath, yearOf } from './layout.ts';
 import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
@@ -170,6 +171,53 @@ function sqlType(type: string): string {
   return type === 'VARCHAR' ? 'VARCHAR' : 'DOUBLE';
 }
 
+/** rows per data chunk appended to DuckDB: its vector size */
+const CHUNK_ROWS = 2048;
+
+/**
+ * Appends numeric columns (Float64Array each, NaN = NULL) as data chunks: each column's slice is copied into
+ * the chunk's vector in one memcpy through the raw bindings. node-api's vector wrappers copy every vector out
+ * to JS and back, which cost 30× more here.
+ */
+function appendNumericColumns(appender: DuckDBAppender, columns: (Float64Array | undefined)[], n: number): void {
+  const chunk = DuckDBDataChunk.create(columns.map(() => DOUBLE), CHUNK_ROWS);
+  const raw = (chunk as unknown as { chunk: bindings.DataChunk }).chunk;
+  // the validity mask is built here and copied in (vector_get_validity hands out a copy, not the mask itself)
+  const mask = new Uint8Array(CHUNK_ROWS / 8);
+  for (let at = 0; at < n; at += CHUNK_ROWS) {
+    const len = Math.min(CHUNK_ROWS, n - at);
+    bindings.data_chunk_reset(raw);
+    for (let i = 0; i < columns.length; i++) {
+      const vector = bindings.data_chunk_get_vector(raw, i);
+      const a = columns[i];
+      let nulls = false;
+      if (a) {
+        bindings.copy_data_to_vector(vector, 0, a.buffer as ArrayBuffer, a.byteOffset + at * 8, len * 8);
+        for (let k = 0; k < len; k++) {
+          if (a[at + k] === a[at + k]) continue;
+          if (!nulls) mask.fill(0xff);
+          nulls = true;
+          mask[k >> 3] &= ~(1 << (k & 7));
+        }
+      } else {
+        mask.fill(0);
+        nulls = true;
+      }
+      if (nulls) {
+        bindings.vector_ensure_validity_writable(vector);
+        bindings.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
+      }
+    }
+    bindings.data_chunk_set_size(raw, len);
+    appender.appendDataChunk(chunk);
+  }
+}
+
+/**
+ * Stages a batch as a temp table (ts_ms and every column as DOUBLE, text as VARCHAR). Numeric tables go in as
+ * data chunks whose columns are copied block-wise from the Float64Arrays (NaN → NULL through the validity
+ * mask); tables with text columns, which are small, row by row.
+ */
 async function loadBatch(conn: DuckDBConnection, name: string, batch: ColumnBatch): Promise<void> {
   const spec = tableSpec(batch.table);
   const cols = spec.columns.map((c) => `"${c.name}" ${sqlType(c.type)}`).join(', ');
@@ -181,6 +229,11 @@ async function loadBatch(conn: DuckDBConnection, name: string, batch: ColumnBatc
     if (!values && !c.nullable) throw new Error(`batch for ${batch.table} lacks column '${c.name}'`);
     return { spec: c, values };
   });
+  if (columns.every((c) => c.spec.type !== 'VARCHAR')) {
+    appendNumericColumns(appender, [batch.ts, ...columns.map((c) => c.values as Float64Array | undefined)], n);
+    appender.closeSync();
+    return;
+  }
   for (let i = 0; i < n; i++) {
     appender.appendDouble(batch.ts[i]);
     for (const { spec: c, values } of columns) {
@@ -207,6 +260,28 @@ function castedColumns(table: TableName): string {
     .join(', ');
 }
 
+/** UTC year → number of timestamps in it; one Date per year run rather than per row */
+function rowsPerYear(ts: Float64Array): Map<number, number> {
+  const out = new Map<number, number>();
+  let year = 0;
+  let from = Infinity;
+  let until = -Infinity;
+  let count = 0;
+  for (let i = 0; i < ts.length; i++) {
+    const t = ts[i];
+    if (t < from || t >= until) {
+      if (count > 0) out.set(year, (out.get(year) ?? 0) + count);
+      year = yearOf(t);
+      from = Date.UTC(year, 0, 1);
+      until = Date.UTC(year + 1, 0, 1);
+      count = 0;
+    }
+    count++;
+  }
+  if (count > 0) out.set(year, (out.get(year) ?? 0) + count);
+  return out;
+}
+
 function partitionRel(venue: string, table: TableName, symbol: string, year: number): string {
   return `${venue}/${table}/symbol=${symbol}/year=${year}`;
 }
@@ -216,12 +291,16 @@ function partitionRel(venue: string, table: TableName, symbol: string, year: num
  * identical rows are left alone, and a partition with nothing new is not rewritten, so importing the same
  * file twice changes no byte.
  */
-export async function commitBatches(datasetsDir: string, batches: ColumnBatch[], opts: CommitOptions = {}): Promise<CommitSummary> {
+export async function commitBatches(datasetsDir: string, batches: Iterable<ColumnBatch> | AsyncIterable<ColumnBatch>, opts: CommitOptions = {}): Promise<CommitSummary> {
   ensureDatasetsDir(datasetsDir);
   return withWriterLock(datasetsDir, () => commitLocked(datasetsDir, batches, opts), opts.lock);
 }
 
-async function commitLocked(datasetsDir: string, batches: ColumnBatch[], opts: CommitOptions): Promise<CommitSummary> {
+/**
+ * `batches` may be a generator that parses while the commit runs (one series at a time, so memory holds one
+ * series, not the dataset). If it throws, the files staged so far are deleted and nothing is committed.
+ */
+async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> | AsyncIterable<ColumnBatch>, opts: CommitOptions): Promise<CommitSummary> {
   killPoint('commit:locked');
   recoverUnderLock(datasetsDir);
   const snap = readSnapshot(datasetsDir);
@@ -233,13 +312,30 @@ async function commitLocked(datasetsDir: string, batches: ColumnBatch[], opts: C
   const replacedFiles = new Set<string>();
   const newFiles: string[] = [];
   const { instance, conn } = await openDuckDB();
+  // one DuckDB thread: the partitions are small, and the other core parses the next series meanwhile
+  await conn.run('SET threads = 1');
+  const it = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<ColumnBatch>)[Symbol.iterator]();
+  let pending: Promise<IteratorResult<ColumnBatch>> | null = null;
+  const fetchNext = () => {
+    pending = Promise.resolve(it.next());
+    // a parse error surfaces where the batch is awaited; until then it must not count as unhandled
+    pending.catch(() => {});
+  };
+  fetchNext();
+  let b = -1;
   try {
-    for (const [b, batch] of batches.entries()) {
+    for (;;) {
+      const next: IteratorResult<ColumnBatch> = await pending!;
+      if (next.done) break;
+      const batch = next.value;
+      // the next series parses while this one's partitions are written
+      fetchNext();
+      b++;
       const spec = tableSpec(batch.table);
       const incoming = `incoming_${b}`;
       await loadBatch(conn, incoming, batch);
-      const years = new Set<number>();
-      for (const t of batch.ts) years.add(yearOf(t));
+      const yearRows = rowsPerYear(batch.ts);
+      const years = new Set(yearRows.keys());
       const valueCols = spec.columns.map((c) => `"${c.name}"`);
       const keyCols = ['ts', ...spec.extraKey.map((k) => `"${k}"`)];
       for (const year of [...years].sort()) {
@@ -265,9 +361,7 @@ async function commitLocked(datasetsDir: string, batches: ColumnBatch[], opts: C
           rowsSql = `SELECT ts, ${valueCols.join(', ')} FROM merged WHERE prio = 1 OR copies = 1`;
         } else {
           // a new partition: every incoming row is added (a batch holds each key once), nothing to merge with
-          let added = 0;
-          for (const t of batch.ts) if (yearOf(t) === year) added++;
-          counts = { added, replaced: 0, unchanged: 0 };
+          counts = { added: yearRows.get(year)!, replaced: 0, unchanged: 0 };
           rowsSql = `SELECT ts, ${valueCols.join(', ')} FROM (${fromIncoming})`;
         }
         const change: PartitionChange = {
@@ -294,7 +388,15 @@ async function commitLocked(datasetsDir: string, batches: ColumnBatch[], opts: C
         current.set(partition, rel);
         killPoint(`commit:staged-${newFiles.length}`);
       }
+      await conn.run(`DROP TABLE ${incoming}`);
     }
+  } catch (err) {
+    // let a parse still running finish, then stop the producer
+    await (pending as Promise<unknown> | null)?.catch(() => {});
+    await it.return?.();
+    // staged files no manifest names: removed now rather than by the next writer
+    for (const rel of newFiles) fs.rmSync(path.join(datasetsDir, ...rel.split('/')), { force: true });
+    throw err;
   } finally {
     conn.closeSync();
     instance.closeSync();

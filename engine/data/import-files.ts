@@ -8,7 +8,7 @@ import { InputError, UserError } from '../errors.ts';
 import { commitBatches, type ColumnBatch, type CommitSummary } from './dataset-writer.ts';
 import { parseMarketCsv, type CsvTarget } from './market-csv.ts';
 import { isArchiveHeader, looksLikeArchiveLine, parseBinanceArchive, symbolFromArchiveName } from './binance-archive.ts';
-import { DEFAULT_IMPORT_LIMITS, fileProblem, readLines, type ImportLimits, type TextLine } from './read-text.ts';
+import { DEFAULT_IMPORT_LIMITS, fileProblem, LineReader, type ImportLimits } from './read-text.ts';
 import { assertSymbol, assertVenue } from './layout.ts';
 import { LIQUIDATION_KINDS, tableSpec, type TableName } from './tables.ts';
 
@@ -110,52 +110,44 @@ function resolveTarget(file: string, opts: ImportOptions): { target: CsvTarget; 
   return { target: { table, venue, symbol, constants }, guess };
 }
 
-/** The first line, and all lines again (the first included) for the parser. */
-async function peekLines(file: string, limits: ImportLimits): Promise<{ first: TextLine | null; lines: AsyncIterable<TextLine> }> {
-  const it = readLines(file, limits)[Symbol.asyncIterator]();
-  const head = await it.next();
-  const lines: AsyncIterable<TextLine> = {
-    async *[Symbol.asyncIterator]() {
-      try {
-        if (!head.done) yield head.value;
-        for (;;) {
-          const n = await it.next();
-          if (n.done) return;
-          yield n.value;
-        }
-      } finally {
-        await it.return?.(undefined);
-      }
-    },
-  };
-  return { first: head.done ? null : head.value, lines };
+/** Moves the reader to the file's first non-blank line; false for a file without one. */
+async function firstLine(reader: LineReader): Promise<boolean> {
+  for (;;) {
+    if (reader.next()) return true;
+    if (!(await reader.fill())) return false;
+  }
 }
 
 export async function parseImportFile(file: string, opts: ImportOptions): Promise<{ batch: ColumnBatch; report: FileReport }> {
   const { target } = resolveTarget(file, opts);
   const limits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
-  const { first, lines } = await peekLines(file, limits);
-  if (!first) throw new InputError(file, null, null, 'file is empty');
-  const format = opts.format && opts.format !== 'auto' ? opts.format
-    : isArchiveHeader(first.text) || looksLikeArchiveLine(first.text) ? 'binance-archive' : 'csv';
-  const notes: string[] = [];
-  let batch: ColumnBatch;
-  if (format === 'binance-archive') {
-    if (target.table !== 'candles_1h' && target.table !== 'perp_1h' && target.table !== 'mark_1h') {
-      throw new InputError(file, null, null, `Binance archive klines can only go into candles_1h, perp_1h or mark_1h, not ${target.table}`);
+  const reader = new LineReader(file, limits);
+  try {
+    if (!(await firstLine(reader))) throw new InputError(file, null, null, 'file is empty');
+    const first = reader.text();
+    const format = opts.format && opts.format !== 'auto' ? opts.format
+      : isArchiveHeader(first) || looksLikeArchiveLine(first) ? 'binance-archive' : 'csv';
+    const notes: string[] = [];
+    let batch: ColumnBatch;
+    if (format === 'binance-archive') {
+      if (target.table !== 'candles_1h' && target.table !== 'perp_1h' && target.table !== 'mark_1h') {
+        throw new InputError(file, null, null, `Binance archive klines can only go into candles_1h, perp_1h or mark_1h, not ${target.table}`);
+      }
+      const parsed = await parseBinanceArchive(file, reader, { table: target.table, venue: target.venue, symbol: target.symbol }, limits);
+      batch = parsed.batch;
+      notes.push(`open time units: ${[...parsed.units].join(', ')}`);
+    } else {
+      const parsed = await parseMarketCsv(file, reader, target, limits);
+      batch = parsed.batch;
+      if (parsed.ignoredColumns.length > 0) notes.push(`ignored columns: ${parsed.ignoredColumns.join(', ')}`);
     }
-    const parsed = await parseBinanceArchive(file, lines, { table: target.table, venue: target.venue, symbol: target.symbol }, limits);
-    batch = parsed.batch;
-    notes.push(`open time units: ${[...parsed.units].join(', ')}`);
-  } else {
-    const parsed = await parseMarketCsv(file, lines, target, limits);
-    batch = parsed.batch;
-    if (parsed.ignoredColumns.length > 0) notes.push(`ignored columns: ${parsed.ignoredColumns.join(', ')}`);
+    return {
+      batch,
+      report: { file, table: target.table, venue: target.venue, symbol: target.symbol, rows: batch.ts.length, format, notes },
+    };
+  } finally {
+    await reader.close();
   }
-  return {
-    batch,
-    report: { file, table: target.table, venue: target.venue, symbol: target.symbol, rows: batch.ts.length, format, notes },
-  };
 }
 
 /** Several files for the same series (e.g. monthly archives) become one batch; overlapping rows must agree. */
@@ -246,18 +238,39 @@ function concatDisjoint(batches: ColumnBatch[]): ColumnBatch | null {
   return { table: sorted[0].table, venue: sorted[0].venue, symbol: sorted[0].symbol, ts, values };
 }
 
+/**
+ * Parses and commits one series (venue/table/symbol) at a time inside the writer's commit, so memory holds one
+ * series rather than the whole import. Every file is still checked before the commit point: a bad file anywhere
+ * deletes what was staged and the dataset stays as it was.
+ */
 export async function importFiles(datasetsDir: string, files: string[], opts: ImportOptions = {}): Promise<ImportReport> {
   if (files.length === 0) throw new UserError('import: name at least one file');
-  const parsed: { file: string; batch: ColumnBatch; report: FileReport }[] = [];
-  for (const file of files) {
-    opts.onProgress?.({ phase: 'parse', done: parsed.length, total: files.length });
-    parsed.push({ file, ...(await parseImportFile(file, opts)) });
+  const targets = files.map((file) => resolveTarget(file, opts).target);
+  const groups = new Map<string, number[]>();
+  targets.forEach((t, i) => {
+    const key = `${t.venue}/${t.table}/${t.symbol}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const reports: FileReport[] = new Array(files.length);
+  let done = 0;
+  async function* series(): AsyncGenerator<ColumnBatch> {
+    for (const members of groups.values()) {
+      const parsed: { file: string; batch: ColumnBatch }[] = [];
+      for (const i of members) {
+        opts.onProgress?.({ phase: 'parse', done, total: files.length });
+        const p = await parseImportFile(files[i], opts);
+        reports[i] = p.report;
+        parsed.push({ file: files[i], batch: p.batch });
+        done++;
+      }
+      yield* mergeBatches(parsed);
+    }
+    opts.onProgress?.({ phase: 'commit' });
   }
-  opts.onProgress?.({ phase: 'commit' });
   const provenance: Record<string, string> = {};
-  if (opts.note) for (const p of parsed) provenance[`${p.report.venue}/${p.report.table}`] = opts.note;
-  const commit = await commitBatches(datasetsDir, mergeBatches(parsed), { provenance });
-  return { files: parsed.map((p) => p.report), commit };
+  if (opts.note) for (const t of targets) provenance[`${t.venue}/${t.table}`] = opts.note;
+  const commit = await commitBatches(datasetsDir, series(), { provenance });
+  return { files: reports, commit };
 }
 
 export function assertFilesExist(files: string[]): void {

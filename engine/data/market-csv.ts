@@ -4,7 +4,9 @@
  */
 import { InputError } from '../errors.ts';
 import { BatchBuilder, type RowValues } from './batch-builder.ts';
-import { DEFAULT_IMPORT_LIMITS, parseInteger, parseNumber, type ImportLimits, type TextLine } from './read-text.ts';
+import { DEFAULT_IMPORT_LIMITS, forEachLine, parseInteger, parseNumber, type ImportLimits, type LineReader } from './read-text.ts';
+import { decimalAt, integerAt } from './fast-number.ts';
+import { splitFields } from './binance-archive.ts';
 import { tableSpec, type TableName } from './tables.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 
@@ -28,9 +30,14 @@ function splitCsv(text: string): string[] {
   });
 }
 
+/**
+ * `reader` stands on the file's first line (the header). For candle tables, rows of plain numbers are read from
+ * the bytes; every other line — and every line of the other tables — goes through the string path, which holds
+ * every check and error message, so both paths accept and reject exactly the same lines.
+ */
 export async function parseMarketCsv(
   file: string,
-  lines: AsyncIterable<TextLine>,
+  reader: LineReader,
   target: CsvTarget,
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
 ): Promise<ParsedCsv> {
@@ -40,7 +47,7 @@ export async function parseMarketCsv(
   let index = new Map<string, number>();
   let ignoredColumns: string[] = [];
   const constants = target.constants ?? {};
-  for await (const { line, text: rowText } of lines) {
+  const slowRow = (line: number, rowText: string): void => {
     if (!header) {
       header = splitCsv(rowText);
       index = new Map(header.map((h, i) => [h, i]));
@@ -54,7 +61,7 @@ export async function parseMarketCsv(
       }
       const known = new Set(['ts_ms', ...spec.columns.map((c) => c.name)]);
       ignoredColumns = header.filter((h) => !known.has(h));
-      continue;
+      return;
     }
     const fields = splitCsv(rowText);
     if (fields.length !== header.length) {
@@ -78,7 +85,45 @@ export async function parseMarketCsv(
       values.total_liq_usd = (values.long_liq_usd as number) + (values.short_liq_usd as number);
     }
     builder.add(line, ts, values);
-  }
+  };
+  const fast = target.table === 'candles_1h' || target.table === 'perp_1h' || target.table === 'mark_1h';
+  const columns = fast ? builder.numericColumns : [];
+  const row = new Float64Array(columns.length);
+  let starts = new Int32Array(0);
+  let ends = new Int32Array(0);
+  /** per table column: its field in the line (-1: not in the file) and whether it is an integer */
+  let fieldOf = new Int32Array(0);
+  let tsField = -1;
+  const integer = columns.map((c) => c.type !== 'DOUBLE');
+  const fastRow = (): boolean => {
+    if (!fast || !header) return false;
+    if (tsField < 0) {
+      starts = new Int32Array(header.length);
+      ends = new Int32Array(header.length);
+      fieldOf = Int32Array.from(columns, (c) => index.get(c.name) ?? -1);
+      tsField = index.get('ts_ms')!;
+    }
+    const b = reader.buf;
+    if (!splitFields(b, reader.start, reader.end, header.length, starts, ends) || builder.size >= limits.maxRows) return false;
+    const ts = integerAt(b, starts[tsField], ends[tsField]);
+    if (Number.isNaN(ts)) return false;
+    for (let k = 0; k < columns.length; k++) {
+      const f = fieldOf[k];
+      if (f < 0 || starts[f] === ends[f]) {
+        // an absent or empty field is NULL (candle tables take no constants)
+        row[k] = NaN;
+        continue;
+      }
+      const v = integer[k] ? integerAt(b, starts[f], ends[f]) : decimalAt(b, starts[f], ends[f]);
+      if (Number.isNaN(v)) return false;
+      row[k] = v;
+    }
+    builder.addRow(reader.line, ts, row);
+    return true;
+  };
+  await forEachLine(reader, true, () => {
+    if (!fastRow()) slowRow(reader.line, reader.text());
+  });
   if (!header) throw new InputError(file, null, null, 'file is empty');
   return { batch: builder.finish(), ignoredColumns };
 }

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { InputError } from '../errors.ts';
 import { checkZipEntry, readZipEntryInfo, zipEntryChunks } from './zip.ts';
 
@@ -122,65 +123,169 @@ async function* byteChunks(file: string): AsyncGenerator<Buffer> {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
+/** bytes JS's String.prototype.trim() removes that are ASCII (a line of only these is blank) */
+function isAsciiSpace(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+/**
+ * The non-blank lines of a file as byte ranges, one block of whole lines at a time, so a parser can read fields
+ * straight from the bytes without a string per line. Same rules and errors as before strings existed: each block
+ * is checked as strict UTF-8 before any of its lines is seen, a BOM at the start is skipped, CRLF and LF end a
+ * line, blank lines count for the numbering but are skipped, and the row/byte/line-length limits apply.
+ *
+ * Use: `while (await r.fill()) while (r.next()) { r.buf[r.start..r.end), r.line }`.
+ */
+export class LineReader {
+  buf: Buffer = Buffer.alloc(0);
+  /** the current line's bytes are buf[start, end), CR stripped; `line` is 1-based */
+  start = 0;
+  end = 0;
+  line = 0;
+  /** the current block holds only bytes < 0x80 */
+  ascii = true;
+  private pos = 1;
+  private blockEnd = 0;
+  private pending: Buffer = Buffer.alloc(0);
+  private total = 0;
+  private first = true;
+  private done = false;
+  private readonly chunks: AsyncGenerator<Buffer>;
+
+  constructor(
+    readonly file: string,
+    readonly limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
+  ) {
+    this.chunks = byteChunks(file);
+  }
+
+  /** Loads the next block of whole lines; false at the end of the file. */
+  async fill(): Promise<boolean> {
+    while (!this.done) {
+      const n = await this.chunks.next();
+      if (n.done) {
+        this.done = true;
+        if (this.pending.length === 0) return false;
+        this.setBlock(this.pending);
+        this.pending = Buffer.alloc(0);
+        return true;
+      }
+      const chunk = n.value;
+      this.total += chunk.length;
+      if (this.total > this.limits.maxBytes) throw new InputError(this.file, null, null, `larger than the import limit of ${this.limits.maxBytes} bytes (decompressed; raise it with --max-bytes)`);
+      const buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+      const lastNl = buf.lastIndexOf(0x0a);
+      if (lastNl < 0) {
+        this.pending = buf;
+        if (this.pending.length > this.limits.maxLineBytes) this.tooLong(this.line + 1, this.pending);
+        continue;
+      }
+      this.pending = Buffer.from(buf.subarray(lastNl + 1));
+      this.setBlock(buf.subarray(0, lastNl));
+      // the old reader emitted the block's lines before it looked at what was left over: so is this one
+      this.checkPending = true;
+      return true;
+    }
+    return false;
+  }
+
+  private checkPending = false;
+
+  private setBlock(bytes: Buffer): void {
+    let start = 0;
+    if (this.first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
+    this.first = false;
+    const block = bytes.subarray(start);
+    this.ascii = isAscii(block);
+    if (!this.ascii && !isUtf8(block)) this.throwNotUtf8(block);
+    this.buf = block;
+    this.pos = 0;
+    this.blockEnd = block.length;
+  }
+
+  /** Moves to the next non-blank line of the block; false when the block is used up. */
+  next(): boolean {
+    const buf = this.buf;
+    for (;;) {
+      // a block of k newlines holds k + 1 lines (the last may be empty): pos passes blockEnd after the last one
+      if (this.pos > this.blockEnd) {
+        if (this.checkPending) {
+          this.checkPending = false;
+          if (this.pending.length > this.limits.maxLineBytes) this.tooLong(this.line + 1, this.pending);
+        }
+        return false;
+      }
+      const s = this.pos;
+      let nl = buf.indexOf(0x0a, s);
+      if (nl < 0) nl = this.blockEnd;
+      this.pos = nl + 1;
+      this.line++;
+      let e = nl;
+      if (e - s > this.limits.maxLineBytes && (this.ascii || buf.toString('utf8', s, e).length > this.limits.maxLineBytes)) {
+        this.tooLong(this.line, buf.subarray(s, e));
+      }
+      if (e > s && buf[e - 1] === 0x0d) e--;
+      let k = s;
+      while (k < e && isAsciiSpace(buf[k])) k++;
+      if (k === e) continue;
+      if (buf[k] >= 0x80 && buf.toString('utf8', s, e).trim() === '') continue;
+      this.start = s;
+      this.end = e;
+      return true;
+    }
+  }
+
+  /** The current line as a string. */
+  text(): string {
+    return this.buf.toString(this.ascii ? 'latin1' : 'utf8', this.start, this.end);
+  }
+
+  /** Stops reading (closes the file and any decompressor). */
+  async close(): Promise<void> {
+    await this.chunks.return(undefined);
+  }
+
+  private tooLong(startLine: number, bytes: Buffer): never {
+    if (startLine === 1 && bytes.includes(0x0d)) {
+      throw new InputError(this.file, 1, null, 'lines end in a lone CR (classic Mac line endings): convert the file to LF or CRLF line endings');
+    }
+    throw new InputError(this.file, startLine, null, `line is longer than ${this.limits.maxLineBytes} bytes: not a market-data CSV`);
+  }
+
+  /** finds the line with the bad bytes, for the message */
+  private throwNotUtf8(bytes: Buffer): never {
+    let from = 0;
+    for (let k = 0; ; k++) {
+      const nl = bytes.indexOf(0x0a, from);
+      const piece = bytes.subarray(from, nl < 0 ? bytes.length : nl);
+      try {
+        decoder.decode(piece);
+      } catch {
+        throw new InputError(this.file, this.line + k + 1, null, 'holds bytes that are not UTF-8 (re-save the file as UTF-8)');
+      }
+      if (nl < 0) throw new InputError(this.file, this.line + 1, null, 'holds bytes that are not UTF-8 (re-save the file as UTF-8)');
+      from = nl + 1;
+    }
+  }
+}
+
+/** Calls fn for every remaining line of the reader (first for the current one, when `current`). */
+export async function forEachLine(r: LineReader, current: boolean, fn: () => void): Promise<void> {
+  if (current) fn();
+  for (;;) {
+    while (r.next()) fn();
+    if (!(await r.fill())) return;
+  }
+}
+
 /** Non-blank lines of a file with their 1-based numbers; CRLF and LF both end a line. */
 export async function* readLines(file: string, limits: ImportLimits = DEFAULT_IMPORT_LIMITS): AsyncGenerator<TextLine> {
-  let pending: Buffer = Buffer.alloc(0);
-  let line = 0;
-  let total = 0;
-  let first = true;
-  const tooLong = (startLine: number, bytes: Buffer): never => {
-    if (startLine === 1 && bytes.includes(0x0d)) {
-      throw new InputError(file, 1, null, 'lines end in a lone CR (classic Mac line endings): convert the file to LF or CRLF line endings');
-    }
-    throw new InputError(file, startLine, null, `line is longer than ${limits.maxLineBytes} bytes: not a market-data CSV`);
-  };
-  /** Decodes a run of whole lines at once (a 0x0A byte never sits inside a UTF-8 sequence, so cutting there is safe). */
-  const decodeLines = (bytes: Buffer): string[] => {
-    let start = 0;
-    if (first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) start = 3;
-    first = false;
-    try {
-      return decoder.decode(bytes.subarray(start)).split('\n');
-    } catch {
-      // find the line with the bad bytes, for the message
-      let from = start;
-      for (let k = 0; ; k++) {
-        const nl = bytes.indexOf(0x0a, from);
-        const piece = bytes.subarray(from, nl < 0 ? bytes.length : nl);
-        try {
-          decoder.decode(piece);
-        } catch {
-          throw new InputError(file, line + k + 1, null, 'holds bytes that are not UTF-8 (re-save the file as UTF-8)');
-        }
-        if (nl < 0) throw new InputError(file, line + 1, null, 'holds bytes that are not UTF-8 (re-save the file as UTF-8)');
-        from = nl + 1;
-      }
-    }
-  };
-  function* emit(texts: string[]): Generator<TextLine> {
-    for (const raw of texts) {
-      line++;
-      if (raw.length > limits.maxLineBytes) tooLong(line, Buffer.from(raw));
-      const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-      if (text.trim() !== '') yield { line, text };
-    }
+  const r = new LineReader(file, limits);
+  try {
+    while (await r.fill()) while (r.next()) yield { line: r.line, text: r.text() };
+  } finally {
+    await r.close();
   }
-  for await (const chunk of byteChunks(file)) {
-    total += chunk.length;
-    if (total > limits.maxBytes) throw new InputError(file, null, null, `larger than the import limit of ${limits.maxBytes} bytes (decompressed; raise it with --max-bytes)`);
-    const buf = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-    const lastNl = buf.lastIndexOf(0x0a);
-    if (lastNl < 0) {
-      pending = buf;
-      if (pending.length > limits.maxLineBytes) tooLong(line + 1, pending);
-      continue;
-    }
-    const texts = decodeLines(buf.subarray(0, lastNl));
-    pending = Buffer.from(buf.subarray(lastNl + 1));
-    yield* emit(texts);
-    if (pending.length > limits.maxLineBytes) tooLong(line + 1, pending);
-  }
-  if (pending.length > 0) yield* emit(decodeLines(pending));
 }
 
 const NUMBER_RE = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
