@@ -77,7 +77,10 @@ export function buildGrid(prices: readonly PriceSeries[], pad: number): Grid {
   let start = Infinity;
   let end = -Infinity;
   for (const { s, firstTs, length, offset } of layout) {
-    const present: number[] = [];
+    let usableHours = 0;
+    for (let i = 0; i < s.ts.length; i++) if (usable(s.close[i])) usableHours++;
+    const present = new Int32Array(usableHours);
+    let np = 0;
     for (let i = 0; i < s.ts.length; i++) {
       const c = s.close[i];
       if (!usable(c)) continue;
@@ -87,9 +90,9 @@ export function buildGrid(prices: readonly PriceSeries[], pad: number): Grid {
       const lo = s.low?.[i];
       up[g] = hi !== undefined && usable(hi) ? Math.max(hi, c) : c;
       down[g] = lo !== undefined && usable(lo) ? Math.min(lo, c) : c;
-      present.push(g);
+      present[np++] = g;
     }
-    const range: SymbolRange = { symbol: s.symbol, offset, length, firstTs, present: Int32Array.from(present) };
+    const range: SymbolRange = { symbol: s.symbol, offset, length, firstTs, present };
     symbols.push(range);
     bySymbol.set(s.symbol, range);
     start = Math.min(start, firstTs);

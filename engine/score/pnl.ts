@@ -313,14 +313,30 @@ function tradeStats(returns: readonly number[], exposure: number | null): Pick<P
   };
 }
 
-/** scratch of spacedSample: which values of [0, m) are taken (reset after each draw) */
+function shuffle(xs: Int32Array, random: Mulberry32): void {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = random.below(i + 1);
+    const x = xs[i];
+    xs[i] = xs[j];
+    xs[j] = x;
+  }
+}
+
+/** scratch of spacedSample: a bit set of the values of [0, m) taken (cleared after each draw) and the picks */
 interface SampleScratch {
-  taken: Uint8Array;
+  taken: Int32Array;
   picks: Int32Array;
 }
 
+export function sampleScratch(maxSize: number, maxK: number): SampleScratch {
+  return { taken: new Int32Array((Math.max(1, maxSize) + 31) >>> 5), picks: new Int32Array(Math.max(1, maxK)) };
+}
+
+/** below this many picks sorting them beats reading the bit set back in order */
+const SORT_BELOW = 64;
+
 /** k distinct sorted indices in [0, size) at least `spacing` apart (spacing shrinks only if k such do not fit) */
-function spacedSample(random: Mulberry32, size: number, k: number, spacing: number, scratch: SampleScratch): Int32Array {
+export function spacedSample(random: Mulberry32, size: number, k: number, spacing: number, scratch: SampleScratch): Int32Array {
   let s = spacing;
   if (k > 1 && size - (k - 1) * (s - 1) < k) s = Math.max(1, Math.floor((size - k) / (k - 1)) + 1);
   const m = size - (k - 1) * (s - 1);
@@ -330,64 +346,93 @@ function spacedSample(random: Mulberry32, size: number, k: number, spacing: numb
   let n = 0;
   for (let j = m - k; j < m; j++) {
     const t = random.below(j + 1);
-    const v = taken[t] ? j : t;
-    taken[v] = 1;
+    const v = taken[t >>> 5] & (1 << (t & 31)) ? j : t;
+    taken[v >>> 5] |= 1 << (v & 31);
     picks[n++] = v;
   }
-  picks.sort();
-  for (let i = 0; i < k; i++) {
-    taken[picks[i]] = 0;
-    picks[i] += i * (s - 1);
+  if (k < SORT_BELOW) {
+    picks.sort();
+    for (let i = 0; i < k; i++) taken[picks[i] >>> 5] = 0;
+  } else {
+    // the same ascending order, read off the bit set: O(m / 32) rather than O(k log k)
+    n = 0;
+    for (let w = 0; n < k; w++) {
+      let bits = taken[w];
+      taken[w] = 0;
+      while (bits !== 0) {
+        const low = bits & -bits;
+        picks[n++] = (w << 5) + 31 - Math.clz32(low);
+        bits ^= low;
+      }
+    }
   }
+  for (let i = 0; i < k; i++) picks[i] += i * (s - 1);
   return picks;
 }
 
-function shuffle<T>(xs: T[], random: Mulberry32): void {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = random.below(i + 1);
-    [xs[i], xs[j]] = [xs[j], xs[i]];
+/**
+ * The net multiplier of a trade entered at each present hour of a symbol, for one (hold, direction, fee): NaN
+ * where no close follows the entry. The random entries read these instead of walking to the exit for each draw;
+ * rows share them (every event type's row trades some of the "all" row's symbols and holds).
+ */
+class EntryMultipliers {
+  private readonly tables = new Map<string, Float64Array>();
+
+  constructor(private readonly grid: Grid) {}
+
+  of(range: SymbolRange, hold: number, d: number, fee: number): Float64Array {
+    const key = `${range.symbol}|${hold}|${d}|${fee}`;
+    let table = this.tables.get(key);
+    if (!table) {
+      const { grid } = this;
+      const present = range.present;
+      table = new Float64Array(present.length);
+      for (let j = 0; j < present.length; j++) {
+        const g = present[j];
+        const { e } = exitIndex(grid, range, g, hold);
+        table[j] = e <= g ? NaN : tradeMultiplier(grid.close[e] / grid.close[g], d, fee);
+      }
+      this.tables.set(key, table);
+    }
+    return table;
   }
 }
 
-function randomEntries(grid: Grid, sim: Simulated, symbols: readonly string[], actual: number, o: PnlOptions, key: string): RandomEntries | null {
+function randomEntries(sim: Simulated, ranges: readonly SymbolRange[], actual: number, o: PnlOptions, key: string, multipliers: EntryMultipliers): RandomEntries | null {
   const n = o.random_entries;
   if (n === 0 || sim.trades.length === 0) return null;
   const random = new Mulberry32(hashSeed(o.seed, `pnl|${key}`));
-  const plans = symbols.map((s) => {
-    const legs = sim.legs.get(s) ?? [];
+  const plans = ranges.map((range) => {
+    const legs = sim.legs.get(range.symbol) ?? [];
     return {
-      range: grid.bySymbol.get(s)!,
-      legs: legs.map((l) => ({ d: l.d, hold: l.hold, fee: l.fee })),
+      range,
+      legs: legs.map((l) => multipliers.of(range, l.hold, l.d, l.fee)),
+      /** legs[order[i]] is the i-th leg after the shuffles so far */
+      order: Int32Array.from(legs, (_, i) => i),
+      spacing: Math.max(1, ...legs.map((l) => l.hold)),
     };
   });
   const totals = new Float64Array(n);
   let tradesTaken = 0;
   let asGood = 0;
-  const scratch: SampleScratch = {
-    taken: new Uint8Array(Math.max(1, ...plans.map((p) => p.range.present.length))),
-    picks: new Int32Array(Math.max(1, ...plans.map((p) => p.legs.length))),
-  };
-  const spacing = plans.map((p) => Math.max(1, ...p.legs.map((l) => l.hold)));
+  const scratch = sampleScratch(Math.max(1, ...plans.map((p) => p.range.present.length)), Math.max(1, ...plans.map((p) => p.legs.length)));
   for (let p = 0; p < n; p++) {
     let sum = 0;
     for (let q = 0; q < plans.length; q++) {
-      const plan = plans[q];
-      const k = plan.legs.length;
+      const { range, legs, order, spacing } = plans[q];
+      const k = legs.length;
       if (k === 0) {
         sum += 1;
         continue;
       }
-      const present = plan.range.present;
-      shuffle(plan.legs, random);
-      const idx = spacedSample(random, present.length, k, spacing[q], scratch);
+      shuffle(order, random);
+      const idx = spacedSample(random, range.present.length, k, spacing, scratch);
       let value = 1;
       for (let i = 0; i < k; i++) {
-        const g = present[idx[i]];
-        const leg = plan.legs[i];
-        const { e } = exitIndex(grid, plan.range, g, leg.hold);
-        if (e <= g) continue;
+        const x = legs[order[i]][idx[i]];
+        if (x !== x) continue;
         tradesTaken++;
-        value *= tradeMultiplier(grid.close[e] / grid.close[g], leg.d, leg.fee);
+        value *= x;
       }
       sum += value;
     }
@@ -406,7 +451,7 @@ function randomEntries(grid: Grid, sim: Simulated, symbols: readonly string[], a
   };
 }
 
-function rowFor(grid: Grid, book: Book, o: PnlOptions): { row: PnlRow; curve: EquityCurve; trades: Trade[] } {
+function rowFor(grid: Grid, book: Book, o: PnlOptions, multipliers: EntryMultipliers): { row: PnlRow; curve: EquityCurve; trades: Trade[] } {
   const sim = simulate(grid, book, o);
   const symbols = [...new Set(book.alerts.filter((a) => hourIndex(grid, a.symbol, a.ts) >= 0).map((a) => a.symbol))].sort();
   const ranges = symbols.map((s) => grid.bySymbol.get(s)!);
@@ -457,7 +502,7 @@ function rowFor(grid: Grid, book: Book, o: PnlOptions): { row: PnlRow; curve: Eq
     early_exits: sim.early,
     strategy,
     buy_and_hold: buyAndHold,
-    random: randomEntries(grid, sim, symbols, c.total, o, book.key),
+    random: randomEntries(sim, ranges, c.total, o, book.key, multipliers),
   };
   const ts = Float64Array.from({ length: tl.hours }, (_, i) => tl.start + i * HOUR_MS);
   return { row, curve: { key: book.key, ts, equity, drawdown: c.drawdown, buy_and_hold: bh }, trades: sim.trades };
@@ -481,8 +526,9 @@ export function paperPnl(prices: readonly PriceSeries[], alerts: readonly Scorab
   const rows: PnlRow[] = [];
   const curves: EquityCurve[] = [];
   const trades = new Map<string, Trade[]>();
+  const multipliers = new EntryMultipliers(grid);
   for (const book of books) {
-    const r = rowFor(grid, book, o);
+    const r = rowFor(grid, book, o, multipliers);
     rows.push(r.row);
     curves.push(r.curve);
     trades.set(book.key, r.trades);
