@@ -22,6 +22,8 @@ export type ParquetKind = 'double' | 'int64' | 'int32' | 'int8' | 'timestamp' | 
 export interface ParquetColumn {
   name: string;
   kind: ParquetKind;
+  /** doubles: NaN is NULL (the default), or NaN is kept as a value (then the chunk has no min/max) */
+  nan?: 'null' | 'value';
 }
 
 /** a string column as dictionary codes: code k > 0 is words[k - 1], 0 is null */
@@ -269,7 +271,7 @@ export class ParquetWriter {
       rows,
     };
     let encoded: Encoded;
-    if (values instanceof Float64Array) encoded = this.numbers(column.kind, values, rows);
+    if (values instanceof Float64Array) encoded = column.nan === 'value' ? this.doublesWithNaN(values, rows) : this.numbers(column.kind, values, rows);
     else if (values instanceof Uint8Array) encoded = this.booleans(values, rows);
     else encoded = this.strings(index, values, rows, chunk);
     const { nonNull, valueBytes, encoding } = encoded;
@@ -334,6 +336,26 @@ export class ParquetWriter {
       return { nonNull, valueBytes: new Uint8Array(words.buffer), encoding: ENC.PLAIN, min: some ? bound(lo) : null, max: some ? bound(hi) : null };
     }
     return { nonNull, valueBytes: new Uint8Array(Int32Array.from(kept.subarray(0, nonNull)).buffer), encoding: ENC.PLAIN, min: some ? leI32(lo) : null, max: some ? leI32(hi) : null };
+  }
+
+  /** doubles where NaN is a value, not NULL (as DuckDB's appendDouble(NaN) stores it) */
+  private doublesWithNaN(values: Float64Array, rows: number): Encoded {
+    this.defined.fill(1, 0, rows);
+    let lo = Infinity;
+    let hi = -Infinity;
+    let nan = false;
+    for (let r = 0; r < rows; r++) {
+      const v = values[r];
+      if (v !== v) nan = true;
+      else {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+    }
+    // DuckDB orders NaN above every number, so bounds without it could prune a row group wrongly
+    const bounds = rows > 0 && !nan && lo <= hi;
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, rows * 8);
+    return { nonNull: rows, valueBytes: bytes, encoding: ENC.PLAIN, min: bounds ? le64(lo) : null, max: bounds ? le64(hi) : null };
   }
 
   /** booleans bit-packed, PLAIN */

@@ -3,71 +3,92 @@
  *   pnl_equity.parquet  one row per strategy row ('all' or an event type) and hour: equity, drawdown and
  *                       buy-and-hold's equity of the same symbols, marked at the hour's close
  *   pnl_trades.parquet  every trade of every row: entry/exit hour and price, direction, net return, exit kind
+ * Written from typed arrays by engine/results/parquet-writer.ts (≈ 500k hourly marks on the full history).
  */
-import { DOUBLE, DuckDBDataChunk, type DuckDBAppender } from '@duckdb/node-api';
-import { openDuckDB, sqlString } from '../data/duckdb.ts';
-import type { PaperPnl } from '../score/pnl.ts';
+import path from 'node:path';
+import type { PaperPnl, Trade } from '../score/pnl.ts';
+import { codeStrings, writeParquetFile, type CodedStrings } from './parquet-writer.ts';
 
 export const PNL_EQUITY_FILE = 'pnl_equity.parquet';
 export const PNL_TRADES_FILE = 'pnl_trades.parquet';
 
+/** NaN stays a value in these files (as DuckDB's appender stored it); nothing here is missing */
+const value = 'value' as const;
+
 export async function writePnlFiles(dir: string, pnl: PaperPnl): Promise<void> {
-  const { instance, conn } = await openDuckDB();
-  try {
-    // ~500k hourly marks on the full history: written a chunk of typed arrays at a time (one append call per
-    // value took seconds); the row's key is a small integer joined back to its name in SQL
-    // ~500k hourly marks on the full history: written a chunk of typed arrays at a time (one append call per
-    // value took seconds); the row's key is its index, named in SQL. Appended in order, so no sort is needed.
-    await conn.run(`CREATE TABLE equity (grp DOUBLE, ts_ms DOUBLE, equity DOUBLE, drawdown DOUBLE, buy_and_hold DOUBLE)`);
-    const e = await conn.createAppender('equity');
-    pnl.curves.forEach((c, k) => appendDoubles(e, [new Float64Array(c.ts.length).fill(k), c.ts, c.equity, c.drawdown, c.buy_and_hold]));
-    e.closeSync();
-    const names = `[${pnl.curves.map((c) => sqlString(c.key)).join(', ')}]`;
-    await conn.run(`CREATE TABLE trades (grp VARCHAR, alert_id VARCHAR, event_type VARCHAR, symbol VARCHAR, direction INTEGER, entry_ms DOUBLE, exit_ms DOUBLE, entry_price DOUBLE, exit_price DOUBLE, ret DOUBLE, exit_kind VARCHAR)`);
-    const t = await conn.createAppender('trades');
-    for (const [key, trades] of pnl.trades) {
-      for (const x of trades) {
-        t.appendVarchar(key);
-        t.appendVarchar(x.alert_id);
-        t.appendVarchar(x.event_type);
-        t.appendVarchar(x.symbol);
-        t.appendInteger(x.direction);
-        t.appendDouble(x.entry_ts);
-        t.appendDouble(x.exit_ts);
-        t.appendDouble(x.entry_price);
-        t.appendDouble(x.exit_price);
-        t.appendDouble(x.return);
-        t.appendVarchar(x.exit);
-        t.endRow();
-      }
-    }
-    t.closeSync();
-    const ts = (col: string) => `make_timestamp((${col} * 1000)::BIGINT)`;
-    await conn.run(`COPY (SELECT ${names}[grp::INTEGER + 1] AS "group", ${ts('ts_ms')} AS ts, ts_ms::BIGINT AS ts_ms, equity, drawdown, buy_and_hold FROM equity)
-      TO ${sqlString(`${dir}/${PNL_EQUITY_FILE}`)} (FORMAT parquet, COMPRESSION zstd)`);
-    await conn.run(`COPY (SELECT grp AS "group", alert_id, event_type, symbol, direction, ${ts('entry_ms')} AS entry_ts, ${ts('exit_ms')} AS exit_ts,
-        entry_price, exit_price, ret AS "return", exit_kind AS exit FROM trades ORDER BY grp, entry_ms, symbol)
-      TO ${sqlString(`${dir}/${PNL_TRADES_FILE}`)} (FORMAT parquet, COMPRESSION zstd)`);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+  writeEquity(path.join(dir, PNL_EQUITY_FILE), pnl);
+  writeTrades(path.join(dir, PNL_TRADES_FILE), pnl);
 }
 
-/** DuckDB's vector size: a data chunk holds at most this many rows */
-const CHUNK_ROWS = 2048;
+/** curves one after the other, each in hour order */
+function writeEquity(file: string, pnl: PaperPnl): void {
+  const n = pnl.curves.reduce((sum, c) => sum + c.ts.length, 0);
+  const group: CodedStrings = { codes: new Int32Array(n), words: pnl.curves.map((c) => c.key) };
+  const ts = new Float64Array(n);
+  const equity = new Float64Array(n);
+  const drawdown = new Float64Array(n);
+  const bh = new Float64Array(n);
+  let at = 0;
+  pnl.curves.forEach((c, k) => {
+    group.codes.fill(k + 1, at, at + c.ts.length);
+    ts.set(c.ts, at);
+    equity.set(c.equity, at);
+    drawdown.set(c.drawdown, at);
+    bh.set(c.buy_and_hold, at);
+    at += c.ts.length;
+  });
+  writeParquetFile(
+    file,
+    [
+      { name: 'group', kind: 'string' },
+      { name: 'ts', kind: 'timestamp' },
+      { name: 'ts_ms', kind: 'int64' },
+      { name: 'equity', kind: 'double', nan: value },
+      { name: 'drawdown', kind: 'double', nan: value },
+      { name: 'buy_and_hold', kind: 'double', nan: value },
+    ],
+    n,
+    [group, ts, ts, equity, drawdown, bh],
+  );
+}
 
-function appendDoubles(appender: DuckDBAppender, columns: readonly Float64Array[]): void {
-  const n = columns[0].length;
-  for (let start = 0; start < n; start += CHUNK_ROWS) {
-    const rows = Math.min(CHUNK_ROWS, n - start);
-    const chunk = DuckDBDataChunk.create(columns.map(() => DOUBLE), rows);
-    chunk.rowCount = rows;
-    columns.forEach((col, i) => {
-      const v = chunk.getColumnVector(i) as unknown as { items: Float64Array; flush(): void };
-      v.items.set(col.subarray(start, start + rows));
-      v.flush();
-    });
-    appender.appendDataChunk(chunk);
-  }
+/** ordered by (group, entry hour, symbol) */
+function writeTrades(file: string, pnl: PaperPnl): void {
+  const rows: { group: string; t: Trade }[] = [];
+  for (const [group, trades] of pnl.trades) for (const t of trades) rows.push({ group, t });
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  rows.sort((x, y) => cmp(x.group, y.group) || x.t.entry_ts - y.t.entry_ts || cmp(x.t.symbol, y.t.symbol));
+  const n = rows.length;
+  const num = (pick: (t: Trade) => number) => Float64Array.from(rows, (r) => pick(r.t));
+  const text = (pick: (r: { group: string; t: Trade }) => string) => codeStrings(rows.map(pick));
+  writeParquetFile(
+    file,
+    [
+      { name: 'group', kind: 'string' },
+      { name: 'alert_id', kind: 'string' },
+      { name: 'event_type', kind: 'string' },
+      { name: 'symbol', kind: 'string' },
+      { name: 'direction', kind: 'int32' },
+      { name: 'entry_ts', kind: 'timestamp' },
+      { name: 'exit_ts', kind: 'timestamp' },
+      { name: 'entry_price', kind: 'double', nan: value },
+      { name: 'exit_price', kind: 'double', nan: value },
+      { name: 'return', kind: 'double', nan: value },
+      { name: 'exit', kind: 'string' },
+    ],
+    n,
+    [
+      text((r) => r.group),
+      text((r) => r.t.alert_id),
+      text((r) => r.t.event_type),
+      text((r) => r.t.symbol),
+      num((t) => t.direction),
+      num((t) => t.entry_ts),
+      num((t) => t.exit_ts),
+      num((t) => t.entry_price),
+      num((t) => t.exit_price),
+      num((t) => t.return),
+      text((r) => r.t.exit),
+    ],
+  );
 }

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { openDuckDB, sqlString } from '../data/duckdb.ts';
+import { codeStrings, writeParquetFile } from './parquet-writer.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import type { BacktestReport } from '../replay/backtest.ts';
@@ -105,8 +105,8 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
     };
     const record: RunRecord = { manifest, config: opts.config, report: opts.report };
     fs.writeFileSync(path.join(tmpDir, 'run.json'), JSON.stringify(record, null, 1) + '\n');
-    await writeAlertsParquet(path.join(tmpDir, 'alerts.parquet'), opts.alerts);
-    if (opts.pnl) await writePnlFiles(tmpDir, opts.pnl);
+    writeAlertsParquet(path.join(tmpDir, 'alerts.parquet'), opts.alerts);
+    if (opts.pnl) writePnlFiles(tmpDir, opts.pnl);
     if (opts.featuresFile) fs.renameSync(opts.featuresFile, path.join(tmpDir, 'features.parquet'));
     fs.renameSync(tmpDir, finalDir);
     return record;
@@ -116,32 +116,47 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
   }
 }
 
-async function writeAlertsParquet(file: string, alerts: readonly Alert[]): Promise<void> {
-  const { instance, conn } = await openDuckDB();
-  try {
-    await conn.run(`CREATE TABLE alerts (id VARCHAR, ts_ms DOUBLE, symbol VARCHAR, event_type VARCHAR, severity VARCHAR, source VARCHAR, direction TINYINT, title VARCHAR, description VARCHAR, data VARCHAR)`);
-    const a = await conn.createAppender('alerts');
-    for (const x of alerts) {
-      a.appendVarchar(x.id);
-      a.appendDouble(x.ts);
-      a.appendVarchar(x.symbol);
-      a.appendVarchar(x.event_type);
-      a.appendVarchar(x.severity);
-      a.appendVarchar(x.source);
-      if (x.direction === null) a.appendNull();
-      else a.appendTinyInt(x.direction);
-      a.appendVarchar(x.title);
-      a.appendVarchar(x.description);
-      a.appendVarchar(JSON.stringify(x.data));
-      a.endRow();
-    }
-    a.closeSync();
-    await conn.run(`COPY (SELECT id, make_timestamp((ts_ms * 1000)::BIGINT) AS ts, ts_ms::BIGINT AS ts_ms, symbol, event_type, severity, source, direction, title, description, data::JSON AS data FROM alerts ORDER BY ts_ms, id)
-      TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd)`);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
+/** alerts.parquet: every alert ordered by (ts_ms, id), data as JSON text */
+export function writeAlertsParquet(file: string, alerts: readonly Alert[]): void {
+  const sorted = [...alerts].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const n = sorted.length;
+  const ts = new Float64Array(n);
+  const direction = new Float64Array(n);
+  sorted.forEach((a, i) => {
+    ts[i] = a.ts;
+    direction[i] = a.direction ?? NaN;
+  });
+  const text = (pick: (a: Alert) => string) => codeStrings(sorted.map(pick));
+  writeParquetFile(
+    file,
+    [
+      { name: 'id', kind: 'string' },
+      { name: 'ts', kind: 'timestamp' },
+      { name: 'ts_ms', kind: 'int64' },
+      { name: 'symbol', kind: 'string' },
+      { name: 'event_type', kind: 'string' },
+      { name: 'severity', kind: 'string' },
+      { name: 'source', kind: 'string' },
+      { name: 'direction', kind: 'int8' },
+      { name: 'title', kind: 'string' },
+      { name: 'description', kind: 'string' },
+      { name: 'data', kind: 'json' },
+    ],
+    n,
+    [
+      text((a) => a.id),
+      ts,
+      ts,
+      text((a) => a.symbol),
+      text((a) => a.event_type),
+      text((a) => a.severity),
+      text((a) => a.source),
+      direction,
+      text((a) => a.title),
+      text((a) => a.description),
+      text((a) => JSON.stringify(a.data)),
+    ],
+  );
 }
 
 export function listRuns(resultsDir: string): RunManifest[] {
