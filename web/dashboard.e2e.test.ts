@@ -246,8 +246,9 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
       await page.setViewportSize({ width, height });
       await page.goto(`${server.url}/`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-      // one more refresh so the charts have been resized to the new width
-      await page.evaluate('new Promise((r) => setTimeout(r, 300))');
+      // the viewport was set before the load, so the charts were drawn at this width; two animation frames let
+      // layout and paint settle before measuring (an event, not a guessed delay)
+      await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
       const widths = (await page.evaluate('[document.documentElement.scrollWidth, window.innerWidth]')) as [number, number];
       expect(widths[0], `scrollWidth at ${width}`).toBeLessThanOrEqual(widths[1]);
       // no badge overlaps the number beside it in any card row
