@@ -396,11 +396,34 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
     await it.return?.();
     // staged files no manifest names: removed now rather than by the next writer
     for (const rel of newFiles) fs.rmSync(path.join(datasetsDir, ...rel.split('/')), { force: true });
+    conn.closeSync();
+    instance.closeSync();
     throw err;
+  }
+  try {
+    return await finishCommit(datasetsDir, { conn, snap, previous, generation, summary, replacedFiles, newFiles, current, opts });
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/** After the partitions are staged: the manifest (the commit point), provenance and garbage collection. */
+async function finishCommit(
+  datasetsDir: string,
+  c: {
+    conn: DuckDBConnection;
+    snap: Snapshot;
+    previous: ReturnType<typeof readManifest>;
+    generation: number;
+    summary: CommitSummary;
+    replacedFiles: Set<string>;
+    newFiles: string[];
+    current: Map<string, string>;
+    opts: CommitOptions;
+  },
+): Promise<CommitSummary> {
+  const { conn, snap, previous, generation, summary, replacedFiles, newFiles, current, opts } = c;
   const provenance = { ...readProvenance(datasetsDir), ...(opts.provenance ?? {}) };
   const provenanceChanged = Object.entries(opts.provenance ?? {}).some(([k, v]) => readProvenance(datasetsDir)[k] !== v);
   // files staged and then superseded inside this same commit never belonged to any generation
@@ -411,7 +434,7 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
     return summary;
   }
   killPoint('commit:before-manifest');
-  const manifest = await buildManifest(datasetsDir, { files, generation, provenance, previous });
+  const manifest = await buildManifest(datasetsDir, { files, generation, provenance, previous, conn });
   writeManifestCommit(datasetsDir, JSON.stringify(manifest, null, 1) + '\n');
   summary.generation = generation;
   killPoint('commit:after-manifest');

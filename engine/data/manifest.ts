@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { openDuckDB, queryRows, sqlPath } from './duckdb.ts';
-import { formatGap, hourlyGapRuns, isoHour } from './gaps.ts';
+import { openDuckDB, queryRows, readFloatColumns, sqlPath, type DuckDBConnection } from './duckdb.ts';
+import { formatGap, hourlyGapRuns, isoHour, type GapRun } from './gaps.ts';
 import { manifestPath } from './layout.ts';
 import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -85,7 +85,39 @@ export interface BuildManifestOptions {
   provenance?: Record<string, string>;
   /** a generation-aware manifest whose per-file rows and sha256 can be reused: its files never change */
   previous?: Manifest | null;
+  /** an open connection to use (the writer's) instead of a new in-memory DuckDB */
+  conn?: DuckDBConnection;
 }
+
+/**
+ * Missing-hour runs of one series whose files each hold sorted rows: read as one typed column, file by file
+ * (then sorted if the files overlap), and scanned once. The same runs and numbers as hourlyGapRuns' window query,
+ * which sorted the whole table again.
+ */
+async function seriesGapRuns(conn: DuckDBConnection, symbol: string, files: string[]): Promise<GapRun[]> {
+  const parts: Float64Array[] = [];
+  for (const f of files) parts.push((await readFloatColumns(conn, `SELECT epoch_ms(ts)::DOUBLE AS t FROM read_parquet(${sqlPath(f)}, hive_partitioning = false)`)).t);
+  const ts = new Float64Array(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    ts.set(p, at);
+    at += p.length;
+  }
+  for (let i = 1; i < ts.length; i++) {
+    if (ts[i] < ts[i - 1]) {
+      ts.sort();
+      break;
+    }
+  }
+  const runs: GapRun[] = [];
+  for (let i = 1; i < ts.length; i++) {
+    const step = ts[i] - ts[i - 1];
+    if (step > HOUR_MS) runs.push({ symbol, start_ms: ts[i - 1] + HOUR_MS, end_ms: ts[i] - HOUR_MS, hours: step / HOUR_MS - 1 });
+  }
+  return runs;
+}
+
+const HOUR_MS = 3_600_000;
 
 export async function buildManifest(datasetsDir: string, opts: BuildManifestOptions = {}): Promise<Manifest> {
   const provenance = opts.provenance ?? readProvenance(datasetsDir);
@@ -98,7 +130,8 @@ export async function buildManifest(datasetsDir: string, opts: BuildManifestOpti
   }
   const venues = [...new Set(allFiles.map((f) => f.split('/')[0]))].sort();
   const manifest: Manifest = generation === undefined ? { format: 1, tables: {} } : { format: 1, generation, tables: {} };
-  const { instance, conn } = await openDuckDB();
+  const own = opts.conn ? null : await openDuckDB();
+  const conn = opts.conn ?? own!.conn;
   try {
     for (const table of TABLE_NAMES) {
       const spec = tableSpec(table);
@@ -109,14 +142,22 @@ export async function buildManifest(datasetsDir: string, opts: BuildManifestOpti
         const files = rels.map((r) => path.join(datasetsDir, ...r.split('/')));
         const prov = provenance[`${venue}/${table}`];
         entry.source.push(prov ? `${venue}: ${prov}` : venue);
+        // the row counts of all new files in one query (from the Parquet footers) rather than one query each
+        const counted = files.filter((_, i) => !known.has(rels[i]));
+        const counts = new Map<string, number>();
+        if (counted.length > 0) {
+          const rows = await queryRows(conn, `SELECT filename, count(*)::DOUBLE AS n FROM read_parquet([${counted.map(sqlPath).join(', ')}], filename = true, hive_partitioning = false) GROUP BY filename`);
+          for (const r of rows) counts.set(String(r.filename), Number(r.n));
+        }
         for (const [i, file] of files.entries()) {
           const reuse = known.get(rels[i]);
           if (reuse) {
             entry.files.push(reuse);
             continue;
           }
-          const [r] = await queryRows(conn, `SELECT count(*)::DOUBLE AS n FROM read_parquet(${sqlPath(file)})`);
-          entry.files.push({ path: rels[i], rows: Number(r.n), sha256: sha256(file) });
+          const rows = counts.get(file);
+          if (rows === undefined) throw new Error(`manifest: no row count for ${file}`);
+          entry.files.push({ path: rels[i], rows, sha256: sha256(file) });
         }
         // a series whose files all carry over from the previous generation keeps its stats: a commit reads only
         // what it touched, whatever the dataset's size
@@ -142,7 +183,10 @@ export async function buildManifest(datasetsDir: string, opts: BuildManifestOpti
           `SELECT symbol, count(*)::DOUBLE AS rows, epoch_ms(min(ts))::DOUBLE AS first_ms, epoch_ms(max(ts))::DOUBLE AS last_ms ${extra}
            FROM t GROUP BY symbol ORDER BY symbol`,
         );
-        const gaps = spec.hourly ? await hourlyGapRuns(conn, 't', spec.extraKey) : [];
+        let gaps: GapRun[] = [];
+        if (spec.hourly && spec.extraKey.length === 0) {
+          for (const s of series) gaps.push(...(await seriesGapRuns(conn, String(s.symbol), files.filter((_, i) => symbolOf(rels[i]) === String(s.symbol)))));
+        } else if (spec.hourly) gaps = await hourlyGapRuns(conn, 't', spec.extraKey);
         for (const s of series) {
           const symbolGaps = gaps.filter((g) => g.symbol === s.symbol);
           const item: ManifestSeries = {
@@ -166,8 +210,10 @@ export async function buildManifest(datasetsDir: string, opts: BuildManifestOpti
       if (entry.files.length > 0) manifest.tables[table] = entry;
     }
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    if (own) {
+      own.conn.closeSync();
+      own.instance.closeSync();
+    }
   }
   return manifest;
 }
