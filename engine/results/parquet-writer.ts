@@ -524,12 +524,11 @@ export function codeStrings(values: readonly (string | null | undefined)[]): Cod
 export const ROW_GROUP_ROWS = 32_768;
 
 /** a whole table in one call, split into row groups */
-export function writeParquetFile(file: string, columns: readonly ParquetColumn[], rows: number, values: readonly ColumnValues[]): void {
+export function writeParquetFile(file: string, columns: readonly ParquetColumn[], rows: number, values: readonly ColumnValues[], groupRows = ROW_GROUP_ROWS): void {
   const w = ParquetWriter.create(file, columns);
   try {
-    for (let start = 0; start < rows || (start === 0 && rows === 0); start += ROW_GROUP_ROWS) {
-      if (rows === 0) break;
-      const end = Math.min(rows, start + ROW_GROUP_ROWS);
+    for (let start = 0; start < rows; start += groupRows) {
+      const end = Math.min(rows, start + groupRows);
       w.writeRowGroup(
         end - start,
         values.map((v) => (v instanceof Float64Array || v instanceof Uint8Array ? v.subarray(start, end) : { codes: v.codes.subarray(start, end), words: v.words })),
