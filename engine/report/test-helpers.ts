@@ -5,12 +5,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { expect, inject } from 'vitest';
+import { expect } from 'vitest';
 import { openStore } from '../data/store.ts';
 import { openDuckDB, sqlString } from '../data/duckdb.ts';
 import { defaultConfig } from '../pipeline/config.ts';
 import { runBacktest } from '../replay/backtest.ts';
 import { saveRun, type RunRecord } from '../results/run-store.ts';
+import { buildOnceInto } from '../../scripts/test/fixture-cache.ts';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -19,35 +20,12 @@ export function tempDir(prefix: string): string {
 /**
  * A saved run with features over [from, to) of the bundled data, in a fresh results folder. Within one
  * `npm test` run the backtest is done once per (from, to, permutations) and each caller gets its own copy of
- * the saved folder (scripts/test/global-setup.ts): the same run id and files, so nothing a test asserts changes.
+ * the saved folder (scripts/test/fixture-cache.ts): the same run id and files, so nothing a test asserts changes.
  */
 export async function savedRun(from: string, to: string, permutations = 30): Promise<{ resultsDir: string; run: RunRecord }> {
-  const cacheRoot = fixtureCache();
-  if (!cacheRoot) return buildSavedRun(tempDir('regime-report-results-'), from, to, permutations);
-  const cached = path.join(cacheRoot, `saved-run_${from}_${to}_${permutations}`);
-  if (!fs.existsSync(path.join(cached, 'run.json'))) {
-    // built aside and renamed in: a test file in the other worker either finds it complete or builds its own
-    const tmp = `${cached}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
-    const { run } = await buildSavedRun(path.join(tmp, 'results'), from, to, permutations);
-    fs.writeFileSync(path.join(tmp, 'run.json'), JSON.stringify(run));
-    try {
-      fs.renameSync(tmp, cached);
-    } catch {
-      fs.rmSync(tmp, { recursive: true, force: true });
-    }
-  }
   const resultsDir = tempDir('regime-report-results-');
-  fs.cpSync(path.join(cached, 'results'), resultsDir, { recursive: true });
-  return { resultsDir, run: JSON.parse(fs.readFileSync(path.join(cached, 'run.json'), 'utf8')) as RunRecord };
-}
-
-/** the run-wide fixture folder, or null outside `npm test` (a file run on its own by another config) */
-function fixtureCache(): string | null {
-  try {
-    return inject('regimeFixtureCache') ?? null;
-  } catch {
-    return null;
-  }
+  const run = await buildOnceInto(`saved-run_${from}_${to}_${permutations}`, resultsDir, async (dir) => (await buildSavedRun(dir, from, to, permutations)).run);
+  return { resultsDir, run };
 }
 
 async function buildSavedRun(resultsDir: string, from: string, to: string, permutations: number): Promise<{ resultsDir: string; run: RunRecord }> {
