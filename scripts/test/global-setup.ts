@@ -1,7 +1,7 @@
 /**
  * vitest globalSetup: one folder for the whole `npm test` run where slow fixtures are built once and shared by
- * every test file (engine/report/test-helpers.ts savedRun: the same backtest, saved once, copied per file).
- * Removed when the run ends.
+ * every test file (scripts/test/fixture-cache.ts; used by savedRun in engine/report/test-helpers.ts and makeRun
+ * in web/testing.ts: the same backtest, saved once, copied per caller). Removed when the run ends.
  */
 import fs from 'node:fs';
 import os from 'node:os';
