@@ -39,6 +39,9 @@ describe('random-baseline kernel', () => {
       expect(sameBits(permutationValues(evaluator, placement, universe, 77, 0, 200), whole)).toBe(true);
       const m = evaluator.specs.length;
       expect(sameBits(permutationValues(evaluator, placement, universe, 77, 50, 120), whole.subarray(50 * m, 120 * m))).toBe(true);
+      // one alert alone: its own episodes decide recall, however many its window reaches
+      const single: Placement = { blocks: [{ range: a, count: 1 }], dir: Int8Array.of(1) };
+      expect(sameBits(permutationValues(evaluator, single, universe, 78, 0, 300), evaluatorValues(evaluator, single, universe, 78, 0, 300))).toBe(true);
       // the cases the kernel handles apart are really met
       const reach = Array.from(drawTables(market).bySymbol.values()).flatMap((d) => Array.from(d.meta, (x) => (x >> 2) & REACH_SATURATED));
       if (lead === 0) expect(Math.max(...reach)).toBe(1);
