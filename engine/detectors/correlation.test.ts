@@ -29,13 +29,15 @@ function market(n: number, seed: number, lag: number, gapRate: number) {
   return { closes, returns };
 }
 
-function run(closes: Float64Array[], c = cfg()): CorrelationOutput[] {
+/** each hour's pairs, read during the step (the columns behind them move on with the next one) */
+function run(closes: Float64Array[], c = cfg()): Pick<CorrelationOutput, 'ts' | 'pairs'>[] {
   const d = new CorrelationDetector(SYMS, c);
   const buf = new Float64Array(SYMS.length);
-  const outs: CorrelationOutput[] = [];
+  const outs: Pick<CorrelationOutput, 'ts' | 'pairs'>[] = [];
   for (let t = 0; t < closes[0].length; t++) {
     for (let s = 0; s < SYMS.length; s++) buf[s] = closes[s][t];
-    outs.push(d.step(t, buf));
+    const out = d.step(t, buf);
+    outs.push({ ts: out.ts, pairs: out.pairs });
   }
   return outs;
 }
@@ -124,6 +126,27 @@ describe('CorrelationDetector', () => {
     }
     // returns at 300 and 301 are missing, so the window is whole again from 301 + 168
     expect(pair(469, 'BTCUSDT', 'SOLUSDT').corr).not.toBeNull();
+  });
+
+  it('pairs read during the step stay as they were; a first read after the next step throws', () => {
+    const { closes } = market(260, 5, 1, 0.01);
+    const d = new CorrelationDetector(SYMS, cfg({ window_hours: 24, normal_hours: 48 }));
+    const buf = new Float64Array(SYMS.length);
+    const step = (t: number) => {
+      for (let s = 0; s < SYMS.length; s++) buf[s] = closes[s][t];
+      return d.step(t, buf);
+    };
+    for (let t = 0; t < 200; t++) step(t);
+    const read = step(200);
+    const kept = read.pairs.map((p) => ({ ...p }));
+    expect(kept.some((p) => p.corr !== null && p.normal !== null)).toBe(true);
+    const unread = step(201);
+    for (let t = 202; t < 260; t++) step(t);
+    expect(read.pairs).toEqual(kept);
+    expect(() => unread.pairs).toThrow(/read after the detector stepped on/);
+    expect(() => unread.columns).toThrow(/read after the detector stepped on/);
+    // and the values read at hour 200 are what a fresh detector says there
+    expect(run(closes.map((c) => c.slice(0, 201)), cfg({ window_hours: 24, normal_hours: 48 }))[200].pairs).toEqual(kept);
   });
 
   it('is causal', () => {

@@ -50,9 +50,140 @@ export interface PairCorrelation {
   lead_strength: number | null;
 }
 
+/**
+ * One hour of the correlation detector. The values live in the detector's columns (PairColumns), which the next
+ * step overwrites: read `pairs` or `columns` during the step that returned this output (pairs, once read, are
+ * plain objects and stay valid). At 100 symbols an object per pair per hour was most of the replay's garbage.
+ */
 export interface CorrelationOutput {
   ts: number;
-  pairs: readonly PairCorrelation[];
+  /** every followed pair, in pairIndices order; built on first read */
+  readonly pairs: readonly PairCorrelation[];
+  /** the same values column by column; throws once the detector has stepped on */
+  readonly columns: PairColumns;
+}
+
+/** pair status codes in PairColumns.status */
+const STATUS_NAMES: readonly WindowStatus[] = ['ok', 'no_data', 'warming_up', 'gap_in_window', 'flat_window'];
+const ST_OK = 0;
+const ST_NO_DATA = 1;
+const ST_WARMING_UP = 2;
+const ST_GAP = 3;
+const ST_FLAT = 4;
+
+/** What every followed pair says at one hour, as typed columns indexed by pair (NaN or −1 where the object says null). */
+export class PairColumns {
+  readonly size: number;
+  /** symbol indices of each pair's a and b */
+  readonly pa: Int32Array;
+  readonly pb: Int32Array;
+  readonly names: readonly { readonly a: string; readonly b: string; readonly key: string; readonly label: string }[];
+  readonly status: Uint8Array;
+  readonly corr: Float64Array;
+  readonly normal: Float64Array;
+  readonly coverage: Float64Array;
+  /** 1 broken, 0 not, −1 unknown */
+  readonly broken: Int8Array;
+  /** 1 a leads, −1 b leads, 0 neither */
+  readonly leader: Int8Array;
+  readonly lag: Uint8Array;
+  readonly strength: Float64Array;
+  /** bumped by every step that rewrites the columns */
+  hour = 0;
+
+  constructor(symbols: readonly string[], idx: readonly (readonly [number, number])[]) {
+    const p = (this.size = idx.length);
+    this.pa = Int32Array.from(idx, (x) => x[0]);
+    this.pb = Int32Array.from(idx, (x) => x[1]);
+    this.names = idx.map(([a, b]) => ({ a: symbols[a], b: symbols[b], key: pairKey(symbols[a], symbols[b]), label: `${symbols[a]}/${symbols[b]}` }));
+    this.status = new Uint8Array(p);
+    this.corr = new Float64Array(p);
+    this.normal = new Float64Array(p);
+    this.coverage = new Float64Array(p);
+    this.broken = new Int8Array(p);
+    this.leader = new Int8Array(p);
+    this.lag = new Uint8Array(p);
+    this.strength = new Float64Array(p);
+  }
+
+  /** pair j as the object the feature rows and alerts read */
+  pair(j: number): PairCorrelation {
+    const nm = this.names[j];
+    const corr = this.corr[j];
+    const normal = this.normal[j];
+    const corrOk = corr === corr;
+    const dir = this.leader[j];
+    return {
+      a: nm.a,
+      b: nm.b,
+      key: nm.key,
+      status: STATUS_NAMES[this.status[j]],
+      corr: corrOk ? corr : null,
+      normal: normal === normal ? normal : null,
+      normal_coverage: this.coverage[j],
+      delta: corrOk && normal === normal ? corr - normal : null,
+      broken: this.broken[j] < 0 ? null : this.broken[j] === 1,
+      leader: dir === 1 ? nm.a : dir === -1 ? nm.b : null,
+      lag_hours: dir === 0 ? null : this.lag[j],
+      lead_strength: dir === 0 ? null : this.strength[j],
+    };
+  }
+
+  /** columns holding the given pair objects (hand-made outputs, tests) */
+  static fromPairs(symbols: readonly string[], pairs: readonly PairCorrelation[]): PairColumns {
+    const at = (s: string) => {
+      const i = symbols.indexOf(s);
+      if (i < 0) throw new RangeError(`PairColumns.fromPairs: ${s} is not among the symbols`);
+      return i;
+    };
+    const cols = new PairColumns(symbols, pairs.map((p) => [at(p.a), at(p.b)] as const));
+    pairs.forEach((p, j) => {
+      cols.status[j] = STATUS_NAMES.indexOf(p.status);
+      cols.corr[j] = p.corr ?? NaN;
+      cols.normal[j] = p.normal ?? NaN;
+      cols.coverage[j] = p.normal_coverage;
+      cols.broken[j] = p.broken === null ? -1 : p.broken ? 1 : 0;
+      cols.leader[j] = p.leader === null ? 0 : p.leader === p.a ? 1 : -1;
+      cols.lag[j] = p.lag_hours ?? 0;
+      cols.strength[j] = p.lead_strength ?? NaN;
+    });
+    return cols;
+  }
+}
+
+class CorrelationHour implements CorrelationOutput {
+  readonly ts: number;
+  private readonly cols: PairColumns;
+  private readonly hour: number;
+  private built: PairCorrelation[] | null = null;
+
+  constructor(ts: number, cols: PairColumns) {
+    this.ts = ts;
+    this.cols = cols;
+    this.hour = cols.hour;
+  }
+
+  get columns(): PairColumns {
+    if (this.cols.hour !== this.hour) {
+      throw new Error(`correlations of ${new Date(this.ts).toISOString()} read after the detector stepped on: read them during the step`);
+    }
+    return this.cols;
+  }
+
+  get pairs(): readonly PairCorrelation[] {
+    if (this.built === null) {
+      const cols = this.columns;
+      const out: PairCorrelation[] = new Array(cols.size);
+      for (let j = 0; j < cols.size; j++) out[j] = cols.pair(j);
+      this.built = out;
+    }
+    return this.built;
+  }
+}
+
+/** an output over fixed columns (hand-made outputs, tests) */
+export function correlationOutputOf(ts: number, symbols: readonly string[], pairs: readonly PairCorrelation[]): CorrelationOutput {
+  return new CorrelationHour(ts, PairColumns.fromPairs(symbols, pairs));
 }
 
 /** Uses whichever of the two conditions is computable: without a normal only the level test applies. */
@@ -105,6 +236,23 @@ export function correlationPairs(symbols: readonly string[], cfg: Pick<Correlati
   }
   return out;
 }
+
+/**
+ * A pair's fields after its sums in CorrelationDetector.state: lag-0 products valid in the window and pushes since
+ * the first valid one (saturating), for the status; at the last rebuild the largest Σ|product| over its windows and
+ * each side's sumSq minus the deviations still to be paired; hours since then; 1 when a shift reset made its sums
+ * stale; the normal's running sum and count.
+ */
+const F_VALID0 = 0;
+const F_STARTED0 = 1;
+const F_ABS0 = 2;
+const F_SQA0 = 3;
+const F_SQB0 = 4;
+const F_SINCE = 5;
+const F_STALE = 6;
+const F_NSUM = 7;
+const F_NCOUNT = 8;
+const FIELDS = 9;
 
 /** twice the unit roundoff */
 const EPS = 2 ** -52;
@@ -162,25 +310,25 @@ export class CorrelationDetector {
   // per pair
   private readonly pa: Int32Array;
   private readonly pb: Int32Array;
-  private readonly sums: Float64Array;
-  /** at the last rebuild: the largest Σ|product| over the pair's windows, and each side's sumSq minus the deviations still to be paired */
-  private readonly abs0: Float64Array;
-  private readonly sqA0: Float64Array;
-  private readonly sqB0: Float64Array;
-  /** hours since the pair's last rebuild */
-  private readonly since: Float64Array;
-  private readonly stale: Uint8Array;
-  /** lag-0 products valid in the window, and pushes since the first valid one (saturating), for the status */
-  private readonly valid0: Int32Array;
-  private readonly started0: Int32Array;
-  /** the normal's ring of lag-0 correlations, slot-major [slot * pairs + pair], with running sums */
+  /**
+   * Everything a pair carries from hour to hour in one block of `stride` numbers, [pair * stride + field]: its
+   * 2L + 1 product sums, then the fields F_* below. One block read per pair instead of a dozen arrays, each a
+   * separate stream through the cache.
+   */
+  private readonly state: Float64Array;
+  private readonly stride: number;
+  /** the normal's ring of lag-0 correlations, slot-major [slot * pairs + pair] */
   private readonly normalRing: Float64Array;
-  private readonly normalSum: Float64Array;
-  private readonly normalCount: Int32Array;
 
   /** ring row offsets of hour t − k (index k) and t − w − k (index L + 1 + k) */
   private readonly rows: Int32Array;
-  private readonly names: { a: string; b: string; key: string }[];
+  /** this hour's output columns, rewritten by every step */
+  private readonly out: PairColumns;
+  /** per symbol s and lag k, [s * (L + 1) + k]: deviation entering, deviation leaving, window mean − shift, scale */
+  private readonly cur: Float64Array;
+  private readonly old: Float64Array;
+  private readonly dmv: Float64Array;
+  private readonly ivv: Float64Array;
 
   constructor(symbols: readonly string[], cfg: CorrelationConfig) {
     this.cfg = cfg;
@@ -215,19 +363,15 @@ export class CorrelationDetector {
       lists[idx[j][1]].push(j);
     }
     this.pairsOf = lists.map((l) => Int32Array.from(l));
-    this.sums = new Float64Array(p * this.sumsPerPair);
-    this.abs0 = new Float64Array(p);
-    this.sqA0 = new Float64Array(p);
-    this.sqB0 = new Float64Array(p);
-    this.since = new Float64Array(p);
-    this.stale = new Uint8Array(p);
-    this.valid0 = new Int32Array(p);
-    this.started0 = new Int32Array(p);
+    this.stride = this.sumsPerPair + FIELDS;
+    this.state = new Float64Array(p * this.stride);
     this.normalRing = new Float64Array(cfg.normal_hours * p).fill(NaN);
-    this.normalSum = new Float64Array(p);
-    this.normalCount = new Int32Array(p);
     this.rows = new Int32Array(2 * (L + 1));
-    this.names = idx.map(([a, b]) => ({ a: symbols[a], b: symbols[b], key: pairKey(symbols[a], symbols[b]) }));
+    this.out = new PairColumns(symbols, idx);
+    this.cur = new Float64Array(n * (L + 1));
+    this.old = new Float64Array(n * (L + 1));
+    this.dmv = new Float64Array(n * (L + 1));
+    this.ivv = new Float64Array(n * (L + 1));
   }
 
   /** closes[i] is the close of symbols[i] for hour ts, NaN when missing */
@@ -282,7 +426,9 @@ export class CorrelationDetector {
       this.maxIv[s] = mi;
       this.maxDm[s] = md;
     }
-    return { ts, pairs: this.updatePairs(t) };
+    this.out.hour++;
+    this.updatePairs(t);
+    return new CorrelationHour(ts, this.out);
   }
 
   /** moves symbol s's shift to c: its deviations are recomputed and its pairs' sums rebuilt */
@@ -293,19 +439,20 @@ export class CorrelationDetector {
     for (let k = 0; k < this.ringLen; k++) this.dev[k * n + s] = this.ret[k * n + s] - c;
     // the lag history holds mean − old shift
     for (let k = 0; k <= this.lags; k++) this.lagDm[k * n + s] += old - c;
-    for (const j of this.pairsOf[s]) this.stale[j] = 1;
+    const f = this.sumsPerPair + F_STALE;
+    for (const j of this.pairsOf[s]) this.state[j * this.stride + f] = 1;
   }
 
-  /** exact sums of pair j's products over the windows ending now (the ring already holds hour t) */
   /** exact O(window) rebuilds of a pair's sums so far (for tests and the bench) */
   rebuilds = 0;
 
+  /** exact sums of pair j's products over the windows ending now (the ring already holds hour t) */
   private rebuild(j: number): void {
     this.rebuilds++;
-    const { n, w, lags: L, dev, sums, sumsPerPair, ringLen: R } = this;
+    const { n, w, lags: L, dev, state: sums, sumsPerPair, ringLen: R } = this;
     const a = this.pa[j];
     const b = this.pb[j];
-    const base = j * sumsPerPair;
+    const base = j * this.stride;
     const slot = (this.t - 1) % R;
     const at = (k: number) => {
       const s = slot - k;
@@ -344,57 +491,75 @@ export class CorrelationDetector {
       if (da === da) extraA += da * da;
       if (db === db) extraB += db * db;
     }
-    this.abs0[j] = maxAbs;
-    this.sqA0[j] = this.sumSq[a] - extraA;
-    this.sqB0[j] = this.sumSq[b] - extraB;
-    this.since[j] = 0;
-    this.stale[j] = 0;
+    const f = base + sumsPerPair;
+    sums[f + F_ABS0] = maxAbs;
+    sums[f + F_SQA0] = this.sumSq[a] - extraA;
+    sums[f + F_SQB0] = this.sumSq[b] - extraB;
+    sums[f + F_SINCE] = 0;
+    sums[f + F_STALE] = 0;
   }
 
-  private updatePairs(t: number): PairCorrelation[] {
-    const { n, w, lags: L, dev, rows, sums, sumsPerPair, lagDm, lagIv, cfg, sumSq, maxIv, maxDm } = this;
-    const P = this.pa.length;
-    const out: PairCorrelation[] = new Array(P);
+  private updatePairs(t: number): void {
+    const { n, w, lags: L, dev, rows, state: sums, sumsPerPair, stride, lagDm, lagIv, cfg, sumSq, maxIv, maxDm, out, flat, pa, pb, normalRing } = this;
+    const { status: outStatus, corr: outCorr, normal: outNormal, coverage: outCoverage, broken: outBroken, leader: outLeader, lag: outLag, strength: outStrength } = out;
+    const P = pa.length;
     const leaving = t >= w;
     const nh = cfg.normal_hours;
     const normalRow = (t % nh) * P;
     const minCoverage = cfg.min_coverage;
-    const rowNow = rows[0];
-    const rowOut = rows[L + 1];
     const margin = cfg.leader_margin;
+    // this hour's values per symbol, symbol-major so a pair reads two short runs: deviations entering at lag k,
+    // leaving at lag k, and the lag-k window mean and scale
+    const K = L + 1;
+    const { cur, old, dmv, ivv } = this;
+    for (let s = 0; s < n; s++) {
+      for (let k = 0; k <= L; k++) {
+        cur[s * K + k] = dev[rows[k] + s];
+        old[s * K + k] = dev[rows[K + k] + s];
+        dmv[s * K + k] = lagDm[k * n + s];
+        ivv[s * K + k] = lagIv[k * n + s];
+      }
+    }
     for (let j = 0; j < P; j++) {
-      const a = this.pa[j];
-      const b = this.pb[j];
-      const base = j * sumsPerPair;
-      const xa = dev[rowNow + a];
-      const xb = dev[rowNow + b];
-      const ya = dev[rowOut + a];
-      const yb = dev[rowOut + b];
+      const a = pa[j];
+      const b = pb[j];
+      const base = j * stride;
+      const f = base + sumsPerPair;
+      const ak = a * K;
+      const bk = b * K;
+      const xa = cur[ak];
+      const xb = cur[bk];
+      const ya = old[ak];
+      const yb = old[bk];
       // lag-0 status bookkeeping (valid products in the window, pushes since the first valid one)
       const ok0 = xa === xa && xb === xb;
-      let v0 = this.valid0[j] + (ok0 ? 1 : 0);
+      let v0 = sums[f + F_VALID0] + (ok0 ? 1 : 0);
       if (leaving && ya === ya && yb === yb) v0--;
-      this.valid0[j] = v0;
-      let st = this.started0[j];
+      sums[f + F_VALID0] = v0;
+      let st = sums[f + F_STARTED0];
       if (st === 0) st = ok0 ? 1 : 0;
       else if (st <= w) st++;
-      this.started0[j] = st;
+      sums[f + F_STARTED0] = st;
 
-      if (this.stale[j] === 1) this.rebuild(j);
+      if (sums[f + F_STALE] === 1) this.rebuild(j);
       else {
-        const since = ++this.since[j];
-        for (let k = 0; k <= L; k++) {
-          const q = dev[rows[k] + a] * xb;
+        const sn = sums[f + F_SINCE] + 1;
+        sums[f + F_SINCE] = sn;
+        const q0 = cur[ak] * xb;
+        if (q0 === q0) sums[base] += q0;
+        if (leaving) {
+          const r0 = old[ak] * yb;
+          if (r0 === r0) sums[base] -= r0;
+        }
+        for (let k = 1; k <= L; k++) {
+          const q = cur[ak + k] * xb;
           if (q === q) sums[base + k] += q;
-          if (leaving) {
-            const r = dev[rows[L + 1 + k] + a] * yb;
-            if (r === r) sums[base + k] -= r;
-          }
-          if (k === 0) continue;
-          const q2 = dev[rows[k] + b] * xa;
+          const q2 = cur[bk + k] * xa;
           if (q2 === q2) sums[base + L + k] += q2;
           if (leaving) {
-            const r2 = dev[rows[L + 1 + k] + b] * ya;
+            const r = old[ak + k] * yb;
+            if (r === r) sums[base + k] -= r;
+            const r2 = old[bk + k] * ya;
             if (r2 === r2) sums[base + L + k] -= r2;
           }
         }
@@ -403,18 +568,18 @@ export class CorrelationDetector {
         const ia = maxIv[a];
         const ib = maxIv[b];
         if (ia > 0 && ib > 0) {
-          const qa = (sumSq[a] - this.sqA0[j] + 8 * EPS * sumSq[a]) * ia * ia;
-          const qb = (sumSq[b] - this.sqB0[j] + 8 * EPS * sumSq[b]) * ib * ib;
-          const err = EPS * ((2 * since + w + 2) * (this.abs0[j] * ia * ib + 0.5 * (qa + qb)) + w * maxDm[a] * ia * maxDm[b] * ib);
+          const qa = (sumSq[a] - sums[f + F_SQA0] + 8 * EPS * sumSq[a]) * ia * ia;
+          const qb = (sumSq[b] - sums[f + F_SQB0] + 8 * EPS * sumSq[b]) * ib * ib;
+          const err = EPS * ((2 * sn + w + 2) * (sums[f + F_ABS0] * ia * ib + 0.5 * (qa + qb)) + w * maxDm[a] * ia * maxDm[b] * ib);
           if (err > CORR_ACCURACY) this.rebuild(j);
         }
       }
 
       // correlations: lag 0, then the best |corr| per direction
-      const dA0 = lagDm[a];
-      const iA0 = lagIv[a];
-      const dB0 = lagDm[b];
-      const iB0 = lagIv[b];
+      const dA0 = dmv[ak];
+      const iA0 = ivv[ak];
+      const dB0 = dmv[bk];
+      const iB0 = ivv[bk];
       let corr = (sums[base] - w * dA0 * dB0) * iA0 * iB0;
       corr = corr > 1 ? 1 : corr < -1 ? -1 : corr;
       let bestAB = -1;
@@ -424,10 +589,9 @@ export class CorrelationDetector {
       let lagBA = 0;
       let corrBA = NaN;
       for (let k = 1; k <= L; k++) {
-        const h = k * n;
-        let cab = (sums[base + k] - w * lagDm[h + a] * dB0) * lagIv[h + a] * iB0;
+        let cab = (sums[base + k] - w * dmv[ak + k] * dB0) * ivv[ak + k] * iB0;
         cab = cab > 1 ? 1 : cab < -1 ? -1 : cab;
-        let cba = (sums[base + L + k] - w * lagDm[h + b] * dA0) * lagIv[h + b] * iA0;
+        let cba = (sums[base + L + k] - w * dmv[bk + k] * dA0) * ivv[bk + k] * iA0;
         cba = cba > 1 ? 1 : cba < -1 ? -1 : cba;
         const aab = Math.abs(cab);
         const aba = Math.abs(cba);
@@ -444,68 +608,68 @@ export class CorrelationDetector {
       }
 
       // the normal: mean of the previous normal_hours lag-0 correlations, read before this hour enters
-      const count = this.normalCount[j];
+      const count = sums[f + F_NCOUNT];
       const coverage = count / nh;
-      const normal = coverage >= minCoverage && count > 0 ? this.normalSum[j] / count : null;
+      // NaN, not null, when unknown: a number | null local would box every value (and isCorrelationBreak reads NaN as null)
+      const normal = coverage >= minCoverage && count > 0 ? sums[f + F_NSUM] / count : NaN;
       const ni = normalRow + j;
-      const old = this.normalRing[ni];
-      if (old === old) {
-        this.normalSum[j] -= old;
-        this.normalCount[j]--;
+      const leavingCorr = normalRing[ni];
+      if (leavingCorr === leavingCorr) {
+        sums[f + F_NSUM] -= leavingCorr;
+        sums[f + F_NCOUNT]--;
       }
-      if (corr === corr) {
-        this.normalSum[j] += corr;
-        this.normalCount[j]++;
-      }
-      this.normalRing[ni] = corr;
-
-      const status = completeStatus(v0, st, w);
       const corrOk = corr === corr;
+      if (corrOk) {
+        sums[f + F_NSUM] += corr;
+        sums[f + F_NCOUNT]++;
+      }
+      normalRing[ni] = corr;
+
+      let status = completeStatus(v0, st, w);
+      if (status === ST_OK && !corrOk) status = flat[a] === 1 || flat[b] === 1 ? ST_FLAT : ST_NO_DATA;
+      outStatus[j] = status;
+      outCorr[j] = corr;
+      outNormal[j] = normal;
+      outCoverage[j] = coverage;
+      outBroken[j] = corrOk ? (isCorrelationBreak(corr, normal, cfg) ? 1 : 0) : -1;
       const dir = leadDirection(bestAB < 0 ? NaN : bestAB, bestBA < 0 ? NaN : bestBA, margin);
-      const nm = this.names[j];
-      out[j] = {
-        a: nm.a,
-        b: nm.b,
-        key: nm.key,
-        status: status === 'ok' && !corrOk ? (this.flat[a] === 1 || this.flat[b] === 1 ? 'flat_window' : 'no_data') : status,
-        corr: corrOk ? corr : null,
-        normal,
-        normal_coverage: coverage,
-        delta: corrOk && normal !== null ? corr - normal : null,
-        broken: corrOk ? isCorrelationBreak(corr, normal, cfg) : null,
-        leader: dir === 1 ? nm.a : dir === -1 ? nm.b : null,
-        lag_hours: dir === 1 ? lagAB : dir === -1 ? lagBA : null,
-        lead_strength: dir === 1 ? corrAB : dir === -1 ? corrBA : null,
-      };
+      outLeader[j] = dir;
+      outLag[j] = dir === 1 ? lagAB : dir === -1 ? lagBA : 0;
+      outStrength[j] = dir === 1 ? corrAB : dir === -1 ? corrBA : NaN;
     }
     // the running sums of the normal are rebuilt once per normal length, so their drift stays bounded
     if (normalRow === (nh - 1) * P) this.rebuildNormals();
-    return out;
   }
 
   private rebuildNormals(): void {
+    const { state, normalRing, stride } = this;
     const P = this.pa.length;
     const nh = this.cfg.normal_hours;
-    this.normalSum.fill(0);
-    this.normalCount.fill(0);
+    const f = this.sumsPerPair;
+    for (let j = 0; j < P; j++) {
+      state[j * stride + f + F_NSUM] = 0;
+      state[j * stride + f + F_NCOUNT] = 0;
+    }
     for (let k = 0; k < nh; k++) {
       const row = k * P;
       for (let j = 0; j < P; j++) {
-        const v = this.normalRing[row + j];
+        const v = normalRing[row + j];
         if (v === v) {
-          this.normalSum[j] += v;
-          this.normalCount[j]++;
+          state[j * stride + f + F_NSUM] += v;
+          state[j * stride + f + F_NCOUNT]++;
         }
       }
     }
   }
+
+
 }
 
-/** as RollingWindow.completeStatus: nothing valid yet is no data, an unbroken short run is warming up */
-function completeStatus(valid: number, started: number, capacity: number): WindowStatus {
-  if (valid === capacity) return 'ok';
-  if (started === 0) return 'no_data';
-  return started < capacity && valid === started ? 'warming_up' : 'gap_in_window';
+/** as RollingWindow.completeStatus, as a status code: nothing valid yet is no data, an unbroken short run is warming up */
+function completeStatus(valid: number, started: number, capacity: number): number {
+  if (valid === capacity) return ST_OK;
+  if (started === 0) return ST_NO_DATA;
+  return started < capacity && valid === started ? ST_WARMING_UP : ST_GAP;
 }
 
 export function pairKey(a: string, b: string): string {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { CorrelationOutput, PairCorrelation } from '../detectors/correlation.ts';
+import { correlationOutputOf, type PairCorrelation } from '../detectors/correlation.ts';
 import { AlertRules, CandidateBuffer, alertId, buildAlert } from './alerts.ts';
 import { volEscalationAlert, NO_ALERT, WARNING, CRITICAL } from './rule-definitions.ts';
 import { parseConfig } from './config.ts';
 import type { FeaturePackage } from './feature-package.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
+const SYMBOLS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
 
 function pkg(over: { cascades?: object; funding?: object; volatility?: object; regimes?: object } = {}): FeaturePackage {
   const tf = { bar_ts: T0, status: 'ok', price_z: 0, volume_z: 0, heat: 0.25, heat_source: 'market', regime: null };
@@ -90,7 +91,7 @@ describe('AlertRules', () => {
     const p = { a: 'BTCUSDT', b: 'ETHUSDT', broken: true, corr: 0.1, normal: 0.7, delta: -0.6, leader: 'BTCUSDT', lag_hours: 2 } as PairCorrelation;
     const q = { ...p, a: 'BTCUSDT', b: 'SOLUSDT', broken: false };
     const buf = new CandidateBuffer();
-    rules().evaluateCorrelations({ ts: T0, pairs: [p, q] } as CorrelationOutput, Float64Array.of(0.01, -0.03, 0.02), buf);
+    rules().evaluateCorrelations(correlationOutputOf(T0, SYMBOLS, [p, q]), Float64Array.of(0.01, -0.03, 0.02), buf);
     expect(buf.length).toBe(1);
     const alert = buildAlert(buf.get(0), T0);
     expect(alert).toMatchObject({ symbol: 'BTCUSDT/ETHUSDT', event_type: 'CORRELATION_BREAK', source: 'correlation', severity: 'WARNING' });
@@ -174,7 +175,7 @@ describe('alert directions (rule-definitions.ts), by hand', () => {
     ] as PairCorrelation[];
     const buf = new CandidateBuffer();
     // BTC +1 %, ETH −3 %, SOL +2 %
-    rules().evaluateCorrelations({ ts: T0, pairs } as CorrelationOutput, Float64Array.of(0.01, -0.03, 0.02), buf);
+    rules().evaluateCorrelations(correlationOutputOf(T0, SYMBOLS, pairs), Float64Array.of(0.01, -0.03, 0.02), buf);
     const alerts = Array.from({ length: buf.length }, (_, i) => buildAlert(buf.get(i), T0));
     expect(alerts.map((a) => [a.symbol, a.direction])).toEqual([
       ['BTCUSDT/ETHUSDT', -1],

@@ -164,13 +164,11 @@ export class AlertRules {
   private readonly lastVolRank: Int8Array;
   private readonly lastConfirmed: Uint8Array;
   private readonly symbolCount: number;
-  private readonly symbolIndex: ReadonlyMap<string, number>;
 
   constructor(symbols: readonly string[], cfg: RulesConfig) {
     const symbolCount = symbols.length;
     this.cfg = cfg;
     this.symbolCount = symbolCount;
-    this.symbolIndex = new Map(symbols.map((s, i) => [s, i]));
     this.lastVolRank = new Int8Array(symbolCount).fill(-1);
     this.lastConfirmed = new Uint8Array(symbolCount);
   }
@@ -211,14 +209,17 @@ export class AlertRules {
 
   /** return24h: each symbol's 24 h return this hour (NaN unknown), for the direction of pair alerts */
   evaluateCorrelations(c: CorrelationOutput, return24h: ArrayLike<number>, out: CandidateBuffer): void {
-    for (let j = 0; j < c.pairs.length; j++) {
-      const p = c.pairs[j];
-      if (p.broken === null) continue;
-      const sev = correlationBreakAlert(p.broken);
+    // over the columns: only a pair that fires becomes an object
+    const cols = c.columns;
+    const broken = cols.broken;
+    for (let j = 0; j < cols.size; j++) {
+      const b = broken[j];
+      if (b < 0) continue;
+      const sev = correlationBreakAlert(b === 1);
       if (sev === NO_ALERT) continue;
-      const lagging = laggingSide(p.leader === null ? 0 : p.leader === p.a ? 1 : -1) === 'a' ? p.a : p.b;
-      const direction = correlationBreakDirection(return24h[this.symbolIndex.get(lagging)!]);
-      out.add('CORRELATION_BREAK', `${p.a}/${p.b}`, cooldownKey('CORRELATION_BREAK', this.symbolCount + j), sev, direction, null, p, null);
+      const lagging = laggingSide(cols.leader[j]) === 'a' ? cols.pa[j] : cols.pb[j];
+      const direction = correlationBreakDirection(return24h[lagging]);
+      out.add('CORRELATION_BREAK', cols.names[j].label, cooldownKey('CORRELATION_BREAK', this.symbolCount + j), sev, direction, null, cols.pair(j), null);
     }
   }
 }

@@ -37,7 +37,12 @@ function syntheticMarket(n: number, seed: number, missing: [string, number][] = 
 
 function replay(hours: SymbolHour[][], config: PipelineConfig = parseConfig({})): StepResult[] {
   const p = new Pipeline(config);
-  return hours.map((h, i) => p.step(T0 + i * HOUR_MS, h));
+  return hours.map((h, i) => {
+    const r = p.step(T0 + i * HOUR_MS, h);
+    // the pair values are columns the next step overwrites: these tests read them after the replay
+    void r.correlations.pairs;
+    return r;
+  });
 }
 
 const rows = (results: StepResult[]): FeatureRow[] => results.flatMap((r) => r.features.map(toFeatureRow));

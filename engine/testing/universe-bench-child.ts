@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   let pairCount = 0;
   const r = runReplay(data, config, {
     onStep: (s) => {
-      pairCount = s.correlations.pairs.length;
+      pairCount = s.correlations.columns.size;
     },
   });
   const wallMs = performance.now() - t1;
