@@ -130,16 +130,22 @@ function parseCandles(file: string, frame: FeatherFrame, table: TableName, venue
   const cols = { open: column(frame, file, 'open'), high: column(frame, file, 'high'), low: column(frame, file, 'low'), close: column(frame, file, 'close') };
   const volume = table === 'mark_1h' ? null : column(frame, file, 'volume');
   const builder = new BatchBuilder(file, table, venue, symbol);
-  for (let i = 0; i < frame.rows; i++) {
-    const ts = date[i];
-    if (ts === null) throw new InputError(file, null, 'date', `row ${i + 1}: missing date`);
-    const values: RowValues = { open: cols.open[i], high: cols.high[i], low: cols.low[i], close: cols.close[i] };
-    if (volume) values.volume = volume[i];
-    try {
-      builder.add(i + 1, ts, values);
-    } catch (err) {
-      rowError(err, file, date);
+  // one reused row in the table's column order (open, high, low, close[, volume]); NaN = missing
+  const row = new Float64Array(builder.numericColumns.length).fill(NaN);
+  const { open, high, low, close } = cols;
+  try {
+    for (let i = 0; i < frame.rows; i++) {
+      const ts = date[i];
+      if (ts === null) throw new InputError(file, null, 'date', `row ${i + 1}: missing date`);
+      row[0] = open[i] ?? NaN;
+      row[1] = high[i] ?? NaN;
+      row[2] = low[i] ?? NaN;
+      row[3] = close[i] ?? NaN;
+      if (volume) row[4] = volume[i] ?? NaN;
+      builder.addRow(i + 1, ts, row);
     }
+  } catch (err) {
+    rowError(err, file, date);
   }
   const notes = table === 'mark_1h' ? ['volume column ignored (mark-price klines have none)'] : [];
   return { batch: builder.finish(), notes };
@@ -205,8 +211,23 @@ function parseFunding(file: string, frame: FeatherFrame, venue: string, symbol: 
   return { batch: builder.finish(), notes };
 }
 
+/** What a file will become, from its name and folder alone (nothing is read), or why it is skipped. */
+interface Classified {
+  candidate: Candidate;
+  name: FreqtradeName;
+  table: TableName;
+  venue: string;
+  symbol: string;
+  source: string;
+}
+
 /** Either a parsed file or the reason it cannot be imported (an error when the file was named explicitly). */
 export function parseFreqtradeFile(candidate: Candidate, opts: FreqtradeImportOptions = {}): { batch: ColumnBatch; report: FreqtradeFileReport } | { skip: string } {
+  const c = classifyFreqtradeFile(candidate, opts);
+  return 'skip' in c ? c : readFreqtradeFile(c);
+}
+
+function classifyFreqtradeFile(candidate: Candidate, opts: FreqtradeImportOptions): Classified | { skip: string } {
   const { file, exchange } = candidate;
   const parsedName = parseFreqtradeName(path.basename(file));
   if (typeof parsedName === 'string') return { skip: parsedName };
@@ -230,7 +251,12 @@ export function parseFreqtradeFile(candidate: Candidate, opts: FreqtradeImportOp
   } catch (err) {
     throw new InputError(file, null, null, (err as Error).message);
   }
-  const source = sourceLabel(file, exchange);
+  return { candidate, name, table, venue, symbol, source: sourceLabel(file, exchange) };
+}
+
+function readFreqtradeFile(c: Classified): { batch: ColumnBatch; report: FreqtradeFileReport } | { skip: string } {
+  const { name, table, venue, symbol, source } = c;
+  const { file } = c.candidate;
   const frame = readFeather(file);
   if (frame.rows === 0) return { skip: 'no rows' };
   const { batch, notes } = table === 'funding'
@@ -259,23 +285,53 @@ function recordProvenance(datasetsDir: string, reports: FreqtradeFileReport[], n
   if (changed) writeFileAtomic(provenancePath(datasetsDir), JSON.stringify(provenance, null, 1) + '\n');
 }
 
+/**
+ * Files are classified by name first; then each series (venue/table/symbol) is read, checked and written in
+ * turn inside the commit, so memory holds one series. Any error — or nothing to import — commits nothing.
+ */
 export async function importFreqtrade(datasetsDir: string, inputs: string[], opts: FreqtradeImportOptions = {}): Promise<FreqtradeImportReport> {
   if (inputs.length === 0) throw new UserError('import --freqtrade: name a freqtrade data directory or .feather files');
-  const parsed: { batch: ColumnBatch; report: FreqtradeFileReport; file: string }[] = [];
-  const skipped: FreqtradeImportReport['skipped'] = [];
-  for (const candidate of collectFreqtradeFiles(inputs)) {
-    const result = parseFreqtradeFile(candidate, opts);
-    if ('skip' in result) {
-      if (candidate.explicit) throw new InputError(candidate.file, null, null, result.skip);
-      skipped.push({ file: candidate.file, reason: result.skip });
-      continue;
+  const candidates = collectFreqtradeFiles(inputs);
+  const outcome: ({ report: FreqtradeFileReport } | { skip: string } | null)[] = candidates.map(() => null);
+  const groups = new Map<string, { index: number; c: Classified }[]>();
+  candidates.forEach((candidate, index) => {
+    const c = classifyFreqtradeFile(candidate, opts);
+    if ('skip' in c) {
+      if (candidate.explicit) throw new InputError(candidate.file, null, null, c.skip);
+      outcome[index] = c;
+      return;
     }
-    parsed.push({ ...result, file: candidate.file });
+    const key = `${c.venue}/${c.table}/${c.symbol}`;
+    groups.set(key, [...(groups.get(key) ?? []), { index, c }]);
+  });
+  const reports = () => outcome.flatMap((o) => (o && 'report' in o ? [o.report] : []));
+  const skipped = () => outcome.flatMap((o, i) => (o && 'skip' in o ? [{ file: candidates[i].file, reason: o.skip }] : []));
+  const nothing = () => {
+    const skips = skipped();
+    return new UserError(`import --freqtrade: nothing to import in ${inputs.join(', ')} (${skips.length} files skipped${skips.length ? `, e.g. ${path.basename(skips[0].file)}: ${skips[0].reason}` : ''})`);
+  };
+  // everything skipped by name: said before the datasets folder is touched
+  if (groups.size === 0) throw nothing();
+  async function* series(): AsyncGenerator<ColumnBatch> {
+    for (const members of groups.values()) {
+      const parsed: { batch: ColumnBatch; file: string }[] = [];
+      for (const { index, c } of members) {
+        const result = readFreqtradeFile(c);
+        if ('skip' in result) {
+          if (c.candidate.explicit) throw new InputError(c.candidate.file, null, null, result.skip);
+          outcome[index] = result;
+          continue;
+        }
+        outcome[index] = { report: result.report };
+        parsed.push({ batch: result.batch, file: c.candidate.file });
+      }
+      if (parsed.length > 0) yield* mergeBatches(parsed);
+    }
+    if (reports().length === 0) throw nothing();
   }
-  if (parsed.length === 0) throw new UserError(`import --freqtrade: nothing to import in ${inputs.join(', ')} (${skipped.length} files skipped${skipped.length ? `, e.g. ${path.basename(skipped[0].file)}: ${skipped[0].reason}` : ''})`);
-  const commit = await commitBatches(datasetsDir, mergeBatches(parsed));
-  recordProvenance(datasetsDir, parsed.map((p) => p.report), opts.note);
-  return { files: parsed.map((p) => p.report), skipped, commit };
+  const commit = await commitBatches(datasetsDir, series());
+  recordProvenance(datasetsDir, reports(), opts.note);
+  return { files: reports(), skipped: skipped(), commit };
 }
 
 /**

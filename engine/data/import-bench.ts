@@ -1,78 +1,106 @@
 /**
- * `npm run bench` section `import` (#13.5): SYNTHETIC Binance-archive klines (seeded random walks in the
- * archive's exact 12-column format, one deflated .zip per symbol-month, written to a scratch folder and deleted
- * afterwards — never market data) imported through the real importer in a child process: wall time and peak
- * RSS for 10 symbols × 8 years, then one month appended to that dataset vs the same month into an empty one.
+ * `npm run bench` section `import` (#13.5): 10 symbols × 8 years of 1h candles in the forms users import —
+ * Binance public-archive monthly .zip files, one CSV per symbol in the ../shared/market-data layout, and a
+ * freqtrade data directory of LZ4 Feather files — each into a fresh datasets folder through the real importer,
+ * in a child process (wall, CPU, peak RSS). All inputs are SYNTHETIC (seeded random walks written to a scratch
+ * folder and deleted afterwards; never market data). Then peak RSS at 2 vs 8 years and 5 vs 10 symbols, run
+ * alternately, and one month appended to the 8-year set vs the same month into an empty one.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Mulberry32 } from '../score/prng.ts';
-import { makeSingleEntryZip } from './zip.ts';
 import { REPO_ROOT } from './crash-harness.ts';
+import { writeArchiveZips, writeFreqtradeDir, writeMarketCsvs, type SyntheticSpec } from './import-bench-data.ts';
 
-const H = 3_600_000;
 const GOAL_MS = 10_000;
 
-function monthFiles(dir: string, symbol: string, years: number, seed: number): string[] {
-  const rng = new Mulberry32(seed);
-  let price = 100;
-  const out: string[] = [];
-  for (let y = 0; y < years; y++) {
-    for (let m = 0; m < 12; m++) {
-      const start = Date.UTC(2017 + y, m, 1);
-      const end = Date.UTC(2017 + y, m + 1, 1);
-      const lines: string[] = [];
-      for (let t = start; t < end; t += H) {
-        const open = price;
-        price = Math.max(0.01, price * Math.exp((rng.next() - 0.5) * 0.02));
-        const high = Math.max(open, price) * (1 + rng.next() * 0.005);
-        const low = Math.min(open, price) * (1 - rng.next() * 0.005);
-        const vol = 10 + rng.next() * 100;
-        // the spot archive switched to microseconds in 2025: so do the synthetic files
-        const f = 2017 + y >= 2025 ? 1000 : 1;
-        lines.push(`${t * f},${open.toFixed(4)},${high.toFixed(4)},${low.toFixed(4)},${price.toFixed(4)},${vol.toFixed(3)},${(t + H) * f - 1},${(vol * price).toFixed(2)},${50 + Math.floor(rng.next() * 500)},${(vol / 2).toFixed(3)},${((vol / 2) * price).toFixed(2)},0`);
-      }
-      const name = `${symbol}-1h-${2017 + y}-${String(m + 1).padStart(2, '0')}`;
-      const file = path.join(dir, `${name}.zip`);
-      fs.writeFileSync(file, makeSingleEntryZip(`${name}.csv`, Buffer.from(lines.join('\n') + '\n')));
-      out.push(file);
-    }
-  }
-  return out;
+interface Measured {
+  ms: number;
+  cpuMs: number;
+  maxRssMb: number;
+  rows: number;
+  filesWritten: number;
 }
 
-function measure(datasetsDir: string, files: string[], scratch: string): { ms: number; maxRssMb: number; rows: number; filesWritten: number } {
+function child(datasetsDir: string, args: string[]): Measured {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'engine/data/import-bench-child.ts'), datasetsDir, ...args], { cwd: REPO_ROOT, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`import bench child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
+}
+
+function importList(scratch: string, files: string[]): Measured {
   const list = path.join(scratch, `list-${Math.random().toString(36).slice(2)}.json`);
   fs.writeFileSync(list, JSON.stringify(files));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'engine/data/import-bench-child.ts'), datasetsDir, list], { cwd: REPO_ROOT, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`import bench child failed: ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  const ds = fs.mkdtempSync(path.join(scratch, 'ds-'));
+  try {
+    return child(ds, [list]);
+  } finally {
+    fs.rmSync(ds, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const load = () => os.loadavg()[0].toFixed(1);
+
+function line(label: string, m: Measured, goal = true): string {
+  const verdict = goal ? `   goal < 10 s ${m.ms < GOAL_MS ? 'MET' : 'NOT MET'}` : '';
+  return `${label.padEnd(34)} ${m.rows.toLocaleString('en-US')} rows → ${m.filesWritten} partitions: ${(m.ms / 1000).toFixed(2)} s wall, ${(m.cpuMs / 1000).toFixed(2)} s CPU, peak RSS ${m.maxRssMb.toFixed(0)} MB (load ${load()})${verdict}`;
 }
 
 export async function benchImport(): Promise<string[]> {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-import-bench-'));
+  const spec8: SyntheticSpec = { symbols: 10, years: 8 };
   try {
-    const src = path.join(scratch, 'synthetic-archive');
-    fs.mkdirSync(src);
-    const symbols = Array.from({ length: 10 }, (_, i) => `SYN${String.fromCharCode(65 + i)}USDT`);
-    const files = symbols.flatMap((s, i) => monthFiles(src, s, 8, 1000 + i));
-    const big = path.join(scratch, 'ds-big');
-    const full = measure(big, files, scratch);
-    // a restated December 2024 of one symbol: one stored partition rewritten, the 79 others untouched
-    fs.mkdirSync(path.join(scratch, 'extra'), { recursive: true });
-    const extra = monthFiles(path.join(scratch, 'extra'), 'SYNAUSDT', 8, 7777).slice(-1);
-    const append = measure(big, extra, scratch);
-    const alone = measure(path.join(scratch, 'ds-empty'), extra, scratch);
-    return [
-      '## Import: SYNTHETIC Binance-archive klines (seeded random walks, archive format, one .zip per symbol-month; not market data)',
-      `10 symbols × 8 years    ${files.length} zip files, ${full.rows.toLocaleString('en-US')} rows → ${full.filesWritten} partitions: ${(full.ms / 1000).toFixed(2)} s, peak RSS ${full.maxRssMb.toFixed(0)} MB   goal < 10 s   ${full.ms < GOAL_MS ? 'MET' : 'NOT MET'}`,
-      `1 month into that set  ${append.rows} rows, ${append.filesWritten} partition rewritten: ${(append.ms / 1000).toFixed(2)} s, peak RSS ${append.maxRssMb.toFixed(0)} MB`,
-      `1 month into empty     ${alone.rows} rows, ${alone.filesWritten} partition written: ${(alone.ms / 1000).toFixed(2)} s, peak RSS ${alone.maxRssMb.toFixed(0)} MB`,
-      `RSS ratio append / empty ${(append.maxRssMb / alone.maxRssMb).toFixed(2)}× (independent of the dataset's size: only touched partitions are rewritten)`,
-      '',
+    const zips8 = writeArchiveZips(path.join(scratch, 'zips8'), spec8);
+    const csv8 = writeMarketCsvs(path.join(scratch, 'csv8'), spec8);
+    const ft8 = writeFreqtradeDir(path.join(scratch, 'ft8'), spec8);
+    const zips2 = writeArchiveZips(path.join(scratch, 'zips2'), { symbols: 10, years: 2 });
+    const zips8of5 = zips8.filter((f) => /SYN[A-E]USDT/.test(path.basename(f)));
+    const out = [
+      '## Import: 10 symbols × 8 years of 1h candles, SYNTHETIC (seeded random walks in the real file formats; not market data)',
+      `machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at the start — wall times move with the load, CPU times much less`,
     ];
+    const archive = importList(scratch, zips8);
+    out.push(line(`Binance archive (${zips8.length} monthly .zip)`, archive));
+    const csv = importList(scratch, csv8);
+    out.push(line(`market-data CSV (${csv8.length} files)`, csv));
+    const ftDs = fs.mkdtempSync(path.join(scratch, 'ds-'));
+    const ft = child(ftDs, ['--freqtrade', ft8]);
+    fs.rmSync(ftDs, { recursive: true, force: true });
+    out.push(line('freqtrade directory (10 LZ4 feather)', ft));
+    // memory against the dataset's size: the two sides alternate so a load change hits both
+    const small: Measured[] = [];
+    const big: Measured[] = [archive];
+    const five: Measured[] = [];
+    for (let i = 0; i < 2; i++) {
+      small.push(importList(scratch, zips2));
+      five.push(importList(scratch, zips8of5));
+      big.push(importList(scratch, zips8));
+    }
+    const rss = (ms: Measured[]) => median(ms.map((m) => m.maxRssMb));
+    out.push(
+      `peak RSS, archive, median of ${small.length}/${big.length}:  10 symbols × 2 y ${rss(small).toFixed(0)} MB   10 × 8 y ${rss(big).toFixed(0)} MB   ratio 8 y / 2 y ${(rss(big) / rss(small)).toFixed(2)}×   5 × 8 y ${rss(five).toFixed(0)} MB   ratio 10 / 5 symbols ${(rss(big) / rss(five)).toFixed(2)}×`,
+      `  (rows ${small[0].rows.toLocaleString('en-US')} vs ${big[0].rows.toLocaleString('en-US')}; the importer holds one series at a time, so memory follows the longest series, not the number of symbols)`,
+      `archive 10 × 8 y wall, median of ${big.length}: ${(median(big.map((m) => m.ms)) / 1000).toFixed(2)} s, CPU ${(median(big.map((m) => m.cpuMs)) / 1000).toFixed(2)} s`,
+    );
+    // a restated December 2024 of one symbol: one stored partition rewritten, the 79 others untouched
+    const base = fs.mkdtempSync(path.join(scratch, 'ds-'));
+    const list8 = path.join(scratch, 'zips8.json');
+    fs.writeFileSync(list8, JSON.stringify(zips8));
+    child(base, [list8]);
+    const extra = writeArchiveZips(path.join(scratch, 'extra'), { symbols: 1, years: 8, seed: 7777 }).slice(-1);
+    const listExtra = path.join(scratch, 'extra.json');
+    fs.writeFileSync(listExtra, JSON.stringify(extra));
+    const append = child(base, [listExtra]);
+    const alone = importList(scratch, extra);
+    out.push(
+      `1 month into the 10 × 8 y set   ${append.rows} rows, ${append.filesWritten} partition rewritten: ${(append.ms / 1000).toFixed(2)} s, peak RSS ${append.maxRssMb.toFixed(0)} MB`,
+      `1 month into an empty set       ${alone.rows} rows, ${alone.filesWritten} partition written: ${(alone.ms / 1000).toFixed(2)} s, peak RSS ${alone.maxRssMb.toFixed(0)} MB`,
+      `RSS ratio append / empty ${(append.maxRssMb / alone.maxRssMb).toFixed(2)}× (only touched partitions are read and rewritten)`,
+      '',
+    );
+    return out;
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
