@@ -93,7 +93,16 @@ function hoursWhere(n: number, keep: (i: number) => boolean): Int32Array {
   return Int32Array.from(out);
 }
 
+/** the index without its per-thread scratch: what one worker builds and every worker reads from shared memory */
+export type SharedFeatureIndex = Omit<FeatureIndex, 'scratch'>;
+
+/** the feature set's index: the shared one the features job attached (features.ts), else built here */
 export function buildIndex(fs: FeatureSet): FeatureIndex {
+  const built = fs.index ?? buildSharedPart(fs);
+  return { ...built, scratch: scratchFor(built.symbols) };
+}
+
+function buildSharedPart(fs: FeatureSet): SharedFeatureIndex {
   const symbols = fs.bySymbol.map((f, s) => {
     const liqHours = hoursWhere(fs.hours, (i) => f.present[i] === 1 && f.liqTotal[i] === f.liqTotal[i]);
     const volHours = hoursWhere(fs.hours, (i) => f.present[i] === 1 && f.volRatio[i] === f.volRatio[i]);
@@ -136,11 +145,14 @@ export function buildIndex(fs: FeatureSet): FeatureIndex {
     });
     return { hours, corr: Float64Array.from(hours, (i) => p.corr[i]), normal: Float64Array.from(hours, (i) => p.normal[i]), direction };
   });
+  return { symbols, pairs };
+}
+
+function scratchFor(symbols: FeatureIndex['symbols']): FeatureIndex['scratch'] {
   const most = (f: (x: (typeof symbols)[number]) => number) => Math.max(0, ...symbols.map(f));
-  const scratch = {
+  return {
     codes: [0, 1, 2, 3].map(() => new Uint8Array(most((x) => Math.max(x.bars[0].start.length, x.volHours.length)))),
     hours: new Int32Array(most((x) => x.presentHours.length)),
     segment: new Uint16Array(most((x) => x.segmentBars[0].length)),
   };
-  return { symbols, pairs, scratch };
 }

@@ -14,6 +14,7 @@ import { HOUR_MS } from '../pipeline/input.ts';
 import { fundingByHour, type ReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import { cascadeDirection } from '../pipeline/rule-definitions.ts';
+import type { SharedFeatureIndex } from './feature-index.ts';
 import { sharedFloat64, sharedInt32, sharedInt8, sharedUint8 } from './shared.ts';
 
 export interface SymbolFeatures {
@@ -59,6 +60,8 @@ export interface FeatureSet {
   cascadeWindowHours: number;
   bySymbol: SymbolFeatures[];
   pairs: PairFeatures[];
+  /** the rules' index (feature-index.ts), built once by the worker that computed the set and shared with the others */
+  index?: SharedFeatureIndex;
 }
 
 /**

@@ -77,7 +77,9 @@ export interface SweepFrame {
 }
 
 const FEATURE_SETS_KEPT = 3;
-const FLUSH_ROWS = 64;
+// commits are what a kill -9 cannot lose; each costs the main thread a DuckDB appender close, so at hundreds of
+// configurations a second the one-second bound decides, not a row count
+const FLUSH_ROWS = 512;
 const FLUSH_MS = 1000;
 
 /** bumped when the runs table's layout changes, so an old sweep folder is never appended to with new columns */
