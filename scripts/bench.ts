@@ -76,6 +76,7 @@ const sections: Record<string, () => Promise<void>> = {
   rolling: external(async () => (await import('../engine/detectors/bench.ts')).benchRollingStats),
   freqtrade: external(async () => (await import('../engine/data/freqtrade-bench.ts')).benchFreqtrade),
   pnl: external(async () => (await import('../engine/score/pnl-bench.ts')).benchPnl),
+  scoring: external(async () => (await import('../engine/score/score-bench.ts')).benchScoring),
   import: external(async () => (await import('../engine/data/import-bench.ts')).benchImport),
   'import-crash': external(async () => (await import('../engine/data/crash-bench.ts')).benchImportCrash),
   web: external(async () => (await import('../web/bench.ts')).benchWeb),

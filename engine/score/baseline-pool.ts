@@ -65,14 +65,21 @@ export class BaselinePool {
   ) {
     // own copies: a subarray would clone its whole backing buffer into every worker
     const copy = prices.map((p) => ({ symbol: p.symbol, ts: p.ts.slice(), close: p.close.slice(), high: p.high?.slice(), low: p.low?.slice() }));
+    const started: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) {
       const worker = new Worker(new URL('./baseline-worker.mjs', import.meta.url));
       const slot: Slot = { worker, ready: false, busy: null, dead: false };
+      let settle = () => {};
+      started.push(new Promise<void>((resolve) => (settle = resolve)));
       worker.on('message', (reply: BaselineWorkerReply) => {
-        if (reply.type === 'ready') slot.ready = true;
+        if (reply.type === 'ready') {
+          slot.ready = true;
+          settle();
+        }
         this.onReply?.(slot, reply);
       });
       const lost = () => {
+        settle();
         if (slot.dead) return;
         slot.dead = true;
         this.onReply?.(slot, { type: 'error', id: slot.busy?.id ?? null, message: 'worker stopped' });
@@ -82,6 +89,14 @@ export class BaselinePool {
       worker.postMessage({ type: 'init', prices: copy, options } satisfies BaselineWorkerRequest);
       this.slots.push(slot);
     }
+    this.started = Promise.all(started).then(() => undefined);
+  }
+
+  private readonly started: Promise<void>;
+
+  /** resolves once every worker has its market (or has stopped): benches time the scoring apart from the start-up */
+  ready(): Promise<void> {
+    return this.started;
   }
 
   readonly runner: BaselineRunner = (market, jobs) => this.run(market, jobs);

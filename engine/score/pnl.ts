@@ -371,17 +371,17 @@ export function spacedSample(random: Mulberry32, size: number, k: number, spacin
 }
 
 /**
- * The net multiplier of a trade entered at each present hour of a symbol, for one (hold, direction, fee): NaN
- * where no close follows the entry. The random entries read these instead of walking to the exit for each draw;
- * rows share them (every event type's row trades some of the "all" row's symbols and holds).
+ * The exit / entry price ratio of a trade held `hold` hours from each present hour of a symbol (NaN where no
+ * close follows the entry). The random entries read these instead of walking to the exit for each draw; rows and
+ * directions share them (every event type's row trades some of the "all" row's symbols and holds).
  */
-class EntryMultipliers {
+class EntryRatios {
   private readonly tables = new Map<string, Float64Array>();
 
   constructor(private readonly grid: Grid) {}
 
-  of(range: SymbolRange, hold: number, d: number, fee: number): Float64Array {
-    const key = `${range.symbol}|${hold}|${d}|${fee}`;
+  of(range: SymbolRange, hold: number): Float64Array {
+    const key = `${range.symbol}|${hold}`;
     let table = this.tables.get(key);
     if (!table) {
       const { grid } = this;
@@ -390,7 +390,7 @@ class EntryMultipliers {
       for (let j = 0; j < present.length; j++) {
         const g = present[j];
         const { e } = exitIndex(grid, range, g, hold);
-        table[j] = e <= g ? NaN : tradeMultiplier(grid.close[e] / grid.close[g], d, fee);
+        table[j] = e <= g ? NaN : grid.close[e] / grid.close[g];
       }
       this.tables.set(key, table);
     }
@@ -398,7 +398,7 @@ class EntryMultipliers {
   }
 }
 
-function randomEntries(sim: Simulated, ranges: readonly SymbolRange[], actual: number, o: PnlOptions, key: string, multipliers: EntryMultipliers): RandomEntries | null {
+function randomEntries(sim: Simulated, ranges: readonly SymbolRange[], actual: number, o: PnlOptions, key: string, ratios: EntryRatios): RandomEntries | null {
   const n = o.random_entries;
   if (n === 0 || sim.trades.length === 0) return null;
   const random = new Mulberry32(hashSeed(o.seed, `pnl|${key}`));
@@ -406,7 +406,9 @@ function randomEntries(sim: Simulated, ranges: readonly SymbolRange[], actual: n
     const legs = sim.legs.get(range.symbol) ?? [];
     return {
       range,
-      legs: legs.map((l) => multipliers.of(range, l.hold, l.d, l.fee)),
+      ratios: legs.map((l) => ratios.of(range, l.hold)),
+      d: legs.map((l) => l.d),
+      fee: legs.map((l) => l.fee),
       /** legs[order[i]] is the i-th leg after the shuffles so far */
       order: Int32Array.from(legs, (_, i) => i),
       spacing: Math.max(1, ...legs.map((l) => l.hold)),
@@ -415,12 +417,12 @@ function randomEntries(sim: Simulated, ranges: readonly SymbolRange[], actual: n
   const totals = new Float64Array(n);
   let tradesTaken = 0;
   let asGood = 0;
-  const scratch = sampleScratch(Math.max(1, ...plans.map((p) => p.range.present.length)), Math.max(1, ...plans.map((p) => p.legs.length)));
+  const scratch = sampleScratch(Math.max(1, ...plans.map((p) => p.range.present.length)), Math.max(1, ...plans.map((p) => p.d.length)));
   for (let p = 0; p < n; p++) {
     let sum = 0;
     for (let q = 0; q < plans.length; q++) {
-      const { range, legs, order, spacing } = plans[q];
-      const k = legs.length;
+      const { range, ratios: legRatios, d, fee, order, spacing } = plans[q];
+      const k = d.length;
       if (k === 0) {
         sum += 1;
         continue;
@@ -429,10 +431,11 @@ function randomEntries(sim: Simulated, ranges: readonly SymbolRange[], actual: n
       const idx = spacedSample(random, range.present.length, k, spacing, scratch);
       let value = 1;
       for (let i = 0; i < k; i++) {
-        const x = legs[order[i]][idx[i]];
+        const leg = order[i];
+        const x = legRatios[leg][idx[i]];
         if (x !== x) continue;
         tradesTaken++;
-        value *= x;
+        value *= tradeMultiplier(x, d[leg], fee[leg]);
       }
       sum += value;
     }
@@ -451,7 +454,7 @@ function randomEntries(sim: Simulated, ranges: readonly SymbolRange[], actual: n
   };
 }
 
-function rowFor(grid: Grid, book: Book, o: PnlOptions, multipliers: EntryMultipliers): { row: PnlRow; curve: EquityCurve; trades: Trade[] } {
+function rowFor(grid: Grid, book: Book, o: PnlOptions, ratios: EntryRatios): { row: PnlRow; curve: EquityCurve; trades: Trade[] } {
   const sim = simulate(grid, book, o);
   const symbols = [...new Set(book.alerts.filter((a) => hourIndex(grid, a.symbol, a.ts) >= 0).map((a) => a.symbol))].sort();
   const ranges = symbols.map((s) => grid.bySymbol.get(s)!);
@@ -502,9 +505,10 @@ function rowFor(grid: Grid, book: Book, o: PnlOptions, multipliers: EntryMultipl
     early_exits: sim.early,
     strategy,
     buy_and_hold: buyAndHold,
-    random: randomEntries(sim, ranges, c.total, o, book.key, multipliers),
+    random: randomEntries(sim, ranges, c.total, o, book.key, ratios),
   };
-  const ts = Float64Array.from({ length: tl.hours }, (_, i) => tl.start + i * HOUR_MS);
+  const ts = new Float64Array(tl.hours);
+  for (let i = 0; i < tl.hours; i++) ts[i] = tl.start + i * HOUR_MS;
   return { row, curve: { key: book.key, ts, equity, drawdown: c.drawdown, buy_and_hold: bh }, trades: sim.trades };
 }
 
@@ -526,9 +530,9 @@ export function paperPnl(prices: readonly PriceSeries[], alerts: readonly Scorab
   const rows: PnlRow[] = [];
   const curves: EquityCurve[] = [];
   const trades = new Map<string, Trade[]>();
-  const multipliers = new EntryMultipliers(grid);
+  const ratios = new EntryRatios(grid);
   for (const book of books) {
-    const r = rowFor(grid, book, o, multipliers);
+    const r = rowFor(grid, book, o, ratios);
     rows.push(r.row);
     curves.push(r.curve);
     trades.set(book.key, r.trades);

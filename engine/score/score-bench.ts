@@ -1,0 +1,152 @@
+/**
+ * `npm run bench -- scoring`: the default backtest's scorecard (1,000-permutation random baseline per breakdown
+ * row) and paper P&L on the full bundled history, each beside the code it replaced, timed alternately in this
+ * process (medians), with the outputs checked equal. CPU times are given beside wall times because the machine
+ * is shared: wall moves with the load, CPU time much less.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { openStore } from '../data/store.ts';
+import { defaultConfig } from '../pipeline/config.ts';
+import { loadReplayData } from '../replay/replay-data.ts';
+import { runReplay } from '../replay/replay.ts';
+import { pricesOf, toScorable } from '../replay/score-alerts.ts';
+import { permutationValues } from './baseline.ts';
+import { BaselinePool } from './baseline-pool.ts';
+import { evaluatorValues } from './baseline-reference.ts';
+import { AlertSetEvaluator } from './evaluator.ts';
+import { buildGrid } from './grid.ts';
+import { prepareMarket, type Market } from './market.ts';
+import { parseScoreOptions } from './options.ts';
+import { paperPnl } from './pnl.ts';
+import { parsePnlOptions } from './pnl-options.ts';
+import { referenceRandom } from './pnl-reference.ts';
+import { scoreOnMarketWith, type BaselineJob } from './score.ts';
+import { toPlain } from './stats.ts';
+
+const PAIRS = 3;
+/** permutations per job in the kernel comparison (of the 1,000 a scorecard runs): keeps the old loop's turn short */
+const KERNEL_PERMUTATIONS = 200;
+
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
+
+async function timed<T>(fn: () => T | Promise<T>): Promise<{ wall: number; cpu: number; value: T }> {
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  const value = await fn();
+  return { wall: performance.now() - t0, cpu: cpuMs() - c0, value };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function sameBits(a: Float64Array, b: Float64Array): boolean {
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+
+export async function benchScoring(): Promise<string[]> {
+  const store = await openStore();
+  const lines: string[] = [];
+  try {
+    const config = defaultConfig();
+    const data = await loadReplayData(store, config.symbols);
+    const replay = runReplay(data, config, { emitFrom: data.firstHour });
+    const prices = pricesOf(data, replay.emitFrom);
+    const alerts = replay.alerts.map(toScorable);
+    const options = parseScoreOptions({ permutations: 1000, seed: 1 });
+    lines.push(`## Scoring: the default backtest's scorecard and paper P&L (${alerts.length.toLocaleString('en-US')} alerts, full bundled history)`);
+    lines.push(`machine load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the start (wall times move with it; CPU time less so)`);
+
+    const prep = await timed(() => prepareMarket(prices, options));
+    const market: Market = prep.value;
+    lines.push(`prepareMarket (first call, cold)            ${ms(prep.wall)} wall, ${ms(prep.cpu)} CPU`);
+
+    // the jobs a scorecard hands its baseline runner
+    let jobs: readonly BaselineJob[] = [];
+    await scoreOnMarketWith(market, alerts, async (_m, js) => {
+      jobs = js;
+      return js.map((j) => new Float64Array(j.permutations * new AlertSetEvaluator(market).specs.length));
+    });
+    const placements = jobs.reduce((n, j) => n + j.placement.dir.length, 0);
+    const evaluator = new AlertSetEvaluator(market);
+    const before: number[] = [];
+    const after: number[] = [];
+    let identical = true;
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const old = await timed(() => jobs.map((j) => evaluatorValues(evaluator, j.placement, j.universe, j.seed, 0, KERNEL_PERMUTATIONS)));
+      const now = await timed(() => jobs.map((j) => permutationValues(evaluator, j.placement, j.universe, j.seed, 0, KERNEL_PERMUTATIONS)));
+      before.push(old.cpu);
+      after.push(now.cpu);
+      identical &&= old.value.every((v, i) => sameBits(v, now.value[i]));
+    }
+    const perPlacement = (cpu: number) => ((cpu * 1e6) / (KERNEL_PERMUTATIONS * placements)).toFixed(0);
+    lines.push(`baseline kernel, ${jobs.length} baselines × ${KERNEL_PERMUTATIONS} permutations (${placements.toLocaleString('en-US')} placements each), one thread, medians of ${PAIRS} alternating pairs:`);
+    lines.push(`  before (evaluator per permutation)        ${ms(median(before))} CPU   ${perPlacement(median(before))} ns/placement`);
+    lines.push(`  draw-table kernel                         ${ms(median(after))} CPU   ${perPlacement(median(after))} ns/placement   ${(median(before) / median(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`);
+
+    // the whole scorecard as the backtest computes it: on this thread, then with the pool (its worker started and ready, as after the replay)
+    const inline = async (mk: Market, js: readonly BaselineJob[]) => {
+      const ev = new AlertSetEvaluator(mk);
+      return js.map((j) => permutationValues(ev, j.placement, j.universe, j.seed, 0, j.permutations));
+    };
+    const pool = new BaselinePool(prices, options);
+    await pool.ready();
+    const single: { wall: number; cpu: number }[] = [];
+    const pooled: { wall: number; cpu: number }[] = [];
+    let sameCard = true;
+    try {
+      for (let pair = 0; pair < PAIRS; pair++) {
+        const a = await timed(() => scoreOnMarketWith(prepareMarket(prices, options), alerts, inline));
+        const b = await timed(() => scoreOnMarketWith(prepareMarket(prices, options), alerts, pool.runner));
+        single.push(a);
+        pooled.push(b);
+        sameCard &&= JSON.stringify(a.value) === JSON.stringify(b.value);
+      }
+    } finally {
+      await pool.close();
+    }
+    const wall = (xs: { wall: number }[]) => median(xs.map((x) => x.wall));
+    const cpu = (xs: { cpu: number }[]) => median(xs.map((x) => x.cpu));
+    lines.push(`scorecard incl. prepareMarket, 1,000 permutations (as elapsed_ms.score), medians of ${PAIRS}:`);
+    lines.push(`  this thread only                          ${ms(wall(single))} wall, ${ms(cpu(single))} CPU`);
+    lines.push(`  with the pool (${os.availableParallelism() - 1} worker, ready)             ${ms(wall(pooled))} wall, ${ms(cpu(pooled))} CPU on this thread   same scorecard: ${sameCard ? 'yes' : 'NO'}`);
+
+    // paper P&L: the whole of it now, and the random entries alone as they were computed before (the part made fast)
+    const pnlOptions = { random_entries: 1000, seed: 1 };
+    const o = parsePnlOptions(pnlOptions);
+    const pnlNow: number[] = [];
+    const pnlWall: number[] = [];
+    const randomBefore: number[] = [];
+    let samePnl = true;
+    for (let pair = 0; pair < PAIRS; pair++) {
+      const now = await timed(() => paperPnl(prices, alerts, pnlOptions));
+      pnlNow.push(now.cpu);
+      pnlWall.push(now.wall);
+      const pnl = now.value;
+      const grid = buildGrid(prices, 1);
+      const old = await timed(() =>
+        pnl.summary.rows.map((row) => {
+          const equity = pnl.curves.find((c) => c.key === row.key)!.equity;
+          return referenceRandom(grid, row, pnl.trades.get(row.key)!, equity[equity.length - 1] - 1, o);
+        }),
+      );
+      randomBefore.push(old.cpu);
+      samePnl &&= pnl.summary.rows.every((row, i) => JSON.stringify(row.random) === JSON.stringify(toPlain(old.value[i])));
+    }
+    lines.push(`paper P&L, 1,000 random-entry draws per row (as elapsed_ms.pnl), medians of ${PAIRS}:`);
+    lines.push(`  paperPnl now, all of it                   ${ms(median(pnlWall))} wall, ${ms(median(pnlNow))} CPU`);
+    lines.push(`  the previous random entries alone         ${ms(median(randomBefore))} CPU   same random-entry figures: ${samePnl ? 'yes' : 'NO'}`);
+    lines.push(`goal (issue #13, scoring half of goal 1): score + pnl of the default run < 700 ms wall on 2 cores`);
+    return lines;
+  } finally {
+    store.close();
+  }
+}
+
