@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- scoring`: the default backtest's scorecard (1,000-permutation random baseline per breakdown
  * row) and paper P&L on the full bundled history, each beside the code it replaced, timed alternately in this
- * process (medians), with the outputs checked equal. CPU times are given beside wall times because the machine
- * is shared: wall moves with the load, CPU time much less.
+ * process (medians), with the outputs checked equal. CPU times (process.cpuUsage: every thread of the process)
+ * are given beside wall times because the machine is shared: wall moves with the load, CPU time less — though a
+ * memory-bound loop's CPU time still grows when other processes crowd the caches.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -116,7 +117,7 @@ export async function benchScoring(): Promise<string[]> {
     const cpu = (xs: { cpu: number }[]) => median(xs.map((x) => x.cpu));
     lines.push(`scorecard incl. prepareMarket, 1,000 permutations (as elapsed_ms.score), medians of ${PAIRS}:`);
     lines.push(`  this thread only                          ${ms(wall(single))} wall, ${ms(cpu(single))} CPU`);
-    lines.push(`  with the pool (${os.availableParallelism() - 1} worker, ready)             ${ms(wall(pooled))} wall, ${ms(cpu(pooled))} CPU on this thread   same scorecard: ${sameCard ? 'yes' : 'NO'}`);
+    lines.push(`  with the pool (${os.availableParallelism() - 1} worker, ready)             ${ms(wall(pooled))} wall, ${ms(cpu(pooled))} CPU (whole process: this thread + the worker)   same scorecard: ${sameCard ? 'yes' : 'NO'}`);
 
     // paper P&L: the whole of it now, and the random entries alone as they were computed before (the part made fast)
     const pnlOptions = { random_entries: 1000, seed: 1 };
