@@ -151,6 +151,7 @@ export class FeatureTable implements FeatureSink {
       this.flush();
       this.writer.finish();
       this.closed = true;
+      this.release();
     } catch (err) {
       this.close();
       throw err;
@@ -162,5 +163,13 @@ export class FeatureTable implements FeatureSink {
     if (this.closed) return;
     this.closed = true;
     this.writer.abort();
+    this.release();
+  }
+
+  /** the column buffers (≈ 17 MB) go before scoring starts, though the caller may still hold this table */
+  private release(): void {
+    this.nums.length = 0;
+    this.bools.length = 0;
+    this.codes.length = 0;
   }
 }

@@ -479,6 +479,7 @@ export class ParquetWriter {
       tail.set(new TextEncoder().encode('PAR1'), 4);
       this.write(tail);
       this.done = true;
+      this.release();
       fs.closeSync(this.fd);
       fs.renameSync(this.tmp, this.target);
     } catch (err) {
@@ -487,10 +488,18 @@ export class ParquetWriter {
     }
   }
 
+  private release(): void {
+    this.defined = new Uint8Array(0);
+    this.kept = new Float64Array(0);
+    this.indices = new Int32Array(0);
+    for (const b of [this.body, this.dict, this.ids]) b.buf = new Uint8Array(0);
+  }
+
   /** drops the temp file (a failed run); safe to call after finish */
   abort(): void {
     if (!this.done) {
       this.done = true;
+      this.release();
       try {
         fs.closeSync(this.fd);
       } catch {

@@ -4,7 +4,8 @@ import { UserError } from '../../errors.ts';
 import { runParity } from '../../live/parity.ts';
 import { loadConfigFile } from '../../pipeline/load-config.ts';
 import { DEFAULT_WARMUP_HOURS } from '../../replay/backtest.ts';
-import { emitJson, globals, loggerFor } from '../context.ts';
+import { emitJson, globals } from '../context.ts';
+import { loggerFor } from '../logger.ts';
 import { symbolList } from '../args.ts';
 
 export const order = 62;

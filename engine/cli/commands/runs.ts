@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { defaultResultsDir, listRuns, loadRun, runDir, runFile } from '../../results/run-store.ts';
 import { removeRuns, resolveRunId, runAlerts, setRunLabel } from '../../results/run-manage.ts';
-import { formatScorecard } from '../../score/index.ts';
+import { formatScorecard } from '../../score/format.ts';
 import { UserError } from '../../errors.ts';
 import { emitJson } from '../context.ts';
 import { renderTable } from '../format.ts';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../../errors.ts';
 import { defaultResultsDir } from '../../results/run-store.ts';
-import { globals, loggerFor } from '../context.ts';
+import { globals } from '../context.ts';
+import { loggerFor } from '../logger.ts';
 
 interface ServeOptions {
   port: string;

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { positiveInt } from '../args.ts';
-import { globals, loggerFor, storeFor } from '../context.ts';
+import { globals, storeFor } from '../context.ts';
+import { loggerFor } from '../logger.ts';
 
 interface WorkerCliOptions {
   queue: string;
