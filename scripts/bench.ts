@@ -62,6 +62,7 @@ const sections: Record<string, () => Promise<void>> = {
   load: benchLoad,
   replay: external(async () => (await import('./bench/replay-bench.ts')).benchReplayReference),
   backtest: external(async () => (await import('./bench/backtest-bench.ts')).benchBacktest),
+  features: external(async () => (await import('../engine/replay/features-bench.ts')).benchFeatures),
   startup: external(async () => (await import('./bench/backtest-bench.ts')).benchStartup),
   signals: external(async () => (await import('../engine/replay/bench-signals.ts')).benchSignals),
   sweep: external(async () => {
