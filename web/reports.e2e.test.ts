@@ -1,13 +1,19 @@
-// Every built-in notebook, rendered and then opened THROUGH THE SERVER (`regime serve`, a real spawned process)
-// in headless Debian Chromium: the server's per-report CSP (hashes of the inline blocks it serves) must let
-// each chart draw — an <svg> or <canvas> with marks inside every Vega container — with no console error (a
-// CSP violation is one) and nothing fetched from anywhere but the server.
+// Every built-in notebook, rendered once and opened in headless Debian Chromium two ways:
+//  - THROUGH THE SERVER (`regime serve`, a real spawned process): the server's per-report CSP (hashes of the
+//    inline blocks it serves) must let each chart draw — an <svg> or <canvas> with marks inside every Vega
+//    container — with no console error (a CSP violation is one) and nothing fetched from anywhere but the server;
+//  - from file:// with every other request refused and the same strict Content-Security-Policy as a <meta> (no
+//    'unsafe-inline', no 'unsafe-eval'; inline blocks allowed by hash): each view draws, no console error,
+//    nothing fetched from anywhere.
+// (One file, one render of each notebook and one browser for both: the file:// checks were report.e2e.test.ts.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { pathToFileURL } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNotebooks } from '../engine/report/catalog.ts';
+import { reportCsp } from '../engine/report/csp.ts';
 import { renderNotebook, type RenderResult } from '../engine/report/render.ts';
 import { savedRun, syntheticSweep, tempDir } from '../engine/report/test-helpers.ts';
 
@@ -20,6 +26,7 @@ if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI in
 const SHORT: Record<string, string> = { from: '2022-11-06', to: '2022-11-12', permutations: '10' };
 
 let resultsDir: string;
+let scratch: string;
 let userDataDir: string;
 let context: BrowserContext;
 let child: ChildProcess | null = null;
@@ -53,6 +60,7 @@ beforeAll(async () => {
     child!.on('close', () => reject(new Error(`regime serve exited: ${out}`)));
   });
 
+  scratch = tempDir('regime-report-e2e-');
   userDataDir = tempDir('regime-chromium-');
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -71,7 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   if (child && child.exitCode === null) child.kill('SIGTERM');
-  for (const d of [userDataDir, resultsDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
+  for (const d of [userDataDir, resultsDir, scratch]) if (d) fs.rmSync(d, { recursive: true, force: true });
 });
 
 describe.skipIf(!available)('built-in reports served by regime serve, in Chromium', () => {
@@ -108,5 +116,73 @@ describe.skipIf(!available)('built-in reports served by regime serve, in Chromiu
       expect(errors, r.notebook).toEqual([]);
     }
     expect(outside).toEqual([]);
+  });
+});
+
+/** a page that may load only file:, data: and about: URLs (its own route, ahead of the context's) */
+async function fileOnlyPage(): Promise<{ page: Page; refused: string[] }> {
+  const page = await context.newPage();
+  const refused: string[] = [];
+  await page.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith('file:') || u.startsWith('data:') || u.startsWith('about:')) return route.continue();
+    refused.push(u);
+    return route.abort();
+  });
+  return { page, refused };
+}
+
+/**
+ * Opens a rendered report from file:// with the strict CSP as a <meta>; anything but file:, data: and about: is
+ * refused and recorded.
+ */
+async function openFromFile(r: RenderResult): Promise<{ states: string[]; errors: string[]; violations: string[]; refused: string[] }> {
+  const { page, refused } = await fileOnlyPage();
+  const errors: string[] = [];
+  const violations: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+    if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  const html = fs.readFileSync(r.html, 'utf8');
+  expect(html, r.notebook).not.toMatch(/\son[a-z]+\s*=|javascript:|\sstyle\s*=/i);
+  const strict = path.join(path.dirname(r.html), 'index.csp.html');
+  fs.writeFileSync(strict, html.replace('<head>', `<head>\n<meta http-equiv="Content-Security-Policy" content="${reportCsp(html)}">`));
+  await page.goto(pathToFileURL(strict).href);
+  await page.waitForSelector('html[data-charts="done"]', { timeout: 60_000 });
+  const states = await page.$$eval('[data-vega-spec]', (els) =>
+    els.map((el) => `${el.getAttribute('data-vega-spec')}:${el.getAttribute('data-rendered')}:${el.querySelector('svg, canvas') ? 'drawn' : 'empty'}`),
+  );
+  await page.close();
+  return { states, errors, violations, refused };
+}
+
+describe.skipIf(!available)('the same reports from file:// under a strict CSP, in Chromium', () => {
+  it('every Vega view of every report draws, no console error, nothing fetched', async () => {
+    expect(rendered.length).toBeGreaterThanOrEqual(5);
+    for (const r of rendered) {
+      const { states, errors, violations, refused } = await openFromFile(r);
+      expect(violations, r.notebook).toEqual([]);
+      expect(states, r.notebook).toEqual(r.charts.map((c) => `spec-${c.name}:ok:drawn`));
+      expect(errors, r.notebook).toEqual([]);
+      expect(refused, r.notebook).toEqual([]);
+    }
+  });
+
+  it('an inline script without its hash does not run, and is reported', async () => {
+    const { page, refused } = await fileOnlyPage();
+    const messages: string[] = [];
+    page.on('console', (m) => messages.push(m.text()));
+    const ok = '<script>document.documentElement.setAttribute("data-ok", "1")</script>';
+    const html = `<!doctype html><html><head>${ok}</head><body><script>document.documentElement.setAttribute("data-bad", "1")</script></body></html>`;
+    const file = path.join(scratch, 'csp-probe.html');
+    fs.writeFileSync(file, html.replace('<head>', `<head><meta http-equiv="Content-Security-Policy" content="${reportCsp(`<head>${ok}</head>`)}">`));
+    await page.goto(pathToFileURL(file).href);
+    expect(await page.getAttribute('html', 'data-ok')).toBe('1');
+    expect(await page.getAttribute('html', 'data-bad')).toBeNull();
+    expect(messages.some((m) => /Content.Security.Policy/i.test(m))).toBe(true);
+    expect(refused).toEqual([]);
+    await page.close();
   });
 });

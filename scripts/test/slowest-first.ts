@@ -22,7 +22,6 @@ const KNOWN_SECONDS: Record<string, number> = {
   'engine/data/freqtrade-directory.test.ts': 25,
   'engine/sweep/sweep.test.ts': 20,
   'engine/report/render.test.ts': 20,
-  'engine/report/report.e2e.test.ts': 19,
   'engine/live/parity.test.ts': 19,
   'engine/live/integrity.test.ts': 18,
   'engine/pipeline/config-scaffold.test.ts': 14,
