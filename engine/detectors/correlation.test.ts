@@ -252,9 +252,13 @@ describe('structure-of-arrays state against a two-pass Pearson, many symbols, ev
     let compared = 0;
     let lagged = 0;
     let flat = 0;
+    let broken = 0;
     for (let t = 0; t < hours; t++) {
       for (let s = 0; s < n; s++) buf[s] = closes[s][t];
       const out = det.step(t, buf);
+      const brokenNow = out.pairs.filter((p) => p.broken === true).length;
+      expect(out.columns.brokenCount).toBe(brokenNow);
+      broken += brokenNow;
       out.pairs.forEach((p, j) => {
         const [a, b] = det.pairIndices[j];
         const ref = twoPassCorr(rets[a], rets[b], t, 48, 0);
@@ -276,6 +280,7 @@ describe('structure-of-arrays state against a two-pass Pearson, many symbols, ev
     expect(compared).toBeGreaterThan(20_000);
     expect(lagged).toBeGreaterThan(1_000);
     expect(flat).toBeGreaterThan(1_000);
+    expect(broken).toBeGreaterThan(0);
   });
 
   it('stays within 1e-9 over 30,000 hours while rebuilding each pair only every few thousand hours', () => {

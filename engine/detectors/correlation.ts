@@ -88,6 +88,8 @@ export class PairColumns {
   readonly leader: Int8Array;
   readonly lag: Uint8Array;
   readonly strength: Float64Array;
+  /** pairs with broken = 1 this hour: most hours have none, and the rules skip the scan */
+  brokenCount = 0;
   /** bumped by every step that rewrites the columns */
   hour = 0;
 
@@ -143,6 +145,7 @@ export class PairColumns {
       cols.normal[j] = p.normal ?? NaN;
       cols.coverage[j] = p.normal_coverage;
       cols.broken[j] = p.broken === null ? -1 : p.broken ? 1 : 0;
+      if (p.broken === true) cols.brokenCount++;
       cols.leader[j] = p.leader === null ? 0 : p.leader === p.a ? 1 : -1;
       cols.lag[j] = p.lag_hours ?? 0;
       cols.strength[j] = p.lead_strength ?? NaN;
@@ -512,6 +515,7 @@ export class CorrelationDetector {
     // leaving at lag k, and the lag-k window mean and scale
     const K = L + 1;
     const { cur, old, dmv, ivv } = this;
+    let brokenCount = 0;
     for (let s = 0; s < n; s++) {
       for (let k = 0; k <= L; k++) {
         cur[s * K + k] = dev[rows[k] + s];
@@ -631,12 +635,15 @@ export class CorrelationDetector {
       outCorr[j] = corr;
       outNormal[j] = normal;
       outCoverage[j] = coverage;
-      outBroken[j] = corrOk ? (isCorrelationBreak(corr, normal, cfg) ? 1 : 0) : -1;
+      const broken = corrOk ? (isCorrelationBreak(corr, normal, cfg) ? 1 : 0) : -1;
+      outBroken[j] = broken;
+      if (broken === 1) brokenCount++;
       const dir = leadDirection(bestAB < 0 ? NaN : bestAB, bestBA < 0 ? NaN : bestBA, margin);
       outLeader[j] = dir;
       outLag[j] = dir === 1 ? lagAB : dir === -1 ? lagBA : 0;
       outStrength[j] = dir === 1 ? corrAB : dir === -1 ? corrBA : NaN;
     }
+    out.brokenCount = brokenCount;
     // the running sums of the normal are rebuilt once per normal length, so their drift stays bounded
     if (normalRow === (nh - 1) * P) this.rebuildNormals();
   }

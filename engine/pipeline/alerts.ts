@@ -211,6 +211,7 @@ export class AlertRules {
   evaluateCorrelations(c: CorrelationOutput, return24h: ArrayLike<number>, out: CandidateBuffer): void {
     // over the columns: only a pair that fires becomes an object
     const cols = c.columns;
+    if (cols.brokenCount === 0) return;
     const broken = cols.broken;
     for (let j = 0; j < cols.size; j++) {
       const b = broken[j];
