@@ -9,6 +9,7 @@ import { renderTable } from '../cli/format.ts';
 import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { scoreOnMarket } from '../score/index.ts';
+import { scoreOnMarketWith, type BaselineRunner } from '../score/score.ts';
 import type { ScorableAlert, Scorecard } from '../score/types.ts';
 import { applyParams, type Params } from './expand.ts';
 import type { Period } from './jobs.ts';
@@ -120,6 +121,8 @@ export interface ReportInput {
   bestAlerts: (config: PipelineConfig) => Promise<ScorableAlert[]>;
   /** walk-forward: every fold's test hours, for the stitched out-of-sample scorecard */
   stitchedTestMarket: () => Market;
+  /** computes a period market's random baseline elsewhere (the sweep's idle workers); absent: on this thread */
+  baselineRunner?: BaselineRunner;
 }
 
 const iso = isoHour;
@@ -215,7 +218,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     const alerts = await input.bestAlerts(config);
     const inPeriod = (p: Period) => alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
     const [train, holdout] = input.periods;
-    const holdoutCard = scoreOnMarket(holdout.market, inPeriod(holdout));
+    const holdoutCard = input.baselineRunner ? await scoreOnMarketWith(holdout.market, inPeriod(holdout), input.baselineRunner) : scoreOnMarket(holdout.market, inPeriod(holdout));
     const trainCard = scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(train));
     best = {
       row,

@@ -144,16 +144,60 @@ function pushStanding(x: FeatureIndex, s: number, k: number, stale: number, fs: 
   for (let i = first; i < end; i++) if (present[i] === 1) out.push(i, sev, dir);
 }
 
+/** every settlement's standing hours (pushStanding), concatenated: settlement k's are hours[offset[k] .. offset[k + 1]) */
+interface StandingRuns {
+  hours: Int32Array;
+  offset: Int32Array;
+}
+
+const standingRuns = new WeakMap<FeatureIndex, RecentMap<number, StandingRuns>[]>();
+
+/** per stale_after_hours, computed once: a funding rule then copies the runs of the settlements that fire */
+function standingOf(x: FeatureIndex, s: number, stale: number, fs: FeatureSet): StandingRuns {
+  let perSymbol = standingRuns.get(x);
+  if (!perSymbol) standingRuns.set(x, (perSymbol = []));
+  return (perSymbol[s] ??= new RecentMap(4)).get(stale, () => {
+    const n = x.symbols[s].settleStart.length;
+    const out = new Builder();
+    const offset = new Int32Array(n + 1);
+    for (let k = 0; k < n; k++) {
+      pushStanding(x, s, k, stale, fs, 0, 0, out);
+      offset[k + 1] = out.n;
+    }
+    return { hours: out.done().hours, offset };
+  });
+}
+
+/** the standing hours of the settlements with a severity (NO_ALERT: none), each run with its settlement's severity and direction */
+function standingCandidates(runs: StandingRuns, severity: Int8Array, direction: Int8Array): Candidates {
+  const { hours, offset } = runs;
+  let total = 0;
+  for (let k = 0; k < severity.length; k++) if (severity[k] !== NO_ALERT) total += offset[k + 1] - offset[k];
+  const out: Candidates = { hours: new Int32Array(total), severity: new Uint8Array(total), direction: new Int8Array(total) };
+  let n = 0;
+  for (let k = 0; k < severity.length; k++) {
+    if (severity[k] === NO_ALERT) continue;
+    const a = offset[k];
+    const b = offset[k + 1];
+    out.hours.set(hours.subarray(a, b), n);
+    out.severity.fill(severity[k], n, n + b - a);
+    out.direction.fill(direction[k], n, n + b - a);
+    n += b - a;
+  }
+  return out;
+}
+
 function fundingAnomalyCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
   const z = fs.bySymbol[s].settleZ;
   const absZ = cfg.rules.funding_abs_z;
-  const out = new Builder();
+  const severity = new Int8Array(z.length).fill(NO_ALERT);
+  const direction = new Int8Array(z.length);
   for (let k = 0; k < z.length; k++) {
     if (z[k] !== z[k]) continue;
-    const sev = fundingAnomalyAlert(z[k], absZ);
-    if (sev !== NO_ALERT) pushStanding(x, s, k, cfg.funding.stale_after_hours, fs, sev, fundingAnomalyDirection(z[k]), out);
+    severity[k] = fundingAnomalyAlert(z[k], absZ);
+    direction[k] = fundingAnomalyDirection(z[k]);
   }
-  return out.done();
+  return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), severity, direction);
 }
 
 /** which settlements are reversals: a sign flip right after one of the last N settlements was extreme */
@@ -176,12 +220,13 @@ function reversals(fs: FeatureSet, s: number, cfg: PipelineConfig): Uint8Array {
 function fundingReversalCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
   const rev = reversals(fs, s, cfg);
   const r8 = fs.bySymbol[s].settleR8;
-  const out = new Builder();
+  const severity = new Int8Array(rev.length);
+  const direction = new Int8Array(rev.length);
   for (let k = 0; k < rev.length; k++) {
-    const sev = fundingReversalAlert(rev[k] === 1);
-    if (sev !== NO_ALERT) pushStanding(x, s, k, cfg.funding.stale_after_hours, fs, sev, fundingReversalDirection(r8[k]), out);
+    severity[k] = fundingReversalAlert(rev[k] === 1);
+    if (severity[k] !== NO_ALERT) direction[k] = fundingReversalDirection(r8[k]);
   }
-  return out.done();
+  return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), severity, direction);
 }
 
 /** per feature index and symbol: the volatility hours that rise to at least a given ratio, by that ratio */

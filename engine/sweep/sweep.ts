@@ -34,6 +34,7 @@ import { planEvaluation, type EvaluationPlan } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { buildSweepReport, type SweepReport } from './report.ts';
+import { sweepBaselineRunner } from './baseline-runner.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
 import { toShared } from './shared.ts';
 import { storeQValues, withQValues } from './qvalues.ts';
@@ -360,6 +361,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       },
       includeRows: opts.includeRows ?? false,
       stitchedTestMarket: () => prepareMarket(stitchedPrices(data, frame.folds ?? []), spec.score),
+      baselineRunner: sweepBaselineRunner(pool, periods),
       bestAlerts: async (config) => {
         const plan = planEvaluation(config);
         if (plan.mode === 'replay') return pool.run({ kind: 'replay-alerts', config });
