@@ -15,7 +15,8 @@ import { permutationValues } from './baseline.ts';
 import { AlertSetEvaluator } from './evaluator.ts';
 import type { Market } from './market.ts';
 import type { BaselineJob, BaselineRunner } from './score.ts';
-import type { PriceSeries } from './types.ts';
+import { paperPnl, type PaperPnl } from './pnl.ts';
+import type { PriceSeries, ScorableAlert } from './types.ts';
 import type { BaselineWorkerReply, BaselineWorkerRequest, SliceRequest } from './baseline-worker.ts';
 
 /** alert placements per slice: small enough that the calling thread answers workers often, large enough that messages cost nothing */
@@ -30,6 +31,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   busy: SliceRequest | null;
+  /** computing a paper P&L: no slices meanwhile */
+  pnl: number | null;
   dead: boolean;
 }
 
@@ -49,6 +52,8 @@ export class BaselinePool {
   private readonly slots: Slot[] = [];
   private onReply: ((slot: Slot, reply: BaselineWorkerReply) => void) | null = null;
   private closed = false;
+  /** paper P&Ls a worker computed (the others fell back to the calling thread) */
+  pnlOnWorkers = 0;
   /** where the slices of the last run went */
   lastRun: PoolRunStats = { slices: 0, onCaller: 0, onWorkers: 0 };
 
@@ -65,13 +70,18 @@ export class BaselinePool {
   ) {
     // own copies: a subarray would clone its whole backing buffer into every worker
     const copy = prices.map((p) => ({ symbol: p.symbol, ts: p.ts.slice(), close: p.close.slice(), high: p.high?.slice(), low: p.low?.slice() }));
+    this.prices = copy;
     const started: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) {
       const worker = new Worker(new URL('./baseline-worker.mjs', import.meta.url));
-      const slot: Slot = { worker, ready: false, busy: null, dead: false };
+      const slot: Slot = { worker, ready: false, busy: null, pnl: null, dead: false };
       let settle = () => {};
       started.push(new Promise<void>((resolve) => (settle = resolve)));
       worker.on('message', (reply: BaselineWorkerReply) => {
+        if ((reply.type === 'pnl' || reply.type === 'error') && slot.pnl !== null && reply.id === slot.pnl) {
+          this.settlePnl(slot, reply.type === 'pnl' ? reply.pnl : null);
+          return;
+        }
         if (reply.type === 'ready') {
           slot.ready = true;
           settle();
@@ -82,6 +92,7 @@ export class BaselinePool {
         settle();
         if (slot.dead) return;
         slot.dead = true;
+        if (slot.pnl !== null) this.settlePnl(slot, null);
         this.onReply?.(slot, { type: 'error', id: slot.busy?.id ?? null, message: 'worker stopped' });
       };
       worker.on('error', lost);
@@ -93,6 +104,40 @@ export class BaselinePool {
   }
 
   private readonly started: Promise<void>;
+  private readonly prices: PriceSeries[];
+  private readonly pnlWaiters = new Map<number, (pnl: PaperPnl | null) => void>();
+  private nextPnlId = -1;
+  /** the running baseline's dispatcher, to hand a worker slices again once its P&L is done */
+  private redispatch: (() => void) | null = null;
+
+  /**
+   * The paper P&L (engine/score/pnl.ts paperPnl) of `alerts` on the pool's prices, computed by a worker so it
+   * runs beside the scorecard; the same result as paperPnl on this thread, which computes it when no worker is
+   * alive or the worker fails.
+   */
+  async paperPnl(alerts: readonly ScorableAlert[], options: unknown): Promise<PaperPnl> {
+    const slot = this.closed ? undefined : this.slots.find((x) => !x.dead && x.pnl === null);
+    if (slot) {
+      const id = this.nextPnlId--;
+      const reply = new Promise<PaperPnl | null>((resolve) => this.pnlWaiters.set(id, resolve));
+      slot.pnl = id;
+      slot.worker.postMessage({ type: 'pnl', id, alerts: [...alerts], options } satisfies BaselineWorkerRequest);
+      const pnl = await reply;
+      if (pnl) {
+        this.pnlOnWorkers++;
+        return pnl;
+      }
+    }
+    return paperPnl(this.prices, alerts, options);
+  }
+
+  private settlePnl(slot: Slot, pnl: PaperPnl | null): void {
+    const id = slot.pnl!;
+    slot.pnl = null;
+    this.pnlWaiters.get(id)?.(pnl);
+    this.pnlWaiters.delete(id);
+    this.redispatch?.();
+  }
 
   /** resolves once every worker has its market (or has stopped): benches time the scoring apart from the start-up */
   ready(): Promise<void> {
@@ -119,7 +164,7 @@ export class BaselinePool {
 
     const dispatch = () => {
       for (const slot of this.slots) {
-        if (!slot.ready || slot.dead || slot.busy || queue.length === 0) continue;
+        if (!slot.ready || slot.dead || slot.busy || slot.pnl !== null || queue.length === 0) continue;
         const s = queue.shift()!;
         const j = jobs[s.job];
         const id = nextId++;
@@ -159,6 +204,10 @@ export class BaselinePool {
       dispatch();
       wake?.();
     };
+    this.redispatch = () => {
+      dispatch();
+      wake?.();
+    };
     try {
       dispatch();
       for (;;) {
@@ -178,6 +227,7 @@ export class BaselinePool {
       }
     } finally {
       this.onReply = null;
+      this.redispatch = null;
     }
     this.lastRun = stats;
     return values;
