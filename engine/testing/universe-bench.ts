@@ -66,9 +66,11 @@ export async function benchUniverse(): Promise<string[]> {
   lines.push(`${'universe'.padEnd(24)}  pairs  symbol-hrs     pair-hours       wall       CPU   µs/sym-h  µs/pair-h   peak RSS  corr µs/pair-h (CPU)`);
   const sizes = (process.env.REGIME_BENCH_UNIVERSE_SIZES ?? '3,10,30,100').split(',').map(Number);
   let n100: Measured | null = null;
+  const measured: Measured[] = [];
   for (const n of sizes) {
     const m = child([String(n), String(YEARS), 'all']);
     lines.push(row(`N=${n} synthetic, all`, m));
+    measured.push(m);
     if (n === 100) n100 = m;
   }
   if (sizes.includes(100)) {
@@ -77,6 +79,13 @@ export async function benchUniverse(): Promise<string[]> {
   }
   lines.push('  (µs/sym-h and µs/pair-h: the whole replay wall — every detector, the rules, the cooldown — divided by each;');
   lines.push('   corr µs/pair-h: the correlation detector alone stepped over the same closes, wall and CPU: the figure that should be flat in N)');
+  // flat in N means the same CPU per pair-hour at every size: each size against the smallest with ≥ 10 pairs
+  const ref = measured.find((m) => m.pairs >= 10);
+  if (ref !== undefined) {
+    const perPair = (m: Measured) => m.corrCpuMs / m.pairHours;
+    const ratios = measured.filter((m) => m !== ref && m.pairs > ref.pairs).map((m) => `N=${m.symbols} ${(perPair(m) / perPair(ref)).toFixed(2)}×`);
+    if (ratios.length > 0) lines.push(`correlation CPU per pair-hour against N=${ref.symbols} (1.00× = flat in N): ${ratios.join(', ')}`);
+  }
   if (n100 !== null) {
     const ok = n100.wallMs < GOAL_WALL_MS && n100.maxRssMb < GOAL_RSS_MB;
     lines.push(`N=100 all pairs: ${(n100.wallMs / 1000).toFixed(1)} s wall (${(n100.cpuMs / 1000).toFixed(1)} s CPU), ${n100.maxRssMb.toFixed(0)} MiB   goal < 60 s and < 1.5 GB   ${ok ? 'MET' : 'NOT MET'}${!ok && n100.cpuMs < GOAL_WALL_MS ? ' (CPU time within the goal: wall lost to the shared machine)' : ''}`);
