@@ -101,7 +101,11 @@ export async function benchScoring(): Promise<string[]> {
     await pool.ready();
     const single: { wall: number; cpu: number }[] = [];
     const pooled: { wall: number; cpu: number }[] = [];
+    const sequential: { wall: number; cpu: number }[] = [];
+    const beside: { wall: number; cpu: number }[] = [];
+    const pnlOptions = { random_entries: 1000, seed: 1 };
     let sameCard = true;
+    let samePnlOnWorker = true;
     try {
       for (let pair = 0; pair < PAIRS; pair++) {
         const a = await timed(() => scoreOnMarketWith(prepareMarket(prices, options), alerts, inline));
@@ -109,6 +113,12 @@ export async function benchScoring(): Promise<string[]> {
         single.push(a);
         pooled.push(b);
         sameCard &&= JSON.stringify(a.value) === JSON.stringify(b.value);
+        // score then P&L on this thread, as runBacktest does now, against the P&L on the worker beside the scorecard
+        const c = await timed(async () => [await scoreOnMarketWith(prepareMarket(prices, options), alerts, pool.runner), paperPnl(prices, alerts, pnlOptions)] as const);
+        const d = await timed(() => Promise.all([scoreOnMarketWith(prepareMarket(prices, options), alerts, pool.runner), pool.paperPnl(alerts, pnlOptions)]));
+        sequential.push(c);
+        beside.push(d);
+        samePnlOnWorker &&= JSON.stringify(c.value) === JSON.stringify([d.value[0], d.value[1]]);
       }
     } finally {
       await pool.close();
@@ -119,8 +129,11 @@ export async function benchScoring(): Promise<string[]> {
     lines.push(`  this thread only                          ${ms(wall(single))} wall, ${ms(cpu(single))} CPU`);
     lines.push(`  with the pool (${os.availableParallelism() - 1} worker, ready)             ${ms(wall(pooled))} wall, ${ms(cpu(pooled))} CPU (whole process: this thread + the worker)   same scorecard: ${sameCard ? 'yes' : 'NO'}`);
 
+    lines.push(`score + pnl, medians of ${PAIRS} (the pool's worker ready):`);
+    lines.push(`  one after the other (as runBacktest now)  ${ms(wall(sequential))} wall, ${ms(cpu(sequential))} CPU (whole process)`);
+    lines.push(`  P&L on the worker beside the scorecard    ${ms(wall(beside))} wall, ${ms(cpu(beside))} CPU (whole process)   ${(wall(sequential) / wall(beside)).toFixed(2)}× less wall   same results: ${samePnlOnWorker ? 'yes' : 'NO'}`);
+
     // paper P&L: the whole of it now, and the random entries alone as they were computed before (the part made fast)
-    const pnlOptions = { random_entries: 1000, seed: 1 };
     const o = parsePnlOptions(pnlOptions);
     const pnlNow: number[] = [];
     const pnlWall: number[] = [];
