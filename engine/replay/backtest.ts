@@ -41,6 +41,8 @@ export interface BacktestOptions {
   /** paper P&L options (engine/score/pnl-options.ts); false skips it */
   pnl?: unknown | false;
   onProgress?: (done: number, total: number) => void;
+  /** called once the data is in memory: the store is no longer needed (a CLI closes DuckDB before the replay) */
+  onLoaded?: () => void;
   /** called as each phase after the replay begins, so a CLI can say what the time is going to */
   onPhase?: (phase: 'features' | 'scoring' | 'pnl') => void;
 }
@@ -88,6 +90,9 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const t0 = performance.now();
   const loadFrom = opts.from === undefined ? undefined : opts.from - warmup * HOUR_MS;
   const data = await loadReplayData(store, config.symbols, { from: loadFrom, to: opts.to });
+  // the manifest of the generation just read, before the caller may release the store's reader pin
+  const datasetHash = manifestHash(store.datasetsDir);
+  opts.onLoaded?.();
   const t1 = performance.now();
   const emitFrom = opts.from ?? data.firstHour;
   // the baseline workers prepare their markets on the other cores while this thread replays; a short or
@@ -140,7 +145,7 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     for (const byType of Object.values(result.suppressed)) for (const n of Object.values(byType)) suppressedTotal += n;
     const report: BacktestReport = {
       config_hash: configHash(config),
-      dataset_manifest_sha256: manifestHash(store.datasetsDir),
+      dataset_manifest_sha256: datasetHash,
       symbols: [...config.symbols],
       from: iso(result.emitFrom),
       to: iso(result.lastHour),

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { PaperPnl, Trade } from '../score/pnl.ts';
-import { codeStrings, writeParquetFile, type CodedStrings } from './parquet-writer.ts';
+import { codeStrings, ParquetWriter, ROW_GROUP_ROWS, writeParquetFile } from './parquet-writer.ts';
 
 export const PNL_EQUITY_FILE = 'pnl_equity.parquet';
 export const PNL_TRADES_FILE = 'pnl_trades.parquet';
@@ -20,36 +20,32 @@ export async function writePnlFiles(dir: string, pnl: PaperPnl): Promise<void> {
   writeTrades(path.join(dir, PNL_TRADES_FILE), pnl);
 }
 
-/** curves one after the other, each in hour order */
+/** curves one after the other, each in hour order; row groups are slices of one curve's arrays, copied nowhere */
 function writeEquity(file: string, pnl: PaperPnl): void {
-  const n = pnl.curves.reduce((sum, c) => sum + c.ts.length, 0);
-  const group: CodedStrings = { codes: new Int32Array(n), words: pnl.curves.map((c) => c.key) };
-  const ts = new Float64Array(n);
-  const equity = new Float64Array(n);
-  const drawdown = new Float64Array(n);
-  const bh = new Float64Array(n);
-  let at = 0;
-  pnl.curves.forEach((c, k) => {
-    group.codes.fill(k + 1, at, at + c.ts.length);
-    ts.set(c.ts, at);
-    equity.set(c.equity, at);
-    drawdown.set(c.drawdown, at);
-    bh.set(c.buy_and_hold, at);
-    at += c.ts.length;
-  });
-  writeParquetFile(
-    file,
-    [
-      { name: 'group', kind: 'string' },
-      { name: 'ts', kind: 'timestamp' },
-      { name: 'ts_ms', kind: 'int64' },
-      { name: 'equity', kind: 'double', nan: value },
-      { name: 'drawdown', kind: 'double', nan: value },
-      { name: 'buy_and_hold', kind: 'double', nan: value },
-    ],
-    n,
-    [group, ts, ts, equity, drawdown, bh],
-  );
+  const w = ParquetWriter.create(file, [
+    { name: 'group', kind: 'string' },
+    { name: 'ts', kind: 'timestamp' },
+    { name: 'ts_ms', kind: 'int64' },
+    { name: 'equity', kind: 'double', nan: value },
+    { name: 'drawdown', kind: 'double', nan: value },
+    { name: 'buy_and_hold', kind: 'double', nan: value },
+  ]);
+  try {
+    const words = pnl.curves.map((c) => c.key);
+    const codes = new Int32Array(ROW_GROUP_ROWS);
+    pnl.curves.forEach((c, k) => {
+      codes.fill(k + 1);
+      for (let start = 0; start < c.ts.length; start += ROW_GROUP_ROWS) {
+        const end = Math.min(c.ts.length, start + ROW_GROUP_ROWS);
+        const ts = c.ts.subarray(start, end);
+        w.writeRowGroup(end - start, [{ codes: codes.subarray(0, end - start), words }, ts, ts, c.equity.subarray(start, end), c.drawdown.subarray(start, end), c.buy_and_hold.subarray(start, end)]);
+      }
+    });
+    w.finish();
+  } catch (err) {
+    w.abort();
+    throw err;
+  }
 }
 
 /** ordered by (group, entry hour, symbol) */

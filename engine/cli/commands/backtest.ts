@@ -130,6 +130,8 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
         progress.update(done);
       },
       pnl,
+      // DuckDB's memory goes before the replay and the scoring, the peak of the run
+      onLoaded: () => store.close(),
       onPhase: (phase) => progress.phase(phase === 'features' ? 'writing features' : phase === 'pnl' ? 'paper P&L (random entries)' : 'scoring (random baseline)'),
     });
     // the temp features file moves into the run folder: the report must not name a path that will be gone
