@@ -260,6 +260,12 @@ function castedColumns(table: TableName): string {
     .join(', ');
 }
 
+function sliceBatch(batch: ColumnBatch, from: number, to: number): ColumnBatch {
+  const values: ColumnBatch['values'] = {};
+  for (const [k, v] of Object.entries(batch.values)) values[k] = v instanceof Float64Array ? v.subarray(from, to) : v.slice(from, to);
+  return { ...batch, ts: batch.ts.subarray(from, to), values };
+}
+
 /** UTC year → number of timestamps in it; one Date per year run rather than per row */
 function rowsPerYear(ts: Float64Array): Map<number, number> {
   const out = new Map<number, number>();
@@ -333,12 +339,20 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
       b++;
       const spec = tableSpec(batch.table);
       const incoming = `incoming_${b}`;
-      await loadBatch(conn, incoming, batch);
       const yearRows = rowsPerYear(batch.ts);
       const years = new Set(yearRows.keys());
+      // rows in time order (every parsed batch): each year is one slice, staged alone, so DuckDB holds one
+      // partition's rows at a time whatever the series' length
+      const sorted = batch.ts.every((t, i) => i === 0 || t >= batch.ts[i - 1]);
+      if (!sorted) await loadBatch(conn, incoming, batch);
       const valueCols = spec.columns.map((c) => `"${c.name}"`);
       const keyCols = ['ts', ...spec.extraKey.map((k) => `"${k}"`)];
       for (const year of [...years].sort()) {
+        if (sorted) {
+          let from = 0;
+          for (const [y, n] of yearRows) if (y < year) from += n;
+          await loadBatch(conn, incoming, sliceBatch(batch, from, from + yearRows.get(year)!));
+        }
         const partition = partitionRel(batch.venue, batch.table, batch.symbol, year);
         const liveRel = current.get(partition);
         const fromIncoming = `SELECT epoch_ms(ts_ms::BIGINT) AS ts, ${castedColumns(batch.table)}, 1 AS prio FROM ${incoming}
@@ -388,7 +402,7 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
         current.set(partition, rel);
         killPoint(`commit:staged-${newFiles.length}`);
       }
-      await conn.run(`DROP TABLE ${incoming}`);
+      await conn.run(`DROP TABLE IF EXISTS ${incoming}`);
     }
   } catch (err) {
     // let a parse still running finish, then stop the producer
