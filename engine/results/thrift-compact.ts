@@ -11,6 +11,8 @@ const T_BINARY = 8;
 const T_LIST = 9;
 const T_STRUCT = 12;
 
+const utf8 = new TextEncoder();
+
 export class ThriftWriter {
   private buf = new Uint8Array(256);
   private len = 0;
@@ -92,7 +94,7 @@ export class ThriftWriter {
   }
 
   string(id: number, v: string): this {
-    return this.binary(id, new TextEncoder().encode(v));
+    return this.binary(id, utf8.encode(v));
   }
 
   struct(id: number, body: (w: this) => void): this {
@@ -126,7 +128,7 @@ export class ThriftWriter {
   listString(id: number, values: readonly string[]): this {
     this.listHeader(id, T_BINARY, values.length);
     for (const v of values) {
-      const b = new TextEncoder().encode(v);
+      const b = utf8.encode(v);
       this.uvarint(b.length);
       this.raw(b);
     }
