@@ -5,15 +5,16 @@ import { UserError } from '../../errors.ts';
 import { AcceleratedClock, systemClock, type Clock } from '../../live/clock.ts';
 import { loadLiveConfig } from '../../live/config.ts';
 import { parseWebhookConfig } from '../../notify/endpoints.ts';
-import { LiveRunner } from '../../live/runner.ts';
+// the runner (ccxt) and the dashboard server (fastify) load only when `regime live` runs:
+// `live status` and the webhook commands start without them
+import type { LiveRunner } from '../../live/runner.ts';
 import { createLiveSource, defaultLiveDir } from '../../live/source.ts';
 import { liveStatus } from '../../live/status.ts';
 import { LiveStore } from '../../live/store.ts';
-import { formatScorecard } from '../../score/index.ts';
+import { formatScorecard } from '../../score/format.ts';
 import { emitJson, globals } from '../context.ts';
 import { loggerFor } from '../logger.ts';
 import { renderTable } from '../format.ts';
-import { startServer } from '../../../web/server.ts';
 import { authConfig, SecurityConfigError } from '../../../web/security.ts';
 import { defaultResultsDir } from '../../results/run-store.ts';
 import { symbolList } from '../args.ts';
@@ -37,6 +38,7 @@ interface LiveCliOptions {
 }
 
 async function serve(runner: LiveRunner, port: number, host: string, token: string | undefined): Promise<() => Promise<void>> {
+  const { startServer } = await import('../../../web/server.ts');
   const source = await createLiveSource({ runner });
   let server;
   try {
@@ -80,6 +82,7 @@ async function runLive(opts: LiveCliOptions, cmd: Command): Promise<void> {
       throw err;
     }
   }
+  const { LiveRunner } = await import('../../live/runner.ts');
   const runner = new LiveRunner({
     config,
     datasetsDir: g.datasets ?? DEFAULT_DATASETS_DIR,
