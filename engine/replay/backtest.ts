@@ -125,13 +125,18 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     }
     const t3 = performance.now();
     if (opts.score !== false) opts.onPhase?.('scoring');
+    const scorable = result.alerts.map(toScorable);
+    // the pool's worker holds the prices from emitFrom: it computes the P&L beside the scorecard (same result)
+    const pnlOnWorker = opts.pnl !== false && pool && result.emitFrom === emitFrom ? pool.paperPnl(scorable, opts.pnl ?? {}) : null;
+    // its error (bad P&L options) is thrown where it is awaited, after the scorecard, not as an unhandled rejection
+    pnlOnWorker?.catch(() => undefined);
     const scorecard =
       scoreOptions === null
         ? null
-        : await scoreOnMarketWith(prepareMarket(pricesOf(data, result.emitFrom), scoreOptions), result.alerts.map(toScorable), pool ? pool.runner : inline);
+        : await scoreOnMarketWith(prepareMarket(pricesOf(data, result.emitFrom), scoreOptions), scorable, pool ? pool.runner : inline);
     const t4 = performance.now();
     if (opts.pnl !== false) opts.onPhase?.('pnl');
-    const pnl = opts.pnl === false ? null : paperPnl(pricesOf(data, result.emitFrom), result.alerts.map(toScorable), opts.pnl ?? {});
+    const pnl = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : paperPnl(pricesOf(data, result.emitFrom), scorable, opts.pnl ?? {});
     const t5 = performance.now();
 
     const counts = new Map<string, AlertCount>();
