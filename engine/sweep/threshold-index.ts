@@ -11,10 +11,23 @@ export interface SortedColumn {
 }
 
 export function sortColumn(values: Float64Array): SortedColumn {
-  const kept: number[] = [];
-  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) kept.push(i);
-  const at = Int32Array.from(kept).sort((x, y) => values[x] - values[y] || x - y);
-  return { value: Float64Array.from(at, (i) => values[i]), at };
+  let n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  const value = new Float64Array(n);
+  n = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) value[n++] = values[i];
+  // the engine's numeric sort of the values, then each position finds its place by binary search (equal
+  // values in position order): a comparator sort of the positions costs ten times as much
+  value.sort();
+  const at = new Int32Array(n);
+  const taken = new Int32Array(n);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    const r = lowerBound(value, v);
+    at[r + taken[r]++] = i;
+  }
+  return { value, at };
 }
 
 /** first index whose value is >= x */
