@@ -5,6 +5,7 @@
  */
 import { openStore } from '../engine/data/store.ts';
 import { loadCandles, type CandleColumns } from '../engine/data/load.ts';
+import { lowerBound } from '../engine/sorted-search.ts';
 
 export interface Candle {
   ts: number;
@@ -17,17 +18,6 @@ export interface Candle {
 
 const RELOAD_MS = 60_000;
 const fin = (x: number) => (Number.isFinite(x) ? x : null);
-
-function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 export class CandleCache {
   private readonly loaded = new Map<string, { at: number; cols: Promise<CandleColumns | null> }>();

@@ -8,6 +8,7 @@ import { HOUR_MS, type FundingInput } from '../pipeline/input.ts';
 import { UserError } from '../errors.ts';
 import { queryRows, sqlString } from '../data/duckdb.ts';
 import { isoHour } from '../time.ts';
+import { upperBound } from '../sorted-search.ts';
 
 export interface SymbolSeries {
   symbol: string;
@@ -66,17 +67,6 @@ export function truncateReplayData(data: ReplayData, lastHourInclusive: number):
   return { symbols: data.symbols, series, firstHour: data.firstHour, lastHour: Math.min(data.lastHour, lastHourInclusive) };
 }
 
-/** first index whose value is > x */
-export function upperBound(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** The same data starting at an hour: a replay that began later, with no memory of what came before. */
 export function sliceReplayDataFrom(data: ReplayData, firstHour: number): ReplayData {

@@ -12,7 +12,8 @@
 import { spotRegimeIndex, type RegimeConfig } from '../detectors/multi-timeframe-regime.ts';
 import { REGIME_CODE_COUNT } from '../pipeline/rule-definitions.ts';
 import type { FeatureIndex, HeldBars } from './feature-index.ts';
-import { lowerBound, sortColumn, upperBound } from './threshold-index.ts';
+import { sortColumn } from './threshold-index.ts';
+import { lowerBound, upperBound } from '../sorted-search.ts';
 
 type Feature = 'heat' | 'priceZ' | 'absPriceZ' | 'volumeZ';
 

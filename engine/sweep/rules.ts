@@ -29,7 +29,8 @@ import {
 } from '../pipeline/rule-definitions.ts';
 import type { FeatureIndex, HeldBars } from './feature-index.ts';
 import { regimeHours } from './regime-hours.ts';
-import { RecentMap, sortColumn, upperBound, type SortedColumn } from './threshold-index.ts';
+import { RecentMap, sortColumn, type SortedColumn } from './threshold-index.ts';
+import { upperBound } from '../sorted-search.ts';
 import type { FeatureSet } from './features.ts';
 
 export { SEVERITIES };

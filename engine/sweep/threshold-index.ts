@@ -4,6 +4,8 @@
  * superset of the entries whose verdict can differ.
  */
 
+import { lowerBound } from '../sorted-search.ts';
+
 /** a column's non-NaN values ascending, with their positions (a NaN compares false with any threshold) */
 export interface SortedColumn {
   value: Float64Array;
@@ -28,30 +30,6 @@ export function sortColumn(values: Float64Array): SortedColumn {
     at[r + taken[r]++] = i;
   }
   return { value, at };
-}
-
-/** first index whose value is >= x */
-export function lowerBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** first index whose value is > x */
-export function upperBound(a: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid] <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** a small most-recently-used map: a sweep revisits a few threshold values, never grows without bound */
