@@ -356,12 +356,12 @@ export class CorrelationDetector {
     this.sumSq = new Float64Array(n);
     this.maxIv = new Float64Array(n);
     this.maxDm = new Float64Array(n);
+    this.out = new PairColumns(symbols, idx);
+    // the pairs' symbol indices are the output columns' own (fixed for the detector's life)
+    this.pa = this.out.pa;
+    this.pb = this.out.pb;
     const lists: number[][] = symbols.map(() => []);
-    this.pa = new Int32Array(p);
-    this.pb = new Int32Array(p);
     for (let j = 0; j < p; j++) {
-      this.pa[j] = idx[j][0];
-      this.pb[j] = idx[j][1];
       lists[idx[j][0]].push(j);
       lists[idx[j][1]].push(j);
     }
@@ -370,7 +370,6 @@ export class CorrelationDetector {
     this.state = new Float64Array(p * this.stride);
     this.normalRing = new Float64Array(cfg.normal_hours * p).fill(NaN);
     this.rows = new Int32Array(2 * (L + 1));
-    this.out = new PairColumns(symbols, idx);
     this.cur = new Float64Array(n * (L + 1));
     this.old = new Float64Array(n * (L + 1));
     this.dmv = new Float64Array(n * (L + 1));
@@ -668,8 +667,6 @@ export class CorrelationDetector {
       }
     }
   }
-
-
 }
 
 /** as RollingWindow.completeStatus, as a status code: nothing valid yet is no data, an unbroken short run is warming up */

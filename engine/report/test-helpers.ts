@@ -24,12 +24,12 @@ export function tempDir(prefix: string): string {
  */
 export async function savedRun(from: string, to: string, permutations = 30): Promise<{ resultsDir: string; run: RunRecord }> {
   const resultsDir = tempDir('regime-report-results-');
-  const run = await buildOnceInto(`saved-run_${from}_${to}_${permutations}`, resultsDir, async (dir) => (await buildSavedRun(dir, from, to, permutations)).run);
+  const run = await buildOnceInto(`saved-run_${from}_${to}_${permutations}`, resultsDir, (dir) => buildSavedRun(dir, from, to, permutations));
   return { resultsDir, run };
 }
 
-async function buildSavedRun(resultsDir: string, from: string, to: string, permutations: number): Promise<{ resultsDir: string; run: RunRecord }> {
-  fs.mkdirSync(resultsDir, { recursive: true });
+/** backtests [from, to) and saves the run into resultsDir (which exists) */
+async function buildSavedRun(resultsDir: string, from: string, to: string, permutations: number): Promise<RunRecord> {
   const store = await openStore();
   try {
     const featuresFile = path.join(tempDir('regime-report-features-'), 'features.parquet');
@@ -37,7 +37,7 @@ async function buildSavedRun(resultsDir: string, from: string, to: string, permu
     const result = await runBacktest(store, { config, from: Date.parse(`${from}T00:00:00Z`), to: Date.parse(`${to}T00:00:00Z`), featuresFile, score: { permutations, seed: 1 } });
     const run = await saveRun(resultsDir, { config, report: result.report, alerts: result.alerts, featuresFile, label: 'test fixture' });
     fs.rmSync(path.dirname(featuresFile), { recursive: true, force: true });
-    return { resultsDir, run };
+    return run;
   } finally {
     store.close();
   }
