@@ -16,11 +16,9 @@ import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
 import { pricesOf, toScorable } from './score-alerts.ts';
 import { BaselinePool } from '../score/baseline-pool.ts';
-import { prepareMarket, type Market } from '../score/market.ts';
-import { permutationValues } from '../score/baseline.ts';
-import { AlertSetEvaluator } from '../score/evaluator.ts';
+import { prepareMarket } from '../score/market.ts';
 import { parseScoreOptions } from '../score/options.ts';
-import { scoreOnMarketWith, type BaselineJob } from '../score/score.ts';
+import { scoreOnMarket, scoreOnMarketWith } from '../score/score.ts';
 import { paperPnl, type PaperPnl, type PnlSummary } from '../score/pnl.ts';
 import type { Scorecard } from '../score/index.ts';
 import { isoHour } from '../time.ts';
@@ -130,10 +128,8 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     const pnlOnWorker = opts.pnl !== false && pool && result.emitFrom === emitFrom ? pool.paperPnl(scorable, opts.pnl ?? {}) : null;
     // its error (bad P&L options) is thrown where it is awaited, after the scorecard, not as an unhandled rejection
     pnlOnWorker?.catch(() => undefined);
-    const scorecard =
-      scoreOptions === null
-        ? null
-        : await scoreOnMarketWith(prepareMarket(pricesOf(data, result.emitFrom), scoreOptions), scorable, pool ? pool.runner : inline);
+    const market = scoreOptions === null ? null : prepareMarket(pricesOf(data, result.emitFrom), scoreOptions);
+    const scorecard = market === null ? null : pool ? await scoreOnMarketWith(market, scorable, pool.runner) : scoreOnMarket(market, scorable);
     const t4 = performance.now();
     if (opts.pnl !== false) opts.onPhase?.('pnl');
     const pnl = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : paperPnl(pricesOf(data, result.emitFrom), scorable, opts.pnl ?? {});
@@ -179,9 +175,3 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
 
 /** permutations × reported symbol-hours from which the worker pool pays (the default full run is ≈ 2e8) */
 const POOL_MIN_WORK = 2e7;
-
-/** no pool: every slice on this thread, the same values */
-const inline = async (market: Market, jobs: readonly BaselineJob[]): Promise<Float64Array[]> => {
-  const evaluator = new AlertSetEvaluator(market);
-  return jobs.map((j) => permutationValues(evaluator, j.placement, j.universe, j.seed, 0, j.permutations));
-};

@@ -65,7 +65,7 @@ export async function benchFeatures(): Promise<string[]> {
       saved.push(
         await cpuOf(async () => {
           writeAlertsParquet(path.join(dir, 'alerts.parquet'), alerts);
-          await writePnlFiles(dir, pnl!);
+          writePnlFiles(dir, pnl!);
         }),
       );
     }

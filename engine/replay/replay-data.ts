@@ -67,7 +67,6 @@ export function truncateReplayData(data: ReplayData, lastHourInclusive: number):
   return { symbols: data.symbols, series, firstHour: data.firstHour, lastHour: Math.min(data.lastHour, lastHourInclusive) };
 }
 
-
 /** The same data starting at an hour: a replay that began later, with no memory of what came before. */
 export function sliceReplayDataFrom(data: ReplayData, firstHour: number): ReplayData {
   const cut = <T extends { ts: Float64Array }>(cols: T): T => {

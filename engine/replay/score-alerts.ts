@@ -3,7 +3,7 @@
  * symbol — the one the leader is expected to move — or on its second symbol when no leader stands out.
  */
 import type { Alert } from '../pipeline/alerts.ts';
-import { scoreAlerts, type PriceSeries, type Scorecard, type ScorableAlert } from '../score/index.ts';
+import type { PriceSeries, ScorableAlert } from '../score/index.ts';
 import type { ReplayData } from './replay-data.ts';
 
 export function toScorable(alert: Alert): ScorableAlert {
@@ -27,8 +27,4 @@ export function pricesOf(data: ReplayData, from: number): PriceSeries[] {
     const start = i;
     return { symbol: s.symbol, ts: s.candles.ts.subarray(start), close: s.candles.close.subarray(start), high: s.candles.high.subarray(start), low: s.candles.low.subarray(start) };
   });
-}
-
-export function scoreBacktestAlerts(data: ReplayData, alerts: readonly Alert[], from: number, options: unknown = {}): Scorecard {
-  return scoreAlerts(pricesOf(data, from), alerts.map(toScorable), options);
 }

@@ -48,6 +48,7 @@ const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
 const OPTIONAL = 1;
 const BROTLI = 4;
 const BROTLI_QUALITY = 1;
+const MAGIC = new TextEncoder().encode('PAR1');
 
 if (os.endianness() !== 'LE') throw new Error('parquet-writer copies typed arrays as little-endian bytes: big-endian hosts are not supported');
 
@@ -203,7 +204,7 @@ export class ParquetWriter {
   ) {
     this.fd = fs.openSync(tmp, 'w');
     this.utf8 = columns.map(() => undefined);
-    this.write(new TextEncoder().encode('PAR1'));
+    this.write(MAGIC);
   }
 
   /** a writer whose rows go to `${file}.tmp-…` until finish() renames it to file */
@@ -476,7 +477,7 @@ export class ParquetWriter {
       this.write(meta);
       const tail = new Uint8Array(8);
       new DataView(tail.buffer).setUint32(0, meta.length, true);
-      tail.set(new TextEncoder().encode('PAR1'), 4);
+      tail.set(MAGIC, 4);
       this.write(tail);
       this.done = true;
       this.release();

@@ -15,7 +15,7 @@ export const PNL_TRADES_FILE = 'pnl_trades.parquet';
 /** NaN stays a value in these files (as DuckDB's appender stored it); nothing here is missing */
 const value = 'value' as const;
 
-export async function writePnlFiles(dir: string, pnl: PaperPnl): Promise<void> {
+export function writePnlFiles(dir: string, pnl: PaperPnl): void {
   writeEquity(path.join(dir, PNL_EQUITY_FILE), pnl);
   writeTrades(path.join(dir, PNL_TRADES_FILE), pnl);
 }

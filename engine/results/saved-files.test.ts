@@ -152,7 +152,7 @@ describe('saved run files', () => {
     const theirs = path.join(tmp, 'ref');
     fs.mkdirSync(mine);
     fs.mkdirSync(theirs);
-    await writePnlFiles(mine, pnl);
+    writePnlFiles(mine, pnl);
     await oldPnlFiles(theirs, pnl);
     for (const f of [PNL_EQUITY_FILE, PNL_TRADES_FILE]) {
       const ours = await read(path.join(mine, f));
@@ -169,7 +169,7 @@ describe('saved run files', () => {
     const odd = { ...pnl, curves: [{ ...curve, equity: Float64Array.from(curve.equity, (v, i) => (i === 3 ? NaN : v)) }], trades: new Map() };
     const dir = path.join(tmp, 'nan');
     fs.mkdirSync(dir);
-    await writePnlFiles(dir, odd);
+    writePnlFiles(dir, odd);
     const { instance, conn } = await openDuckDB();
     try {
       const src = `read_parquet(${sqlString(path.join(dir, PNL_EQUITY_FILE))})`;

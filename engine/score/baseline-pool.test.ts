@@ -8,29 +8,14 @@ import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
 import { permutationValues, summariseBaseline, type Placement } from './baseline.ts';
 import { BaselinePool } from './baseline-pool.ts';
+// the loop the baseline had before the split (from 0: one stream drawn straight through every permutation)
+import { evaluatorValues } from './baseline-reference.ts';
 import { AlertSetEvaluator, type Universe } from './evaluator.ts';
 import { prepareMarket, type Market } from './market.ts';
 import { hashSeed, Mulberry32 } from './prng.ts';
 import { scoreAlerts, scoreOnMarket, scoreOnMarketWith, type BaselineJob } from './score.ts';
 import { runBacktest } from '../replay/backtest.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
-
-/** the loop the baseline had before the split: one stream drawn straight through every permutation */
-function sequentialValues(evaluator: AlertSetEvaluator, placement: Placement, universe: Universe, seed: number, permutations: number): Float64Array {
-  const random = new Mulberry32(seed);
-  const n = placement.dir.length;
-  const m = evaluator.specs.length;
-  const pos = new Int32Array(n);
-  const out = new Float64Array(m);
-  const values = new Float64Array(permutations * m);
-  for (let p = 0; p < permutations; p++) {
-    let k = 0;
-    for (const { range, count } of placement.blocks) for (let i = 0; i < count; i++) pos[k++] = range.present[random.below(range.present.length)];
-    evaluator.evaluate(pos, placement.dir, n, universe, out);
-    values.set(out, p * m);
-  }
-  return values;
-}
 
 function sameBits(a: Float64Array, b: Float64Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -77,7 +62,7 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     const placement: Placement = { blocks: [{ range, count: n }], dir: Int8Array.from({ length: n }, (_, i) => (i % 3) - 1) };
     const universe: Universe = { episodes: market.labels.epStart.length, weeks: 52 };
     const seed = hashSeed(1, 'split');
-    const whole = sequentialValues(evaluator, placement, universe, seed, 300);
+    const whole = evaluatorValues(evaluator, placement, universe, seed, 0, 300);
     const parts = [0, 1, 37, 150, 299, 300];
     const glued = new Float64Array(whole.length);
     for (let i = 0; i + 1 < parts.length; i++) glued.set(permutationValues(evaluator, placement, universe, seed, parts[i], parts[i + 1]), parts[i] * evaluator.specs.length);
@@ -102,7 +87,7 @@ describe('baseline worker pool (real 2021 alerts)', () => {
       expect(pool.lastRun.slices).toBeGreaterThan(jobs.length);
       const evaluator = new AlertSetEvaluator(market);
       for (const [i, j] of jobs.entries()) {
-        expect(sameBits(pooled[i], sequentialValues(evaluator, j.placement, j.universe, j.seed, j.permutations)), `job ${i}`).toBe(true);
+        expect(sameBits(pooled[i], evaluatorValues(evaluator, j.placement, j.universe, j.seed, 0, j.permutations)), `job ${i}`).toBe(true);
       }
       expect(card).toEqual(single);
       expect(card.overall.baseline?.precision.n_perm).toBeGreaterThan(0);

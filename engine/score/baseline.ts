@@ -179,18 +179,3 @@ export function summariseBaseline(specs: readonly MetricSpec[], actual: Float64A
   });
   return stats;
 }
-
-/** the whole baseline on this thread; `seed` is the row's stream (or a generator positioned at its start) */
-export function randomBaseline(
-  evaluator: AlertSetEvaluator,
-  placement: Placement,
-  actual: Float64Array,
-  universe: Universe,
-  permutations: number,
-  seed: number | Mulberry32,
-): Record<string, BaselineStat> {
-  const start = typeof seed === 'number' ? seed : seed.current;
-  const values = permutationValues(evaluator, placement, universe, start, 0, permutations);
-  if (typeof seed !== 'number') seed.skip(permutations * placement.dir.length);
-  return summariseBaseline(evaluator.specs, actual, values);
-}

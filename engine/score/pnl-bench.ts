@@ -41,7 +41,7 @@ export async function benchPnl(): Promise<string[]> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-bench-pnl-'));
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    await writePnlFiles(dir, pnl);
+    writePnlFiles(dir, pnl);
     const c = process.cpuUsage(c0);
     const write = performance.now() - t0;
     const writeCpu = (c.user + c.system) / 1000;

@@ -22,7 +22,7 @@ import { parseScoreOptions } from './options.ts';
 import { paperPnl } from './pnl.ts';
 import { parsePnlOptions } from './pnl-options.ts';
 import { referenceRandom } from './pnl-reference.ts';
-import { scoreOnMarketWith, type BaselineJob } from './score.ts';
+import { scoreOnMarket, scoreOnMarketWith, type BaselineJob } from './score.ts';
 import { toPlain } from './stats.ts';
 
 const PAIRS = 3;
@@ -70,13 +70,13 @@ export async function benchScoring(): Promise<string[]> {
     lines.push(`prepareMarket (first call, cold)            ${ms(prep.wall)} wall, ${ms(prep.cpu)} CPU`);
 
     // the jobs a scorecard hands its baseline runner
+    const evaluator = new AlertSetEvaluator(market);
     let jobs: readonly BaselineJob[] = [];
     await scoreOnMarketWith(market, alerts, async (_m, js) => {
       jobs = js;
-      return js.map((j) => new Float64Array(j.permutations * new AlertSetEvaluator(market).specs.length));
+      return js.map((j) => new Float64Array(j.permutations * evaluator.specs.length));
     });
     const placements = jobs.reduce((n, j) => n + j.placement.dir.length, 0);
-    const evaluator = new AlertSetEvaluator(market);
     const before: number[] = [];
     const after: number[] = [];
     let identical = true;
@@ -93,10 +93,6 @@ export async function benchScoring(): Promise<string[]> {
     lines.push(`  draw-table kernel                         ${ms(median(after))} CPU   ${perPlacement(median(after))} ns/placement   ${(median(before) / median(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`);
 
     // the whole scorecard as the backtest computes it: on this thread, then with the pool (its worker started and ready, as after the replay)
-    const inline = async (mk: Market, js: readonly BaselineJob[]) => {
-      const ev = new AlertSetEvaluator(mk);
-      return js.map((j) => permutationValues(ev, j.placement, j.universe, j.seed, 0, j.permutations));
-    };
     const pool = new BaselinePool(prices, options);
     await pool.ready();
     const single: { wall: number; cpu: number }[] = [];
@@ -108,7 +104,7 @@ export async function benchScoring(): Promise<string[]> {
     let samePnlOnWorker = true;
     try {
       for (let pair = 0; pair < PAIRS; pair++) {
-        const a = await timed(() => scoreOnMarketWith(prepareMarket(prices, options), alerts, inline));
+        const a = await timed(() => scoreOnMarket(prepareMarket(prices, options), alerts));
         const b = await timed(() => scoreOnMarketWith(prepareMarket(prices, options), alerts, pool.runner));
         single.push(a);
         pooled.push(b);
