@@ -8,7 +8,7 @@
 import { InputError } from '../errors.ts';
 import { BatchBuilder } from './batch-builder.ts';
 import { DEFAULT_IMPORT_LIMITS, forEachLine, parseInteger, parseNumber, type ImportLimits, type LineReader } from './read-text.ts';
-import { decimalAt, integerAt } from './fast-number.ts';
+import { decimalAt, integerAt, splitFields } from './fast-number.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 import type { TableName } from './tables.ts';
 
@@ -43,21 +43,6 @@ export function toMillis(raw: number): { ms: number; unit: 'ms' | 'us' } {
 }
 
 const UNIT_NAME = { ms: 'milliseconds', us: 'microseconds' } as const;
-
-/** The line's fields as [start, end) byte offsets; false unless it has exactly `count` fields. */
-export function splitFields(buf: Uint8Array, start: number, end: number, count: number, starts: Int32Array, ends: Int32Array): boolean {
-  let k = 0;
-  starts[0] = start;
-  for (let i = start; i < end; i++) {
-    if (buf[i] !== 0x2c) continue;
-    if (k === count - 1) return false;
-    ends[k++] = i;
-    starts[k] = i + 1;
-  }
-  if (k !== count - 1) return false;
-  ends[k] = end;
-  return true;
-}
 
 /**
  * `reader` stands on the file's first line. Rows in the archive's plain form are read from the bytes; any other
@@ -139,7 +124,7 @@ export async function parseBinanceArchive(
     builder.addRow(reader.line, openMs, row);
     return true;
   };
-  await forEachLine(reader, true, () => {
+  await forEachLine(reader, () => {
     if (!fastRow()) slowRow(reader.line, reader.text());
   });
   return { batch: builder.finish(), units };

@@ -1,9 +1,10 @@
 /**
- * Numbers read straight from the bytes of a CSV field, for the import's hot loop: no string per field. Only the
- * plain forms are handled here (`-?digits[.digits]`, at most 15 significant digits); anything else returns NaN and
- * the caller re-reads the line the slow, string-based way, which also produces the precise error. Within the
- * handled forms the result equals Number(text) exactly: the digits form an integer m < 2^53 and 10^k (k ≤ 22) is
- * exact, so m / 10^k is one correctly rounded division (Clinger's fast path).
+ * Numbers read straight from the bytes of a CSV field, for the import's hot loop: no string per field (and
+ * splitFields finds a line's fields the same way). Only the plain forms are handled here (`-?digits[.digits]`, at
+ * most 15 significant digits); anything else returns NaN and the caller re-reads the line the slow, string-based
+ * way, which also produces the precise error. Within the handled forms the result equals Number(text) exactly: the
+ * digits form an integer m < 2^53 and 10^k (k ≤ 22) is exact, so m / 10^k is one correctly rounded division
+ * (Clinger's fast path).
  */
 const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
@@ -54,4 +55,19 @@ export function integerAt(buf: Uint8Array, start: number, end: number): number {
   // below 2^53 every partial sum was exact; at or above it the value may have rounded, so it is refused
   if (m > Number.MAX_SAFE_INTEGER) return NaN;
   return neg ? -m : m;
+}
+
+/** The line's fields as [start, end) byte offsets; false unless it has exactly `count` fields. */
+export function splitFields(buf: Uint8Array, start: number, end: number, count: number, starts: Int32Array, ends: Int32Array): boolean {
+  let k = 0;
+  starts[0] = start;
+  for (let i = start; i < end; i++) {
+    if (buf[i] !== 0x2c) continue;
+    if (k === count - 1) return false;
+    ends[k++] = i;
+    starts[k] = i + 1;
+  }
+  if (k !== count - 1) return false;
+  ends[k] = end;
+  return true;
 }

@@ -5,8 +5,7 @@
 import { InputError } from '../errors.ts';
 import { BatchBuilder, type RowValues } from './batch-builder.ts';
 import { DEFAULT_IMPORT_LIMITS, forEachLine, parseInteger, parseNumber, type ImportLimits, type LineReader } from './read-text.ts';
-import { decimalAt, integerAt } from './fast-number.ts';
-import { splitFields } from './binance-archive.ts';
+import { decimalAt, integerAt, splitFields } from './fast-number.ts';
 import { tableSpec, type TableName } from './tables.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 
@@ -121,7 +120,7 @@ export async function parseMarketCsv(
     builder.addRow(reader.line, ts, row);
     return true;
   };
-  await forEachLine(reader, true, () => {
+  await forEachLine(reader, () => {
     if (!fastRow()) slowRow(reader.line, reader.text());
   });
   if (!header) throw new InputError(file, null, null, 'file is empty');

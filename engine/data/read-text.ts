@@ -221,9 +221,7 @@ export class LineReader {
       this.pos = nl + 1;
       this.line++;
       let e = nl;
-      if (e - s > this.limits.maxLineBytes && (this.ascii || buf.toString('utf8', s, e).length > this.limits.maxLineBytes)) {
-        this.tooLong(this.line, buf.subarray(s, e));
-      }
+      if (e - s > this.limits.maxLineBytes) this.tooLong(this.line, buf.subarray(s, e));
       if (e > s && buf[e - 1] === 0x0d) e--;
       let k = s;
       while (k < e && isAsciiSpace(buf[k])) k++;
@@ -269,9 +267,9 @@ export class LineReader {
   }
 }
 
-/** Calls fn for every remaining line of the reader (first for the current one, when `current`). */
-export async function forEachLine(r: LineReader, current: boolean, fn: () => void): Promise<void> {
-  if (current) fn();
+/** Calls fn for the reader's current line and every line after it. */
+export async function forEachLine(r: LineReader, fn: () => void): Promise<void> {
+  fn();
   for (;;) {
     while (r.next()) fn();
     if (!(await r.fill())) return;
