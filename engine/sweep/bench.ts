@@ -91,8 +91,8 @@ function perConfigurationSplit(data: ReplayData, spec: SweepSpec): { features: n
         scorer.score(cols);
         y = cpuMs();
         t.metrics += y - x;
-        test.pValue(cols);
         x = y;
+        test.pValue(cols);
         y = cpuMs();
         t.p_value += y - x;
       }

@@ -33,7 +33,7 @@ export interface FeatureIndex {
   /** per pair hour with a correlation: its value, normal, and the direction of a break (the lagging symbol's 24 h return sign) */
   pairs: { hours: Int32Array; corr: Float64Array; normal: Float64Array; direction: Int8Array }[];
   /** reused by every configuration: the rules run one after another, never at once */
-  scratch: { codes: Uint8Array[]; hours: Int32Array; segment: Uint16Array };
+  scratch: { hours: Int32Array };
 }
 
 /** a timeframe's held bars: the hour each starts being held, and its z-scores and heat (NaN: no regime) */
@@ -98,11 +98,12 @@ export type SharedFeatureIndex = Omit<FeatureIndex, 'scratch'>;
 
 /** the feature set's index: the shared one the features job attached (features.ts), else built here */
 export function buildIndex(fs: FeatureSet): FeatureIndex {
-  const built = fs.index ?? buildSharedPart(fs);
-  return { ...built, scratch: scratchFor(built.symbols) };
+  const built = fs.index ?? buildSharedIndex(fs);
+  return { ...built, scratch: { hours: new Int32Array(Math.max(0, ...built.symbols.map((x) => x.presentHours.length))) } };
 }
 
-function buildSharedPart(fs: FeatureSet): SharedFeatureIndex {
+/** what the features job builds once and attaches to the set (jobs.ts) */
+export function buildSharedIndex(fs: FeatureSet): SharedFeatureIndex {
   const symbols = fs.bySymbol.map((f, s) => {
     const liqHours = hoursWhere(fs.hours, (i) => f.present[i] === 1 && f.liqTotal[i] === f.liqTotal[i]);
     const volHours = hoursWhere(fs.hours, (i) => f.present[i] === 1 && f.volRatio[i] === f.volRatio[i]);
@@ -146,13 +147,4 @@ function buildSharedPart(fs: FeatureSet): SharedFeatureIndex {
     return { hours, corr: Float64Array.from(hours, (i) => p.corr[i]), normal: Float64Array.from(hours, (i) => p.normal[i]), direction };
   });
   return { symbols, pairs };
-}
-
-function scratchFor(symbols: FeatureIndex['symbols']): FeatureIndex['scratch'] {
-  const most = (f: (x: (typeof symbols)[number]) => number) => Math.max(0, ...symbols.map(f));
-  return {
-    codes: [0, 1, 2, 3].map(() => new Uint8Array(most((x) => Math.max(x.bars[0].start.length, x.volHours.length)))),
-    hours: new Int32Array(most((x) => x.presentHours.length)),
-    segment: new Uint16Array(most((x) => x.segmentBars[0].length)),
-  };
 }

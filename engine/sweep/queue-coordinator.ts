@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Store } from '../data/store.ts';
 import { manifestHash } from '../data/manifest.ts';
 import { UserError } from '../errors.ts';
-import { silentLogger, type Logger } from '../log.ts';
+import { silentLogger } from '../log.ts';
 import { redact } from '../notify/redact.ts';
 import { currentCodeVersion } from '../queue/code-version.ts';
 import { closeWithin, connectionLost, connectRedis, isConnectionLoss, REDIS_UNREACHABLE_EXIT, redisErrorText } from '../queue/connect.ts';
@@ -96,7 +96,6 @@ class QueueEvaluator implements RemoteEvaluator {
       batch: number;
       jobsInFlight: number;
       data: Omit<SweepJobData, 'configs'>;
-      log: Logger;
     },
   ) {
     this.inflight = ctx.batch * ctx.jobsInFlight;
@@ -207,7 +206,6 @@ export async function runQueuedSweep(store: Store, spec: SweepSpec, opts: QueueS
     lost,
     batch,
     jobsInFlight: opts.jobsInFlight ?? DEFAULT_JOBS_IN_FLIGHT,
-    log,
     data: { sweepId: id, specHash: spec.hash, spec: encode(spec.canonical), datasetHash, codeVersion: currentCodeVersion(), gitCommit: gitCommit() },
   });
   const refusals = new Set<string>();

@@ -29,10 +29,9 @@ import { SweepJobs, type PeriodResults } from './jobs.ts';
 import { planEvaluation } from './keys.ts';
 import { QUEUE_NAME, QUEUE_PREFIX, KEY_TTL_S, decode, decodeParams, doneKey, encodeResults, refusalsKey, resultsKey, type SweepJobData, type SweepJobResult } from './queue-protocol.ts';
 import type { SweepSpec } from './spec.ts';
-import { configId, periodsOf, resolveFrame, sweepId, type SweepFrame } from './sweep.ts';
+import { configId, FEATURE_SETS_KEPT, periodsOf, resolveFrame, sweepId, type SweepFrame } from './sweep.ts';
 
 export const DEFAULT_LOCK_MS = 30_000;
-const FEATURE_SETS_KEPT = 3;
 /** the kill point a fault test stops a worker at: results of part of a batch stored, the rest not yet */
 export const MID_JOB_KILL_POINT = 'queue-worker-mid-job';
 

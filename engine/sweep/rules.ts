@@ -288,17 +288,12 @@ function regimeCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Cand
 /** per feature index and pair: hours sorted by correlation, and by correlation minus its normal */
 const pairColumns = new WeakMap<FeatureIndex, { corr: SortedColumn; drop: SortedColumn }[]>();
 
-const confirming = new Map<number, Uint8Array>();
+/** per minimum confidence (a sweep tries a few) */
+const confirming = new RecentMap<number, Uint8Array>(16);
 
 /** per four-timeframe code: the regime it confirms at this minimum confidence (regimeConfirmation), 0 for none */
 function confirmingRegimes(minConfidence: number): Uint8Array {
-  let lut = confirming.get(minConfidence);
-  if (!lut) {
-    lut = Uint8Array.from(REGIME_LUT.primary, (p, c) => regimeConfirmation(0, p, REGIME_LUT.confidence[c], minConfidence));
-    if (confirming.size > 16) confirming.clear();
-    confirming.set(minConfidence, lut);
-  }
-  return lut;
+  return confirming.get(minConfidence, () => Uint8Array.from(REGIME_LUT.primary, (p, c) => regimeConfirmation(0, p, REGIME_LUT.confidence[c], minConfidence)));
 }
 
 function correlationCandidates(x: FeatureIndex, j: number, cfg: PipelineConfig): Candidates {

@@ -77,7 +77,8 @@ export interface SweepFrame {
   warmupHours: number;
 }
 
-const FEATURE_SETS_KEPT = 3;
+/** feature sets held at once, here and in a queue worker (queue-worker.ts) */
+export const FEATURE_SETS_KEPT = 3;
 // commits are what a kill -9 cannot lose; each costs the main thread a DuckDB appender close, so at hundreds of
 // configurations a second the one-second bound decides, not a row count
 const FLUSH_ROWS = 512;

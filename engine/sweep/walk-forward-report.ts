@@ -159,7 +159,6 @@ const dash = '—';
 const fmt = (x: number | null | undefined, digits: number) => (x === null || x === undefined ? dash : x.toFixed(digits));
 const fmtP = (x: number | null | undefined) => (x === null || x === undefined ? dash : x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
 
-
 export function formatWalkForward(w: WalkForwardReport): string {
   const s = w.spec;
   const lines = [
