@@ -103,6 +103,12 @@ describe('bounded reading', () => {
     expect(err.message).toMatch(/line 2: line is longer than 65536 bytes/);
   });
 
+  it('the line-length limit counts bytes, not characters (a non-ASCII line over it is refused)', async () => {
+    // 40,000 × 'é' is 80,000 bytes in UTF-8 but only 40,000 characters
+    const err = await importError([write('candles_1h_XUSDT.csv', `ts_ms,open,high,low,close,volume\n${'é'.repeat(40_000)}\n`)]);
+    expect(err.message).toMatch(/line 2: line is longer than 65536 bytes/);
+  });
+
   it('a large gzip of repeated rows fails at its first repeat, without reading it whole', async () => {
     const row = `${kline(T0, 'ms')}\n`;
     const f = write('BTCUSDT-1h-2025-01.csv.gz', zlib.gzipSync(row.repeat(200_000)));
