@@ -124,15 +124,16 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     const t3 = performance.now();
     if (opts.score !== false) opts.onPhase?.('scoring');
     const scorable = result.alerts.map(toScorable);
-    // the pool's worker holds the prices from emitFrom: it computes the P&L beside the scorecard (same result)
-    const pnlOnWorker = opts.pnl !== false && pool && result.emitFrom === emitFrom ? pool.paperPnl(scorable, opts.pnl ?? {}) : null;
+    // the pool's worker holds the same prices: it computes the P&L beside the scorecard (same result). (The replay's
+    // emitFrom is only ever raised to the data's first hour, before which there are no candles to cut.)
+    const pnlOnWorker = opts.pnl !== false && pool ? pool.paperPnl(scorable, opts.pnl ?? {}) : null;
     // its error (bad P&L options) is thrown where it is awaited, after the scorecard, not as an unhandled rejection
     pnlOnWorker?.catch(() => undefined);
-    const market = scoreOptions === null ? null : prepareMarket(pricesOf(data, result.emitFrom), scoreOptions);
+    const market = scoreOptions === null ? null : prepareMarket(prices, scoreOptions);
     const scorecard = market === null ? null : pool ? await scoreOnMarketWith(market, scorable, pool.runner) : scoreOnMarket(market, scorable);
     const t4 = performance.now();
     if (opts.pnl !== false) opts.onPhase?.('pnl');
-    const pnl = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : paperPnl(pricesOf(data, result.emitFrom), scorable, opts.pnl ?? {});
+    const pnl = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : paperPnl(prices, scorable, opts.pnl ?? {});
     const t5 = performance.now();
 
     const counts = new Map<string, AlertCount>();
