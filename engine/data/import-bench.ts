@@ -12,6 +12,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { REPO_ROOT } from './crash-harness.ts';
 import { writeArchiveZips, writeFreqtradeDir, writeMarketCsvs, type SyntheticSpec } from './import-bench-data.ts';
+import { benchMedian } from '../testing/bench-median.ts';
 
 const GOAL_MS = 10_000;
 
@@ -40,7 +41,6 @@ function importList(scratch: string, files: string[]): Measured {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const load = () => os.loadavg()[0].toFixed(1);
 
 function line(label: string, m: Measured, goal = true): string {
@@ -78,11 +78,11 @@ export async function benchImport(): Promise<string[]> {
       five.push(importList(scratch, zips8of5));
       big.push(importList(scratch, zips8));
     }
-    const rss = (ms: Measured[]) => median(ms.map((m) => m.maxRssMb));
+    const rss = (ms: Measured[]) => benchMedian(ms.map((m) => m.maxRssMb));
     out.push(
       `peak RSS, archive, median of ${small.length}/${big.length}:  10 symbols × 2 y ${rss(small).toFixed(0)} MB   10 × 8 y ${rss(big).toFixed(0)} MB   ratio 8 y / 2 y ${(rss(big) / rss(small)).toFixed(2)}×   5 × 8 y ${rss(five).toFixed(0)} MB   ratio 10 / 5 symbols ${(rss(big) / rss(five)).toFixed(2)}×`,
       `  (rows ${small[0].rows.toLocaleString('en-US')} vs ${big[0].rows.toLocaleString('en-US')}; the importer holds one series at a time, so memory follows the longest series, not the number of symbols)`,
-      `archive 10 × 8 y wall, median of ${big.length}: ${(median(big.map((m) => m.ms)) / 1000).toFixed(2)} s, CPU ${(median(big.map((m) => m.cpuMs)) / 1000).toFixed(2)} s`,
+      `archive 10 × 8 y wall, median of ${big.length}: ${(benchMedian(big.map((m) => m.ms)) / 1000).toFixed(2)} s, CPU ${(benchMedian(big.map((m) => m.cpuMs)) / 1000).toFixed(2)} s`,
     );
     // a restated December 2024 of one symbol: one stored partition rewritten, the 79 others untouched
     const base = fs.mkdtempSync(path.join(scratch, 'ds-'));

@@ -15,12 +15,12 @@ import { FeatureTable } from './feature-writer.ts';
 import { runBacktest } from './backtest.ts';
 import { writeAlertsParquet } from '../results/run-store.ts';
 import { writePnlFiles } from '../results/pnl-files.ts';
+import { benchMedian } from '../testing/bench-median.ts';
 
 const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function cpuOf(fn: () => unknown): Promise<number> {
   const t = cpuMs();
@@ -53,11 +53,11 @@ export async function benchFeatures(): Promise<string[]> {
       );
       bytes = fs.statSync(file).size;
     }
-    const extra = median(withFeatures) - median(bare);
+    const extra = benchMedian(withFeatures) - benchMedian(bare);
     lines.push(
-      `replay alone           ${median(bare).toFixed(0)} ms CPU`,
-      `replay + features     ${median(withFeatures).toFixed(0)} ms CPU: the export costs ${extra.toFixed(0)} ms, ${((extra * 1000) / rows).toFixed(2)} µs per row (${rows.toLocaleString('en-US')} rows × ${columns.length + 1} columns, ${(bytes / 2 ** 20).toFixed(1)} MiB brotli Parquet)`,
-      `ratio                  ${(median(withFeatures) / median(bare)).toFixed(2)}× the bare replay`,
+      `replay alone           ${benchMedian(bare).toFixed(0)} ms CPU`,
+      `replay + features     ${benchMedian(withFeatures).toFixed(0)} ms CPU: the export costs ${extra.toFixed(0)} ms, ${((extra * 1000) / rows).toFixed(2)} µs per row (${rows.toLocaleString('en-US')} rows × ${columns.length + 1} columns, ${(bytes / 2 ** 20).toFixed(1)} MiB brotli Parquet)`,
+      `ratio                  ${(benchMedian(withFeatures) / benchMedian(bare)).toFixed(2)}× the bare replay`,
     );
     const { alerts, pnl } = await runBacktest(store, { config, score: false, pnl: {} });
     const saved: number[] = [];
@@ -70,7 +70,7 @@ export async function benchFeatures(): Promise<string[]> {
       );
     }
     const marks = pnl!.curves.reduce((n, c) => n + c.ts.length, 0);
-    lines.push(`saved files            ${median(saved).toFixed(0)} ms CPU: alerts.parquet (${alerts.length.toLocaleString('en-US')} alerts) + P&L equity (${marks.toLocaleString('en-US')} hourly marks) and trades`);
+    lines.push(`saved files            ${benchMedian(saved).toFixed(0)} ms CPU: alerts.parquet (${alerts.length.toLocaleString('en-US')} alerts) + P&L equity (${marks.toLocaleString('en-US')} hourly marks) and trades`);
     const load = os.loadavg()[0];
     lines.push(`load average (1 min)   ${load.toFixed(1)} on ${os.availableParallelism()} cores${load > os.availableParallelism() ? ' — SHARED MACHINE: CPU times are still comparable, wall times would not be' : ''}`);
   } finally {

@@ -24,6 +24,7 @@ import { parsePnlOptions } from './pnl-options.ts';
 import { referenceRandom } from './pnl-reference.ts';
 import { scoreOnMarket, scoreOnMarketWith, type BaselineJob } from './score.ts';
 import { toPlain } from './stats.ts';
+import { benchMedian } from '../testing/bench-median.ts';
 
 const PAIRS = 3;
 /** permutations per job in the kernel comparison (of the 1,000 a scorecard runs): keeps the old loop's turn short */
@@ -39,11 +40,6 @@ async function timed<T>(fn: () => T | Promise<T>): Promise<{ wall: number; cpu: 
   const t0 = performance.now();
   const value = await fn();
   return { wall: performance.now() - t0, cpu: cpuMs() - c0, value };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 function sameBits(a: Float64Array, b: Float64Array): boolean {
@@ -89,8 +85,8 @@ export async function benchScoring(): Promise<string[]> {
     }
     const perPlacement = (cpu: number) => ((cpu * 1e6) / (KERNEL_PERMUTATIONS * placements)).toFixed(0);
     lines.push(`baseline kernel, ${jobs.length} baselines × ${KERNEL_PERMUTATIONS} permutations (${placements.toLocaleString('en-US')} placements each), one thread, medians of ${PAIRS} alternating pairs:`);
-    lines.push(`  before (evaluator per permutation)        ${ms(median(before))} CPU   ${perPlacement(median(before))} ns/placement`);
-    lines.push(`  draw-table kernel                         ${ms(median(after))} CPU   ${perPlacement(median(after))} ns/placement   ${(median(before) / median(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`);
+    lines.push(`  before (evaluator per permutation)        ${ms(benchMedian(before))} CPU   ${perPlacement(benchMedian(before))} ns/placement`);
+    lines.push(`  draw-table kernel                         ${ms(benchMedian(after))} CPU   ${perPlacement(benchMedian(after))} ns/placement   ${(benchMedian(before) / benchMedian(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`);
 
     // the whole scorecard as the backtest computes it: on this thread, then with the pool (its worker started and ready, as after the replay)
     const pool = new BaselinePool(prices, options);
@@ -119,8 +115,8 @@ export async function benchScoring(): Promise<string[]> {
     } finally {
       await pool.close();
     }
-    const wall = (xs: { wall: number }[]) => median(xs.map((x) => x.wall));
-    const cpu = (xs: { cpu: number }[]) => median(xs.map((x) => x.cpu));
+    const wall = (xs: { wall: number }[]) => benchMedian(xs.map((x) => x.wall));
+    const cpu = (xs: { cpu: number }[]) => benchMedian(xs.map((x) => x.cpu));
     lines.push(`scorecard incl. prepareMarket, 1,000 permutations (as elapsed_ms.score), medians of ${PAIRS}:`);
     lines.push(`  this thread only                          ${ms(wall(single))} wall, ${ms(cpu(single))} CPU`);
     lines.push(`  with the pool (${os.availableParallelism() - 1} worker, ready)             ${ms(wall(pooled))} wall, ${ms(cpu(pooled))} CPU (whole process: this thread + the worker)   same scorecard: ${sameCard ? 'yes' : 'NO'}`);
@@ -151,8 +147,8 @@ export async function benchScoring(): Promise<string[]> {
       samePnl &&= pnl.summary.rows.every((row, i) => JSON.stringify(row.random) === JSON.stringify(toPlain(old.value[i])));
     }
     lines.push(`paper P&L, 1,000 random-entry draws per row (as elapsed_ms.pnl), medians of ${PAIRS}:`);
-    lines.push(`  paperPnl now, all of it                   ${ms(median(pnlWall))} wall, ${ms(median(pnlNow))} CPU`);
-    lines.push(`  the previous random entries alone         ${ms(median(randomBefore))} CPU   same random-entry figures: ${samePnl ? 'yes' : 'NO'}`);
+    lines.push(`  paperPnl now, all of it                   ${ms(benchMedian(pnlWall))} wall, ${ms(benchMedian(pnlNow))} CPU`);
+    lines.push(`  the previous random entries alone         ${ms(benchMedian(randomBefore))} CPU   same random-entry figures: ${samePnl ? 'yes' : 'NO'}`);
     lines.push(`goal (issue #13, scoring half of goal 1): score + pnl of the default run < 700 ms wall on 2 cores`);
     return lines;
   } finally {

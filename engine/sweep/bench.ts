@@ -23,6 +23,7 @@ import { PrecisionTest } from './precision-pvalue.ts';
 import type { ReplayData } from '../replay/replay-data.ts';
 import type { SweepSpec } from './spec.ts';
 import { planEvaluation } from './keys.ts';
+import { benchMedian } from '../testing/bench-median.ts';
 
 const CONFIGS = 1000;
 
@@ -57,7 +58,6 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 /**
  * One worker's job per configuration, in this thread, split into its parts (CPU ms per configuration, median
@@ -99,7 +99,7 @@ function perConfigurationSplit(data: ReplayData, spec: SweepSpec): { features: n
     }
     rounds.push(Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v / batch.length])));
   }
-  const parts = Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((r) => r[k]))]));
+  const parts = Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, benchMedian(rounds.map((r) => r[k]))]));
   return { features, parts };
 }
 

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { benchMedian } from '../../engine/testing/bench-median.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const REGIME = path.join(ROOT, 'scripts/regime.mjs');
@@ -34,7 +35,6 @@ function runProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Proce
   return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, rssMb: m ? Number(m[3]) / 1024 : NaN };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const loadLine = () => {
   const load = os.loadavg()[0];
   const cores = os.availableParallelism();
@@ -55,16 +55,16 @@ export async function benchBacktest(): Promise<string[]> {
       stages = (JSON.parse(fs.readFileSync(json, 'utf8')) as { elapsed_ms: Record<string, number> }).elapsed_ms;
       bare.push(runProcess([REGIME, 'backtest', '--no-save', '--no-score', '--no-pnl', '--json', path.join(dir, `bare-${i}.json`)]));
     }
-    const wall = median(full.map((r) => r.wall));
+    const wall = benchMedian(full.map((r) => r.wall));
     const rss = Math.max(...full.map((r) => r.rssMb));
-    const bareWall = median(bare.map((r) => r.wall));
+    const bareWall = benchMedian(bare.map((r) => r.wall));
     lines.push(
       loadLine(),
-      `end to end wall        median ${(wall / 1000).toFixed(2)} s of ${runs} (CPU ${(median(full.map((r) => r.cpu)) / 1000).toFixed(2)} s)   goal < 3 s   ${wall < 3000 ? 'MET' : 'NOT MET'}`,
+      `end to end wall        median ${(wall / 1000).toFixed(2)} s of ${runs} (CPU ${(benchMedian(full.map((r) => r.cpu)) / 1000).toFixed(2)} s)   goal < 3 s   ${wall < 3000 ? 'MET' : 'NOT MET'}`,
       `peak RSS               ${rss.toFixed(0)} MiB (largest of ${runs})   goal < 400 MB   ${rss * 2 ** 20 < 400e6 ? 'MET' : 'NOT MET'}`,
       `stages (last run, ms)  ${Object.entries(stages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
-      `reference --no-save --no-score --no-pnl: median ${(bareWall / 1000).toFixed(2)} s, CPU ${(median(bare.map((r) => r.cpu)) / 1000).toFixed(2)} s, RSS ${Math.max(...bare.map((r) => r.rssMb)).toFixed(0)} MiB`,
-      `ratio full / replay-only  wall ${(wall / bareWall).toFixed(2)}×, CPU ${(median(full.map((r) => r.cpu)) / median(bare.map((r) => r.cpu))).toFixed(2)}×`,
+      `reference --no-save --no-score --no-pnl: median ${(bareWall / 1000).toFixed(2)} s, CPU ${(benchMedian(bare.map((r) => r.cpu)) / 1000).toFixed(2)} s, RSS ${Math.max(...bare.map((r) => r.rssMb)).toFixed(0)} MiB`,
+      `ratio full / replay-only  wall ${(wall / bareWall).toFixed(2)}×, CPU ${(benchMedian(full.map((r) => r.cpu)) / benchMedian(bare.map((r) => r.cpu))).toFixed(2)}×`,
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -76,7 +76,7 @@ export async function benchStartup(): Promise<string[]> {
   const lines = ['## CLI start-up: help and the command table (fresh process, median of 5)'];
   const measure = (args: string[], env?: NodeJS.ProcessEnv) => {
     const runs = Array.from({ length: 5 }, () => runProcess(args, env));
-    return { wall: median(runs.map((r) => r.wall)), cpu: median(runs.map((r) => r.cpu)) };
+    return { wall: benchMedian(runs.map((r) => r.wall)), cpu: benchMedian(runs.map((r) => r.cpu)) };
   };
   const floor = measure(['-e', '0']);
   const help = measure([REGIME, '--help']);

@@ -11,6 +11,7 @@ import { defaultConfig } from '../../engine/pipeline/config.ts';
 import { loadReplayData, type ReplayData } from '../../engine/replay/replay-data.ts';
 import { runReplay } from '../../engine/replay/replay.ts';
 import { rescanSample } from './rescan-reference.ts';
+import { benchMedian } from '../../engine/testing/bench-median.ts';
 
 const PAIRS = 3;
 /** a full rescan using more CPU than this is not repeated: the section says so and keeps the pairs it has (CPU, not wall: machine load must not cut the pairs short) */
@@ -30,7 +31,6 @@ function timed<T>(fn: () => T): Timing & { value: T } {
   return { wall, cpu: (c.user + c.system) / 1000, value };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** every column of every symbol read once, with a running log-return sum so the loop cannot be dropped */
@@ -114,20 +114,20 @@ export async function benchReplayReference(): Promise<string[]> {
 
   const pairRatios = ours.slice(0, rescan.length).map((o, i) => rescan[i].wall / o.wall);
   const pairCpuRatios = ours.slice(0, rescan.length).map((o, i) => rescan[i].cpu / o.cpu);
-  const oursWall = median(ours.map((t) => t.wall));
-  const oursCpu = median(ours.map((t) => t.cpu));
-  const floorWall = median(floor.map((t) => t.wall));
-  const floorCpu = median(floor.map((t) => t.cpu));
+  const oursWall = benchMedian(ours.map((t) => t.wall));
+  const oursCpu = benchMedian(ours.map((t) => t.cpu));
+  const floorWall = benchMedian(floor.map((t) => t.wall));
+  const floorCpu = benchMedian(floor.map((t) => t.cpu));
   const load = os.loadavg()[0];
   lines.push(
     `symbol-hours           ours ${symbolHours.toLocaleString('en-US')}, rescan ${rescanSymbolHours.toLocaleString('en-US')} (${hours.toLocaleString('en-US')} clock hours, every symbol)`,
     `load average (1 min)   ${load.toFixed(1)} on ${os.availableParallelism()} cores${load > os.availableParallelism() ? '  — SHARED MACHINE: wall figures are inflated, compare the CPU-time ratios' : ''}`,
     `replay (ours)          median wall ${s(oursWall)}, CPU ${s(oursCpu)} over ${ours.length} runs (${((oursCpu * 1000) / symbolHours).toFixed(2)} µs CPU per symbol-hour)   goal < 1 s   ${oursWall < 1000 ? 'MET' : 'NOT MET'}`,
-    `rescan reference       median wall ${s(median(rescan.map((t) => t.wall)))}, CPU ${s(median(rescan.map((t) => t.cpu)))} over ${rescan.length} FULL-history runs${stoppedEarly ? ` (stopped: one run used over ${RESCAN_BUDGET_MS / 1000} s of CPU)` : ''}`,
+    `rescan reference       median wall ${s(benchMedian(rescan.map((t) => t.wall)))}, CPU ${s(benchMedian(rescan.map((t) => t.cpu)))} over ${rescan.length} FULL-history runs${stoppedEarly ? ` (stopped: one run used over ${RESCAN_BUDGET_MS / 1000} s of CPU)` : ''}`,
     `  agreement on 2022-01-01 + 1,500 h: max |Δ volatility_24h| ${maxVolDiff.toExponential(1)}, max |Δ corr| ${maxCorrDiff.toExponential(1)}`,
     `ratio rescan / ours    per pair wall ${pairRatios.map((r) => `${r.toFixed(1)}×`).join(', ')}; CPU ${pairCpuRatios.map((r) => `${r.toFixed(1)}×`).join(', ')}`,
-    `                       median wall ${median(pairRatios).toFixed(1)}×, CPU ${median(pairCpuRatios).toFixed(1)}×   goal ≥ 50×   ${median(pairCpuRatios) >= 50 ? 'MET' : 'NOT MET'} (measured, not extrapolated)`,
-    `one-pass floor         median wall ${(floorWall).toFixed(1)} ms, CPU ${floorCpu.toFixed(1)} ms: ours is ${(oursCpu / floorCpu).toFixed(0)}× the floor (CPU), the rescan ${(median(rescan.map((t) => t.cpu)) / floorCpu).toFixed(0)}×`,
+    `                       median wall ${benchMedian(pairRatios).toFixed(1)}×, CPU ${benchMedian(pairCpuRatios).toFixed(1)}×   goal ≥ 50×   ${benchMedian(pairCpuRatios) >= 50 ? 'MET' : 'NOT MET'} (measured, not extrapolated)`,
+    `one-pass floor         median wall ${(floorWall).toFixed(1)} ms, CPU ${floorCpu.toFixed(1)} ms: ours is ${(oursCpu / floorCpu).toFixed(0)}× the floor (CPU), the rescan ${(benchMedian(rescan.map((t) => t.cpu)) / floorCpu).toFixed(0)}×`,
     `peak RSS (process)     ${(peakRss / 2 ** 20).toFixed(0)} MiB   goal < 500 MB   ${peakRss < 500e6 ? 'MET' : 'NOT MET'}`,
   );
   return lines;
