@@ -30,20 +30,56 @@ export function binomialPmf(n: number, q: number): Float64Array {
       log[k + 1] = log[k] + Math.log((n - k) / (k + 1)) + logOdds;
       if (log[k + 1] > max) max = log[k + 1];
     }
+    // exp underflows to exactly 0 below −745.2: those entries stay 0 without calling it (adding or dividing a 0
+    // changes nothing, so the sum and every entry keep their bits)
     let sum = 0;
-    for (let k = 0; k <= n; k++) sum += pmf[k] = Math.exp(log[k] - max);
-    for (let k = 0; k <= n; k++) pmf[k] /= sum;
+    for (let k = 0; k <= n; k++) {
+      const x = log[k] - max;
+      if (x > UNDERFLOW) sum += pmf[k] = Math.exp(x);
+    }
+    for (let k = 0; k <= n; k++) if (pmf[k] !== 0) pmf[k] /= sum;
   }
   return pmf;
 }
 
-/** the distribution of a sum of independent counts */
+/** Math.exp of anything below this is 0 */
+const UNDERFLOW = -746;
+
+/**
+ * the distribution of a sum of independent counts; each entry a dot product, accumulated in the same order
+ * (ascending index of a) as the textbook scatter loop, so every bit is the same, but in a register
+ */
 function convolve(a: Float64Array, b: Float64Array): Float64Array {
-  const out = new Float64Array(a.length + b.length - 1);
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    if (x === 0) continue;
-    for (let j = 0; j < b.length; j++) out[i + j] += x * b[j];
+  const la = a.length;
+  const lb = b.length;
+  const len = la + lb - 1;
+  const out = new Float64Array(len);
+  // two neighbouring entries per pass share the loads of a: entry m's range may start one lower (added
+  // first), entry m + 1's may end one higher (added last), so each still sums in ascending i
+  let m = 0;
+  for (; m + 1 < len; m += 2) {
+    const i0 = m - lb + 1 > 0 ? m - lb + 1 : 0;
+    const i1 = m < la - 1 ? m : la - 1;
+    const j0 = m + 1 - lb + 1 > 0 ? m + 1 - lb + 1 : 0;
+    const j1 = m + 1 < la - 1 ? m + 1 : la - 1;
+    let acc0 = 0;
+    let acc1 = 0;
+    if (j0 > i0) acc0 += a[i0] * b[m - i0];
+    for (let i = j0; i <= i1; i++) {
+      const x = a[i];
+      acc0 += x * b[m - i];
+      acc1 += x * b[m + 1 - i];
+    }
+    if (j1 > i1) acc1 += a[j1] * b[m + 1 - j1];
+    out[m] = acc0;
+    out[m + 1] = acc1;
+  }
+  if (m < len) {
+    const i0 = m - lb + 1 > 0 ? m - lb + 1 : 0;
+    const i1 = m < la - 1 ? m : la - 1;
+    let acc = 0;
+    for (let i = i0; i <= i1; i++) acc += a[i] * b[m - i];
+    out[m] = acc;
   }
   return out;
 }

@@ -35,6 +35,7 @@ import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { buildSweepReport, type SweepReport } from './report.ts';
 import { sweepBaselineRunner } from './baseline-runner.ts';
+import { LOCALITY_WINDOW, localityOrder } from './locality.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
 import { toShared } from './shared.ts';
 import { storeQValues, withQValues } from './qvalues.ts';
@@ -285,6 +286,25 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     opts.onProgress?.(progress.done, progress.planned);
   };
 
+  // the configurations generated but not yet handed out: dispatched in an order where neighbours are close
+  let window: { cid: string; params: Params; config: PipelineConfig }[] = [];
+  const dispatchWindow = async () => {
+    const batch = localityOrder(window, (w) => w.params);
+    window = [];
+    for (const { cid, params, config } of batch) {
+      while (limit.activeCount + limit.pendingCount >= cap && !failure) await Promise.race(inflight);
+      if (failure) break;
+      const task: Promise<void> = limit(() => evaluateOne(cid, params, config))
+        .then(record)
+        .then(tick)
+        .catch((err: unknown) => {
+          failure ??= err;
+        })
+        .finally(() => inflight.delete(task));
+      inflight.add(task);
+    }
+  };
+
   try {
     for (const params of variants(spec)) {
       if (failure) break;
@@ -321,16 +341,11 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       }
       seen.add(cid);
       progress.computed++;
-      while (limit.activeCount + limit.pendingCount >= cap && !failure) await Promise.race(inflight);
-      const task: Promise<void> = limit(() => evaluateOne(cid, params, config))
-        .then(record)
-        .then(tick)
-        .catch((err: unknown) => {
-          failure ??= err;
-        })
-        .finally(() => inflight.delete(task));
-      inflight.add(task);
+      window.push({ cid, params, config });
+      // the first goes out alone: it starts the feature replay while the rest of the window is generated
+      if (window.length >= (progress.computed === 1 ? 1 : LOCALITY_WINDOW)) await dispatchWindow();
     }
+    await dispatchWindow();
     opts.remote?.flush();
     await Promise.all(inflight);
     if (failure) throw failure;

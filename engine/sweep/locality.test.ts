@@ -1,0 +1,25 @@
+// The dispatch order of a window of configurations: a permutation, with short hops (synthetic parameters).
+import { describe, expect, it } from 'vitest';
+import { localityOrder } from './locality.ts';
+
+describe('localityOrder', () => {
+  let seed = 3;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const items = Array.from({ length: 200 }, (_, i) => ({ i, params: { a: rnd() * 10, b: rnd(), mode: rnd() < 0.5 ? 'x' : 'y' } }));
+  const path = (xs: typeof items) => xs.slice(1).reduce((d, x, k) => d + Math.abs(x.params.a - xs[k].params.a) / 10 + Math.abs(x.params.b - xs[k].params.b), 0);
+
+  it('hands out every item once, starting with the first', () => {
+    const out = localityOrder(items, (x) => x.params);
+    expect(out[0]).toBe(items[0]);
+    expect(out.map((x) => x.i).sort((p, q) => p - q)).toEqual(items.map((x) => x.i));
+  });
+
+  it('walks a much shorter path through parameter space than the generated order', () => {
+    const out = localityOrder(items, (x) => x.params);
+    expect(path(out)).toBeLessThan(path(items) / 4);
+  });
+
+  it('leaves tiny windows as they are', () => {
+    expect(localityOrder(items.slice(0, 2), (x) => x.params)).toEqual(items.slice(0, 2));
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The order in which a window of configurations is handed to the workers: each next one the nearest to the
+ * last. The evaluator's caches are incremental (regime-hours.ts reclassifies only the bars between the old
+ * and the new threshold), so neighbours in parameter space cost a fraction of random jumps. Results do not
+ * depend on the order: every configuration is evaluated exactly, and the results are stored by config id.
+ */
+import type { Params } from './expand.ts';
+
+/** configurations looked at together: enough for short hops, few enough to keep memory flat */
+export const LOCALITY_WINDOW = 256;
+
+/** per item: the params' numbers scaled by the window's range of each key; other values compared for equality */
+function coordinates(items: readonly Params[]): { num: Float64Array[]; other: unknown[][] } {
+  const keys = [...new Set(items.flatMap((p) => Object.keys(p)))].sort();
+  const numeric = keys.filter((k) => items.every((p) => typeof p[k] === 'number'));
+  const others = keys.filter((k) => !numeric.includes(k));
+  const range = numeric.map((k) => {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const p of items) {
+      const v = p[k] as number;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return hi > lo ? hi - lo : 1;
+  });
+  return {
+    num: items.map((p) => Float64Array.from(numeric, (k, i) => (p[k] as number) / range[i])),
+    other: items.map((p) => others.map((k) => JSON.stringify(p[k]))),
+  };
+}
+
+/** a greedy nearest-neighbour path through the items (L1 over the scaled numbers, 1 per differing other value), starting at the first */
+export function localityOrder<T>(items: readonly T[], paramsOf: (item: T) => Params): T[] {
+  const n = items.length;
+  if (n <= 2) return [...items];
+  const { num, other } = coordinates(items.map(paramsOf));
+  const done = new Uint8Array(n);
+  const out: T[] = [items[0]];
+  done[0] = 1;
+  let last = 0;
+  for (let step = 1; step < n; step++) {
+    let best = -1;
+    let bestD = Infinity;
+    const a = num[last];
+    const ao = other[last];
+    for (let j = 0; j < n; j++) {
+      if (done[j]) continue;
+      const b = num[j];
+      let d = 0;
+      for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]);
+      const bo = other[j];
+      for (let i = 0; i < ao.length; i++) if (ao[i] !== bo[i]) d += 1;
+      if (d < bestD) {
+        bestD = d;
+        best = j;
+      }
+    }
+    done[best] = 1;
+    out.push(items[best]);
+    last = best;
+  }
+  return out;
+}
