@@ -158,10 +158,29 @@ export class LiveRunner extends EventEmitter {
     return this.opts.config;
   }
 
-  private sleep = (ms: number) => {
+  private sleep = async (ms: number): Promise<void> => {
     killPoint('request-wait');
-    return this.opts.sleep ? this.opts.sleep(ms) : this.opts.clock.sleep(ms, this.abort.signal);
+    // a retry wait lets go of the store's file like an idle loop, so `live status` is not locked out for its length
+    const held = this.unpinStore !== null;
+    this.holdStore(false);
+    try {
+      await (this.opts.sleep ? this.opts.sleep(ms) : this.opts.clock.sleep(ms, this.abort.signal));
+    } finally {
+      if (held) this.holdStore(true);
+    }
   };
+
+  /** lets go of the live store's pin (store.pin); null when not held */
+  private unpinStore: (() => void) | null = null;
+
+  /** while the loop has work at hand the store keeps its file open: each let-go checkpoints (hundreds of ms) */
+  private holdStore(on: boolean): void {
+    if (on && !this.unpinStore && this.store) this.unpinStore = this.store.pin();
+    else if (!on && this.unpinStore) {
+      this.unpinStore();
+      this.unpinStore = null;
+    }
+  }
 
   private async fault(hour: number | null, kind: string, detail: string): Promise<void> {
     this.faultCount++;
@@ -174,6 +193,7 @@ export class LiveRunner extends EventEmitter {
     const live = config.live;
     const first = Math.floor((this.opts.startAt ?? clock.now()) / HOUR_MS) * HOUR_MS;
     this.store = await LiveStore.open(this.opts.resultsDir);
+    this.holdStore(true);
     this.endpoints = buildEndpoints(config.webhooks);
     const previous = await this.store.lastSteppedHour();
     const firstLive = Number((await this.store.meta()).first_live_hour ?? NaN);
@@ -233,6 +253,7 @@ export class LiveRunner extends EventEmitter {
     }
     this.cursor = cursor;
     this.running = true;
+    this.holdStore(false);
   }
 
   /** steps every hour from the cursor as it closes, until `until` or stop() */
@@ -241,17 +262,22 @@ export class LiveRunner extends EventEmitter {
     try {
       while (this.running && (this.opts.until === undefined || this.cursor <= this.opts.until)) {
         const h = this.cursor;
+        const due = h + HOUR_MS + config.live.settle_ms;
+        // an hour already due (catching up, or a clock faster than the work) follows without letting go of the file
+        if (clock.now() < due) this.holdStore(false);
         try {
-          await clock.sleepUntil(h + HOUR_MS + config.live.settle_ms, this.abort.signal);
+          await clock.sleepUntil(due, this.abort.signal);
         } catch {
           break;
         }
         if (!this.running) break;
+        this.holdStore(true);
         await this.processHour(h);
         this.cursor = h + HOUR_MS;
       }
     } finally {
       await this.flushCommits().catch(() => undefined);
+      this.holdStore(false);
     }
   }
 

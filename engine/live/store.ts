@@ -6,7 +6,9 @@
  *
  * DuckDB lets only one process open a file for writing, and not even a reader beside it. The store therefore
  * holds the file only while it works and lets go after a short idle time, and every open retries while another
- * process holds the lock: `regime live status` can read while `regime live` runs.
+ * process holds the lock: `regime live status` can read while `regime live` runs. Each let-go checkpoints the
+ * file (hundreds of ms), so a caller with a burst of work ahead (the loop catching up on hours that are already
+ * due, as on an accelerated clock) pins the file open until it is done; commits are durable either way.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -144,6 +146,8 @@ export class LiveStore {
   private idleTimer: NodeJS.Timeout | null = null;
   /** operations queued or running; the file is let go only when none is */
   private pending = 0;
+  /** callers that asked to keep the file open between operations (pin()) */
+  private pins = 0;
   private closed = false;
 
   private constructor(file: string, opts: LiveStoreOptions) {
@@ -168,28 +172,55 @@ export class LiveStore {
   /** runs fn with the connection, one caller at a time, opening the file if needed */
   use<T>(fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
     this.pending++;
-    if (this.idleTimer) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = null;
-    }
+    this.cancelIdleClose();
     const run = async (): Promise<T> => {
       try {
         if (this.closed) throw new Error('live store is closed');
         const conn = await this.connect();
         return await fn(conn);
       } finally {
-        if (--this.pending === 0 && !this.closed) {
-          this.idleTimer = setTimeout(() => {
-            this.idleTimer = null;
-            if (this.pending === 0) this.release();
-          }, this.idleCloseMs);
-          this.idleTimer.unref();
-        }
+        this.pending--;
+        this.scheduleIdleClose();
       }
     };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  /** whether the file is open now (it is opened by the next operation when not) */
+  get holdsFile(): boolean {
+    return this.conn !== null;
+  }
+
+  /**
+   * Keeps the file open between operations until the returned function is called (once; later calls do nothing),
+   * then the usual idle close applies. For bursts of work whose gaps would each cost a close and a checkpoint.
+   */
+  pin(): () => void {
+    this.pins++;
+    this.cancelIdleClose();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.pins--;
+      this.scheduleIdleClose();
+    };
+  }
+
+  private cancelIdleClose(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+  }
+
+  private scheduleIdleClose(): void {
+    if (this.pending > 0 || this.pins > 0 || this.closed || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.pending === 0 && this.pins === 0) this.release();
+    }, this.idleCloseMs);
+    this.idleTimer.unref();
   }
 
   /** fn inside BEGIN … COMMIT; rolled back on any error */
@@ -209,8 +240,7 @@ export class LiveStore {
 
   async close(): Promise<void> {
     await this.queue;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
+    this.cancelIdleClose();
     this.release();
     this.closed = true;
   }
