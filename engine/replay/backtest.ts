@@ -129,7 +129,8 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     const pnlOnWorker = opts.pnl !== false && pool ? pool.paperPnl(scorable, opts.pnl ?? {}) : null;
     // its error (bad P&L options) is thrown where it is awaited, after the scorecard, not as an unhandled rejection
     pnlOnWorker?.catch(() => undefined);
-    const market = scoreOptions === null ? null : prepareMarket(prices, scoreOptions);
+    // the pool's workers prepared this market during the replay: a copy of theirs rather than preparing it again
+    const market = scoreOptions === null ? null : pool ? await pool.market() : prepareMarket(prices, scoreOptions);
     const scorecard = market === null ? null : pool ? await scoreOnMarketWith(market, scorable, pool.runner) : scoreOnMarket(market, scorable);
     const t4 = performance.now();
     if (opts.pnl !== false) opts.onPhase?.('pnl');

@@ -1,12 +1,14 @@
-// The draw-table kernel (permutationValues) against the evaluator loop it replaced, bit for bit, on SYNTHETIC
-// gappy walks: short and very long lead windows (an alert in reach of more episodes than the draw table counts),
-// several symbols, every direction, slices of the stream.
+// The shared-placement kernel (permutationValues) against the reference (place every alert by its hash, then
+// AlertSetEvaluator.evaluate per row), bit for bit, on SYNTHETIC gappy walks: short and very long lead windows
+// (an alert in reach of more episodes than the draw table counts), several symbols, overlapping rows, every
+// direction, slices of the permutations in any order.
 import { describe, expect, it } from 'vitest';
-import { permutationValues, type Placement } from './baseline.ts';
+import { permutationValues, placeSlice, type BaselineSpec } from './baseline.ts';
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables, REACH_SATURATED } from './draw-table.ts';
 import { AlertSetEvaluator, type Universe } from './evaluator.ts';
-import { prepareMarket } from './market.ts';
+import { prepareMarket, type Market } from './market.ts';
+import { textKey } from './prng.ts';
 import { syntheticRandomWalk } from './synthetic.ts';
 import type { PriceSeries } from './types.ts';
 
@@ -25,23 +27,45 @@ function sameBits(a: Float64Array, b: Float64Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-describe('random-baseline kernel', () => {
+/** SYNTHETIC alerts: counts per symbol, keys from their index; rows: all, each symbol, every third, a single alert */
+function specFor(market: Market, counts: number[], seed: number, permutations: number): BaselineSpec {
+  const symbols = market.grid.symbols.map((r) => r.symbol);
+  const n = counts.reduce((x, y) => x + y, 0);
+  const universe: Universe = { episodes: market.labels.epStart.length, weeks: 30 };
+  const range = (from: number, to: number) => Int32Array.from({ length: to - from }, (_, i) => from + i);
+  const rows = [{ members: range(0, n), universe }];
+  let at = 0;
+  symbols.forEach((s, b) => {
+    rows.push({ members: range(at, at + counts[b]), universe: { episodes: market.labels.episodesBySymbol.get(s) ?? 0, weeks: 10 } });
+    at += counts[b];
+  });
+  rows.push({ members: range(0, n).filter((a) => a % 3 === 1), universe });
+  rows.push({ members: Int32Array.of(2), universe });
+  return {
+    symbols,
+    counts,
+    keys: Uint32Array.from({ length: n }, (_, a) => textKey(`synthetic${a}`)),
+    dir: Int8Array.from({ length: n }, (_, a) => (a % 3) - 1),
+    rows,
+    seed,
+    permutations,
+  };
+}
+
+describe('random-baseline kernel (shared placements)', () => {
   for (const lead of [0, 24, 10_000]) {
-    it(`gives the evaluator loop's bits with a ${lead}-hour lead window`, () => {
+    it(`gives the reference's bits with a ${lead}-hour lead window`, () => {
       const market = prepareMarket(prices, { lead_window_hours: lead, horizons_hours: [1, 5, 48] });
       const evaluator = new AlertSetEvaluator(market);
-      const [a, b, c] = market.grid.symbols;
-      const counts = [37, 11, 3];
-      const n = counts.reduce((x, y) => x + y, 0);
-      const placement: Placement = { blocks: [a, b, c].map((range, i) => ({ range, count: counts[i] })), dir: Int8Array.from({ length: n }, (_, i) => (i % 3) - 1) };
-      const universe: Universe = { episodes: market.labels.epStart.length, weeks: 30 };
-      const whole = evaluatorValues(evaluator, placement, universe, 77, 0, 200);
-      expect(sameBits(permutationValues(evaluator, placement, universe, 77, 0, 200), whole)).toBe(true);
       const m = evaluator.specs.length;
-      expect(sameBits(permutationValues(evaluator, placement, universe, 77, 50, 120), whole.subarray(50 * m, 120 * m))).toBe(true);
-      // one alert alone: its own episodes decide recall, however many its window reaches
-      const single: Placement = { blocks: [{ range: a, count: 1 }], dir: Int8Array.of(1) };
-      expect(sameBits(permutationValues(evaluator, single, universe, 78, 0, 300), evaluatorValues(evaluator, single, universe, 78, 0, 300))).toBe(true);
+      const spec = specFor(market, [37, 11, 3], 77, 200);
+      const whole = evaluatorValues(evaluator, spec, 0, 200);
+      expect(sameBits(permutationValues(market, spec, 0, 200), whole)).toBe(true);
+      // slices computed in any order and placed give the same bits
+      const glued = new Float64Array(whole.length);
+      for (const [from, to] of [[120, 200], [0, 1], [50, 120], [1, 50]]) placeSlice(glued, permutationValues(market, spec, from, to), spec.rows.length, 200, from, to, m);
+      expect(sameBits(glued, whole)).toBe(true);
+      expect(sameBits(permutationValues(market, spec, 50, 120), evaluatorValues(evaluator, spec, 50, 120))).toBe(true);
       // the cases the kernel handles apart are really met
       const reach = Array.from(drawTables(market).bySymbol.values()).flatMap((d) => Array.from(d.meta, (x) => (x >> 2) & REACH_SATURATED));
       if (lead === 0) expect(Math.max(...reach)).toBe(1);
@@ -49,4 +73,23 @@ describe('random-baseline kernel', () => {
       expect(Array.from(drawTables(market).bySymbol.values()).some((d) => d.ret.some((r) => Number.isNaN(r)))).toBe(true);
     });
   }
+
+  it("a row's values depend on its own alerts only: other alerts and rows around it change nothing", () => {
+    const market = prepareMarket(prices, {});
+    const big = specFor(market, [37, 11, 3], 5, 100);
+    // the BBB row alone, as a spec of its own alerts
+    const bbb = big.rows[2];
+    const alone: BaselineSpec = { symbols: ['BBB'], counts: [11], keys: big.keys.slice(37, 48), dir: big.dir.slice(37, 48), rows: [{ members: Int32Array.from({ length: 11 }, (_, i) => i), universe: bbb.universe }], seed: 5, permutations: 100 };
+    const m = new AlertSetEvaluator(market).specs.length;
+    const all = permutationValues(market, big, 0, 100);
+    expect(sameBits(all.subarray(2 * 100 * m, 3 * 100 * m), permutationValues(market, alone, 0, 100))).toBe(true);
+    // another seed, other draws
+    expect(sameBits(permutationValues(market, { ...alone, seed: 6 }, 0, 100), permutationValues(market, alone, 0, 100))).toBe(false);
+  });
+
+  it('names a symbol the market does not have', () => {
+    const market = prepareMarket(prices, {});
+    const spec = { ...specFor(market, [1, 1, 1], 1, 3), symbols: ['AAA', 'BBB', 'ZZZ'] };
+    expect(() => permutationValues(market, spec, 0, 3)).toThrow(/ZZZ/);
+  });
 });

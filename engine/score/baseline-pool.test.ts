@@ -1,19 +1,19 @@
-// The random baseline split over worker threads: the jump-ahead stream, and bit-identical values, p-values and
-// scorecards against one thread (and against the old sequential loop) on the real bundled data.
+// The random baseline split over worker threads: bit-identical values, p-values and scorecards against one thread
+// (and against the reference evaluator loop) on the real bundled data, and the market the pool hands over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../data/store.ts';
 import { defaultConfig } from '../pipeline/config.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
-import { permutationValues, summariseBaseline, type Placement } from './baseline.ts';
+import { metricCount, permutationValues, placeSlice, summariseBaseline, type BaselineSpec } from './baseline.ts';
 import { BaselinePool } from './baseline-pool.ts';
-// the loop the baseline had before the split (from 0: one stream drawn straight through every permutation)
+// every alert placed by its hash, each row through AlertSetEvaluator.evaluate
 import { evaluatorValues } from './baseline-reference.ts';
-import { AlertSetEvaluator, type Universe } from './evaluator.ts';
+import { drawTables } from './draw-table.ts';
+import { AlertSetEvaluator } from './evaluator.ts';
 import { prepareMarket, type Market } from './market.ts';
-import { hashSeed, Mulberry32 } from './prng.ts';
-import { scoreAlerts, scoreOnMarket, scoreOnMarketWith, type BaselineJob } from './score.ts';
+import { baselineSpecsOf, scoreAlerts, scoreOnMarket, scoreOnMarketWith } from './score.ts';
 import { runBacktest } from '../replay/backtest.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 
@@ -21,10 +21,28 @@ function sameBits(a: Float64Array, b: Float64Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
+/** deep equality with typed arrays compared as bytes (toEqual walks megabytes element by element) */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (ArrayBuffer.isView(a) && ArrayBuffer.isView(b)) {
+    return a.constructor === b.constructor && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  }
+  if (a instanceof Map && b instanceof Map) return a.size === b.size && [...a].every(([k, v]) => b.has(k) && sameValue(v, b.get(k)));
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a).sort();
+    const kb = Object.keys(b).sort();
+    return sameValue(ka, kb) && ka.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  }
+  return Object.is(a, b);
+}
+
 let store: Store;
 let prices: PriceSeries[];
 let alerts: ScorableAlert[];
 let market: Market;
+let singleCard: ReturnType<typeof scoreOnMarket> | undefined;
+/** the scorecard on this thread alone, computed once for the tests that compare with it */
+const single = () => (singleCard ??= scoreOnMarket(market, alerts));
 const options = { permutations: 200, seed: 5 };
 beforeAll(async () => {
   store = await openStore();
@@ -38,44 +56,27 @@ beforeAll(async () => {
 });
 afterAll(() => store.close());
 
-describe('jump-ahead stream', () => {
-  it('skip(d) lands where d draws would have', () => {
-    for (const d of [0, 1, 2, 7, 1000, 65_537]) {
-      const walked = new Mulberry32(123);
-      for (let i = 0; i < d; i++) walked.next();
-      const jumped = new Mulberry32(123).skip(d);
-      expect(jumped.current).toBe(walked.current);
-      expect(jumped.next()).toBe(walked.next());
-    }
-    // past 2^32 draws the state wraps: skipping 2^32 draws is the identity
-    expect(new Mulberry32(9).skip(2 ** 32).current).toBe(new Mulberry32(9).current);
-    expect(() => new Mulberry32(1).skip(-1)).toThrow(/whole number/);
-  });
-});
-
 describe('baseline worker pool (real 2021 alerts)', () => {
-  it('any split of the permutations gives the bits of the old single stream', () => {
+  it('any split of the permutations gives the reference bits', () => {
     expect(alerts.length).toBeGreaterThan(100);
     const evaluator = new AlertSetEvaluator(market);
-    const range = market.grid.symbols[0];
-    const n = 40;
-    const placement: Placement = { blocks: [{ range, count: n }], dir: Int8Array.from({ length: n }, (_, i) => (i % 3) - 1) };
-    const universe: Universe = { episodes: market.labels.epStart.length, weeks: 52 };
-    const seed = hashSeed(1, 'split');
-    const whole = evaluatorValues(evaluator, placement, universe, seed, 0, 300);
-    const parts = [0, 1, 37, 150, 299, 300];
+    const [spec] = baselineSpecsOf(market, alerts);
+    // every breakdown row of the scorecard, evaluated from the same placements
+    expect(spec.rows.length).toBeGreaterThan(10);
+    const m = metricCount(market);
+    const whole = evaluatorValues(evaluator, spec, 0, 60);
+    const parts = [0, 1, 17, 40, 59, 60];
     const glued = new Float64Array(whole.length);
-    for (let i = 0; i + 1 < parts.length; i++) glued.set(permutationValues(evaluator, placement, universe, seed, parts[i], parts[i + 1]), parts[i] * evaluator.specs.length);
+    for (let i = 0; i + 1 < parts.length; i++) placeSlice(glued, permutationValues(market, spec, parts[i], parts[i + 1]), spec.rows.length, 60, parts[i], parts[i + 1], m);
     expect(sameBits(glued, whole)).toBe(true);
-    const actual = new Float64Array(evaluator.specs.length).fill(0.5);
-    expect(summariseBaseline(evaluator.specs, actual, glued)).toEqual(summariseBaseline(evaluator.specs, actual, whole));
+    const actual = new Float64Array(m).fill(0.5);
+    expect(summariseBaseline(evaluator.specs, actual, glued.subarray(0, 60 * m))).toEqual(summariseBaseline(evaluator.specs, actual, whole.subarray(0, 60 * m)));
   });
 
   it('workers alone compute bit-identical values and the same scorecard as one thread', async () => {
-    const single = scoreOnMarket(market, alerts);
     const pool = new BaselinePool(prices, options, 2, false);
     try {
-      let jobs: readonly BaselineJob[] = [];
+      let jobs: readonly BaselineSpec[] = [];
       let pooled: Float64Array[] = [];
       const card = await scoreOnMarketWith(market, alerts, async (mk, js) => {
         jobs = js;
@@ -87,13 +88,36 @@ describe('baseline worker pool (real 2021 alerts)', () => {
       expect(pool.lastRun.slices).toBeGreaterThan(jobs.length);
       const evaluator = new AlertSetEvaluator(market);
       for (const [i, j] of jobs.entries()) {
-        expect(sameBits(pooled[i], evaluatorValues(evaluator, j.placement, j.universe, j.seed, 0, j.permutations)), `job ${i}`).toBe(true);
+        expect(sameBits(pooled[i], evaluatorValues(evaluator, j, 0, j.permutations)), `job ${i}`).toBe(true);
       }
-      expect(card).toEqual(single);
+      expect(card).toEqual(single());
       expect(card.overall.baseline?.precision.n_perm).toBeGreaterThan(0);
     } finally {
       await pool.close();
     }
+  });
+
+  it("hands over the workers' market: the values prepareMarket gives, draw tables included", async () => {
+    const pool = new BaselinePool(prices, options, 1, false);
+    try {
+      const copy = await pool.market();
+      expect(pool.marketsFromWorkers).toBe(1);
+      expect(copy).not.toBe(market);
+      expect(sameValue(copy, market)).toBe(true);
+      expect(sameValue(copy, { ...market, stride: market.stride + 1 })).toBe(false);
+      expect(copy.grid.bySymbol.get(copy.grid.symbols[0].symbol)).toBe(copy.grid.symbols[0]);
+      expect(sameValue(drawTables(copy), drawTables(market))).toBe(true);
+      // the adopted tables still share the present hours with the copy's grid, as built ones do
+      expect(drawTables(copy).bySymbol.get(copy.grid.symbols[0].symbol)!.hours).toBe(copy.grid.symbols[0].present);
+      expect(await scoreOnMarketWith(copy, alerts, pool.runner)).toEqual(single());
+    } finally {
+      await pool.close();
+    }
+    // no worker alive: prepared on this thread
+    const none = new BaselinePool(prices, options, 0);
+    expect(sameValue(await none.market(), market)).toBe(true);
+    expect(none.marketsFromWorkers).toBe(0);
+    await none.close();
   });
 
   it('the calling thread finishes the work when the workers are gone', async () => {
@@ -105,7 +129,7 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     await (orphan as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0].worker.terminate();
     const card = await scoreOnMarketWith(market, alerts, orphan.runner);
     expect(orphan.lastRun.onCaller).toBe(orphan.lastRun.slices);
-    expect(card).toEqual(scoreOnMarket(market, alerts));
+    expect(card).toEqual(single());
     await orphan.close();
   });
 

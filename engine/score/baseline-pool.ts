@@ -1,20 +1,21 @@
 /**
  * Random baselines split across worker threads and the calling thread. The permutations of every baseline job
  * are cut into slices; whoever is free takes the next slice (the calling thread too, between replies), and the
- * values land at their permutation's place. Because each permutation starts at its own point of the row's
- * stream (Mulberry32.skip), the values — and the p-values and means folded from them in permutation order —
+ * values land at their permutation's place. Because a permutation's draws are a hash of (seed, alert, p)
+ * (engine/score/baseline.ts), the values — and the p-values and means folded from them in permutation order —
  * are bit-identical to one thread computing everything, however the slices were shared out.
  *
  * Workers start at construction and prepare their copy of the market while the caller does something else
- * (the backtest replays meanwhile). A worker that fails hands its slice back; the calling thread finishes.
+ * (the backtest replays meanwhile); market() hands the caller a copy of it rather than the caller preparing its
+ * own. A worker that fails hands its slice back; the calling thread finishes.
  */
 import os from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { permutationValues } from './baseline.ts';
-import { AlertSetEvaluator } from './evaluator.ts';
-import type { Market } from './market.ts';
-import type { BaselineJob, BaselineRunner } from './score.ts';
+import { metricCount, permutationValues, placeSlice, type BaselineSpec } from './baseline.ts';
+import { adoptDrawTables, type DrawTables } from './draw-table.ts';
+import { prepareMarket, type Market } from './market.ts';
+import type { BaselineRunner } from './score.ts';
 import { paperPnl, type PaperPnl } from './pnl.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 import type { BaselineWorkerReply, BaselineWorkerRequest, SliceRequest } from './baseline-worker.ts';
@@ -34,10 +35,17 @@ interface Slot {
   /** computing a paper P&L: no slices meanwhile */
   pnl: number | null;
   dead: boolean;
+  /** the specs of the running baseline this worker already holds */
+  specs: Set<number>;
+}
+
+interface SharedMarket {
+  market: Market;
+  tables: DrawTables;
 }
 
 interface Slice {
-  job: number;
+  spec: number;
   from: number;
   to: number;
 }
@@ -50,7 +58,7 @@ export interface PoolRunStats {
 
 export class BaselinePool {
   private readonly slots: Slot[] = [];
-  private onReply: ((slot: Slot, reply: BaselineWorkerReply) => void) | null = null;
+  private onReply: ((slot: Slot, reply: Exclude<BaselineWorkerReply, { type: 'market' }>) => void) | null = null;
   private closed = false;
   /** paper P&Ls a worker computed (the others fell back to the calling thread) */
   pnlOnWorkers = 0;
@@ -71,17 +79,25 @@ export class BaselinePool {
     // own copies: a subarray would clone its whole backing buffer into every worker
     const copy = prices.map((p) => ({ symbol: p.symbol, ts: p.ts.slice(), close: p.close.slice(), high: p.high?.slice(), low: p.low?.slice() }));
     this.prices = copy;
+    this.options = options;
+    let shareMarket: (shared: SharedMarket | null) => void = () => {};
+    this.shared = new Promise<SharedMarket | null>((resolve) => (shareMarket = resolve));
+    if (workers === 0) shareMarket(null);
     const started: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) {
       // a small young generation: the worker allocates little per slice, and the default semi-spaces only add to the
       // backtest's peak RSS (measured ≈ 20 MB lower, same CPU)
       const worker = new Worker(new URL('./baseline-worker.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
-      const slot: Slot = { worker, ready: false, busy: null, pnl: null, dead: false };
+      const slot: Slot = { worker, ready: false, busy: null, pnl: null, dead: false, specs: new Set() };
       let settle = () => {};
       started.push(new Promise<void>((resolve) => (settle = resolve)));
       worker.on('message', (reply: BaselineWorkerReply) => {
         if ((reply.type === 'pnl' || reply.type === 'error') && slot.pnl !== null && reply.id === slot.pnl) {
           this.settlePnl(slot, reply.type === 'pnl' ? reply.pnl : null);
+          return;
+        }
+        if (reply.type === 'market') {
+          shareMarket({ market: reply.market, tables: reply.tables });
           return;
         }
         if (reply.type === 'ready') {
@@ -94,12 +110,16 @@ export class BaselinePool {
         settle();
         if (slot.dead) return;
         slot.dead = true;
+        if (i === 0) shareMarket(null);
         if (slot.pnl !== null) this.settlePnl(slot, null);
         this.onReply?.(slot, { type: 'error', id: slot.busy?.id ?? null, message: 'worker stopped' });
       };
       worker.on('error', lost);
       worker.on('exit', lost);
-      worker.postMessage({ type: 'init', prices: copy, options } satisfies BaselineWorkerRequest);
+      // the first worker sends its market as soon as it is prepared: the copy is made on that worker during the
+      // caller's replay and waits in the caller's queue, while a copy asked for after the replay would wait
+      // behind the worker's P&L
+      worker.postMessage({ type: 'init', prices: copy, options, shareMarket: i === 0 } satisfies BaselineWorkerRequest);
       this.slots.push(slot);
     }
     this.started = Promise.all(started).then(() => undefined);
@@ -107,6 +127,13 @@ export class BaselinePool {
 
   private readonly started: Promise<void>;
   private readonly prices: PriceSeries[];
+  private readonly options: unknown;
+  /** the first worker's market, once it arrives (null when that worker stopped first) */
+  private readonly shared: Promise<SharedMarket | null>;
+  private adopted = false;
+  private nextSpecId = 1;
+  /** markets the caller got from a worker (rather than preparing its own) */
+  marketsFromWorkers = 0;
   private readonly pnlWaiters = new Map<number, (pnl: PaperPnl | null) => void>();
   private nextPnlId = -1;
   /** the running baseline's dispatcher, to hand a worker slices again once its P&L is done */
@@ -141,6 +168,22 @@ export class BaselinePool {
     this.redispatch?.();
   }
 
+  /**
+   * The market the workers prepared (engine/score/market.ts prepareMarket of the pool's prices and options),
+   * cloned from the first worker with its draw tables — the same values as preparing it on this thread, for a
+   * memory copy instead of the preparation. Prepared on this thread when that worker stopped before sending it.
+   */
+  async market(): Promise<Market> {
+    const got = await this.shared;
+    if (!got) return prepareMarket(this.prices, this.options);
+    if (!this.adopted) {
+      adoptDrawTables(got.market, got.tables);
+      this.adopted = true;
+      this.marketsFromWorkers++;
+    }
+    return got.market;
+  }
+
   /** resolves once every worker has its market (or has stopped): benches time the scoring apart from the start-up */
   ready(): Promise<void> {
     return this.started;
@@ -148,15 +191,16 @@ export class BaselinePool {
 
   readonly runner: BaselineRunner = (market, jobs) => this.run(market, jobs);
 
-  async run(market: Market, jobs: readonly BaselineJob[]): Promise<Float64Array[]> {
+  async run(market: Market, specs: readonly BaselineSpec[]): Promise<Float64Array[]> {
     if (this.closed) throw new Error('baseline pool is closed');
-    const evaluator = new AlertSetEvaluator(market);
-    const m = evaluator.specs.length;
-    const values = jobs.map((j) => new Float64Array(j.permutations * m));
+    const m = metricCount(market);
+    const values = specs.map((j) => new Float64Array(j.rows.length * j.permutations * m));
+    const specIds = specs.map(() => this.nextSpecId++);
+    for (const slot of this.slots) slot.specs.clear();
     const queue: Slice[] = [];
-    jobs.forEach((j, job) => {
-      const per = Math.max(1, Math.floor(DRAWS_PER_SLICE / Math.max(1, j.placement.dir.length)));
-      for (let from = 0; from < j.permutations; from += per) queue.push({ job, from, to: Math.min(j.permutations, from + per) });
+    specs.forEach((j, spec) => {
+      const per = Math.max(1, Math.floor(DRAWS_PER_SLICE / Math.max(1, j.keys.length)));
+      for (let from = 0; from < j.permutations; from += per) queue.push({ spec, from, to: Math.min(j.permutations, from + per) });
     });
     const stats: PoolRunStats = { slices: queue.length, onCaller: 0, onWorkers: 0 };
     const sliceOf = new Map<number, Slice>();
@@ -168,19 +212,10 @@ export class BaselinePool {
       for (const slot of this.slots) {
         if (!slot.ready || slot.dead || slot.busy || slot.pnl !== null || queue.length === 0) continue;
         const s = queue.shift()!;
-        const j = jobs[s.job];
+        const specId = specIds[s.spec];
         const id = nextId++;
-        const req: SliceRequest = {
-          type: 'slice',
-          id,
-          symbols: j.placement.blocks.map((b) => b.range.symbol),
-          counts: j.placement.blocks.map((b) => b.count),
-          dir: j.placement.dir,
-          universe: j.universe,
-          seed: j.seed,
-          from: s.from,
-          to: s.to,
-        };
+        const req: SliceRequest = { type: 'slice', id, specId, spec: slot.specs.has(specId) ? undefined : specs[s.spec], from: s.from, to: s.to };
+        slot.specs.add(specId);
         sliceOf.set(id, s);
         slot.busy = req;
         pending++;
@@ -199,7 +234,8 @@ export class BaselinePool {
         sliceOf.delete(reply.id!);
         pending--;
         if (reply.type === 'done') {
-          values[s.job].set(reply.values, s.from * m);
+          const j = specs[s.spec];
+          placeSlice(values[s.spec], reply.values, j.rows.length, j.permutations, s.from, s.to, m);
           stats.onWorkers++;
         } else queue.push(s);
       }
@@ -215,8 +251,8 @@ export class BaselinePool {
       for (;;) {
         if (queue.length > 0 && (this.callerTakesSlices || this.slots.every((x) => x.dead))) {
           const s = queue.shift()!;
-          const j = jobs[s.job];
-          values[s.job].set(permutationValues(evaluator, j.placement, j.universe, j.seed, s.from, s.to), s.from * m);
+          const j = specs[s.spec];
+          placeSlice(values[s.spec], permutationValues(market, j, s.from, s.to), j.rows.length, j.permutations, s.from, s.to, m);
           stats.onCaller++;
           // let worker replies in before the next slice
           await nextTurn();

@@ -1,28 +1,39 @@
 /**
- * The random baseline as it was computed before the draw-table kernel (engine/score/baseline.ts): draw each
- * permutation's hours into grid positions and call AlertSetEvaluator.evaluate, the code that scores the real
- * alerts. Kept as the reference the identity tests and `npm run bench -- scoring` compare the kernel with; not
- * used by the product.
+ * The random baseline the plain way: per permutation, place every alert of the spec at the hour its hash picks
+ * (engine/score/prng.ts, as the kernel does), then build each row's grid positions in the row's member order and
+ * call AlertSetEvaluator.evaluate, the code that scores the real alerts. The reference the kernel
+ * (baseline.ts permutationValues) is tested against bit for bit, and timed beside in `npm run bench -- scoring`;
+ * not used by the product.
  */
-import type { Placement } from './baseline.ts';
-import type { AlertSetEvaluator, Universe } from './evaluator.ts';
-import { Mulberry32 } from './prng.ts';
+import { metricCount, valueOffset, type BaselineSpec } from './baseline.ts';
+import type { AlertSetEvaluator } from './evaluator.ts';
+import { alertStream, drawIndex, permutationSalt, placementBits } from './prng.ts';
 
-export function evaluatorValues(evaluator: AlertSetEvaluator, placement: Placement, universe: Universe, seed: number, from: number, to: number): Float64Array {
-  const n = placement.dir.length;
-  const m = evaluator.specs.length;
-  const pos = new Int32Array(n);
+export function evaluatorValues(evaluator: AlertSetEvaluator, spec: BaselineSpec, from: number, to: number): Float64Array {
+  const market = evaluator.market;
+  const m = metricCount(market);
+  const n = spec.keys.length;
+  const hour = new Int32Array(n);
+  const symbolOf: Int32Array[] = [];
+  spec.symbols.forEach((s, b) => {
+    const range = market.grid.bySymbol.get(s);
+    if (!range) throw new Error(`random baseline: symbol ${s} is not in the market`);
+    for (let c = 0; c < spec.counts[b]; c++) symbolOf.push(range.present);
+  });
   const out = new Float64Array(m);
-  const values = new Float64Array((to - from) * m);
-  const random = new Mulberry32(seed).skip(from * n);
+  const values = new Float64Array(spec.rows.length * (to - from) * m);
   for (let p = from; p < to; p++) {
-    let k = 0;
-    for (const { range, count } of placement.blocks) {
-      const hours = range.present;
-      for (let i = 0; i < count; i++) pos[k++] = hours[random.below(hours.length)];
+    const salt = permutationSalt(p);
+    for (let a = 0; a < n; a++) {
+      const present = symbolOf[a];
+      hour[a] = present[drawIndex(placementBits(alertStream(spec.seed, spec.keys[a]), salt), present.length)];
     }
-    evaluator.evaluate(pos, placement.dir, n, universe, out);
-    values.set(out, (p - from) * m);
+    spec.rows.forEach(({ members, universe }, r) => {
+      const pos = Int32Array.from(members, (a) => hour[a]);
+      const dir = Int8Array.from(members, (a) => spec.dir[a]);
+      evaluator.evaluate(pos, dir, pos.length, universe, out);
+      values.set(out, valueOffset(r, p, from, to, m));
+    });
   }
   return values;
 }

@@ -1,10 +1,11 @@
 /**
  * A random-baseline worker: prepares its own copy of the market from the prices (deterministic, so it is the
- * main thread's market value for value), then computes ranges of permutations on request, and the paper P&L.
+ * main thread's market value for value), hands a copy to the main thread on request, then computes ranges of
+ * permutations on request, and the paper P&L.
  */
 import { parentPort } from 'node:worker_threads';
-import { permutationValues } from './baseline.ts';
-import { AlertSetEvaluator, type Universe } from './evaluator.ts';
+import { permutationValues, type BaselineSpec } from './baseline.ts';
+import { drawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
 import { paperPnl, type PaperPnl } from './pnl.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
@@ -12,14 +13,13 @@ import type { PriceSeries, ScorableAlert } from './types.ts';
 export interface SliceRequest {
   type: 'slice';
   id: number;
-  symbols: string[];
-  counts: number[];
-  dir: Int8Array;
-  universe: Universe;
-  seed: number;
+  /** the spec rides along the first time a worker gets a slice of it; later slices name it by specId */
+  specId: number;
+  spec?: BaselineSpec;
   from: number;
   to: number;
 }
+
 /** the paper P&L of the alerts on the worker's prices, so it runs beside the scorecard */
 export interface PnlRequest {
   type: 'pnl';
@@ -27,39 +27,44 @@ export interface PnlRequest {
   alerts: ScorableAlert[];
   options: unknown;
 }
-export type BaselineWorkerRequest = { type: 'init'; prices: PriceSeries[]; options: unknown } | SliceRequest | PnlRequest;
+/** shareMarket: send the prepared market and its draw tables to the caller (one message: arrays shared between them stay shared) */
+export type BaselineWorkerRequest = { type: 'init'; prices: PriceSeries[]; options: unknown; shareMarket: boolean } | SliceRequest | PnlRequest;
 export type BaselineWorkerReply =
   | { type: 'ready' }
   | { type: 'done'; id: number; values: Float64Array }
   | { type: 'pnl'; id: number; pnl: PaperPnl }
+  | { type: 'market'; market: Market; tables: DrawTables }
   | { type: 'error'; id: number | null; message: string };
 
 const port = parentPort;
 if (port) {
-  let evaluator: AlertSetEvaluator | null = null;
   let market: Market | null = null;
   let prices: PriceSeries[] = [];
+  const specs = new Map<number, BaselineSpec>();
   port.on('message', (msg: BaselineWorkerRequest) => {
     try {
       if (msg.type === 'init') {
         prices = msg.prices;
         market = prepareMarket(msg.prices, msg.options);
-        evaluator = new AlertSetEvaluator(market);
+        // built now, while the caller replays: the slices need them, and the caller may take a copy
+        const tables = drawTables(market);
+        if (msg.shareMarket) port.postMessage({ type: 'market', market, tables } satisfies BaselineWorkerReply);
         port.postMessage({ type: 'ready' } satisfies BaselineWorkerReply);
         return;
       }
-      if (!evaluator || !market) throw new Error(`baseline worker: ${msg.type} before init`);
+      if (!market) throw new Error(`baseline worker: ${msg.type} before init`);
       if (msg.type === 'pnl') {
         port.postMessage({ type: 'pnl', id: msg.id, pnl: paperPnl(prices, msg.alerts, msg.options) } satisfies BaselineWorkerReply);
         return;
       }
-      const grid = market.grid;
-      const blocks = msg.symbols.map((s, i) => {
-        const range = grid.bySymbol.get(s);
-        if (!range) throw new Error(`baseline worker: symbol ${s} is not in the market`);
-        return { range, count: msg.counts[i] };
-      });
-      const values = permutationValues(evaluator, { blocks, dir: msg.dir }, msg.universe, msg.seed, msg.from, msg.to);
+      if (msg.spec) {
+        // a few runs' specs at most (a pool serves one backtest; benches run a handful)
+        if (specs.size >= 16) specs.delete(specs.keys().next().value!);
+        specs.set(msg.specId, msg.spec);
+      }
+      const spec = specs.get(msg.specId);
+      if (!spec) throw new Error(`baseline worker: spec ${msg.specId} was never sent`);
+      const values = permutationValues(market, spec, msg.from, msg.to);
       port.postMessage({ type: 'done', id: msg.id, values } satisfies BaselineWorkerReply, [values.buffer as ArrayBuffer]);
     } catch (err) {
       port.postMessage({ type: 'error', id: msg.type === 'init' ? null : msg.id, message: (err as Error).message ?? String(err) } satisfies BaselineWorkerReply);

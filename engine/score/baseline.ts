@@ -3,23 +3,58 @@
  * that have a candle, drawn with replacement, N times. For a metric where higher is better
  *   p = (1 + #{perm ≥ actual}) / (1 + N)          (≤ for lower-is-better metrics)
  * over the permutations where the metric is defined; lift = actual / baseline mean, only when the mean is > 0.
- * The caller seeds each run from the option seed and the alert set itself, so a row's baseline depends on its
- * alerts alone, and rows with the same alerts share one.
  *
- * Permutation k draws its hours from draw k · n of the row's stream (n = alerts placed), so any range of
- * permutations can be computed on its own (a worker pool, engine/score/baseline-pool.ts) and the values,
- * folded in permutation order, give bit-identical statistics to one thread doing them all.
+ * Shared placements. In permutation p every anchored alert of the scorecard is placed once, at a random present
+ * hour of its symbol chosen by a hash of (seed, the alert's key, p) (engine/score/prng.ts), and every breakdown
+ * row is evaluated from those same placements. A row's null distribution is what it was with a stream per row
+ * (each of its alerts uniform on its symbol's hours, with replacement, directions kept); rows are now correlated
+ * with each other, which per-row p-values do not mind. Because the draws are a pure function of (seed, key, p),
+ * a row's baseline depends on its own alerts only, not on the input order or the other rows, and any split of
+ * the permutations over threads gives the same bits.
+ *
+ * Order. The spec lists the alerts grouped by symbol (symbols sorted), by key text within a symbol; a row's
+ * members are ascending indices into that list, and every float sum runs over a row's members in that order —
+ * here, in the reference (baseline-reference.ts) and in the scorecard's actual values.
  */
-import type { SymbolRange } from './grid.ts';
 import { drawTables, REACH_SATURATED } from './draw-table.ts';
-import { nabScore, type AlertSetEvaluator, type MetricSpec, type Universe } from './evaluator.ts';
-import { Mulberry32 } from './prng.ts';
+import { metricSpecs, nabScore, type MetricSpec, type Universe } from './evaluator.ts';
+import type { Market } from './market.ts';
+import { alertStream, permutationSalt, placementBits } from './prng.ts';
 import type { BaselineStat } from './types.ts';
 
-/** the alert set to imitate: its anchored alerts grouped by symbol, directions in the same order */
-export interface Placement {
-  blocks: { range: SymbolRange; count: number }[];
+/** one breakdown row of a baseline: its alerts (ascending indices into the spec's alerts) and its denominators */
+export interface BaselineRowSpec {
+  members: Int32Array;
+  universe: Universe;
+}
+
+/** A scorecard's random baselines, plain data (it is posted to workers as it is). */
+export interface BaselineSpec {
+  /** the symbols the alerts lie on, sorted; the alerts come grouped in this order, counts[i] on symbols[i] */
+  symbols: string[];
+  counts: number[];
+  /** per alert: its key (textKey of its identity) and its direction */
+  keys: Uint32Array;
   dir: Int8Array;
+  rows: BaselineRowSpec[];
+  seed: number;
+  permutations: number;
+}
+
+/** metric values per permutation and row */
+export function metricCount(market: Market): number {
+  return metricSpecs(market.options.horizons_hours).length;
+}
+
+/** where value j of row r, permutation p lies in values of permutations [from, to): ((r · (to − from)) + p − from) · m + j */
+export function valueOffset(r: number, p: number, from: number, to: number, m: number): number {
+  return (r * (to - from) + p - from) * m;
+}
+
+/** copies the values of permutations [from, to) into the values of all `permutations` (the same layout) */
+export function placeSlice(all: Float64Array, slice: Float64Array, rows: number, permutations: number, from: number, to: number, m: number): void {
+  const width = (to - from) * m;
+  for (let r = 0; r < rows; r++) all.set(slice.subarray(r * width, (r + 1) * width), valueOffset(r, from, 0, permutations, m));
 }
 
 /** floating-point sums of the same hours in another order must still count as ties */
@@ -28,119 +63,122 @@ function tolerance(x: number): number {
 }
 
 /**
- * The metric values of permutations [from, to) of a row seeded with `seed`: value j of permutation k at
- * (k - from) · specs + j, NaN where the metric is undefined.
+ * The metric values of permutations [from, to) of every row of `spec`, laid out as valueOffset says, NaN where
+ * a metric is undefined.
  *
- * The same values, bit for bit, as drawing each permutation's hours and calling evaluator.evaluate (the tests
- * compare the two): every float sum adds the same terms in the same (alert) order. How it gets there is shaped by
- * the baseline being bound by cache misses: a first pass draws the hours and copies what they need into small
- * scratch arrays with no branch on the loaded data, so many misses are in flight at once (a mispredicted branch
- * on a value still in flight stalls until it arrives); the counting passes then run over the scratch with
- * branch-free arithmetic for the coin-flip conditions (hit or not, episode seen or not). The draw is
- * Mulberry32.below written out, so the generator's state stays in a register.
+ * The same values, bit for bit, as placing each permutation's alerts and calling AlertSetEvaluator.evaluate per
+ * row (baseline-reference.ts; the tests compare the two). The placements are bound by cache misses on the
+ * per-symbol draw tables (draw-table.ts), so each alert is drawn and gathered once per permutation, with no
+ * branch on the loaded data so many misses are in flight at once, into small scratch arrays; the rows are then
+ * counted over that in-cache scratch with branch-free arithmetic for the coin-flip conditions (hit or not,
+ * episode seen or not), a fresh seen-stamp per row and permutation.
  */
-export function permutationValues(
-  evaluator: AlertSetEvaluator,
-  placement: Placement,
-  universe: Universe,
-  seed: number,
-  from: number,
-  to: number,
-): Float64Array {
-  const n = placement.dir.length;
-  const m = evaluator.specs.length;
-  const values = new Float64Array((to - from) * m);
-  const tables = drawTables(evaluator.market);
+export function permutationValues(market: Market, spec: BaselineSpec, from: number, to: number): Float64Array {
+  const n = spec.keys.length;
+  const m = metricCount(market);
+  const rows = spec.rows;
+  const values = new Float64Array(rows.length * (to - from) * m);
+  const tables = drawTables(market);
   const { epStart, lead } = tables;
   const episodes = epStart.length;
   const H = tables.horizons;
-  const blocks = placement.blocks.map(({ range, count }) => ({ draws: tables.bySymbol.get(range.symbol)!, count }));
-  const dir = placement.dir;
+  const blocks = spec.symbols.map((symbol, b) => {
+    const draws = tables.bySymbol.get(symbol);
+    if (!draws) throw new Error(`random baseline: symbol ${symbol} is not in the market`);
+    return { draws, count: spec.counts[b] };
+  });
+  const dir = spec.dir;
+  const stream = new Uint32Array(n);
+  for (let a = 0; a < n; a++) stream[a] = alertStream(spec.seed, spec.keys[a]);
+  const blockOf = new Int32Array(n);
+  for (let b = 0, a = 0; b < blocks.length; b++) for (let c = 0; c < blocks[b].count; c++) blockOf[a++] = b;
   // one slot past the episodes: the first episode of a draw that reaches none may be `episodes`
   const stamp = new Int32Array(episodes + 1);
+  let round = 0;
   const info = new Int32Array(n);
   const drawn = new Int32Array(n);
-  const block = new Int32Array(n);
   const ret = new Float64Array(n * H);
-  const E = universe.episodes;
-  const weeks = universe.weeks;
-  let state = new Mulberry32(seed).skip(from * n).current | 0;
   for (let p = from; p < to; p++) {
-    let i = 0;
+    const salt = permutationSalt(p);
+    let a = 0;
     for (let b = 0; b < blocks.length; b++) {
       const { draws, count } = blocks[b];
       const { len, ret: table, meta } = draws;
-      for (let c = 0; c < count; c++, i++) {
-        state = (state + 0x6d2b79f5) | 0;
-        let t = Math.imul(state ^ (state >>> 15), 1 | state);
-        t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-        const j = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * len) | 0;
-        drawn[i] = j;
-        block[i] = b;
-        info[i] = meta[j];
+      for (let c = 0; c < count; c++, a++) {
+        const j = ((placementBits(stream[a], salt) / 4294967296) * len) | 0;
+        drawn[a] = j;
+        info[a] = meta[j];
         const at = j * H;
-        for (let k = 0; k < H; k++) ret[k * n + i] = table[at + k];
+        for (let k = 0; k < H; k++) ret[k * n + a] = table[at + k];
       }
     }
 
-    const round = p - from + 1;
-    let ta = 0;
-    let fa = 0;
-    let det = 0;
-    for (let i = 0; i < n; i++) {
-      const x = info[i];
-      ta += (x >> 1) & 1;
-      fa += x & 1;
-      const reach = (x >> 2) & REACH_SATURATED;
-      const first = x >>> 8;
-      // the first episode in reach, without a branch: seen[first] becomes round when reach > 0
-      const some = (reach | -reach) >>> 31;
-      const seen = stamp[first];
-      const fresh = seen ^ round;
-      det += some & ((fresh | -fresh) >>> 31);
-      stamp[first] = seen ^ (fresh & -some);
-      if (reach > 1) {
-        const end = reach === REACH_SATURATED ? episodes : first + reach;
-        const limit = blocks[block[i]].draws.hours[drawn[i]] + lead;
-        for (let e = first + 1; e < end && epStart[e] <= limit; e++) {
-          if (stamp[e] !== round) {
-            stamp[e] = round;
-            det++;
+    for (let r = 0; r < rows.length; r++) {
+      const { members, universe } = rows[r];
+      const size = members.length;
+      round++;
+      let ta = 0;
+      let fa = 0;
+      let det = 0;
+      for (let i = 0; i < size; i++) {
+        const a = members[i];
+        const x = info[a];
+        ta += (x >> 1) & 1;
+        fa += x & 1;
+        const reach = (x >> 2) & REACH_SATURATED;
+        const first = x >>> 8;
+        // the first episode in reach, without a branch: seen[first] becomes round when reach > 0
+        const some = (reach | -reach) >>> 31;
+        const seen = stamp[first];
+        const fresh = seen ^ round;
+        det += some & ((fresh | -fresh) >>> 31);
+        stamp[first] = seen ^ (fresh & -some);
+        if (reach > 1) {
+          const end = reach === REACH_SATURATED ? episodes : first + reach;
+          const limit = blocks[blockOf[a]].draws.hours[drawn[a]] + lead;
+          for (let e = first + 1; e < end && epStart[e] <= limit; e++) {
+            if (stamp[e] !== round) {
+              stamp[e] = round;
+              det++;
+            }
           }
         }
       }
-    }
-    const out = (p - from) * m;
-    values[out] = ta + fa > 0 ? ta / (ta + fa) : NaN;
-    values[out + 1] = E > 0 ? det / E : NaN;
-    values[out + 2] = E > 0 ? nabScore(det, fa, E) : NaN;
-    values[out + 3] = weeks > 0 ? fa / weeks : NaN;
+      const E = universe.episodes;
+      const weeks = universe.weeks;
+      const out = valueOffset(r, p, from, to, m);
+      values[out] = ta + fa > 0 ? ta / (ta + fa) : NaN;
+      values[out + 1] = E > 0 ? det / E : NaN;
+      values[out + 2] = E > 0 ? nabScore(det, fa, E) : NaN;
+      values[out + 3] = weeks > 0 ? fa / weeks : NaN;
 
-    const tails = out + 4 + H * 3;
-    for (let k = 0; k < H; k++) {
-      let defined = 0;
-      let directional = 0;
-      let hits = 0;
-      let sumAbs = 0;
-      let sumDirectional = 0;
-      const base = k * n;
-      for (let i = 0; i < n; i++) {
-        const r = ret[base + i];
-        if (r !== r) continue;
-        const d = dir[i];
-        const dr = d * r;
-        defined++;
-        sumAbs += Math.abs(r);
-        directional += d * d;
-        sumDirectional += dr;
-        hits += Number(dr > 0);
+      const tails = out + 4 + H * 3;
+      for (let k = 0; k < H; k++) {
+        let defined = 0;
+        let directional = 0;
+        let hits = 0;
+        let sumAbs = 0;
+        let sumDirectional = 0;
+        const base = k * n;
+        for (let i = 0; i < size; i++) {
+          const a = members[i];
+          const v = ret[base + a];
+          if (v !== v) continue;
+          const d = dir[a];
+          const dv = d * v;
+          defined++;
+          sumAbs += Math.abs(v);
+          directional += d * d;
+          sumDirectional += dv;
+          hits += Number(dv > 0);
+        }
+        const at = out + 4 + k * 3;
+        values[at] = defined > 0 ? sumAbs / defined : NaN;
+        values[at + 1] = directional > 0 ? sumDirectional / directional : NaN;
+        values[at + 2] = directional > 0 ? hits / directional : NaN;
+        values[tails + 2 * k] = values[at + 1];
+        values[tails + 2 * k + 1] = values[at + 2];
       }
-      const at = out + 4 + k * 3;
-      values[at] = defined > 0 ? sumAbs / defined : NaN;
-      values[at + 1] = directional > 0 ? sumDirectional / directional : NaN;
-      values[at + 2] = directional > 0 ? hits / directional : NaN;
-      values[tails + 2 * k] = values[at + 1];
-      values[tails + 2 * k + 1] = values[at + 2];
     }
   }
   return values;

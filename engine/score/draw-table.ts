@@ -44,6 +44,11 @@ export function drawTables(market: Market): DrawTables {
   return tables;
 }
 
+/** the tables of a market cloned from a worker together with it (baseline-pool.ts market()): no rebuild */
+export function adoptDrawTables(market: Market, tables: DrawTables): void {
+  cache.set(market, tables);
+}
+
 function buildDrawTables(market: Market): DrawTables {
   const { hourly, stride, grid } = market;
   const { epStart } = market.labels;

@@ -52,3 +52,46 @@ export function hashSeed(seed: number, label: string): number {
   }
   return h;
 }
+
+/** murmur3's 32-bit finaliser: a bijection in which every input bit flips each output bit with probability ≈ ½ */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** FNV-1a of a text, finalised: an alert's key for the random baseline (its identity, not its place in the input) */
+export function textKey(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return fmix32(h);
+}
+
+/**
+ * The random baseline's draws are counter-based rather than a stream: the 32 random bits of alert `key` in
+ * permutation p are placementBits(alertStream(seed, key), permutationSalt(p)), a pure function of the three, so
+ * a permutation's draws never depend on which other permutations (or alerts) were computed, nor in what order.
+ */
+export function alertStream(seed: number, key: number): number {
+  return fmix32((key ^ fmix32((seed ^ 0x5bd1e995) >>> 0)) >>> 0);
+}
+
+export function permutationSalt(p: number): number {
+  return fmix32(Math.imul(p + 1, 0x9e3779b9) >>> 0);
+}
+
+/** two rounds, so two alerts' bits in one permutation are not a fixed function of each other through one xor */
+export function placementBits(stream: number, salt: number): number {
+  return fmix32((fmix32((stream ^ salt) >>> 0) + stream) >>> 0);
+}
+
+/** uniform integer in [0, n) from 32 random bits, as Mulberry32.below scales them */
+export function drawIndex(bits: number, n: number): number {
+  return ((bits / 4294967296) * n) | 0;
+}

@@ -22,12 +22,12 @@ import { parseScoreOptions } from './options.ts';
 import { paperPnl } from './pnl.ts';
 import { parsePnlOptions } from './pnl-options.ts';
 import { referenceRandom } from './pnl-reference.ts';
-import { scoreOnMarket, scoreOnMarketWith, type BaselineJob } from './score.ts';
+import { baselineSpecsOf, scoreOnMarket, scoreOnMarketWith } from './score.ts';
 import { toPlain } from './stats.ts';
 import { benchMedian } from '../testing/bench-median.ts';
 
 const PAIRS = 3;
-/** permutations per job in the kernel comparison (of the 1,000 a scorecard runs): keeps the old loop's turn short */
+/** permutations in the kernel comparison (of the 1,000 a scorecard runs): keeps the reference's turn short */
 const KERNEL_PERMUTATIONS = 200;
 
 function cpuMs(): number {
@@ -65,28 +65,26 @@ export async function benchScoring(): Promise<string[]> {
     const market: Market = prep.value;
     lines.push(`prepareMarket (first call, cold)            ${ms(prep.wall)} wall, ${ms(prep.cpu)} CPU`);
 
-    // the jobs a scorecard hands its baseline runner
+    // the baseline a scorecard hands its runner: every anchored alert placed once per permutation, every row counted from those placements
     const evaluator = new AlertSetEvaluator(market);
-    let jobs: readonly BaselineJob[] = [];
-    await scoreOnMarketWith(market, alerts, async (_m, js) => {
-      jobs = js;
-      return js.map((j) => new Float64Array(j.permutations * evaluator.specs.length));
-    });
-    const placements = jobs.reduce((n, j) => n + j.placement.dir.length, 0);
+    const [spec] = baselineSpecsOf(market, alerts);
+    const memberships = spec.rows.reduce((n, r) => n + r.members.length, 0);
     const before: number[] = [];
     const after: number[] = [];
     let identical = true;
     for (let pair = 0; pair < PAIRS; pair++) {
-      const old = await timed(() => jobs.map((j) => evaluatorValues(evaluator, j.placement, j.universe, j.seed, 0, KERNEL_PERMUTATIONS)));
-      const now = await timed(() => jobs.map((j) => permutationValues(evaluator, j.placement, j.universe, j.seed, 0, KERNEL_PERMUTATIONS)));
+      const old = await timed(() => evaluatorValues(evaluator, spec, 0, KERNEL_PERMUTATIONS));
+      const now = await timed(() => permutationValues(market, spec, 0, KERNEL_PERMUTATIONS));
       before.push(old.cpu);
       after.push(now.cpu);
-      identical &&= old.value.every((v, i) => sameBits(v, now.value[i]));
+      identical &&= sameBits(old.value, now.value);
     }
-    const perPlacement = (cpu: number) => ((cpu * 1e6) / (KERNEL_PERMUTATIONS * placements)).toFixed(0);
-    lines.push(`baseline kernel, ${jobs.length} baselines × ${KERNEL_PERMUTATIONS} permutations (${placements.toLocaleString('en-US')} placements each), one thread, medians of ${PAIRS} alternating pairs:`);
-    lines.push(`  before (evaluator per permutation)        ${ms(benchMedian(before))} CPU   ${perPlacement(benchMedian(before))} ns/placement`);
-    lines.push(`  draw-table kernel                         ${ms(benchMedian(after))} CPU   ${perPlacement(benchMedian(after))} ns/placement   ${(benchMedian(before) / benchMedian(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`);
+    const perAlert = (cpu: number) => ((cpu * 1e6) / (KERNEL_PERMUTATIONS * spec.keys.length)).toFixed(0);
+    lines.push(
+      `baseline kernel, ${KERNEL_PERMUTATIONS} permutations × ${spec.keys.length.toLocaleString('en-US')} alerts placed once each, counted in ${spec.rows.length} rows (${memberships.toLocaleString('en-US')} row memberships), one thread, medians of ${PAIRS} alternating pairs:`,
+    );
+    lines.push(`  reference (hash placements, evaluator per row)  ${ms(benchMedian(before))} CPU   ${perAlert(benchMedian(before))} ns/alert placed`);
+    lines.push(`  shared-placement kernel                   ${ms(benchMedian(after))} CPU   ${perAlert(benchMedian(after))} ns/alert placed   ${(benchMedian(before) / benchMedian(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`);
 
     // the whole scorecard as the backtest computes it: on this thread, then with the pool (its worker started and ready, as after the replay)
     const pool = new BaselinePool(prices, options);

@@ -5,14 +5,14 @@
  */
 import { UserError } from '../errors.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
-import { permutationValues, summariseBaseline, type Placement } from './baseline.ts';
+import { metricCount, permutationValues, summariseBaseline, type BaselineSpec } from './baseline.ts';
 import { eventCurve, eventOffsets } from './event-study.ts';
 import { AlertSetEvaluator, LOWER_TAIL, type Universe } from './evaluator.ts';
 import { END, excursion, GAP, OK, windowStatus } from './forward.ts';
 import { hourIndex, type SymbolRange } from './grid.ts';
 import { LARGE, UNKNOWN } from './labels.ts';
 import { FALSE_ALARM, prepareMarket, TRUE_ALERT, type Market } from './market.ts';
-import { hashSeed } from './prng.ts';
+import { textKey } from './prng.ts';
 import { mean, median, ratio, toPlain } from './stats.ts';
 import type {
   AlertOutcome,
@@ -130,17 +130,8 @@ function horizonStats(market: Market, oc: Outcomes, idxs: readonly number[], k: 
   };
 }
 
-/** one random baseline a scorecard needs: a row's anchored alerts, its actual metrics and its stream's seed */
-export interface BaselineJob {
-  placement: Placement;
-  actual: Float64Array;
-  universe: Universe;
-  permutations: number;
-  seed: number;
-}
-
-/** returns, per job, permutationValues() over permutations 0..N-1 (on this thread or a worker pool) */
-export type BaselineRunner = (market: Market, jobs: readonly BaselineJob[]) => Promise<Float64Array[]>;
+/** returns, per spec, permutationValues() over permutations 0..N-1 (on this thread or a worker pool) */
+export type BaselineRunner = (market: Market, specs: readonly BaselineSpec[]) => Promise<Float64Array[]>;
 
 interface Context {
   market: Market;
@@ -149,35 +140,61 @@ interface Context {
   evaluator: AlertSetEvaluator;
   totalEpisodes: number;
   totalDays: number;
-  /** baselines by alert signature, filled in once every row is built: rows with the same alerts share one */
-  baselines: Map<string, { job: BaselineJob; rows: BreakdownRow[] }>;
+  anchored: AnchoredAlerts;
+  /** baseline rows by member list and universe, filled in as rows are built: rows with the same alerts share one */
+  baselines: Map<string, { index: number; members: Int32Array; universe: Universe; actual: Float64Array; rows: BreakdownRow[] }>;
 }
 
-/** the anchored alerts, independent of input order */
-function alertSignature(ctx: Context, idxs: readonly number[]): string {
-  return idxs
-    .filter((i) => ctx.oc.g[i] >= 0)
-    .map((i) => `${ctx.alerts[i].id}@${ctx.alerts[i].symbol}@${ctx.alerts[i].ts}@${ctx.oc.dir[i]}`)
-    .sort()
-    .join(',');
+/**
+ * The anchored alerts in the baseline's order — grouped by symbol (sorted), then by identity text — so the
+ * random placements and every float sum over a row are independent of the input order.
+ */
+interface AnchoredAlerts {
+  /** input index of the k-th anchored alert, and the inverse (−1 for an unanchored alert) */
+  order: Int32Array;
+  rank: Int32Array;
+  keys: Uint32Array;
+  symbols: string[];
+  counts: number[];
 }
 
-/** the row's anchored alerts grouped by symbol (sorted), as the evaluator and the baseline take them */
-function placementOf(ctx: Context, idxs: readonly number[]): Placement & { pos: Int32Array } {
-  const bySymbol = new Map<string, number[]>();
-  for (const i of idxs) {
-    if (ctx.oc.g[i] < 0) continue;
-    const s = ctx.alerts[i].symbol;
-    const list = bySymbol.get(s);
-    if (list) list.push(i);
-    else bySymbol.set(s, [i]);
-  }
-  const ordered = [...bySymbol.keys()].sort().map((s) => [ctx.market.grid.bySymbol.get(s)!, bySymbol.get(s)!] as const);
-  const flat = ordered.flatMap(([, list]) => list);
+function anchoredAlerts(alerts: readonly ScorableAlert[], oc: Outcomes): AnchoredAlerts {
+  const idxs: number[] = [];
+  const text: string[] = [];
+  alerts.forEach((a, i) => {
+    text.push(`${a.id}@${a.symbol}@${a.ts}@${oc.dir[i]}`);
+    if (oc.g[i] >= 0) idxs.push(i);
+  });
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  idxs.sort((i, j) => cmp(alerts[i].symbol, alerts[j].symbol) || cmp(text[i], text[j]));
+  const rank = new Int32Array(alerts.length).fill(-1);
+  const keys = new Uint32Array(idxs.length);
+  const symbols: string[] = [];
+  const counts: number[] = [];
+  idxs.forEach((i, k) => {
+    rank[i] = k;
+    // the same identity twice: the copies are told apart by their place among equals, which no input order changes
+    let copy = 0;
+    while (k - copy > 0 && text[idxs[k - copy - 1]] === text[i]) copy++;
+    keys[k] = textKey(copy === 0 ? text[i] : `${text[i]}#${copy}`);
+    const s = alerts[i].symbol;
+    if (symbols[symbols.length - 1] === s) counts[counts.length - 1]++;
+    else {
+      symbols.push(s);
+      counts.push(1);
+    }
+  });
+  return { order: Int32Array.from(idxs), rank, keys, symbols, counts };
+}
+
+/** the row's anchored alerts as ranks (ascending) and, in that order, their grid hours and directions */
+function placementOf(ctx: Context, idxs: readonly number[]): { members: Int32Array; pos: Int32Array; dir: Int8Array } {
+  const members = Int32Array.from(idxs.filter((i) => ctx.anchored.rank[i] >= 0), (i) => ctx.anchored.rank[i]).sort();
+  const { order } = ctx.anchored;
   return {
-    blocks: ordered.map(([range, list]) => ({ range, count: list.length })),
-    pos: Int32Array.from(flat, (i) => ctx.oc.g[i]),
-    dir: Int8Array.from(flat, (i) => ctx.oc.dir[i]),
+    members,
+    pos: Int32Array.from(members, (k) => ctx.oc.g[order[k]]),
+    dir: Int8Array.from(members, (k) => ctx.oc.dir[order[k]]),
   };
 }
 
@@ -230,11 +247,11 @@ function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: r
     baseline: null,
   };
   if (o.permutations > 0 && n > 0 && (dim === 'overall' || o.baseline_rows === 'all')) {
-    // seeded by content: rows with the same alerts (a detector with one event type) share one baseline, computed once
-    const signature = `${universe.episodes}|${universe.weeks}|${alertSignature(ctx, idxs)}`;
+    // rows with the same alerts (a detector with one event type) share one baseline, computed once
+    const signature = `${universe.episodes}|${universe.weeks}|${placement.members.join(',')}`;
     let entry = ctx.baselines.get(signature);
     if (!entry) {
-      entry = { job: { placement, actual, universe, permutations: o.permutations, seed: hashSeed(o.seed, signature) }, rows: [] };
+      entry = { index: ctx.baselines.size, members: placement.members, universe, actual, rows: [] };
       ctx.baselines.set(signature, entry);
     }
     entry.rows.push(row);
@@ -301,10 +318,12 @@ function alertOutcomes(ctx: Context): AlertOutcome[] {
 function assembleCard(market: Market, alerts: readonly ScorableAlert[]): { card: Scorecard; ctx: Context } {
   alerts.forEach(checkAlert);
   const o = market.options;
+  const oc = computeOutcomes(market, alerts);
   const ctx: Context = {
     market,
     alerts,
-    oc: computeOutcomes(market, alerts),
+    oc,
+    anchored: anchoredAlerts(alerts, oc),
     evaluator: new AlertSetEvaluator(market),
     totalEpisodes: market.labels.epStart.length,
     totalDays: (market.grid.end - market.grid.start) / DAY_MS,
@@ -339,29 +358,50 @@ function assembleCard(market: Market, alerts: readonly ScorableAlert[]): { card:
   return { card, ctx };
 }
 
-function baselineJobs(ctx: Context): BaselineJob[] {
-  return [...ctx.baselines.values()].map((e) => e.job);
+/** the scorecard's random baselines: none, or one spec holding every row that has one */
+function baselineSpecs(ctx: Context): BaselineSpec[] {
+  if (ctx.baselines.size === 0) return [];
+  const { anchored, oc } = ctx;
+  return [
+    {
+      symbols: anchored.symbols,
+      counts: anchored.counts,
+      keys: anchored.keys,
+      dir: Int8Array.from(anchored.order, (i) => oc.dir[i]),
+      rows: [...ctx.baselines.values()].map((e) => ({ members: e.members, universe: e.universe })),
+      seed: ctx.market.options.seed,
+      permutations: ctx.market.options.permutations,
+    },
+  ];
 }
 
 function completeCard(card: Scorecard, ctx: Context, values: readonly Float64Array[]): Scorecard {
-  [...ctx.baselines.values()].forEach((entry, i) => {
-    const stats = foldLowerTails(summariseBaseline(ctx.evaluator.specs, entry.job.actual, values[i]));
+  const m = metricCount(ctx.market);
+  const width = ctx.market.options.permutations * m;
+  for (const entry of ctx.baselines.values()) {
+    const own = values[0].subarray(entry.index * width, (entry.index + 1) * width);
+    const stats = foldLowerTails(summariseBaseline(ctx.evaluator.specs, entry.actual, own));
     for (const row of entry.rows) row.baseline = stats;
-  });
+  }
   return toPlain(card);
 }
 
 /** Scores a new alert set against an already prepared market (labels and lookups are built once per market). */
 export function scoreOnMarket(market: Market, alerts: readonly ScorableAlert[]): Scorecard {
   const { card, ctx } = assembleCard(market, alerts);
-  const values = baselineJobs(ctx).map((j) => permutationValues(ctx.evaluator, j.placement, j.universe, j.seed, 0, j.permutations));
+  const values = baselineSpecs(ctx).map((s) => permutationValues(market, s, 0, s.permutations));
   return completeCard(card, ctx, values);
 }
 
 /** scoreOnMarket with the random baselines computed by `runner` (a worker pool): the same scorecard, bit for bit */
 export async function scoreOnMarketWith(market: Market, alerts: readonly ScorableAlert[], runner: BaselineRunner): Promise<Scorecard> {
   const { card, ctx } = assembleCard(market, alerts);
-  return completeCard(card, ctx, await runner(market, baselineJobs(ctx)));
+  return completeCard(card, ctx, await runner(market, baselineSpecs(ctx)));
+}
+
+/** the random baselines a scorecard of these alerts would compute (benches and tests time and check them) */
+export function baselineSpecsOf(market: Market, alerts: readonly ScorableAlert[]): BaselineSpec[] {
+  return baselineSpecs(assembleCard(market, alerts).ctx);
 }
 
 export function scoreAlerts(prices: readonly PriceSeries[], alerts: readonly ScorableAlert[], options?: unknown): Scorecard {

@@ -7,8 +7,7 @@ import type { PipelineConfig } from '../pipeline/config.ts';
 import type { ReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import type { Market } from '../score/market.ts';
-import { permutationValues } from '../score/baseline.ts';
-import { AlertSetEvaluator, type Universe } from '../score/evaluator.ts';
+import { permutationValues, type BaselineSpec } from '../score/baseline.ts';
 import type { ScorableAlert } from '../score/types.ts';
 import { toScorable } from '../replay/score-alerts.ts';
 import { ColumnarEvaluator, materialiseAlerts, type EvaluatedAlert } from './evaluate.ts';
@@ -46,7 +45,7 @@ export type Job =
   | { kind: 'alerts'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay-alerts'; config: PipelineConfig }
   /** permutations from..to of a scorecard's random baseline job on a period's market (baseline-runner.ts) */
-  | { kind: 'baseline'; period: string; symbols: string[]; counts: number[]; dir: Int8Array; universe: Universe; seed: number; from: number; to: number };
+  | { kind: 'baseline'; period: string; spec: BaselineSpec; from: number; to: number };
 
 export type PeriodResults = Record<string, PeriodMetrics>;
 
@@ -120,20 +119,11 @@ export class SweepJobs {
     return this.alerts(config, key, fs).map((a) => toScorable({ ...a, title: '', description: '', data: { leader: a.leader } }));
   }
 
-  private readonly baselineEvaluators = new Map<string, AlertSetEvaluator>();
-
   /** a slice of a random baseline, on this worker's view of the period's market (the same shared values) */
   baseline(job: Extract<Job, { kind: 'baseline' }>): Float64Array {
     const period = this.ctx.periods.find((p) => p.name === job.period);
     if (!period) throw new Error(`sweep worker: no period ${job.period}`);
-    let evaluator = this.baselineEvaluators.get(job.period);
-    if (!evaluator) this.baselineEvaluators.set(job.period, (evaluator = new AlertSetEvaluator(period.market)));
-    const blocks = job.symbols.map((s, i) => {
-      const range = period.market.grid.bySymbol.get(s);
-      if (!range) throw new Error(`sweep worker: symbol ${s} is not in the ${job.period} market`);
-      return { range, count: job.counts[i] };
-    });
-    return permutationValues(evaluator, { blocks, dir: job.dir }, job.universe, job.seed, job.from, job.to);
+    return permutationValues(period.market, job.spec, job.from, job.to);
   }
 
   run(job: Job): unknown {
