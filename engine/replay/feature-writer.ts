@@ -6,8 +6,7 @@
  * for null, booleans as bytes, strings as dictionary codes): no row object, no per-value type test. Every
  * 32,768 rows the buffers go out as one row group, so memory stays flat in the number of rows. The replay emits
  * hours in time order; an hour's rows are put in symbol order here (they already are when the configured symbols
- * are sorted), so the file is ordered by (ts_ms, symbol) without a sort. The pages are compressed on the thread
- * pool (a background ParquetWriter) while the replay goes on; finish() waits for them.
+ * are sorted), so the file is ordered by (ts_ms, symbol) without a sort.
  */
 import type { FeaturePackage } from '../pipeline/feature-package.ts';
 import { BASE_COLUMNS, writeFeatures, type ColumnSpec, type FeatureSink } from '../pipeline/feature-row.ts';
@@ -40,7 +39,6 @@ export class FeatureTable implements FeatureSink {
     columns: readonly ColumnSpec[],
     file: string,
     private readonly groupRows: number,
-    background: boolean,
   ) {
     this.columns = columns;
     const n = columns.length;
@@ -59,13 +57,13 @@ export class FeatureTable implements FeatureSink {
       { name: 'ts', kind: 'timestamp' },
       ...columns.map((c): ParquetColumn => ({ name: c.name, kind: c.name === 'ts_ms' ? 'int64' : c.type === 'number' ? 'double' : c.type })),
     ];
-    this.writer = ParquetWriter.create(file, schema, { background });
+    this.writer = ParquetWriter.create(file, schema);
   }
 
   /** a table whose rows stream into `file` (through a temp file) until finish() */
-  static open(columns: readonly ColumnSpec[], file: string, opts: { rowGroupRows?: number; background?: boolean } = {}): FeatureTable {
+  static open(columns: readonly ColumnSpec[], file: string, opts: { rowGroupRows?: number } = {}): FeatureTable {
     if (columns[0]?.name !== 'ts_ms') throw new Error('feature columns must start with ts_ms');
-    return new FeatureTable(columns, file, opts.rowGroupRows ?? ROW_GROUP_ROWS, opts.background ?? true);
+    return new FeatureTable(columns, file, opts.rowGroupRows ?? ROW_GROUP_ROWS);
   }
 
   get size(): number {
@@ -151,9 +149,9 @@ export class FeatureTable implements FeatureSink {
     if (this.closed) throw new Error('feature table already written or closed');
     try {
       this.flush();
+      this.writer.finish();
       this.closed = true;
       this.release();
-      await this.writer.finishAsync();
     } catch (err) {
       this.close();
       throw err;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDuckDB, queryRows, sqlString, type DuckDBConnection } from '../data/duckdb.ts';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { BOOL_NULL, codeStrings, ParquetWriter, writeParquetFile, writeParquetFileInBackground, type ColumnValues, type ParquetColumn } from './parquet-writer.ts';
+import { BOOL_NULL, codeStrings, ParquetWriter, writeParquetFile, type ColumnValues, type ParquetColumn } from './parquet-writer.ts';
 
 /** a seeded generator (mulberry32) so every run tests the same synthetic values */
 function rng(seed: number): () => number {
@@ -123,33 +123,6 @@ describe('parquet writer (synthetic edge cases)', () => {
     expect(Math.max(...xs.map((s) => Number(s.hi)))).toBe(Number(x.hi));
     const [t] = await queryRows(conn, `SELECT count(*) AS n FROM read_parquet(${sqlString(file)}) WHERE ts_ms >= 14400000000`);
     expect(t.n).toBe(BigInt(rows - 4_000 - 72));
-  });
-
-  it('a background writer (pages compressed on the thread pool) writes the same bytes as a synchronous one', async () => {
-    const rows = 7_000;
-    const values = synthetic(rows);
-    const sync = path.join(tmp, 'sync.parquet');
-    const background = path.join(tmp, 'background.parquet');
-    writeParquetFile(sync, COLUMNS, rows, values, 3_000);
-    await writeParquetFileInBackground(background, COLUMNS, rows, values, 3_000);
-    expect(fs.statSync(sync).size).toBeGreaterThan(10_000);
-    expect(fs.readFileSync(background).equals(fs.readFileSync(sync))).toBe(true);
-    const w = ParquetWriter.create(path.join(tmp, 'bg.parquet'), COLUMNS, { background: true });
-    w.writeRowGroup(10, synthetic(10));
-    expect(() => w.finish()).toThrow(/finishAsync/);
-    await w.finishAsync();
-    await expect(w.finishAsync()).rejects.toThrow(/already finished or aborted/);
-  });
-
-  it('a background writer aborted while pages are still compressing leaves nothing behind', async () => {
-    const file = path.join(tmp, 'bg-aborted.parquet');
-    const w = ParquetWriter.create(file, COLUMNS, { background: true });
-    w.writeRowGroup(3_000, synthetic(3_000));
-    w.abort();
-    // the pages still compressing come back to an aborted writer and are dropped
-    await w.drained();
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('bg-aborted'))).toEqual([]);
-    await expect(w.finishAsync()).rejects.toThrow(/already finished or aborted/);
   });
 
   it('writes an empty file DuckDB can read, and leaves nothing behind when aborted', async () => {

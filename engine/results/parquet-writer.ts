@@ -9,17 +9,12 @@
  * bit-packed hybrid; strings dictionary-encoded; BROTLI compression (node:zlib has no zstd on Node 20, and brotli
  * at quality 1 is smaller than gzip -1 on these columns at half its CPU time). Min/max statistics per chunk keep
  * DuckDB's row-group pruning for range filters on ts / ts_ms.
- *
- * A writer created with { background: true } hands each page to zlib's asynchronous brotli (libuv's thread pool)
- * and writes the pages in order as they come back, so the calling thread encodes (or replays) while another core
- * compresses; finishAsync() waits for the last page. The bytes are the same as a synchronous writer's (tested).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { ThriftWriter } from './thrift-compact.ts';
 
 export type ParquetKind = 'double' | 'int64' | 'int32' | 'int8' | 'timestamp' | 'boolean' | 'string' | 'json';
@@ -166,7 +161,6 @@ interface Stats {
 
 interface ChunkMeta {
   column: ParquetColumn;
-  /** where its first page starts (-1 until that page is written) */
   offset: number;
   dictionaryOffset: number | null;
   dataOffset: number;
@@ -194,17 +188,6 @@ const le64 = (v: number): Uint8Array => new Uint8Array(new Float64Array([v]).buf
 const leI64 = (v: bigint): Uint8Array => new Uint8Array(new BigInt64Array([v]).buffer);
 const leI32 = (v: number): Uint8Array => new Uint8Array(new Int32Array([v]).buffer);
 
-const brotliOptions = (length: number): zlib.BrotliOptions => ({
-  params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: length },
-});
-const brotliAsync = promisify(zlib.brotliCompress) as (body: Uint8Array, options: zlib.BrotliOptions) => Promise<Buffer>;
-const ignore = (): void => undefined;
-
-export interface ParquetWriterOptions {
-  /** compress pages on libuv's thread pool while the caller goes on; finish with finishAsync() */
-  background?: boolean;
-}
-
 export class ParquetWriter {
   private readonly fd: number;
   private offset = 0;
@@ -213,16 +196,11 @@ export class ParquetWriter {
   private readonly encoder = new TextEncoder();
   /** per string column: UTF-8 bytes of each word, encoded once */
   private readonly utf8: (Uint8Array[] | undefined)[];
-  /** background writers: the pages compressed and written so far, in file order (rejects with the first failure) */
-  private tail: Promise<void> = Promise.resolve();
-  /** finishAsync() has begun: no more row groups */
-  private sealing = false;
 
   private constructor(
     readonly columns: readonly ParquetColumn[],
     readonly target: string,
     private readonly tmp: string,
-    private readonly background: boolean,
   ) {
     this.fd = fs.openSync(tmp, 'w');
     this.utf8 = columns.map(() => undefined);
@@ -230,10 +208,10 @@ export class ParquetWriter {
   }
 
   /** a writer whose rows go to `${file}.tmp-…` until finish() renames it to file */
-  static create(file: string, columns: readonly ParquetColumn[], opts: ParquetWriterOptions = {}): ParquetWriter {
+  static create(file: string, columns: readonly ParquetColumn[]): ParquetWriter {
     const target = path.resolve(file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    return new ParquetWriter(columns, target, `${target}.tmp-${randomUUID().slice(0, 8)}`, opts.background ?? false);
+    return new ParquetWriter(columns, target, `${target}.tmp-${randomUUID().slice(0, 8)}`);
   }
 
   private write(b: Uint8Array): void {
@@ -244,43 +222,24 @@ export class ParquetWriter {
 
   /** rows [0, rows) of every column's values, in column order */
   writeRowGroup(rows: number, values: readonly ColumnValues[]): void {
-    if (this.done || this.sealing) throw new Error('parquet writer already finished or aborted');
+    if (this.done) throw new Error('parquet writer already finished or aborted');
     if (values.length !== this.columns.length) throw new Error(`row group has ${values.length} columns, the schema ${this.columns.length}`);
     if (rows === 0) return;
     const chunks = this.columns.map((c, i) => this.writeChunk(c, i, rows, values[i]));
     this.groups.push({ rows, chunks });
   }
 
-  /** compresses and writes one page of `chunk` (at once, or in the background after the pages before it) */
-  private page(chunk: ChunkMeta, type: number, body: Uint8Array, header: (w: ThriftWriter) => void): void {
-    if (!this.background) {
-      this.place(chunk, type, body.length, header, zlib.brotliCompressSync(body, brotliOptions(body.length)));
-      return;
-    }
-    // the body lives in a scratch buffer the next page reuses
-    const own = body.slice();
-    const packed = brotliAsync(own, brotliOptions(own.length));
-    packed.catch(ignore);
-    this.tail = this.tail.then(async () => {
-      const bytes = await packed;
-      if (!this.done) this.place(chunk, type, own.length, header, bytes);
+  private page(type: number, body: Uint8Array, header: (w: ThriftWriter) => void): { compressed: number; uncompressed: number } {
+    const packed = zlib.brotliCompressSync(body, {
+      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length },
     });
-    // a failure surfaces in finishAsync(), not as an unhandled rejection meanwhile
-    this.tail.catch(ignore);
-  }
-
-  private place(chunk: ChunkMeta, type: number, bodyLength: number, header: (w: ThriftWriter) => void, packed: Uint8Array): void {
-    if (chunk.offset < 0) chunk.offset = this.offset;
-    if (type === PAGE.DICTIONARY) chunk.dictionaryOffset = this.offset;
-    else chunk.dataOffset = this.offset;
     const head = ThriftWriter.message((w) => {
-      w.i32(1, type).i32(2, bodyLength).i32(3, packed.length);
+      w.i32(1, type).i32(2, body.length).i32(3, packed.length);
       header(w);
     });
     this.write(head);
     this.write(packed);
-    chunk.compressed += head.length + packed.length;
-    chunk.uncompressed += head.length + bodyLength;
+    return { compressed: head.length + packed.length, uncompressed: head.length + body.length };
   }
 
   /** scratch arrays reused by every chunk (pages are compressed before the next chunk is encoded) */
@@ -300,9 +259,10 @@ export class ParquetWriter {
 
   private writeChunk(column: ParquetColumn, index: number, rows: number, values: ColumnValues): ChunkMeta {
     this.scratch(rows);
+    const start = this.offset;
     const chunk: ChunkMeta = {
       column,
-      offset: -1,
+      offset: start,
       dictionaryOffset: null,
       dataOffset: 0,
       compressed: 0,
@@ -336,7 +296,10 @@ export class ParquetWriter {
     body.buf[2] = (levels >>> 16) & 0xff;
     body.buf[3] = (levels >>> 24) & 0xff;
     body.raw(valueBytes);
-    this.page(chunk, PAGE.DATA, body.view(), (w) => w.struct(5, (s) => s.i32(1, rows).i32(2, encoding).i32(3, ENC.RLE).i32(4, ENC.RLE)));
+    chunk.dataOffset = this.offset;
+    const p = this.page(PAGE.DATA, body.view(), (w) => w.struct(5, (s) => s.i32(1, rows).i32(2, encoding).i32(3, ENC.RLE).i32(4, ENC.RLE)));
+    chunk.compressed += p.compressed;
+    chunk.uncompressed += p.uncompressed;
     return chunk;
   }
 
@@ -456,7 +419,10 @@ export class ParquetWriter {
       if (min === null || Buffer.compare(w, min) < 0) min = w;
       if (max === null || Buffer.compare(w, max) > 0) max = w;
     }
-    this.page(chunk, PAGE.DICTIONARY, dict.view(), (w) => w.struct(7, (s) => s.i32(1, used.length).i32(2, ENC.PLAIN_DICTIONARY)));
+    chunk.dictionaryOffset = this.offset;
+    const d = this.page(PAGE.DICTIONARY, dict.view(), (w) => w.struct(7, (s) => s.i32(1, used.length).i32(2, ENC.PLAIN_DICTIONARY)));
+    chunk.compressed += d.compressed;
+    chunk.uncompressed += d.uncompressed;
     const width = Math.max(1, 32 - Math.clz32(used.length - 1));
     const ids = this.ids;
     ids.len = 0;
@@ -503,27 +469,9 @@ export class ParquetWriter {
     });
   }
 
-  /** writes the footer and renames the temp file to the target (a background writer: finishAsync) */
+  /** writes the footer and renames the temp file to the target */
   finish(): void {
     if (this.done) throw new Error('parquet writer already finished or aborted');
-    if (this.background) throw new Error('a background parquet writer finishes with finishAsync()');
-    this.seal();
-  }
-
-  /** waits for the pages still being compressed, then finishes; any writer may finish this way */
-  async finishAsync(): Promise<void> {
-    if (this.done || this.sealing) throw new Error('parquet writer already finished or aborted');
-    this.sealing = true;
-    try {
-      await this.tail;
-    } catch (err) {
-      this.abort();
-      throw err;
-    }
-    this.seal();
-  }
-
-  private seal(): void {
     try {
       const meta = this.footer();
       this.write(meta);
@@ -546,11 +494,6 @@ export class ParquetWriter {
     this.kept = new Float64Array(0);
     this.indices = new Int32Array(0);
     for (const b of [this.body, this.dict, this.ids]) b.buf = new Uint8Array(0);
-  }
-
-  /** resolves once no page is still compressing, whether the writer finished, failed or was aborted */
-  drained(): Promise<void> {
-    return this.tail.then(ignore, ignore);
   }
 
   /** drops the temp file (a failed run); safe to call after finish */
@@ -592,21 +535,7 @@ export const ROW_GROUP_ROWS = 32_768;
 
 /** a whole table in one call, split into row groups */
 export function writeParquetFile(file: string, columns: readonly ParquetColumn[], rows: number, values: readonly ColumnValues[], groupRows = ROW_GROUP_ROWS): void {
-  writeRowGroups(ParquetWriter.create(file, columns), rows, values, groupRows).finish();
-}
-
-/** writeParquetFile with its pages compressed in the background (the same bytes) */
-export async function writeParquetFileInBackground(
-  file: string,
-  columns: readonly ParquetColumn[],
-  rows: number,
-  values: readonly ColumnValues[],
-  groupRows = ROW_GROUP_ROWS,
-): Promise<void> {
-  await writeRowGroups(ParquetWriter.create(file, columns, { background: true }), rows, values, groupRows).finishAsync();
-}
-
-function writeRowGroups(w: ParquetWriter, rows: number, values: readonly ColumnValues[], groupRows: number): ParquetWriter {
+  const w = ParquetWriter.create(file, columns);
   try {
     for (let start = 0; start < rows; start += groupRows) {
       const end = Math.min(rows, start + groupRows);
@@ -615,9 +544,9 @@ function writeRowGroups(w: ParquetWriter, rows: number, values: readonly ColumnV
         values.map((v) => (v instanceof Float64Array || v instanceof Uint8Array ? v.subarray(start, end) : { codes: v.codes.subarray(start, end), words: v.words })),
       );
     }
+    w.finish();
   } catch (err) {
     w.abort();
     throw err;
   }
-  return w;
 }

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import type { PaperPnl, Trade } from '../score/pnl.ts';
-import { codeStrings, ParquetWriter, type ColumnValues, type ParquetColumn, ROW_GROUP_ROWS, writeParquetFile, writeParquetFileInBackground } from './parquet-writer.ts';
+import { codeStrings, ParquetWriter, ROW_GROUP_ROWS, writeParquetFile } from './parquet-writer.ts';
 
 export const PNL_EQUITY_FILE = 'pnl_equity.parquet';
 export const PNL_TRADES_FILE = 'pnl_trades.parquet';
@@ -16,29 +16,20 @@ export const PNL_TRADES_FILE = 'pnl_trades.parquet';
 const value = 'value' as const;
 
 export function writePnlFiles(dir: string, pnl: PaperPnl): void {
-  equityRows(ParquetWriter.create(path.join(dir, PNL_EQUITY_FILE), EQUITY_COLUMNS), pnl).finish();
-  writeParquetFile(path.join(dir, PNL_TRADES_FILE), TRADE_COLUMNS, ...tradeValues(pnl));
+  writeEquity(path.join(dir, PNL_EQUITY_FILE), pnl);
+  writeTrades(path.join(dir, PNL_TRADES_FILE), pnl);
 }
-
-/** the same files, their pages compressed in the background while this thread encodes the next ones */
-export async function writePnlFilesInBackground(dir: string, pnl: PaperPnl): Promise<void> {
-  const equity = equityRows(ParquetWriter.create(path.join(dir, PNL_EQUITY_FILE), EQUITY_COLUMNS, { background: true }), pnl).finishAsync();
-  equity.catch(() => undefined);
-  await writeParquetFileInBackground(path.join(dir, PNL_TRADES_FILE), TRADE_COLUMNS, ...tradeValues(pnl));
-  await equity;
-}
-
-const EQUITY_COLUMNS = [
-  { name: 'group', kind: 'string' },
-  { name: 'ts', kind: 'timestamp' },
-  { name: 'ts_ms', kind: 'int64' },
-  { name: 'equity', kind: 'double', nan: value },
-  { name: 'drawdown', kind: 'double', nan: value },
-  { name: 'buy_and_hold', kind: 'double', nan: value },
-] satisfies ParquetColumn[];
 
 /** curves one after the other, each in hour order; row groups are slices of one curve's arrays, copied nowhere */
-function equityRows(w: ParquetWriter, pnl: PaperPnl): ParquetWriter {
+function writeEquity(file: string, pnl: PaperPnl): void {
+  const w = ParquetWriter.create(file, [
+    { name: 'group', kind: 'string' },
+    { name: 'ts', kind: 'timestamp' },
+    { name: 'ts_ms', kind: 'int64' },
+    { name: 'equity', kind: 'double', nan: value },
+    { name: 'drawdown', kind: 'double', nan: value },
+    { name: 'buy_and_hold', kind: 'double', nan: value },
+  ]);
   try {
     const words = pnl.curves.map((c) => c.key);
     const codes = new Int32Array(ROW_GROUP_ROWS);
@@ -50,29 +41,15 @@ function equityRows(w: ParquetWriter, pnl: PaperPnl): ParquetWriter {
         w.writeRowGroup(end - start, [{ codes: codes.subarray(0, end - start), words }, ts, ts, c.equity.subarray(start, end), c.drawdown.subarray(start, end), c.buy_and_hold.subarray(start, end)]);
       }
     });
+    w.finish();
   } catch (err) {
     w.abort();
     throw err;
   }
-  return w;
 }
 
-const TRADE_COLUMNS = [
-  { name: 'group', kind: 'string' },
-  { name: 'alert_id', kind: 'string' },
-  { name: 'event_type', kind: 'string' },
-  { name: 'symbol', kind: 'string' },
-  { name: 'direction', kind: 'int32' },
-  { name: 'entry_ts', kind: 'timestamp' },
-  { name: 'exit_ts', kind: 'timestamp' },
-  { name: 'entry_price', kind: 'double', nan: value },
-  { name: 'exit_price', kind: 'double', nan: value },
-  { name: 'return', kind: 'double', nan: value },
-  { name: 'exit', kind: 'string' },
-] satisfies ParquetColumn[];
-
-/** the trades' row count and columns, ordered by (group, entry hour, symbol) */
-function tradeValues(pnl: PaperPnl): [number, ColumnValues[]] {
+/** ordered by (group, entry hour, symbol) */
+function writeTrades(file: string, pnl: PaperPnl): void {
   const rows: { group: string; t: Trade }[] = [];
   for (const [group, trades] of pnl.trades) for (const t of trades) rows.push({ group, t });
   const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -80,7 +57,21 @@ function tradeValues(pnl: PaperPnl): [number, ColumnValues[]] {
   const n = rows.length;
   const num = (pick: (t: Trade) => number) => Float64Array.from(rows, (r) => pick(r.t));
   const text = (pick: (r: { group: string; t: Trade }) => string) => codeStrings(rows.map(pick));
-  return [
+  writeParquetFile(
+    file,
+    [
+      { name: 'group', kind: 'string' },
+      { name: 'alert_id', kind: 'string' },
+      { name: 'event_type', kind: 'string' },
+      { name: 'symbol', kind: 'string' },
+      { name: 'direction', kind: 'int32' },
+      { name: 'entry_ts', kind: 'timestamp' },
+      { name: 'exit_ts', kind: 'timestamp' },
+      { name: 'entry_price', kind: 'double', nan: value },
+      { name: 'exit_price', kind: 'double', nan: value },
+      { name: 'return', kind: 'double', nan: value },
+      { name: 'exit', kind: 'string' },
+    ],
     n,
     [
       text((r) => r.group),
@@ -95,5 +86,5 @@ function tradeValues(pnl: PaperPnl): [number, ColumnValues[]] {
       num((t) => t.return),
       text((r) => r.t.exit),
     ],
-  ];
+  );
 }

@@ -13,13 +13,13 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { codeStrings, writeParquetFile, writeParquetFileInBackground, type ColumnValues, type ParquetColumn } from './parquet-writer.ts';
+import { codeStrings, writeParquetFile } from './parquet-writer.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import type { BacktestReport } from '../replay/backtest.ts';
 import { UserError } from '../errors.ts';
 import type { PaperPnl } from '../score/pnl.ts';
-import { writePnlFilesInBackground, type PNL_EQUITY_FILE, type PNL_TRADES_FILE } from './pnl-files.ts';
+import { writePnlFiles, type PNL_EQUITY_FILE, type PNL_TRADES_FILE } from './pnl-files.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -88,7 +88,6 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
   const finalDir = runDir(resultsDir, id);
   const tmpDir = `${finalDir}.tmp`;
   fs.mkdirSync(tmpDir, { recursive: true });
-  const writing: Promise<void>[] = [];
   try {
     const manifest: RunManifest = {
       id,
@@ -105,17 +104,13 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
       has_features: Boolean(opts.featuresFile),
     };
     const record: RunRecord = { manifest, config: opts.config, report: opts.report };
-    // pages compress on the thread pool while this thread encodes the next file
-    writing.push(writeParquetFileInBackground(path.join(tmpDir, 'alerts.parquet'), ALERT_COLUMNS, ...alertValues(opts.alerts)));
-    if (opts.pnl) writing.push(writePnlFilesInBackground(tmpDir, opts.pnl));
     fs.writeFileSync(path.join(tmpDir, 'run.json'), JSON.stringify(record, null, 1) + '\n');
-    await Promise.all(writing);
+    writeAlertsParquet(path.join(tmpDir, 'alerts.parquet'), opts.alerts);
+    if (opts.pnl) writePnlFiles(tmpDir, opts.pnl);
     if (opts.featuresFile) fs.renameSync(opts.featuresFile, path.join(tmpDir, 'features.parquet'));
     fs.renameSync(tmpDir, finalDir);
     return record;
   } catch (err) {
-    // nothing may still write into the folder being removed
-    await Promise.allSettled(writing);
     fs.rmSync(tmpDir, { recursive: true, force: true });
     throw err;
   }
@@ -123,24 +118,6 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
 
 /** alerts.parquet: every alert ordered by (ts_ms, id), data as JSON text */
 export function writeAlertsParquet(file: string, alerts: readonly Alert[]): void {
-  writeParquetFile(file, ALERT_COLUMNS, ...alertValues(alerts));
-}
-
-const ALERT_COLUMNS = [
-  { name: 'id', kind: 'string' },
-  { name: 'ts', kind: 'timestamp' },
-  { name: 'ts_ms', kind: 'int64' },
-  { name: 'symbol', kind: 'string' },
-  { name: 'event_type', kind: 'string' },
-  { name: 'severity', kind: 'string' },
-  { name: 'source', kind: 'string' },
-  { name: 'direction', kind: 'int8' },
-  { name: 'title', kind: 'string' },
-  { name: 'description', kind: 'string' },
-  { name: 'data', kind: 'json' },
-] satisfies ParquetColumn[];
-
-function alertValues(alerts: readonly Alert[]): [number, ColumnValues[]] {
   const sorted = [...alerts].sort((a, b) => a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const n = sorted.length;
   const ts = new Float64Array(n);
@@ -150,7 +127,21 @@ function alertValues(alerts: readonly Alert[]): [number, ColumnValues[]] {
     direction[i] = a.direction ?? NaN;
   });
   const text = (pick: (a: Alert) => string) => codeStrings(sorted.map(pick));
-  return [
+  writeParquetFile(
+    file,
+    [
+      { name: 'id', kind: 'string' },
+      { name: 'ts', kind: 'timestamp' },
+      { name: 'ts_ms', kind: 'int64' },
+      { name: 'symbol', kind: 'string' },
+      { name: 'event_type', kind: 'string' },
+      { name: 'severity', kind: 'string' },
+      { name: 'source', kind: 'string' },
+      { name: 'direction', kind: 'int8' },
+      { name: 'title', kind: 'string' },
+      { name: 'description', kind: 'string' },
+      { name: 'data', kind: 'json' },
+    ],
     n,
     [
       text((a) => a.id),
@@ -165,7 +156,7 @@ function alertValues(alerts: readonly Alert[]): [number, ColumnValues[]] {
       text((a) => a.description),
       text((a) => JSON.stringify(a.data)),
     ],
-  ];
+  );
 }
 
 export function listRuns(resultsDir: string): RunManifest[] {

@@ -11,8 +11,8 @@ import { openStore, type Store } from '../data/store.ts';
 import { defaultConfig } from '../pipeline/config.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import type { PaperPnl } from '../score/pnl.ts';
-import { runBacktest, type BacktestReport } from '../replay/backtest.ts';
-import { saveRun, writeAlertsParquet } from './run-store.ts';
+import { runBacktest } from '../replay/backtest.ts';
+import { writeAlertsParquet } from './run-store.ts';
 import { PNL_EQUITY_FILE, PNL_TRADES_FILE, writePnlFiles } from './pnl-files.ts';
 
 async function oldAlertsParquet(file: string, alerts: readonly Alert[]): Promise<void> {
@@ -119,14 +119,12 @@ let store: Store;
 let tmp: string;
 let alerts: Alert[];
 let pnl: PaperPnl;
-let report: BacktestReport;
 beforeAll(async () => {
   store = await openStore();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'saved-files-'));
   const r = await runBacktest(store, { config: defaultConfig(), from: Date.UTC(2022, 4, 1), to: Date.UTC(2022, 7, 1), score: false, pnl: { random_entries: 5 } });
   alerts = r.alerts;
   pnl = r.pnl!;
-  report = r.report;
 });
 afterAll(() => {
   store.close();
@@ -163,21 +161,6 @@ describe('saved run files', () => {
       expect(ours.rows.length).toBeGreaterThan(10);
       expect(ours.rows).toEqual(ref.rows);
     }
-  });
-
-  it('saveRun (pages compressed in the background, files written side by side) saves the same bytes as the synchronous writers', async () => {
-    const dir = path.join(tmp, 'sync');
-    fs.mkdirSync(dir);
-    writeAlertsParquet(path.join(dir, 'alerts.parquet'), alerts);
-    writePnlFiles(dir, pnl);
-    const results = path.join(tmp, 'results');
-    const run = await saveRun(results, { config: defaultConfig(), report, alerts, pnl });
-    const saved = path.join(results, 'runs', run.manifest.id);
-    for (const f of ['alerts.parquet', PNL_EQUITY_FILE, PNL_TRADES_FILE]) {
-      expect(fs.statSync(path.join(dir, f)).size).toBeGreaterThan(1_000);
-      expect(fs.readFileSync(path.join(saved, f)).equals(fs.readFileSync(path.join(dir, f)))).toBe(true);
-    }
-    expect(fs.readdirSync(path.join(results, 'runs'))).toEqual([run.manifest.id]);
   });
 
   it('keeps NaN in P&L values as NaN, not NULL (as the appender did)', async () => {
