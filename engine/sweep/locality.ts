@@ -6,12 +6,22 @@
  */
 import type { Params } from './expand.ts';
 
-/** configurations looked at together: enough for short hops, few enough to keep memory flat */
-export const LOCALITY_WINDOW = 256;
+/** configurations looked at together: enough for short hops, few enough to keep memory flat (a parsed config is a few KB) */
+export const LOCALITY_WINDOW = 1024;
+
+/**
+ * the keys whose changes are cheap when small: the regime thresholds (regime-hours.ts reclassifies the band
+ * between two values). Every other threshold's candidates are derived afresh, near or far, so ordering by
+ * them would only lengthen the hops that matter.
+ */
+function incremental(key: string): boolean {
+  return key.startsWith('regime.');
+}
 
 /** per item: the params' numbers scaled by the window's range of each key; other values compared for equality */
 function coordinates(items: readonly Params[]): { num: Float64Array[]; other: unknown[][] } {
-  const keys = [...new Set(items.flatMap((p) => Object.keys(p)))].sort();
+  const all = [...new Set(items.flatMap((p) => Object.keys(p)))].sort();
+  const keys = all.some(incremental) ? all.filter(incremental) : all;
   const numeric = keys.filter((k) => items.every((p) => typeof p[k] === 'number'));
   const others = keys.filter((k) => !numeric.includes(k));
   const range = numeric.map((k) => {
