@@ -153,14 +153,14 @@ function physical(kind: ParquetKind): number {
   }
 }
 
-interface Stats {
+export interface Stats {
   nulls: number;
   min: Uint8Array | null;
   max: Uint8Array | null;
 }
 
-interface ChunkMeta {
-  column: ParquetColumn;
+/** a column chunk's pages and statistics; offsets count from the start of its row group's bytes until appended */
+export interface EncodedChunk {
   offset: number;
   dictionaryOffset: number | null;
   dataOffset: number;
@@ -168,6 +168,17 @@ interface ChunkMeta {
   uncompressed: number;
   encodings: number[];
   stats: Stats;
+}
+
+/** one row group's pages, ready to append to a file (RowGroupEncoder may run on another thread than the writer) */
+export interface EncodedRowGroup {
+  rows: number;
+  bytes: Uint8Array;
+  chunks: EncodedChunk[];
+}
+
+interface ChunkMeta extends EncodedChunk {
+  column: ParquetColumn;
   rows: number;
 }
 
@@ -193,9 +204,7 @@ export class ParquetWriter {
   private offset = 0;
   private readonly groups: RowGroupMeta[] = [];
   private done = false;
-  private readonly encoder = new TextEncoder();
-  /** per string column: UTF-8 bytes of each word, encoded once */
-  private readonly utf8: (Uint8Array[] | undefined)[];
+  private readonly encoder: RowGroupEncoder;
 
   private constructor(
     readonly columns: readonly ParquetColumn[],
@@ -203,7 +212,7 @@ export class ParquetWriter {
     private readonly tmp: string,
   ) {
     this.fd = fs.openSync(tmp, 'w');
-    this.utf8 = columns.map(() => undefined);
+    this.encoder = new RowGroupEncoder(columns);
     this.write(MAGIC);
   }
 
@@ -225,8 +234,128 @@ export class ParquetWriter {
     if (this.done) throw new Error('parquet writer already finished or aborted');
     if (values.length !== this.columns.length) throw new Error(`row group has ${values.length} columns, the schema ${this.columns.length}`);
     if (rows === 0) return;
+    this.append(this.encoder.encode(rows, values));
+  }
+
+  /** a row group encoded by a RowGroupEncoder of the same columns (here or on another thread), in row order */
+  append(group: EncodedRowGroup): void {
+    if (this.done) throw new Error('parquet writer already finished or aborted');
+    if (group.chunks.length !== this.columns.length) throw new Error(`row group has ${group.chunks.length} columns, the schema ${this.columns.length}`);
+    if (group.rows === 0) return;
+    const base = this.offset;
+    this.write(group.bytes);
+    const chunks = group.chunks.map(
+      (c, i): ChunkMeta => ({
+        ...c,
+        offset: base + c.offset,
+        dictionaryOffset: c.dictionaryOffset === null ? null : base + c.dictionaryOffset,
+        dataOffset: base + c.dataOffset,
+        column: this.columns[i],
+        rows: group.rows,
+      }),
+    );
+    this.groups.push({ rows: group.rows, chunks });
+  }
+
+  private footer(): Uint8Array {
+    const rows = this.groups.reduce((n, g) => n + g.rows, 0);
+    return ThriftWriter.message((w) => {
+      w.i32(1, 1);
+      w.listStruct(2, [null, ...this.columns], (s, c) => {
+        if (c === null) {
+          s.string(4, 'schema').i32(5, this.columns.length);
+          return;
+        }
+        s.i32(1, physical(c.kind)).i32(3, OPTIONAL).string(4, c.name);
+        if (c.kind === 'string') s.i32(6, CONVERTED.UTF8).struct(10, (l) => l.struct(1, () => {}));
+        else if (c.kind === 'json') s.i32(6, CONVERTED.JSON).struct(10, (l) => l.struct(12, () => {}));
+        else if (c.kind === 'timestamp') s.i32(6, CONVERTED.TIMESTAMP_MICROS).struct(10, (l) => l.struct(8, (t) => t.bool(1, false).struct(2, (u) => u.struct(2, () => {}))));
+        else if (c.kind === 'int64') s.i32(6, CONVERTED.INT_64);
+        else if (c.kind === 'int8') s.i32(6, CONVERTED.INT_8);
+      });
+      w.i64(3, rows);
+      w.listStruct(4, this.groups, (g, group) => {
+        g.listStruct(1, group.chunks, (cc, m) => {
+          cc.i64(2, m.offset);
+          cc.struct(3, (md) => {
+            md.i32(1, physical(m.column.kind)).listI32(2, m.encodings).listString(3, [m.column.name]).i32(4, BROTLI);
+            md.i64(5, m.rows).i64(6, m.uncompressed).i64(7, m.compressed).i64(9, m.dataOffset);
+            if (m.dictionaryOffset !== null) md.i64(11, m.dictionaryOffset);
+            md.struct(12, (st) => {
+              st.i64(3, m.stats.nulls);
+              if (m.stats.max !== null) st.binary(5, m.stats.max);
+              if (m.stats.min !== null) st.binary(6, m.stats.min);
+            });
+          });
+        });
+        g.i64(2, group.chunks.reduce((n, c) => n + c.uncompressed, 0)).i64(3, group.rows);
+      });
+      w.string(6, 'regime-workbench parquet-writer');
+      w.listStruct(7, this.columns, (o) => o.struct(1, () => {}));
+    });
+  }
+
+  /** writes the footer and renames the temp file to the target */
+  finish(): void {
+    if (this.done) throw new Error('parquet writer already finished or aborted');
+    try {
+      const meta = this.footer();
+      this.write(meta);
+      const tail = new Uint8Array(8);
+      new DataView(tail.buffer).setUint32(0, meta.length, true);
+      tail.set(MAGIC, 4);
+      this.write(tail);
+      this.done = true;
+      this.release();
+      fs.closeSync(this.fd);
+      fs.renameSync(this.tmp, this.target);
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
+  }
+
+  private release(): void {
+    this.encoder.release();
+  }
+
+  /** drops the temp file (a failed run); safe to call after finish */
+  abort(): void {
+    if (!this.done) {
+      this.done = true;
+      this.release();
+      try {
+        fs.closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+    }
+    fs.rmSync(this.tmp, { force: true });
+  }
+}
+
+/**
+ * Encodes and compresses row groups of a fixed set of columns into page bytes: the CPU-heavy half of writing a file,
+ * kept apart from the file so it can run on a worker thread (engine/replay/feature-encoder.ts) while the caller
+ * appends the groups in order.
+ */
+export class RowGroupEncoder {
+  private readonly encoder = new TextEncoder();
+  /** per string column: UTF-8 bytes of each word, encoded once */
+  private readonly utf8: (Uint8Array[] | undefined)[];
+  /** the group's pages, one after the other */
+  private readonly out = new Bytes(1 << 16);
+
+  constructor(readonly columns: readonly ParquetColumn[]) {
+    this.utf8 = columns.map(() => undefined);
+  }
+
+  /** rows [0, rows) of every column's values; the bytes are valid until the next call */
+  encode(rows: number, values: readonly ColumnValues[]): EncodedRowGroup {
+    if (values.length !== this.columns.length) throw new Error(`row group has ${values.length} columns, the schema ${this.columns.length}`);
+    this.out.len = 0;
     const chunks = this.columns.map((c, i) => this.writeChunk(c, i, rows, values[i]));
-    this.groups.push({ rows, chunks });
+    return { rows, bytes: this.out.view(), chunks };
   }
 
   private page(type: number, body: Uint8Array, header: (w: ThriftWriter) => void): { compressed: number; uncompressed: number } {
@@ -237,8 +366,8 @@ export class ParquetWriter {
       w.i32(1, type).i32(2, body.length).i32(3, packed.length);
       header(w);
     });
-    this.write(head);
-    this.write(packed);
+    this.out.raw(head);
+    this.out.raw(packed);
     return { compressed: head.length + packed.length, uncompressed: head.length + body.length };
   }
 
@@ -257,11 +386,10 @@ export class ParquetWriter {
     this.indices = new Int32Array(rows);
   }
 
-  private writeChunk(column: ParquetColumn, index: number, rows: number, values: ColumnValues): ChunkMeta {
+  private writeChunk(column: ParquetColumn, index: number, rows: number, values: ColumnValues): EncodedChunk {
     this.scratch(rows);
-    const start = this.offset;
-    const chunk: ChunkMeta = {
-      column,
+    const start = this.out.len;
+    const chunk: EncodedChunk = {
       offset: start,
       dictionaryOffset: null,
       dataOffset: 0,
@@ -269,7 +397,6 @@ export class ParquetWriter {
       uncompressed: 0,
       encodings: [ENC.PLAIN, ENC.RLE],
       stats: { nulls: 0, min: null, max: null },
-      rows,
     };
     let encoded: Encoded;
     if (values instanceof Float64Array) encoded = column.nan === 'value' ? this.doublesWithNaN(values, rows) : this.numbers(column.kind, values, rows);
@@ -296,7 +423,7 @@ export class ParquetWriter {
     body.buf[2] = (levels >>> 16) & 0xff;
     body.buf[3] = (levels >>> 24) & 0xff;
     body.raw(valueBytes);
-    chunk.dataOffset = this.offset;
+    chunk.dataOffset = this.out.len;
     const p = this.page(PAGE.DATA, body.view(), (w) => w.struct(5, (s) => s.i32(1, rows).i32(2, encoding).i32(3, ENC.RLE).i32(4, ENC.RLE)));
     chunk.compressed += p.compressed;
     chunk.uncompressed += p.uncompressed;
@@ -384,7 +511,7 @@ export class ParquetWriter {
   }
 
   /** the chunk's own dictionary (the words it uses, in order of first use) as a dictionary page; indices in the hybrid */
-  private strings(index: number, values: CodedStrings, rows: number, chunk: ChunkMeta): Encoded {
+  private strings(index: number, values: CodedStrings, rows: number, chunk: EncodedChunk): Encoded {
     const { codes, words } = values;
     const utf8 = (this.utf8[index] ??= []);
     for (let k = utf8.length; k < words.length; k++) utf8.push(this.encoder.encode(words[k]));
@@ -419,7 +546,7 @@ export class ParquetWriter {
       if (min === null || Buffer.compare(w, min) < 0) min = w;
       if (max === null || Buffer.compare(w, max) > 0) max = w;
     }
-    chunk.dictionaryOffset = this.offset;
+    chunk.dictionaryOffset = this.out.len;
     const d = this.page(PAGE.DICTIONARY, dict.view(), (w) => w.struct(7, (s) => s.i32(1, used.length).i32(2, ENC.PLAIN_DICTIONARY)));
     chunk.compressed += d.compressed;
     chunk.uncompressed += d.uncompressed;
@@ -431,83 +558,12 @@ export class ParquetWriter {
     return { nonNull, valueBytes: ids.view(), encoding: ENC.PLAIN_DICTIONARY, min, max };
   }
 
-  private footer(): Uint8Array {
-    const rows = this.groups.reduce((n, g) => n + g.rows, 0);
-    return ThriftWriter.message((w) => {
-      w.i32(1, 1);
-      w.listStruct(2, [null, ...this.columns], (s, c) => {
-        if (c === null) {
-          s.string(4, 'schema').i32(5, this.columns.length);
-          return;
-        }
-        s.i32(1, physical(c.kind)).i32(3, OPTIONAL).string(4, c.name);
-        if (c.kind === 'string') s.i32(6, CONVERTED.UTF8).struct(10, (l) => l.struct(1, () => {}));
-        else if (c.kind === 'json') s.i32(6, CONVERTED.JSON).struct(10, (l) => l.struct(12, () => {}));
-        else if (c.kind === 'timestamp') s.i32(6, CONVERTED.TIMESTAMP_MICROS).struct(10, (l) => l.struct(8, (t) => t.bool(1, false).struct(2, (u) => u.struct(2, () => {}))));
-        else if (c.kind === 'int64') s.i32(6, CONVERTED.INT_64);
-        else if (c.kind === 'int8') s.i32(6, CONVERTED.INT_8);
-      });
-      w.i64(3, rows);
-      w.listStruct(4, this.groups, (g, group) => {
-        g.listStruct(1, group.chunks, (cc, m) => {
-          cc.i64(2, m.offset);
-          cc.struct(3, (md) => {
-            md.i32(1, physical(m.column.kind)).listI32(2, m.encodings).listString(3, [m.column.name]).i32(4, BROTLI);
-            md.i64(5, m.rows).i64(6, m.uncompressed).i64(7, m.compressed).i64(9, m.dataOffset);
-            if (m.dictionaryOffset !== null) md.i64(11, m.dictionaryOffset);
-            md.struct(12, (st) => {
-              st.i64(3, m.stats.nulls);
-              if (m.stats.max !== null) st.binary(5, m.stats.max);
-              if (m.stats.min !== null) st.binary(6, m.stats.min);
-            });
-          });
-        });
-        g.i64(2, group.chunks.reduce((n, c) => n + c.uncompressed, 0)).i64(3, group.rows);
-      });
-      w.string(6, 'regime-workbench parquet-writer');
-      w.listStruct(7, this.columns, (o) => o.struct(1, () => {}));
-    });
-  }
 
-  /** writes the footer and renames the temp file to the target */
-  finish(): void {
-    if (this.done) throw new Error('parquet writer already finished or aborted');
-    try {
-      const meta = this.footer();
-      this.write(meta);
-      const tail = new Uint8Array(8);
-      new DataView(tail.buffer).setUint32(0, meta.length, true);
-      tail.set(MAGIC, 4);
-      this.write(tail);
-      this.done = true;
-      this.release();
-      fs.closeSync(this.fd);
-      fs.renameSync(this.tmp, this.target);
-    } catch (err) {
-      this.abort();
-      throw err;
-    }
-  }
-
-  private release(): void {
+  release(): void {
     this.defined = new Uint8Array(0);
     this.kept = new Float64Array(0);
     this.indices = new Int32Array(0);
-    for (const b of [this.body, this.dict, this.ids]) b.buf = new Uint8Array(0);
-  }
-
-  /** drops the temp file (a failed run); safe to call after finish */
-  abort(): void {
-    if (!this.done) {
-      this.done = true;
-      this.release();
-      try {
-        fs.closeSync(this.fd);
-      } catch {
-        // already closed
-      }
-    }
-    fs.rmSync(this.tmp, { force: true });
+    for (const b of [this.out, this.body, this.dict, this.ids]) b.buf = new Uint8Array(0);
   }
 }
 
