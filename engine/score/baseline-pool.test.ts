@@ -54,7 +54,13 @@ beforeAll(async () => {
   alerts = result.alerts.map(toScorable);
   market = prepareMarket(prices, options);
 });
-afterAll(() => store.close());
+let twoWorkers: BaselinePool | undefined;
+/** one pool of two workers that take every slice, started once for the tests that use it */
+const workersOnly = () => (twoWorkers ??= new BaselinePool(prices, options, 2, false));
+afterAll(async () => {
+  store.close();
+  await twoWorkers?.close();
+});
 
 describe('baseline worker pool (real 2021 alerts)', () => {
   it('any split of the permutations gives the reference bits', () => {
@@ -74,8 +80,8 @@ describe('baseline worker pool (real 2021 alerts)', () => {
   });
 
   it('workers alone compute bit-identical values and the same scorecard as one thread', async () => {
-    const pool = new BaselinePool(prices, options, 2, false);
-    try {
+    const pool = workersOnly();
+    {
       let jobs: readonly BaselineSpec[] = [];
       let pooled: Float64Array[] = [];
       const card = await scoreOnMarketWith(market, alerts, async (mk, js) => {
@@ -86,20 +92,16 @@ describe('baseline worker pool (real 2021 alerts)', () => {
       expect(pool.lastRun.onCaller).toBe(0);
       expect(pool.lastRun.onWorkers).toBe(pool.lastRun.slices);
       expect(pool.lastRun.slices).toBeGreaterThan(jobs.length);
-      const evaluator = new AlertSetEvaluator(market);
-      for (const [i, j] of jobs.entries()) {
-        expect(sameBits(pooled[i], evaluatorValues(evaluator, j, 0, j.permutations)), `job ${i}`).toBe(true);
-      }
+      // this thread's kernel, itself the reference's bits (above and baseline-kernel.test.ts)
+      for (const [i, j] of jobs.entries()) expect(sameBits(pooled[i], permutationValues(market, j, 0, j.permutations)), `spec ${i}`).toBe(true);
       expect(card).toEqual(single());
       expect(card.overall.baseline?.precision.n_perm).toBeGreaterThan(0);
-    } finally {
-      await pool.close();
     }
   });
 
   it("hands over the workers' market: the values prepareMarket gives, draw tables included", async () => {
-    const pool = new BaselinePool(prices, options, 1, false);
-    try {
+    const pool = workersOnly();
+    {
       const copy = await pool.market();
       expect(pool.marketsFromWorkers).toBe(1);
       expect(copy).not.toBe(market);
@@ -109,9 +111,9 @@ describe('baseline worker pool (real 2021 alerts)', () => {
       expect(sameValue(drawTables(copy), drawTables(market))).toBe(true);
       // the adopted tables still share the present hours with the copy's grid, as built ones do
       expect(drawTables(copy).bySymbol.get(copy.grid.symbols[0].symbol)!.hours).toBe(copy.grid.symbols[0].present);
-      expect(await scoreOnMarketWith(copy, alerts, pool.runner)).toEqual(single());
-    } finally {
-      await pool.close();
+      // this thread's kernel on the adopted draw tables
+      const [spec] = baselineSpecsOf(copy, alerts);
+      expect(sameBits(permutationValues(copy, spec, 0, 20), permutationValues(market, spec, 0, 20))).toBe(true);
     }
     // no worker alive: prepared on this thread
     const none = new BaselinePool(prices, options, 0);
@@ -129,6 +131,9 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     await (orphan as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0].worker.terminate();
     const card = await scoreOnMarketWith(market, alerts, orphan.runner);
     expect(orphan.lastRun.onCaller).toBe(orphan.lastRun.slices);
+    // and the market is prepared here
+    expect(sameValue(await orphan.market(), market)).toBe(true);
+    expect(orphan.marketsFromWorkers).toBe(0);
     expect(card).toEqual(single());
     await orphan.close();
   });

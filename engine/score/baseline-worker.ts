@@ -7,6 +7,7 @@ import { parentPort, type MessagePort } from 'node:worker_threads';
 import { permutationValues, type BaselineSpec } from './baseline.ts';
 import { drawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
+import { transferCopy } from './transfer-copy.ts';
 import { paperPnl, type PaperPnl } from './pnl.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 
@@ -62,7 +63,11 @@ if (port) {
         market = prepareMarket(msg.prices, msg.options);
         // built now, while the caller replays: the slices need them, and the caller may take a copy
         const tables = drawTables(market);
-        if (msg.shareMarket) port.postMessage({ type: 'market', market, tables } satisfies BaselineWorkerReply);
+        if (msg.shareMarket) {
+          // copied here and transferred: the caller, busy replaying, then only takes the buffers over
+          const { copy, transfer } = transferCopy({ market, tables });
+          port.postMessage({ type: 'market', ...copy } satisfies BaselineWorkerReply, transfer);
+        }
         port.postMessage({ type: 'ready' } satisfies BaselineWorkerReply);
         return;
       }
