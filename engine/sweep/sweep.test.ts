@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../data/store.ts';
 import { parseConfig } from '../pipeline/config.ts';
@@ -95,6 +96,21 @@ describe('runSweep', () => {
     // the whole report but how this run went and where it was written
     const stable = (r: SweepReport) => ({ ...r, run: null, dir: null });
     expect(JSON.stringify(stable(two))).toBe(JSON.stringify(stable(fresh)));
+  });
+
+  it('reads the feature sets from the cache on a second sweep, with byte-identical results', async () => {
+    const featureCache = path.join(tmp, 'feature-cache');
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const cold = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'cold'), workers: 2, featureCache, logger });
+    expect(fs.readdirSync(featureCache).filter((f) => f.endsWith('.features'))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('feature replay'))).toHaveLength(2);
+    lines.length = 0;
+    const warm = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'warm'), workers: 2, featureCache, logger });
+    expect(lines.filter((l) => l.includes('feature replay'))).toHaveLength(0);
+    expect(lines.filter((l) => l.includes('feature set from the cache'))).toHaveLength(2);
+    expect(parquetOf(cold).equals(parquetOf(fresh))).toBe(true);
+    expect(parquetOf(warm).equals(parquetOf(fresh))).toBe(true);
   });
 
   it('resumes after stopping mid-way, skipping the finished ids', async () => {

@@ -36,6 +36,7 @@ import { WorkerPool } from './pool.ts';
 import { buildSweepReport, type SweepReport } from './report.ts';
 import { sweepBaselineRunner } from './baseline-runner.ts';
 import { LOCALITY_WINDOW, localityOrder } from './locality.ts';
+import { featureCacheFile, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
 import { toShared } from './shared.ts';
 import { storeQValues, withQValues } from './qvalues.ts';
@@ -55,6 +56,8 @@ export interface SweepOptions {
   logger?: Logger;
   /** computes the configurations elsewhere (queue-coordinator.ts) instead of in this process's worker threads */
   remote?: RemoteEvaluator;
+  /** where feature sets are kept between sweeps (feature-cache.ts; default <resultsDir>/cache/sweep-features), false for none */
+  featureCache?: string | false;
 }
 
 /** the one hook a distributed sweep needs: everything else (resume, results, report) stays the local sweep's */
@@ -234,11 +237,24 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(false, null), null, 1) + '\n');
 
   const features = new Map<string, Promise<FeatureSet>>();
+  const cacheDir = opts.featureCache === false ? null : (opts.featureCache ?? path.join(opts.resultsDir ?? defaultResultsDir(), 'cache', 'sweep-features'));
+  const saves: Promise<void>[] = [];
   const featuresFor = (plan: EvaluationPlan): Promise<FeatureSet> => {
     let p = features.get(plan.featureKey);
     if (!p) {
-      log.debug({ feature_key: plan.featureKey }, 'feature replay');
-      p = pool.run<FeatureSet>({ kind: 'features', key: plan.featureKey, featureConfig: plan.featureConfig }, plan.featureKey);
+      const file = cacheDir === null ? null : featureCacheFile(cacheDir, { datasetHash, featureKey: plan.featureKey, symbols: data.symbols, firstHour: data.firstHour, lastHour: data.lastHour });
+      const cached = file === null ? null : loadFeatureSet(file);
+      if (cached !== null && cached.key === plan.featureKey) {
+        log.debug({ feature_key: plan.featureKey, file }, 'feature set from the cache');
+        p = Promise.resolve(cached);
+      } else {
+        log.debug({ feature_key: plan.featureKey }, 'feature replay');
+        p = pool.run<FeatureSet>({ kind: 'features', key: plan.featureKey, featureConfig: plan.featureConfig }, plan.featureKey);
+        if (file !== null) {
+          const save = p.then((set) => saveFeatureSet(file, set)).catch((err: unknown) => log.warn({ err: (err as Error).message, file }, 'feature set not cached'));
+          saves.push(save);
+        }
+      }
       features.set(plan.featureKey, p);
       if (features.size > FEATURE_SETS_KEPT) features.delete(features.keys().next().value!);
     }
@@ -348,6 +364,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     await dispatchWindow();
     opts.remote?.flush();
     await Promise.all(inflight);
+    await Promise.all(saves);
     if (failure) throw failure;
     table.flush();
     const computeMs = performance.now() - tPool;
@@ -389,7 +406,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     report.run.elapsed_ms = Math.round(performance.now() - t0);
     return report;
   } finally {
-    await Promise.allSettled(inflight);
+    await Promise.allSettled([...inflight, ...saves]);
     table.close();
   }
 }

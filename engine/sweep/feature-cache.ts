@@ -1,0 +1,182 @@
+/**
+ * Feature sets (features.ts, with their rule index) kept on disk between sweeps, so a sweep over data and
+ * feature keys seen before skips the feature replay, the largest part of its fixed cost.
+ *
+ * An entry is named by everything that decides its contents: the dataset manifest, the feature key, the
+ * symbols and the loaded range, and the code that computes it (a hash of the sources of the detectors, the
+ * Pipeline, the replay, the data layer and the sweep). A changed input is a new name, never a stale read.
+ * An unreadable entry is ignored and recomputed. Entries are written to a temporary file and renamed, and
+ * the oldest beyond KEEP are deleted.
+ *
+ * Layout: 8 bytes of JSON length, the JSON skeleton with each typed array replaced by its type, offset and
+ * length (and the arrays' total size), padding to 8 bytes, then the arrays' bytes at 8-byte-aligned offsets. The file is read into one
+ * SharedArrayBuffer and the arrays are views into it: workers share them as they share a computed set.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FeatureSet } from './features.ts';
+
+const FORMAT = 1;
+/** entries kept per cache folder: one per feature key a sweep replays, a few sweeps' worth */
+const KEEP = 8;
+
+/** the modules a feature set is computed by (with the data loading): their imports are followed from here */
+const ROOTS = ['sweep/features.ts', 'sweep/feature-index.ts', 'sweep/feature-cache.ts', 'replay/replay-data.ts'];
+
+let codeHash: string | null = null;
+
+/** a hash of the engine sources the roots import, transitively (static relative imports), read once per process */
+export function featureCodeVersion(): string {
+  if (codeHash !== null) return codeHash;
+  const engine = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+  const seen = new Set<string>();
+  const todo = ROOTS.map((r) => path.join(engine, r));
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+\.ts)'/g)) todo.push(path.resolve(path.dirname(file), m[1]));
+  }
+  const h = crypto.createHash('sha256');
+  for (const f of [...seen].sort()) h.update(path.relative(engine, f)).update('\0').update(fs.readFileSync(f)).update('\0');
+  codeHash = h.digest('hex').slice(0, 16);
+  return codeHash;
+}
+
+export interface FeatureCacheKey {
+  datasetHash: string | null;
+  featureKey: string;
+  symbols: readonly string[];
+  /** the loaded range (epoch ms of the first and last hour) */
+  firstHour: number;
+  lastHour: number;
+}
+
+export function featureCacheFile(dir: string, key: FeatureCacheKey): string | null {
+  // no manifest: nothing names the data, so nothing may be reused
+  if (key.datasetHash === null) return null;
+  const name = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ format: FORMAT, code: featureCodeVersion(), ...key, symbols: [...key.symbols] }))
+    .digest('hex')
+    .slice(0, 32);
+  return path.join(dir, `${name}.features`);
+}
+
+type TypedArray = Float64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Uint32Array | Int16Array | Float32Array;
+const TYPES: Record<string, new (buffer: ArrayBufferLike, offset: number, length: number) => TypedArray> = {
+  Float64Array,
+  Float32Array,
+  Int32Array,
+  Uint32Array,
+  Int16Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
+};
+
+const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/** the skeleton as JSON, arrays listed for writing; NaN and the infinities are spelled out (JSON has no such numbers) */
+function skeleton(value: unknown, arrays: TypedArray[]): string {
+  let offset = 0;
+  const set = JSON.stringify(value, function (this: unknown, _k, v: unknown) {
+    if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) };
+    if (ArrayBuffer.isView(v)) {
+      const a = v as TypedArray;
+      const type = a.constructor.name;
+      if (!(type in TYPES)) throw new Error(`feature cache: cannot store a ${type}`);
+      const out = { $ta: type, o: offset, n: a.length };
+      offset = align8(offset + a.byteLength);
+      arrays.push(a);
+      return out;
+    }
+    if (v instanceof Map || v instanceof Set) throw new Error('feature cache: cannot store a Map or Set');
+    return v;
+  });
+  // the arrays' total length: a file cut short anywhere is recognised
+  return `{"blob":${offset},"set":${set}}`;
+}
+
+/** writes the set (temp + rename), without blocking the thread that hands out configurations */
+export async function saveFeatureSet(file: string, set: FeatureSet): Promise<void> {
+  const arrays: TypedArray[] = [];
+  const json = Buffer.from(skeleton(set, arrays));
+  const head = Buffer.alloc(align8(8 + json.length));
+  head.writeBigUInt64LE(BigInt(json.length), 0);
+  json.copy(head, 8);
+  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fh = await fs.promises.open(tmp, 'w');
+  try {
+    await fh.write(head);
+    const pad = Buffer.alloc(8);
+    for (const a of arrays) {
+      await fh.write(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+      const rest = align8(a.byteLength) - a.byteLength;
+      if (rest > 0) await fh.write(pad, 0, rest);
+    }
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  await fs.promises.rename(tmp, file);
+  prune(path.dirname(file));
+}
+
+function prune(dir: string): void {
+  const entries = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.features') || f.endsWith('.tmp'))
+    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  for (const { f } of entries.slice(KEEP)) fs.rmSync(path.join(dir, f), { force: true });
+}
+
+/** the stored set with its arrays in one SharedArrayBuffer, or null when there is none or it cannot be read */
+export function loadFeatureSet(file: string): FeatureSet | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size < 8) return null;
+    const buf = new SharedArrayBuffer(size);
+    const bytes = new Uint8Array(buf);
+    let read = 0;
+    while (read < size) {
+      const n = fs.readSync(fd, bytes, read, size - read, read);
+      if (n === 0) return null;
+      read += n;
+    }
+    const jsonLength = Number(Buffer.from(bytes.slice(0, 8)).readBigUInt64LE(0));
+    if (8 + jsonLength > size) return null;
+    const base = align8(8 + jsonLength);
+    const text = Buffer.from(bytes.slice(8, 8 + jsonLength)).toString('utf8');
+    const { blob, set } = JSON.parse(text, (_k, v: unknown) => {
+      if (v !== null && typeof v === 'object' && '$num' in v) return Number((v as { $num: string }).$num);
+      if (v !== null && typeof v === 'object' && '$ta' in v) {
+        const { $ta, o, n } = v as { $ta: string; o: number; n: number };
+        const Ctor = TYPES[$ta];
+        const bytesPer = (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+        if (!Ctor || base + o + n * bytesPer > size) throw new Error('feature cache: an array outside the file');
+        return new Ctor(buf, base + o, n);
+      }
+      return v;
+    }) as { blob: number; set: FeatureSet };
+    return base + blob === size ? set : null;
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
