@@ -46,6 +46,7 @@ let port: number;
 let store: Store;
 let tmp: string;
 let local: SweepReport;
+let codeVersionBefore: string | undefined;
 const children = new Set<ChildProcess>();
 const url = (db: number) => `redis://:${PASSWORD}@127.0.0.1:${port}/${db}`;
 const parquetOf = (r: SweepReport) => fs.readFileSync(path.join(r.dir, 'results.parquet'));
@@ -116,6 +117,7 @@ function expectNoPassword(...texts: string[]): void {
 beforeAll(async () => {
   // others edit this working tree while the test runs: the hash of the sources could differ between the
   // coordinator and a worker started seconds later, so the version is pinned here (and inherited by the workers)
+  codeVersionBefore = process.env.REGIME_CODE_VERSION;
   process.env.REGIME_CODE_VERSION = `queue-test-${process.pid}`;
   redis = await startRedisServer(PASSWORD);
   port = redis.port;
@@ -125,6 +127,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // test files share worker processes: the pinned version must not outlive this file
+  if (codeVersionBefore === undefined) delete process.env.REGIME_CODE_VERSION;
+  else process.env.REGIME_CODE_VERSION = codeVersionBefore;
   for (const c of children) c.kill('SIGKILL');
   store?.close();
   await redis?.stop();
