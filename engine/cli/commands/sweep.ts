@@ -17,6 +17,7 @@ interface SweepCliOptions {
   limit?: string;
   queue?: string;
   batch?: string;
+  featureCache?: boolean;
 }
 
 
@@ -33,6 +34,7 @@ export function register(program: Command): void {
     .option('--json [file]', 'print (or write) the whole report, every result row included, as JSON')
     .option('--queue <redis-url>', 'compute the configurations on `regime worker` processes through BullMQ on Redis (redis://[:password@]host:port/db, rediss:// for TLS)')
     .option('--batch <n>', 'with --queue: configurations per queue job (default 50)')
+    .option('--no-feature-cache', 'replay the detectors even when <results>/cache/sweep-features holds their feature columns for this data and code')
     .addHelpText(
       'after',
       `
@@ -53,7 +55,9 @@ Every configuration gets a p-value (precision vs random placement, exact) and a 
 all configurations tried; the report says whether the selected one survives FDR 10 %.
 Invalid combinations (e.g. explosive >= extreme) are reported and skipped.
 
-A rerun of the same spec on the same data skips every configuration already stored (resume after a crash).`,
+A rerun of the same spec on the same data skips every configuration already stored (resume after a crash).
+The detectors' feature columns are kept in <results>/cache/sweep-features (named by the dataset manifest, the
+feature keys and the code): a later sweep over the same data and feature keys skips the feature replay.`,
     )
     .action(async (opts: SweepCliOptions, cmd: Command) => {
       if (opts.queue !== undefined) return queuedSweepCommand(opts, cmd);
@@ -71,6 +75,7 @@ A rerun of the same spec on the same data skips every configuration already stor
           limit,
           resultsDir: opts.results ?? defaultResultsDir(),
           includeRows: Boolean(opts.json),
+          featureCache: opts.featureCache === false ? false : undefined,
           logger: loggerFor(g),
           onProgress: (done, total) => {
             if (!started) {
