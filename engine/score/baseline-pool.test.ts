@@ -131,6 +131,16 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     await (orphan as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0].worker.terminate();
     const card = await scoreOnMarketWith(market, alerts, orphan.runner);
     expect(orphan.lastRun.onCaller).toBe(orphan.lastRun.slices);
+    // a worker that stops with slices in flight: they go back to the queue and this thread computes them
+    const stopping = new BaselinePool(prices, options, 1, false);
+    await stopping.ready();
+    const [spec] = baselineSpecsOf(market, alerts);
+    const running = stopping.run(market, [spec]);
+    await (stopping as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots[0].worker.terminate();
+    const [values] = await running;
+    expect(stopping.lastRun.onCaller).toBeGreaterThanOrEqual(2);
+    expect(sameBits(values, permutationValues(market, spec, 0, spec.permutations))).toBe(true);
+    await stopping.close();
     // and the market is prepared here
     expect(sameValue(await orphan.market(), market)).toBe(true);
     expect(orphan.marketsFromWorkers).toBe(0);
