@@ -12,8 +12,8 @@ describe('test file order', () => {
       fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       fs.writeFileSync(path.join(root, rel), 'x'.repeat(bytes));
     };
-    write('engine/sweep/queue.test.ts', 10); // known: 57 s
-    write('engine/live/kill.test.ts', 10); // known 49 s, but this checkout measured 90 s
+    write('engine/sweep/queue.test.ts', 10); // known: 47 s
+    write('engine/live/kill.test.ts', 10); // known 63 s, but this checkout measured 90 s
     write('a/small.test.ts', 100);
     write('a/large.test.ts', 5000);
     write('a/measured.test.ts', 10); // not known, measured 30 s

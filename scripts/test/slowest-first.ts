@@ -3,30 +3,35 @@
  * and neither worker idles at the end while the other runs a minute-long file (vitest's default puts unknown
  * files first and then the largest by bytes, which on a fresh clone starts the slow end-to-end files last).
  * A file's expected duration is its own from vitest's results cache when this checkout has run it, else the
- * figure below (seconds, a full CI run on the 2-core machine), else 0 with the byte size breaking ties.
+ * figure below (seconds, the fresh-clone CI run of 2026-12-02 on the 2-core machine), else 0 with the byte size
+ * breaking ties.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const KNOWN_SECONDS: Record<string, number> = {
-  'engine/sweep/queue.test.ts': 57,
-  'engine/live/kill.test.ts': 49,
-  'web/dashboard.e2e.test.ts': 47,
+  'engine/live/kill.test.ts': 63,
+  'engine/sweep/queue.test.ts': 47,
+  'web/reports.e2e.test.ts': 46,
+  'web/dashboard.e2e.test.ts': 45,
+  'engine/sweep/walk-forward-sweep.test.ts': 33,
   'engine/live/live.test.ts': 32,
-  'engine/data/store-integrity.test.ts': 29,
-  'engine/live/cli.test.ts': 29,
-  'engine/cli/cli.test.ts': 28,
-  'web/reports.e2e.test.ts': 26,
-  'engine/sweep/walk-forward-sweep.test.ts': 25,
-  'engine/data/freqtrade-directory.test.ts': 25,
+  'engine/cli/cli.test.ts': 30,
+  'engine/live/cli.test.ts': 24,
+  'engine/data/store-integrity.test.ts': 23,
+  'engine/data/freqtrade-directory.test.ts': 22,
+  'engine/live/parity.test.ts': 20,
   'engine/sweep/sweep.test.ts': 20,
-  'engine/report/render.test.ts': 20,
-  'engine/live/parity.test.ts': 19,
-  'engine/live/integrity.test.ts': 18,
-  'engine/pipeline/config-scaffold.test.ts': 14,
+  'engine/live/integrity.test.ts': 19,
+  'engine/report/render.test.ts': 17,
+  'engine/sweep/incremental-rules.test.ts': 15,
   'engine/replay/sql-crosscheck.test.ts': 13,
-  'engine/replay/replay-data.test.ts': 12,
+  'engine/sweep/evaluate.test.ts': 13,
+  'engine/replay/replay.test.ts': 13,
+  'engine/pipeline/config-scaffold.test.ts': 11,
+  'engine/detectors/z-scores.real-data.test.ts': 11,
+  'web/login.e2e.test.ts': 10,
 };
 
 export default class SlowestFirstSequencer extends BaseSequencer {
