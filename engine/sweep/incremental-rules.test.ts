@@ -5,7 +5,7 @@ import { openStore, type Store } from '../data/store.ts';
 import { isCorrelationBreak } from '../detectors/correlation.ts';
 import { volRegimeRank } from '../detectors/volatility-regime.ts';
 import { defaultConfig, parseConfig, type PipelineConfig } from '../pipeline/config.ts';
-import { correlationBreakAlert, NO_ALERT, REGIME_CODE_COUNT, volEscalationAlert } from '../pipeline/rule-definitions.ts';
+import { correlationBreakAlert, NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection, volEscalationAlert } from '../pipeline/rule-definitions.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { Mulberry32 } from '../score/prng.ts';
 import { ColumnarEvaluator } from './evaluate.ts';
@@ -13,7 +13,7 @@ import { buildIndex, type FeatureIndex } from './feature-index.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { planEvaluation } from './keys.ts';
 import { RegimeHours, regimeHours } from './regime-hours.ts';
-import { regimeCodes, RULES } from './rules.ts';
+import { confirmingRegimes, regimeCodes, RULES } from './rules.ts';
 
 let store: Store;
 let features: FeatureSet;
@@ -120,6 +120,47 @@ describe('incremental regime codes', () => {
     const fresh = Uint16Array.from(new RegimeHours(index, 0).update(cfg.regime));
     expect(fresh.some((c) => c !== 0)).toBe(true);
     expect(differences(fresh, regimeHours(index, 0).update(cfg.regime))).toBe(0);
+  });
+});
+
+describe('incremental regime alerts', () => {
+  /** REGIME_CONFIRMED candidates by the every-hour scan over freshly classified codes */
+  function regimeReference(x: FeatureIndex, s: number, cfg: PipelineConfig): number[] {
+    const codes = referenceHourCodes(x, s, cfg);
+    const confirms = confirmingRegimes(cfg.rules.regime_min_confidence);
+    const out: number[] = [];
+    let last = 0;
+    for (let k = 0; k < codes.length; k++) {
+      const p = confirms[codes[k]];
+      if (p === 0 || p === last) continue;
+      if (regimeConfirmedAlert(last, p) !== NO_ALERT) out.push(x.symbols[s].presentHours[k], regimeDirection(p));
+      last = p;
+    }
+    return out;
+  }
+
+  it('equal the every-hour scan after small steps, large jumps and confidence changes', () => {
+    // a fresh index: its regime state starts here
+    const x = buildIndex(features);
+    let heat = 0.45;
+    let priceZ = 1;
+    let confidence = 0.75;
+    let alerts = 0;
+    for (let i = 0; i < 40; i++) {
+      // mostly the short hops the sweep's dispatch order makes, now and then a jump or another confidence
+      if (i % 9 === 4) heat = between(0.2, 0.7);
+      else heat = Math.min(0.7, Math.max(0.2, heat + between(-0.02, 0.02)));
+      priceZ = i % 7 === 3 ? between(0.3, 1.6) : Math.max(0.3, priceZ + between(-0.03, 0.03));
+      if (i % 11 === 10) confidence = pick([0.5, 0.75, 1]);
+      const cfg = parseConfig({ regime: { chop: { max_heat: heat }, ignition: { min_price_z: priceZ } }, rules: { regime_min_confidence: confidence } });
+      for (let s = 0; s < features.symbols.length; s++) {
+        const c = RULES.REGIME_CONFIRMED.candidates(x, s, cfg, features);
+        const got = Array.from(c.hours).flatMap((h, k) => [h, c.direction[k]]);
+        expect(differences(got, regimeReference(x, s, cfg))).toBe(0);
+        alerts += c.hours.length;
+      }
+    }
+    expect(alerts).toBeGreaterThan(1000);
   });
 });
 

@@ -78,6 +78,15 @@ export class RegimeHours {
   readonly hourCode: Uint16Array;
   private readonly tf: Timeframe[];
   private rc: RegimeConfig | null = null;
+  /** hour ranges [from, to) whose code may have changed since the alerts were last derived; null: all of them */
+  private dirty: number[] | null = null;
+  /** the alerts' state: the LUT it was derived with, each hour's confirmed regime (0: none), the alert hours ascending */
+  private confirms: Uint8Array | null = null;
+  private conf: Uint8Array;
+  private alerts: Int32Array;
+  /** the other buffer: the next list is written there, then the two swap */
+  private spare: Int32Array;
+  private alertCount = 0;
 
   constructor(x: FeatureIndex, s: number) {
     const f = x.symbols[s];
@@ -96,6 +105,9 @@ export class RegimeHours {
       for (let b = 0; b < nb; b++) if (firstHour[b] === n) endHour[b] = n;
       return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, sorted: {} };
     });
+    this.conf = new Uint8Array(n);
+    this.alerts = new Int32Array(n);
+    this.spare = new Int32Array(n);
   }
 
   /** the hour codes for this regime config */
@@ -116,6 +128,8 @@ export class RegimeHours {
       }
     }
     this.rc = rc;
+    // ranges nobody collected (update without confirmedAlerts): past this many, deriving everything is cheaper
+    if (this.dirty !== null && this.dirty.length > 2 * this.hourCode.length) this.dirty = null;
     return this.hourCode;
   }
 
@@ -126,6 +140,7 @@ export class RegimeHours {
     tf.code[b] = code;
     const hc = this.hourCode;
     for (let k = tf.firstHour[b]; k < tf.endHour[b]; k++) hc[k] += delta;
+    if (this.dirty !== null && tf.firstHour[b] < tf.endHour[b]) this.dirty.push(tf.firstHour[b], tf.endHour[b]);
   }
 
   private classifyBand(tf: Timeframe, sb: SortedBars, from: number, to: number, rc: RegimeConfig): void {
@@ -133,15 +148,116 @@ export class RegimeHours {
   }
 
   private classifyTimeframe(tf: Timeframe, rc: RegimeConfig): void {
+    // most bars may change: the alerts are derived afresh rather than range by range
+    this.dirty = null;
     for (let b = 0; b < tf.code.length; b++) this.setCode(tf, b, classify(tf.bars, b, rc));
   }
 
   private classifyAll(rc: RegimeConfig): void {
+    this.dirty = null;
     this.hourCode.fill(0);
     for (const tf of this.tf) {
       tf.code.fill(0);
       this.classifyTimeframe(tf, rc);
     }
+  }
+
+  /**
+   * The present hours (indices into presentHours) where a REGIME_CONFIRMED alert fires: the hour confirms a regime
+   * (confirms[code] > 0) other than the last one confirmed before it, and regimeConfirmedAlert says so. Kept up to
+   * date from the hour ranges whose code changed: an hour's verdict reads only its own confirmed regime and the
+   * last one before it, so only the changed ranges and the first confirming hour after each are derived again.
+   * The list is valid until the next call.
+   */
+  confirmedAlerts(confirms: Uint8Array, alert: (last: number, p: number) => boolean): { at: Int32Array; n: number; conf: Uint8Array } {
+    if (this.confirms !== confirms || this.dirty === null) this.deriveAll(confirms, alert);
+    else this.deriveRanges(confirms, alert);
+    this.confirms = confirms;
+    this.dirty = [];
+    return { at: this.alerts, n: this.alertCount, conf: this.conf };
+  }
+
+  private deriveAll(confirms: Uint8Array, alert: (last: number, p: number) => boolean): void {
+    const { hourCode, conf, alerts } = this;
+    let n = 0;
+    let last = 0;
+    for (let k = 0; k < hourCode.length; k++) {
+      const p = (conf[k] = confirms[hourCode[k]]);
+      if (p === 0 || p === last) continue;
+      if (alert(last, p)) alerts[n++] = k;
+      last = p;
+    }
+    this.alertCount = n;
+  }
+
+  private deriveRanges(confirms: Uint8Array, alert: (last: number, p: number) => boolean): void {
+    const dirty = this.dirty!;
+    if (dirty.length === 0) return;
+    const { hourCode, conf } = this;
+    const hours = hourCode.length;
+    // the ranges in order, overlapping ones merged; those where a confirmed regime really changed
+    const order = Array.from({ length: dirty.length / 2 }, (_, i) => i).sort((a, b) => dirty[2 * a] - dirty[2 * b]);
+    const changed: number[] = [];
+    let from = -1;
+    let to = -1;
+    const flush = () => {
+      let any = false;
+      for (let k = from; k < to; k++) {
+        const p = confirms[hourCode[k]];
+        if (p !== conf[k]) {
+          conf[k] = p;
+          any = true;
+        }
+      }
+      if (!any) return;
+      // the first confirming hour after the range reads the range's last confirmed regime: it may flip too
+      let end = to;
+      while (end < hours && conf[end] === 0) end++;
+      end = Math.min(hours, end + 1);
+      if (changed.length > 0 && changed[changed.length - 1] >= from) changed[changed.length - 1] = Math.max(changed[changed.length - 1], end);
+      else changed.push(from, end);
+    };
+    for (const i of order) {
+      const a = dirty[2 * i];
+      const b = dirty[2 * i + 1];
+      if (a <= to) to = Math.max(to, b);
+      else {
+        if (from >= 0) flush();
+        from = a;
+        to = b;
+      }
+    }
+    flush();
+    if (changed.length === 0) return;
+    // the new list: the old alerts outside the changed spans, each span's alerts derived again
+    const old = this.alerts;
+    const oldCount = this.alertCount;
+    const next = this.spare;
+    let n = 0;
+    let j = 0;
+    for (let c = 0; c < changed.length; c += 2) {
+      const a = changed[c];
+      const e = changed[c + 1];
+      while (j < oldCount && old[j] < a) next[n++] = old[j++];
+      while (j < oldCount && old[j] < e) j++;
+      let last = 0;
+      for (let k = a - 1; k >= 0; k--) {
+        if (conf[k] !== 0) {
+          last = conf[k];
+          break;
+        }
+      }
+      for (let k = a; k < e; k++) {
+        const p = conf[k];
+        if (p === 0 || p === last) continue;
+        if (alert(last, p)) next[n++] = k;
+        last = p;
+      }
+    }
+    while (j < oldCount) next[n++] = old[j++];
+    this.spare = old;
+    this.alerts = next;
+    this.alertCount = n;
   }
 }
 

@@ -261,28 +261,24 @@ function volatilityCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): 
   return out.done();
 }
 
+const confirmedAlert = (last: number, p: number) => regimeConfirmedAlert(last, p) !== NO_ALERT;
+
 function regimeCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Candidates {
   const f = x.symbols[s];
-  const minConfidence = cfg.rules.regime_min_confidence;
-  // the hour codes follow the regime config incrementally (regime-hours.ts): only a threshold's band is reclassified
-  const codes = regimeHours(x, s).update(cfg.regime);
-  const { hours } = x.scratch;
+  // the hour codes follow the regime config incrementally (regime-hours.ts): only a threshold's band is
+  // reclassified, and only the hours whose code changed have their alerts derived again
+  const state = regimeHours(x, s);
+  state.update(cfg.regime);
+  const { at, n, conf } = state.confirmedAlerts(confirmingRegimes(cfg.rules.regime_min_confidence), confirmedAlert);
   const presentHours = f.presentHours;
-  const confirms = confirmingRegimes(minConfidence);
-  const dirs = new Int8Array(hours.length);
-  let n = 0;
-  let last = 0;
-  for (let k = 0; k < presentHours.length; k++) {
-    const p = confirms[codes[k]];
-    // p 0: the hour confirms nothing, the last confirmed regime stands (no alert)
-    if (p === 0 || p === last) continue;
-    if (regimeConfirmedAlert(last, p) !== NO_ALERT) {
-      dirs[n] = regimeDirection(p);
-      hours[n++] = presentHours[k];
-    }
-    last = p;
+  const hours = new Int32Array(n);
+  const dirs = new Int8Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = at[i];
+    hours[i] = presentHours[k];
+    dirs[i] = regimeDirection(conf[k]);
   }
-  return { hours: hours.slice(0, n), severity: new Uint8Array(n).fill(SEVERITIES.indexOf('INFO')), direction: dirs.slice(0, n) };
+  return { hours, severity: new Uint8Array(n).fill(SEVERITIES.indexOf('INFO')), direction: dirs };
 }
 
 /** per feature index and pair: hours sorted by correlation, and by correlation minus its normal */
@@ -292,7 +288,7 @@ const pairColumns = new WeakMap<FeatureIndex, { corr: SortedColumn; drop: Sorted
 const confirming = new RecentMap<number, Uint8Array>(16);
 
 /** per four-timeframe code: the regime it confirms at this minimum confidence (regimeConfirmation), 0 for none */
-function confirmingRegimes(minConfidence: number): Uint8Array {
+export function confirmingRegimes(minConfidence: number): Uint8Array {
   return confirming.get(minConfidence, () => Uint8Array.from(REGIME_LUT.primary, (p, c) => regimeConfirmation(0, p, REGIME_LUT.confidence[c], minConfidence)));
 }
 
