@@ -11,7 +11,7 @@
  */
 import os from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { metricCount, permutationValues, placeSlice, type BaselineSpec } from './baseline.ts';
 import { adoptDrawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
@@ -190,19 +190,6 @@ export class BaselinePool {
   /** resolves once every worker has its market (or has stopped): benches time the scoring apart from the start-up */
   ready(): Promise<void> {
     return this.started;
-  }
-
-  /**
-   * A port to a side job on a live worker (engine/score/baseline-worker.ts HostRequest): the worker imports `module`
-   * and serves over the port between its other messages, e.g. the backtest's feature encoder while the caller
-   * replays. null when no worker is alive.
-   */
-  host(module: URL): MessagePort | null {
-    const slot = this.closed ? undefined : this.slots.find((x) => !x.dead);
-    if (!slot) return null;
-    const { port1, port2 } = new MessageChannel();
-    slot.worker.postMessage({ type: 'host', module: module.href, port: port2 } satisfies BaselineWorkerRequest, [port2]);
-    return port1;
   }
 
   readonly runner: BaselineRunner = (market, jobs) => this.run(market, jobs);

@@ -3,7 +3,7 @@
  * main thread's market value for value), hands a copy to the main thread on request, then computes ranges of
  * permutations on request, and the paper P&L.
  */
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { permutationValues, type BaselineSpec } from './baseline.ts';
 import { drawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
@@ -29,13 +29,7 @@ export interface PnlRequest {
   options: unknown;
 }
 /** shareMarket: send the prepared market and its draw tables to the caller (one message: arrays shared between them stay shared) */
-export type BaselineWorkerRequest = { type: 'init'; prices: PriceSeries[]; options: unknown; shareMarket: boolean } | SliceRequest | PnlRequest | HostRequest;
-/** a side job for the worker's idle time: it imports `module` and calls its host(port), which serves the caller over the port */
-export interface HostRequest {
-  type: 'host';
-  module: string;
-  port: MessagePort;
-}
+export type BaselineWorkerRequest = { type: 'init'; prices: PriceSeries[]; options: unknown; shareMarket: boolean } | SliceRequest | PnlRequest;
 export type BaselineWorkerReply =
   | { type: 'ready' }
   | { type: 'done'; id: number; values: Float64Array }
@@ -49,14 +43,6 @@ if (port) {
   let prices: PriceSeries[] = [];
   const specs = new Map<number, BaselineSpec>();
   port.on('message', (msg: BaselineWorkerRequest) => {
-    if (msg.type === 'host') {
-      const side = msg.port;
-      import(msg.module).then(
-        (m: { host(port: MessagePort): void }) => m.host(side),
-        (err: unknown) => side.postMessage({ type: 'error', message: (err as Error).message ?? String(err) }),
-      );
-      return;
-    }
     try {
       if (msg.type === 'init') {
         prices = msg.prices;
