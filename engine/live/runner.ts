@@ -194,66 +194,72 @@ export class LiveRunner extends EventEmitter {
     const first = Math.floor((this.opts.startAt ?? clock.now()) / HOUR_MS) * HOUR_MS;
     this.store = await LiveStore.open(this.opts.resultsDir);
     this.holdStore(true);
-    this.endpoints = buildEndpoints(config.webhooks);
-    const previous = await this.store.lastSteppedHour();
-    const firstLive = Number((await this.store.meta()).first_live_hour ?? NaN);
-    this.liveFrom = Number.isFinite(firstLive) ? firstLive : first;
-    await this.store.setMeta({
-      config_hash: configHash(config.pipeline),
-      symbols: JSON.stringify(this.symbols),
-      exchange: this.exchange,
-      paper: String(this.paper),
-      started_at: new Date(clock.now()).toISOString(),
-      first_hour: String(first),
-      endpoints: JSON.stringify(this.endpoints.map((e) => ({ endpoint: e.redacted, kind: e.kind, routes: [...e.routes] }))),
-    });
-    if (this.endpoints.length > 0) {
-      this.worker = new DeliveryWorker({ store: this.store, endpoints: this.endpoints, config: config.webhooks, logger: this.log, now: this.opts.webhookNow });
-      // entries left pending by a previous run go out now, before anything else
-      this.worker.start();
-    }
-    this.rest = new RestSource({
-      spotExchange: this.exchange,
-      apiBaseUrl: this.opts.apiBaseUrl,
-      retryDelaysMs: live.retry_delays_ms,
-      maxRetryAfterMs: live.max_retry_after_ms,
-      sleep: this.sleep,
-      now: () => clock.now(),
-      logger: this.log,
-      exchangeOptions: this.opts.exchangeOptions,
-      // every failed attempt is logged; the hour's flag comes only if the last one fails too
-      onFault: (what, kind, reason) => void this.fault(null, `request_${kind}`, `${what}: ${reason}`),
-    });
-    if (this.opts.liquidations !== false) {
-      this.stream = new LiquidationStream({
-        symbols: this.symbols,
-        aggregator: this.aggregator,
-        now: () => clock.now(),
-        apiBaseUrl: this.opts.apiBaseUrl,
-        logger: this.log,
-        reconnectDelaysMs: live.reconnect_delays_ms,
-        exchangeOptions: this.opts.exchangeOptions,
-        onFault: (kind, detail) => void this.fault(null, kind, detail),
+    try {
+      this.endpoints = buildEndpoints(config.webhooks);
+      const previous = await this.store.lastSteppedHour();
+      const firstLive = Number((await this.store.meta()).first_live_hour ?? NaN);
+      this.liveFrom = Number.isFinite(firstLive) ? firstLive : first;
+      await this.store.setMeta({
+        config_hash: configHash(config.pipeline),
+        symbols: JSON.stringify(this.symbols),
+        exchange: this.exchange,
+        paper: String(this.paper),
+        started_at: new Date(clock.now()).toISOString(),
+        first_hour: String(first),
+        endpoints: JSON.stringify(this.endpoints.map((e) => ({ endpoint: e.redacted, kind: e.kind, routes: [...e.routes] }))),
       });
-      this.stream.start();
+      if (this.endpoints.length > 0) {
+        this.worker = new DeliveryWorker({ store: this.store, endpoints: this.endpoints, config: config.webhooks, logger: this.log, now: this.opts.webhookNow });
+        // entries left pending by a previous run go out now, before anything else
+        this.worker.start();
+      }
+      this.rest = new RestSource({
+        spotExchange: this.exchange,
+        apiBaseUrl: this.opts.apiBaseUrl,
+        retryDelaysMs: live.retry_delays_ms,
+        maxRetryAfterMs: live.max_retry_after_ms,
+        sleep: this.sleep,
+        now: () => clock.now(),
+        logger: this.log,
+        exchangeOptions: this.opts.exchangeOptions,
+        // every failed attempt is logged; the hour's flag comes only if the last one fails too
+        onFault: (what, kind, reason) => void this.fault(null, `request_${kind}`, `${what}: ${reason}`),
+      });
+      if (this.opts.liquidations !== false) {
+        this.stream = new LiquidationStream({
+          symbols: this.symbols,
+          aggregator: this.aggregator,
+          now: () => clock.now(),
+          apiBaseUrl: this.opts.apiBaseUrl,
+          logger: this.log,
+          reconnectDelaysMs: live.reconnect_delays_ms,
+          exchangeOptions: this.opts.exchangeOptions,
+          onFault: (kind, detail) => void this.fault(null, kind, detail),
+        });
+        this.stream.start();
+      }
+      this.origin = first - live.warmup_hours * HOUR_MS;
+      await this.backfillOnStart(first);
+      this.scoreFrom = Math.min(this.liveFrom, first);
+      if (!Number.isFinite(firstLive)) await this.store.setMeta({ first_live_hour: String(first) });
+      // an hour once stepped is never stepped again: a restart on a clock that is not past the previous run's last
+      // hour (a replayed clock) goes on after it
+      const cursor = previous !== null && previous >= first ? previous + HOUR_MS : first;
+      // hours between the previous run's last and now are caught up from history; older ones are not ours to emit
+      const catchUpFrom = previous !== null && previous >= this.origin && previous < first - HOUR_MS ? previous + HOUR_MS : null;
+      await this.rebuild(cursor - HOUR_MS, catchUpFrom, true);
+      // waiting for the stream is idle time
+      this.holdStore(false);
+      if (this.stream) {
+        const ok = await this.stream.waitConnected(this.opts.streamConnectTimeoutMs ?? 10_000);
+        if (!ok) await this.fault(first, 'liquidation_stream_down', 'not connected at start; hours without it are "no data"');
+      }
+      this.cursor = cursor;
+      this.running = true;
+    } finally {
+      // start-up is one burst of work; after it (or a failed start) the file is let go as usual
+      this.holdStore(false);
     }
-    this.origin = first - live.warmup_hours * HOUR_MS;
-    await this.backfillOnStart(first);
-    this.scoreFrom = Math.min(this.liveFrom, first);
-    if (!Number.isFinite(firstLive)) await this.store.setMeta({ first_live_hour: String(first) });
-    // an hour once stepped is never stepped again: a restart on a clock that is not past the previous run's last
-    // hour (a replayed clock) goes on after it
-    const cursor = previous !== null && previous >= first ? previous + HOUR_MS : first;
-    // hours between the previous run's last and now are caught up from history; older ones are not ours to emit
-    const catchUpFrom = previous !== null && previous >= this.origin && previous < first - HOUR_MS ? previous + HOUR_MS : null;
-    await this.rebuild(cursor - HOUR_MS, catchUpFrom, true);
-    if (this.stream) {
-      const ok = await this.stream.waitConnected(this.opts.streamConnectTimeoutMs ?? 10_000);
-      if (!ok) await this.fault(first, 'liquidation_stream_down', 'not connected at start; hours without it are "no data"');
-    }
-    this.cursor = cursor;
-    this.running = true;
-    this.holdStore(false);
   }
 
   /** steps every hour from the cursor as it closes, until `until` or stop() */
