@@ -6,6 +6,7 @@
  * memory-bound loop's CPU time still grows when other processes crowd the caches.
  */
 import os from 'node:os';
+import { MessageChannel } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../data/store.ts';
 import { defaultConfig } from '../pipeline/config.ts';
@@ -15,6 +16,8 @@ import { pricesOf, toScorable } from '../replay/score-alerts.ts';
 import { permutationValues } from './baseline.ts';
 import { BaselinePool } from './baseline-pool.ts';
 import { evaluatorValues } from './baseline-reference.ts';
+import { drawTables } from './draw-table.ts';
+import { transferCopy } from './transfer-copy.ts';
 import { AlertSetEvaluator } from './evaluator.ts';
 import { buildGrid } from './grid.ts';
 import { prepareMarket, type Market } from './market.ts';
@@ -64,6 +67,37 @@ export async function benchScoring(): Promise<string[]> {
     const prep = await timed(() => prepareMarket(prices, options));
     const market: Market = prep.value;
     lines.push(`prepareMarket (first call, cold)            ${ms(prep.wall)} wall, ${ms(prep.cpu)} CPU`);
+
+    // the backtest takes the market its pool's worker prepared during the replay: the worker copies it (and its
+    // draw tables) into fresh buffers and transfers them, so this thread only receives; here both ends run in
+    // this process over a MessageChannel, alternating with preparing the market on this thread
+    const channel = new MessageChannel();
+    const prepared: number[] = [];
+    const copied: number[] = [];
+    const received: number[] = [];
+    let sameMarket = true;
+    try {
+      for (let pair = 0; pair < PAIRS; pair++) {
+        const own = await timed(() => {
+          const mk = prepareMarket(prices, options);
+          drawTables(mk);
+          return mk;
+        });
+        prepared.push(own.cpu);
+        const copy = await timed(() => transferCopy({ market: own.value, tables: drawTables(own.value) }));
+        copied.push(copy.cpu);
+        const arrived = new Promise<{ market: Market }>((resolve) => channel.port2.once('message', resolve));
+        channel.port1.postMessage(copy.value.copy, copy.value.transfer);
+        const got = await timed(() => arrived);
+        received.push(got.cpu);
+        sameMarket &&= JSON.stringify(got.value.market.options) === JSON.stringify(market.options) && sameBits(got.value.market.hourly, market.hourly);
+      }
+    } finally {
+      channel.port1.close();
+    }
+    lines.push(`the scorecard's market, medians of ${PAIRS} alternating:`);
+    lines.push(`  prepareMarket + draw tables on this thread ${ms(benchMedian(prepared))} CPU`);
+    lines.push(`  taken from the pool's worker              ${ms(benchMedian(received))} CPU on this thread (the worker's copy: ${ms(benchMedian(copied))} CPU, made during the replay)   same market: ${sameMarket ? 'yes' : 'NO'}`);
 
     // the baseline a scorecard hands its runner: every anchored alert placed once per permutation, every row counted from those placements
     const evaluator = new AlertSetEvaluator(market);
