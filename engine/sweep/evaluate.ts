@@ -65,13 +65,14 @@ export class ColumnarEvaluator {
   readonly features: FeatureSet;
   private readonly cache = new Map<string, Candidates[]>();
   private cacheBytes = 0;
-  /** memory the candidate cache may hold: a long-running sweep must not grow with the configurations seen */
+  /** memory the candidate cache may hold: a long-running sweep must not grow with the configurations seen (a
+   * rule's candidates are ~100 KB at most on the bundled data: a grid's few values per rule fit many times over) */
   private readonly cacheLimit: number;
   private scratch = new Int32Array(1024);
   private index: FeatureIndex | null = null;
   private counts = new Int32Array(0);
 
-  constructor(features: FeatureSet, cacheLimitBytes = 24 * 2 ** 20) {
+  constructor(features: FeatureSet, cacheLimitBytes = 8 * 2 ** 20) {
     this.features = features;
     this.cacheLimit = cacheLimitBytes;
   }

@@ -11,12 +11,16 @@ export const LOCALITY_WINDOW = 1024;
 
 /**
  * the keys whose changes are cheap when small: the regime thresholds (regime-hours.ts reclassifies the band
- * between two values). Every other threshold's candidates are derived afresh, near or far, so ordering by
- * them would only lengthen the hops that matter.
+ * between two values and derives the alerts of the hours that changed). Every other threshold's candidates are
+ * derived afresh, near or far, so ordering by them would only lengthen the hops that matter.
  */
 function incremental(key: string): boolean {
-  return key.startsWith('regime.');
+  return key.startsWith('regime.') || key === REDERIVE_ALL;
 }
+
+/** a change of this one derives every hour's regime alerts again: weighted so the path changes it rarely */
+const REDERIVE_ALL = 'rules.regime_min_confidence';
+const REDERIVE_WEIGHT = 20;
 
 /** per item: the params' numbers scaled by the window's range of each key; other values compared for equality */
 function coordinates(items: readonly Params[]): { num: Float64Array[]; other: unknown[][] } {
@@ -32,7 +36,7 @@ function coordinates(items: readonly Params[]): { num: Float64Array[]; other: un
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }
-    return hi > lo ? hi - lo : 1;
+    return (hi > lo ? hi - lo : 1) / (k === REDERIVE_ALL ? REDERIVE_WEIGHT : 1);
   });
   return {
     num: items.map((p) => Float64Array.from(numeric, (k, i) => (p[k] as number) / range[i])),

@@ -210,12 +210,17 @@ interface SweepRun {
 async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run: SweepRun): Promise<SweepReport> {
   const { id, dir, datasetHash, workers, pool, t0, log } = run;
   const loadFrom = spec.from === null ? undefined : spec.from - spec.warmupHours * HOUR_MS;
-  const data = await loadReplayData(store, [...spec.baseConfig.symbols], { from: loadFrom, to: spec.to ?? undefined });
-  const tLoaded = performance.now();
-  const frame = resolveFrame(spec, data);
-  const periods = periodsOf(frame, data, spec);
-  const ctx: SweepContext = { data, periods, emitFrom: frame.emitFrom, emitUntil: frame.emitUntil };
-  pool.init(toShared(ctx));
+  let tLoaded = 0;
+  // the data and markets in shared memory, used by this thread too: the unshared originals are garbage once the
+  // helper returns, so the process holds one copy instead of two
+  const { ctx, frame } = await (async () => {
+    const loaded = await loadReplayData(store, [...spec.baseConfig.symbols], { from: loadFrom, to: spec.to ?? undefined });
+    tLoaded = performance.now();
+    const f = resolveFrame(spec, loaded);
+    return { frame: f, ctx: toShared<SweepContext>({ data: loaded, periods: periodsOf(f, loaded, spec), emitFrom: f.emitFrom, emitUntil: f.emitUntil }) };
+  })();
+  const { data, periods } = ctx;
+  pool.init(ctx);
   const tMarkets = performance.now();
   log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
   const table = await RunsTable.open(path.join(dir, 'runs.duckdb'), [...metricNames(spec.score.horizons_hours), P_VALUE], periods.map((p) => p.name));
