@@ -19,6 +19,21 @@ describe('localityOrder', () => {
     expect(path(out)).toBeLessThan(path(items) / 4);
   });
 
+  it('orders by the regime thresholds alone when some vary, changing the regime confidence rarely', () => {
+    const sweep = Array.from({ length: 300 }, () => ({
+      'regime.chop.max_heat': 0.3 + rnd() * 0.3,
+      'rules.regime_min_confidence': [0.5, 0.75, 1][Math.floor(rnd() * 3)],
+      'volatility.thresholds.extreme': 2.6 + rnd() * 1.4,
+    }));
+    const out = localityOrder(sweep, (p) => p);
+    const hops = (xs: typeof sweep, k: keyof (typeof sweep)[number]) => xs.slice(1).reduce((d, x, i) => d + Math.abs(x[k] - xs[i][k]), 0);
+    const confidenceChanges = out.slice(1).filter((x, i) => x['rules.regime_min_confidence'] !== out[i]['rules.regime_min_confidence']).length;
+    expect(confidenceChanges).toBeLessThan(10);
+    expect(hops(out, 'regime.chop.max_heat')).toBeLessThan(hops(sweep, 'regime.chop.max_heat') / 20);
+    // the volatility threshold is no cheaper when near: not ordered by
+    expect(hops(out, 'volatility.thresholds.extreme')).toBeGreaterThan(hops(sweep, 'volatility.thresholds.extreme') / 2);
+  });
+
   it('leaves tiny windows as they are', () => {
     expect(localityOrder(items.slice(0, 2), (x) => x.params)).toEqual(items.slice(0, 2));
   });
