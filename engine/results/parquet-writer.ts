@@ -170,7 +170,7 @@ export interface EncodedChunk {
   stats: Stats;
 }
 
-/** one row group's pages, ready to append to a file (RowGroupEncoder may run on another thread than the writer) */
+/** one row group's pages, ready to append to a file */
 export interface EncodedRowGroup {
   rows: number;
   bytes: Uint8Array;
@@ -237,7 +237,7 @@ export class ParquetWriter {
     this.append(this.encoder.encode(rows, values));
   }
 
-  /** a row group encoded by a RowGroupEncoder of the same columns (here or on another thread), in row order */
+  /** a row group encoded by a RowGroupEncoder of the same columns, in row order */
   append(group: EncodedRowGroup): void {
     if (this.done) throw new Error('parquet writer already finished or aborted');
     if (group.chunks.length !== this.columns.length) throw new Error(`row group has ${group.chunks.length} columns, the schema ${this.columns.length}`);
@@ -335,9 +335,10 @@ export class ParquetWriter {
 }
 
 /**
- * Encodes and compresses row groups of a fixed set of columns into page bytes: the CPU-heavy half of writing a file,
- * kept apart from the file so it can run on a worker thread (engine/replay/feature-encoder.ts) while the caller
- * appends the groups in order.
+ * Encodes and compresses row groups of a fixed set of columns into page bytes, apart from the file they go to: a
+ * group is one write instead of two per page, and the CPU-heavy half could run on a worker thread (the backtest's
+ * feature export tried that; while the pool's worker was still preparing its market the groups queued up and raised
+ * the peak RSS, so it encodes on the replay's thread).
  */
 export class RowGroupEncoder {
   private readonly encoder = new TextEncoder();
