@@ -17,13 +17,17 @@ import type { ScorableColumns } from './metrics.ts';
 
 /** P(X = k), k = 0..n, X ~ Binomial(n, q), with the entries below double range left at 0 */
 export function binomialPmf(n: number, q: number): Float64Array {
-  const pmf = new Float64Array(n + 1);
+  return binomialInto(n, q, new Float64Array(n + 1), new Float64Array(n + 1));
+}
+
+/** binomialPmf written into pmf (n + 1 entries, overwritten), log as scratch: a sweep computes thousands */
+function binomialInto(n: number, q: number, pmf: Float64Array, log: Float64Array): Float64Array {
+  pmf.fill(0, 0, n + 1);
   if (q <= 0) pmf[0] = 1;
   else if (q >= 1) pmf[n] = 1;
   else {
     // log-space recurrence from k = 0, then normalised: no lgamma, no underflow at the mode
     const logOdds = Math.log(q / (1 - q));
-    const log = new Float64Array(n + 1);
     log[0] = n * Math.log1p(-q);
     let max = log[0];
     for (let k = 0; k < n; k++) {
@@ -41,6 +45,10 @@ export function binomialPmf(n: number, q: number): Float64Array {
   }
   return pmf;
 }
+
+/** the binomial's scratch, reused from call to call (grown as needed) */
+let pmfScratch = new Float64Array(1024);
+let logScratch = new Float64Array(1024);
 
 /** Math.exp of anything below this is 0 */
 const UNDERFLOW = -746;
@@ -116,12 +124,16 @@ function sumTail(parts: readonly { n: number; q: number }[], k: number, trim: nu
   let offset = 0;
   for (const { n, q } of parts) {
     if (n <= 0) continue;
-    const b = binomialPmf(n, q);
+    if (pmfScratch.length < n + 1) {
+      pmfScratch = new Float64Array(2 * (n + 1));
+      logScratch = new Float64Array(2 * (n + 1));
+    }
+    const b = binomialInto(n, q, pmfScratch.subarray(0, n + 1), logScratch);
     const [lo, hi] = support(b, trim);
     pmf = convolve(pmf, b.subarray(lo, hi + 1));
     offset += lo;
     const [plo, phi] = support(pmf, trim);
-    pmf = pmf.slice(plo, phi + 1);
+    pmf = pmf.subarray(plo, phi + 1);
     offset += plo;
   }
   let tail = 0;
