@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { correlationOutputOf, type PairCorrelation } from '../detectors/correlation.ts';
 import { AlertRules, CandidateBuffer, alertId, buildAlert } from './alerts.ts';
 import { volEscalationAlert, NO_ALERT, WARNING, CRITICAL } from './rule-definitions.ts';
@@ -35,6 +36,8 @@ describe('alert ids', () => {
   it('are deterministic sha1 prefixes of type, symbol and ts', () => {
     const id = alertId('LIQUIDATION_CASCADE', 'BTCUSDT', T0);
     expect(id).toMatch(/^[0-9a-f]{16}$/);
+    // the one-shot crypto.hash gives the ids a Hash object gave (saved runs keep their ids)
+    expect(id).toBe(createHash('sha1').update(`LIQUIDATION_CASCADE|BTCUSDT|${T0}`).digest('hex').slice(0, 16));
     expect(alertId('LIQUIDATION_CASCADE', 'BTCUSDT', T0)).toBe(id);
     expect(alertId('LIQUIDATION_CASCADE', 'ETHUSDT', T0)).not.toBe(id);
     expect(alertId('FUNDING_ANOMALY', 'BTCUSDT', T0)).not.toBe(id);
