@@ -122,6 +122,20 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     await none.close();
   });
 
+  it("reports, rather than waits for, a market the worker could not prepare", async () => {
+    const twice = [prices[0], prices[0]];
+    const pool = new BaselinePool(twice, options, 1);
+    try {
+      await expect(pool.market()).rejects.toThrow(/appears more than once/);
+    } finally {
+      await pool.close();
+    }
+    // closed before the worker sent its market: prepared here, not awaited forever
+    const closed = new BaselinePool(prices, options, 1);
+    await closed.close();
+    expect(sameValue(await closed.market(), market)).toBe(true);
+  });
+
   it('the calling thread finishes the work when the workers are gone', async () => {
     const pool = new BaselinePool(prices, options, 1, false);
     await pool.close();

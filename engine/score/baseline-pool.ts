@@ -86,6 +86,7 @@ export class BaselinePool {
     let shareMarket: (shared: SharedMarket | null) => void = () => {};
     this.shared = new Promise<SharedMarket | null>((resolve) => (shareMarket = resolve));
     if (workers === 0) shareMarket(null);
+    this.unshare = () => shareMarket(null);
     const started: Promise<void>[] = [];
     for (let i = 0; i < workers; i++) {
       // a small young generation: the worker allocates little per slice, and the default semi-spaces only add to the
@@ -103,6 +104,8 @@ export class BaselinePool {
           shareMarket({ market: reply.market, tables: reply.tables });
           return;
         }
+        // a worker that could not prepare the market (the caller's prepareMarket then reports why)
+        if (reply.type === 'error' && !slot.ready && i === 0) shareMarket(null);
         if (reply.type === 'ready') {
           slot.ready = true;
           settle();
@@ -111,9 +114,9 @@ export class BaselinePool {
       });
       const lost = () => {
         settle();
+        if (i === 0) shareMarket(null);
         if (slot.dead) return;
         slot.dead = true;
-        if (i === 0) shareMarket(null);
         if (slot.pnl !== null) this.settlePnl(slot, null);
         this.onReply?.(slot, { type: 'error', id: null, message: 'worker stopped' });
       };
@@ -134,6 +137,7 @@ export class BaselinePool {
   /** the first worker's market, once it arrives (null when that worker stopped first) */
   private readonly shared: Promise<SharedMarket | null>;
   private adopted = false;
+  private readonly unshare: () => void;
   private nextSpecId = 1;
   /** markets the caller got from a worker (rather than preparing its own) */
   marketsFromWorkers = 0;
@@ -288,6 +292,7 @@ export class BaselinePool {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.unshare();
     for (const s of this.slots) s.dead = true;
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
