@@ -12,8 +12,9 @@ export default defineConfig({
     // The machine has 2 cores; DuckDB and child processes already use both.
     maxWorkers: 2,
     // each worker process runs its files one after another without re-importing the modules they share (DuckDB,
-    // ccxt, fastify, the engine): importing was ≈ half of every short file's time. Tests restore what they change
-    // in the process (environment variables, net guard, spies, fake timers) in their own after-hooks.
+    // ccxt, fastify, the engine): 31 short files took 79 s of CPU isolated, 51 s shared. Tests restore what they
+    // change in the process (environment variables, net guard, spies, fake timers) in their own after-hooks;
+    // `--isolate` on the command line runs each file in a fresh process again, to rule a leak in or out.
     isolate: false,
     // longest files first (scripts/test/slowest-first.ts), so the run does not end on one worker alone
     sequence: { sequencer: SlowestFirstSequencer },
