@@ -20,9 +20,9 @@ import { paperPnl, type PaperPnl } from './pnl.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 import type { BaselineWorkerReply, BaselineWorkerRequest, SliceRequest } from './baseline-worker.ts';
 
-/** alert placements per slice: small enough that the calling thread answers workers often, large enough that messages cost nothing */
-const DRAWS_PER_SLICE = 100_000;
-/** slices a worker holds at once */
+/** alert placements per slice: small enough that no thread waits long for the last ones, large enough that messages cost nothing */
+const DRAWS_PER_SLICE = 50_000;
+/** slices a worker holds at once while the queue is long (one near its end, so the last slices are shared out) */
 const IN_FLIGHT = 2;
 
 /** one worker per core beside the calling thread, which takes slices too */
@@ -219,7 +219,7 @@ export class BaselinePool {
       for (const slot of this.slots) {
         // two slices in flight: the worker starts the next one at once instead of waiting for this thread,
         // which answers only between its own slices
-        while (slot.ready && !slot.dead && slot.pnl === null && slot.inFlight.size < IN_FLIGHT && queue.length > 0) {
+        while (slot.ready && !slot.dead && slot.pnl === null && slot.inFlight.size < (queue.length > 2 * this.slots.length ? IN_FLIGHT : 1) && queue.length > 0) {
           const s = queue.shift()!;
           const specId = specIds[s.spec];
           const id = nextId++;
