@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { CommanderError } from 'commander';
 import { FakeBinance, syntheticKlines } from '../testing/fake-binance.ts';
+import { buildProgram } from './main.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const run = (args: string[], env: Record<string, string> = {}) =>
@@ -42,6 +44,33 @@ describe('regime CLI', () => {
     const b = run(['fetch', '--exchange', 'kraken', '--symbols', 'BTCUSDT', '--since', '2024-01-01']);
     expect(b.status).toBe(2);
     expect(b.stderr).toBe("error: --exchange: 'kraken' is not one of binanceus, binance, binanceusdm\n");
+  });
+
+  it('answers no command, an unknown one or a bad global option from the help table exactly as commander does with every command loaded', async () => {
+    const stub = await buildProgram(['nosuch']);
+    // only names: no command module was loaded to answer
+    expect(stub.commands.find((c) => c.name() === 'backtest')?.options).toEqual([]);
+    for (const args of [['nosuch'], ['backtst'], ['--verbose', 'confg'], [], ['--bogus']]) {
+      let stderr = '';
+      let stdout = '';
+      // an output configuration makes buildProgram load every command module (the reference)
+      const full = await buildProgram(['help'], { writeOut: (t) => (stdout += t), writeErr: (t) => (stderr += t), getOutHelpWidth: () => 80, getErrHelpWidth: () => 80, getOutHasColors: () => false, getErrHasColors: () => false });
+      await expect(full.parseAsync(['node', 'regime', ...args])).rejects.toBeInstanceOf(CommanderError);
+      const r = run(args);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toBe(stderr);
+      expect(r.stdout, args.join(' ')).toBe(stdout);
+    }
+    expect(run(['backtst']).stderr).toMatch(/^error: unknown command 'backtst'\n\(Did you mean backtest\?\)\n\nUsage: regime /);
+  });
+
+  it('checks fetch options before loading the exchange client', () => {
+    const t = run(['fetch', '--exchange', 'binanceus', '--symbols', 'BTCUSDT', '--since', '2024-01-01', '--tables', 'perp_1h']);
+    expect(t.status).toBe(2);
+    expect(t.stderr).toBe("error: binanceus has no table 'perp_1h' to fetch (available: candles_1h)\n");
+    const s = run(['fetch', '--exchange', 'binanceus', '--symbols', 'BTCUSDT', '--since', 'yesterday-ish']);
+    expect(s.status).toBe(2);
+    expect(s.stderr).toMatch(/^error: .*since.*\n$/);
   });
 
   it('backtest --config names the offending key of a bad config', () => {

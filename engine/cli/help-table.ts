@@ -4,26 +4,14 @@
  * Each entry is exactly what commander prints for that command's --help at the non-terminal width of 80
  * columns; help-table.test.ts fails when the file is stale. Regenerate: `npx tsx engine/cli/help-table.ts`.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CommanderError, type Command } from 'commander';
 import { buildProgram } from './main.ts';
+import { HELP_TABLE_FILE, helpSourcesHash } from './help-sources.ts';
 
-const CLI_DIR = path.dirname(fileURLToPath(import.meta.url));
-export const HELP_TABLE_FILE = path.join(CLI_DIR, 'help.json');
-
-/**
- * sha256 of main.ts and the command modules (sorted by name), as scripts/regime.mjs computes it: a table built
- * from other sources is not served. (Option text imported from elsewhere is caught by the test instead.)
- */
-export function helpSourcesHash(): string {
-  const hash = createHash('sha256');
-  const commands = fs.readdirSync(path.join(CLI_DIR, 'commands')).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
-  for (const f of ['main.ts', ...commands.map((c) => `commands/${c}`)]) hash.update(f).update('\0').update(fs.readFileSync(path.join(CLI_DIR, f))).update('\0');
-  return hash.digest('hex');
-}
+export { HELP_TABLE_FILE, helpSourcesHash };
 
 function commandPaths(cmd: Command, prefix: string[] = []): string[][] {
   return [prefix, ...cmd.commands.flatMap((sub) => commandPaths(sub, [...prefix, sub.name()]))];

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { UserError } from '../errors.ts';
+import { currentHelpTable } from './help-sources.ts';
 
 interface CommandModule {
   register(program: Command): void;
@@ -30,7 +31,7 @@ function commandWord(args: readonly string[]): string | null {
 /**
  * Registers the commands. With `args`, only the module of the command being run is loaded: every module pulls
  * its engine in (ccxt alone costs about a second), and `regime backtest` should not pay for `regime live`.
- * Help, or an unknown command, loads them all.
+ * `help` loads them all; no command or an unknown one is answered from the help table while it is current.
  */
 export async function buildProgram(args: readonly string[] = [], output?: OutputConfiguration): Promise<Command> {
   const program = new Command('regime')
@@ -46,12 +47,32 @@ export async function buildProgram(args: readonly string[] = [], output?: Output
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
   const word = commandWord(args);
   const only = word === null ? null : `${MODULE_OF[word] ?? word}.ts`;
+  if (output === undefined && word !== 'help' && (only === null || !files.includes(only))) {
+    const table = currentHelpTable();
+    if (table) return withTableHelp(program, table);
+  }
   const chosen = only !== null && files.includes(only) && word !== 'help' ? [only] : files;
   const modules = await Promise.all(chosen.map(async (f) => (await import(pathToFileURL(path.join(dir, f)).href)) as CommandModule));
   modules
     .filter((m) => typeof m.register === 'function')
     .sort((a, b) => (a.order ?? 100) - (b.order ?? 100))
     .forEach((m) => m.register(program));
+  return program;
+}
+
+/**
+ * No command, or one that does not exist: commander only needs the command names (for its "Did you mean"
+ * suggestion) and the top-level help, both of which the prebuilt table has, so no command module is loaded
+ * (loading them all costs seconds of CPU for a one-line error).
+ */
+function withTableHelp(program: Command, table: Record<string, string>): Command {
+  for (const name of Object.keys(table)) {
+    if (name === '' || name.startsWith('#') || name.includes(' ')) continue;
+    program.command(name).action(() => {
+      throw new Error(`internal: '${name}' was registered from the help table only`);
+    });
+  }
+  program.helpInformation = () => table[''];
   return program;
 }
 

@@ -21,35 +21,13 @@ import { readSnapshot, snapshotFiles } from './snapshot.ts';
 import { writeFileAtomic } from './atomic-file.ts';
 import type { TableName } from './tables.ts';
 import { parseTimeArg } from '../time.ts';
+import { EXCHANGE_PROFILES, FETCH_EXCHANGES, type FetchExchangeId, type FetchTable } from './fetch-exchanges.ts';
+
+export { EXCHANGE_PROFILES, FETCH_EXCHANGES, type FetchExchangeId, type FetchTable };
 
 const HOUR = 3_600_000;
 
-export const FETCH_EXCHANGES = ['binanceus', 'binance', 'binanceusdm'] as const;
-export type FetchExchangeId = (typeof FETCH_EXCHANGES)[number];
-export type FetchTable = Extract<TableName, 'candles_1h' | 'perp_1h' | 'mark_1h' | 'funding'>;
-
 type CcxtBinance = InstanceType<typeof ccxt.binance>;
-
-interface ExchangeProfile {
-  venue: string;
-  market: 'spot' | 'usdm';
-  tables: FetchTable[];
-  defaultTables: FetchTable[];
-  describe: string;
-}
-
-/** Each exchange writes to its own dataset folder so fetched rows never pose as another venue's. */
-export const EXCHANGE_PROFILES: Record<FetchExchangeId, ExchangeProfile> = {
-  binanceus: { venue: 'binanceus', market: 'spot', tables: ['candles_1h'], defaultTables: ['candles_1h'], describe: 'Binance.US spot' },
-  binance: { venue: 'binance', market: 'spot', tables: ['candles_1h'], defaultTables: ['candles_1h'], describe: 'Binance spot' },
-  binanceusdm: {
-    venue: 'binanceusdm',
-    market: 'usdm',
-    tables: ['perp_1h', 'funding', 'mark_1h'],
-    defaultTables: ['perp_1h', 'funding', 'mark_1h'],
-    describe: 'Binance USDⓈ-M futures',
-  },
-};
 
 interface Endpoint {
   /** path for messages, e.g. /fapi/v1/klines */

@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { fetchHistory, FETCH_EXCHANGES, type FetchExchangeId, type FetchTable } from '../../data/fetch-ccxt.ts';
+import { EXCHANGE_PROFILES, FETCH_EXCHANGES, type FetchExchangeId, type FetchTable } from '../../data/fetch-exchanges.ts';
 import { DEFAULT_DATASETS_DIR } from '../../data/layout.ts';
 import { UserError } from '../../errors.ts';
 import { emitJson, globals } from '../context.ts';
 import { loggerFor } from '../logger.ts';
 import { createProgress } from '../progress.ts';
 import { symbolList } from '../args.ts';
-import { isoHour } from '../../time.ts';
+import { isoHour, parseTimeArg } from '../../time.ts';
 
 const FETCH_TABLES: FetchTable[] = ['candles_1h', 'perp_1h', 'mark_1h', 'funding'];
 
@@ -31,6 +31,14 @@ export function register(program: Command): void {
       for (const t of tables ?? []) {
         if (!(FETCH_TABLES as string[]).includes(t)) throw new UserError(`--tables: '${t}' is not one of ${FETCH_TABLES.join(', ')}`);
       }
+      const profile = EXCHANGE_PROFILES[opts.exchange as FetchExchangeId];
+      for (const t of tables ?? []) {
+        if (!(profile.tables as string[]).includes(t)) throw new UserError(`${opts.exchange} has no table '${t}' to fetch (available: ${profile.tables.join(', ')})`);
+      }
+      parseTimeArg(opts.since, 'since');
+      if (opts.until !== undefined) parseTimeArg(opts.until, 'until');
+      // ccxt costs seconds of CPU to load: only once the options are known to be good
+      const { fetchHistory } = await import('../../data/fetch-ccxt.ts');
       const g = globals(cmd);
       const progress = createProgress();
       let current = '';
