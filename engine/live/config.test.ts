@@ -5,11 +5,18 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.ts';
 import { loadLiveConfig } from './config.ts';
+import { DEFAULT_WARMUP_HOURS } from '../pipeline/warmup.ts';
+import { DEFAULT_WARMUP_HOURS as REPLAY_WARMUP_HOURS } from '../replay/backtest.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-live-config-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('loadLiveConfig', () => {
+  it('defaults warmup_hours to the backtest\'s warm-up (the constant config files read without loading the replay)', () => {
+    expect(DEFAULT_WARMUP_HOURS).toBe(REPLAY_WARMUP_HOURS);
+    expect(loadLiveConfig(undefined, {}).live.warmup_hours).toBe(REPLAY_WARMUP_HOURS);
+  });
+
   it('names the file of bad JSON without quoting a secret from it', () => {
     const file = path.join(dir, 'live.json');
     fs.writeFileSync(file, '{"webhooks": {"http_secret": supersecretvalue, "all": ["https://discord.com/api/webhooks/1/tokentokentoken"]}}');

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { jsonErrorWithoutExcerpt, UserError } from '../errors.ts';
 import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
 import { parseWebhookConfig, type WebhookConfig } from '../notify/endpoints.ts';
-import { DEFAULT_WARMUP_HOURS } from '../replay/backtest.ts';
+import { DEFAULT_WARMUP_HOURS } from '../pipeline/warmup.ts';
 
 const nonNegInt = (def: number) =>
   z.number({ error: 'expected a non-negative integer' }).int({ error: 'expected a non-negative integer' }).nonnegative({ error: 'expected a non-negative integer' }).default(def);
