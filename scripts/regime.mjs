@@ -1,8 +1,11 @@
 #!/usr/bin/env node
-// The `regime` command: TypeScript runs through tsx, so there is no build step between a clone and a run.
+// The `regime` command: the TypeScript sources run from a bundle rebuilt whenever they change (scripts/cli-bundle.mjs),
+// or through tsx with REGIME_BUNDLE=0, so there is no build step between a clone and a run.
 // Help is served from the prebuilt table (engine/cli/help.json) before tsx starts: tsx alone costs ~0.4 s.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const GLOBAL_FLAGS = new Set(['--verbose']);
 const GLOBAL_WITH_VALUE = new Set(['--datasets', '--db']);
@@ -45,8 +48,22 @@ const text = key === null ? undefined : helpTable()?.[key];
 if (text !== undefined) {
   process.stdout.write(text);
 } else {
-  const { register } = await import('tsx/esm/api');
-  register();
-  const { main } = await import('../engine/cli/main.ts');
+  // from the bundle of the sources (scripts/cli-bundle.mjs), rebuilt when a source changed; tsx when bundling is off
+  const { ensureBundle } = await import('./cli-bundle.mjs');
+  const bundle = await ensureBundle(() => {
+    if (process.stderr.isTTY) process.stderr.write('regime: sources changed, bundling them (once)…\n');
+  });
+  // stack traces name the TypeScript lines (they are printed only with --verbose)
+  if (process.argv.includes('--verbose')) process.setSourceMapsEnabled(true);
+  let main;
+  if (bundle) {
+    // the worker threads' entries start from the same bundle (importEntry)
+    process.env.REGIME_BUNDLE_DIR = bundle;
+    ({ main } = await import(pathToFileURL(path.join(bundle, 'engine/cli/main.js')).href));
+  } else {
+    const { register } = await import('tsx/esm/api');
+    register();
+    ({ main } = await import('../engine/cli/main.ts'));
+  }
   await main(process.argv);
 }

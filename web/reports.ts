@@ -4,7 +4,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 export interface RenderedReport {
   /** the folder name under the reports directory; also its URL segment */
@@ -70,16 +69,12 @@ export function scanReports(reportsDir: string): RenderedReport[] {
 
 export type Lister = (outDir: string) => unknown;
 
-const REPORT_MODULE = path.resolve(import.meta.dirname, '../engine/report/index.ts');
-
 let found: Lister | null = null;
 
 async function engineLister(): Promise<Lister | null> {
   if (found) return found;
-  if (!fs.existsSync(REPORT_MODULE)) return null;
   try {
-    // a path in a variable: the module may not exist yet, so the typechecker must not resolve it
-    const mod = (await import(pathToFileURL(REPORT_MODULE).href)) as Record<string, unknown>;
+    const mod = (await import('../engine/report/index.ts')) as Record<string, unknown>;
     const fn = mod.listRenderedReports ?? mod.listReports;
     if (typeof fn === 'function') found = fn as Lister;
     return found;

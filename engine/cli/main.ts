@@ -43,10 +43,13 @@ export async function buildProgram(args: readonly string[] = [], output?: Output
     .exitOverride();
   // before any command is added: subcommands copy the output settings when they are created
   if (output) program.configureOutput(output);
-  const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'commands');
-  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+  const self = fileURLToPath(import.meta.url);
+  // the command modules beside this one: .ts sources, or .js when the CLI runs from its bundle (scripts/cli-bundle.mjs)
+  const ext = path.extname(self);
+  const dir = path.join(path.dirname(self), 'commands');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith(ext) && !f.endsWith(`.test${ext}`));
   const word = commandWord(args);
-  const only = word === null ? null : `${MODULE_OF[word] ?? word}.ts`;
+  const only = word === null ? null : `${MODULE_OF[word] ?? word}${ext}`;
   if (output === undefined && word !== 'help' && (only === null || !files.includes(only))) {
     const table = currentHelpTable();
     if (table) return withTableHelp(program, table);

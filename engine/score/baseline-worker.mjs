@@ -1,6 +1,4 @@
-// Worker threads do not inherit tsx's loader (Node 20), so the worker registers it before loading its
-// TypeScript entry, as scripts/regime.mjs does for the CLI.
-import { register } from 'tsx/esm/api';
+// Worker threads do not inherit the CLI's loader: start from the CLI's bundle, or through tsx (scripts/cli-bundle.mjs).
+import { importEntry } from '../../scripts/cli-bundle.mjs';
 
-register();
-await import('./baseline-worker.ts');
+await importEntry(new URL('./baseline-worker.ts', import.meta.url));
