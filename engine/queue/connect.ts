@@ -14,15 +14,21 @@ export function redisErrorText(err: unknown): string {
 }
 
 export async function connectRedis(target: RedisTarget, role: string): Promise<Redis> {
-  const client = new Redis({ ...target.options, lazyConnect: true, maxRetriesPerRequest: 2 });
+  // the first connection is not retried (connect() fails on the first close anyway): a client that ends by
+  // itself has nothing to disconnect, and disconnecting a refused one would keep the process alive for ioredis'
+  // disconnectTimeout (2 s) waiting for a close its dead socket already emitted
+  let probing = true;
+  const retry = target.options.retryStrategy;
+  const client = new Redis({ ...target.options, lazyConnect: true, maxRetriesPerRequest: 2, retryStrategy: (times) => (probing ? null : (retry?.(times) ?? null)) });
   let lastError: unknown = null;
   // errors surface through the probe below and through 'end'; unhandled they would only be printed by ioredis
   client.on('error', (err) => (lastError = err));
   try {
     await client.connect();
     await client.ping();
+    probing = false;
   } catch (err) {
-    client.disconnect();
+    if (client.status !== 'end') client.disconnect();
     const reason = redisErrorText(lastError ?? err);
     throw new UserError(`${role}: cannot reach Redis at ${target.shown}: ${reason}`, REDIS_UNREACHABLE_EXIT);
   }

@@ -17,9 +17,24 @@ export interface RedisTarget {
 
 /** bounded: an unreachable Redis must end in an error, never in a hang */
 export const CONNECT_TIMEOUT_MS = 5_000;
-const RECONNECT_ATTEMPTS = 5;
+/** waits before each reconnect after a lost connection; then the client gives up (7 s in all) */
+export const DEFAULT_RECONNECT_DELAYS_MS: readonly number[] = [500, 1000, 1500, 2000, 2000];
+/** environment override, e.g. REGIME_REDIS_RECONNECT_MS=100,100 (tests; a Redis known to restart slowly) */
+export const RECONNECT_ENV = 'REGIME_REDIS_RECONNECT_MS';
 
-export function parseRedisUrl(url: string, option = '--queue'): RedisTarget {
+/** the reconnect waits from REGIME_REDIS_RECONNECT_MS (comma-separated milliseconds, empty: never reconnect) */
+export function reconnectDelaysFromEnv(env: NodeJS.ProcessEnv = process.env): readonly number[] {
+  const text = env[RECONNECT_ENV];
+  if (text === undefined) return DEFAULT_RECONNECT_DELAYS_MS;
+  if (text.trim() === '') return [];
+  return text.split(',').map((part) => {
+    const ms = Number(part.trim());
+    if (part.trim() === '' || !Number.isInteger(ms) || ms < 0) throw new UserError(`${RECONNECT_ENV}: expected comma-separated milliseconds, got '${text}'`);
+    return ms;
+  });
+}
+
+export function parseRedisUrl(url: string, option = '--queue', reconnectDelaysMs: readonly number[] = reconnectDelaysFromEnv()): RedisTarget {
   const shown = registerRedisUrl(url);
   let u: URL;
   try {
@@ -40,7 +55,7 @@ export function parseRedisUrl(url: string, option = '--queue'): RedisTarget {
     db: dbPart === '' ? 0 : Number(dbPart),
     connectTimeout: CONNECT_TIMEOUT_MS,
     // a few reconnects ride out a Redis restart; then give up, so callers see an error instead of waiting forever
-    retryStrategy: (times: number) => (times > RECONNECT_ATTEMPTS ? null : Math.min(times * 500, 2_000)),
+    retryStrategy: (times: number) => reconnectDelaysMs[times - 1] ?? null,
   };
   if (u.username) options.username = decodeURIComponent(u.username);
   if (u.password) options.password = decodeURIComponent(u.password);

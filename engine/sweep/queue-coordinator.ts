@@ -65,6 +65,8 @@ export interface QueueSweepOptions extends Omit<SweepOptions, 'remote' | 'worker
   /** jobs in flight at once (the queue's depth): more than the workers can take keeps them all busy */
   jobsInFlight?: number;
   onStatus?: (s: QueueStatus) => void;
+  /** waits before each reconnect to a lost Redis, then the sweep fails (default: REGIME_REDIS_RECONNECT_MS or 7 s in all) */
+  reconnectDelaysMs?: readonly number[];
 }
 
 export interface QueuedSweepReport extends SweepReport {
@@ -183,7 +185,7 @@ function bullConnection(target: RedisTarget) {
 
 export async function runQueuedSweep(store: Store, spec: SweepSpec, opts: QueueSweepOptions): Promise<QueuedSweepReport> {
   const log = opts.logger ?? silentLogger;
-  const target = parseRedisUrl(opts.queue);
+  const target = parseRedisUrl(opts.queue, '--queue', opts.reconnectDelaysMs);
   const batch = opts.batch ?? DEFAULT_BATCH;
   if (!Number.isInteger(batch) || batch < 1) throw new UserError('--batch: expected a positive integer');
   const redis = await connectRedis(target, 'sweep --queue');

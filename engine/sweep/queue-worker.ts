@@ -39,6 +39,8 @@ export interface QueueWorkerOptions {
   queue: string;
   /** how long a job stays locked without renewal before another worker may take it (BullMQ lockDuration) */
   lockMs?: number;
+  /** how often a worker looks for jobs whose lock lapsed (BullMQ stalledInterval; default half the lock, at least 500 ms) */
+  stallCheckMs?: number;
   logger?: Logger;
   /** after every job */
   onJob?: (info: { jobId: string; sweepId: string; computed: number }) => void;
@@ -204,7 +206,7 @@ export async function runQueueWorker(store: Store, opts: QueueWorkerOptions): Pr
       prefix: QUEUE_PREFIX,
       concurrency: 1,
       lockDuration: lockMs,
-      stalledInterval: Math.max(500, Math.floor(lockMs / 2)),
+      stalledInterval: opts.stallCheckMs ?? Math.max(500, Math.floor(lockMs / 2)),
       maxStalledCount: 3,
       name,
     },

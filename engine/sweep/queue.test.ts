@@ -15,7 +15,7 @@ import { openStore, type Store } from '../data/store.ts';
 import { UserError } from '../errors.ts';
 import { createLogger } from '../log.ts';
 import { codeVersion } from '../queue/code-version.ts';
-import { parseRedisUrl } from '../queue/redis-url.ts';
+import { parseRedisUrl, reconnectDelaysFromEnv } from '../queue/redis-url.ts';
 import { isConnectionLoss } from '../queue/connect.ts';
 import { runQueuedSweep } from './queue-coordinator.ts';
 import { QUEUE_NAME, QUEUE_PREFIX, decode, encode, refusalsKey } from './queue-protocol.ts';
@@ -38,8 +38,11 @@ const SPEC = {
   select: { metric: 'nab', min_alerts: 3 },
   score: { permutations: 50 },
 };
-// short, so the killed worker's job goes to another soon; not so short that a busy machine stalls healthy jobs
+// not so short that a busy machine stalls healthy jobs (the killed worker's lock is let go of by the test instead)
 const LOCK_MS = 5000;
+// how often workers look for a job whose lock lapsed: often, so the killed worker's job is found at once; a
+// healthy job keeps its lock, so checking often cannot take it away
+const STALL_CHECK_MS = 200;
 
 let redis: LocalRedis;
 let port: number;
@@ -84,7 +87,7 @@ function startCli(args: string[], env: Record<string, string> = {}): ChildProces
   return child;
 }
 
-const startWorker = (db: number, env: Record<string, string> = {}) => startCli(['worker', '--queue', url(db), '--lock-ms', String(LOCK_MS), '--verbose'], env);
+const startWorker = (db: number, env: Record<string, string> = {}) => startCli(['worker', '--queue', url(db), '--lock-ms', String(LOCK_MS), '--stall-check-ms', String(STALL_CHECK_MS), '--verbose'], env);
 
 async function stop(child: ReturnType<typeof startCli>): Promise<{ code: number | null; signal: string | null }> {
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -137,6 +140,18 @@ afterAll(async () => {
 });
 
 describe('redis URLs', () => {
+  it('reconnects 5 times over 7 s by default; REGIME_REDIS_RECONNECT_MS or an option changes the waits', () => {
+    const waits = (delays?: readonly number[]) => {
+      const retry = parseRedisUrl('redis://127.0.0.1:6379/0', '--queue', delays).options.retryStrategy!;
+      return [1, 2, 3, 4, 5, 6, 7].map((n) => retry(n));
+    };
+    expect(waits(reconnectDelaysFromEnv({}))).toEqual([500, 1000, 1500, 2000, 2000, null, null]);
+    expect(waits(reconnectDelaysFromEnv({ REGIME_REDIS_RECONNECT_MS: '100, 50' }))).toEqual([100, 50, null, null, null, null, null]);
+    expect(waits(reconnectDelaysFromEnv({ REGIME_REDIS_RECONNECT_MS: '' }))).toEqual([null, null, null, null, null, null, null]);
+    expect(waits([20])).toEqual([20, null, null, null, null, null, null]);
+    expect(() => reconnectDelaysFromEnv({ REGIME_REDIS_RECONNECT_MS: '100,soon' })).toThrow(/^REGIME_REDIS_RECONNECT_MS: expected comma-separated milliseconds/);
+  });
+
   it('parses redis:// and rediss:// (TLS) and never shows the password', () => {
     const plain = parseRedisUrl(`redis://:${PASSWORD}@10.0.0.5:6380/3`);
     expect(plain.options).toMatchObject({ host: '10.0.0.5', port: 6380, db: 3, password: PASSWORD });
@@ -231,7 +246,8 @@ describe('regime sweep --queue', () => {
       });
     });
     const log = capturedLogger();
-    const sweep = runQueuedSweep(store, parseSweepSpec(SPEC), { queue: `redis://:${PASSWORD}@127.0.0.1:${lonePort}/0`, resultsDir: path.join(tmp, 'gone'), logger: log.logger });
+    // two quick reconnects instead of the 7 s default: the test is about the error at the end, not the waits
+    const sweep = runQueuedSweep(store, parseSweepSpec(SPEC), { queue: `redis://:${PASSWORD}@127.0.0.1:${lonePort}/0`, resultsDir: path.join(tmp, 'gone'), logger: log.logger, reconnectDelaysMs: [100, 100] });
     const watcher = new Redis({ port: lonePort, host: '127.0.0.1', password: PASSWORD });
     // the first job in the queue's wait list: BullMQ keeps it at <prefix>:<queue>:wait
     while ((await watcher.llen(`${QUEUE_PREFIX}:${QUEUE_NAME}:wait`)) === 0) await new Promise((r) => setTimeout(r, 100));
@@ -272,6 +288,11 @@ describe('regime sweep --queue', () => {
     await stderrSays(doomed, `${KILL_ANNOUNCE} ${MID_JOB_KILL_POINT}`);
     doomed.kill('SIGKILL');
     expect(await doomed.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    // its lock would lapse within LOCK_MS; deleting it now is that lapse without the wait (no other worker has
+    // started yet, so every active job is the killed worker's)
+    const admin = new Redis(parseRedisUrl(url(2)).options);
+    for (const id of await admin.lrange(`${QUEUE_PREFIX}:${QUEUE_NAME}:active`, 0, -1)) await admin.del(`${QUEUE_PREFIX}:${QUEUE_NAME}:${id}:lock`);
+    await admin.quit();
     // two more: one of them takes the stalled job once its lock has expired, and skips the stored result
     const others = [startWorker(2), startWorker(2)];
     const r = await sweep;
