@@ -60,6 +60,33 @@ export interface CommitOptions {
   /** venue/table → provenance text, recorded in provenance.json and in the same manifest that commits the rows */
   provenance?: Record<string, string>;
   lock?: WriterLockOptions;
+  /**
+   * a DuckDB connection of openCommitConnection(), reused across commits (the live loop commits every hour, and a
+   * new instance each time costs more than its rows); without one, each commit opens and closes its own
+   */
+  duckdb?: CommitConnection;
+}
+
+/** an in-memory DuckDB for commits only: it holds nothing between them (temporary tables are dropped), so a crash loses nothing */
+export interface CommitConnection {
+  conn: DuckDBConnection;
+  close(): void;
+}
+
+export async function openCommitConnection(): Promise<CommitConnection> {
+  const { instance, conn } = await openDuckDB();
+  // one DuckDB thread: the partitions are small, and the other core parses the next series meanwhile
+  await conn.run('SET threads = 1');
+  let open = true;
+  return {
+    conn,
+    close() {
+      if (!open) return;
+      open = false;
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
 }
 
 /** left by writers before generations existed; rolled forward if found */
@@ -317,9 +344,14 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
   const summary: CommitSummary = { partitions: [], added: 0, replaced: 0, unchanged: 0, filesWritten: 0, generation: snap.generation };
   const replacedFiles = new Set<string>();
   const newFiles: string[] = [];
-  const { instance, conn } = await openDuckDB();
-  // one DuckDB thread: the partitions are small, and the other core parses the next series meanwhile
-  await conn.run('SET threads = 1');
+  const own = opts.duckdb ? null : await openCommitConnection();
+  const { conn } = opts.duckdb ?? own!;
+  const tempTables = ['merged'];
+  /** the commit's own instance is closed; a shared one is left as it was found (no temporary tables) */
+  const release = async () => {
+    if (own) return own.close();
+    for (const t of tempTables) await conn.run(`DROP TABLE IF EXISTS ${t}`);
+  };
   const it = Symbol.asyncIterator in batches ? batches[Symbol.asyncIterator]() : (batches as Iterable<ColumnBatch>)[Symbol.iterator]();
   let pending: Promise<IteratorResult<ColumnBatch>> | null = null;
   const fetchNext = () => {
@@ -339,6 +371,7 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
       b++;
       const spec = tableSpec(batch.table);
       const incoming = `incoming_${b}`;
+      tempTables.push(incoming);
       const yearRows = rowsPerYear(batch.ts);
       const years = new Set(yearRows.keys());
       // rows in time order (every parsed batch): each year is one slice, staged alone, so DuckDB holds one
@@ -410,15 +443,13 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
     await it.return?.();
     // staged files no manifest names: removed now rather than by the next writer
     for (const rel of newFiles) fs.rmSync(path.join(datasetsDir, ...rel.split('/')), { force: true });
-    conn.closeSync();
-    instance.closeSync();
+    await release().catch(() => {});
     throw err;
   }
   try {
     return await finishCommit(datasetsDir, { conn, snap, previous, generation, summary, replacedFiles, newFiles, current, opts });
   } finally {
-    conn.closeSync();
-    instance.closeSync();
+    await release();
   }
 }
 
