@@ -5,6 +5,7 @@
 // the next ones check the recorded sources' mtime and size (≈ 200 stats) and reuse it.
 // REGIME_BUNDLE=0 runs from the sources through tsx as before; any failure to build falls back to that too.
 import fs from 'node:fs';
+import { isBuiltin } from 'node:module';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +16,11 @@ const COMMANDS = path.join(ROOT, 'engine/cli/commands');
 const FIXED_ENTRIES = ['engine/cli/main.ts', 'engine/score/baseline-worker.ts', 'engine/sweep/worker.ts'];
 /** the one module that must find its neighbours in the bundle (main.ts lists the command modules beside it) */
 const BUNDLE_RELATIVE = new Set(['engine/cli/main.ts']);
+/**
+ * Packages bundled in rather than imported at run time: pure JavaScript that is slow to load as many CommonJS files
+ * (@duckdb/node-api ≈ 0.45 s CPU per process, ≈ 0.1 s bundled). Native code (@duckdb/node-bindings) stays outside.
+ */
+const BUNDLED_PACKAGES = new Set(['@duckdb/node-api']);
 /** older bundles are removed only when this old, so a long-running process (regime live) keeps its lazy chunks */
 const KEEP_OLD_MS = 24 * 3600_000;
 
@@ -31,11 +37,12 @@ function commandEntries() {
     .map((f) => `engine/cli/commands/${f}`);
 }
 
-/** what, besides the sources' stats, makes a bundle stale: node, esbuild, this file, the command list */
-function buildKey(esbuildVersion, entries) {
+/** what, besides the sources' stats, makes a bundle stale: node, this file, the packages (esbuild's version among them), the entries */
+function buildKey(entries) {
   return createHash('sha256')
-    .update(`${process.version}\0${esbuildVersion}\0${entries.join(',')}\0`)
+    .update(`${process.version}\0${entries.join(',')}\0`)
     .update(fs.readFileSync(fileURLToPath(import.meta.url)))
+    .update(fs.readFileSync(path.join(ROOT, 'package-lock.json')))
     .digest('hex')
     .slice(0, 16);
 }
@@ -46,8 +53,8 @@ function statOf(file) {
 }
 
 /** the recorded bundle when every source it was built from is unchanged, else null */
-function fresh(manifest, entries) {
-  if (!manifest || manifest.entries !== entries.join(',')) return null;
+function fresh(manifest, key) {
+  if (!manifest || manifest.key !== key) return null;
   try {
     for (const [rel, stat] of Object.entries(manifest.inputs)) if (statOf(path.join(ROOT, rel)) !== stat) return null;
     if (!fs.existsSync(path.join(cacheDir(), manifest.dir, 'engine/cli/main.js'))) return null;
@@ -63,6 +70,36 @@ function readManifest() {
   } catch {
     return null;
   }
+}
+
+/** every other package of package.json stays an import (and so does any subpath of it) */
+function externalPackages() {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+    .filter((name) => !BUNDLED_PACKAGES.has(name))
+    .flatMap((name) => [name, `${name}/*`]);
+}
+
+/**
+ * A bundled package's require() of an outside package or a node built-in would become a dynamic require, which ESM output cannot do:
+ * it requires this small ES module instead, which imports the package.
+ */
+function requireOfExternalPlugin(external) {
+  const outside = new Set(external);
+  return {
+    name: 'require-of-external',
+    setup(build) {
+      build.onResolve({ filter: /^[@a-z]/ }, (args) => {
+        if (args.kind !== 'require-call' || !(outside.has(args.path) || isBuiltin(args.path))) return undefined;
+        return { path: args.path, namespace: 'external-as-esm' };
+      });
+      build.onLoad({ filter: /.*/, namespace: 'external-as-esm' }, (args) => ({
+        contents: `import pkg from ${JSON.stringify(args.path)}; export default pkg;`,
+        loader: 'js',
+        resolveDir: ROOT,
+      }));
+    },
+  };
 }
 
 /** import.meta.url / dirname / filename of a bundled module keep naming its source file: assets are found beside the sources */
@@ -85,9 +122,8 @@ function sourceLocationPlugin() {
   };
 }
 
-async function build(entries) {
+async function build(entries, key) {
   const esbuild = await import('esbuild');
-  const key = buildKey(esbuild.version, entries);
   const dir = `b-${key}-${Date.now().toString(36)}-${process.pid}`;
   const tmp = path.join(cacheDir(), `.tmp-${dir}`);
   // stats taken before the build reads the sources: one saved meanwhile makes the next run rebuild, never a stale reuse
@@ -98,6 +134,7 @@ async function build(entries) {
       if (file.endsWith('.ts')) before.set(file, statOf(path.join(ROOT, file)));
     }
   }
+  const external = externalPackages();
   let result;
   try {
     result = await esbuild.build({
@@ -110,21 +147,24 @@ async function build(entries) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    external,
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'silent',
-    plugins: [sourceLocationPlugin()],
+    plugins: [sourceLocationPlugin(), requireOfExternalPlugin(external)],
     });
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
   const inputs = {};
-  for (const rel of Object.keys(result.metafile.inputs)) inputs[rel] = before.get(rel) ?? statOf(path.join(ROOT, rel));
+  for (const rel of Object.keys(result.metafile.inputs)) {
+    // a plugin's virtual module ("namespace:path") is no file; what it stands for is covered by the key
+    if (!/^[\w-]+:/.test(rel)) inputs[rel] = before.get(rel) ?? statOf(path.join(ROOT, rel));
+  }
   fs.renameSync(tmp, path.join(cacheDir(), dir));
   const manifestTmp = path.join(cacheDir(), `.tmp-current-${process.pid}.json`);
-  fs.writeFileSync(manifestTmp, JSON.stringify({ dir, entries: entries.join(','), inputs }));
+  fs.writeFileSync(manifestTmp, JSON.stringify({ dir, key, inputs }));
   fs.renameSync(manifestTmp, path.join(cacheDir(), 'current.json'));
   removeOld(dir);
   return path.join(cacheDir(), dir);
@@ -151,11 +191,12 @@ export async function ensureBundle(onBuild) {
   if (process.env.REGIME_BUNDLE === '0') return null;
   try {
     const entries = [...FIXED_ENTRIES, ...commandEntries()];
-    const ready = fresh(readManifest(), entries);
+    const key = buildKey(entries);
+    const ready = fresh(readManifest(), key);
     if (ready) return ready;
     onBuild?.();
     fs.mkdirSync(cacheDir(), { recursive: true });
-    return await build(entries);
+    return await build(entries, key);
   } catch (err) {
     if (process.env.REGIME_BUNDLE === '1') throw err;
     return null;
