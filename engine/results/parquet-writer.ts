@@ -153,7 +153,7 @@ function physical(kind: ParquetKind): number {
   }
 }
 
-export interface Stats {
+interface Stats {
   nulls: number;
   min: Uint8Array | null;
   max: Uint8Array | null;

@@ -81,40 +81,36 @@ describe('baseline worker pool (real 2021 alerts)', () => {
 
   it('workers alone compute bit-identical values and the same scorecard as one thread', async () => {
     const pool = workersOnly();
-    {
-      let jobs: readonly BaselineSpec[] = [];
-      let pooled: Float64Array[] = [];
-      const card = await scoreOnMarketWith(market, alerts, async (mk, js) => {
-        jobs = js;
-        pooled = await pool.run(mk, js);
-        return pooled;
-      });
-      expect(pool.lastRun.onCaller).toBe(0);
-      expect(pool.lastRun.onWorkers).toBe(pool.lastRun.slices);
-      expect(pool.lastRun.slices).toBeGreaterThan(jobs.length);
-      // this thread's kernel, itself the reference's bits (above and baseline-kernel.test.ts)
-      for (const [i, j] of jobs.entries()) expect(sameBits(pooled[i], permutationValues(market, j, 0, j.permutations)), `spec ${i}`).toBe(true);
-      expect(card).toEqual(single());
-      expect(card.overall.baseline?.precision.n_perm).toBeGreaterThan(0);
-    }
+    let jobs: readonly BaselineSpec[] = [];
+    let pooled: Float64Array[] = [];
+    const card = await scoreOnMarketWith(market, alerts, async (mk, js) => {
+      jobs = js;
+      pooled = await pool.run(mk, js);
+      return pooled;
+    });
+    expect(pool.lastRun.onCaller).toBe(0);
+    expect(pool.lastRun.onWorkers).toBe(pool.lastRun.slices);
+    expect(pool.lastRun.slices).toBeGreaterThan(jobs.length);
+    // this thread's kernel, itself the reference's bits (above and baseline-kernel.test.ts)
+    for (const [i, j] of jobs.entries()) expect(sameBits(pooled[i], permutationValues(market, j, 0, j.permutations)), `spec ${i}`).toBe(true);
+    expect(card).toEqual(single());
+    expect(card.overall.baseline?.precision.n_perm).toBeGreaterThan(0);
   });
 
   it("hands over the workers' market: the values prepareMarket gives, draw tables included", async () => {
     const pool = workersOnly();
-    {
-      const copy = await pool.market();
-      expect(pool.marketsFromWorkers).toBe(1);
-      expect(copy).not.toBe(market);
-      expect(sameValue(copy, market)).toBe(true);
-      expect(sameValue(copy, { ...market, stride: market.stride + 1 })).toBe(false);
-      expect(copy.grid.bySymbol.get(copy.grid.symbols[0].symbol)).toBe(copy.grid.symbols[0]);
-      expect(sameValue(drawTables(copy), drawTables(market))).toBe(true);
-      // the adopted tables still share the present hours with the copy's grid, as built ones do
-      expect(drawTables(copy).bySymbol.get(copy.grid.symbols[0].symbol)!.hours).toBe(copy.grid.symbols[0].present);
-      // this thread's kernel on the adopted draw tables
-      const [spec] = baselineSpecsOf(copy, alerts);
-      expect(sameBits(permutationValues(copy, spec, 0, 20), permutationValues(market, spec, 0, 20))).toBe(true);
-    }
+    const copy = await pool.market();
+    expect(pool.marketsFromWorkers).toBe(1);
+    expect(copy).not.toBe(market);
+    expect(sameValue(copy, market)).toBe(true);
+    expect(sameValue(copy, { ...market, stride: market.stride + 1 })).toBe(false);
+    expect(copy.grid.bySymbol.get(copy.grid.symbols[0].symbol)).toBe(copy.grid.symbols[0]);
+    expect(sameValue(drawTables(copy), drawTables(market))).toBe(true);
+    // the adopted tables still share the present hours with the copy's grid, as built ones do
+    expect(drawTables(copy).bySymbol.get(copy.grid.symbols[0].symbol)!.hours).toBe(copy.grid.symbols[0].present);
+    // this thread's kernel on the adopted draw tables
+    const [spec] = baselineSpecsOf(copy, alerts);
+    expect(sameBits(permutationValues(copy, spec, 0, 20), permutationValues(market, spec, 0, 20))).toBe(true);
     // no worker alive: prepared on this thread
     const none = new BaselinePool(prices, options, 0);
     expect(sameValue(await none.market(), market)).toBe(true);

@@ -136,10 +136,9 @@ export class BaselinePool {
   private readonly options: unknown;
   /** the first worker's market, once it arrives (null when that worker stopped first) */
   private readonly shared: Promise<SharedMarket | null>;
-  private adopted = false;
   private readonly unshare: () => void;
   private nextSpecId = 1;
-  /** markets the caller got from a worker (rather than preparing its own) */
+  /** 1 once the caller took the workers' market (rather than preparing its own) */
   marketsFromWorkers = 0;
   private readonly pnlWaiters = new Map<number, (pnl: PaperPnl | null) => void>();
   private nextPnlId = -1;
@@ -183,10 +182,9 @@ export class BaselinePool {
   async market(): Promise<Market> {
     const got = await this.shared;
     if (!got) return prepareMarket(this.prices, this.options);
-    if (!this.adopted) {
+    if (this.marketsFromWorkers === 0) {
       adoptDrawTables(got.market, got.tables);
-      this.adopted = true;
-      this.marketsFromWorkers++;
+      this.marketsFromWorkers = 1;
     }
     return got.market;
   }

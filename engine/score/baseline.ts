@@ -105,6 +105,7 @@ export function permutationValues(market: Market, spec: BaselineSpec, from: numb
       const { draws, count } = blocks[b];
       const { len, ret: table, meta } = draws;
       for (let c = 0; c < count; c++, a++) {
+        // drawIndex written out: the call made this kernel 10–30 % slower (a synthetic 6,000-alert spec, one thread)
         const j = ((placementBits(stream[a], salt) / 4294967296) * len) | 0;
         drawn[a] = j;
         info[a] = meta[j];

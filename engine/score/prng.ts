@@ -32,17 +32,20 @@ export class Mulberry32 {
 
 /** FNV-1a: derives one stream per label (the paper P&L's rows), so a stream does not change when others appear. */
 export function hashSeed(seed: number, label: string): number {
-  const text = `${seed}|${label}`;
+  return fnv1a(`${seed}|${label}`);
+}
+
+function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
+    h = Math.imul(h, 0x01000193);
   }
-  return h;
+  return h >>> 0;
 }
 
 /** murmur3's 32-bit finaliser: a bijection in which every input bit flips each output bit with probability ≈ ½ */
-export function fmix32(h: number): number {
+function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -53,12 +56,7 @@ export function fmix32(h: number): number {
 
 /** FNV-1a of a text, finalised: an alert's key for the random baseline (its identity, not its place in the input) */
 export function textKey(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return fmix32(h);
+  return fmix32(fnv1a(text));
 }
 
 /**

@@ -171,11 +171,12 @@ function anchoredAlerts(alerts: readonly ScorableAlert[], oc: Outcomes): Anchore
   const keys = new Uint32Array(idxs.length);
   const symbols: string[] = [];
   const counts: number[] = [];
+  let copy = 0;
   idxs.forEach((i, k) => {
     rank[i] = k;
-    // the same identity twice: the copies are told apart by their place among equals, which no input order changes
-    let copy = 0;
-    while (k - copy > 0 && text[idxs[k - copy - 1]] === text[i]) copy++;
+    // the same identity twice: the copies are told apart by their place among equals (adjacent once sorted), which
+    // no input order changes
+    copy = k > 0 && text[idxs[k - 1]] === text[i] ? copy + 1 : 0;
     keys[k] = textKey(copy === 0 ? text[i] : `${text[i]}#${copy}`);
     const s = alerts[i].symbol;
     if (symbols[symbols.length - 1] === s) counts[counts.length - 1]++;
