@@ -34,6 +34,14 @@ describe('localityOrder', () => {
     expect(hops(out, 'volatility.thresholds.extreme')).toBeGreaterThan(hops(sweep, 'volatility.thresholds.extreme') / 2);
   });
 
+  it('hands out the configurations of one feature set together', () => {
+    const grid = [24, 48, 72, 96].flatMap((w) => Array.from({ length: 30 }, () => ({ 'volatility.window_hours': w, 'regime.chop.max_heat': 0.3 + rnd() * 0.3 })));
+    const shuffled = grid.map((x) => ({ x, r: rnd() })).sort((p, q) => p.r - q.r).map((e) => e.x);
+    const out = localityOrder(shuffled, (p) => p);
+    const switches = out.slice(1).filter((x, i) => x['volatility.window_hours'] !== out[i]['volatility.window_hours']).length;
+    expect(switches).toBe(3);
+  });
+
   it('leaves tiny windows as they are', () => {
     expect(localityOrder(items.slice(0, 2), (x) => x.params)).toEqual(items.slice(0, 2));
   });

@@ -5,6 +5,7 @@
  * depend on the order: every configuration is evaluated exactly, and the results are stored by config id.
  */
 import type { Params } from './expand.ts';
+import { keyKind } from './keys.ts';
 
 /** configurations looked at together: enough for short hops, few enough to keep memory flat (a parsed config is a few KB) */
 export const LOCALITY_WINDOW = 1024;
@@ -15,7 +16,7 @@ export const LOCALITY_WINDOW = 1024;
  * derived afresh, near or far, so ordering by them would only lengthen the hops that matter.
  */
 function incremental(key: string): boolean {
-  return key.startsWith('regime.') || key === REDERIVE_ALL;
+  return (key.startsWith('regime.') && keyKind(key) === 'threshold') || key === REDERIVE_ALL;
 }
 
 /** a change of this one derives every hour's regime alerts again: weighted so the path changes it rarely */
@@ -44,8 +45,25 @@ function coordinates(items: readonly Params[]): { num: Float64Array[]; other: un
   };
 }
 
-/** a greedy nearest-neighbour path through the items (L1 over the scaled numbers, 1 per differing other value), starting at the first */
+/**
+ * the items grouped by the values of their feature keys (keys.ts), groups in the order of their first item, each
+ * group a greedy nearest-neighbour path: the configurations of one feature set go out together, so the sweep's
+ * few kept feature sets and the workers' rule caches for them are not swapped at every hop
+ */
 export function localityOrder<T>(items: readonly T[], paramsOf: (item: T) => Params): T[] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const p = paramsOf(item);
+    const key = JSON.stringify(Object.keys(p).filter((k) => keyKind(k) === 'feature').sort().map((k) => [k, p[k]]));
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = []));
+    g.push(item);
+  }
+  return [...groups.values()].flatMap((g) => nearestPath(g, paramsOf));
+}
+
+/** a greedy nearest-neighbour path through the items (L1 over the scaled numbers, 1 per differing other value), starting at the first */
+function nearestPath<T>(items: readonly T[], paramsOf: (item: T) => Params): T[] {
   const n = items.length;
   if (n <= 2) return [...items];
   const { num, other } = coordinates(items.map(paramsOf));
