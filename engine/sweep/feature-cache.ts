@@ -17,6 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FeatureSet } from './features.ts';
+import type { TypedArray } from './shared.ts';
 
 const FORMAT = 1;
 /** entries kept per cache folder: one per feature key a sweep replays, a few sweeps' worth */
@@ -66,7 +67,6 @@ export function featureCacheFile(dir: string, key: FeatureCacheKey): string | nu
   return path.join(dir, `${name}.features`);
 }
 
-type TypedArray = Float64Array | Int32Array | Uint8Array | Int8Array | Uint16Array | Uint32Array | Int16Array | Float32Array;
 const TYPES: Record<string, new (buffer: ArrayBufferLike, offset: number, length: number) => TypedArray> = {
   Float64Array,
   Float32Array,

@@ -25,7 +25,7 @@ export function sharedInt8(n: number): Int8Array {
   return new Int8Array(new SharedArrayBuffer(Math.max(1, n))).subarray(0, n);
 }
 
-type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+export type TypedArray = Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
 function shareArray(a: TypedArray): TypedArray {
   if (a.buffer instanceof SharedArrayBuffer) return a;
