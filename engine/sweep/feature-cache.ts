@@ -28,7 +28,7 @@ const ROOTS = ['sweep/features.ts', 'sweep/feature-index.ts', 'sweep/feature-cac
 
 let codeHash: string | null = null;
 
-/** a hash of the engine sources the roots import, transitively (static relative imports), read once per process */
+/** a hash of the engine sources the roots import, transitively (static relative imports), and of package-lock.json, read once per process */
 export function featureCodeVersion(): string {
   if (codeHash !== null) return codeHash;
   const engine = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
@@ -43,6 +43,8 @@ export function featureCodeVersion(): string {
   }
   const h = crypto.createHash('sha256');
   for (const f of [...seen].sort()) h.update(path.relative(engine, f)).update('\0').update(fs.readFileSync(f)).update('\0');
+  // the packages the feature code runs on (DuckDB reads the data, zod the detector configs) are part of it too
+  h.update(fs.readFileSync(path.join(engine, '..', 'package-lock.json')));
   codeHash = h.digest('hex').slice(0, 16);
   return codeHash;
 }
