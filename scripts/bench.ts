@@ -73,6 +73,7 @@ const sections: Record<string, () => Promise<void>> = {
   'walk-forward': external(async () => async () => ['## Walk-forward sweep: notebooks/sweeps/walk-forward.json', ...(await (await import('../engine/sweep/walk-forward-bench.ts')).benchWalkForward())]),
   report: external(async () => (await import('../engine/report/bench.ts')).benchReport),
   live: external(async () => (await import('../engine/live/bench.ts')).benchLiveLatency),
+  'live-commit': external(async () => (await import('../engine/live/commit-bench.ts')).benchLiveCommit),
   'live-crash': external(async () => (await import('../engine/live/bench-faults.ts')).benchLiveCrash),
   rolling: external(async () => (await import('../engine/detectors/bench.ts')).benchRollingStats),
   freqtrade: external(async () => (await import('../engine/data/freqtrade-bench.ts')).benchFreqtrade),
