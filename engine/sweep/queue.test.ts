@@ -87,6 +87,16 @@ function startCli(args: string[], env: Record<string, string> = {}): ChildProces
   return child;
 }
 
+/**
+ * `work` unless a worker exits first: a sweep waits for workers however long, so a worker that died (e.g. at
+ * start-up) fails the test at once with its output instead of after the test's timeout
+ */
+function whileWorkersRun<T>(work: Promise<T>, workers: ReturnType<typeof startCli>[]): Promise<T> {
+  const died = workers.map((w) => w.exited.then(({ code, signal }) => Promise.reject(new Error(`a worker exited (${code ?? signal}) during the sweep:\n${w.err}`))));
+  for (const d of died) d.catch(() => {});
+  return Promise.race([work, ...died]);
+}
+
 const startWorker = (db: number, env: Record<string, string> = {}) => startCli(['worker', '--queue', url(db), '--lock-ms', String(LOCK_MS), '--stall-check-ms', String(STALL_CHECK_MS), '--verbose'], env);
 
 async function stop(child: ReturnType<typeof startCli>): Promise<{ code: number | null; signal: string | null }> {
@@ -262,7 +272,7 @@ describe('regime sweep --queue', () => {
   it.concurrent('gives byte-identical results with 1 worker process', { timeout: 300_000 }, async () => {
     const worker = startWorker(1);
     const log = capturedLogger();
-    const r = await runQueuedSweep(store, parseSweepSpec(SPEC), { queue: url(1), batch: 3, resultsDir: path.join(tmp, 'one'), includeRows: true, logger: log.logger });
+    const r = await whileWorkersRun(runQueuedSweep(store, parseSweepSpec(SPEC), { queue: url(1), batch: 3, resultsDir: path.join(tmp, 'one'), includeRows: true, logger: log.logger }), [worker]);
     expect(await stop(worker)).toEqual({ code: 0, signal: null });
     expect(r.complete).toBe(true);
     expect(r.sweep_id).toBe(local.sweep_id);
@@ -295,7 +305,7 @@ describe('regime sweep --queue', () => {
     await admin.quit();
     // two more: one of them takes the stalled job once its lock has expired, and skips the stored result
     const others = [startWorker(2), startWorker(2)];
-    const r = await sweep;
+    const r = await whileWorkersRun(sweep, others);
     const exits = await Promise.all(others.map(stop));
     expect(exits).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }]);
     expect(r.complete).toBe(true);
@@ -317,7 +327,7 @@ describe('regime sweep --queue', () => {
     coordinator.kill('SIGKILL');
     await coordinator.exited;
     expectNoPassword(coordinator.err);
-    const r = await runQueuedSweep(store, parseSweepSpec(SPEC), { queue: url(3), batch: 2, resultsDir: dir, includeRows: true });
+    const r = await whileWorkersRun(runQueuedSweep(store, parseSweepSpec(SPEC), { queue: url(3), batch: 2, resultsDir: dir, includeRows: true }), [worker]);
     await stop(worker);
     expect(r.complete).toBe(true);
     expect(r.run.resumed).toBeGreaterThan(0);
