@@ -77,10 +77,12 @@ describe('regime webhooks', () => {
   it('test: failures exit 1 with the URL redacted; list shows endpoints redacted', async () => {
     rx.addFault({ kind: 'http', fault: { kind: 'status', status: 500, body: 'upstream says cli-query-token-456' } });
     const url = rx.httpUrl('/hook2', 'token=cli-query-token-456');
-    const r = await regime(['webhooks', 'test'], { WEBHOOKS_FUNDING: url });
+    // two attempts, not the default three: one retry each is the retry path, without waiting 2 s more per message
+    const r = await regime(['webhooks', 'test', '--attempts', '2'], { WEBHOOKS_FUNDING: url });
     rx.clearFaults();
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toBe('error: 2 of 2 test messages failed');
+    expect(r.stdout.match(/ 2 +FAILED /g) ?? r.stdout).toHaveLength(2);
     expect(r.stdout + r.stderr).not.toContain('cli-query-token-456');
     const list = await regime(['webhooks', 'list'], { WEBHOOKS_CASCADE: 'https://discord.com/api/webhooks/1/list-secret-token' });
     expect(list.stdout).toContain('https://discord.com/***');

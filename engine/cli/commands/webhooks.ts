@@ -8,6 +8,7 @@ import { redact, redactDeep } from '../../notify/redact.ts';
 import { sendTestMessages } from '../../notify/samples.ts';
 import { emitJson } from '../context.ts';
 import { renderTable } from '../format.ts';
+import { positiveInt } from '../args.ts';
 
 export const order = 61;
 
@@ -31,11 +32,13 @@ export function register(program: Command): void {
     .option('--config <file>', 'live config file')
     .option('--paper', 'also mark the samples [PAPER]')
     .option('--json [file]', 'print (or write) the results as JSON')
-    .action(async (opts: { config?: string; paper?: boolean; json?: string | boolean }) => {
+    .option('--attempts <n>', 'attempts per message: a 429 or 5xx is retried after its Retry-After or 1 s, 2 s… (default 3)')
+    .action(async (opts: { config?: string; paper?: boolean; json?: string | boolean; attempts?: string }) => {
+      const maxAttempts = opts.attempts === undefined ? undefined : positiveInt(opts.attempts, '--attempts');
       const cfg = loadLiveConfig(opts.config).webhooks;
       const endpoints = buildEndpoints(cfg);
       if (endpoints.length === 0) throw new UserError('no webhook endpoints configured (config `webhooks` or WEBHOOKS_* env vars)');
-      const results = await sendTestMessages(endpoints, { httpSecret: cfg.http_secret, timeoutMs: cfg.timeout_ms, paper: opts.paper ?? false });
+      const results = await sendTestMessages(endpoints, { httpSecret: cfg.http_secret, timeoutMs: cfg.timeout_ms, paper: opts.paper ?? false, maxAttempts });
       const failed = results.filter((r) => !r.result.ok).length;
       if (opts.json) await emitJson(opts.json, redactDeep(results.map((r) => ({ event_type: r.event_type, endpoint: r.endpoint, kind: r.kind, attempts: r.attempts, ok: r.result.ok, status: r.result.status, latency_ms: Math.round(r.result.latencyMs), error: r.result.error }))));
       else {
