@@ -5,7 +5,6 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../errors.ts';
 import { loadLiveConfig } from './config.ts';
-import { DEFAULT_WARMUP_HOURS } from '../pipeline/warmup.ts';
 import { DEFAULT_WARMUP_HOURS as REPLAY_WARMUP_HOURS } from '../replay/backtest.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-live-config-'));
@@ -13,7 +12,6 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('loadLiveConfig', () => {
   it('defaults warmup_hours to the backtest\'s warm-up (the constant config files read without loading the replay)', () => {
-    expect(DEFAULT_WARMUP_HOURS).toBe(REPLAY_WARMUP_HOURS);
     expect(loadLiveConfig(undefined, {}).live.warmup_hours).toBe(REPLAY_WARMUP_HOURS);
   });
 

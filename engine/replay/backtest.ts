@@ -10,6 +10,7 @@ import { configHash } from '../pipeline/load-config.ts';
 import { featureColumns } from '../pipeline/feature-row.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
+import { DEFAULT_WARMUP_HOURS } from '../pipeline/warmup.ts';
 import type { SuppressionCounts } from '../pipeline/cooldown.ts';
 import { loadReplayData } from './replay-data.ts';
 import { runReplay, type GapMet } from './replay.ts';
@@ -24,7 +25,7 @@ import type { Scorecard } from '../score/index.ts';
 import { isoHour } from '../time.ts';
 
 /** Enough history for the slowest window before the first kept hour: check-lookahead measures the weekly regime at ≈ 105 days. */
-export const DEFAULT_WARMUP_HOURS = 16 * 7 * 24;
+export { DEFAULT_WARMUP_HOURS } from '../pipeline/warmup.ts';
 
 export interface BacktestOptions {
   config: PipelineConfig;
