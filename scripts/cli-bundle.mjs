@@ -37,12 +37,16 @@ function commandEntries() {
     .map((f) => `engine/cli/commands/${f}`);
 }
 
-/** what, besides the sources' stats, makes a bundle stale: node, this file, the packages (esbuild's version among them), the entries */
+/**
+ * what, besides the sources' stats, makes a bundle stale: node, this file, the packages (esbuild's version among
+ * them), tsconfig.json (esbuild reads it: class fields, decorators, paths), the entries
+ */
 function buildKey(entries) {
   return createHash('sha256')
     .update(`${process.version}\0${entries.join(',')}\0`)
     .update(fs.readFileSync(fileURLToPath(import.meta.url)))
     .update(fs.readFileSync(path.join(ROOT, 'package-lock.json')))
+    .update(fs.readFileSync(path.join(ROOT, 'tsconfig.json')))
     .digest('hex')
     .slice(0, 16);
 }

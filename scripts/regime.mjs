@@ -61,6 +61,8 @@ if (text !== undefined) {
     process.env.REGIME_BUNDLE_DIR = bundle;
     ({ main } = await import(pathToFileURL(path.join(bundle, 'engine/cli/main.js')).href));
   } else {
+    // from the sources, worker threads included: not from a bundle a parent process named (importEntry)
+    delete process.env.REGIME_BUNDLE_DIR;
     const { register } = await import('tsx/esm/api');
     register();
     ({ main } = await import('../engine/cli/main.ts'));

@@ -650,7 +650,11 @@ export class LiveRunner extends EventEmitter {
     }
     if (batches.length === 0) return;
     try {
-      this.commitDb ??= openCommitConnection();
+      // a failed open is not kept: the next commit tries again
+      this.commitDb ??= openCommitConnection().catch((err: unknown) => {
+        this.commitDb = null;
+        throw err;
+      });
       await commitBatches(this.opts.datasetsDir, batches, { duckdb: await this.commitDb });
       this.pending.clear();
       this.noteProvenance();
