@@ -21,8 +21,10 @@ const BUNDLE_RELATIVE = new Set(['engine/cli/main.ts']);
  * (@duckdb/node-api ≈ 0.45 s CPU per process, ≈ 0.1 s bundled). Native code (@duckdb/node-bindings) stays outside.
  */
 const BUNDLED_PACKAGES = new Set(['@duckdb/node-api']);
-/** older bundles are removed only when this old, so a long-running process (regime live) keeps its lazy chunks */
+/** a bundle is removed once no process started from it for this long (each start touches it), so a long-running process (regime live) keeps its lazy chunks */
 const KEEP_OLD_MS = 24 * 3600_000;
+/** and at most this many are kept (≈ 4.4 MB each): every edit followed by a run builds one */
+const KEEP_BUNDLES = 8;
 
 /** the cache folder: REGIME_BUNDLE_CACHE (tests; it must lie inside the project, where the packages resolve), else node_modules/.cache/regime-cli */
 export function cacheDir() {
@@ -65,7 +67,15 @@ function fresh(manifest, key) {
   } catch {
     return null;
   }
-  return path.join(cacheDir(), manifest.dir);
+  const dir = path.join(cacheDir(), manifest.dir);
+  try {
+    // the last start, which decides when it may be removed
+    const now = new Date();
+    fs.utimesSync(dir, now, now);
+  } catch {
+    // a read-only cache is still usable
+  }
+  return dir;
 }
 
 function readManifest() {
@@ -176,15 +186,20 @@ async function build(entries, key) {
 
 function removeOld(keep) {
   const now = Date.now();
+  const bundles = [];
   for (const name of fs.readdirSync(cacheDir())) {
     if (name === keep || name === 'current.json') continue;
-    const full = path.join(cacheDir(), name);
     try {
-      if (now - fs.statSync(full).mtimeMs > KEEP_OLD_MS) fs.rmSync(full, { recursive: true, force: true });
+      bundles.push({ full: path.join(cacheDir(), name), used: fs.statSync(path.join(cacheDir(), name)).mtimeMs });
     } catch {
       // another process removed it first
     }
   }
+  // most recently started first: beyond KEEP_BUNDLES, or not started for KEEP_OLD_MS, a bundle goes
+  bundles.sort((a, b) => b.used - a.used);
+  bundles.forEach((b, i) => {
+    if (i >= KEEP_BUNDLES - 1 || now - b.used > KEEP_OLD_MS) fs.rmSync(b.full, { recursive: true, force: true });
+  });
 }
 
 /**
