@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDuckDB, queryRows, sqlString, type DuckDBConnection } from '../data/duckdb.ts';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { BOOL_NULL, codeStrings, ParquetWriter, RowGroupEncoder, writeParquetFile, type ColumnValues, type ParquetColumn } from './parquet-writer.ts';
+import { BOOL_NULL, codeStrings, ParquetWriter, writeParquetFile, type ColumnValues, type ParquetColumn } from './parquet-writer.ts';
 
 /** a seeded generator (mulberry32) so every run tests the same synthetic values */
 function rng(seed: number): () => number {
@@ -123,24 +123,6 @@ describe('parquet writer (synthetic edge cases)', () => {
     expect(Math.max(...xs.map((s) => Number(s.hi)))).toBe(Number(x.hi));
     const [t] = await queryRows(conn, `SELECT count(*) AS n FROM read_parquet(${sqlString(file)}) WHERE ts_ms >= 14400000000`);
     expect(t.n).toBe(BigInt(rows - 4_000 - 72));
-  });
-
-  it('row groups encoded apart (RowGroupEncoder) and appended make the same bytes as writeRowGroup', () => {
-    const rows = 7_000;
-    const values = synthetic(rows);
-    const whole = path.join(tmp, 'whole.parquet');
-    writeParquetFile(whole, COLUMNS, rows, values, 3_000);
-    const parts = path.join(tmp, 'parts.parquet');
-    const w = ParquetWriter.create(parts, COLUMNS);
-    const encoder = new RowGroupEncoder(COLUMNS);
-    for (let start = 0; start < rows; start += 3_000) {
-      const end = Math.min(rows, start + 3_000);
-      const slice = values.map((v) => (v instanceof Float64Array || v instanceof Uint8Array ? v.subarray(start, end) : { codes: v.codes.subarray(start, end), words: v.words }));
-      w.append(encoder.encode(end - start, slice));
-    }
-    expect(() => w.append({ rows: 1, bytes: new Uint8Array(0), chunks: [] })).toThrow(/row group has 0 columns/);
-    w.finish();
-    expect(fs.readFileSync(parts).equals(fs.readFileSync(whole))).toBe(true);
   });
 
   it('writes an empty file DuckDB can read, and leaves nothing behind when aborted', async () => {

@@ -160,7 +160,7 @@ interface Stats {
 }
 
 /** a column chunk's pages and statistics; offsets count from the start of its row group's bytes until appended */
-export interface EncodedChunk {
+interface EncodedChunk {
   offset: number;
   dictionaryOffset: number | null;
   dataOffset: number;
@@ -171,7 +171,7 @@ export interface EncodedChunk {
 }
 
 /** one row group's pages, ready to append to a file */
-export interface EncodedRowGroup {
+interface EncodedRowGroup {
   rows: number;
   bytes: Uint8Array;
   chunks: EncodedChunk[];
@@ -237,11 +237,8 @@ export class ParquetWriter {
     this.append(this.encoder.encode(rows, values));
   }
 
-  /** a row group encoded by a RowGroupEncoder of the same columns, in row order */
-  append(group: EncodedRowGroup): void {
-    if (this.done) throw new Error('parquet writer already finished or aborted');
-    if (group.chunks.length !== this.columns.length) throw new Error(`row group has ${group.chunks.length} columns, the schema ${this.columns.length}`);
-    if (group.rows === 0) return;
+  /** the group's pages in one write, their offsets moved to where they land in the file */
+  private append(group: EncodedRowGroup): void {
     const base = this.offset;
     this.write(group.bytes);
     const chunks = group.chunks.map(
@@ -334,13 +331,8 @@ export class ParquetWriter {
   }
 }
 
-/**
- * Encodes and compresses row groups of a fixed set of columns into page bytes, apart from the file they go to: a
- * group is one write instead of two per page, and the CPU-heavy half could run on a worker thread (the backtest's
- * feature export tried that; while the pool's worker was still preparing its market the groups queued up and raised
- * the peak RSS, so it encodes on the replay's thread).
- */
-export class RowGroupEncoder {
+/** Encodes and compresses a row group of a fixed set of columns into page bytes, gathered so the writer makes one write per group. */
+class RowGroupEncoder {
   private readonly encoder = new TextEncoder();
   /** per string column: UTF-8 bytes of each word, encoded once */
   private readonly utf8: (Uint8Array[] | undefined)[];
