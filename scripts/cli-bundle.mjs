@@ -27,7 +27,7 @@ const KEEP_OLD_MS = 24 * 3600_000;
 const KEEP_BUNDLES = 8;
 
 /** the cache folder: REGIME_BUNDLE_CACHE (tests; it must lie inside the project, where the packages resolve), else node_modules/.cache/regime-cli */
-export function cacheDir() {
+function cacheDir() {
   return process.env.REGIME_BUNDLE_CACHE ?? path.join(ROOT, 'node_modules/.cache/regime-cli');
 }
 
@@ -223,7 +223,7 @@ export async function ensureBundle(onBuild) {
 }
 
 /** the bundled file of a TypeScript entry in the bundle the CLI runs from (REGIME_BUNDLE_DIR), or null */
-export function bundledEntry(sourceUrl) {
+function bundledEntry(sourceUrl) {
   const bundle = process.env.REGIME_BUNDLE_DIR;
   if (!bundle) return null;
   const file = path.join(bundle, path.relative(ROOT, fileURLToPath(sourceUrl)).replace(/\.ts$/, '.js'));

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript module without types (it runs before tsx)
-import { bundledEntry, ensureBundle } from './cli-bundle.mjs';
+import { ensureBundle } from './cli-bundle.mjs';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 let cache: string;
@@ -80,12 +80,32 @@ describe('CLI bundle', () => {
         worker.postMessage({ type: 'init', prices, options: {} });
       });
       expect(reply.type).toBe('ready');
-      // and it was the bundle's entry that ran, not the sources
-      expect(bundledEntry(new URL('../engine/score/baseline-worker.ts', import.meta.url))).toBe(path.join(dir, 'engine/score/baseline-worker.js'));
     } finally {
       await worker.terminate();
       if (before === undefined) delete process.env.REGIME_BUNDLE_DIR;
       else process.env.REGIME_BUNDLE_DIR = before;
     }
+  });
+
+  it('a worker entry runs the bundled file when the CLI runs from a bundle, the sources otherwise', async () => {
+    // a stand-in bundle whose baseline worker only says where it came from
+    const fake = fs.mkdtempSync(path.join(cache, 'fake-'));
+    fs.mkdirSync(path.join(fake, 'engine/score'), { recursive: true });
+    fs.writeFileSync(path.join(fake, 'engine/score/baseline-worker.js'), "import { parentPort } from 'node:worker_threads'; parentPort.postMessage({ type: 'from-bundle' });\n");
+    const first = (env: NodeJS.ProcessEnv) =>
+      new Promise<{ type: string }>((resolve, reject) => {
+        const worker = new Worker(new URL('../engine/score/baseline-worker.mjs', import.meta.url), { env });
+        worker.once('error', reject);
+        worker.once('message', (m: { type: string }) => {
+          void worker.terminate();
+          resolve(m);
+        });
+        // the real worker answers init with 'ready'; the stand-in speaks first
+        worker.postMessage({ type: 'init', prices: [{ symbol: 'SYNTH', ts: Float64Array.from({ length: 400 }, (_, i) => i * 3_600_000), close: new Float64Array(400).fill(1) }], options: {} });
+      });
+    expect((await first({ ...process.env, REGIME_BUNDLE_DIR: fake })).type).toBe('from-bundle');
+    const withoutBundle = { ...process.env };
+    delete withoutBundle.REGIME_BUNDLE_DIR;
+    expect((await first(withoutBundle)).type).toBe('ready');
   });
 });

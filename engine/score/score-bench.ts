@@ -97,7 +97,7 @@ export async function benchScoring(): Promise<string[]> {
     }
     lines.push(`the scorecard's market, medians of ${PAIRS} alternating:`);
     lines.push(`  prepareMarket + draw tables on this thread ${ms(benchMedian(prepared))} CPU`);
-    lines.push(`  taken from the pool's worker              ${ms(benchMedian(received))} CPU on this thread (the worker's copy: ${ms(benchMedian(copied))} CPU, made during the replay)   same market: ${sameMarket ? 'yes' : 'NO'}`);
+    lines.push(`  taken from the pool's worker              ${ms(benchMedian(received))} CPU on this thread (the worker's copy: ${ms(benchMedian(copied))} CPU, made during the replay)   same options and hourly table: ${sameMarket ? 'yes' : 'NO'} (the whole market and draw tables: baseline-pool.test.ts)`);
 
     // the baseline a scorecard hands its runner: every anchored alert placed once per permutation, every row counted from those placements
     const evaluator = new AlertSetEvaluator(market);
