@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `regime` command: the TypeScript sources run from a bundle rebuilt whenever they change (scripts/cli-bundle.mjs),
 // or through tsx with REGIME_BUNDLE=0, so there is no build step between a clone and a run.
-// Help is served from the prebuilt table (engine/cli/help.json) before tsx starts: tsx alone costs ~0.4 s.
+// Help is served from the prebuilt table (engine/cli/help.json) before any TypeScript is loaded (≈ a bare node start).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
