@@ -5,6 +5,7 @@
  */
 import type { FeatureSet } from './features.ts';
 import { correlationBreakDirection, laggingSide } from '../pipeline/rule-definitions.ts';
+import { sortedOrder } from './threshold-index.ts';
 
 export interface FeatureIndex {
   symbols: {
@@ -30,18 +31,34 @@ export interface FeatureIndex {
     /** per segment: the 4h, 1d and 1w bar it holds */
     segmentBars: [Int32Array, Int32Array, Int32Array];
   }[];
-  /** per pair hour with a correlation: its value, normal, and the direction of a break (the lagging symbol's 24 h return sign) */
-  pairs: { hours: Int32Array; corr: Float64Array; normal: Float64Array; direction: Int8Array }[];
+  /**
+   * per pair hour with a correlation: its value, normal, and the direction of a break (the lagging symbol's 24 h
+   * return sign); byCorr and byDrop: those positions by ascending correlation and correlation − normal (sortedOrder)
+   */
+  pairs: { hours: Int32Array; corr: Float64Array; normal: Float64Array; direction: Int8Array; byCorr: Int32Array; byDrop: Int32Array }[];
   /** reused by every configuration: the rules run one after another, never at once */
   scratch: { hours: Int32Array };
 }
 
-/** a timeframe's held bars: the hour each starts being held, and its z-scores and heat (NaN: no regime) */
+/** the bar values a regime threshold is compared with (regime-hours.ts) */
+export type RegimeFeature = 'heat' | 'priceZ' | 'absPriceZ' | 'volumeZ';
+const REGIME_FEATURES: readonly RegimeFeature[] = ['heat', 'priceZ', 'absPriceZ', 'volumeZ'];
+
+/**
+ * a timeframe's held bars: the hour each starts being held, and its z-scores and heat (NaN: no regime); per
+ * regime feature, the bars in ascending order of its value (sortedOrder): sorted once per feature set and shared
+ * by every worker, instead of by each worker that moves a threshold
+ */
 export interface HeldBars {
   start: Int32Array;
   priceZ: Float64Array;
   volumeZ: Float64Array;
   heat: Float64Array;
+  order: Record<RegimeFeature, Int32Array>;
+}
+
+export function regimeFeatureValues(bars: Pick<HeldBars, 'heat' | 'priceZ' | 'volumeZ'>, feature: RegimeFeature): Float64Array {
+  return feature === 'absPriceZ' ? bars.priceZ.map(Math.abs) : bars[feature];
 }
 
 function same(a: number, b: number): boolean {
@@ -59,12 +76,9 @@ function heldBars(fs: FeatureSet, s: number, t: number): HeldBars {
     if (i === 0 || !same(pz[i], pz[i - 1]) || !same(vz[i], vz[i - 1]) || !same(heat[i], heat[i - 1])) starts.push(i);
   }
   const start = Int32Array.from(starts);
-  return {
-    start,
-    priceZ: Float64Array.from(start, (i) => pz[i]),
-    volumeZ: Float64Array.from(start, (i) => vz[i]),
-    heat: Float64Array.from(start, (i) => heat[i]),
-  };
+  const values = { priceZ: Float64Array.from(start, (i) => pz[i]), volumeZ: Float64Array.from(start, (i) => vz[i]), heat: Float64Array.from(start, (i) => heat[i]) };
+  const order = Object.fromEntries(REGIME_FEATURES.map((f) => [f, sortedOrder(regimeFeatureValues(values, f))])) as Record<RegimeFeature, Int32Array>;
+  return { start, ...values, order };
 }
 
 /** which bar of each timeframe every present hour reads, so a configuration never searches for it */
@@ -144,7 +158,10 @@ export function buildSharedIndex(fs: FeatureSet): SharedFeatureIndex {
       const lagging = laggingSide(p.leader[i]) === 'a' ? p.a : p.b;
       return correlationBreakDirection(fs.bySymbol[lagging].ret24[i]);
     });
-    return { hours, corr: Float64Array.from(hours, (i) => p.corr[i]), normal: Float64Array.from(hours, (i) => p.normal[i]), direction };
+    const corr = Float64Array.from(hours, (i) => p.corr[i]);
+    const normal = Float64Array.from(hours, (i) => p.normal[i]);
+    // current − normal exactly as isCorrelationBreak computes it; NaN where there is no normal (never a drop)
+    return { hours, corr, normal, direction, byCorr: sortedOrder(corr), byDrop: sortedOrder(corr.map((c, k) => c - normal[k])) };
   });
   return { symbols, pairs };
 }

@@ -9,7 +9,7 @@ import { correlationBreakAlert, NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAler
 import { loadReplayData } from '../replay/replay-data.ts';
 import { Mulberry32 } from '../score/prng.ts';
 import { ColumnarEvaluator } from './evaluate.ts';
-import { buildIndex, type FeatureIndex } from './feature-index.ts';
+import { buildIndex, buildSharedIndex, type FeatureIndex } from './feature-index.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { planEvaluation } from './keys.ts';
 import { RegimeHours, regimeHours } from './regime-hours.ts';
@@ -25,6 +25,8 @@ beforeAll(async () => {
   const data = await loadReplayData(store, base.symbols);
   const plan = planEvaluation(base);
   features = computeFeatures(data, plan.featureConfig, plan.featureKey);
+  // built once, as the sweep's features job does: every buildIndex below is a fresh view with fresh rule state
+  features.index = buildSharedIndex(features);
   index = buildIndex(features);
 });
 afterAll(() => store.close());

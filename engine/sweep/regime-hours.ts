@@ -4,18 +4,17 @@
  *
  * A bar's regime (spotRegimeIndex) compares its heat, price z, |price z| and volume z with thresholds. When a
  * threshold moves from a to b, only bars whose value lies between a and b can change class, so each
- * timeframe keeps its bars sorted by each feature and reclassifies just that band with the detector's own
+ * timeframe's bars come sorted by each feature (feature-index.ts) and just that band is reclassified with the detector's own
  * function. An hour's code is a sum of per-timeframe digits, so a changed bar adds its digit's difference to
  * the hours it covers. The codes are always exactly what a full classification gives, whatever the order in
  * which configurations arrive (evaluate.test.ts compares them on random sequences).
  */
 import { spotRegimeIndex, type RegimeConfig } from '../detectors/multi-timeframe-regime.ts';
 import { REGIME_CODE_COUNT } from '../pipeline/rule-definitions.ts';
-import type { FeatureIndex, HeldBars } from './feature-index.ts';
-import { sortColumn } from './threshold-index.ts';
-import { lowerBound, upperBound } from '../sorted-search.ts';
+import { regimeFeatureValues, type FeatureIndex, type HeldBars, type RegimeFeature } from './feature-index.ts';
+import { countAtMost, countBelow } from './threshold-index.ts';
 
-type Feature = 'heat' | 'priceZ' | 'absPriceZ' | 'volumeZ';
+type Feature = RegimeFeature;
 
 /** which bar value each threshold of RegimeConfig is compared with */
 const FIELD_FEATURE: Record<string, Feature> = {
@@ -28,10 +27,6 @@ const FIELD_FEATURE: Record<string, Feature> = {
   max_volume_z: 'volumeZ',
 };
 
-function featureValues(bars: HeldBars, feature: Feature): Float64Array {
-  return feature === 'absPriceZ' ? bars.priceZ.map(Math.abs) : bars[feature];
-}
-
 interface Timeframe {
   bars: HeldBars;
   /** SPOT_REGIMES index + 1, 0 where the bar has no regime */
@@ -41,32 +36,13 @@ interface Timeframe {
   endHour: Int32Array;
   /** this timeframe's digit weight in an hour's code */
   weight: number;
-  /** sorted on first use: a sweep that never moves a feature's thresholds never sorts it */
-  sorted: Partial<Record<Feature, SortedBars>>;
+  /** |price z| per bar, made on first use (the other features' values are the bars' own columns) */
+  absPriceZ: Float64Array | null;
 }
 
-/** the bars in one feature's order, with the three values a classification reads laid out in that order too */
-interface SortedBars {
-  key: Float64Array;
-  bar: Int32Array;
-  heat: Float64Array;
-  priceZ: Float64Array;
-  volumeZ: Float64Array;
-}
-
-function sortedBars(bars: HeldBars, feature: Feature): SortedBars {
-  const { value, at } = sortColumn(featureValues(bars, feature));
-  const heat = new Float64Array(at.length);
-  const priceZ = new Float64Array(at.length);
-  const volumeZ = new Float64Array(at.length);
-  // plain loops: Float64Array.from with a mapping callback costs several times as much per worker
-  for (let i = 0; i < at.length; i++) {
-    const b = at[i];
-    heat[i] = bars.heat[b];
-    priceZ[i] = bars.priceZ[b];
-    volumeZ[i] = bars.volumeZ[b];
-  }
-  return { key: value, bar: at, heat, priceZ, volumeZ };
+function valuesOf(tf: Timeframe, feature: Feature): Float64Array {
+  if (feature !== 'absPriceZ') return tf.bars[feature];
+  return (tf.absPriceZ ??= regimeFeatureValues(tf.bars, feature));
 }
 
 function classify(bars: Pick<HeldBars, 'heat' | 'priceZ' | 'volumeZ'>, b: number, rc: RegimeConfig): number {
@@ -107,7 +83,7 @@ export class RegimeHours {
       }
       // a bar no present hour reads: an empty range
       for (let b = 0; b < nb; b++) if (firstHour[b] === n) endHour[b] = n;
-      return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, sorted: {} };
+      return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null };
     });
     this.conf = new Uint8Array(n);
     this.alerts = new Int32Array(n);
@@ -123,12 +99,13 @@ export class RegimeHours {
       for (const tf of this.tf) {
         if (changed.length === 0) break;
         const bands = changed.map(({ feature, lo, hi }) => {
-          const sb = (tf.sorted[feature] ??= sortedBars(tf.bars, feature));
-          return { sb, from: lowerBound(sb.key, lo), to: upperBound(sb.key, hi) };
+          const order = tf.bars.order[feature];
+          const values = valuesOf(tf, feature);
+          return { order, from: countBelow(values, order, lo), to: countAtMost(values, order, hi) };
         });
         const work = bands.reduce((w, b) => w + b.to - b.from, 0);
         if (work > tf.code.length * FULL_FRACTION) this.classifyTimeframe(tf, rc);
-        else for (const { sb, from, to } of bands) this.classifyBand(tf, sb, from, to, rc);
+        else for (const { order, from, to } of bands) this.classifyBand(tf, order, from, to, rc);
       }
     }
     this.rc = rc;
@@ -147,8 +124,11 @@ export class RegimeHours {
     if (this.dirty !== null && tf.firstHour[b] < tf.endHour[b]) this.dirty.push(tf.firstHour[b], tf.endHour[b]);
   }
 
-  private classifyBand(tf: Timeframe, sb: SortedBars, from: number, to: number, rc: RegimeConfig): void {
-    for (let i = from; i < to; i++) this.setCode(tf, sb.bar[i], classify(sb, i, rc));
+  private classifyBand(tf: Timeframe, order: Int32Array, from: number, to: number, rc: RegimeConfig): void {
+    for (let i = from; i < to; i++) {
+      const b = order[i];
+      this.setCode(tf, b, classify(tf.bars, b, rc));
+    }
   }
 
   private classifyTimeframe(tf: Timeframe, rc: RegimeConfig): void {

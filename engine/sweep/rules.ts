@@ -29,8 +29,7 @@ import {
 } from '../pipeline/rule-definitions.ts';
 import type { FeatureIndex, HeldBars } from './feature-index.ts';
 import { regimeHours } from './regime-hours.ts';
-import { RecentMap, sortColumn, type SortedColumn } from './threshold-index.ts';
-import { upperBound } from '../sorted-search.ts';
+import { countAtMost, RecentMap } from './threshold-index.ts';
 import type { FeatureSet } from './features.ts';
 
 export { SEVERITIES };
@@ -281,9 +280,6 @@ function regimeCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Cand
   return { hours, severity: new Uint8Array(n).fill(SEVERITIES.indexOf('INFO')), direction: dirs };
 }
 
-/** per feature index and pair: hours sorted by correlation, and by correlation minus its normal */
-const pairColumns = new WeakMap<FeatureIndex, { corr: SortedColumn; drop: SortedColumn }[]>();
-
 /** per minimum confidence (a sweep tries a few) */
 const confirming = new RecentMap<number, Uint8Array>(16);
 
@@ -292,15 +288,25 @@ export function confirmingRegimes(minConfidence: number): Uint8Array {
   return confirming.get(minConfidence, () => Uint8Array.from(REGIME_LUT.primary, (p, c) => regimeConfirmation(0, p, REGIME_LUT.confidence[c], minConfidence)));
 }
 
+/** how many of the ordered positions have corr − normal <= x (the subtraction as the order was sorted by) */
+function dropsAtMost(corr: Float64Array, normal: Float64Array, order: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const k = order[mid];
+    if (corr[k] - normal[k] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function correlationCandidates(x: FeatureIndex, j: number, cfg: PipelineConfig): Candidates {
   const p = x.pairs[j];
-  let perPair = pairColumns.get(x);
-  if (!perPair) pairColumns.set(x, (perPair = []));
-  // current − normal exactly as isCorrelationBreak computes it; NaN where there is no normal (never a drop)
-  const sorted = (perPair[j] ??= { corr: sortColumn(p.corr), drop: sortColumn(p.corr.map((c, k) => c - p.normal[k])) });
-  // a break is corr <= break_level or a drop <= −break_drop: both bands, in hour order, each confirmed by the detector's test
-  const byLevel = sorted.corr.at.subarray(0, upperBound(sorted.corr.value, cfg.correlation.break_level));
-  const byDrop = sorted.drop.at.subarray(0, upperBound(sorted.drop.value, -cfg.correlation.break_drop));
+  // a break is corr <= break_level or a drop <= −break_drop: both bands (the index's orders, feature-index.ts), in
+  // hour order, each confirmed by the detector's test
+  const byLevel = p.byCorr.subarray(0, countAtMost(p.corr, p.byCorr, cfg.correlation.break_level));
+  const byDrop = p.byDrop.subarray(0, dropsAtMost(p.corr, p.normal, p.byDrop, -cfg.correlation.break_drop));
   const ks = new Int32Array(byLevel.length + byDrop.length);
   ks.set(byLevel);
   ks.set(byDrop, byLevel.length);

@@ -32,6 +32,38 @@ export function sortColumn(values: Float64Array): SortedColumn {
   return { value, at };
 }
 
+/**
+ * the positions of a column's non-NaN values in ascending order of value, equal values in position order
+ * (sortColumn's `at`): kept instead of the sorted values where the values are at hand anyway, a third of the memory
+ */
+export function sortedOrder(values: Float64Array): Int32Array {
+  return sortColumn(values).at;
+}
+
+/** how many of the ordered positions have a value <= x (upperBound over values[order[i]]) */
+export function countAtMost(values: Float64Array, order: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[order[mid]] <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** how many of the ordered positions have a value < x (lowerBound over values[order[i]]) */
+export function countBelow(values: Float64Array, order: Int32Array, x: number): number {
+  let lo = 0;
+  let hi = order.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (values[order[mid]] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** a small most-recently-used map: a sweep revisits a few threshold values, never grows without bound */
 export class RecentMap<K, V> {
   private readonly map = new Map<K, V>();
