@@ -11,10 +11,10 @@ import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const KNOWN_SECONDS: Record<string, number> = {
+  // the dashboard, reports and login browser suites in one file around one Chromium (about 27 + 24 + 7 s alone)
+  'web/browser.e2e.test.ts': 70,
   'engine/live/kill.test.ts': 63,
   'engine/sweep/queue.test.ts': 47,
-  'web/reports.e2e.test.ts': 46,
-  'web/dashboard.e2e.test.ts': 45,
   'engine/sweep/walk-forward-sweep.test.ts': 33,
   'engine/live/live.test.ts': 32,
   'engine/cli/cli.test.ts': 30,
@@ -31,7 +31,6 @@ const KNOWN_SECONDS: Record<string, number> = {
   'engine/replay/replay.test.ts': 13,
   'engine/pipeline/config-scaffold.test.ts': 11,
   'engine/detectors/z-scores.real-data.test.ts': 11,
-  'web/login.e2e.test.ts': 10,
 };
 
 export default class SlowestFirstSequencer extends BaseSequencer {

@@ -5,37 +5,34 @@
 //  - from file:// with every other request refused and the same strict Content-Security-Policy as a <meta> (no
 //    'unsafe-inline', no 'unsafe-eval'; inline blocks allowed by hash): each view draws, no console error,
 //    nothing fetched from anywhere.
-// (One file, one render of each notebook and one browser for both: the file:// checks were report.e2e.test.ts.)
+// (One render of each notebook for both; a suite of web/browser.e2e.test.ts, which shares one Chromium between
+// the browser suites.)
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, newContext } from './e2e-browser.ts';
 import { listNotebooks } from '../engine/report/catalog.ts';
 import { reportCsp } from '../engine/report/csp.ts';
 import { renderNotebook, type RenderResult } from '../engine/report/render.ts';
 import { savedRun, syntheticSweep, tempDir } from '../engine/report/test-helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const REPO = path.resolve(import.meta.dirname, '..');
-const available = fs.existsSync(CHROMIUM);
-if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: CI installs Debian chromium for this test`);
 
 // short windows of the FTX week keep the fresh backtests some notebooks run small
 const SHORT: Record<string, string> = { from: '2022-11-06', to: '2022-11-12', permutations: '10' };
 
 let resultsDir: string;
 let scratch: string;
-let userDataDir: string;
 let context: BrowserContext;
 let child: ChildProcess | null = null;
 let url: string;
 const rendered: RenderResult[] = [];
 const outside: string[] = [];
 
-beforeAll(async () => {
-  if (!available) return;
+async function setUp(): Promise<void> {
   // the same saved run as engine/report/render.test.ts (built once per npm test); the FTX week lies inside it
   ({ resultsDir } = await savedRun('2022-10-20', '2022-11-20'));
   await syntheticSweep(resultsDir);
@@ -61,63 +58,68 @@ beforeAll(async () => {
   });
 
   scratch = tempDir('regime-report-e2e-');
-  userDataDir = tempDir('regime-chromium-');
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1200, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  context = await newContext({ viewport: { width: 1200, height: 900 } });
   await context.route('**/*', (route) => {
     const u = route.request().url();
     if (u.startsWith(url) || u.startsWith('data:') || u.startsWith('about:')) return route.continue();
     outside.push(u);
     return route.abort();
   });
-}, 900_000);
+}
 
-afterAll(async () => {
+async function tearDown(): Promise<void> {
   await context?.close();
   if (child && child.exitCode === null) child.kill('SIGTERM');
-  for (const d of [userDataDir, resultsDir, scratch]) if (d) fs.rmSync(d, { recursive: true, force: true });
-});
+  for (const d of [resultsDir, scratch]) if (d) fs.rmSync(d, { recursive: true, force: true });
+}
 
-describe.skipIf(!available)('built-in reports served by regime serve, in Chromium', () => {
-  it('rendered every built-in notebook without a cell error, and the server lists each', async () => {
-    expect(rendered.length).toBeGreaterThanOrEqual(5);
-    for (const r of rendered) expect(r.errors, r.notebook).toEqual([]);
-    const listed = (await (await fetch(`${url}/api/reports`)).json()) as { reports: { name: string; url: string }[] };
-    for (const r of rendered) expect(listed.reports.map((x) => x.name), r.notebook).toContain(path.basename(r.outDir));
+export function reportsSuite(): void {
+  describe.skipIf(!chromiumAvailable)('built-in reports in Chromium', () => {
+    beforeAll(setUp, 900_000);
+    afterAll(tearDown);
+    servedReports();
+    fileReports();
   });
+}
 
-  it('every chart of every report draws under the served CSP, with no console error', async () => {
-    for (const r of rendered) {
-      const page = await context.newPage();
-      const errors: string[] = [];
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(m.text());
-      });
-      page.on('pageerror', (e) => errors.push(e.message));
-      const res = await page.goto(`${url}/reports/${encodeURIComponent(path.basename(r.outDir))}/`);
-      expect(res?.status(), r.notebook).toBe(200);
-      const csp = res?.headers()['content-security-policy'] ?? '';
-      expect(csp, r.notebook).toMatch(/script-src [^;]*'sha256-/);
-      expect(csp, r.notebook).not.toContain('unsafe-inline');
-      await page.waitForSelector('html[data-charts="done"]', { timeout: 60_000 });
-      const states = await page.$$eval('[data-vega-spec]', (els) =>
-        els.map((el) => {
-          const marks = el.querySelectorAll('svg .role-mark > *, svg .mark-symbol path, svg .mark-rect path, svg .mark-line path').length;
-          const drawn = el.querySelector('canvas') !== null || marks > 0;
-          return `${el.getAttribute('data-vega-spec')}:${el.getAttribute('data-rendered')}:${drawn ? 'drawn' : 'empty'}`;
-        }),
-      );
-      await page.close();
-      expect(states, r.notebook).toEqual(r.charts.map((c) => `spec-${c.name}:ok:drawn`));
-      expect(errors, r.notebook).toEqual([]);
-    }
-    expect(outside).toEqual([]);
+function servedReports(): void {
+  describe('served by regime serve', () => {
+    it('rendered every built-in notebook without a cell error, and the server lists each', async () => {
+      expect(rendered.length).toBeGreaterThanOrEqual(5);
+      for (const r of rendered) expect(r.errors, r.notebook).toEqual([]);
+      const listed = (await (await fetch(`${url}/api/reports`)).json()) as { reports: { name: string; url: string }[] };
+      for (const r of rendered) expect(listed.reports.map((x) => x.name), r.notebook).toContain(path.basename(r.outDir));
+    });
+
+    it('every chart of every report draws under the served CSP, with no console error', async () => {
+      for (const r of rendered) {
+        const page = await context.newPage();
+        const errors: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') errors.push(m.text());
+        });
+        page.on('pageerror', (e) => errors.push(e.message));
+        const res = await page.goto(`${url}/reports/${encodeURIComponent(path.basename(r.outDir))}/`);
+        expect(res?.status(), r.notebook).toBe(200);
+        const csp = res?.headers()['content-security-policy'] ?? '';
+        expect(csp, r.notebook).toMatch(/script-src [^;]*'sha256-/);
+        expect(csp, r.notebook).not.toContain('unsafe-inline');
+        await page.waitForSelector('html[data-charts="done"]', { timeout: 60_000 });
+        const states = await page.$$eval('[data-vega-spec]', (els) =>
+          els.map((el) => {
+            const marks = el.querySelectorAll('svg .role-mark > *, svg .mark-symbol path, svg .mark-rect path, svg .mark-line path').length;
+            const drawn = el.querySelector('canvas') !== null || marks > 0;
+            return `${el.getAttribute('data-vega-spec')}:${el.getAttribute('data-rendered')}:${drawn ? 'drawn' : 'empty'}`;
+          }),
+        );
+        await page.close();
+        expect(states, r.notebook).toEqual(r.charts.map((c) => `spec-${c.name}:ok:drawn`));
+        expect(errors, r.notebook).toEqual([]);
+      }
+      expect(outside).toEqual([]);
+    });
   });
-});
+}
 
 /** a page that may load only file:, data: and about: URLs (its own route, ahead of the context's) */
 async function fileOnlyPage(): Promise<{ page: Page; refused: string[] }> {
@@ -158,31 +160,33 @@ async function openFromFile(r: RenderResult): Promise<{ states: string[]; errors
   return { states, errors, violations, refused };
 }
 
-describe.skipIf(!available)('the same reports from file:// under a strict CSP, in Chromium', () => {
-  it('every Vega view of every report draws, no console error, nothing fetched', async () => {
-    expect(rendered.length).toBeGreaterThanOrEqual(5);
-    for (const r of rendered) {
-      const { states, errors, violations, refused } = await openFromFile(r);
-      expect(violations, r.notebook).toEqual([]);
-      expect(states, r.notebook).toEqual(r.charts.map((c) => `spec-${c.name}:ok:drawn`));
-      expect(errors, r.notebook).toEqual([]);
-      expect(refused, r.notebook).toEqual([]);
-    }
-  });
+function fileReports(): void {
+  describe('the same reports from file:// under a strict CSP', () => {
+    it('every Vega view of every report draws, no console error, nothing fetched', async () => {
+      expect(rendered.length).toBeGreaterThanOrEqual(5);
+      for (const r of rendered) {
+        const { states, errors, violations, refused } = await openFromFile(r);
+        expect(violations, r.notebook).toEqual([]);
+        expect(states, r.notebook).toEqual(r.charts.map((c) => `spec-${c.name}:ok:drawn`));
+        expect(errors, r.notebook).toEqual([]);
+        expect(refused, r.notebook).toEqual([]);
+      }
+    });
 
-  it('an inline script without its hash does not run, and is reported', async () => {
-    const { page, refused } = await fileOnlyPage();
-    const messages: string[] = [];
-    page.on('console', (m) => messages.push(m.text()));
-    const ok = '<script>document.documentElement.setAttribute("data-ok", "1")</script>';
-    const html = `<!doctype html><html><head>${ok}</head><body><script>document.documentElement.setAttribute("data-bad", "1")</script></body></html>`;
-    const file = path.join(scratch, 'csp-probe.html');
-    fs.writeFileSync(file, html.replace('<head>', `<head><meta http-equiv="Content-Security-Policy" content="${reportCsp(`<head>${ok}</head>`)}">`));
-    await page.goto(pathToFileURL(file).href);
-    expect(await page.getAttribute('html', 'data-ok')).toBe('1');
-    expect(await page.getAttribute('html', 'data-bad')).toBeNull();
-    expect(messages.some((m) => /Content.Security.Policy/i.test(m))).toBe(true);
-    expect(refused).toEqual([]);
-    await page.close();
+    it('an inline script without its hash does not run, and is reported', async () => {
+      const { page, refused } = await fileOnlyPage();
+      const messages: string[] = [];
+      page.on('console', (m) => messages.push(m.text()));
+      const ok = '<script>document.documentElement.setAttribute("data-ok", "1")</script>';
+      const html = `<!doctype html><html><head>${ok}</head><body><script>document.documentElement.setAttribute("data-bad", "1")</script></body></html>`;
+      const file = path.join(scratch, 'csp-probe.html');
+      fs.writeFileSync(file, html.replace('<head>', `<head><meta http-equiv="Content-Security-Policy" content="${reportCsp(`<head>${ok}</head>`)}">`));
+      await page.goto(pathToFileURL(file).href);
+      expect(await page.getAttribute('html', 'data-ok')).toBe('1');
+      expect(await page.getAttribute('html', 'data-bad')).toBeNull();
+      expect(messages.some((m) => /Content.Security.Policy/i.test(m))).toBe(true);
+      expect(refused).toEqual([]);
+      await page.close();
+    });
   });
-});
+}

@@ -1,0 +1,14 @@
+// Every browser test, in one file around one shared Chromium (web/e2e-browser.ts): the login step, the
+// dashboard and the rendered reports, each suite with its own server and browser context. One file rather than
+// three keeps the two test workers from running two browsers side by side.
+import { afterAll } from 'vitest';
+import { closeSharedBrowser } from './e2e-browser.ts';
+import { loginSuite } from './login.e2e.ts';
+import { dashboardSuite } from './dashboard.e2e.ts';
+import { reportsSuite } from './reports.e2e.ts';
+
+afterAll(closeSharedBrowser);
+
+loginSuite();
+dashboardSuite();
+reportsSuite();
