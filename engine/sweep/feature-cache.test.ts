@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FeatureSet } from './features.ts';
-import { featureCacheFile, featureCodeVersion, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
+import { featureCacheFile, featureCodeVersion, inputsCacheFile, loadFeatureSet, loadShared, saveFeatureSet, saveShared } from './feature-cache.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-feature-cache-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -55,6 +55,21 @@ describe('feature cache', () => {
     expect(featureCacheFile(tmp, key)).toBe(featureCacheFile(tmp, { ...key }));
     expect(featureCacheFile(tmp, { ...key, datasetHash: null })).toBeNull();
     expect(featureCodeVersion()).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('keeps Maps, and an object reached twice as one object (a market\'s ranges in its list and its Map)', async () => {
+    const range = { symbol: 'AAA', offset: 3, present: Int32Array.of(3, 4, 6) };
+    const value = { grid: { symbols: [range], bySymbol: new Map([['AAA', range]]), close: Float64Array.of(1, NaN) }, options: { horizons: [4, 24], lead: Infinity } };
+    const file = inputsCacheFile(tmp, 'abc', { symbols: ['AAA'] })!;
+    expect(file.endsWith('.inputs')).toBe(true);
+    expect(inputsCacheFile(tmp, 'abc', { symbols: ['BBB'] })).not.toBe(file);
+    expect(inputsCacheFile(tmp, null, { symbols: ['AAA'] })).toBeNull();
+    await saveShared(file, value);
+    const back = loadShared<typeof value>(file)!;
+    expect(back).toEqual(value);
+    expect(back.grid.bySymbol).toBeInstanceOf(Map);
+    expect(back.grid.bySymbol.get('AAA')).toBe(back.grid.symbols[0]);
+    expect(back.grid.symbols[0].present.buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 
   it('reads a missing, truncated or garbled entry as no entry', async () => {

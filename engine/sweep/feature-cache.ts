@@ -25,15 +25,22 @@ const KEEP = 8;
 
 /** the modules a feature set is computed by (with the data loading): their imports are followed from here */
 const ROOTS = ['sweep/features.ts', 'sweep/feature-index.ts', 'sweep/feature-cache.ts', 'replay/replay-data.ts'];
+/** the modules the sweep's inputs (the loaded data and the periods' markets) are computed by */
+const INPUT_ROOTS = ['replay/replay-data.ts', 'sweep/periods.ts', 'sweep/feature-cache.ts'];
 
-let codeHash: string | null = null;
+const codeHashes = new Map<string, string>();
 
 /** a hash of the engine sources the roots import, transitively (static relative imports), and of package-lock.json, read once per process */
 export function featureCodeVersion(): string {
-  if (codeHash !== null) return codeHash;
+  return codeVersion(ROOTS);
+}
+
+function codeVersion(roots: readonly string[]): string {
+  const known = codeHashes.get(roots.join());
+  if (known !== undefined) return known;
   const engine = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
   const seen = new Set<string>();
-  const todo = ROOTS.map((r) => path.join(engine, r));
+  const todo = roots.map((r) => path.join(engine, r));
   while (todo.length > 0) {
     const file = todo.pop()!;
     if (seen.has(file)) continue;
@@ -45,8 +52,9 @@ export function featureCodeVersion(): string {
   for (const f of [...seen].sort()) h.update(path.relative(engine, f)).update('\0').update(fs.readFileSync(f)).update('\0');
   // the packages the feature code runs on (DuckDB reads the data, zod the detector configs) are part of it too
   h.update(fs.readFileSync(path.join(engine, '..', 'package-lock.json')));
-  codeHash = h.digest('hex').slice(0, 16);
-  return codeHash;
+  const hash = h.digest('hex').slice(0, 16);
+  codeHashes.set(roots.join(), hash);
+  return hash;
 }
 
 export interface FeatureCacheKey {
@@ -69,6 +77,20 @@ export function featureCacheFile(dir: string, key: FeatureCacheKey): string | nu
   return path.join(dir, `${name}.features`);
 }
 
+/**
+ * The entry of a sweep's inputs: the loaded data and every period's market, named by the dataset manifest and
+ * by everything else they are computed from (symbols, range, split, scorer options: `key`) and that code.
+ */
+export function inputsCacheFile(dir: string, datasetHash: string | null, key: unknown): string | null {
+  if (datasetHash === null) return null;
+  const name = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ format: FORMAT, code: codeVersion(INPUT_ROOTS), datasetHash, key }))
+    .digest('hex')
+    .slice(0, 32);
+  return path.join(dir, `${name}.inputs`);
+}
+
 const TYPES: Record<string, new (buffer: ArrayBufferLike, offset: number, length: number) => TypedArray> = {
   Float64Array,
   Float32Array,
@@ -85,8 +107,23 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
 /** the skeleton as JSON, arrays listed for writing; NaN and the infinities are spelled out (JSON has no such numbers) */
 function skeleton(value: unknown, arrays: TypedArray[]): string {
   let offset = 0;
+  // a plain object reached twice (a market's ranges, in its list and its Map) is written once and referred to
+  // after, so it is one object again when read
+  const ids = new Map<object, number>();
+  let unwrapping: object | null = null;
   const set = JSON.stringify(value, function (this: unknown, _k, v: unknown) {
     if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) };
+    if (v !== null && typeof v === 'object' && !ArrayBuffer.isView(v) && !Array.isArray(v) && !(v instanceof Map)) {
+      if (v === unwrapping) {
+        unwrapping = null;
+        return v;
+      }
+      const id = ids.get(v);
+      if (id !== undefined) return { $ref: id };
+      ids.set(v, ids.size);
+      unwrapping = v;
+      return { $id: ids.size - 1, $v: v };
+    }
     if (ArrayBuffer.isView(v)) {
       const a = v as TypedArray;
       const type = a.constructor.name;
@@ -96,7 +133,9 @@ function skeleton(value: unknown, arrays: TypedArray[]): string {
       arrays.push(a);
       return out;
     }
-    if (v instanceof Map || v instanceof Set) throw new Error('feature cache: cannot store a Map or Set');
+    // a Map's entries in insertion order (the market's per-symbol ranges); entries go through this replacer too
+    if (v instanceof Map) return { $map: [...v.entries()] };
+    if (v instanceof Set) throw new Error('feature cache: cannot store a Set');
     return v;
   });
   // the arrays' total length: a file cut short anywhere is recognised
@@ -104,9 +143,19 @@ function skeleton(value: unknown, arrays: TypedArray[]): string {
 }
 
 /** writes the set (temp + rename), without blocking the thread that hands out configurations */
-export async function saveFeatureSet(file: string, set: FeatureSet): Promise<void> {
+export function saveFeatureSet(file: string, set: FeatureSet): Promise<void> {
+  return saveShared(file, set);
+}
+
+/** the stored set with its arrays in one SharedArrayBuffer, or null when there is none or it cannot be read */
+export function loadFeatureSet(file: string): FeatureSet | null {
+  return loadShared<FeatureSet>(file);
+}
+
+/** any value of plain objects, arrays, Maps, numbers, strings and typed arrays, written as a feature set is */
+export async function saveShared(file: string, value: unknown): Promise<void> {
   const arrays: TypedArray[] = [];
-  const json = Buffer.from(skeleton(set, arrays));
+  const json = Buffer.from(skeleton(value, arrays));
   const head = Buffer.alloc(align8(8 + json.length));
   head.writeBigUInt64LE(BigInt(json.length), 0);
   json.copy(head, 8);
@@ -135,14 +184,14 @@ export async function saveFeatureSet(file: string, set: FeatureSet): Promise<voi
 function prune(dir: string): void {
   const entries = fs
     .readdirSync(dir)
-    .filter((f) => f.endsWith('.features') || f.endsWith('.tmp'))
+    .filter((f) => f.endsWith('.features') || f.endsWith('.inputs') || f.endsWith('.tmp'))
     .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
     .sort((a, b) => b.t - a.t);
   for (const { f } of entries.slice(KEEP)) fs.rmSync(path.join(dir, f), { force: true });
 }
 
-/** the stored set with its arrays in one SharedArrayBuffer, or null when there is none or it cannot be read */
-export function loadFeatureSet(file: string): FeatureSet | null {
+/** a value saveShared wrote, its arrays in one SharedArrayBuffer, or null when there is none or it cannot be read */
+export function loadShared<T>(file: string): T | null {
   let fd: number;
   try {
     fd = fs.openSync(file, 'r');
@@ -164,8 +213,20 @@ export function loadFeatureSet(file: string): FeatureSet | null {
     if (8 + jsonLength > size) return null;
     const base = align8(8 + jsonLength);
     const text = Buffer.from(bytes.slice(8, 8 + jsonLength)).toString('utf8');
+    const objects: unknown[] = [];
     const { blob, set } = JSON.parse(text, (_k, v: unknown) => {
       if (v !== null && typeof v === 'object' && '$num' in v) return Number((v as { $num: string }).$num);
+      if (v !== null && typeof v === 'object' && '$map' in v) return new Map((v as { $map: [unknown, unknown][] }).$map);
+      if (v !== null && typeof v === 'object' && '$id' in v) {
+        const { $id, $v } = v as { $id: number; $v: unknown };
+        objects[$id] = $v;
+        return $v;
+      }
+      if (v !== null && typeof v === 'object' && '$ref' in v) {
+        const known = objects[(v as { $ref: number }).$ref];
+        if (known === undefined) throw new Error('feature cache: a reference before its object');
+        return known;
+      }
       if (v !== null && typeof v === 'object' && '$ta' in v) {
         const { $ta, o, n } = v as { $ta: string; o: number; n: number };
         const Ctor = TYPES[$ta];
@@ -174,7 +235,7 @@ export function loadFeatureSet(file: string): FeatureSet | null {
         return new Ctor(buf, base + o, n);
       }
       return v;
-    }) as { blob: number; set: FeatureSet };
+    }) as { blob: number; set: T };
     return base + blob === size ? set : null;
   } catch {
     return null;

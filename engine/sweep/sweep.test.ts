@@ -98,19 +98,25 @@ describe('runSweep', () => {
     expect(JSON.stringify(stable(two))).toBe(JSON.stringify(stable(fresh)));
   });
 
-  it('reads the feature sets from the cache on a second sweep, with byte-identical results', async () => {
+  it('reads the feature sets, the data and the markets from the cache on a second sweep, with byte-identical results', async () => {
     const featureCache = path.join(tmp, 'feature-cache');
     const lines: string[] = [];
     const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
     const cold = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'cold'), workers: 2, featureCache, logger });
     expect(fs.readdirSync(featureCache).filter((f) => f.endsWith('.features'))).toHaveLength(2);
+    expect(fs.readdirSync(featureCache).filter((f) => f.endsWith('.inputs'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('feature replay'))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('data and markets from the cache'))).toHaveLength(0);
     lines.length = 0;
-    const warm = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'warm'), workers: 2, featureCache, logger });
+    const warm = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'warm'), workers: 2, featureCache, logger, includeRows: true });
     expect(lines.filter((l) => l.includes('feature replay'))).toHaveLength(0);
     expect(lines.filter((l) => l.includes('feature set from the cache'))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes('data and markets from the cache'))).toHaveLength(1);
     expect(parquetOf(cold).equals(parquetOf(fresh))).toBe(true);
     expect(parquetOf(warm).equals(parquetOf(fresh))).toBe(true);
+    // the selected configuration's scorecards (random baseline included) come from the cached markets too
+    const stable = (r: SweepReport) => ({ ...r, run: null, dir: null });
+    expect(JSON.stringify(stable(warm))).toBe(JSON.stringify(stable(fresh)));
   });
 
   it('resumes after stopping mid-way, skipping the finished ids', async () => {

@@ -26,7 +26,6 @@ import { configHash, stableStringify } from '../pipeline/load-config.ts';
 import { loadReplayData, type ReplayData } from '../replay/replay-data.ts';
 import { defaultResultsDir, gitCommit } from '../results/run-store.ts';
 import { prepareMarket } from '../score/index.ts';
-import type { PriceSeries } from '../score/types.ts';
 import { applyParams, countVariants, variants, type Params } from './expand.ts';
 import type { FeatureSet } from './features.ts';
 import { P_VALUE, type Period, type PeriodResults, type SweepContext } from './jobs.ts';
@@ -36,9 +35,11 @@ import { WorkerPool } from './pool.ts';
 import { buildSweepReport, type SweepReport } from './report.ts';
 import { sweepBaselineRunner } from './baseline-runner.ts';
 import { LOCALITY_WINDOW, localityOrder } from './locality.ts';
-import { featureCacheFile, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
+import { featureCacheFile, inputsCacheFile, loadFeatureSet, loadShared, saveFeatureSet, saveShared } from './feature-cache.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
+import type { PriceSeries } from '../score/types.ts';
 import { toShared } from './shared.ts';
+import { periodMarkets, pricesBetween } from './periods.ts';
 import { storeQValues, withQValues } from './qvalues.ts';
 import { foldPeriods, walkForwardFolds, type Fold } from './walk-forward.ts';
 import type { SweepSpec } from './spec.ts';
@@ -101,18 +102,7 @@ export function configId(config: unknown, frame: SweepFrame, spec: SweepSpec): s
   return configHash({ config, range: [frame.emitFrom, frame.emitUntil, frame.warmupHours], ...split, score: spec.score });
 }
 
-/** each symbol's candles with from <= ts < to: a period's market sees no price outside it */
-export function pricesBetween(data: ReplayData, from: number, to: number): PriceSeries[] {
-  return data.series.map((s) => {
-    const ts = s.candles.ts;
-    let a = 0;
-    while (a < ts.length && ts[a] < from) a++;
-    let b = a;
-    while (b < ts.length && ts[b] < to) b++;
-    const c = s.candles;
-    return { symbol: s.symbol, ts: ts.subarray(a, b), close: c.close.subarray(a, b), high: c.high.subarray(a, b), low: c.low.subarray(a, b) };
-  });
-}
+export { pricesBetween };
 
 /** the folds' test periods side by side: the hours between them are missing to the scorer, never scored */
 export function stitchedPrices(data: ReplayData, folds: readonly Fold[]): PriceSeries[] {
@@ -150,14 +140,18 @@ export function resolveFrame(spec: SweepSpec, data: ReplayData): SweepFrame {
 }
 
 /** the periods every configuration is scored on: train and holdout, or the whole range and each fold's two */
-export function periodsOf(frame: SweepFrame, data: ReplayData, spec: SweepSpec): Period[] {
-  const period = (name: string, from: number, to: number): Period => ({ name, market: prepareMarket(pricesBetween(data, from, to), spec.score), from, to });
+export function periodRanges(frame: SweepFrame): { name: string; from: number; to: number }[] {
   const end = frame.emitUntil + HOUR_MS;
-  if (frame.folds === null) return [period('train', frame.emitFrom, frame.holdoutFrom!), period('holdout', frame.holdoutFrom!, end)];
+  if (frame.folds === null) return [{ name: 'train', from: frame.emitFrom, to: frame.holdoutFrom! }, { name: 'holdout', from: frame.holdoutFrom!, to: end }];
   return [
-    period('full', frame.emitFrom, end),
-    ...frame.folds.flatMap((f) => [period(foldPeriods(f.fold).train, f.train.from, f.train.to), period(foldPeriods(f.fold).test, f.test.from, f.test.to)]),
+    { name: 'full', from: frame.emitFrom, to: end },
+    ...frame.folds.flatMap((f) => [{ name: foldPeriods(f.fold).train, from: f.train.from, to: f.train.to }, { name: foldPeriods(f.fold).test, from: f.test.from, to: f.test.to }]),
   ];
+}
+
+/** those periods with their markets */
+export function periodsOf(frame: SweepFrame, data: ReplayData, spec: SweepSpec): Period[] {
+  return periodMarkets(data, periodRanges(frame), spec.score);
 }
 
 /** every metric of both periods as `${period}_${metric}` */
@@ -211,13 +205,31 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   const { id, dir, datasetHash, workers, pool, t0, log } = run;
   const loadFrom = spec.from === null ? undefined : spec.from - spec.warmupHours * HOUR_MS;
   let tLoaded = 0;
+  const cacheDir = opts.featureCache === false ? null : (opts.featureCache ?? path.join(opts.resultsDir ?? defaultResultsDir(), 'cache', 'sweep-features'));
+  const saves: Promise<void>[] = [];
+  // the loaded data and the periods' markets are the same for every sweep over the same data, range, split and
+  // scorer options: kept beside the feature sets and read straight into shared memory
+  const symbols = [...spec.baseConfig.symbols];
+  const inputsFile =
+    cacheDir === null ? null : inputsCacheFile(cacheDir, datasetHash, { symbols, loadFrom: loadFrom ?? null, to: spec.to, from: spec.from, warmup: spec.warmupHours, split: spec.split, score: spec.score });
   // the data and markets in shared memory, used by this thread too: the unshared originals are garbage once the
   // helper returns, so the process holds one copy instead of two
   const { ctx, frame } = await (async () => {
-    const loaded = await loadReplayData(store, [...spec.baseConfig.symbols], { from: loadFrom, to: spec.to ?? undefined });
+    const cached = inputsFile === null ? null : loadShared<Pick<SweepContext, 'data' | 'periods'>>(inputsFile);
+    if (cached !== null) {
+      tLoaded = performance.now();
+      log.debug({ file: inputsFile }, 'data and markets from the cache');
+      const f = resolveFrame(spec, cached.data);
+      return { frame: f, ctx: toShared<SweepContext>({ data: cached.data, periods: cached.periods, emitFrom: f.emitFrom, emitUntil: f.emitUntil }) };
+    }
+    const loaded = await loadReplayData(store, symbols, { from: loadFrom, to: spec.to ?? undefined });
     tLoaded = performance.now();
     const f = resolveFrame(spec, loaded);
-    return { frame: f, ctx: toShared<SweepContext>({ data: loaded, periods: periodsOf(f, loaded, spec), emitFrom: f.emitFrom, emitUntil: f.emitUntil }) };
+    const shared = toShared<SweepContext>({ data: loaded, periods: periodsOf(f, loaded, spec), emitFrom: f.emitFrom, emitUntil: f.emitUntil });
+    if (inputsFile !== null) {
+      saves.push(saveShared(inputsFile, { data: shared.data, periods: shared.periods }).catch((err: unknown) => log.warn({ err: (err as Error).message, file: inputsFile }, 'sweep inputs not cached')));
+    }
+    return { frame: f, ctx: shared };
   })();
   const { data, periods } = ctx;
   pool.init(ctx);
@@ -242,8 +254,6 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(false, null), null, 1) + '\n');
 
   const features = new Map<string, Promise<FeatureSet>>();
-  const cacheDir = opts.featureCache === false ? null : (opts.featureCache ?? path.join(opts.resultsDir ?? defaultResultsDir(), 'cache', 'sweep-features'));
-  const saves: Promise<void>[] = [];
   const featuresFor = (plan: EvaluationPlan): Promise<FeatureSet> => {
     let p = features.get(plan.featureKey);
     if (!p) {
