@@ -53,9 +53,12 @@ export class SweepJobs {
   private readonly ctx: SweepContext;
   private readonly scorers: { name: string; scorer: PeriodScorer; test: PrecisionTest }[];
   private readonly evaluators = new Map<string, ColumnarEvaluator>();
+  /** per symbol: judged and true alerts of the period being scored (PeriodScorer.score fills them for the p-value) */
+  private readonly counts: { judged: Int32Array; hits: Int32Array };
 
   constructor(ctx: SweepContext) {
     this.ctx = ctx;
+    this.counts = { judged: new Int32Array(ctx.data.symbols.length), hits: new Int32Array(ctx.data.symbols.length) };
     this.scorers = ctx.periods.map((p) => ({
       name: p.name,
       scorer: new PeriodScorer(p.market, ctx.data.symbols, p.from, p.to),
@@ -80,7 +83,8 @@ export class SweepJobs {
 
   private score(alerts: ScorableColumns): PeriodResults {
     const out = {} as PeriodResults;
-    for (const { name, scorer, test } of this.scorers) out[name] = { ...scorer.score(alerts), [P_VALUE]: test.pValue(alerts) };
+    const counts = this.counts;
+    for (const { name, scorer, test } of this.scorers) out[name] = { ...scorer.score(alerts, counts), [P_VALUE]: test.fromCounts(counts.judged, counts.hits) };
     return out;
   }
 

@@ -10,7 +10,7 @@ import { laggingSide } from '../pipeline/rule-definitions.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { AlertSetEvaluator } from '../score/evaluator.ts';
 import type { SymbolRange } from '../score/grid.ts';
-import type { Market } from '../score/market.ts';
+import { FALSE_ALARM, TRUE_ALERT, type Market } from '../score/market.ts';
 import { median, ratio, toPlain } from '../score/stats.ts';
 import type { AlertColumns } from './evaluate.ts';
 import type { FeatureSet } from './features.ts';
@@ -121,6 +121,8 @@ export class PeriodScorer {
   private readonly out: Float64Array;
   private pos = new Int32Array(1024);
   private dir = new Int8Array(1024);
+  /** per alert of the last score(): its grid index, -1 outside the period or unanchored */
+  private grid = new Int32Array(1024);
 
   constructor(market: Market, symbols: readonly string[], from: number, to: number) {
     this.market = market;
@@ -146,33 +148,54 @@ export class PeriodScorer {
     return c === c ? g : -1;
   }
 
-  score(alerts: ScorableColumns): PeriodMetrics {
+  /**
+   * the period's metrics; with `counts`, also each symbol's judged alerts (true alerts and false alarms) and true
+   * alerts, what PrecisionTest.fromCounts needs, counted here instead of in a pass of their own
+   */
+  score(alerts: ScorableColumns, counts?: { judged: Int32Array; hits: Int32Array }): PeriodMetrics {
     if (this.pos.length < alerts.n) {
       this.pos = new Int32Array(alerts.n);
       this.dir = new Int8Array(alerts.n);
+      this.grid = new Int32Array(alerts.n);
     }
     const typeCounts = new Array<number>(EVENT_TYPES.length).fill(0);
+    if (counts) {
+      counts.judged.fill(0);
+      counts.hits.fill(0);
+    }
+    const { hourly, stride } = this.market;
     // grouped by symbol name, in alert order within a symbol, as scoreOnMarket places them: sums add up in
     // the same order and agree to the last bit
     const blocks = this.blockStart.fill(0);
+    const grid = this.grid;
     let n = 0;
     for (let k = 0; k < alerts.n; k++) {
       const ts = alerts.ts[k];
-      if (ts < this.from || ts >= this.to) continue;
+      if (ts < this.from || ts >= this.to) {
+        grid[k] = -1;
+        continue;
+      }
       n++;
       typeCounts[alerts.type[k]]++;
       const s = alerts.symbol[k];
-      if (s >= 0 && this.gridIndex(s, ts) >= 0) blocks[this.blockOf[s] + 1]++;
+      const g = s >= 0 ? this.gridIndex(s, ts) : -1;
+      grid[k] = g;
+      if (g < 0) continue;
+      blocks[this.blockOf[s] + 1]++;
+      if (counts) {
+        const truth = hourly[g * stride];
+        if (truth === TRUE_ALERT) {
+          counts.judged[s]++;
+          counts.hits[s]++;
+        } else if (truth === FALSE_ALARM) counts.judged[s]++;
+      }
     }
     for (let b = 0; b + 1 < blocks.length; b++) blocks[b + 1] += blocks[b];
     const anchored = blocks[blocks.length - 1];
     for (let k = 0; k < alerts.n; k++) {
-      const ts = alerts.ts[k];
-      if (ts < this.from || ts >= this.to) continue;
-      const s = alerts.symbol[k];
-      const g = s >= 0 ? this.gridIndex(s, ts) : -1;
+      const g = grid[k];
       if (g >= 0) {
-        const at = blocks[this.blockOf[s]]++;
+        const at = blocks[this.blockOf[alerts.symbol[k]]]++;
         this.pos[at] = g;
         this.dir[at] = alerts.dir[k];
       }

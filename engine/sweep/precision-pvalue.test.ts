@@ -4,7 +4,7 @@ import { prepareMarket, scoreOnMarket } from '../score/index.ts';
 import { FALSE_ALARM, TRUE_ALERT } from '../score/market.ts';
 import { syntheticRandomWalk } from '../score/synthetic.ts';
 import type { ScorableAlert } from '../score/types.ts';
-import type { ScorableColumns } from './metrics.ts';
+import { PeriodScorer, type ScorableColumns } from './metrics.ts';
 import { binomialPmf, binomialSumTail, PrecisionTest } from './precision-pvalue.ts';
 
 const H = 3_600_000;
@@ -68,6 +68,25 @@ describe('PrecisionTest', () => {
     const alerts = craft(market, 'AAA', 40, 20);
     const none = new PrecisionTest(market, symbols, market.grid.start, alerts[0].ts);
     expect(none.pValue(columns(alerts))).toBe(1);
+  });
+
+  it('gives the same p-value from the counts the period scorer takes while placing the alerts (the sweep\'s path)', () => {
+    // a period that cuts the alerts, an alert without a price (outside every range) and one on no symbol
+    const from = market.grid.start + 600 * H;
+    const to = market.grid.end - 900 * H;
+    const scorer = new PeriodScorer(market, symbols, from, to);
+    const part = new PrecisionTest(market, symbols, from, to);
+    const counts = { judged: new Int32Array(2), hits: new Int32Array(2) };
+    for (const [hitsA, hitsB] of [[14, 12], [30, 5], [0, 0]]) {
+      const cols = columns([...craft(market, 'AAA', 40, hitsA), ...craft(market, 'BBB', 40, hitsB)].sort((a, b) => a.ts - b.ts));
+      const extra = { ...cols, n: cols.n + 2, ts: Float64Array.of(...cols.ts, market.grid.end + 5000 * H, from), symbol: Int32Array.of(...cols.symbol, 0, -1), type: new Uint8Array(cols.n + 2), dir: new Int8Array(cols.n + 2) };
+      const metrics = scorer.score(extra, counts);
+      expect(counts.judged.reduce((a, b) => a + b, 0)).toBe(metrics.true_alerts! + metrics.false_alarms!);
+      expect(counts.hits.reduce((a, b) => a + b, 0)).toBe(metrics.true_alerts);
+      expect(Object.is(part.fromCounts(counts.judged, counts.hits), part.pValue(extra))).toBe(true);
+      // the metrics do not depend on whether the counts were asked for
+      expect(scorer.score(extra)).toEqual(metrics);
+    }
   });
 });
 

@@ -209,13 +209,21 @@ export class PrecisionTest {
         this.hits[s]++;
       } else if (truth === FALSE_ALARM) this.judged[s]++;
     }
+    return this.fromCounts(this.judged, this.hits);
+  }
+
+  /**
+   * the same from per-symbol counts of judged alerts and true alerts among them, counted elsewhere over the same
+   * period and market (PeriodScorer.score counts them while it places the alerts)
+   */
+  fromCounts(judgedBySymbol: Int32Array, hitsBySymbol: Int32Array): number {
     let judged = 0;
     let hits = 0;
     const parts: { n: number; q: number }[] = [];
-    for (let s = 0; s < this.judged.length; s++) {
-      judged += this.judged[s];
-      hits += this.hits[s];
-      parts.push({ n: this.judged[s], q: this.rate[s] });
+    for (let s = 0; s < this.rate.length; s++) {
+      judged += judgedBySymbol[s];
+      hits += hitsBySymbol[s];
+      parts.push({ n: judgedBySymbol[s], q: this.rate[s] });
     }
     return judged === 0 ? 1 : binomialSumTail(parts, hits);
   }
