@@ -65,8 +65,8 @@ function cpuMs(): number {
 
 /**
  * One worker's job per configuration, in this thread, split into its parts (CPU ms per configuration, median
- * of rounds): the rules and cooldown (evaluate.ts), the scorer's metrics and the exact precision p-value,
- * each over both periods. The first configurations warm the rules' caches up and are not counted.
+ * of rounds): the rules and cooldown (evaluate.ts), the scorer's metrics (with the judged-alert counts) and the
+ * exact precision p-value from those counts, each over both periods. The first configurations warm the rules' caches up and are not counted.
  */
 function perConfigurationSplit(data: ReplayData, spec: SweepSpec): { features: number; parts: Record<string, number> } {
   const frame = resolveFrame(spec, data);
@@ -83,6 +83,7 @@ function perConfigurationSplit(data: ReplayData, spec: SweepSpec): { features: n
   const features = cpuMs() - t0;
   const scorers = periods.map((p) => ({ scorer: new PeriodScorer(p.market, data.symbols, p.from, p.to), test: new PrecisionTest(p.market, data.symbols, p.from, p.to) }));
   const range = { from: frame.emitFrom, until: frame.emitUntil };
+  const counts = { judged: new Int32Array(data.symbols.length), hits: new Int32Array(data.symbols.length) };
   for (const c of configs.slice(0, 60)) evaluator.evaluate(c, range);
   const rounds: Record<string, number>[] = [];
   for (let r = 0; r < 4; r++) {
@@ -94,12 +95,13 @@ function perConfigurationSplit(data: ReplayData, spec: SweepSpec): { features: n
       let y = cpuMs();
       t.rules += y - x;
       for (const { scorer, test } of scorers) {
+        // as a worker scores (jobs.ts): the metrics count the judged alerts the p-value is computed from
         x = y;
-        scorer.score(cols);
+        scorer.score(cols, counts);
         y = cpuMs();
         t.metrics += y - x;
         x = y;
-        test.pValue(cols);
+        test.fromCounts(counts.judged, counts.hits);
         y = cpuMs();
         t.p_value += y - x;
       }

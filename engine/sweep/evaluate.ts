@@ -40,9 +40,16 @@ export interface AlertColumns {
 /** the cooldown policy (cooldownVerdict, as the Pipeline applies it) over one key's candidate hours in order; writes the emitted indices into `out` */
 function applyCooldown(fs: FeatureSet, c: Candidates, rule: CooldownRule, out: Int32Array): number {
   const slot = cooldownSlots(1);
+  const hours = c.hours;
+  const transitionOnly = rule.transition_only;
   let n = 0;
-  for (let k = 0; k < c.hours.length; k++) {
-    if (cooldownVerdict(slot, 0, fs.firstHour + c.hours[k] * HOUR_MS, rule) === null) out[n++] = k;
+  for (let k = 0; k < hours.length; k++) {
+    // the hours ascend without repeats: a candidate right after another is a transition, suppressed, and what the
+    // verdict records for it (the hour it was true) no later verdict can tell from the previous candidate's,
+    // since the next one to be judged is not the hour after (a funding settlement stands for hours: most of its
+    // candidates end here)
+    if (transitionOnly && k > 0 && hours[k - 1] === hours[k] - 1) continue;
+    if (cooldownVerdict(slot, 0, fs.firstHour + hours[k] * HOUR_MS, rule) === null) out[n++] = k;
   }
   return n;
 }
