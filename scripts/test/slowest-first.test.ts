@@ -12,12 +12,12 @@ describe('test file order', () => {
       fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
       fs.writeFileSync(path.join(root, rel), 'x'.repeat(bytes));
     };
-    write('engine/sweep/queue.test.ts', 10); // known: 47 s
-    write('engine/live/kill.test.ts', 10); // known 63 s, but this checkout measured 90 s
+    write('engine/sweep/queue.test.ts', 10); // known: 22 s
+    write('engine/live/kill.test.ts', 10); // known 37 s, but this checkout measured 90 s
     write('a/small.test.ts', 100);
     write('a/large.test.ts', 5000);
-    write('a/measured.test.ts', 10); // not known, measured 30 s
-    const cached: Record<string, number> = { ':engine/live/kill.test.ts': 90_000, ':a/measured.test.ts': 30_000 };
+    write('a/measured.test.ts', 10); // not known, measured 15 s
+    const cached: Record<string, number> = { ':engine/live/kill.test.ts': 90_000, ':a/measured.test.ts': 15_000 };
     const ctx = { config: { root }, cache: { getFileTestResults: (key: string) => (key in cached ? { duration: cached[key], failed: false } : undefined) } };
     const spec = (rel: string) => ({ moduleId: path.join(root, rel), project: { name: '' } }) as unknown as TestSpecification;
     const files = ['a/small.test.ts', 'a/measured.test.ts', 'engine/sweep/queue.test.ts', 'a/large.test.ts', 'engine/live/kill.test.ts'].map(spec);

@@ -3,34 +3,37 @@
  * and neither worker idles at the end while the other runs a minute-long file (vitest's default puts unknown
  * files first and then the largest by bytes, which on a fresh clone starts the slow end-to-end files last).
  * A file's expected duration is its own from vitest's results cache when this checkout has run it, else the
- * figure below (seconds, the fresh-clone CI run of 2026-12-02 on the 2-core machine), else 0 with the byte size
- * breaking ties.
+ * figure below (seconds, the fresh-clone CI run of 2026-12-02 03:4x on the idle 2-core machine), else 0 with the
+ * byte size breaking ties.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const KNOWN_SECONDS: Record<string, number> = {
-  // the dashboard, reports and login browser suites in one file around one Chromium (about 27 + 24 + 7 s alone)
+  // the dashboard, reports and login browser suites in one file around one Chromium (46 + 31 + 6.5 s in that run)
   'web/browser.e2e.test.ts': 70,
-  'engine/live/kill.test.ts': 63,
-  'engine/sweep/queue.test.ts': 47,
-  'engine/sweep/walk-forward-sweep.test.ts': 33,
-  'engine/live/live.test.ts': 32,
-  'engine/cli/cli.test.ts': 30,
-  'engine/live/cli.test.ts': 24,
-  'engine/data/store-integrity.test.ts': 23,
-  'engine/data/freqtrade-directory.test.ts': 22,
-  'engine/live/parity.test.ts': 20,
-  'engine/sweep/sweep.test.ts': 20,
-  'engine/live/integrity.test.ts': 19,
-  'engine/report/render.test.ts': 17,
-  'engine/sweep/incremental-rules.test.ts': 15,
-  'engine/replay/sql-crosscheck.test.ts': 13,
-  'engine/sweep/evaluate.test.ts': 13,
-  'engine/replay/replay.test.ts': 13,
-  'engine/pipeline/config-scaffold.test.ts': 11,
-  'engine/detectors/z-scores.real-data.test.ts': 11,
+  'engine/live/kill.test.ts': 37,
+  'engine/sweep/queue.test.ts': 22,
+  'engine/live/parity.test.ts': 22,
+  'engine/sweep/sweep.test.ts': 21,
+  'engine/data/freqtrade-directory.test.ts': 21,
+  'engine/live/live.test.ts': 17,
+  'engine/cli/cli.test.ts': 16,
+  'engine/data/store-integrity.test.ts': 15,
+  'engine/sweep/incremental-rules.test.ts': 13,
+  'engine/sweep/walk-forward-sweep.test.ts': 13,
+  'engine/live/integrity.test.ts': 12,
+  'engine/score/baseline-pool.test.ts': 10,
+  'engine/report/render.test.ts': 10,
+  'engine/sweep/evaluate.test.ts': 10,
+  'engine/replay/replay.test.ts': 10,
+  'engine/data/freqtrade-import.test.ts': 10,
+  'scripts/cli-bundle.test.ts': 9,
+  'engine/replay/sql-crosscheck.test.ts': 8,
+  'engine/live/cli.test.ts': 8,
+  'engine/data/fetch-ccxt.test.ts': 6,
+  'engine/replay/replay-data.test.ts': 6,
 };
 
 export default class SlowestFirstSequencer extends BaseSequencer {
