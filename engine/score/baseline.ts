@@ -57,6 +57,26 @@ export function placeSlice(all: Float64Array, slice: Float64Array, rows: number,
   for (let r = 0; r < rows; r++) all.set(slice.subarray(r * width, (r + 1) * width), valueOffset(r, from, 0, permutations, m));
 }
 
+/**
+ * Per metric j over the permutations in order: the sum and count of its defined values and how many are as good as
+ * actual[j]. Its own function: called once per breakdown row, the loop is optimised on the first call and stays
+ * so (inside summariseBaseline it was recompiled for every row, the code after it never having run).
+ */
+function foldPermutations(values: Float64Array, actual: Float64Array, lower: Uint8Array, sum: Float64Array, defined: Int32Array, asGood: Int32Array): void {
+  const m = sum.length;
+  const permutations = m === 0 ? 0 : values.length / m;
+  for (let p = 0; p < permutations; p++) {
+    for (let j = 0; j < m; j++) {
+      const v = values[p * m + j];
+      if (v !== v) continue;
+      sum[j] += v;
+      defined[j]++;
+      const a = actual[j];
+      if (lower[j] ? v <= a + tolerance(a) : v >= a - tolerance(a)) asGood[j]++;
+    }
+  }
+}
+
 /** floating-point sums of the same hours in another order must still count as ties */
 function tolerance(x: number): number {
   return 1e-12 * Math.max(1, Math.abs(x));
@@ -269,21 +289,11 @@ function sumHorizon(members: Int32Array, ret: Float64Array, dir: Int8Array, base
 /** p-values, means and lifts from the values of permutations 0..N-1 in order (the order fixes the float sums) */
 export function summariseBaseline(specs: readonly MetricSpec[], actual: Float64Array, values: Float64Array): Record<string, BaselineStat> {
   const m = specs.length;
-  const permutations = m === 0 ? 0 : values.length / m;
   const sum = new Float64Array(m);
   const defined = new Int32Array(m);
   const asGood = new Int32Array(m);
-  const lower = specs.map((s) => s.better === 'lower');
-  for (let p = 0; p < permutations; p++) {
-    for (let j = 0; j < m; j++) {
-      const v = values[p * m + j];
-      if (v !== v) continue;
-      sum[j] += v;
-      defined[j]++;
-      const a = actual[j];
-      if (lower[j] ? v <= a + tolerance(a) : v >= a - tolerance(a)) asGood[j]++;
-    }
-  }
+  const lower = Uint8Array.from(specs, (s) => Number(s.better === 'lower'));
+  foldPermutations(values, actual, lower, sum, defined, asGood);
   const stats: Record<string, BaselineStat> = {};
   specs.forEach((spec, j) => {
     const a = actual[j];

@@ -258,20 +258,21 @@ function markBuyAndHold(grid: Grid, range: SymbolRange, fee: number, tl: Timelin
 
 function sampleStd(xs: Float64Array, mean: number): number {
   let s = 0;
-  for (const x of xs) s += (x - mean) * (x - mean);
+  for (let i = 0; i < xs.length; i++) s += (xs[i] - mean) * (xs[i] - mean);
   return Math.sqrt(s / (xs.length - 1));
 }
 
-/** the equity-curve metrics; trade metrics are filled in by the caller */
-function curveStats(equity: Float64Array): { total: number; annualised: number | null; sharpe: number | null; maxDrawdown: number; drawdown: Float64Array } {
-  const n = equity.length;
-  const drawdown = new Float64Array(n);
-  const rets = new Float64Array(n);
+/**
+ * The hourly returns and drawdowns of an equity curve, their sum and the largest drawdown. Its own function, like
+ * sampleStd: the loop is optimised once for every row's curve, not recompiled for each (as the code after it,
+ * not yet run when the loop was optimised, threw the optimised code away).
+ */
+function walkCurve(equity: Float64Array, rets: Float64Array, drawdown: Float64Array): { sum: number; maxDd: number } {
   let peak = 1;
   let prev = 1;
   let maxDd = 0;
   let sum = 0;
-  for (let t = 0; t < n; t++) {
+  for (let t = 0; t < equity.length; t++) {
     const v = equity[t];
     rets[t] = prev > 0 ? v / prev - 1 : 0;
     sum += rets[t];
@@ -280,6 +281,15 @@ function curveStats(equity: Float64Array): { total: number; annualised: number |
     drawdown[t] = peak > 0 ? 1 - v / peak : 0;
     if (drawdown[t] > maxDd) maxDd = drawdown[t];
   }
+  return { sum, maxDd };
+}
+
+/** the equity-curve metrics; trade metrics are filled in by the caller */
+function curveStats(equity: Float64Array): { total: number; annualised: number | null; sharpe: number | null; maxDrawdown: number; drawdown: Float64Array } {
+  const n = equity.length;
+  const drawdown = new Float64Array(n);
+  const rets = new Float64Array(n);
+  const { sum, maxDd } = walkCurve(equity, rets, drawdown);
   const final = n ? equity[n - 1] : 1;
   const mean = n ? sum / n : 0;
   const std = n > 1 ? sampleStd(rets, mean) : 0;
@@ -473,8 +483,12 @@ function rowFor(grid: Grid, book: Book, o: PnlOptions, ratios: EntryRatios): { r
     present += r.present.length;
   });
   const n = Math.max(1, ranges.length);
-  const equity = sum.map((v) => v / n);
-  const bh = bhSum.map((v) => v / n);
+  const equity = new Float64Array(tl.hours);
+  const bh = new Float64Array(tl.hours);
+  for (let t = 0; t < tl.hours; t++) {
+    equity[t] = sum[t] / n;
+    bh[t] = bhSum[t] / n;
+  }
   const c = curveStats(equity);
   const b = curveStats(bh);
   const strategy: PnlStats = {
