@@ -77,28 +77,44 @@ export function buildGrid(prices: readonly PriceSeries[], pad: number): Grid {
   let start = Infinity;
   let end = -Infinity;
   for (const { s, firstTs, length, offset } of layout) {
-    let usableHours = 0;
-    for (let i = 0; i < s.ts.length; i++) if (usable(s.close[i])) usableHours++;
-    const present = new Int32Array(usableHours);
-    let np = 0;
-    for (let i = 0; i < s.ts.length; i++) {
-      const c = s.close[i];
-      if (!usable(c)) continue;
-      const g = offset + (s.ts[i] - firstTs) / HOUR_MS;
-      close[g] = c;
-      const hi = s.high?.[i];
-      const lo = s.low?.[i];
-      up[g] = hi !== undefined && usable(hi) ? Math.max(hi, c) : c;
-      down[g] = lo !== undefined && usable(lo) ? Math.min(lo, c) : c;
-      present[np++] = g;
-    }
+    const present = placeSeries(s, firstTs, offset, close, up, down);
     const range: SymbolRange = { symbol: s.symbol, offset, length, firstTs, present };
     symbols.push(range);
     bySymbol.set(s.symbol, range);
     start = Math.min(start, firstTs);
     end = Math.max(end, firstTs + length * HOUR_MS);
   }
+  const { nextMissing, prevMissing } = missingIndex(close);
+  if (symbols.length === 0) start = end = 0;
+  return { close, up, down, nextMissing, prevMissing, symbols, bySymbol, start, end };
+}
 
+// The loops over every hour live in small functions of their own: each is optimised once for all symbols and
+// grids of the process, where inside buildGrid each loop was optimised on its own and thrown away again as the
+// code after it first ran (≈ 9 compilations per backtest).
+
+/** writes a series' usable hours into the grid; returns their grid indices */
+function placeSeries(s: PriceSeries, firstTs: number, offset: number, close: Float64Array, up: Float64Array, down: Float64Array): Int32Array {
+  let usableHours = 0;
+  for (let i = 0; i < s.ts.length; i++) if (usable(s.close[i])) usableHours++;
+  const present = new Int32Array(usableHours);
+  let np = 0;
+  for (let i = 0; i < s.ts.length; i++) {
+    const c = s.close[i];
+    if (!usable(c)) continue;
+    const g = offset + (s.ts[i] - firstTs) / HOUR_MS;
+    close[g] = c;
+    const hi = s.high?.[i];
+    const lo = s.low?.[i];
+    up[g] = hi !== undefined && usable(hi) ? Math.max(hi, c) : c;
+    down[g] = lo !== undefined && usable(lo) ? Math.min(lo, c) : c;
+    present[np++] = g;
+  }
+  return present;
+}
+
+function missingIndex(close: Float64Array): { nextMissing: Int32Array; prevMissing: Int32Array } {
+  const size = close.length;
   const nextMissing = new Int32Array(size);
   const prevMissing = new Int32Array(size);
   let next = size;
@@ -111,8 +127,7 @@ export function buildGrid(prices: readonly PriceSeries[], pad: number): Grid {
     if (close[g] !== close[g]) prev = g;
     prevMissing[g] = prev;
   }
-  if (symbols.length === 0) start = end = 0;
-  return { close, up, down, nextMissing, prevMissing, symbols, bySymbol, start, end };
+  return { nextMissing, prevMissing };
 }
 
 /** grid index of the hour opened at ts, or -1 when that hour has no usable close */
