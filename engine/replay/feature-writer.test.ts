@@ -265,6 +265,50 @@ describe('typed chunk-wise feature writer', () => {
     expect(checked).toBeGreaterThan(500);
   });
 
+  it('stores the noisy columns uncompressed after the first sizeable chunk, every value as the all-brotli writer wrote it (real 2021 range)', async () => {
+    const from = Date.UTC(2021, 0, 1);
+    const data = await loadReplayData(store, config.symbols, { from: from - 2000 * 3_600_000, to: Date.UTC(2021, 7, 1) });
+    const columns = featureColumns(config.symbols);
+    const ours = path.join(tmp, 'stored.parquet');
+    const brotli = path.join(tmp, 'all-brotli.parquet');
+    // 12,000 rows: a double column's chunk is ≈ 94 KiB, past the 64 KiB from which a column's codec is decided
+    const a = FeatureTable.open(columns, ours, { rowGroupRows: 12_000 });
+    const b = FeatureTable.open(columns, brotli, { rowGroupRows: 12_000, storeIncompressible: false });
+    runReplay(data, config, {
+      emitFrom: from,
+      onStep: (step) => {
+        if (step.ts < from) return;
+        a.addHour(step.features);
+        b.addHour(step.features);
+      },
+    });
+    expect(a.size).toBeGreaterThan(12_000);
+    await a.finish();
+    await b.finish();
+    const { instance, conn } = await openDuckDB();
+    try {
+      const codecs = async (file: string) =>
+        (await queryRows(conn, `SELECT row_group_id::INT AS g, path_in_schema AS col, compression AS codec FROM parquet_metadata(${sqlString(file)})`)) as { g: number; col: string; codec: string }[];
+      const stored = (await codecs(ours)).filter((c) => c.codec === 'UNCOMPRESSED');
+      // hourly returns and z-scores: brotli cannot shrink them; never the first group, never a column that compresses
+      expect(stored.map((c) => c.col)).toEqual(expect.arrayContaining(['return_1h', 'price_z_1h', 'volatility_24h']));
+      expect(stored.every((c) => c.g > 0)).toBe(true);
+      expect(stored.some((c) => ['ts', 'ts_ms', 'symbol', 'funding_coverage', 'regime_1h'].includes(c.col))).toBe(false);
+      expect((await codecs(brotli)).every((c) => c.codec === 'BROTLI')).toBe(true);
+      // row for row, value for value (NULL and NaN told apart): the row number is part of each compared row
+      const numbered = (file: string) => `(SELECT row_number() OVER () AS rn, * FROM read_parquet(${sqlString(file)}))`;
+      for (const [x, y] of [[ours, brotli], [brotli, ours]]) {
+        const [{ n }] = await queryRows(conn, `SELECT count(*)::INT AS n FROM (${numbered(x)} EXCEPT ALL ${numbered(y)})`);
+        expect(n).toBe(0);
+      }
+      const [{ n }] = await queryRows(conn, `SELECT count(*)::INT AS n FROM read_parquet(${sqlString(ours)})`);
+      expect(n).toBe(a.size);
+    } finally {
+      conn.closeSync();
+      instance.closeSync();
+    }
+  });
+
   it('runBacktest writes one row per reported symbol-hour', async () => {
     const file = path.join(tmp, 'bt.parquet');
     const { report } = await runBacktest(store, { config, from: FROM, to: FROM + 24 * 3_600_000 * 10, score: false, pnl: false, featuresFile: file });

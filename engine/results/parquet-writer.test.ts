@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openDuckDB, queryRows, sqlString, type DuckDBConnection } from '../data/duckdb.ts';
 import type { DuckDBInstance } from '@duckdb/node-api';
-import { BOOL_NULL, codeStrings, ParquetWriter, writeParquetFile, type ColumnValues, type ParquetColumn } from './parquet-writer.ts';
+import { BOOL_NULL, codeStrings, ParquetWriter, writeParquetFile, type CodedStrings, type ColumnValues, type ParquetColumn } from './parquet-writer.ts';
 
 /** a seeded generator (mulberry32) so every run tests the same synthetic values */
 function rng(seed: number): () => number {
@@ -123,6 +123,49 @@ describe('parquet writer (synthetic edge cases)', () => {
     expect(Math.max(...xs.map((s) => Number(s.hi)))).toBe(Number(x.hi));
     const [t] = await queryRows(conn, `SELECT count(*) AS n FROM read_parquet(${sqlString(file)}) WHERE ts_ms >= 14400000000`);
     expect(t.n).toBe(BigInt(rows - 4_000 - 72));
+  });
+
+  it('storeIncompressible: a noisy column is stored once a sizeable chunk showed it, the rest stays brotli, values unchanged', async () => {
+    const groupRows = 10_000;
+    const rows = 4 * groupRows;
+    const r = rng(11);
+    const columns: ParquetColumn[] = [
+      { name: 'ts_ms', kind: 'int64' },
+      { name: 'noise', kind: 'double' },
+      { name: 'late', kind: 'double' },
+      { name: 'steps', kind: 'double' },
+      { name: 'word', kind: 'string' },
+    ];
+    const ts = Float64Array.from({ length: rows }, (_, i) => i * 3_600_000);
+    // every mantissa bit used (r() alone has 32), like returns and z-scores
+    const noisy = () => Math.log(r() + 1e-9) * Math.sqrt(r() + 0.1);
+    const noise = Float64Array.from({ length: rows }, () => (r() < 0.01 ? NaN : noisy()));
+    // all null in the first group (a warm-up): nothing to judge there, so it is decided on the second
+    const late = Float64Array.from({ length: rows }, (_, i) => (i < groupRows ? NaN : noisy()));
+    const steps = Float64Array.from({ length: rows }, (_, i) => Math.floor(i / 500) * 0.25);
+    const word = codeStrings(Array.from({ length: rows }, (_, i) => (i % 7 === 0 ? null : ['a', 'b', 'c'][i % 3])));
+    const values: ColumnValues[] = [ts, noise, late, steps, word];
+    const stored = path.join(tmp, 'stored.parquet');
+    const plain = path.join(tmp, 'brotli.parquet');
+    const w = ParquetWriter.create(stored, columns, { storeIncompressible: true });
+    for (let start = 0; start < rows; start += groupRows) {
+      w.writeRowGroup(groupRows, values.map((v) => (v instanceof Float64Array ? v.subarray(start, start + groupRows) : { codes: (v as CodedStrings).codes.subarray(start, start + groupRows), words: (v as CodedStrings).words })));
+    }
+    w.finish();
+    writeParquetFile(plain, columns, rows, values, groupRows);
+    const codecs = await queryRows(conn, `SELECT path_in_schema AS col, list(compression ORDER BY row_group_id) AS codecs FROM parquet_metadata(${sqlString(stored)}) GROUP BY col ORDER BY col`);
+    const B = 'BROTLI';
+    const U = 'UNCOMPRESSED';
+    expect(Object.fromEntries(codecs.map((c) => [c.col, (c.codecs as { items: string[] }).items ?? c.codecs]))).toEqual({
+      late: [B, B, U, U],
+      noise: [B, U, U, U],
+      steps: [B, B, B, B],
+      ts_ms: [B, B, B, B],
+      word: [B, B, B, B],
+    });
+    expect(await describeFile(stored)).toEqual(await describeFile(plain));
+    expect(await rowsOf(stored)).toEqual(await rowsOf(plain));
+    expect(fs.statSync(stored).size).toBeGreaterThan(fs.statSync(plain).size);
   });
 
   it('writes an empty file DuckDB can read, and leaves nothing behind when aborted', async () => {

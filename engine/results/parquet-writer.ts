@@ -46,8 +46,12 @@ const CONVERTED = { UTF8: 0, TIMESTAMP_MICROS: 10, INT_8: 15, INT_64: 18, JSON: 
 const ENC = { PLAIN: 0, PLAIN_DICTIONARY: 2, RLE: 3 } as const;
 const PAGE = { DATA: 0, DICTIONARY: 2 } as const;
 const OPTIONAL = 1;
+const UNCOMPRESSED = 0;
 const BROTLI = 4;
 const BROTLI_QUALITY = 1;
+/** with storeIncompressible: a column whose first chunk brotli left above this share of its size is stored from then on */
+const INCOMPRESSIBLE = 0.9;
+const DECIDE_BYTES = 64 * 1024;
 const MAGIC = new TextEncoder().encode('PAR1');
 
 if (os.endianness() !== 'LE') throw new Error('parquet-writer copies typed arrays as little-endian bytes: big-endian hosts are not supported');
@@ -161,6 +165,8 @@ interface Stats {
 
 /** a column chunk's pages and statistics; offsets count from the start of its row group's bytes until appended */
 interface EncodedChunk {
+  /** BROTLI, or UNCOMPRESSED for a column brotli could not shrink (storeIncompressible) */
+  codec: number;
   offset: number;
   dictionaryOffset: number | null;
   dataOffset: number;
@@ -199,6 +205,15 @@ const le64 = (v: number): Uint8Array => new Uint8Array(new Float64Array([v]).buf
 const leI64 = (v: bigint): Uint8Array => new Uint8Array(new BigInt64Array([v]).buffer);
 const leI32 = (v: number): Uint8Array => new Uint8Array(new Int32Array([v]).buffer);
 
+export interface ParquetWriterOptions {
+  /**
+   * Store (codec UNCOMPRESSED) the later row groups of a column whose first sizeable chunk (≥ 64 KiB) brotli could
+   * not shrink below 90 %: noisy doubles cost brotli a third of its time on the feature file for ≈ 5 % of their
+   * size. Off: every chunk is brotli, as the run's other files are written.
+   */
+  storeIncompressible?: boolean;
+}
+
 export class ParquetWriter {
   private readonly fd: number;
   private offset = 0;
@@ -210,17 +225,18 @@ export class ParquetWriter {
     readonly columns: readonly ParquetColumn[],
     readonly target: string,
     private readonly tmp: string,
+    options: ParquetWriterOptions,
   ) {
     this.fd = fs.openSync(tmp, 'w');
-    this.encoder = new RowGroupEncoder(columns);
+    this.encoder = new RowGroupEncoder(columns, options);
     this.write(MAGIC);
   }
 
   /** a writer whose rows go to `${file}.tmp-…` until finish() renames it to file */
-  static create(file: string, columns: readonly ParquetColumn[]): ParquetWriter {
+  static create(file: string, columns: readonly ParquetColumn[], options: ParquetWriterOptions = {}): ParquetWriter {
     const target = path.resolve(file);
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    return new ParquetWriter(columns, target, `${target}.tmp-${randomUUID().slice(0, 8)}`);
+    return new ParquetWriter(columns, target, `${target}.tmp-${randomUUID().slice(0, 8)}`, options);
   }
 
   private write(b: Uint8Array): void {
@@ -275,7 +291,7 @@ export class ParquetWriter {
         g.listStruct(1, group.chunks, (cc, m) => {
           cc.i64(2, m.offset);
           cc.struct(3, (md) => {
-            md.i32(1, physical(m.column.kind)).listI32(2, m.encodings).listString(3, [m.column.name]).i32(4, BROTLI);
+            md.i32(1, physical(m.column.kind)).listI32(2, m.encodings).listString(3, [m.column.name]).i32(4, m.codec);
             md.i64(5, m.rows).i64(6, m.uncompressed).i64(7, m.compressed).i64(9, m.dataOffset);
             if (m.dictionaryOffset !== null) md.i64(11, m.dictionaryOffset);
             md.struct(12, (st) => {
@@ -339,8 +355,15 @@ class RowGroupEncoder {
   /** the group's pages, one after the other */
   private readonly out = new Bytes(1 << 16);
 
-  constructor(readonly columns: readonly ParquetColumn[]) {
+  /** per column: true once its chunks are stored uncompressed; null until its first chunk decided it (storeIncompressible) */
+  private readonly stored: (boolean | null)[];
+
+  constructor(
+    readonly columns: readonly ParquetColumn[],
+    options: ParquetWriterOptions = {},
+  ) {
     this.utf8 = columns.map(() => undefined);
+    this.stored = columns.map(() => (options.storeIncompressible ? null : false));
   }
 
   /** rows [0, rows) of every column's values; the bytes are valid until the next call */
@@ -351,10 +374,13 @@ class RowGroupEncoder {
     return { rows, bytes: this.out.view(), chunks };
   }
 
-  private page(type: number, body: Uint8Array, header: (w: ThriftWriter) => void): { compressed: number; uncompressed: number } {
-    const packed = zlib.brotliCompressSync(body, {
-      params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length },
-    });
+  private page(type: number, body: Uint8Array, codec: number, header: (w: ThriftWriter) => void): { compressed: number; uncompressed: number } {
+    const packed =
+      codec === UNCOMPRESSED
+        ? body
+        : zlib.brotliCompressSync(body, {
+            params: { [zlib.constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length },
+          });
     const head = ThriftWriter.message((w) => {
       w.i32(1, type).i32(2, body.length).i32(3, packed.length);
       header(w);
@@ -383,6 +409,7 @@ class RowGroupEncoder {
     this.scratch(rows);
     const start = this.out.len;
     const chunk: EncodedChunk = {
+      codec: this.stored[index] === true ? UNCOMPRESSED : BROTLI,
       offset: start,
       dictionaryOffset: null,
       dataOffset: 0,
@@ -417,31 +444,44 @@ class RowGroupEncoder {
     body.buf[3] = (levels >>> 24) & 0xff;
     body.raw(valueBytes);
     chunk.dataOffset = this.out.len;
-    const p = this.page(PAGE.DATA, body.view(), (w) => w.struct(5, (s) => s.i32(1, rows).i32(2, encoding).i32(3, ENC.RLE).i32(4, ENC.RLE)));
+    const p = this.page(PAGE.DATA, body.view(), chunk.codec, (w) => w.struct(5, (s) => s.i32(1, rows).i32(2, encoding).i32(3, ENC.RLE).i32(4, ENC.RLE)));
     chunk.compressed += p.compressed;
     chunk.uncompressed += p.uncompressed;
+    // decided on a chunk with enough values to judge (a column still all null at the start of a replay is not)
+    if (this.stored[index] === null && chunk.uncompressed >= DECIDE_BYTES) this.stored[index] = chunk.compressed > INCOMPRESSIBLE * chunk.uncompressed;
     return chunk;
   }
 
   /** doubles, integers and timestamps (epoch ms → µs): the non-null values, PLAIN */
   private numbers(kind: ParquetKind, values: Float64Array, rows: number): Encoded {
-    const defined = this.defined;
-    const kept = this.kept;
-    let nonNull = 0;
     let lo = Infinity;
     let hi = -Infinity;
+    let nonNull = 0;
     for (let r = 0; r < rows; r++) {
       const v = values[r];
       if (v === v) {
-        defined[r] = 1;
-        kept[nonNull++] = v;
+        nonNull++;
         if (v < lo) lo = v;
         if (v > hi) hi = v;
-      } else defined[r] = 0;
+      }
+    }
+    // a chunk without nulls (most, past the warm-up) is written from the caller's array: no definition levels to mark, no copy
+    let kept = values;
+    if (nonNull < rows) {
+      const defined = this.defined;
+      kept = this.kept;
+      let k = 0;
+      for (let r = 0; r < rows; r++) {
+        const v = values[r];
+        if (v === v) {
+          defined[r] = 1;
+          kept[k++] = v;
+        } else defined[r] = 0;
+      }
     }
     const some = nonNull > 0;
     if (kind === 'double') {
-      return { nonNull, valueBytes: new Uint8Array(kept.buffer, 0, nonNull * 8), encoding: ENC.PLAIN, min: some ? le64(lo) : null, max: some ? le64(hi) : null };
+      return { nonNull, valueBytes: new Uint8Array(kept.buffer, kept.byteOffset, nonNull * 8), encoding: ENC.PLAIN, min: some ? le64(lo) : null, max: some ? le64(hi) : null };
     }
     if (kind === 'int64' || kind === 'timestamp') {
       const scale = kind === 'timestamp' ? 1000 : 1;
@@ -540,7 +580,7 @@ class RowGroupEncoder {
       if (max === null || Buffer.compare(w, max) > 0) max = w;
     }
     chunk.dictionaryOffset = this.out.len;
-    const d = this.page(PAGE.DICTIONARY, dict.view(), (w) => w.struct(7, (s) => s.i32(1, used.length).i32(2, ENC.PLAIN_DICTIONARY)));
+    const d = this.page(PAGE.DICTIONARY, dict.view(), chunk.codec, (w) => w.struct(7, (s) => s.i32(1, used.length).i32(2, ENC.PLAIN_DICTIONARY)));
     chunk.compressed += d.compressed;
     chunk.uncompressed += d.uncompressed;
     const width = Math.max(1, 32 - Math.clz32(used.length - 1));
