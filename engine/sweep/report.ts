@@ -182,18 +182,51 @@ export async function topByTrain(table: RunsTable, select: SweepSpec['select'], 
   return rows.map((r) => toResult(r));
 }
 
+/** the selected configuration's full holdout scorecard (random baseline included) beside its train scorecard */
+async function bestOnHoldout(input: ReportInput, row: ResultRow): Promise<NonNullable<SweepReport['best']>> {
+  const config = parseConfig(applyParams(input.spec.base, row.params));
+  const alerts = await input.bestAlerts(config);
+  const inPeriod = (p: Period) => alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
+  const [train, holdout] = input.periods;
+  // started first: with a baseline runner its permutations run elsewhere while the train card is scored here
+  const holdoutPending = input.baselineRunner ? scoreOnMarketWith(holdout.market, inPeriod(holdout), input.baselineRunner) : null;
+  const holdoutInline = holdoutPending === null ? scoreOnMarket(holdout.market, inPeriod(holdout)) : null;
+  const trainCard = scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(train));
+  const holdoutCard = holdoutInline ?? (await holdoutPending!);
+  return {
+    row,
+    config,
+    holdout_scorecard: holdoutCard,
+    train_scorecard: trainCard,
+    comparison: comparisonRows([
+      { label: 'train', card: trainCard },
+      { label: 'holdout', card: holdoutCard },
+    ]),
+  };
+}
+
 export async function buildSweepReport(input: ReportInput): Promise<SweepReport> {
   const { table, spec, frame } = input;
   const folds = frame.folds;
   const selPeriod = folds === null ? 'train' : 'full';
   const eligible = eligibleWhere(spec.select, selPeriod);
   const top = await topByTrain(table, spec.select, 10, selPeriod, SCORED);
+  // the selected configuration's holdout baseline runs on the workers while this thread queries the table and
+  // scores the train period
+  const bestPending = folds === null && top.length > 0 ? bestOnHoldout(input, top[0]) : null;
+  // awaited below; until then a failure must not count as unhandled
+  bestPending?.catch(() => {});
   const tried = await table.count();
   const invalidCount = await table.count(`status = 'invalid'`);
   const featureSets = Number((await table.rows(`SELECT count(DISTINCT feature_key)::DOUBLE AS n FROM runs WHERE status = 'ok'`))[0].n);
   const invalidRows = await table.rows(`SELECT * FROM runs WHERE status = 'invalid' ORDER BY config_id LIMIT 20`);
   const okCount = tried - invalidCount;
   const surviving = await table.count(`config_id IN (SELECT config_id FROM qvalues WHERE "${selPeriod}_${Q_VALUE}" <= ${FDR_LEVEL})`);
+  const pareto = {
+    // more alerts at the same precision is more coverage, so both are maximised: the precision–coverage trade-off
+    precision_vs_alerts_per_day: await front(input, eligible, 'alerts_per_day', 'precision', 'higher', 'higher', selPeriod),
+    recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher', selPeriod),
+  };
 
   let best: SweepReport['best'] = null;
   let walkForward: WalkForwardReport | undefined;
@@ -212,24 +245,9 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     for (const f of walkForward.folds) {
       if (f.chosen) selected.push({ label: `fold ${f.fold}`, config_id: f.chosen.config_id, p_value: f.chosen.train.p_value, q_value: f.chosen.train.q_value, survives: f.chosen.survives_fdr });
     }
-  } else if (top.length > 0) {
-    const row = top[0];
-    const config = parseConfig(applyParams(spec.base, row.params));
-    const alerts = await input.bestAlerts(config);
-    const inPeriod = (p: Period) => alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
-    const [train, holdout] = input.periods;
-    const holdoutCard = input.baselineRunner ? await scoreOnMarketWith(holdout.market, inPeriod(holdout), input.baselineRunner) : scoreOnMarket(holdout.market, inPeriod(holdout));
-    const trainCard = scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(train));
-    best = {
-      row,
-      config,
-      holdout_scorecard: holdoutCard,
-      train_scorecard: trainCard,
-      comparison: comparisonRows([
-        { label: 'train', card: trainCard },
-        { label: 'holdout', card: holdoutCard },
-      ]),
-    };
+  } else if (bestPending !== null) {
+    best = await bestPending;
+    const row = best.row;
     const p = row.train[P_VALUE] ?? null;
     const q = row.train[Q_VALUE] ?? null;
     selected.push({ label: 'train', config_id: row.config_id, p_value: p, q_value: q, survives: q !== null && q <= FDR_LEVEL });
@@ -263,11 +281,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     },
     best,
     top,
-    pareto: {
-      // more alerts at the same precision is more coverage, so both are maximised: the precision–coverage trade-off
-      precision_vs_alerts_per_day: await front(input, eligible, 'alerts_per_day', 'precision', 'higher', 'higher', selPeriod),
-      recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher', selPeriod),
-    },
+    pareto,
     invalid: { count: invalidCount, examples: invalidRows.map((r) => toResult(r)) },
     ...(walkForward ? { walk_forward: walkForward } : {}),
   };
