@@ -13,7 +13,7 @@ import { hourIndex, type SymbolRange } from './grid.ts';
 import { LARGE, UNKNOWN } from './labels.ts';
 import { FALSE_ALARM, prepareMarket, TRUE_ALERT, type Market } from './market.ts';
 import { textKey } from './prng.ts';
-import { mean, median, ratio, toPlain } from './stats.ts';
+import { median, ratio, toPlain } from './stats.ts';
 import type {
   AlertOutcome,
   BaselineStat,
@@ -84,13 +84,18 @@ function computeOutcomes(market: Market, alerts: readonly ScorableAlert[]): Outc
 
 function horizonStats(market: Market, oc: Outcomes, idxs: readonly number[], k: number): HorizonStats {
   const nh = market.options.horizons_hours.length;
-  const rets: number[] = [];
-  const abs: number[] = [];
-  const ups: number[] = [];
-  const downs: number[] = [];
-  const directional: number[] = [];
-  const mfe: number[] = [];
-  const mae: number[] = [];
+  // running sums in alert order are the sums stats.ts mean() would take over the same values in that order; only
+  // the median needs the returns kept
+  const rets = new Float64Array(idxs.length);
+  let n = 0;
+  let nd = 0;
+  let sumRet = 0;
+  let sumAbs = 0;
+  let sumUp = 0;
+  let sumDown = 0;
+  let sumDirectional = 0;
+  let sumMfe = 0;
+  let sumMae = 0;
   let gap = 0;
   let end = 0;
   let hits = 0;
@@ -101,32 +106,35 @@ function horizonStats(market: Market, oc: Outcomes, idxs: readonly number[], k: 
     else if (s === END) end++;
     if (s !== OK) continue;
     const r = oc.ret[j];
-    rets.push(r);
-    abs.push(Math.abs(r));
-    ups.push(oc.up[j]);
-    downs.push(oc.down[j]);
+    rets[n++] = r;
+    sumRet += r;
+    sumAbs += Math.abs(r);
+    sumUp += oc.up[j];
+    sumDown += oc.down[j];
     const d = oc.dir[i];
     if (d === 0) continue;
-    directional.push(d * r);
+    nd++;
+    sumDirectional += d * r;
     if (d * r > 0) hits++;
-    mfe.push(d > 0 ? oc.up[j] : -oc.down[j]);
-    mae.push(d > 0 ? -oc.down[j] : oc.up[j]);
+    sumMfe += d > 0 ? oc.up[j] : -oc.down[j];
+    sumMae += d > 0 ? -oc.down[j] : oc.up[j];
   }
+  const over = (sum: number, count: number) => (count > 0 ? sum / count : null);
   return {
     horizon_hours: market.options.horizons_hours[k],
-    n: rets.length,
+    n,
     excluded_gap: gap,
     excluded_end: end,
-    mean: mean(rets),
-    median: median(rets),
-    mean_abs: mean(abs),
-    mean_max_up: mean(ups),
-    mean_max_down: mean(downs),
-    n_directional: directional.length,
-    mean_directional: mean(directional),
-    hit_rate: ratio(hits, directional.length),
-    mean_mfe: mean(mfe),
-    mean_mae: mean(mae),
+    mean: over(sumRet, n),
+    median: median(rets.subarray(0, n)),
+    mean_abs: over(sumAbs, n),
+    mean_max_up: over(sumUp, n),
+    mean_max_down: over(sumDown, n),
+    n_directional: nd,
+    mean_directional: over(sumDirectional, nd),
+    hit_rate: ratio(hits, nd),
+    mean_mfe: over(sumMfe, nd),
+    mean_mae: over(sumMae, nd),
   };
 }
 

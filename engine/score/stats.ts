@@ -5,7 +5,7 @@ export function mean(xs: readonly number[]): number | null {
   return s / xs.length;
 }
 
-export function median(xs: readonly number[]): number | null {
+export function median(xs: ArrayLike<number>): number | null {
   if (xs.length === 0) return null;
   // a typed copy sorts numerically without a comparator call per comparison (≈ 5× faster on the scorecard's
   // 7,000-alert rows); for finite values the same order, −0 before +0 where the comparator kept input order
