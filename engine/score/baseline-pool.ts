@@ -47,6 +47,12 @@ export function startBaselineWorkers(count = defaultBaselineWorkers()): Worker[]
   });
 }
 
+function sharedCopy(a: Float64Array): Float64Array {
+  const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
+  out.set(a);
+  return out;
+}
+
 interface Slot {
   worker: Worker;
   ready: boolean;
@@ -97,8 +103,9 @@ export class BaselinePool {
     workers: number | Worker[] = defaultBaselineWorkers(),
     private readonly callerTakesSlices = true,
   ) {
-    // own copies: a subarray would clone its whole backing buffer into every worker
-    const copy = prices.map((p) => ({ symbol: p.symbol, ts: p.ts.slice(), close: p.close.slice(), high: p.high?.slice(), low: p.low?.slice() }));
+    // own copies in shared memory: the workers read them where they are (posting a subarray would clone its whole
+    // backing buffer into every worker, posting a plain copy would clone it again)
+    const copy = prices.map((p) => ({ symbol: p.symbol, ts: sharedCopy(p.ts), close: sharedCopy(p.close), high: p.high && sharedCopy(p.high), low: p.low && sharedCopy(p.low) }));
     this.prices = copy;
     this.options = options;
     let shareMarket: (shared: SharedMarket | null) => void = () => {};
