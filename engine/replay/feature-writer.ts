@@ -13,9 +13,6 @@ import { BASE_COLUMNS, writeFeatures, type ColumnSpec, type FeatureSink } from '
 import type { PairCorrelation } from '../detectors/correlation.ts';
 import { BOOL_NULL, ParquetWriter, ROW_GROUP_ROWS, type ColumnValues, type ParquetColumn } from '../results/parquet-writer.ts';
 
-/** up to this many distinct words a string column is searched by a scan, beyond by its Map */
-const SCAN_WORDS = 8;
-
 const bySymbol = (a: FeaturePackage, b: FeaturePackage) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
 
 export class FeatureTable implements FeatureSink {
@@ -118,18 +115,6 @@ export class FeatureTable implements FeatureSink {
   }
 
   private code(col: number, v: string): number {
-    // rows take turns by symbol, so the previous row's word is often not this one; a column has a handful of
-    // words (states, symbols), and a look along them is cheaper than hashing
-    const words = this.words[col];
-    if (words.length <= SCAN_WORDS) {
-      for (let k = 0; k < words.length; k++) {
-        if (words[k] === v) {
-          this.lastWord[col] = v;
-          this.lastCode[col] = k + 1;
-          return k + 1;
-        }
-      }
-    }
     const dict = this.dicts[col];
     let code = dict.get(v);
     if (code === undefined) {
