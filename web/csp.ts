@@ -18,7 +18,7 @@ export function pageCsp(): string {
 /**
  * swagger-ui's page: its own files only (it evaluates nothing). The bundle inserts one fixed <style> element at
  * run time; its hash (swagger-ui 5 as pinned by @fastify/swagger-ui 5.2.6) is allowed here, and
- * web/login.e2e.test.ts fails on any CSP violation if an upgrade changes it.
+ * web/login.e2e.ts (run by web/browser.e2e.test.ts) fails on any CSP violation if an upgrade changes it.
  */
 const SWAGGER_UI_STYLE = "'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='";
 export const DOCS_CSP = [...COMMON, "script-src 'self'", `style-src 'self' ${SWAGGER_UI_STYLE}`, "form-action 'none'"].join('; ');
