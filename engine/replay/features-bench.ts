@@ -62,7 +62,7 @@ export async function benchFeatures(): Promise<string[]> {
     const extra = benchMedian(withFeatures) - benchMedian(bare);
     lines.push(
       `replay alone           ${benchMedian(bare).toFixed(0)} ms CPU`,
-      `replay + features     ${benchMedian(withFeatures).toFixed(0)} ms CPU: the export costs ${extra.toFixed(0)} ms, ${((extra * 1000) / rows).toFixed(2)} µs per row (${rows.toLocaleString('en-US')} rows × ${columns.length + 1} columns, ${(bytes / 2 ** 20).toFixed(1)} MiB brotli Parquet)`,
+      `replay + features     ${benchMedian(withFeatures).toFixed(0)} ms CPU: the export costs ${extra.toFixed(0)} ms, ${((extra * 1000) / rows).toFixed(2)} µs per row (${rows.toLocaleString('en-US')} rows × ${columns.length + 1} columns, ${(bytes / 2 ** 20).toFixed(1)} MiB Parquet, noisy columns stored)`,
       `ratio                  ${(benchMedian(withFeatures) / benchMedian(bare)).toFixed(2)}× the bare replay`,
       `all-brotli reference  ${benchMedian(allBrotli).toFixed(0)} ms CPU: the export costs ${(benchMedian(allBrotli) - benchMedian(bare)).toFixed(0)} ms, ${(brotliBytes / 2 ** 20).toFixed(2)} MiB (stored noisy columns: ${(bytes / 2 ** 20).toFixed(2)} MiB, ${(((bytes - brotliBytes) / brotliBytes) * 100).toFixed(1)} %); export ratio ${((benchMedian(withFeatures) - benchMedian(bare)) / (benchMedian(allBrotli) - benchMedian(bare))).toFixed(2)}`,
     );
