@@ -17,7 +17,8 @@ export interface RowValues {
 
 /** A Float64Array that doubles when full: 8 bytes a value instead of a boxed array slot. */
 class GrowableColumn {
-  data = new Float64Array(1024);
+  // small at first: the live runner builds one per row it checks; doubling reaches import sizes in a few steps
+  data = new Float64Array(16);
   length = 0;
   push(v: number): void {
     if (this.length === this.data.length) {

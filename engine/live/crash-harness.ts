@@ -139,8 +139,10 @@ export async function runCrashHarness(opts: CrashHarnessOptions): Promise<CrashH
   const runOnce = (kill: string | null) =>
     new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) => {
       let err = '';
+      // REGIME_CHILD_NODE_ARGS: node flags for the children (e.g. --cpu-prof, which NODE_OPTIONS refuses)
+      const nodeArgs = process.env.REGIME_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
       const child = spawn(process.execPath, [
-        path.join(REPO, 'scripts/regime.mjs'), '--datasets', path.join(dir, 'datasets'),
+        ...nodeArgs, path.join(REPO, 'scripts/regime.mjs'), '--datasets', path.join(dir, 'datasets'),
         'live', '--paper', '--no-serve', '--no-liquidations', '--config', config,
         '--api-base-url', fake.baseUrl, '--results', path.join(dir, 'live'),
         '--clock-start', new Date(HARNESS_FROM + 60_000).toISOString(), '--clock-speed', '14400',
