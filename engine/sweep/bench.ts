@@ -28,6 +28,7 @@ import { loadFeatureSet } from './feature-cache.ts';
 import type { Store } from '../data/store.ts';
 import type { SweepReport } from './report.ts';
 import { benchMedian } from '../testing/bench-median.ts';
+import { spawnSync } from 'node:child_process';
 
 const CONFIGS = 1000;
 
@@ -149,6 +150,32 @@ function sweepLines(label: string, r: Timed, features: { label: string; ms: numb
   ];
 }
 
+/**
+ * `regime sweep` as a user runs it: its own process, its workers from the CLI bundle (the in-process runs above
+ * start theirs through tsx). /usr/bin/time gives the process's wall, CPU (all threads) and peak RSS.
+ */
+function cliSweep(specFile: string, results: string): { wall: number; cpu: number; rssMiB: number; report: { run: SweepReport['run'] } } | string {
+  const repo = path.resolve(import.meta.dirname, '../..');
+  const json = path.join(results, 'report.json');
+  const env = { ...process.env };
+  delete env.REGIME_BUNDLE;
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, path.join(repo, 'scripts', 'regime.mjs'), 'sweep', '--spec', specFile, '--results', results, '--json', json], { cwd: repo, env, encoding: 'utf8' });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  if (r.status !== 0 || !m) return `regime sweep failed (exit ${r.status}): ${(r.stderr ?? String(r.error)).trim().split('\n').slice(-2).join(' ')}`;
+  const report = JSON.parse(fs.readFileSync(json, 'utf8')) as { run: SweepReport['run'] };
+  return { wall: Number(m[1]) * 1000, cpu: (Number(m[2]) + Number(m[3])) * 1000, rssMiB: Number(m[4]) / 1024, report };
+}
+
+function cliLines(label: string, r: ReturnType<typeof cliSweep>): string[] {
+  if (typeof r === 'string') return [`${label}: ${r}`];
+  const st = r.report.run.stages_ms;
+  const perSecond = (CONFIGS / r.wall) * 1000;
+  return [
+    `${label}: wall ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s   goal >= 500/s   ${perSecond >= 500 ? 'MET' : 'NOT MET'}; CPU ${(r.cpu / 1000).toFixed(2)} s (all threads, ${(r.cpu / CONFIGS).toFixed(1)} ms per configuration all in); peak RSS ${r.rssMiB.toFixed(0)} MiB   goal < 500 MB   ${r.rssMiB * 2 ** 20 < 500e6 ? 'MET' : 'NOT MET'}`,
+    `  stages (wall): load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)}, report ${fmtS(st.report)}; the rest of the wall is process start, module loading and closing`,
+  ];
+}
+
 export async function benchSweep(): Promise<string[]> {
   const lines: string[] = [];
   const spec = parseSweepSpec(BENCH_SPEC);
@@ -174,6 +201,20 @@ export async function benchSweep(): Promise<string[]> {
     lines.push(`  per configuration     ${perConfigCpu.toFixed(1)} ms CPU in one thread = ${Object.entries(split.parts).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' + ')} (ms, median of 4 rounds of 50, in the sweep's dispatch order; train and holdout each scored) → at most ${((1000 / perConfigCpu) * os.availableParallelism()).toFixed(0)} configurations/s on ${os.availableParallelism()} idle cores before any fixed cost`);
     const same = fs.readFileSync(path.join(cold.report.dir, 'results.parquet')).equals(fs.readFileSync(path.join(warm.report.dir, 'results.parquet')));
     lines.push(`  results.parquet       cold and warm ${same ? 'byte-identical' : 'DIFFER'}`);
+
+    // the CLI: cold into a fresh results folder, then warm into another one holding a copy of the first one's cache
+    const specFile = path.join(scratch, 'bench-spec.json');
+    fs.writeFileSync(specFile, JSON.stringify(BENCH_SPEC));
+    const cliCold = cliSweep(specFile, path.join(scratch, 'cli-cold'));
+    fs.cpSync(path.join(scratch, 'cli-cold', 'cache'), path.join(scratch, 'cli-warm', 'cache'), { recursive: true });
+    const cliWarm = cliSweep(specFile, path.join(scratch, 'cli-warm'));
+    lines.push(`regime sweep (CLI, own process, bundled workers); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
+    lines.push(...cliLines('  CLI COLD', cliCold), ...cliLines('  CLI WARM', cliWarm));
+    if (typeof cliCold !== 'string' && typeof cliWarm !== 'string') {
+      const parquet = (dir: string) => fs.readFileSync(path.join(dir, 'sweeps', cold.report.sweep_id, 'results.parquet'));
+      const cliSame = parquet(path.join(scratch, 'cli-cold')).equals(parquet(path.join(scratch, 'cli-warm'))) && parquet(path.join(scratch, 'cli-cold')).equals(fs.readFileSync(path.join(cold.report.dir, 'results.parquet')));
+      lines.push(`  results.parquet       CLI cold, CLI warm and in-process ${cliSame ? 'byte-identical' : 'DIFFER'}`);
+    }
 
     // the reference: each configuration replayed through the Pipeline and scored on its own
     const market = prepareMarket(pricesOf(data, data.firstHour), { permutations: 0 });
