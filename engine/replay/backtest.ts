@@ -16,7 +16,7 @@ import { loadReplayData } from './replay-data.ts';
 import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
 import { pricesOf, toScorable } from './score-alerts.ts';
-import { BaselinePool, startBaselineWorkers } from '../score/baseline-pool.ts';
+import { BaselinePool } from '../score/baseline-pool.ts';
 import { prepareMarket } from '../score/market.ts';
 import { parseScoreOptions } from '../score/options.ts';
 import { scoreOnMarket, scoreOnMarketWith } from '../score/score.ts';
@@ -87,27 +87,20 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const { config } = opts;
   const warmup = opts.warmupHours ?? DEFAULT_WARMUP_HOURS;
   const t0 = performance.now();
+  const loadFrom = opts.from === undefined ? undefined : opts.from - warmup * HOUR_MS;
+  const data = await loadReplayData(store, config.symbols, { from: loadFrom, to: opts.to });
+  // the manifest of the generation just read, before the caller may release the store's reader pin
+  const datasetHash = manifestHash(store.datasetsDir);
+  opts.onLoaded?.();
+  const t1 = performance.now();
+  const emitFrom = opts.from ?? data.firstHour;
+  // the baseline workers prepare their markets on the other cores while this thread replays; a short or
+  // lightly permuted run is done before a worker would have loaded, so it stays on this thread
   const scoreOptions = opts.score === false ? null : parseScoreOptions(opts.score ?? {});
-  // the baseline workers load their modules while this thread waits on DuckDB, unless the run is sure to be too
-  // small for them (its range is known and short)
-  const span = opts.from !== undefined && opts.to !== undefined ? (opts.to - opts.from) / HOUR_MS : Infinity;
-  let early = scoreOptions && scoreOptions.permutations * config.symbols.length * span >= POOL_MIN_WORK ? startBaselineWorkers() : null;
-  let pool: BaselinePool | null = null;
+  const prices = pricesOf(data, emitFrom);
+  const work = (scoreOptions?.permutations ?? 0) * prices.reduce((n, p) => n + p.ts.length, 0);
+  const pool = scoreOptions && work >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions) : null;
   try {
-    const loadFrom = opts.from === undefined ? undefined : opts.from - warmup * HOUR_MS;
-    const data = await loadReplayData(store, config.symbols, { from: loadFrom, to: opts.to });
-    // the manifest of the generation just read, before the caller may release the store's reader pin
-    const datasetHash = manifestHash(store.datasetsDir);
-    opts.onLoaded?.();
-    const t1 = performance.now();
-    const emitFrom = opts.from ?? data.firstHour;
-    // the baseline workers prepare their markets on the other cores while this thread replays; a short or
-    // lightly permuted run is done before a worker would have loaded, so it stays on this thread
-    const prices = pricesOf(data, emitFrom);
-    const work = (scoreOptions?.permutations ?? 0) * prices.reduce((n, p) => n + p.ts.length, 0);
-    if (scoreOptions && work >= POOL_MIN_WORK) pool = new BaselinePool(prices, scoreOptions, early ?? undefined);
-    else if (early) void Promise.all(early.map((w) => w.terminate()));
-    early = null;
     const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile) : null;
     let result: ReturnType<typeof runReplay>;
     try {
@@ -180,7 +173,6 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     return { report, alerts: result.alerts, pnl };
   } finally {
     await pool?.close();
-    if (early) await Promise.all(early.map((w) => w.terminate()));
   }
 }
 

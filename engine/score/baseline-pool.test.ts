@@ -7,7 +7,7 @@ import { loadReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
 import { metricCount, permutationValues, placeSlice, summariseBaseline, type BaselineSpec } from './baseline.ts';
-import { BaselinePool, startBaselineWorkers } from './baseline-pool.ts';
+import { BaselinePool } from './baseline-pool.ts';
 // every alert placed by its hash, each row through AlertSetEvaluator.evaluate
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables } from './draw-table.ts';
@@ -156,23 +156,6 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     expect(orphan.marketsFromWorkers).toBe(0);
     expect(card).toEqual(single());
     await orphan.close();
-  });
-
-  it('takes workers started before the data was there, and leaves the share of one that already stopped to the others', async () => {
-    const [spec] = baselineSpecsOf(market, alerts);
-    const [early, gone] = startBaselineWorkers(2);
-    await gone.terminate();
-    const pool = new BaselinePool(prices, options, [early, gone], false);
-    try {
-      // the stopped one is counted out, not awaited; the started one prepared the market and computes every slice
-      await pool.ready();
-      const [values] = await pool.run(market, [spec]);
-      expect(pool.lastRun.onWorkers).toBe(pool.lastRun.slices);
-      expect(sameBits(values, permutationValues(market, spec, 0, spec.permutations))).toBe(true);
-      expect(sameValue(await pool.market(), market)).toBe(true);
-    } finally {
-      await pool.close();
-    }
   });
 
   it('a short backtest scores on its own thread: the same scorecard as scoring its alerts directly', async () => {
