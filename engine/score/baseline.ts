@@ -16,7 +16,7 @@
  * members are ascending indices into that list, and every float sum runs over a row's members in that order —
  * here, in the reference (baseline-reference.ts) and in the scorecard's actual values.
  */
-import { drawTables, REACH_SATURATED } from './draw-table.ts';
+import { drawTables, REACH_SATURATED, type SymbolDraws } from './draw-table.ts';
 import { metricSpecs, nabScore, type MetricSpec, type Universe } from './evaluator.ts';
 import type { Market } from './market.ts';
 import { alertStream, permutationSalt, placementBits } from './prng.ts';
@@ -94,8 +94,8 @@ function tolerance(x: number): number {
  * episode seen or not), a fresh seen-stamp per row and permutation.
  *
  * Small functions over typed arrays and numbers only: each is optimised once per thread and stays optimised
- * (one large function was recompiled ≈ 15 times per backtest as new paths and object shapes reached it, ≈ 0.3 s
- * of compiler CPU). A pass per horizon: summing the four in one pass (eight independent float chains) measured
+ * (one large function was recompiled ≈ 15 times per backtest as new paths and object shapes reached it, ≈ a fifth
+ * of the optimising compiler's time on the run, by --trace-opt). A pass per horizon: summing the four in one pass (eight independent float chains) measured
  * ≈ 10 % slower, its accumulators spilled.
  */
 export function permutationValues(market: Market, spec: BaselineSpec, from: number, to: number): Float64Array {
@@ -108,15 +108,15 @@ export function permutationValues(market: Market, spec: BaselineSpec, from: numb
   const sums = new Float64Array(5 * H);
   for (let p = from; p < to; p++) {
     const salt = permutationSalt(p);
-    for (let b = 0, a = 0; b < k.tables.length; b++) {
-      const t = k.tables[b];
+    for (let b = 0, a = 0; b < k.draws.length; b++) {
+      const t = k.draws[b];
       placeBlock(k.stream, a, k.counts[b], salt, t.len, t.ret, t.meta, H, k.drawn, k.info, k.ret);
       a += k.counts[b];
     }
     for (let r = 0; r < rows.length; r++) {
       const { members, universe } = rows[r];
       k.round++;
-      countRow(members, k.info, k.drawn, k.blockOf, k.hours, k.stamp, k.round, k.epStart, k.lead, counts);
+      countRow(members, k.info, k.drawn, k.blockOf, k.draws, k.stamp, k.round, k.epStart, k.lead, counts);
       const ta = counts[0];
       const fa = counts[1];
       const det = counts[2];
@@ -150,10 +150,8 @@ interface Kernel {
   horizons: number;
   lead: number;
   epStart: Int32Array;
-  tables: { len: number; ret: Float64Array; meta: Int32Array }[];
+  draws: SymbolDraws[];
   counts: number[];
-  /** per symbol block: the grid hour of each draw */
-  hours: Int32Array[];
   stream: Uint32Array;
   blockOf: Int32Array;
   dir: Int8Array;
@@ -187,9 +185,8 @@ function kernelOf(market: Market, spec: BaselineSpec): Kernel {
     horizons: H,
     lead: tables.lead,
     epStart: tables.epStart,
-    tables: draws.map((d) => ({ len: d.len, ret: d.ret, meta: d.meta })),
+    draws,
     counts: spec.counts,
-    hours: draws.map((d) => d.hours),
     stream,
     blockOf,
     dir: spec.dir,
@@ -217,7 +214,7 @@ function placeBlock(stream: Uint32Array, a0: number, count: number, salt: number
 }
 
 /** a row's true and false alerts and detected episodes in the current placements: counts = [ta, fa, det] */
-function countRow(members: Int32Array, info: Int32Array, drawn: Int32Array, blockOf: Int32Array, hours: Int32Array[], stamp: Int32Array, round: number, epStart: Int32Array, lead: number, counts: Int32Array): void {
+function countRow(members: Int32Array, info: Int32Array, drawn: Int32Array, blockOf: Int32Array, draws: SymbolDraws[], stamp: Int32Array, round: number, epStart: Int32Array, lead: number, counts: Int32Array): void {
   let ta = 0;
   let fa = 0;
   let det = 0;
@@ -235,7 +232,7 @@ function countRow(members: Int32Array, info: Int32Array, drawn: Int32Array, bloc
     const fresh = seen ^ round;
     det += some & ((fresh | -fresh) >>> 31);
     stamp[first] = seen ^ (fresh & -some);
-    if (reach > 1) det += laterEpisodes(stamp, round, first, reach, epStart, hours[blockOf[a]][drawn[a]] + lead);
+    if (reach > 1) det += laterEpisodes(stamp, round, first, reach, epStart, draws[blockOf[a]].hours[drawn[a]] + lead);
   }
   counts[0] = ta;
   counts[1] = fa;

@@ -20,7 +20,10 @@ export function pricesBetween(data: ReplayData, from: number, to: number): Price
   });
 }
 
-/** a period (jobs.ts's Period): alerts with from <= ts < to are scored on its market */
+/**
+ * a period, the shape of jobs.ts's Period: alerts with from <= ts < to are scored on its market (not imported:
+ * jobs.ts and its imports would join the code that names the inputs cache)
+ */
 export interface PeriodMarket {
   name: string;
   market: Market;

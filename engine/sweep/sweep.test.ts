@@ -16,7 +16,8 @@ import { metricNames } from './metrics.ts';
 import { formatSweepReport, topByTrain, type SweepReport } from './report.ts';
 import { RunsTable } from './runs-table.ts';
 import { parseSweepSpec } from './spec.ts';
-import { pricesBetween, runSweep } from './sweep.ts';
+import { runSweep } from './sweep.ts';
+import { pricesBetween } from './periods.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SPEC = {

@@ -102,8 +102,6 @@ export function configId(config: unknown, frame: SweepFrame, spec: SweepSpec): s
   return configHash({ config, range: [frame.emitFrom, frame.emitUntil, frame.warmupHours], ...split, score: spec.score });
 }
 
-export { pricesBetween };
-
 /** the folds' test periods side by side: the hours between them are missing to the scorer, never scored */
 export function stitchedPrices(data: ReplayData, folds: readonly Fold[]): PriceSeries[] {
   const parts = folds.map((f) => pricesBetween(data, f.test.from, f.test.to));
