@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const COMMANDS = path.join(ROOT, 'engine/cli/commands');
 /** what a process or worker thread may start from: the CLI, each command module (main.ts imports them by name), each worker */
-const FIXED_ENTRIES = ['engine/cli/main.ts', 'engine/score/baseline-worker.ts', 'engine/sweep/worker.ts'];
+const FIXED_ENTRIES = ['engine/cli/main.ts', 'engine/score/baseline-worker.ts', 'engine/sweep/worker.ts', 'engine/results/parquet-writer-worker.ts'];
 /** the one module that must find its neighbours in the bundle (main.ts lists the command modules beside it) */
 const BUNDLE_RELATIVE = new Set(['engine/cli/main.ts']);
 /**

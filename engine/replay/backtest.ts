@@ -101,7 +101,8 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
   const work = (scoreOptions?.permutations ?? 0) * prices.reduce((n, p) => n + p.ts.length, 0);
   const pool = scoreOptions && work >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions) : null;
   try {
-    const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile) : null;
+    const rows = prices.reduce((n, p) => n + p.ts.length, 0);
+    const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile, { onThread: rows >= THREAD_MIN_ROWS }) : null;
     let result: ReturnType<typeof runReplay>;
     try {
       result = runReplay(data, config, {
@@ -175,6 +176,9 @@ export async function runBacktest(store: Store, opts: BacktestOptions): Promise<
     await pool?.close();
   }
 }
+
+/** reported symbol-hours from which the feature file is encoded on a thread of its own (the default full run is ≈ 2.2e5) */
+const THREAD_MIN_ROWS = 65_536;
 
 /** permutations × reported symbol-hours from which the worker pool pays (the default full run is ≈ 2e8) */
 const POOL_MIN_WORK = 2e7;

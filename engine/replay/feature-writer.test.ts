@@ -309,6 +309,55 @@ describe('typed chunk-wise feature writer', () => {
     }
   });
 
+  it('writes the same bytes from a writer thread as on this thread, the thread waiting on its two buffer sets (real 2021 range)', async () => {
+    const from = Date.UTC(2021, 0, 1);
+    const data = await loadReplayData(store, config.symbols, { from: from - 2000 * 3_600_000, to: Date.UTC(2021, 4, 1) });
+    const columns = featureColumns(config.symbols);
+    const here = path.join(tmp, 'here.parquet');
+    const there = path.join(tmp, 'there.parquet');
+    // 1,000-row groups: ≈ 9 groups through two sets, so the replay has to wait for the thread to free one
+    const a = FeatureTable.open(columns, here, { rowGroupRows: 1000 });
+    const b = FeatureTable.open(columns, there, { rowGroupRows: 1000, onThread: true });
+    runReplay(data, config, {
+      emitFrom: from,
+      onStep: (step) => {
+        if (step.ts < from) return;
+        a.addHour(step.features);
+        b.addHour(step.features);
+      },
+    });
+    expect(b.size).toBeGreaterThan(8000);
+    await a.finish();
+    await b.finish();
+    expect(fs.readFileSync(there).equals(fs.readFileSync(here))).toBe(true);
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('a writer thread that fails reports why and leaves no temp file; one closed part-way leaves nothing', async () => {
+    const data = await loadReplayData(store, config.symbols, { from: FROM - 200 * 3_600_000, to: FROM + 48 * 3_600_000 });
+    const columns = featureColumns(config.symbols);
+    // the target is a directory with a file in it: the thread's rename into place fails
+    const blocked = path.join(tmp, 'blocked.parquet');
+    fs.mkdirSync(blocked);
+    fs.writeFileSync(path.join(blocked, 'keep'), 'x');
+    const dropped = path.join(tmp, 'dropped.parquet');
+    const failing = FeatureTable.open(columns, blocked, { rowGroupRows: 16, onThread: true });
+    const closing = FeatureTable.open(columns, dropped, { rowGroupRows: 16, onThread: true });
+    runReplay(data, config, {
+      emitFrom: FROM,
+      onStep: (step) => {
+        if (step.ts < FROM) return;
+        failing.addHour(step.features);
+        closing.addHour(step.features);
+      },
+    });
+    await expect(failing.finish()).rejects.toThrow(/ENOTEMPTY|EISDIR|EEXIST/);
+    closing.close();
+    expect(fs.existsSync(dropped)).toBe(false);
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(fs.readdirSync(blocked)).toEqual(['keep']);
+  });
+
   it('runBacktest writes one row per reported symbol-hour', async () => {
     const file = path.join(tmp, 'bt.parquet');
     const { report } = await runBacktest(store, { config, from: FROM, to: FROM + 24 * 3_600_000 * 10, score: false, pnl: false, featuresFile: file });

@@ -12,15 +12,18 @@ import type { FeaturePackage } from '../pipeline/feature-package.ts';
 import { BASE_COLUMNS, writeFeatures, type ColumnSpec, type FeatureSink } from '../pipeline/feature-row.ts';
 import type { PairCorrelation } from '../detectors/correlation.ts';
 import { BOOL_NULL, ParquetWriter, ROW_GROUP_ROWS, type ColumnValues, type ParquetColumn } from '../results/parquet-writer.ts';
+import { ParquetWriterThread, type BufferKind, type ColumnBuffer } from '../results/parquet-writer-thread.ts';
 
 const bySymbol = (a: FeaturePackage, b: FeaturePackage) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
 
 export class FeatureTable implements FeatureSink {
   readonly columns: readonly ColumnSpec[];
-  private readonly writer: ParquetWriter;
-  private readonly nums: Float64Array[];
-  private readonly bools: Uint8Array[];
-  private readonly codes: Int32Array[];
+  /** the file is encoded on this thread, or on a writer thread fed from shared buffer sets */
+  private readonly writer: ParquetWriter | null;
+  private readonly thread: ParquetWriterThread | null;
+  private nums: Float64Array[] = [];
+  private bools: Uint8Array[] = [];
+  private codes: Int32Array[] = [];
   /** per string column: value → code (1-based; 0 is null) and the words by code */
   private readonly dicts: Map<string, number>[];
   private readonly words: string[][];
@@ -40,13 +43,10 @@ export class FeatureTable implements FeatureSink {
     file: string,
     private readonly groupRows: number,
     storeIncompressible: boolean,
+    onThread: boolean,
   ) {
     this.columns = columns;
     const n = columns.length;
-    const empty8 = new Uint8Array(0);
-    this.nums = columns.map((c) => new Float64Array(c.type === 'number' ? groupRows : 0));
-    this.bools = columns.map((c) => (c.type === 'boolean' ? new Uint8Array(groupRows) : empty8));
-    this.codes = columns.map((c) => new Int32Array(c.type === 'string' ? groupRows : 0));
     this.dicts = columns.map(() => new Map<string, number>());
     this.words = columns.map(() => []);
     this.lastWord = new Array<string | null>(n).fill(null);
@@ -59,14 +59,36 @@ export class FeatureTable implements FeatureSink {
       ...columns.map((c): ParquetColumn => ({ name: c.name, kind: c.name === 'ts_ms' ? 'int64' : c.type === 'number' ? 'double' : c.type })),
     ];
     // the noisy doubles (returns, z-scores, ratios) go uncompressed after the first row group: brotli shrank them ≈ 5 % for a third of its time
-    this.writer = ParquetWriter.create(file, schema, { storeIncompressible });
+    // ts (TIMESTAMP) is written from the same epoch-ms buffer as ts_ms
+    const source = [0, ...columns.map((_, i) => i)];
+    if (onThread) {
+      const kinds = columns.map((c): BufferKind => (c.type === 'number' ? 'f64' : c.type === 'boolean' ? 'u8' : 'i32'));
+      this.writer = null;
+      this.thread = ParquetWriterThread.start(file, schema, { storeIncompressible }, kinds, source, groupRows);
+      this.take(this.thread.acquire());
+    } else {
+      this.writer = ParquetWriter.create(file, schema, { storeIncompressible });
+      this.thread = null;
+      this.take(columns.map((c) => (c.type === 'number' ? new Float64Array(groupRows) : c.type === 'boolean' ? new Uint8Array(groupRows) : new Int32Array(groupRows))));
+    }
+  }
+
+  /** fill these buffers next, one per column (its type's array; the other two lists hold an empty one there) */
+  private take(set: readonly ColumnBuffer[]): void {
+    const empty64 = new Float64Array(0);
+    const empty8 = new Uint8Array(0);
+    const empty32 = new Int32Array(0);
+    this.nums = this.columns.map((c, i) => (c.type === 'number' ? (set[i] as Float64Array) : empty64));
+    this.bools = this.columns.map((c, i) => (c.type === 'boolean' ? (set[i] as Uint8Array) : empty8));
+    this.codes = this.columns.map((c, i) => (c.type === 'string' ? (set[i] as Int32Array) : empty32));
   }
 
   /** a table whose rows stream into `file` (through a temp file) until finish() */
   /** storeIncompressible false: every chunk brotli, as before (the reference in tests) */
-  static open(columns: readonly ColumnSpec[], file: string, opts: { rowGroupRows?: number; storeIncompressible?: boolean } = {}): FeatureTable {
+  /** onThread: encode and compress on a worker thread (same bytes; pays for itself on a run of ≳ 100k rows) */
+  static open(columns: readonly ColumnSpec[], file: string, opts: { rowGroupRows?: number; storeIncompressible?: boolean; onThread?: boolean } = {}): FeatureTable {
     if (columns[0]?.name !== 'ts_ms') throw new Error('feature columns must start with ts_ms');
-    return new FeatureTable(columns, file, opts.rowGroupRows ?? ROW_GROUP_ROWS, opts.storeIncompressible ?? true);
+    return new FeatureTable(columns, file, opts.rowGroupRows ?? ROW_GROUP_ROWS, opts.storeIncompressible ?? true, opts.onThread ?? false);
   }
 
   get size(): number {
@@ -136,23 +158,29 @@ export class FeatureTable implements FeatureSink {
     this.str(i + 3, p.leader);
   }
 
-  private flush(): void {
+  /** last: no more rows follow (a thread's writer gets no fresh set to fill) */
+  private flush(last = false): void {
     if (this.fill === 0) return;
     const n = this.fill;
+    this.fill = 0;
+    if (this.thread) {
+      this.thread.submit(n, this.columns.map((c, i) => (c.type === 'string' ? this.words[i] : null)));
+      if (!last) this.take(this.thread.acquire());
+      return;
+    }
     const values: ColumnValues[] = this.columns.map((c, i) =>
       c.type === 'number' ? this.nums[i].subarray(0, n) : c.type === 'boolean' ? this.bools[i].subarray(0, n) : { codes: this.codes[i].subarray(0, n), words: this.words[i] },
     );
-    // ts (TIMESTAMP) is written from the same epoch-ms buffer as ts_ms
-    this.writer.writeRowGroup(n, [values[0], ...values]);
-    this.fill = 0;
+    this.writer!.writeRowGroup(n, [values[0], ...values]);
   }
 
   /** the last row group and the footer, then the file is renamed into place */
   async finish(): Promise<void> {
     if (this.closed) throw new Error('feature table already written or closed');
     try {
-      this.flush();
-      this.writer.finish();
+      this.flush(true);
+      if (this.thread) await this.thread.finish();
+      else this.writer!.finish();
       this.closed = true;
       this.release();
     } catch (err) {
@@ -165,7 +193,8 @@ export class FeatureTable implements FeatureSink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.writer.abort();
+    if (this.thread) this.thread.abort();
+    else this.writer!.abort();
     this.release();
   }
 
