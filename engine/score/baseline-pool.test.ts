@@ -105,6 +105,11 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     expect(sameValue(copy, market)).toBe(true);
     expect(sameValue(copy, { ...market, stride: market.stride + 1 })).toBe(false);
     expect(copy.grid.bySymbol.get(copy.grid.symbols[0].symbol)).toBe(copy.grid.symbols[0]);
+    // the worker's own arrays, in shared memory: nothing was copied for this thread
+    for (const a of [copy.hourly, copy.grid.close, copy.grid.symbols[0].present, copy.labels.nextEpisode, drawTables(copy).bySymbol.get(copy.grid.symbols[0].symbol)!.ret]) {
+      expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    }
+    expect(market.hourly.buffer).toBeInstanceOf(ArrayBuffer);
     expect(sameValue(drawTables(copy), drawTables(market))).toBe(true);
     // the adopted tables still share the present hours with the copy's grid, as built ones do
     expect(drawTables(copy).bySymbol.get(copy.grid.symbols[0].symbol)!.hours).toBe(copy.grid.symbols[0].present);

@@ -6,8 +6,8 @@
  * are bit-identical to one thread computing everything, however the slices were shared out.
  *
  * Workers start at construction and prepare their copy of the market while the caller does something else
- * (the backtest replays meanwhile); market() hands the caller a copy of it rather than the caller preparing its
- * own. A worker that fails hands its slice back; the calling thread finishes.
+ * (the backtest replays meanwhile); market() hands the caller that market, its arrays in shared memory, rather
+ * than the caller preparing its own. A worker that fails hands its slice back; the calling thread finishes.
  */
 import os from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';

@@ -1,13 +1,13 @@
 /**
  * A random-baseline worker: prepares its own copy of the market from the prices (deterministic, so it is the
- * main thread's market value for value), hands a copy to the main thread on request, then computes ranges of
- * permutations on request, and the paper P&L.
+ * main thread's market value for value), shares it with the main thread on request (its arrays in shared memory),
+ * then computes ranges of permutations on request, and the paper P&L.
  */
 import { parentPort } from 'node:worker_threads';
 import { permutationValues, type BaselineSpec } from './baseline.ts';
 import { drawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
-import { transferCopy } from './transfer-copy.ts';
+import { inSharedMemory } from './market-arrays.ts';
 import { paperPnl, type PaperPnl } from './pnl.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 
@@ -46,14 +46,15 @@ if (port) {
     try {
       if (msg.type === 'init') {
         prices = msg.prices;
-        market = prepareMarket(msg.prices, msg.options);
-        // built now, while the caller replays: the slices need them, and the caller may take a copy
-        const tables = drawTables(market);
-        if (msg.shareMarket) {
-          // copied here and transferred: the caller, busy replaying, then only takes the buffers over
-          const { copy, transfer } = transferCopy({ market, tables });
-          port.postMessage({ type: 'market', ...copy } satisfies BaselineWorkerReply, transfer);
-        }
+        // in shared memory when the caller takes the market too: the message then carries these very arrays
+        const build = (): { market: Market; tables: DrawTables } => {
+          const m = prepareMarket(msg.prices, msg.options);
+          // built now, while the caller replays: the slices need them, and so may the caller
+          return { market: m, tables: drawTables(m) };
+        };
+        const built = msg.shareMarket ? inSharedMemory(build) : build();
+        market = built.market;
+        if (msg.shareMarket) port.postMessage({ type: 'market', ...built } satisfies BaselineWorkerReply);
         port.postMessage({ type: 'ready' } satisfies BaselineWorkerReply);
         return;
       }

@@ -12,6 +12,7 @@
  * Built once per market, on first use, so markets that never run a baseline (sweeps) do not pay for it.
  */
 import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
+import { float64s, int32s } from './market-arrays.ts';
 
 export interface SymbolDraws {
   len: number;
@@ -60,8 +61,8 @@ function buildDrawTables(market: Market): DrawTables {
   for (const range of grid.symbols) {
     const hours = range.present;
     const len = hours.length;
-    const ret = new Float64Array(len * H);
-    const meta = new Int32Array(len);
+    const ret = float64s(len * H);
+    const meta = int32s(len);
     for (let j = 0; j < len; j++) {
       const g = hours[j];
       const b = g * stride;

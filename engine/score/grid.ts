@@ -6,6 +6,7 @@
 import { UserError } from '../errors.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import type { PriceSeries } from './types.ts';
+import { float64s, int32s } from './market-arrays.ts';
 
 export interface SymbolRange {
   symbol: string;
@@ -70,9 +71,9 @@ export function buildGrid(prices: readonly PriceSeries[], pad: number): Grid {
     return { s, firstTs, length, offset };
   });
 
-  const close = new Float64Array(size).fill(NaN);
-  const up = new Float64Array(size).fill(NaN);
-  const down = new Float64Array(size).fill(NaN);
+  const close = float64s(size).fill(NaN);
+  const up = float64s(size).fill(NaN);
+  const down = float64s(size).fill(NaN);
   const symbols: SymbolRange[] = [];
   let start = Infinity;
   let end = -Infinity;
@@ -97,7 +98,7 @@ export function buildGrid(prices: readonly PriceSeries[], pad: number): Grid {
 function placeSeries(s: PriceSeries, firstTs: number, offset: number, close: Float64Array, up: Float64Array, down: Float64Array): Int32Array {
   let usableHours = 0;
   for (let i = 0; i < s.ts.length; i++) if (usable(s.close[i])) usableHours++;
-  const present = new Int32Array(usableHours);
+  const present = int32s(usableHours);
   let np = 0;
   for (let i = 0; i < s.ts.length; i++) {
     const c = s.close[i];
@@ -115,8 +116,8 @@ function placeSeries(s: PriceSeries, firstTs: number, offset: number, close: Flo
 
 function missingIndex(close: Float64Array): { nextMissing: Int32Array; prevMissing: Int32Array } {
   const size = close.length;
-  const nextMissing = new Int32Array(size);
-  const prevMissing = new Int32Array(size);
+  const nextMissing = int32s(size);
+  const prevMissing = int32s(size);
   let next = size;
   for (let g = size - 1; g >= 0; g--) {
     if (close[g] !== close[g]) next = g;

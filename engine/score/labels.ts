@@ -9,6 +9,7 @@
  * An episode is a run of consecutive large-move hours of one symbol, so one crash is one event, not twenty.
  */
 import { backwardComplete, forwardComplete, type Grid } from './grid.ts';
+import { int32s, int8s } from './market-arrays.ts';
 
 export interface LabelOptions {
   k: number;
@@ -62,7 +63,7 @@ export function labelLargeMoves(grid: Grid, o: LabelOptions): Labels {
   const logRet = new Float64Array(n).fill(NaN);
   for (let g = 1; g < n; g++) logRet[g] = Math.log(close[g] / close[g - 1]);
 
-  const label = new Int8Array(n).fill(UNKNOWN);
+  const label = int8s(n).fill(UNKNOWN);
   for (const r of grid.symbols) {
     for (let g = r.offset; g < r.offset + r.length; g++) {
       if (close[g] !== close[g] || !forwardComplete(grid, g, H)) continue;
@@ -91,9 +92,9 @@ export function labelLargeMoves(grid: Grid, o: LabelOptions): Labels {
     episodesBySymbol.set(r.symbol, count);
   }
 
-  const nextLarge = new Int32Array(n);
-  const nextUnknown = new Int32Array(n);
-  const nextEpisode = new Int32Array(n);
+  const nextLarge = int32s(n);
+  const nextUnknown = int32s(n);
+  const nextEpisode = int32s(n);
   let large = n;
   let unknown = n;
   let ep = starts.length;

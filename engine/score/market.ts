@@ -7,6 +7,7 @@ import { forwardReturns } from './forward.ts';
 import { labelLargeMoves, type Labels } from './labels.ts';
 import { parseScoreOptions, type ScoreOptions } from './options.ts';
 import type { PriceSeries } from './types.ts';
+import { float64s } from './market-arrays.ts';
 
 export interface Market {
   options: ScoreOptions;
@@ -34,7 +35,7 @@ function precisionTruth(labels: Labels, g: number, lead: number): number {
 function hourlyTable(grid: Grid, labels: Labels, o: ScoreOptions): { hourly: Float64Array; stride: number } {
   const n = grid.close.length;
   const stride = 2 + o.horizons_hours.length;
-  const hourly = new Float64Array(n * stride);
+  const hourly = float64s(n * stride);
   const forward = o.horizons_hours.map((h) => forwardReturns(grid, h));
   for (let g = 0; g < n; g++) {
     const b = g * stride;

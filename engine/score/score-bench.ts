@@ -17,7 +17,7 @@ import { permutationValues } from './baseline.ts';
 import { BaselinePool } from './baseline-pool.ts';
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables } from './draw-table.ts';
-import { transferCopy } from './transfer-copy.ts';
+import { inSharedMemory } from './market-arrays.ts';
 import { AlertSetEvaluator } from './evaluator.ts';
 import { buildGrid } from './grid.ts';
 import { prepareMarket, type Market } from './market.ts';
@@ -68,9 +68,9 @@ export async function benchScoring(): Promise<string[]> {
     const market: Market = prep.value;
     lines.push(`prepareMarket (first call, cold)            ${ms(prep.wall)} wall, ${ms(prep.cpu)} CPU`);
 
-    // the backtest takes the market its pool's worker prepared during the replay: the worker copies it (and its
-    // draw tables) into fresh buffers and transfers them, so this thread only receives; here both ends run in
-    // this process over a MessageChannel, alternating with preparing the market on this thread
+    // the backtest takes the market its pool's worker prepared during the replay, its arrays in shared memory, so
+    // this thread only receives the objects around them; here both ends run in this process over a MessageChannel,
+    // alternating with preparing the market on this thread
     const channel = new MessageChannel();
     const prepared: number[] = [];
     const copied: number[] = [];
@@ -84,10 +84,13 @@ export async function benchScoring(): Promise<string[]> {
           return mk;
         });
         prepared.push(own.cpu);
-        const copy = await timed(() => transferCopy({ market: own.value, tables: drawTables(own.value) }));
-        copied.push(copy.cpu);
+        const inShared = await timed(() => inSharedMemory(() => {
+          const mk = prepareMarket(prices, options);
+          return { market: mk, tables: drawTables(mk) };
+        }));
+        copied.push(inShared.cpu);
         const arrived = new Promise<{ market: Market }>((resolve) => channel.port2.once('message', resolve));
-        channel.port1.postMessage(copy.value.copy, copy.value.transfer);
+        channel.port1.postMessage(inShared.value);
         const got = await timed(() => arrived);
         received.push(got.cpu);
         sameMarket &&= JSON.stringify(got.value.market.options) === JSON.stringify(market.options) && sameBits(got.value.market.hourly, market.hourly);
@@ -97,7 +100,7 @@ export async function benchScoring(): Promise<string[]> {
     }
     lines.push(`the scorecard's market, medians of ${PAIRS} alternating:`);
     lines.push(`  prepareMarket + draw tables on this thread ${ms(benchMedian(prepared))} CPU`);
-    lines.push(`  taken from the pool's worker              ${ms(benchMedian(received))} CPU on this thread (the worker's copy: ${ms(benchMedian(copied))} CPU, made during the replay)   same options and hourly table: ${sameMarket ? 'yes' : 'NO'} (the whole market and draw tables: baseline-pool.test.ts)`);
+    lines.push(`  taken from the pool's worker              ${ms(benchMedian(received))} CPU on this thread (the worker's market in shared memory: ${ms(benchMedian(copied))} CPU, made during the replay)   same options and hourly table: ${sameMarket ? 'yes' : 'NO'} (the whole market and draw tables: baseline-pool.test.ts)`);
 
     // the baseline a scorecard hands its runner: every anchored alert placed once per permutation, every row counted from those placements
     const evaluator = new AlertSetEvaluator(market);
