@@ -9,7 +9,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import ccxt from 'ccxt';
+import { ccxt } from './ccxt-binance.ts';
 import { InputError, UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
 import { BatchBuilder, type RowValues } from './batch-builder.ts';

@@ -5,7 +5,7 @@
  * An hour counts only if the stream was up for it (disconnected at most `maxGapMs` within it); any other hour is
  * "no data" (null), never zero.
  */
-import ccxt from 'ccxt';
+import { ccxt } from '../data/ccxt-binance.ts';
 import type { Logger } from '../log.ts';
 import { rewriteApiUrls } from '../data/fetch-ccxt.ts';
 import { HOUR_MS } from '../pipeline/input.ts';

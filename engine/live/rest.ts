@@ -6,7 +6,7 @@
  * that is not what the endpoint promises (HTML, cut-off JSON, a row with a missing field) counts as a failed
  * attempt. After the last attempt the caller gets a failure to flag — never an exception.
  */
-import ccxt from 'ccxt';
+import { ccxt } from '../data/ccxt-binance.ts';
 import type { Logger } from '../log.ts';
 import { createExchange, EXCHANGE_PROFILES, type FetchExchangeId } from '../data/fetch-ccxt.ts';
 import { HOUR_MS } from '../pipeline/input.ts';

@@ -29,7 +29,7 @@ import { silentLogger } from '../log.ts';
 import { BatchBuilder } from '../data/batch-builder.ts';
 import { commitBatches, openCommitConnection, type ColumnBatch, type CommitConnection } from '../data/dataset-writer.ts';
 import { EXCHANGE_PROFILES, fetchHistory, type FetchExchangeId } from '../data/fetch-ccxt.ts';
-import { provenancePath, readProvenance } from '../data/manifest.ts';
+import { provenancePath, readManifest, readProvenance, type Manifest } from '../data/manifest.ts';
 import { writeFileAtomic } from '../data/atomic-file.ts';
 import { openStore } from '../data/store.ts';
 import type { TableName } from '../data/tables.ts';
@@ -504,6 +504,12 @@ export class LiveRunner extends EventEmitter {
       { exchange: this.exchange, tables: ['candles_1h' as const] },
       { exchange: 'binanceusdm' as const, tables: ['funding' as const] },
     ]) {
+      // a restart finds its history complete (the loop appends every hour it steps); fetchHistory would then ask
+      // for nothing, after building a ccxt client, loading markets and opening DuckDB per series (≈ 0.4 s of CPU each)
+      if (storedThrough(this.opts.datasetsDir, EXCHANGE_PROFILES[job.exchange].venue, job.tables[0], this.symbols, first)) {
+        this.log.debug({ exchange: job.exchange }, 'history complete: nothing to back-fill on start');
+        continue;
+      }
       try {
         const r = await fetchHistory({ ...common, ...job });
         this.log.info({ exchange: job.exchange, added: r.added, requests: r.requests }, 'back-filled on start');
@@ -729,6 +735,26 @@ function candleValues(c: LiveCandle): Record<string, number | string | null> {
 
 function fundingValues(st: LiveSettlement, interval: number): Record<string, number | string | null> {
   return { funding_rate: st.rate, funding_interval_hours: interval, calc_time_ms: st.fundingTime, source: FUNDING_SOURCE };
+}
+
+/**
+ * Whether the dataset's committed manifest shows every symbol's series of `table` stored through the hour before
+ * `until`: fetchHistory resumes each series after its last stored row and would request nothing. A dataset
+ * without generations (its manifest may lag its files) never counts as complete.
+ */
+export function storedThrough(datasetsDir: string, venue: string, table: TableName, symbols: readonly string[], until: number): boolean {
+  let manifest: Manifest | null;
+  try {
+    manifest = readManifest(datasetsDir);
+  } catch {
+    return false;
+  }
+  if (!manifest || typeof manifest.generation !== 'number') return false;
+  const series = manifest.tables[table]?.series ?? [];
+  return symbols.every((s) => {
+    const stored = series.find((x) => x.venue === venue && x.symbol === s);
+    return stored !== undefined && stored.last_ms + HOUR_MS >= until;
+  });
 }
 
 /** the dataset's complaint about one row (engine/data's own checks), or null when it would be stored */
