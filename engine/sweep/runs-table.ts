@@ -49,6 +49,10 @@ export class RunsTable {
     }
     const metricColumns = periods.flatMap((p) => metrics.map((m) => `${p}_${m}`));
     const t = new RunsTable(db.instance, db.conn, metricColumns);
+    // the table is small and written row by row: DuckDB's own threads would add nothing but, half a second after
+    // every commit, a malloc_trim over the whole process's heaps (the workers' too) — thousands of madvise calls
+    // and TLB shootdowns that stall every thread (measured: 21.9k → 7.5k madvise calls on the bench sweep)
+    await db.conn.run('SET threads = 1');
     const cols = [...TEXT_COLUMNS.map((c) => `${c} VARCHAR`), ...metricColumns.map((c) => `"${c}" DOUBLE`)];
     await db.conn.run(`CREATE TABLE IF NOT EXISTS runs (${cols.join(', ')})`);
     return t;
