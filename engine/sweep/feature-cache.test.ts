@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FeatureSet } from './features.ts';
-import { featureCacheFile, featureCodeVersion, inputsCacheFile, loadFeatureSet, loadShared, saveFeatureSet, saveShared } from './feature-cache.ts';
+import { featureCacheFile, featureCodeVersion, inputsCacheFile, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
+import { loadShared, saveShared } from '../results/cache-file.ts';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-feature-cache-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
