@@ -79,13 +79,22 @@ export class ColumnarEvaluator {
   private index: FeatureIndex | null = null;
   private counts = new Int32Array(0);
 
-  constructor(features: FeatureSet, cacheLimitBytes = 8 * 2 ** 20) {
+  /** whether a rule's run heads (rules.ts) stand in for its candidates under a transition-only cooldown: false only to test them */
+  private readonly useHeads: boolean;
+
+  constructor(features: FeatureSet, cacheLimitBytes = 8 * 2 ** 20, options: { heads?: boolean } = {}) {
     this.features = features;
     this.cacheLimit = cacheLimitBytes;
+    this.useHeads = options.heads ?? true;
   }
 
+  /**
+   * each slot's candidates, or only their run heads when the cooldown is transition-only: applyCooldown skips every
+   * other candidate without a verdict, so both give the same alerts
+   */
   private candidates(rule: Rule, cfg: PipelineConfig): Candidates[] {
-    const key = `${rule.type}|${stableStringify(rule.inputs(cfg))}`;
+    const heads = this.useHeads && rule.heads !== undefined && cfg.cooldown[rule.type].transition_only ? rule.heads : null;
+    const key = `${rule.type}|${heads === null ? '' : 'heads|'}${stableStringify(rule.inputs(cfg))}`;
     let c = this.cache.get(key);
     if (c !== undefined) {
       // refresh: the Map's insertion order is the eviction order
@@ -96,7 +105,8 @@ export class ColumnarEvaluator {
     const fs = this.features;
     const slots = rule.type === 'CORRELATION_BREAK' ? fs.pairs.length : fs.symbols.length;
     const x = (this.index ??= buildIndex(fs));
-    c = Array.from({ length: slots }, (_, s) => rule.candidates(x, s, cfg, fs));
+    const make = heads ?? rule.candidates;
+    c = Array.from({ length: slots }, (_, s) => make(x, s, cfg, fs));
     this.cache.set(key, c);
     this.cacheBytes += bytesOf(c);
     while (this.cacheBytes > this.cacheLimit && this.cache.size > 1) {

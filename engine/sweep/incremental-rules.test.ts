@@ -13,7 +13,7 @@ import { buildIndex, buildSharedIndex, type FeatureIndex } from './feature-index
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { planEvaluation } from './keys.ts';
 import { RegimeHours, regimeHours } from './regime-hours.ts';
-import { confirmingRegimes, regimeCodes, RULES } from './rules.ts';
+import { confirmingRegimes, regimeCodes, RULES, runHeads } from './rules.ts';
 
 let store: Store;
 let features: FeatureSet;
@@ -211,5 +211,38 @@ describe('one evaluator across many configurations', () => {
       expect(a.n).toBe(b.n);
       for (const col of ['hour', 'type', 'slot', 'severity', 'direction'] as const) expect(differences(a[col], b[col])).toBe(0);
     }
+  });
+});
+
+describe('run heads', () => {
+  it('give the alerts the full candidate lists give, whatever the funding cooldown', () => {
+    const withHeads = new ColumnarEvaluator(features);
+    const withAll = new ColumnarEvaluator(features, undefined, { heads: false });
+    let transitionOnly = 0;
+    for (let i = 0; i < 6; i++) {
+      const policy = { transition_only: i % 3 !== 2, cooldown_hours: pick([0, 1, 8, between(0, 30)]) | 0, max_per_day: pick([1, 3, 24]) };
+      if (policy.transition_only) transitionOnly++;
+      const cfg = parseConfig({
+        rules: { funding_abs_z: between(1, 3) },
+        funding: { stale_after_hours: pick([8, 24, between(1, 72) | 0]) },
+        cooldown: { FUNDING_ANOMALY: policy },
+      });
+      const a = withHeads.evaluate(cfg);
+      const b = withAll.evaluate(cfg);
+      expect(a.n).toBeGreaterThan(0);
+      expect(a.n).toBe(b.n);
+      for (const col of ['hour', 'type', 'slot', 'severity', 'direction'] as const) expect(differences(a[col], b[col])).toBe(0);
+    }
+    expect(transitionOnly).toBeGreaterThan(0);
+  });
+
+  it('are far fewer than the funding candidates, and exactly their runs’ first hours', () => {
+    const cfg = parseConfig({ rules: { funding_abs_z: 1.5 } });
+    const rule = RULES.FUNDING_ANOMALY;
+    const all = rule.candidates(index, 0, cfg, features);
+    const heads = rule.heads!(index, 0, cfg, features);
+    expect(heads.hours.length * 4).toBeLessThan(all.hours.length);
+    const expected = runHeads(all);
+    for (const col of ['hours', 'severity', 'direction'] as const) expect(differences(heads[col], expected[col])).toBe(0);
   });
 });

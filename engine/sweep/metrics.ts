@@ -113,12 +113,18 @@ export class PeriodScorer {
   readonly from: number;
   readonly to: number;
   private readonly evaluator: AlertSetEvaluator;
-  private readonly ranges: (SymbolRange | undefined)[];
+  /** per symbol index: its grid range as numbers (length -1: the symbol has no prices in the period) */
+  private readonly firstTs: Float64Array;
+  private readonly length: Float64Array;
+  private readonly offset: Float64Array;
   /** per symbol index: its block in name order; the blocks' start offsets (scratch) */
   private readonly blockOf: Int32Array;
   private readonly blockStart: Int32Array;
+  private readonly typeCounts = new Int32Array(EVENT_TYPES.length);
   private readonly days: number;
   private readonly out: Float64Array;
+  /** lead hours are whole hours in 0 .. lead_window_hours: their median is read from a histogram */
+  private readonly leadCounts: Int32Array;
   private pos = new Int32Array(1024);
   private dir = new Int8Array(1024);
   /** per alert of the last score(): its grid index, -1 outside the period or unanchored */
@@ -129,23 +135,16 @@ export class PeriodScorer {
     this.from = from;
     this.to = to;
     this.evaluator = new AlertSetEvaluator(market);
-    this.ranges = symbols.map((s) => market.grid.bySymbol.get(s));
+    const ranges: (SymbolRange | undefined)[] = symbols.map((s) => market.grid.bySymbol.get(s));
+    this.firstTs = Float64Array.from(ranges, (r) => r?.firstTs ?? 0);
+    this.length = Float64Array.from(ranges, (r) => r?.length ?? -1);
+    this.offset = Float64Array.from(ranges, (r) => r?.offset ?? 0);
     const byName = [...symbols].sort();
     this.blockOf = Int32Array.from(symbols, (s) => byName.indexOf(s));
     this.blockStart = new Int32Array(symbols.length + 1);
     this.days = (market.grid.end - market.grid.start) / DAY_MS;
     this.out = new Float64Array(this.evaluator.specs.length);
-  }
-
-  /** grid index of a symbol's hour, -1 when it has no price there (an unanchored alert) */
-  private gridIndex(symbol: number, ts: number): number {
-    const r = symbol < 0 ? undefined : this.ranges[symbol];
-    if (r === undefined) return -1;
-    const i = (ts - r.firstTs) / HOUR_MS;
-    if (i < 0 || i >= r.length) return -1;
-    const g = r.offset + i;
-    const c = this.market.grid.close[g];
-    return c === c ? g : -1;
+    this.leadCounts = new Int32Array(market.options.lead_window_hours + 1);
   }
 
   /**
@@ -158,30 +157,38 @@ export class PeriodScorer {
       this.dir = new Int8Array(alerts.n);
       this.grid = new Int32Array(alerts.n);
     }
-    const typeCounts = new Array<number>(EVENT_TYPES.length).fill(0);
+    const typeCounts = this.typeCounts.fill(0);
     if (counts) {
       counts.judged.fill(0);
       counts.hits.fill(0);
     }
     const { hourly, stride } = this.market;
+    const close = this.market.grid.close;
+    const { firstTs, length, offset, blockOf, from, to } = this;
     // grouped by symbol name, in alert order within a symbol, as scoreOnMarket places them: sums add up in
     // the same order and agree to the last bit
     const blocks = this.blockStart.fill(0);
     const grid = this.grid;
+    const ats = alerts.ts;
+    const asym = alerts.symbol;
+    const atype = alerts.type;
     let n = 0;
     for (let k = 0; k < alerts.n; k++) {
-      const ts = alerts.ts[k];
-      if (ts < this.from || ts >= this.to) {
-        grid[k] = -1;
-        continue;
-      }
+      const ts = ats[k];
+      grid[k] = -1;
+      if (ts < from || ts >= to) continue;
       n++;
-      typeCounts[alerts.type[k]]++;
-      const s = alerts.symbol[k];
-      const g = s >= 0 ? this.gridIndex(s, ts) : -1;
+      typeCounts[atype[k]]++;
+      const s = asym[k];
+      if (s < 0) continue;
+      // the hour's grid index; unanchored (no price there): -1
+      const i = (ts - firstTs[s]) / HOUR_MS;
+      if (!(i >= 0 && i < length[s])) continue;
+      const g = offset[s] + i;
+      const c = close[g];
+      if (c !== c) continue;
       grid[k] = g;
-      if (g < 0) continue;
-      blocks[this.blockOf[s] + 1]++;
+      blocks[blockOf[s] + 1]++;
       if (counts) {
         const truth = hourly[g * stride];
         if (truth === TRUE_ALERT) {
@@ -192,12 +199,15 @@ export class PeriodScorer {
     }
     for (let b = 0; b + 1 < blocks.length; b++) blocks[b + 1] += blocks[b];
     const anchored = blocks[blocks.length - 1];
+    const pos = this.pos;
+    const dir = this.dir;
+    const adir = alerts.dir;
     for (let k = 0; k < alerts.n; k++) {
       const g = grid[k];
       if (g >= 0) {
-        const at = blocks[this.blockOf[alerts.symbol[k]]]++;
-        this.pos[at] = g;
-        this.dir[at] = alerts.dir[k];
+        const at = blocks[blockOf[asym[k]]]++;
+        pos[at] = g;
+        dir[at] = adir[k];
       }
     }
     const alertsCount = n;
@@ -205,7 +215,7 @@ export class PeriodScorer {
     const o = this.market.options;
     const episodes = this.market.labels.epStart.length;
     const weeks = this.days / 7;
-    e.evaluate(this.pos, this.dir, anchored, { episodes, weeks }, this.out);
+    e.evaluate(pos, dir, anchored, { episodes, weeks }, this.out);
     const precision = ratio(e.trueAlerts, e.trueAlerts + e.falseAlarms);
     const recall = ratio(e.detected, episodes);
     const m: PeriodMetrics = {
@@ -220,10 +230,33 @@ export class PeriodScorer {
       f1: precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null,
       nab: Number.isFinite(this.out[2]) ? this.out[2] : null,
       false_alarms_per_week: ratio(e.falseAlarms, weeks),
-      median_lead_hours: median(e.leadHours()),
+      median_lead_hours: this.medianLead(e.leadHours()),
     };
     o.horizons_hours.forEach((h, k) => (m[returnMetric(h)] = this.out[4 + k * 3]));
     EVENT_TYPES.forEach((t, i) => (m[typeCountMetric(t)] = typeCounts[i]));
     return toPlain(m);
+  }
+
+  /** median() of whole lead hours by counting them (the same value: the middle one, or the mean of the middle two) */
+  private medianLead(leads: readonly number[]): number | null {
+    const counts = this.leadCounts.fill(0);
+    const top = counts.length - 1;
+    for (const x of leads) {
+      if (!(Number.isInteger(x) && x >= 0 && x <= top)) return median(leads);
+      counts[x]++;
+    }
+    const n = leads.length;
+    if (n === 0) return null;
+    // the values of ranks lo and hi (0-based, ascending): the same entry for an odd count
+    const lo = (n - 1) >> 1;
+    const hi = n >> 1;
+    let seen = 0;
+    let a = -1;
+    for (let v = 0; v <= top; v++) {
+      seen += counts[v];
+      if (a < 0 && seen > lo) a = v;
+      if (seen > hi) return a === v ? v : (a + v) / 2;
+    }
+    return median(leads);
   }
 }

@@ -187,7 +187,74 @@ function standingCandidates(runs: StandingRuns, severity: Int8Array, direction: 
   return out;
 }
 
-function fundingAnomalyCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
+/**
+ * Where a transition-only cooldown can fire: the candidates whose previous hour is not a candidate (the rest are
+ * suppressed as transitions without touching the cooldown state, evaluate.ts), in order. A funding settlement
+ * stands for hours on end, so these are a tenth or less of its candidates.
+ */
+export function runHeads(c: Candidates): Candidates {
+  const { hours } = c;
+  let n = 0;
+  for (let k = 0; k < hours.length; k++) if (k === 0 || hours[k - 1] !== hours[k] - 1) n++;
+  const out: Candidates = { hours: new Int32Array(n), severity: new Uint8Array(n), direction: new Int8Array(n) };
+  n = 0;
+  for (let k = 0; k < hours.length; k++) {
+    if (k > 0 && hours[k - 1] === hours[k] - 1) continue;
+    out.hours[n] = hours[k];
+    out.severity[n] = c.severity[k];
+    out.direction[n++] = c.direction[k];
+  }
+  return out;
+}
+
+/** per settlement: the heads of its own standing hours (runHeads within it), and its last standing hour (-1: none) */
+interface StandingHeads {
+  heads: Int32Array;
+  offset: Int32Array;
+  last: Int32Array;
+}
+
+const standingHeads = new WeakMap<StandingRuns, StandingHeads>();
+
+function headsOf(runs: StandingRuns): StandingHeads {
+  let h = standingHeads.get(runs);
+  if (h) return h;
+  const { hours, offset } = runs;
+  const n = offset.length - 1;
+  const heads: number[] = [];
+  const headOffset = new Int32Array(n + 1);
+  const last = new Int32Array(n).fill(-1);
+  for (let k = 0; k < n; k++) {
+    for (let i = offset[k]; i < offset[k + 1]; i++) if (i === offset[k] || hours[i - 1] !== hours[i] - 1) heads.push(hours[i]);
+    headOffset[k + 1] = heads.length;
+    if (offset[k + 1] > offset[k]) last[k] = hours[offset[k + 1] - 1];
+  }
+  h = { heads: Int32Array.from(heads), offset: headOffset, last };
+  standingHeads.set(runs, h);
+  return h;
+}
+
+/**
+ * runHeads(standingCandidates(runs, severity, direction)) without the candidates: the settlements with a severity
+ * in order, each one's own heads, its first one dropped when it continues the previous such settlement's last hour
+ */
+function standingRunHeads(runs: StandingRuns, severity: Int8Array, direction: Int8Array): Candidates {
+  const { heads, offset, last } = headsOf(runs);
+  const out = new Builder();
+  let prevLast = -2;
+  for (let k = 0; k < severity.length; k++) {
+    if (severity[k] === NO_ALERT || last[k] < 0) continue;
+    for (let j = offset[k]; j < offset[k + 1]; j++) {
+      if (j === offset[k] && heads[j] === prevLast + 1) continue;
+      out.push(heads[j], severity[k], direction[k]);
+    }
+    prevLast = last[k];
+  }
+  return out.done();
+}
+
+/** each settlement's funding-anomaly severity (NO_ALERT: none) and direction */
+function fundingAnomalySettlements(fs: FeatureSet, s: number, cfg: PipelineConfig): { severity: Int8Array; direction: Int8Array } {
   const z = fs.bySymbol[s].settleZ;
   const absZ = cfg.rules.funding_abs_z;
   const severity = new Int8Array(z.length).fill(NO_ALERT);
@@ -197,7 +264,17 @@ function fundingAnomalyCandidates(x: FeatureIndex, s: number, cfg: PipelineConfi
     severity[k] = fundingAnomalyAlert(z[k], absZ);
     direction[k] = fundingAnomalyDirection(z[k]);
   }
+  return { severity, direction };
+}
+
+function fundingAnomalyCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
+  const { severity, direction } = fundingAnomalySettlements(fs, s, cfg);
   return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), severity, direction);
+}
+
+function fundingAnomalyHeads(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
+  const { severity, direction } = fundingAnomalySettlements(fs, s, cfg);
+  return standingRunHeads(standingOf(x, s, cfg.funding.stale_after_hours, fs), severity, direction);
 }
 
 /** which settlements are reversals: a sign flip right after one of the last N settlements was extreme */
@@ -329,6 +406,8 @@ export interface Rule {
   /** the configuration values the candidates depend on: the cache key */
   inputs: (cfg: PipelineConfig) => unknown;
   candidates: RuleFn;
+  /** runHeads of the candidates, where that is cheaper to get than all of them first (a transition-only cooldown reads only these) */
+  heads?: RuleFn;
 }
 
 export const RULES: Record<EventType, Rule> = {
@@ -341,6 +420,7 @@ export const RULES: Record<EventType, Rule> = {
     type: 'FUNDING_ANOMALY',
     inputs: (c) => [c.funding.stale_after_hours, c.rules.funding_abs_z],
     candidates: fundingAnomalyCandidates,
+    heads: fundingAnomalyHeads,
   },
   FUNDING_REVERSAL: {
     type: 'FUNDING_REVERSAL',
