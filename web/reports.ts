@@ -74,7 +74,9 @@ let found: Lister | null = null;
 async function engineLister(): Promise<Lister | null> {
   if (found) return found;
   try {
-    const mod = (await import('../engine/report/index.ts')) as Record<string, unknown>;
+    // the catalog alone: the module's index also loads the renderer (vega, resvg, DuckDB), ≈ 1 s of CPU on a
+    // server's first /api/reports for a list of folders
+    const mod = (await import('../engine/report/catalog.ts')) as Record<string, unknown>;
     const fn = mod.listRenderedReports ?? mod.listReports;
     if (typeof fn === 'function') found = fn as Lister;
     return found;

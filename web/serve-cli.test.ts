@@ -17,7 +17,8 @@ const regime = (args: string[]) => spawnSync(process.execPath, ['scripts/regime.
 let fx: FixtureRun;
 
 beforeAll(async () => {
-  fx = await makeRun(tempResultsDir(), '2026-03-01T00:00:00Z', '2026-03-03T00:00:00Z');
+  // the March run the other web tests serve: within one npm test it is backtested once and copied here
+  fx = await makeRun(tempResultsDir());
 });
 
 afterAll(() => fs.rmSync(fx.resultsDir, { recursive: true, force: true }));
