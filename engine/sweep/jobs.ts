@@ -14,7 +14,7 @@ import { ColumnarEvaluator, materialiseAlerts, type EvaluatedAlert } from './eva
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { buildSharedIndex } from './feature-index.ts';
 import { toShared } from './shared.ts';
-import { PeriodScorer, scorableColumns, scorableFromAlerts, type PeriodMetrics, type ScorableColumns } from './metrics.ts';
+import { metricNames, PeriodScorer, scorableColumns, scorableFromAlerts, type PeriodMetrics, type ScorableColumns } from './metrics.ts';
 import { PrecisionTest } from './precision-pvalue.ts';
 
 /** the per-configuration p-value column of every period (precision against random placement, exact) */
@@ -41,6 +41,8 @@ export type Job =
   | { kind: 'features'; key: string; featureConfig: Record<string, unknown> }
   /** features null: the worker evaluated this feature set last and still holds it (the pool knows) */
   | { kind: 'evaluate'; config: PipelineConfig; key: string; features: FeatureSet | null }
+  /** the same as one row of numbers (metricColumns order, NaN for none): a typed array crosses threads as one copy */
+  | { kind: 'evaluate-row'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay'; config: PipelineConfig }
   | { kind: 'alerts'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay-alerts'; config: PipelineConfig }
@@ -49,12 +51,19 @@ export type Job =
 
 export type PeriodResults = Record<string, PeriodMetrics>;
 
+/** every period's metrics and p-value: the runs table's metric columns, in its order (runs-table.ts) */
+export function metricColumns(periods: readonly string[], horizons: readonly number[]): { period: string; metric: string }[] {
+  const metrics = [...metricNames(horizons), P_VALUE];
+  return periods.flatMap((period) => metrics.map((metric) => ({ period, metric })));
+}
+
 export class SweepJobs {
   private readonly ctx: SweepContext;
   private readonly scorers: { name: string; scorer: PeriodScorer; test: PrecisionTest }[];
   private readonly evaluators = new Map<string, ColumnarEvaluator>();
   /** per symbol: judged and true alerts of the period being scored (PeriodScorer.score fills them for the p-value) */
   private readonly counts: { judged: Int32Array; hits: Int32Array };
+  private columns: { period: string; metric: string }[] | null = null;
 
   constructor(ctx: SweepContext) {
     this.ctx = ctx;
@@ -103,6 +112,18 @@ export class SweepJobs {
     return this.score(scorableColumns(e.features, cols));
   }
 
+  /** evaluate() as one row of metricColumns (NaN where a metric is null) */
+  evaluateRow(config: PipelineConfig, key: string, fs: FeatureSet | null): Float64Array {
+    const results = this.evaluate(config, key, fs);
+    const columns = (this.columns ??= metricColumns(
+      this.ctx.periods.map((p) => p.name),
+      this.ctx.periods[0]?.market.options.horizons_hours ?? [],
+    ));
+    const row = new Float64Array(columns.length);
+    for (let i = 0; i < columns.length; i++) row[i] = results[columns[i].period][columns[i].metric] ?? NaN;
+    return row;
+  }
+
   /** the whole Pipeline, for a configuration with a key the columnar evaluator does not know */
   replay(config: PipelineConfig): PeriodResults {
     const alerts = this.replayAlerts(config);
@@ -136,6 +157,8 @@ export class SweepJobs {
         return this.features(job.key, job.featureConfig);
       case 'evaluate':
         return this.evaluate(job.config, job.key, job.features);
+      case 'evaluate-row':
+        return this.evaluateRow(job.config, job.key, job.features);
       case 'replay':
         return this.replay(job.config);
       case 'alerts':

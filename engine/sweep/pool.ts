@@ -69,7 +69,7 @@ export class WorkerPool {
       const id = this.nextId++;
       slot.busy = true;
       // the worker still holds the feature set it used last: posting it again would only cost the cloning
-      const job = (p.job.kind === 'evaluate' || p.job.kind === 'alerts') && slot.lastKey === p.job.key ? { ...p.job, features: null } : p.job;
+      const job = (p.job.kind === 'evaluate' || p.job.kind === 'evaluate-row' || p.job.kind === 'alerts') && slot.lastKey === p.job.key ? { ...p.job, features: null } : p.job;
       if (p.prefer !== null) slot.lastKey = p.prefer;
       this.running.set(id, p);
       slot.worker.postMessage({ type: 'job', id, job } satisfies WorkerRequest);

@@ -22,6 +22,8 @@ export interface RunRow {
   mode: string | null;
   /** `${period}_${metric}` → value */
   metrics: Record<string, number | null>;
+  /** instead of metrics: every metric column's value in the table's order, NaN for none (jobs.ts metricColumns) */
+  values?: Float64Array;
 }
 
 const TEXT_COLUMNS = ['config_id', 'status', 'error', 'params', 'feature_key', 'mode'] as const;
@@ -78,10 +80,20 @@ export class RunsTable {
       if (v === null) a.appendNull();
       else a.appendVarchar(v);
     }
-    for (const c of this.metricColumns) {
-      const v = row.metrics[c];
-      if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull();
-      else a.appendDouble(v);
+    const values = row.values;
+    if (values !== undefined) {
+      if (values.length !== this.metricColumns.length) throw new Error(`runs table: ${values.length} values for ${this.metricColumns.length} metric columns`);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (Number.isFinite(v)) a.appendDouble(v);
+        else a.appendNull();
+      }
+    } else {
+      for (const c of this.metricColumns) {
+        const v = row.metrics[c];
+        if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull();
+        else a.appendDouble(v);
+      }
     }
     a.endRow();
     this.pending++;

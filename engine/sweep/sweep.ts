@@ -16,7 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { Store } from '../data/store.ts';
-import { manifestHash } from '../data/manifest.ts';
+import { manifestHash } from '../data/layout.ts';
 import { writeFileAtomic } from '../data/atomic-file.ts';
 import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -28,7 +28,7 @@ import { defaultResultsDir, gitCommit } from '../results/run-store.ts';
 import { prepareMarket } from '../score/index.ts';
 import { applyParams, countVariants, variants, type Params } from './expand.ts';
 import type { FeatureSet } from './features.ts';
-import { P_VALUE, type Period, type PeriodResults, type SweepContext } from './jobs.ts';
+import { metricColumns, P_VALUE, type Period, type PeriodResults, type SweepContext } from './jobs.ts';
 import { planEvaluation, type EvaluationPlan } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
@@ -235,6 +235,9 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   const tMarkets = performance.now();
   log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
   const table = await RunsTable.open(path.join(dir, 'runs.duckdb'), [...metricNames(spec.score.horizons_hours), P_VALUE], periods.map((p) => p.name));
+  // the workers' rows follow the markets' horizons: the same columns in the same order, or nothing is written
+  const rowColumns = metricColumns(periods.map((p) => p.name), periods[0]?.market.options.horizons_hours ?? []).map((c) => `${c.period}_${c.metric}`);
+  if (rowColumns.join() !== table.metricColumns.join()) throw new Error(`sweep: worker rows (${rowColumns.join()}) differ from the runs table (${table.metricColumns.join()})`);
   const progress: Progress = { planned: countVariants(spec), done: 0, computed: 0, resumed: 0, duplicates: 0 };
   const manifest = (complete: boolean, stored: { results: number; invalid: number } | null) => ({
     sweep_id: id,
@@ -278,19 +281,18 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   const warned = new Set<string>();
   const evaluateOne = async (configId: string, params: Params, config: PipelineConfig): Promise<RunRow> => {
     const plan = planEvaluation(config);
-    let results: PeriodResults;
-    if (opts.remote) {
-      results = await opts.remote.evaluate(configId, params);
-    } else if (plan.mode === 'replay') {
+    const row = { config_id: configId, status: 'ok' as const, error: null, params: stableStringify(params), feature_key: plan.featureKey, mode: plan.mode };
+    if (opts.remote) return { ...row, metrics: flatMetrics(await opts.remote.evaluate(configId, params)) };
+    if (plan.mode === 'replay') {
       const keys = plan.unclassified.join(',');
       if (!warned.has(keys)) log.warn({ keys: plan.unclassified }, 'config keys unknown to the columnar evaluator: replaying the whole Pipeline');
       warned.add(keys);
-      results = await pool.run<PeriodResults>({ kind: 'replay', config });
-    } else {
-      const fs = await featuresFor(plan);
-      results = await pool.run<PeriodResults>({ kind: 'evaluate', config, key: plan.featureKey, features: fs }, plan.featureKey);
+      return { ...row, metrics: flatMetrics(await pool.run<PeriodResults>({ kind: 'replay', config })) };
     }
-    return { config_id: configId, status: 'ok', error: null, params: stableStringify(params), feature_key: plan.featureKey, mode: plan.mode, metrics: flatMetrics(results) };
+    // the metrics as one typed row: no object of ~60 named numbers cloned across threads and flattened here
+    const fs = await featuresFor(plan);
+    const values = await pool.run<Float64Array>({ kind: 'evaluate-row', config, key: plan.featureKey, features: fs }, plan.featureKey);
+    return { ...row, metrics: {}, values };
   };
 
   const finished = await table.finishedIds();
