@@ -16,7 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { Store } from '../data/store.ts';
-import { manifestHash } from '../data/layout.ts';
+import { manifestHash } from '../data/manifest.ts';
 import { writeFileAtomic } from '../data/atomic-file.ts';
 import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
