@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { TableName } from './tables.ts';
 
@@ -15,6 +17,12 @@ export function partitionFile(datasetsDir: string, venue: string, table: TableNa
 
 export function manifestPath(datasetsDir: string): string {
   return path.join(datasetsDir, 'manifest.json');
+}
+
+/** sha256 of the manifest: names the dataset generation a run read (null: the folder has none) */
+export function manifestHash(datasetsDir: string): string | null {
+  const file = manifestPath(datasetsDir);
+  return fs.existsSync(file) ? createHash('sha256').update(fs.readFileSync(file)).digest('hex') : null;
 }
 
 export function yearOf(tsMs: number): number {

@@ -224,7 +224,3 @@ export async function rebuildManifest(datasetsDir: string): Promise<Manifest> {
   return manifest;
 }
 
-export function manifestHash(datasetsDir: string): string | null {
-  const file = manifestPath(datasetsDir);
-  return fs.existsSync(file) ? createHash('sha256').update(fs.readFileSync(file)).digest('hex') : null;
-}

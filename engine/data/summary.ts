@@ -1,6 +1,7 @@
 import { queryRows } from './duckdb.ts';
 import { isoHour } from './gaps.ts';
-import { manifestHash, readManifest } from './manifest.ts';
+import { readManifest } from './manifest.ts';
+import { manifestHash } from './layout.ts';
 import type { Store } from './store.ts';
 import { TABLE_NAMES, tableSpec } from './tables.ts';
 

@@ -4,7 +4,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Store } from '../data/store.ts';
-import { manifestHash } from '../data/manifest.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import { configHash } from '../pipeline/load-config.ts';
 import { featureColumns } from '../pipeline/feature-row.ts';
@@ -12,7 +11,7 @@ import type { Alert } from '../pipeline/alerts.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { DEFAULT_WARMUP_HOURS } from '../pipeline/warmup.ts';
 import type { SuppressionCounts } from '../pipeline/cooldown.ts';
-import { loadReplayData } from './replay-data.ts';
+import { storeSource, type ReplaySource } from './replay-source.ts';
 import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
 import { pricesOf, toScorable } from './score-alerts.ts';
@@ -83,14 +82,14 @@ export interface BacktestResult {
 
 const iso = isoHour;
 
-export async function runBacktest(store: Store, opts: BacktestOptions): Promise<BacktestResult> {
+/** store: read directly, or a ReplaySource (replay-source.ts: the store or a copy of what it gave before) */
+export async function runBacktest(store: Store | ReplaySource, opts: BacktestOptions): Promise<BacktestResult> {
   const { config } = opts;
   const warmup = opts.warmupHours ?? DEFAULT_WARMUP_HOURS;
   const t0 = performance.now();
   const loadFrom = opts.from === undefined ? undefined : opts.from - warmup * HOUR_MS;
-  const data = await loadReplayData(store, config.symbols, { from: loadFrom, to: opts.to });
-  // the manifest of the generation just read, before the caller may release the store's reader pin
-  const datasetHash = manifestHash(store.datasetsDir);
+  const source = 'conn' in store ? storeSource(store) : store;
+  const { data, datasetHash } = await source.load(config.symbols, { from: loadFrom, to: opts.to });
   opts.onLoaded?.();
   const t1 = performance.now();
   const emitFrom = opts.from ?? data.firstHour;

@@ -4,7 +4,7 @@
  */
 import { listSymbols, loadCandles, loadFunding, loadLiquidations, type CandleColumns, type FundingColumns, type LiquidationColumns, type TimeRange } from '../data/load.ts';
 import type { Store } from '../data/store.ts';
-import { HOUR_MS, type FundingInput } from '../pipeline/input.ts';
+import { HOUR_MS } from '../pipeline/input.ts';
 import { UserError } from '../errors.ts';
 import { queryRows, sqlString } from '../data/duckdb.ts';
 import { isoHour } from '../time.ts';
@@ -77,22 +77,4 @@ export function sliceReplayDataFrom(data: ReplayData, firstHour: number): Replay
   };
   const series = data.series.map((s) => ({ symbol: s.symbol, candles: cut(s.candles), funding: cut(s.funding), liquidations: cut(s.liquidations) }));
   return { symbols: data.symbols, series, firstHour: Math.max(data.firstHour, firstHour), lastHour: data.lastHour };
-}
-
-/**
- * The settlement that belongs to each clock hour, for hours asked in increasing order: one inside [t, t + 1h)
- * (settlement times are on the hour; of two in one hour the later stands), none before the first hour asked.
- * The replay and the sweep's feature cache both use it, so they hand the funding detector the same inputs.
- */
-export function fundingByHour(funding: FundingColumns): (hour: number) => FundingInput | null {
-  const { ts, rate, intervalHours } = funding;
-  let k = 0;
-  return (t: number) => {
-    let f: FundingInput | null = null;
-    while (k < ts.length && ts[k] < t + HOUR_MS) {
-      if (ts[k] >= t) f = { rate: rate[k], intervalHours: intervalHours[k], settledAt: ts[k] };
-      k++;
-    }
-    return f;
-  };
 }

@@ -9,7 +9,8 @@ import type { PipelineConfig } from '../pipeline/config.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import { emptySuppressionCounts, NO_SUPPRESSIONS, type SuppressionCounts } from '../pipeline/cooldown.ts';
 import { HOUR_MS, type CandleInput, type LiquidationKind, type SymbolHour } from '../pipeline/input.ts';
-import { fundingByHour, type ReplayData, type SymbolSeries } from './replay-data.ts';
+import type { ReplayData, SymbolSeries } from './replay-data.ts';
+import { fundingByHour } from './funding-hours.ts';
 
 const KIND_BY_INDEX: LiquidationKind[] = ['observed', 'aggregated', 'modelled'];
 

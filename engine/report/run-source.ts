@@ -15,7 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../data/store.ts';
-import { manifestHash } from '../data/manifest.ts';
+import { manifestHash } from '../data/layout.ts';
 import { queryRows } from '../data/duckdb.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import { configHash, loadConfigFile } from '../pipeline/load-config.ts';

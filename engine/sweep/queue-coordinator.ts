@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Store } from '../data/store.ts';
-import { manifestHash } from '../data/manifest.ts';
+import { manifestHash } from '../data/layout.ts';
 import { UserError } from '../errors.ts';
 import { silentLogger } from '../log.ts';
 import { redact } from '../notify/redact.ts';

@@ -11,7 +11,7 @@ import os from 'node:os';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Store } from '../data/store.ts';
-import { manifestHash } from '../data/manifest.ts';
+import { manifestHash } from '../data/layout.ts';
 import { killPoint } from '../data/kill-point.ts';
 import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';

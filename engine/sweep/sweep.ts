@@ -16,7 +16,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
 import type { Store } from '../data/store.ts';
-import { manifestHash } from '../data/manifest.ts';
+import { manifestHash } from '../data/layout.ts';
 import { writeFileAtomic } from '../data/atomic-file.ts';
 import { UserError } from '../errors.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -40,6 +40,7 @@ import { loadShared, saveShared } from '../results/cache-file.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
 import type { PriceSeries } from '../score/types.ts';
 import { toShared } from './shared.ts';
+import { threadCpuMs } from './thread-cpu.ts';
 import { periodMarkets, pricesBetween } from './periods.ts';
 import { storeQValues, withQValues } from './qvalues.ts';
 import { foldPeriods, walkForwardFolds, type Fold } from './walk-forward.ts';
@@ -171,6 +172,7 @@ interface Progress {
 export async function runSweep(store: Store, spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepReport> {
   const log = opts.logger ?? silentLogger;
   const t0 = performance.now();
+  const cpu0 = { process: process.cpuUsage(), main: threadCpuMs() };
   const datasetHash = manifestHash(store.datasetsDir);
   const id = sweepId(spec, datasetHash);
   const dir = path.join(opts.resultsDir ?? defaultResultsDir(), 'sweeps', id);
@@ -180,7 +182,7 @@ export async function runSweep(store: Store, spec: SweepSpec, opts: SweepOptions
   // the workers load their modules while this thread loads the data and prepares the markets
   const pool = new WorkerPool(opts.remote ? 1 : workers);
   try {
-    return await sweepWith(store, spec, opts, { id, dir, datasetHash, workers, pool, t0, log });
+    return await sweepWith(store, spec, opts, { id, dir, datasetHash, workers, pool, t0, cpu0, log });
   } catch (err) {
     // a spec that fails on the data (no fold fits, a holdout outside it) leaves no empty sweep folder behind
     if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
@@ -197,6 +199,8 @@ interface SweepRun {
   workers: number;
   pool: WorkerPool;
   t0: number;
+  /** CPU time at the start: the process's and this thread's */
+  cpu0: { process: NodeJS.CpuUsage; main: number | null };
   log: Logger;
 }
 
@@ -420,6 +424,13 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     if (report.walk_forward && complete) writeFileAtomic(path.join(dir, 'walk_forward.json'), JSON.stringify(report.walk_forward, null, 1) + '\n');
     report.run.stages_ms.report = Math.round(performance.now() - tPool - computeMs);
     report.run.elapsed_ms = Math.round(performance.now() - t0);
+    const used = process.cpuUsage(run.cpu0.process);
+    const main = threadCpuMs();
+    report.run.cpu_ms = {
+      process: Math.round((used.user + used.system) / 1000),
+      main: main === null || run.cpu0.main === null ? null : Math.round(main - run.cpu0.main),
+      workers: (await pool.threadCpuMs()).map((ms) => (ms === null ? null : Math.round(ms))),
+    };
     return report;
   } finally {
     await Promise.allSettled([...inflight, ...saves]);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { parseTimeArg } from '../../time.ts';
 import { loadConfigFile } from '../../pipeline/load-config.ts';
 import { runBacktest, DEFAULT_WARMUP_HOURS, type BacktestResult } from '../../replay/backtest.ts';
+import { cachedSource } from '../../replay/replay-source.ts';
 import { EVENT_TYPES } from '../../pipeline/alerts.ts';
 import { UserError } from '../../errors.ts';
 import { emitJson, globals, storeFor } from '../context.ts';
@@ -111,14 +112,19 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   const to = opts.to === undefined ? undefined : parseTimeArg(opts.to, '--to');
   if (from !== undefined && to !== undefined && to <= from) throw new UserError('--to must be after --from');
   const pnl = pnlOptionsFromCli(opts);
-  const store = await storeFor(globals(cmd));
+  const global = globals(cmd);
+  const resultsDir = opts.results ?? defaultResultsDir();
+  // the store's data as read by an earlier run of the same dataset generation, if any (REGIME_DATA_CACHE=0: never)
+  const source =
+    process.env.REGIME_DATA_CACHE === '0' ? null : cachedSource(path.join(resultsDir, 'cache', 'backtest-data'), global.datasets, () => storeFor(global));
+  const store = source ? null : await storeFor(global);
   const progress = createProgress();
   // a saved run keeps its features for the dashboard's time slider and the notebooks
   const save = opts.save !== false;
   const tmpFeatures = save && !opts.features ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regime-run-')), 'features.parquet') : null;
   try {
     progress.phase('loading data');
-    const result = await runBacktest(store, {
+    const result = await runBacktest(source ?? store!, {
       config,
       from,
       to,
@@ -130,8 +136,8 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
         progress.update(done);
       },
       pnl,
-      // DuckDB's memory goes before the replay and the scoring, the peak of the run
-      onLoaded: () => store.close(),
+      // DuckDB's memory goes before the replay and the scoring, the peak of the run (a cached source closes its own)
+      onLoaded: () => store?.close(),
       onPhase: (phase) => progress.phase(phase === 'features' ? 'writing features' : phase === 'pnl' ? 'paper P&L (random entries)' : 'scoring (random baseline)'),
     });
     // the temp features file moves into the run folder: the report must not name a path that will be gone
@@ -144,7 +150,6 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
         fs.copyFileSync(opts.features, featuresFile);
       }
       progress.phase('saving the run');
-      const resultsDir = opts.results ?? defaultResultsDir();
       run = await saveRun(resultsDir, { config, report: result.report, alerts: result.alerts, featuresFile, label: opts.label ?? null, pnl: result.pnl });
       if (tmpFeatures) result.report.features_file = runFile(resultsDir, run.manifest.id, 'features.parquet');
     }
@@ -152,7 +157,8 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
     return { ...result, run };
   } finally {
     progress.stop();
-    store.close();
+    store?.close();
+    await source?.settled();
     if (tmpFeatures) fs.rmSync(path.dirname(tmpFeatures), { recursive: true, force: true });
   }
 }
