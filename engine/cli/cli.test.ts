@@ -24,17 +24,30 @@ function runAsync(args: string[]): Promise<{ status: number | null; stdout: stri
   });
 }
 
+/** f over items, at most `width` at once; results in the items' order */
+async function inBatches<T, R>(items: T[], width: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await f(items[i]);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  return out;
+}
+
 describe('regime CLI', () => {
-  it('has --help on every command', () => {
+  it('has --help on every command', async () => {
     const top = run(['--help']);
     expect(top.status).toBe(0);
     const commands = [...top.stdout.matchAll(/^ {2}([a-z][a-z-]*) /gm)].map((m) => m[1]).filter((c) => c !== 'help');
     expect(commands).toEqual(expect.arrayContaining(['start', 'data', 'import', 'fetch']));
-    for (const c of [...commands, 'data summary', 'data check']) {
-      const r = run([...c.split(' '), '--help']);
-      expect(r.status, c).toBe(0);
-      expect(r.stdout, c).toMatch(/^Usage: regime /);
-    }
+    // a few CLIs at a time: each mostly waits on its own start-up
+    const paths = [...commands, 'data summary', 'data check'];
+    const results = await inBatches(paths, 4, (c) => runAsync([...c.split(' '), '--help']));
+    paths.forEach((c, i) => {
+      expect(results[i].status, c).toBe(0);
+      expect(results[i].stdout, c).toMatch(/^Usage: regime /);
+    });
   });
 
   it('rejects an unknown command and a bad option value with exit 2 and no stack trace', () => {
@@ -50,18 +63,21 @@ describe('regime CLI', () => {
     const stub = await buildProgram(['nosuch']);
     // only names: no command module was loaded to answer
     expect(stub.commands.find((c) => c.name() === 'backtest')?.options).toEqual([]);
-    for (const args of [['nosuch'], ['backtst'], ['--verbose', 'confg'], [], ['--bogus']]) {
+    const cases = [['nosuch'], ['backtst'], ['--verbose', 'confg'], [], ['--bogus']];
+    // the CLIs start while commander computes the reference answers here
+    const answers = inBatches(cases, 2, runAsync);
+    for (const [i, args] of cases.entries()) {
       let stderr = '';
       let stdout = '';
       // an output configuration makes buildProgram load every command module (the reference)
       const full = await buildProgram(['help'], { writeOut: (t) => (stdout += t), writeErr: (t) => (stderr += t), getOutHelpWidth: () => 80, getErrHelpWidth: () => 80, getOutHasColors: () => false, getErrHasColors: () => false });
       await expect(full.parseAsync(['node', 'regime', ...args])).rejects.toBeInstanceOf(CommanderError);
-      const r = run(args);
+      const r = (await answers)[i];
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr, args.join(' ')).toBe(stderr);
       expect(r.stdout, args.join(' ')).toBe(stdout);
     }
-    expect(run(['backtst']).stderr).toMatch(/^error: unknown command 'backtst'\n\(Did you mean backtest\?\)\n\nUsage: regime /);
+    expect((await answers)[1].stderr).toMatch(/^error: unknown command 'backtst'\n\(Did you mean backtest\?\)\n\nUsage: regime /);
   });
 
   it('checks fetch options before loading the exchange client', () => {

@@ -3,23 +3,23 @@
  * and neither worker idles at the end while the other runs a minute-long file (vitest's default puts unknown
  * files first and then the largest by bytes, which on a fresh clone starts the slow end-to-end files last).
  * A file's expected duration is its own from vitest's results cache when this checkout has run it, else the
- * figure below (seconds, the fresh-clone CI run of 2026-12-02 03:4x on the idle 2-core machine), else 0 with the
- * byte size breaking ties.
+ * figure below (seconds on the idle 2-core machine: the fresh-clone CI run of 2026-12-02 03:4x, the slowest seven
+ * from session 5's fresh-clone runs at 264–271 s), else 0 with the byte size breaking ties.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const KNOWN_SECONDS: Record<string, number> = {
-  // the dashboard, reports and login browser suites in one file around one Chromium (46 + 31 + 6.5 s in that run)
-  'web/browser.e2e.test.ts': 70,
-  'engine/live/kill.test.ts': 37,
+  // the login, dashboard and reports browser suites in one file around one Chromium
+  'web/browser.e2e.test.ts': 78,
+  'engine/live/kill.test.ts': 36,
+  'engine/live/parity.test.ts': 23,
   'engine/sweep/queue.test.ts': 22,
-  'engine/live/parity.test.ts': 22,
-  'engine/sweep/sweep.test.ts': 21,
-  'engine/data/freqtrade-directory.test.ts': 21,
+  'engine/sweep/sweep.test.ts': 20,
+  'engine/data/freqtrade-directory.test.ts': 18,
   'engine/live/live.test.ts': 17,
-  'engine/cli/cli.test.ts': 16,
+  'engine/cli/cli.test.ts': 17,
   'engine/data/store-integrity.test.ts': 15,
   'engine/sweep/incremental-rules.test.ts': 13,
   'engine/sweep/walk-forward-sweep.test.ts': 13,
