@@ -13,17 +13,20 @@ interface Slot {
   lastKey: string | null;
 }
 
-interface Pending {
-  job: Job;
-  prefer: string | null;
+interface Waiting {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
+}
+
+interface Pending extends Waiting {
+  job: Job;
+  prefer: string | null;
 }
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
-  private readonly running = new Map<number, Pending>();
+  private readonly running = new Map<number, Waiting>();
   private nextId = 1;
   private failure: Error | null = null;
   private closed = false;
@@ -85,6 +88,23 @@ export class WorkerPool {
       else p.reject(reply.userError ? new UserError(reply.message) : new Error(reply.message));
     }
     this.pump();
+  }
+
+  /** each worker thread's CPU time so far (ms; null without /proc), asked once every worker is idle */
+  threadCpuMs(): Promise<(number | null)[]> {
+    return Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<number | null>((resolve, reject) => {
+            if (this.failure) return reject(this.failure);
+            const id = this.nextId++;
+            // answered like a job: the slot stays out of pump() until the reply
+            slot.busy = true;
+            this.running.set(id, { resolve: resolve as (v: unknown) => void, reject });
+            slot.worker.postMessage({ type: 'cpu', id } satisfies WorkerRequest);
+          }),
+      ),
+    );
   }
 
   private fail(err: Error): void {

@@ -74,6 +74,11 @@ export interface SweepReport {
     elapsed_ms: number;
     per_second: number | null;
     stages_ms: { load: number; markets: number; evaluate: number; report: number };
+    /**
+     * CPU time of the run (ms): the whole process (every thread, from the start of runSweep; in-process callers'
+     * other work included), this (main) thread and each worker thread since it started; null without /proc
+     */
+    cpu_ms?: { process: number; main: number | null; workers: (number | null)[] };
   };
   warning: string;
   /**

@@ -5,8 +5,9 @@
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../errors.ts';
 import { SweepJobs, type Job, type SweepContext } from './jobs.ts';
+import { threadCpuMs } from './thread-cpu.ts';
 
-export type WorkerRequest = { type: 'init'; ctx: SweepContext } | { type: 'job'; id: number; job: Job };
+export type WorkerRequest = { type: 'init'; ctx: SweepContext } | { type: 'job'; id: number; job: Job } | { type: 'cpu'; id: number };
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string; userError: boolean };
 
 const port = parentPort;
@@ -15,6 +16,10 @@ if (port) {
   port.on('message', (msg: WorkerRequest) => {
     if (msg.type === 'init') {
       jobs = new SweepJobs(msg.ctx);
+      return;
+    }
+    if (msg.type === 'cpu') {
+      port.postMessage({ id: msg.id, ok: true, value: threadCpuMs() } satisfies WorkerReply);
       return;
     }
     let reply: WorkerReply;
