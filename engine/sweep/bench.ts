@@ -136,6 +136,19 @@ async function timedSweep(store: Store, spec: SweepSpec, resultsDir: string, fea
   return { report, wall, cpu, peak, rss0 };
 }
 
+/** the run's CPU by thread (report.run.cpu_ms), per configuration: where the whole-process figure goes */
+function threadLines(run: SweepReport['run']): string[] {
+  const c = run.cpu_ms;
+  if (!c || c.main === null || c.workers.some((w) => w === null)) return [];
+  const workers = (c.workers as number[]).reduce((a, b) => a + b, 0);
+  const rest = c.process - c.main - workers;
+  const per = (ms: number) => (ms / CONFIGS).toFixed(1);
+  return [
+    `  CPU by thread         ${fmtS(c.process)} from the sweep's start = main ${fmtS(c.main)} + workers ${(c.workers as number[]).map(fmtS).join(' + ')} (since they started: module loading and the report's baseline included) + the rest ${fmtS(rest)} (V8 compiler and GC helpers, DuckDB, libuv)`,
+    `    per configuration   ${per(c.process)} ms all in = main ${per(c.main)} + workers ${per(workers)} + rest ${per(rest)} (ms)`,
+  ];
+}
+
 function sweepLines(label: string, r: Timed, features: { label: string; ms: number }): string[] {
   const perSecond = (CONFIGS / r.wall) * 1000;
   const st = r.report.run.stages_ms;
@@ -147,6 +160,7 @@ function sweepLines(label: string, r: Timed, features: { label: string; ms: numb
     `  stages: load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)} (${features.label} ${(features.ms / 1000).toFixed(2)} s, timed alone, then ≈ ${perConfig.toFixed(1)} ms wall per configuration on ${r.report.run.workers} workers — an estimate: evaluation wall minus that), report ${fmtS(st.report)} (q-values, results.parquet, the selected configuration's scorecard with its 1,000-permutation baseline)`,
     `  fixed cost ≈ ${fmtS(fixed)} (load + markets + report as timed in the sweep, + ${features.label} timed alone)   goal < 2 s   ${fixed < 2000 ? 'MET' : 'NOT MET'}`,
     `  peak RSS (process)    ${(r.peak / 2 ** 20).toFixed(0)} MiB (at the start ${(r.rss0 / 2 ** 20).toFixed(0)} MiB; workers share the process)   goal < 500 MB   ${r.peak < 500e6 ? 'MET' : 'NOT MET'}`,
+    ...threadLines(r.report.run),
   ];
 }
 
@@ -173,6 +187,7 @@ function cliLines(label: string, r: ReturnType<typeof cliSweep>): string[] {
   return [
     `${label}: wall ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s   goal >= 500/s   ${perSecond >= 500 ? 'MET' : 'NOT MET'}; CPU ${(r.cpu / 1000).toFixed(2)} s (all threads, ${(r.cpu / CONFIGS).toFixed(1)} ms per configuration all in); peak RSS ${r.rssMiB.toFixed(0)} MiB   goal < 500 MB   ${r.rssMiB * 2 ** 20 < 500e6 ? 'MET' : 'NOT MET'}`,
     `  stages (wall): load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)}, report ${fmtS(st.report)}; the rest of the wall is process start, module loading and closing`,
+    ...threadLines(r.report.run),
   ];
 }
 
