@@ -132,6 +132,23 @@ describe('sweep metrics ≡ scoreOnMarket', () => {
     card.options.horizons_hours.forEach((h, k) => expect(fast[`mean_abs_return_${h}h`]).toBe(card.overall.forward[k].mean_abs));
     for (const row of card.breakdowns.event_type) expect(fast[`n_${row.key.toLowerCase()}`]).toBe(row.n_alerts);
   });
+
+  it('scores a period from its run of ascending alerts as from all of them', () => {
+    const market = prepareMarket(pricesOf(data, data.firstHour), { permutations: 0 });
+    const cols = scorableColumns(features, evaluator.evaluate(parseConfig(THRESHOLD_CONFIGS[0])));
+    expect(cols.ascending).toBe(true);
+    const middle = cols.ts[cols.n >> 1];
+    for (const [from, to] of [[-Infinity, middle], [middle, Infinity], [cols.ts[10], cols.ts[cols.n - 10] + 1]]) {
+      const scorer = new PeriodScorer(market, features.symbols, from, to);
+      const counts = { judged: new Int32Array(features.symbols.length), hits: new Int32Array(features.symbols.length) };
+      const run = scorer.score(cols, counts);
+      const runCounts = [...counts.judged, ...counts.hits];
+      const all = scorer.score({ ...cols, ascending: false }, counts);
+      expect(run.alerts).toBeGreaterThan(10);
+      expect(run).toEqual(all);
+      expect(runCounts).toEqual([...counts.judged, ...counts.hits]);
+    }
+  });
 });
 
 describe('numeric classifiers', () => {

@@ -68,12 +68,26 @@ export interface ScorableColumns {
   type: Uint8Array;
   /** +1, −1, 0 (none) */
   dir: Int8Array;
+  /** ts never decreases (the evaluator's alerts): a period's alerts are then one run, found by binary search */
+  ascending?: boolean;
+}
+
+/** the first k in [0, n) with ts[k] >= t, ts ascending */
+function firstAtOrAfter(ts: Float64Array, n: number, t: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** a pair alert is scored on the symbol the leader is expected to move (the second when none leads), as toScorable does */
 export function scorableColumns(fs: FeatureSet, cols: AlertColumns): ScorableColumns {
   const nSym = fs.symbols.length;
-  const out: ScorableColumns = { n: cols.n, ts: new Float64Array(cols.n), symbol: new Int32Array(cols.n), type: cols.type, dir: cols.direction };
+  const out: ScorableColumns = { n: cols.n, ts: new Float64Array(cols.n), symbol: new Int32Array(cols.n), type: cols.type, dir: cols.direction, ascending: true };
   for (let k = 0; k < cols.n; k++) {
     out.ts[k] = fs.firstHour + cols.hour[k] * HOUR_MS;
     let symbol = cols.slot[k];
@@ -172,8 +186,11 @@ export class PeriodScorer {
     const ats = alerts.ts;
     const asym = alerts.symbol;
     const atype = alerts.type;
+    // ascending: only the period's run of alerts is looked at; the test below still decides for each
+    const first = alerts.ascending ? firstAtOrAfter(ats, alerts.n, from) : 0;
+    const end = alerts.ascending ? firstAtOrAfter(ats, alerts.n, to) : alerts.n;
     let n = 0;
-    for (let k = 0; k < alerts.n; k++) {
+    for (let k = first; k < end; k++) {
       const ts = ats[k];
       grid[k] = -1;
       if (ts < from || ts >= to) continue;
@@ -202,7 +219,7 @@ export class PeriodScorer {
     const pos = this.pos;
     const dir = this.dir;
     const adir = alerts.dir;
-    for (let k = 0; k < alerts.n; k++) {
+    for (let k = first; k < end; k++) {
       const g = grid[k];
       if (g >= 0) {
         const at = blocks[blockOf[asym[k]]]++;
