@@ -61,6 +61,19 @@ async function waitForCursorChange(from: number): Promise<number> {
   return cursor();
 }
 
+/**
+ * A symbol without liquidation data, as a page load shows it: the panel folds to one line (one "no liquidation
+ * data", no empty axes), and no chart that is shown has a NaN tick.
+ */
+async function expectFoldedCascadePanel(): Promise<void> {
+  const panel = await page.innerText('#cascade-detail');
+  expect(panel.match(/no liquidation data/g)).toHaveLength(1);
+  expect(await page.isVisible('#chart-liquidations')).toBe(false);
+  expect(await page.isVisible('#liq-stats')).toBe(false);
+  const ghosts = (await page.evaluate(`[...document.querySelectorAll('.chart')].filter((c) => c.offsetParent !== null && [...c.querySelectorAll('svg text')].some((t) => /NaN/.test(t.textContent))).map((c) => c.id)`)) as string[];
+  expect(ghosts).toEqual([]);
+}
+
 export function dashboardSuite(): void {
   describe.skipIf(!chromiumAvailable)('dashboard in Chromium', () => {
     beforeAll(setUp);
@@ -185,13 +198,14 @@ export function dashboardSuite(): void {
       expect(await page.isVisible('#zoom-reset')).toBe(false);
     });
 
-    it('takes ISO ?at= and ?symbol=, and says so visibly when a value is bad (2026-02-30 is not 2 March)', async () => {
+    it('takes ISO ?at= and ?symbol= (ETHUSDT, no liquidation data: its panel folded to one line), and says so visibly when a value is bad (2026-02-30 is not 2 March)', async () => {
       await page.goto(`${server.url}/?at=2026-03-20T12:00Z&symbol=ethusdt`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
       expect(await cursor()).toBe(Date.parse('2026-03-20T12:00:00Z'));
       expect(await page.innerText('#cascade-detail h2')).toContain('ETHUSDT');
       expect(await page.isVisible('#notice')).toBe(false);
       expect(await page.inputValue('#goto-input')).toBe('2026-03-20T12:00');
+      await expectFoldedCascadePanel();
 
       await page.goto(`${server.url}/?at=2026-02-30`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
@@ -215,18 +229,6 @@ export function dashboardSuite(): void {
       await page.click('#goto-form button');
       expect(await waitForCursorChange(there)).toBe(Date.parse('2026-03-01T00:00:00Z'));
       expect(await page.innerText('#notice')).toMatch(/outside this run/);
-    });
-
-    it('folds a panel without data to one line: one "no liquidation data", no empty axes', async () => {
-      await page.goto(`${server.url}/?symbol=ETHUSDT`);
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-      const panel = await page.innerText('#cascade-detail');
-      expect(panel.match(/no liquidation data/g)).toHaveLength(1);
-      expect(await page.isVisible('#chart-liquidations')).toBe(false);
-      expect(await page.isVisible('#liq-stats')).toBe(false);
-      // no NaN tick on any chart that is shown
-      const ghosts = (await page.evaluate(`[...document.querySelectorAll('.chart')].filter((c) => c.offsetParent !== null && [...c.querySelectorAll('svg text')].some((t) => /NaN/.test(t.textContent))).map((c) => c.id)`)) as string[];
-      expect(ghosts).toEqual([]);
     });
 
     const WIDTHS: [number, number][] = [

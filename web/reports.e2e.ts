@@ -24,17 +24,22 @@ const REPO = path.resolve(import.meta.dirname, '..');
 // short windows of the FTX week keep the fresh backtests some notebooks run small
 const SHORT: Record<string, string> = { from: '2022-11-06', to: '2022-11-12', permutations: '10' };
 
-let resultsDir: string;
+let resultsDir: string | undefined;
 let scratch: string;
-let context: BrowserContext;
+let context: BrowserContext | null = null;
 let child: ChildProcess | null = null;
 let url: string;
 const rendered: RenderResult[] = [];
 const outside: string[] = [];
+let prepared: Promise<void> | null = null;
 
-async function setUp(): Promise<void> {
+/** the saved run, every notebook rendered once, and `regime serve` on them */
+async function prepare(): Promise<void> {
   // the same saved run as engine/report/render.test.ts (built once per npm test); the FTX week lies inside it
   ({ resultsDir } = await savedRun('2022-10-20', '2022-11-20'));
+  // the server starts (a process of its own) while the notebooks render: it lists the reports folder per request
+  const serving = serve(resultsDir);
+  serving.catch(() => {}); // a render error below is the one to report; the server's is awaited last
   await syntheticSweep(resultsDir);
   const reportsDir = path.join(resultsDir, 'reports');
   for (const nb of listNotebooks()) {
@@ -42,21 +47,28 @@ async function setUp(): Promise<void> {
     const params = Object.fromEntries(Object.entries(SHORT).filter(([k]) => declared.has(k)));
     rendered.push(await renderNotebook(nb.name, { params, resultsDir, reportsDir }));
   }
+  url = await serving;
+}
 
+function serve(results: string): Promise<string> {
   const env = { ...process.env };
   delete env.REGIME_API_TOKEN;
-  child = spawn(process.execPath, ['scripts/regime.mjs', 'serve', '--port', '0', '--results', resultsDir], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['scripts/regime.mjs', 'serve', '--port', '0', '--results', results], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child = proc;
   let out = '';
-  url = await new Promise<string>((resolve, reject) => {
-    child!.stdout!.on('data', (d) => {
+  return new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => {
       out += d;
       const m = /Dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
       if (m) resolve(m[1]);
     });
-    child!.stderr!.on('data', (d) => (out += d));
-    child!.on('close', () => reject(new Error(`regime serve exited: ${out}`)));
+    proc.stderr!.on('data', (d) => (out += d));
+    proc.on('close', () => reject(new Error(`regime serve exited: ${out}`)));
   });
+}
 
+async function setUp(): Promise<void> {
+  await (prepared ??= prepare());
   scratch = tempDir('regime-report-e2e-');
   context = await newContext({ viewport: { width: 1200, height: 900 } });
   await context.route('**/*', (route) => {
@@ -67,16 +79,31 @@ async function setUp(): Promise<void> {
   });
 }
 
-async function tearDown(): Promise<void> {
+/** idempotent: the suite's afterAll and the browser file's afterAll (for a run that filtered the suite out) */
+export async function closeReports(): Promise<void> {
+  await prepared?.catch(() => {});
+  prepared = null;
   await context?.close();
+  context = null;
   if (child && child.exitCode === null) child.kill('SIGTERM');
+  child = null;
   for (const d of [resultsDir, scratch]) if (d) fs.rmSync(d, { recursive: true, force: true });
 }
 
+/**
+ * Registers the suite and starts building its fixtures at once (node-side work: a backtest, six notebook
+ * renders, a server start), so that they overlap the other browser suites, which mostly wait on Chromium.
+ * The caller's afterAll must call closeReports().
+ */
 export function reportsSuite(): void {
+  if (chromiumAvailable) {
+    prepared = prepare();
+    // awaited (and its error reported) by the suite's beforeAll; not an unhandled rejection meanwhile
+    prepared.catch(() => {});
+  }
   describe.skipIf(!chromiumAvailable)('built-in reports in Chromium', () => {
     beforeAll(setUp, 900_000);
-    afterAll(tearDown);
+    afterAll(closeReports);
     servedReports();
     fileReports();
   });
@@ -92,13 +119,15 @@ function servedReports(): void {
     });
 
     it('every chart of every report draws under the served CSP, with no console error', async () => {
+      // one page goes from report to report: Chromium keeps its renderer (and the compiled inline libraries)
+      const page = await context!.newPage();
+      let errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(e.message));
       for (const r of rendered) {
-        const page = await context.newPage();
-        const errors: string[] = [];
-        page.on('console', (m) => {
-          if (m.type() === 'error') errors.push(m.text());
-        });
-        page.on('pageerror', (e) => errors.push(e.message));
+        errors = [];
         const res = await page.goto(`${url}/reports/${encodeURIComponent(path.basename(r.outDir))}/`);
         expect(res?.status(), r.notebook).toBe(200);
         const csp = res?.headers()['content-security-policy'] ?? '';
@@ -112,10 +141,11 @@ function servedReports(): void {
             return `${el.getAttribute('data-vega-spec')}:${el.getAttribute('data-rendered')}:${drawn ? 'drawn' : 'empty'}`;
           }),
         );
-        await page.close();
         expect(states, r.notebook).toEqual(r.charts.map((c) => `spec-${c.name}:ok:drawn`));
         expect(errors, r.notebook).toEqual([]);
       }
+      await page.close();
+      expect(errors).toEqual([]);
       expect(outside).toEqual([]);
     });
   });
@@ -123,7 +153,7 @@ function servedReports(): void {
 
 /** a page that may load only file:, data: and about: URLs (its own route, ahead of the context's) */
 async function fileOnlyPage(): Promise<{ page: Page; refused: string[] }> {
-  const page = await context.newPage();
+  const page = await context!.newPage();
   const refused: string[] = [];
   await page.route('**/*', (route) => {
     const u = route.request().url();
@@ -134,43 +164,42 @@ async function fileOnlyPage(): Promise<{ page: Page; refused: string[] }> {
   return { page, refused };
 }
 
-/**
- * Opens a rendered report from file:// with the strict CSP as a <meta>; anything but file:, data: and about: is
- * refused and recorded.
- */
-async function openFromFile(r: RenderResult): Promise<{ states: string[]; errors: string[]; violations: string[]; refused: string[] }> {
-  const { page, refused } = await fileOnlyPage();
-  const errors: string[] = [];
-  const violations: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-    if (/Content.Security.Policy/i.test(m.text())) violations.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(e.message));
+/** writes the report beside itself with the strict CSP as a <meta> (no 'unsafe-inline'; inline blocks by hash) */
+function strictCopy(r: RenderResult): string {
   const html = fs.readFileSync(r.html, 'utf8');
   expect(html, r.notebook).not.toMatch(/\son[a-z]+\s*=|javascript:|\sstyle\s*=/i);
   const strict = path.join(path.dirname(r.html), 'index.csp.html');
   fs.writeFileSync(strict, html.replace('<head>', `<head>\n<meta http-equiv="Content-Security-Policy" content="${reportCsp(html)}">`));
-  await page.goto(pathToFileURL(strict).href);
-  await page.waitForSelector('html[data-charts="done"]', { timeout: 60_000 });
-  const states = await page.$$eval('[data-vega-spec]', (els) =>
-    els.map((el) => `${el.getAttribute('data-vega-spec')}:${el.getAttribute('data-rendered')}:${el.querySelector('svg, canvas') ? 'drawn' : 'empty'}`),
-  );
-  await page.close();
-  return { states, errors, violations, refused };
+  return strict;
 }
 
 function fileReports(): void {
   describe('the same reports from file:// under a strict CSP', () => {
     it('every Vega view of every report draws, no console error, nothing fetched', async () => {
       expect(rendered.length).toBeGreaterThanOrEqual(5);
+      // one page for every report (its renderer and compiled inline libraries kept); anything but file:, data:
+      // and about: is refused and recorded
+      const { page, refused } = await fileOnlyPage();
+      let seen = { errors: [] as string[], violations: [] as string[] };
+      page.on('console', (m) => {
+        if (m.type() === 'error') seen.errors.push(m.text());
+        if (/Content.Security.Policy/i.test(m.text())) seen.violations.push(m.text());
+      });
+      page.on('pageerror', (e) => seen.errors.push(e.message));
       for (const r of rendered) {
-        const { states, errors, violations, refused } = await openFromFile(r);
-        expect(violations, r.notebook).toEqual([]);
+        seen = { errors: [], violations: [] };
+        await page.goto(pathToFileURL(strictCopy(r)).href);
+        await page.waitForSelector('html[data-charts="done"]', { timeout: 60_000 });
+        const states = await page.$$eval('[data-vega-spec]', (els) =>
+          els.map((el) => `${el.getAttribute('data-vega-spec')}:${el.getAttribute('data-rendered')}:${el.querySelector('svg, canvas') ? 'drawn' : 'empty'}`),
+        );
+        expect(seen.violations, r.notebook).toEqual([]);
         expect(states, r.notebook).toEqual(r.charts.map((c) => `spec-${c.name}:ok:drawn`));
-        expect(errors, r.notebook).toEqual([]);
+        expect(seen.errors, r.notebook).toEqual([]);
         expect(refused, r.notebook).toEqual([]);
       }
+      await page.close();
+      expect(seen.errors).toEqual([]);
     });
 
     it('an inline script without its hash does not run, and is reported', async () => {
