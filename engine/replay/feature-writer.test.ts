@@ -265,26 +265,27 @@ describe('typed chunk-wise feature writer', () => {
     expect(checked).toBeGreaterThan(500);
   });
 
-  it('stores the noisy columns uncompressed after the first sizeable chunk, every value as the all-brotli writer wrote it (real 2021 range)', async () => {
-    const from = Date.UTC(2021, 0, 1);
-    const data = await loadReplayData(store, config.symbols, { from: from - 2000 * 3_600_000, to: Date.UTC(2021, 7, 1) });
+  /** two tables fed the same replay of [from, to) of the configured symbols (after 2,000 hours of warm-up), both finished */
+  async function writeBoth(from: number, to: number, ...tables: [string, Parameters<typeof FeatureTable.open>[2]][]): Promise<FeatureTable[]> {
+    const data = await loadReplayData(store, config.symbols, { from: from - 2000 * 3_600_000, to });
     const columns = featureColumns(config.symbols);
-    const ours = path.join(tmp, 'stored.parquet');
-    const brotli = path.join(tmp, 'all-brotli.parquet');
-    // 12,000 rows: a double column's chunk is ≈ 94 KiB, past the 64 KiB from which a column's codec is decided
-    const a = FeatureTable.open(columns, ours, { rowGroupRows: 12_000 });
-    const b = FeatureTable.open(columns, brotli, { rowGroupRows: 12_000, storeIncompressible: false });
+    const open = tables.map(([file, opts]) => FeatureTable.open(columns, file, opts));
     runReplay(data, config, {
       emitFrom: from,
       onStep: (step) => {
-        if (step.ts < from) return;
-        a.addHour(step.features);
-        b.addHour(step.features);
+        if (step.ts >= from) for (const t of open) t.addHour(step.features);
       },
     });
+    for (const t of open) await t.finish();
+    return open;
+  }
+
+  it('stores the noisy columns uncompressed after the first sizeable chunk, every value as the all-brotli writer wrote it (real 2021 range)', async () => {
+    const ours = path.join(tmp, 'stored.parquet');
+    const brotli = path.join(tmp, 'all-brotli.parquet');
+    // 12,000 rows: a double column's chunk is ≈ 94 KiB, past the 64 KiB from which a column's codec is decided
+    const [a] = await writeBoth(Date.UTC(2021, 0, 1), Date.UTC(2021, 7, 1), [ours, { rowGroupRows: 12_000 }], [brotli, { rowGroupRows: 12_000, storeIncompressible: false }]);
     expect(a.size).toBeGreaterThan(12_000);
-    await a.finish();
-    await b.finish();
     const { instance, conn } = await openDuckDB();
     try {
       const codecs = async (file: string) =>
@@ -310,25 +311,11 @@ describe('typed chunk-wise feature writer', () => {
   });
 
   it('writes the same bytes from a writer thread as on this thread, the thread waiting on its two buffer sets (real 2021 range)', async () => {
-    const from = Date.UTC(2021, 0, 1);
-    const data = await loadReplayData(store, config.symbols, { from: from - 2000 * 3_600_000, to: Date.UTC(2021, 4, 1) });
-    const columns = featureColumns(config.symbols);
     const here = path.join(tmp, 'here.parquet');
     const there = path.join(tmp, 'there.parquet');
     // 1,000-row groups: ≈ 9 groups through two sets, so the replay has to wait for the thread to free one
-    const a = FeatureTable.open(columns, here, { rowGroupRows: 1000 });
-    const b = FeatureTable.open(columns, there, { rowGroupRows: 1000, onThread: true });
-    runReplay(data, config, {
-      emitFrom: from,
-      onStep: (step) => {
-        if (step.ts < from) return;
-        a.addHour(step.features);
-        b.addHour(step.features);
-      },
-    });
+    const [, b] = await writeBoth(Date.UTC(2021, 0, 1), Date.UTC(2021, 4, 1), [here, { rowGroupRows: 1000 }], [there, { rowGroupRows: 1000, onThread: true }]);
     expect(b.size).toBeGreaterThan(8000);
-    await a.finish();
-    await b.finish();
     expect(fs.readFileSync(there).equals(fs.readFileSync(here))).toBe(true);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
