@@ -16,9 +16,9 @@ const T0 = Date.UTC(2026, 2, 1);
 
 function alert(n: number, title = `synthetic ${n}`): Alert {
   return {
-    id: `a${String(n).padStart(15, '0')}`, ts: T0 + n * H, symbol: 'BTCUSDT', event_type: 'FUNDING_ANOMALY', severity: 'warning',
+    id: `a${String(n).padStart(15, '0')}`, ts: T0 + n * H, symbol: 'BTCUSDT', event_type: 'FUNDING_ANOMALY', severity: 'WARNING',
     title, description: 'synthetic', source: 'funding', direction: n % 2 === 0 ? 1 : null, data: { z: n },
-  } as Alert;
+  };
 }
 const target = (id: string) => ({ id, redacted: `http://127.0.0.1/${id}/***`, kind: 'http' });
 const stored = (a: Alert, targets = [target('e1')]): StoredAlert => ({ alert: a, late: false, targets });

@@ -8,6 +8,7 @@
  * other code must never land in the sweep.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Store } from '../data/store.ts';
@@ -22,9 +23,11 @@ import { configHash } from '../pipeline/load-config.ts';
 import { currentCodeVersion } from '../queue/code-version.ts';
 import { closeWithin, connectionLost, connectRedis, redisErrorText } from '../queue/connect.ts';
 import { parseRedisUrl } from '../queue/redis-url.ts';
-import { loadReplayData } from '../replay/replay-data.ts';
+import { loadReplayData, type ReplayData } from '../replay/replay-data.ts';
+import { defaultResultsDir } from '../results/run-store.ts';
 import { applyParams } from './expand.ts';
 import type { FeatureSet } from './features.ts';
+import { featureCacheFile, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
 import { SweepJobs, type PeriodResults } from './jobs.ts';
 import { planEvaluation } from './keys.ts';
 import { QUEUE_NAME, QUEUE_PREFIX, KEY_TTL_S, decode, decodeParams, doneKey, encodeResults, refusalsKey, resultsKey, type SweepJobData, type SweepJobResult } from './queue-protocol.ts';
@@ -48,6 +51,8 @@ export interface QueueWorkerOptions {
   signal?: AbortSignal;
   /** connected and waiting for jobs */
   onReady?: () => void;
+  /** the feature sets' cache folder (the local sweep's, by default results/cache/sweep-features); false: none */
+  featureCache?: string | false;
 }
 
 export function workerName(): string {
@@ -86,6 +91,7 @@ interface SweepState {
   spec: SweepSpec;
   frame: SweepFrame;
   jobs: SweepJobs;
+  data: ReplayData;
   features: Map<string, FeatureSet>;
 }
 
@@ -103,6 +109,8 @@ export class SweepComputer {
     private readonly store: Store,
     readonly datasetHash: string | null,
     readonly code: string,
+    /** where feature sets are kept between sweeps and processes (feature-cache.ts); null: always replayed */
+    readonly featureCache: string | null = null,
   ) {}
 
   /** why this worker must not compute the job, or null */
@@ -129,7 +137,7 @@ export class SweepComputer {
     const frame = resolveFrame(spec, data);
     const periods = periodsOf(frame, data, spec);
     const jobs = new SweepJobs({ data, periods, emitFrom: frame.emitFrom, emitUntil: frame.emitUntil });
-    this.state = { id: d.sweepId, spec, frame, jobs, features: new Map() };
+    this.state = { id: d.sweepId, spec, frame, jobs, data, features: new Map() };
     return this.state;
   }
 
@@ -142,11 +150,25 @@ export class SweepComputer {
     if (plan.mode === 'replay') return st.jobs.replay(config);
     let fs = st.features.get(plan.featureKey);
     if (!fs) {
-      fs = st.jobs.features(plan.featureKey, plan.featureConfig);
+      fs = this.featureSet(st, plan.featureKey, plan.featureConfig);
       st.features.set(plan.featureKey, fs);
       if (st.features.size > FEATURE_SETS_KEPT) st.features.delete(st.features.keys().next().value!);
     }
     return st.jobs.evaluate(config, plan.featureKey, fs);
+  }
+
+  /**
+   * The feature set from the cache the local sweep keeps (the same key names the same data, range and code), else
+   * replayed here and stored there: every worker after the first, and every later sweep, skips the replay.
+   */
+  private featureSet(st: SweepState, key: string, featureConfig: Record<string, unknown>): FeatureSet {
+    const file = this.featureCache === null ? null : featureCacheFile(this.featureCache, { datasetHash: this.datasetHash, featureKey: key, symbols: st.data.symbols, firstHour: st.data.firstHour, lastHour: st.data.lastHour });
+    const cached = file === null ? null : loadFeatureSet(file);
+    if (cached !== null && cached.key === key) return cached;
+    const set = st.jobs.features(key, featureConfig);
+    // written beside (temp + rename); a failed write only means the next process replays too
+    if (file !== null) saveFeatureSet(file, set).catch(() => undefined);
+    return set;
   }
 }
 
@@ -176,7 +198,8 @@ export async function runQueueWorker(store: Store, opts: QueueWorkerOptions): Pr
   const redis = await connectRedis(target, 'worker');
   const lost = connectionLost(redis, target, 'worker');
   lost.catch(() => {});
-  const computer = new SweepComputer(store, manifestHash(store.datasetsDir), currentCodeVersion());
+  const featureCache = opts.featureCache === false ? null : (opts.featureCache ?? path.join(defaultResultsDir(), 'cache', 'sweep-features'));
+  const computer = new SweepComputer(store, manifestHash(store.datasetsDir), currentCodeVersion(), featureCache);
   const name = workerName();
   let refused: SweepRefused | null = null;
   const totals = { jobs: 0, computed: 0 };
