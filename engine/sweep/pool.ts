@@ -21,6 +21,8 @@ interface Waiting {
 interface Pending extends Waiting {
   job: Job;
   prefer: string | null;
+  /** the worker (slot index) this job's lane runs on; null: any */
+  lane: number | null;
 }
 
 export class WorkerPool {
@@ -55,10 +57,14 @@ export class WorkerPool {
     return this.slots.length;
   }
 
-  run<T>(job: Job, prefer: string | null = null): Promise<T> {
+  /**
+   * lane: run on worker `lane % size` when it is free (a sweep hands each worker its own stretch of configurations);
+   * a worker with no job of its lane waiting takes any other
+   */
+  run<T>(job: Job, prefer: string | null = null, lane: number | null = null): Promise<T> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, prefer, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ job, prefer, lane: lane === null ? null : lane % this.slots.length, resolve: resolve as (v: unknown) => void, reject });
       this.pump();
     });
   }
@@ -67,8 +73,26 @@ export class WorkerPool {
     while (this.queue.length > 0) {
       const idle = this.slots.filter((s) => !s.busy);
       if (idle.length === 0) return;
-      const p = this.queue.shift()!;
-      const slot = idle.find((s) => p.prefer !== null && s.lastKey === p.prefer) ?? idle[0];
+      // a free worker takes the first job of its own lane, else the first job of no lane or of a busy worker's
+      // lane, else (its lane's jobs all handed out) any
+      let pick = -1;
+      let slot = idle[0];
+      for (const s of idle) {
+        const own = this.slots.indexOf(s);
+        const i = this.queue.findIndex((q) => q.lane === own);
+        if (i >= 0) {
+          pick = i;
+          slot = s;
+          break;
+        }
+      }
+      if (pick < 0) {
+        const i = this.queue.findIndex((q) => q.lane === null || this.slots[q.lane].busy);
+        pick = i >= 0 ? i : 0;
+        const p = this.queue[pick];
+        slot = idle.find((s) => p.prefer !== null && s.lastKey === p.prefer) ?? idle[0];
+      }
+      const p = this.queue.splice(pick, 1)[0];
       const id = this.nextId++;
       slot.busy = true;
       // the worker still holds the feature set it used last: posting it again would only cost the cloning

@@ -283,7 +283,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   };
 
   const warned = new Set<string>();
-  const evaluateOne = async (configId: string, params: Params, config: PipelineConfig): Promise<RunRow> => {
+  const evaluateOne = async (configId: string, params: Params, config: PipelineConfig, lane: number | null): Promise<RunRow> => {
     const plan = planEvaluation(config);
     const row = { config_id: configId, status: 'ok' as const, error: null, params: stableStringify(params), feature_key: plan.featureKey, mode: plan.mode };
     if (opts.remote) return { ...row, metrics: flatMetrics(await opts.remote.evaluate(configId, params)) };
@@ -295,7 +295,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     }
     // the metrics as one typed row: no object of ~60 named numbers cloned across threads and flattened here
     const fs = await featuresFor(plan);
-    const values = await pool.run<Float64Array>({ kind: 'evaluate-row', config, key: plan.featureKey, features: fs }, plan.featureKey);
+    const values = await pool.run<Float64Array>({ kind: 'evaluate-row', config, key: plan.featureKey, features: fs }, plan.featureKey, lane);
     return { ...row, metrics: {}, values };
   };
 
@@ -323,22 +323,45 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   };
 
   // the configurations generated but not yet handed out: dispatched in an order where neighbours are close
-  let window: { cid: string; params: Params; config: PipelineConfig }[] = [];
-  const dispatchWindow = async () => {
-    const batch = localityOrder(window, (w) => w.params);
-    window = [];
-    for (const { cid, params, config } of batch) {
-      while (limit.activeCount + limit.pendingCount >= cap && !failure) await Promise.race(inflight);
-      if (failure) break;
-      const task: Promise<void> = limit(() => evaluateOne(cid, params, config))
+  type Pending = { cid: string; params: Params; config: PipelineConfig };
+  let window: Pending[] = [];
+  const lanes = opts.remote ? 1 : workers;
+  const laneCap = Math.max(1, Math.floor(cap / lanes));
+  /** one worker's stretch of the path, in order; an idle lane takes the far end of the longest other stretch */
+  const dispatchLane = async (stretches: Pending[][], lane: number) => {
+    const mine = new Set<Promise<void>>();
+    for (;;) {
+      while (mine.size >= laneCap && !failure) await Promise.race(mine);
+      if (failure) return;
+      let next = stretches[lane].shift();
+      if (next === undefined) {
+        const longest = stretches.reduce((a, b) => (b.length > a.length ? b : a));
+        next = longest.pop();
+      }
+      if (next === undefined) return;
+      const { cid, params, config } = next;
+      const task: Promise<void> = limit(() => evaluateOne(cid, params, config, lanes > 1 ? lane : null))
         .then(record)
         .then(tick)
         .catch((err: unknown) => {
           failure ??= err;
         })
-        .finally(() => inflight.delete(task));
+        .finally(() => {
+          inflight.delete(task);
+          mine.delete(task);
+        });
       inflight.add(task);
+      mine.add(task);
     }
+  };
+  const dispatchWindow = async () => {
+    const batch = localityOrder(window, (w) => w.params);
+    window = [];
+    // each worker walks its own stretch of the path: the configurations one worker evaluates in a row are then one
+    // hop apart, not `workers` hops (the regime bands it reclassifies are that much narrower, regime-hours.ts)
+    const per = Math.ceil(batch.length / lanes);
+    const stretches = Array.from({ length: lanes }, (_, l) => batch.slice(l * per, (l + 1) * per));
+    await Promise.all(stretches.map((_, l) => dispatchLane(stretches, l)));
   };
 
   try {
