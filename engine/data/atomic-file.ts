@@ -14,3 +14,14 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     throw err;
   }
 }
+
+/** rename, or copy and remove where the two lie on different filesystems (a run's scratch files in a tmpfs /tmp) */
+export function moveFile(from: string, to: string): void {
+  try {
+    fs.renameSync(from, to);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    fs.copyFileSync(from, to);
+    fs.rmSync(from, { force: true });
+  }
+}

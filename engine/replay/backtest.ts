@@ -22,6 +22,7 @@ import { scoreOnMarket, scoreOnMarketWith } from '../score/score.ts';
 import { paperPnl, type PaperPnl, type PnlSummary } from '../score/pnl.ts';
 import type { Scorecard } from '../score/index.ts';
 import { isoHour } from '../time.ts';
+import { writeAlertsParquet } from '../results/run-store.ts';
 
 /** Enough history for the slowest window before the first kept hour: check-lookahead measures the weekly regime at ≈ 105 days. */
 export { DEFAULT_WARMUP_HOURS } from '../pipeline/warmup.ts';
@@ -41,6 +42,12 @@ export interface BacktestOptions {
   onProgress?: (done: number, total: number) => void;
   /** called once the data is in memory: the store is no longer needed (a CLI closes DuckDB before the replay) */
   onLoaded?: () => void;
+  /**
+   * A run about to be saved: write its alerts file here right after the replay, and its P&L files into
+   * pnlFilesDir on the worker that computes the P&L, while the scorecard is computed (saveRun then moves them in).
+   */
+  alertsFile?: string;
+  pnlFilesDir?: string;
   /** called as each phase after the replay begins, so a CLI can say what the time is going to */
   onPhase?: (phase: 'features' | 'scoring' | 'pnl') => void;
 }
@@ -78,6 +85,8 @@ export interface BacktestResult {
   report: BacktestReport;
   alerts: Alert[];
   pnl: PaperPnl | null;
+  /** what of the run's files is already written (BacktestOptions.alertsFile, pnlFilesDir) */
+  written: { alertsFile: string | null; pnlFilesDir: string | null };
 }
 
 const iso = isoHour;
@@ -127,15 +136,18 @@ export async function runBacktest(store: Store | ReplaySource, opts: BacktestOpt
     const scorable = result.alerts.map(toScorable);
     // the pool's worker holds the same prices: it computes the P&L beside the scorecard (same result). (The replay's
     // emitFrom is only ever raised to the data's first hour, before which there are no candles to cut.)
-    const pnlOnWorker = opts.pnl !== false && pool ? pool.paperPnl(scorable, opts.pnl ?? {}) : null;
+    const pnlOnWorker = opts.pnl !== false && pool ? pool.paperPnlWithFiles(scorable, opts.pnl ?? {}, opts.pnlFilesDir) : null;
     // its error (bad P&L options) is thrown where it is awaited, after the scorecard, not as an unhandled rejection
     pnlOnWorker?.catch(() => undefined);
+    // while the worker computes the P&L: the baseline's slices meanwhile fall to the worker, not onto the end of the run
+    if (opts.alertsFile) writeAlertsParquet(opts.alertsFile, result.alerts);
     // the pool's workers prepared this market during the replay: a copy of theirs rather than preparing it again
     const market = scoreOptions === null ? null : pool ? await pool.market() : prepareMarket(prices, scoreOptions);
     const scorecard = market === null ? null : pool ? await scoreOnMarketWith(market, scorable, pool.runner) : scoreOnMarket(market, scorable);
     const t4 = performance.now();
     if (opts.pnl !== false) opts.onPhase?.('pnl');
-    const pnl = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : paperPnl(prices, scorable, opts.pnl ?? {});
+    const pnlDone = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : { pnl: paperPnl(prices, scorable, opts.pnl ?? {}), filesWritten: false };
+    const pnl = pnlDone?.pnl ?? null;
     const t5 = performance.now();
 
     const counts = new Map<string, AlertCount>();
@@ -170,7 +182,8 @@ export async function runBacktest(store: Store | ReplaySource, opts: BacktestOpt
       pnl: pnl?.summary ?? null,
       elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3), pnl: Math.round(t5 - t4) },
     };
-    return { report, alerts: result.alerts, pnl };
+    const written = { alertsFile: opts.alertsFile ?? null, pnlFilesDir: pnlDone?.filesWritten && opts.pnlFilesDir ? opts.pnlFilesDir : null };
+    return { report, alerts: result.alerts, pnl, written };
   } finally {
     await pool?.close();
   }

@@ -16,10 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { codeStrings, writeParquetFile } from './parquet-writer.ts';
 import type { Alert } from '../pipeline/alerts.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
-import type { BacktestReport } from '../replay/backtest.ts';
+import type { BacktestReport, BacktestResult } from '../replay/backtest.ts';
 import { UserError } from '../errors.ts';
+import { moveFile } from '../data/atomic-file.ts';
 import type { PaperPnl } from '../score/pnl.ts';
-import { writePnlFiles, type PNL_EQUITY_FILE, type PNL_TRADES_FILE } from './pnl-files.ts';
+import { PNL_EQUITY_FILE, PNL_TRADES_FILE, writePnlFiles } from './pnl-files.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -123,6 +124,8 @@ export interface SaveRunOptions {
   featuresFile?: string | null;
   /** the backtest's paper P&L: curves and trades go to Parquet files beside run.json */
   pnl?: PaperPnl | null;
+  /** files the backtest already wrote (BacktestResult.written): moved into the run instead of written */
+  written?: BacktestResult['written'];
   label?: string | null;
   kind?: RunManifest['kind'];
 }
@@ -155,9 +158,12 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
     };
     const record: RunRecord = { manifest, config: opts.config, report: opts.report };
     fs.writeFileSync(path.join(tmpDir, 'run.json'), JSON.stringify(record, null, 1) + '\n');
-    writeAlertsParquet(path.join(tmpDir, 'alerts.parquet'), opts.alerts);
-    if (opts.pnl) writePnlFiles(tmpDir, opts.pnl);
-    if (opts.featuresFile) fs.renameSync(opts.featuresFile, path.join(tmpDir, 'features.parquet'));
+    const { alertsFile, pnlFilesDir } = opts.written ?? { alertsFile: null, pnlFilesDir: null };
+    if (alertsFile) moveFile(alertsFile, path.join(tmpDir, 'alerts.parquet'));
+    else writeAlertsParquet(path.join(tmpDir, 'alerts.parquet'), opts.alerts);
+    if (opts.pnl && pnlFilesDir) for (const f of [PNL_EQUITY_FILE, PNL_TRADES_FILE]) moveFile(path.join(pnlFilesDir, f), path.join(tmpDir, f));
+    else if (opts.pnl) writePnlFiles(tmpDir, opts.pnl);
+    if (opts.featuresFile) moveFile(opts.featuresFile, path.join(tmpDir, 'features.parquet'));
     fs.renameSync(tmpDir, finalDir);
     return record;
   } catch (err) {

@@ -2,6 +2,10 @@
 // result as paperPnl on the calling thread (summary, curves, trades), the scorecard unchanged, and the calling
 // thread computing it when the worker is gone.
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PNL_EQUITY_FILE, PNL_TRADES_FILE, writePnlFiles } from '../results/pnl-files.ts';
 import { BaselinePool } from './baseline-pool.ts';
 import { prepareMarket } from './market.ts';
 import { paperPnl } from './pnl.ts';
@@ -35,6 +39,31 @@ describe('paper P&L on a pool worker', () => {
       expect(pool.pnlOnWorkers).toBe(1);
     } finally {
       await pool.close();
+    }
+  });
+
+  it("writes the run's P&L files on the worker, the bytes this thread writes; says so when it could not", async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-pnl-files-'));
+    const pool = new BaselinePool(prices, scoreOptions, 1);
+    try {
+      const there = path.join(tmp, 'worker');
+      fs.mkdirSync(there);
+      const done = await pool.paperPnlWithFiles(alerts, pnlOptions, there);
+      expect(done.filesWritten).toBe(true);
+      const here = path.join(tmp, 'here');
+      fs.mkdirSync(here);
+      writePnlFiles(here, paperPnl(prices, alerts, pnlOptions));
+      for (const f of [PNL_EQUITY_FILE, PNL_TRADES_FILE]) expect(fs.readFileSync(path.join(there, f)).equals(fs.readFileSync(path.join(here, f))), f).toBe(true);
+      // a folder that is a file: nothing written there, the P&L still returned, the caller writes the files later
+      const blocked = path.join(tmp, 'not-a-folder');
+      fs.writeFileSync(blocked, 'x');
+      const failed = await pool.paperPnlWithFiles(alerts, pnlOptions, blocked);
+      expect(failed.filesWritten).toBe(false);
+      expect(failed.pnl.summary).toEqual(done.pnl.summary);
+      expect(fs.readdirSync(tmp).sort()).toEqual(['here', 'not-a-folder', 'worker']);
+    } finally {
+      await pool.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 

@@ -20,6 +20,11 @@ import { paperPnl, type PaperPnl } from './pnl.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 import type { BaselineWorkerReply, BaselineWorkerRequest, SliceRequest } from './baseline-worker.ts';
 
+export interface PnlDone {
+  pnl: PaperPnl;
+  filesWritten: boolean;
+}
+
 /** alert placements per slice: small enough that no thread waits long for the last ones, large enough that messages cost nothing */
 const DRAWS_PER_SLICE = 50_000;
 /** slices a worker holds at once while the queue is long (one near its end, so the last slices are shared out) */
@@ -104,7 +109,7 @@ export class BaselinePool {
       started.push(new Promise<void>((resolve) => (settle = resolve)));
       worker.on('message', (reply: BaselineWorkerReply) => {
         if ((reply.type === 'pnl' || reply.type === 'error') && slot.pnl !== null && reply.id === slot.pnl) {
-          this.settlePnl(slot, reply.type === 'pnl' ? reply.pnl : null);
+          this.settlePnl(slot, reply.type === 'pnl' ? { pnl: reply.pnl, filesWritten: reply.filesWritten } : null);
           return;
         }
         if (reply.type === 'market') {
@@ -147,7 +152,7 @@ export class BaselinePool {
   private nextSpecId = 1;
   /** 1 once the caller took the workers' market (rather than preparing its own) */
   marketsFromWorkers = 0;
-  private readonly pnlWaiters = new Map<number, (pnl: PaperPnl | null) => void>();
+  private readonly pnlWaiters = new Map<number, (done: PnlDone | null) => void>();
   private nextPnlId = -1;
   /** the running baseline's dispatcher, to hand a worker slices again once its P&L is done */
   private redispatch: (() => void) | null = null;
@@ -158,25 +163,34 @@ export class BaselinePool {
    * alive or the worker fails.
    */
   async paperPnl(alerts: readonly ScorableAlert[], options: unknown): Promise<PaperPnl> {
+    return (await this.paperPnlWithFiles(alerts, options)).pnl;
+  }
+
+  /**
+   * paperPnl, and the run's P&L files (engine/results/pnl-files.ts) written into filesDir by the same worker as
+   * soon as the P&L is known — filesWritten false: they are not (no worker, or writing failed there), the caller
+   * writes them.
+   */
+  async paperPnlWithFiles(alerts: readonly ScorableAlert[], options: unknown, filesDir?: string): Promise<PnlDone> {
     const slot = this.closed ? undefined : this.slots.find((x) => !x.dead && x.pnl === null);
     if (slot) {
       const id = this.nextPnlId--;
-      const reply = new Promise<PaperPnl | null>((resolve) => this.pnlWaiters.set(id, resolve));
+      const reply = new Promise<PnlDone | null>((resolve) => this.pnlWaiters.set(id, resolve));
       slot.pnl = id;
-      slot.worker.postMessage({ type: 'pnl', id, alerts: [...alerts], options } satisfies BaselineWorkerRequest);
-      const pnl = await reply;
-      if (pnl) {
+      slot.worker.postMessage({ type: 'pnl', id, alerts: [...alerts], options, filesDir } satisfies BaselineWorkerRequest);
+      const done = await reply;
+      if (done) {
         this.pnlOnWorkers++;
-        return pnl;
+        return done;
       }
     }
-    return paperPnl(this.prices, alerts, options);
+    return { pnl: paperPnl(this.prices, alerts, options), filesWritten: false };
   }
 
-  private settlePnl(slot: Slot, pnl: PaperPnl | null): void {
+  private settlePnl(slot: Slot, done: PnlDone | null): void {
     const id = slot.pnl!;
     slot.pnl = null;
-    this.pnlWaiters.get(id)?.(pnl);
+    this.pnlWaiters.get(id)?.(done);
     this.pnlWaiters.delete(id);
     this.redispatch?.();
   }

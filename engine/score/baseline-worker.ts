@@ -9,6 +9,7 @@ import { drawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
 import { inSharedMemory } from './market-arrays.ts';
 import { paperPnl, type PaperPnl } from './pnl.ts';
+import { writePnlFiles } from '../results/pnl-files.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 
 export interface SliceRequest {
@@ -27,13 +28,15 @@ export interface PnlRequest {
   id: number;
   alerts: ScorableAlert[];
   options: unknown;
+  /** also write the run's P&L files there (engine/results/pnl-files.ts), while the caller scores */
+  filesDir?: string;
 }
 /** shareMarket: send the prepared market and its draw tables to the caller (one message: arrays shared between them stay shared) */
 export type BaselineWorkerRequest = { type: 'init'; prices: PriceSeries[]; options: unknown; shareMarket: boolean } | SliceRequest | PnlRequest;
 export type BaselineWorkerReply =
   | { type: 'ready' }
   | { type: 'done'; id: number; values: Float64Array }
-  | { type: 'pnl'; id: number; pnl: PaperPnl }
+  | { type: 'pnl'; id: number; pnl: PaperPnl; filesWritten: boolean }
   | { type: 'market'; market: Market; tables: DrawTables }
   | { type: 'error'; id: number | null; message: string };
 
@@ -60,7 +63,17 @@ if (port) {
       }
       if (!market) throw new Error(`baseline worker: ${msg.type} before init`);
       if (msg.type === 'pnl') {
-        port.postMessage({ type: 'pnl', id: msg.id, pnl: paperPnl(prices, msg.alerts, msg.options) } satisfies BaselineWorkerReply);
+        const pnl = paperPnl(prices, msg.alerts, msg.options);
+        let filesWritten = false;
+        if (msg.filesDir) {
+          try {
+            writePnlFiles(msg.filesDir, pnl);
+            filesWritten = true;
+          } catch {
+            // not written here: the caller writes them when it saves the run, and reports what fails then
+          }
+        }
+        port.postMessage({ type: 'pnl', id: msg.id, pnl, filesWritten } satisfies BaselineWorkerReply);
         return;
       }
       if (msg.spec) {

@@ -121,7 +121,9 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   const progress = createProgress();
   // a saved run keeps its features for the dashboard's time slider and the notebooks
   const save = opts.save !== false;
-  const tmpFeatures = save && !opts.features ? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regime-run-')), 'features.parquet') : null;
+  // a run to save: its files are written here as they become known, then moved into the run folder
+  const scratch = save ? fs.mkdtempSync(path.join(os.tmpdir(), 'regime-run-')) : null;
+  const tmpFeatures = scratch && !opts.features ? path.join(scratch, 'features.parquet') : null;
   try {
     progress.phase('loading data');
     const result = await runBacktest(source ?? store!, {
@@ -136,6 +138,8 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
         progress.update(done);
       },
       pnl,
+      alertsFile: scratch ? path.join(scratch, 'alerts.parquet') : undefined,
+      pnlFilesDir: scratch ?? undefined,
       // DuckDB's memory goes before the replay and the scoring, the peak of the run (a cached source closes its own)
       onLoaded: () => store?.close(),
       onPhase: (phase) => progress.phase(phase === 'features' ? 'writing features' : phase === 'pnl' ? 'paper P&L (random entries)' : 'scoring (random baseline)'),
@@ -146,11 +150,11 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
     if (save) {
       let featuresFile = tmpFeatures;
       if (opts.features) {
-        featuresFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'regime-run-')), 'features.parquet');
+        featuresFile = path.join(scratch!, 'features.parquet');
         fs.copyFileSync(opts.features, featuresFile);
       }
       progress.phase('saving the run');
-      run = await saveRun(resultsDir, { config, report: result.report, alerts: result.alerts, featuresFile, label: opts.label ?? null, pnl: result.pnl });
+      run = await saveRun(resultsDir, { config, report: result.report, alerts: result.alerts, featuresFile, label: opts.label ?? null, pnl: result.pnl, written: result.written });
       if (tmpFeatures) result.report.features_file = runFile(resultsDir, run.manifest.id, 'features.parquet');
     }
     progress.stop();
@@ -159,7 +163,7 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
     progress.stop();
     store?.close();
     await source?.settled();
-    if (tmpFeatures) fs.rmSync(path.dirname(tmpFeatures), { recursive: true, force: true });
+    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   }
 }
 
