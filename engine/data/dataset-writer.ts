@@ -373,7 +373,7 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
   const newFiles: string[] = [];
   const own = opts.duckdb ? null : await openCommitConnection();
   const { conn } = opts.duckdb ?? own!;
-  const tempTables = ['merged'];
+  const tempTables: string[] = [];
   const lastStored = newestStored(previous, snap);
   /** the commit's own instance is closed; a shared one is left as it was found (no temporary tables) */
   const release = async () => {
@@ -430,19 +430,20 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
           counts = { added: yearRows.get(year)!, replaced: 0, unchanged: 0 };
           rowsSql = `SELECT ts, ${valueCols.join(', ')} FROM (SELECT ts, ${valueCols.join(', ')} FROM (${fromIncoming}) UNION ALL ${existing})`;
         } else if (liveRel) {
-          const existing = `SELECT ts, ${valueCols.join(', ')}, 0 AS prio FROM read_parquet(${sqlPath(path.join(datasetsDir, ...liveRel.split('/')))}, hive_partitioning = false)`;
-          await conn.run(`CREATE OR REPLACE TEMP TABLE merged AS
-            SELECT *, count(*) OVER (PARTITION BY ${keyCols.join(', ')}) AS copies,
-                   count(DISTINCT (${valueCols.join(', ')})) OVER (PARTITION BY ${keyCols.join(', ')}) AS variants
-            FROM (${fromIncoming} UNION ALL ${existing})`);
+          // each key at most once on either side: an incoming row meets at most one stored row, by a join (a window
+          // counting distinct values per key cost a re-import of unchanged data three times its first import)
+          const existing = `SELECT ts, ${valueCols.join(', ')} FROM read_parquet(${sqlPath(path.join(datasetsDir, ...liveRel.split('/')))}, hive_partitioning = false)`;
+          const sameKey = (a: string, b: string) => [`${a}.ts = ${b}.ts`, ...spec.extraKey.map((k) => `${a}."${k}" IS NOT DISTINCT FROM ${b}."${k}"`)].join(' AND ');
+          const values = (t: string) => `(${valueCols.map((c) => `${t}.${c}`).join(', ')})`;
           [counts] = await queryRows(
             conn,
-            `SELECT count(*) FILTER (WHERE prio = 1 AND copies = 1)::INTEGER AS added,
-                    count(*) FILTER (WHERE prio = 1 AND copies > 1 AND variants > 1)::INTEGER AS replaced,
-                    count(*) FILTER (WHERE prio = 1 AND copies > 1 AND variants = 1)::INTEGER AS unchanged
-             FROM merged`,
+            `SELECT count(*) FILTER (WHERE e.ts IS NULL)::INTEGER AS added,
+                    count(*) FILTER (WHERE e.ts IS NOT NULL AND ${values('i')} IS DISTINCT FROM ${values('e')})::INTEGER AS replaced,
+                    count(*) FILTER (WHERE e.ts IS NOT NULL AND ${values('i')} IS NOT DISTINCT FROM ${values('e')})::INTEGER AS unchanged
+             FROM (${fromIncoming}) i LEFT JOIN (${existing}) e ON ${sameKey('i', 'e')}`,
           );
-          rowsSql = `SELECT ts, ${valueCols.join(', ')} FROM merged WHERE prio = 1 OR copies = 1`;
+          rowsSql = `SELECT ts, ${valueCols.join(', ')} FROM (${fromIncoming})
+            UNION ALL SELECT e.ts, ${valueCols.map((c) => `e.${c}`).join(', ')} FROM (${existing}) e ANTI JOIN (${fromIncoming}) i ON ${sameKey('e', 'i')}`;
         } else {
           // a new partition: every incoming row is added (a batch holds each key once), nothing to merge with
           counts = { added: yearRows.get(year)!, replaced: 0, unchanged: 0 };
