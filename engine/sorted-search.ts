@@ -1,9 +1,9 @@
 /** Binary searches over an ascending Float64Array (time columns, sorted threshold bands). */
 
-/** first index whose value is >= x */
-export function lowerBound(sorted: Float64Array, x: number): number {
+/** first index whose value is >= x (among the first n) */
+export function lowerBound(sorted: Float64Array, x: number, n = sorted.length): number {
   let lo = 0;
-  let hi = sorted.length;
+  let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (sorted[mid] < x) lo = mid + 1;

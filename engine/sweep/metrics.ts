@@ -14,6 +14,7 @@ import { FALSE_ALARM, TRUE_ALERT, type Market } from '../score/market.ts';
 import { median, ratio, toPlain } from '../score/stats.ts';
 import type { AlertColumns } from './evaluate.ts';
 import type { FeatureSet } from './features.ts';
+import { lowerBound } from '../sorted-search.ts';
 
 const DAY_MS = 24 * HOUR_MS;
 
@@ -70,18 +71,6 @@ export interface ScorableColumns {
   dir: Int8Array;
   /** ts never decreases (the evaluator's alerts): a period's alerts are then one run, found by binary search */
   ascending?: boolean;
-}
-
-/** the first k in [0, n) with ts[k] >= t, ts ascending */
-function firstAtOrAfter(ts: Float64Array, n: number, t: number): number {
-  let lo = 0;
-  let hi = n;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid] < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** a pair alert is scored on the symbol the leader is expected to move (the second when none leads), as toScorable does */
@@ -187,8 +176,8 @@ export class PeriodScorer {
     const asym = alerts.symbol;
     const atype = alerts.type;
     // ascending: only the period's run of alerts is looked at; the test below still decides for each
-    const first = alerts.ascending ? firstAtOrAfter(ats, alerts.n, from) : 0;
-    const end = alerts.ascending ? firstAtOrAfter(ats, alerts.n, to) : alerts.n;
+    const first = alerts.ascending ? lowerBound(ats, from, alerts.n) : 0;
+    const end = alerts.ascending ? lowerBound(ats, to, alerts.n) : alerts.n;
     let n = 0;
     for (let k = first; k < end; k++) {
       const ts = ats[k];
