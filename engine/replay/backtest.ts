@@ -91,13 +91,13 @@ export interface BacktestResult {
 
 const iso = isoHour;
 
-/** store: read directly, or a ReplaySource (replay-source.ts: the store or a copy of what it gave before) */
-export async function runBacktest(store: Store | ReplaySource, opts: BacktestOptions): Promise<BacktestResult> {
+/** from: a store read directly, or a ReplaySource (replay-source.ts: the store or a copy of what it gave before) */
+export async function runBacktest(from: Store | ReplaySource, opts: BacktestOptions): Promise<BacktestResult> {
   const { config } = opts;
   const warmup = opts.warmupHours ?? DEFAULT_WARMUP_HOURS;
   const t0 = performance.now();
   const loadFrom = opts.from === undefined ? undefined : opts.from - warmup * HOUR_MS;
-  const source = 'conn' in store ? storeSource(store) : store;
+  const source = 'conn' in from ? storeSource(from) : from;
   const { data, datasetHash } = await source.load(config.symbols, { from: loadFrom, to: opts.to });
   opts.onLoaded?.();
   const t1 = performance.now();
@@ -106,10 +106,9 @@ export async function runBacktest(store: Store | ReplaySource, opts: BacktestOpt
   // lightly permuted run is done before a worker would have loaded, so it stays on this thread
   const scoreOptions = opts.score === false ? null : parseScoreOptions(opts.score ?? {});
   const prices = pricesOf(data, emitFrom);
-  const work = (scoreOptions?.permutations ?? 0) * prices.reduce((n, p) => n + p.ts.length, 0);
-  const pool = scoreOptions && work >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions) : null;
+  const rows = prices.reduce((n, p) => n + p.ts.length, 0);
+  const pool = scoreOptions && scoreOptions.permutations * rows >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions) : null;
   try {
-    const rows = prices.reduce((n, p) => n + p.ts.length, 0);
     const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile, { onThread: rows >= THREAD_MIN_ROWS }) : null;
     let result: ReturnType<typeof runReplay>;
     try {

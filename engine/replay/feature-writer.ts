@@ -14,6 +14,10 @@ import type { PairCorrelation } from '../detectors/correlation.ts';
 import { BOOL_NULL, ParquetWriter, ROW_GROUP_ROWS, type ColumnValues, type ParquetColumn } from '../results/parquet-writer.ts';
 import { ParquetWriterThread, type BufferKind, type ColumnBuffer } from '../results/parquet-writer-thread.ts';
 
+const NO_NUMS = new Float64Array(0);
+const NO_BOOLS = new Uint8Array(0);
+const NO_CODES = new Int32Array(0);
+
 const bySymbol = (a: FeaturePackage, b: FeaturePackage) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0);
 
 export class FeatureTable implements FeatureSink {
@@ -58,7 +62,6 @@ export class FeatureTable implements FeatureSink {
       { name: 'ts', kind: 'timestamp' },
       ...columns.map((c): ParquetColumn => ({ name: c.name, kind: c.name === 'ts_ms' ? 'int64' : c.type === 'number' ? 'double' : c.type })),
     ];
-    // the noisy doubles (returns, z-scores, ratios) go uncompressed after the first row group: brotli shrank them ≈ 5 % for a third of its time
     // ts (TIMESTAMP) is written from the same epoch-ms buffer as ts_ms
     const source = [0, ...columns.map((_, i) => i)];
     if (onThread) {
@@ -75,17 +78,18 @@ export class FeatureTable implements FeatureSink {
 
   /** fill these buffers next, one per column (its type's array; the other two lists hold an empty one there) */
   private take(set: readonly ColumnBuffer[]): void {
-    const empty64 = new Float64Array(0);
-    const empty8 = new Uint8Array(0);
-    const empty32 = new Int32Array(0);
-    this.nums = this.columns.map((c, i) => (c.type === 'number' ? (set[i] as Float64Array) : empty64));
-    this.bools = this.columns.map((c, i) => (c.type === 'boolean' ? (set[i] as Uint8Array) : empty8));
-    this.codes = this.columns.map((c, i) => (c.type === 'string' ? (set[i] as Int32Array) : empty32));
+    this.nums = this.columns.map((c, i) => (c.type === 'number' ? (set[i] as Float64Array) : NO_NUMS));
+    this.bools = this.columns.map((c, i) => (c.type === 'boolean' ? (set[i] as Uint8Array) : NO_BOOLS));
+    this.codes = this.columns.map((c, i) => (c.type === 'string' ? (set[i] as Int32Array) : NO_CODES));
   }
 
-  /** a table whose rows stream into `file` (through a temp file) until finish() */
-  /** storeIncompressible false: every chunk brotli, as before (the reference in tests) */
-  /** onThread: encode and compress on a worker thread (same bytes; pays for itself on a run of ≳ 100k rows) */
+  /**
+   * A table whose rows stream into `file` (through a temp file) until finish().
+   * storeIncompressible (default on): the noisy doubles (returns, z-scores, ratios) are stored uncompressed after
+   * their first sizeable chunk — brotli shrank them ≈ 5 % for a third of its time; off: every chunk brotli (the
+   * reference in tests). onThread: encode and compress on a writer thread (the same bytes; pays for itself on a run
+   * of ≳ 100k rows).
+   */
   static open(columns: readonly ColumnSpec[], file: string, opts: { rowGroupRows?: number; storeIncompressible?: boolean; onThread?: boolean } = {}): FeatureTable {
     if (columns[0]?.name !== 'ts_ms') throw new Error('feature columns must start with ts_ms');
     return new FeatureTable(columns, file, opts.rowGroupRows ?? ROW_GROUP_ROWS, opts.storeIncompressible ?? true, opts.onThread ?? false);

@@ -9,13 +9,11 @@
  * manifest-less datasets folder is never cached. The first run after an import (or a clone) pays the store read
  * and writes the copy (≈ 11 MB for the bundled data).
  */
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { TimeRange } from '../data/load.ts';
 import type { Store } from '../data/store.ts';
-import { DEFAULT_DATASETS_DIR } from '../data/layout.ts';
-import { manifestHash } from '../data/layout.ts';
-import { codeVersion, loadShared, saveShared } from '../results/cache-file.ts';
+import { DEFAULT_DATASETS_DIR, manifestHash } from '../data/layout.ts';
+import { cacheFileName, codeVersion, loadShared, saveShared } from '../results/cache-file.ts';
 import type { ReplayData } from './replay-data.ts';
 
 export interface LoadedData {
@@ -47,12 +45,7 @@ const FORMAT = 1;
 const ROOTS = ['replay/replay-data.ts', 'replay/replay-source.ts'];
 
 export function dataCacheFile(dir: string, datasetHash: string, symbols: readonly string[], range: TimeRange): string {
-  const name = crypto
-    .createHash('sha256')
-    .update(JSON.stringify({ format: FORMAT, code: codeVersion(ROOTS), datasetHash, symbols, from: range.from ?? null, to: range.to ?? null }))
-    .digest('hex')
-    .slice(0, 32);
-  return path.join(dir, `${name}.data`);
+  return cacheFileName(dir, { format: FORMAT, code: codeVersion(ROOTS), datasetHash, symbols, from: range.from ?? null, to: range.to ?? null }, 'data');
 }
 
 export interface CachedSource extends ReplaySource {

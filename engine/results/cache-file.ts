@@ -42,6 +42,12 @@ export function codeVersion(roots: readonly string[]): string {
   return hash;
 }
 
+/** an entry of `dir` named by a hash of everything that decides its contents (`key`, JSON-able) */
+export function cacheFileName(dir: string, key: unknown, extension: string): string {
+  const name = crypto.createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32);
+  return path.join(dir, `${name}.${extension}`);
+}
+
 const TYPES: Record<string, new (buffer: ArrayBufferLike, offset: number, length: number) => TypedArray> = {
   Float64Array,
   Float32Array,

@@ -7,8 +7,6 @@
  * worker still encodes every set — memory stays bounded by the number of sets. The encoder is the same ParquetWriter,
  * so the file is byte for byte the one written on the caller's thread.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import type { ParquetColumn, ParquetWriterOptions } from './parquet-writer.ts';
 
@@ -66,8 +64,6 @@ export class ParquetWriterThread {
     groupRows: number,
     setCount: number,
   ) {
-    const target = path.resolve(file);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
     const control = new SharedArrayBuffer(4 * (setCount + 2));
     this.control = new Int32Array(control);
     const buffers = Array.from({ length: setCount }, () => kinds.map((k) => new SharedArrayBuffer(BYTES[k] * groupRows)));
@@ -78,7 +74,7 @@ export class ParquetWriterThread {
     // a small young generation, as the baseline workers: the thread allocates little per group
     this.worker = new Worker(new URL('./parquet-writer-worker.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker.unref();
-    const init: WriterThreadInit = { type: 'init', file: target, columns, options, kinds, source, control, buffers, errors: channel.port2 };
+    const init: WriterThreadInit = { type: 'init', file, columns, options, kinds, source, control, buffers, errors: channel.port2 };
     this.worker.postMessage(init, [channel.port2]);
     // seen only between the caller's synchronous steps; a thread that cannot start raises the error flag itself
     this.worker.on('error', (err) => this.fail(err.message));
@@ -110,7 +106,7 @@ export class ParquetWriterThread {
     this.next = (k + 1) % this.setCount;
     this.throwIfFailed();
     Atomics.store(this.control, k, BUSY);
-    this.post({ type: 'group', set: k, rows, words });
+    this.worker.postMessage({ type: 'group', set: k, rows, words } satisfies WriterThreadRequest);
   }
 
   /** writes the footer and renames the file into place; resolves once that is done (rejects with the thread's error) */
@@ -134,7 +130,7 @@ export class ParquetWriterThread {
   private end(request: WriterThreadRequest): void {
     if (this.ended) throw new Error('parquet writer thread already finished or aborted');
     this.ended = true;
-    this.post(request);
+    this.worker.postMessage(request);
     try {
       this.waitWhile(this.setCount + 1, 0);
     } finally {
@@ -142,10 +138,6 @@ export class ParquetWriterThread {
       this.sets = [];
       void this.worker.terminate();
     }
-  }
-
-  private post(request: WriterThreadRequest): void {
-    this.worker.postMessage(request);
   }
 
   /** blocks while control[slot] === value, failing if the thread reports an error or stops answering */

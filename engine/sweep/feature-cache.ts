@@ -8,10 +8,8 @@
  * An unreadable entry is ignored and recomputed. Entries are written and read by engine/results/cache-file.ts
  * (temp + rename; the oldest beyond eight deleted; arrays read into one SharedArrayBuffer, shared by the workers).
  */
-import crypto from 'node:crypto';
-import path from 'node:path';
 import type { FeatureSet } from './features.ts';
-import { codeVersion, loadShared, saveShared } from '../results/cache-file.ts';
+import { cacheFileName, codeVersion, loadShared, saveShared } from '../results/cache-file.ts';
 
 const FORMAT = 1;
 
@@ -37,12 +35,7 @@ export interface FeatureCacheKey {
 export function featureCacheFile(dir: string, key: FeatureCacheKey): string | null {
   // no manifest: nothing names the data, so nothing may be reused
   if (key.datasetHash === null) return null;
-  const name = crypto
-    .createHash('sha256')
-    .update(JSON.stringify({ format: FORMAT, code: featureCodeVersion(), ...key, symbols: [...key.symbols] }))
-    .digest('hex')
-    .slice(0, 32);
-  return path.join(dir, `${name}.features`);
+  return cacheFileName(dir, { format: FORMAT, code: featureCodeVersion(), ...key, symbols: [...key.symbols] }, 'features');
 }
 
 /**
@@ -51,14 +44,8 @@ export function featureCacheFile(dir: string, key: FeatureCacheKey): string | nu
  */
 export function inputsCacheFile(dir: string, datasetHash: string | null, key: unknown): string | null {
   if (datasetHash === null) return null;
-  const name = crypto
-    .createHash('sha256')
-    .update(JSON.stringify({ format: FORMAT, code: codeVersion(INPUT_ROOTS), datasetHash, key }))
-    .digest('hex')
-    .slice(0, 32);
-  return path.join(dir, `${name}.inputs`);
+  return cacheFileName(dir, { format: FORMAT, code: codeVersion(INPUT_ROOTS), datasetHash, key }, 'inputs');
 }
-
 
 /** writes the set (temp + rename), without blocking the thread that hands out configurations */
 export function saveFeatureSet(file: string, set: FeatureSet): Promise<void> {
