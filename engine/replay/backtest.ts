@@ -15,7 +15,7 @@ import { storeSource, type ReplaySource } from './replay-source.ts';
 import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
 import { pricesOf, toScorable } from './score-alerts.ts';
-import { BaselinePool } from '../score/baseline-pool.ts';
+import { BaselinePool, type PnlDone } from '../score/baseline-pool.ts';
 import { prepareMarket } from '../score/market.ts';
 import { parseScoreOptions } from '../score/options.ts';
 import { scoreOnMarket, scoreOnMarketWith } from '../score/score.ts';
@@ -84,6 +84,7 @@ export interface BacktestReport {
 export interface BacktestResult {
   report: BacktestReport;
   alerts: Alert[];
+  /** the paper P&L's curves and trades: null when not computed, or when they are already in written.pnlFilesDir */
   pnl: PaperPnl | null;
   /** what of the run's files is already written (BacktestOptions.alertsFile, pnlFilesDir) */
   written: { alertsFile: string | null; pnlFilesDir: string | null };
@@ -145,7 +146,7 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
     const scorecard = market === null ? null : pool ? await scoreOnMarketWith(market, scorable, pool.runner) : scoreOnMarket(market, scorable);
     const t4 = performance.now();
     if (opts.pnl !== false) opts.onPhase?.('pnl');
-    const pnlDone = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : { pnl: paperPnl(prices, scorable, opts.pnl ?? {}), filesWritten: false };
+    const pnlDone = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : localPnl(paperPnl(prices, scorable, opts.pnl ?? {}));
     const pnl = pnlDone?.pnl ?? null;
     const t5 = performance.now();
 
@@ -178,7 +179,7 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
       })),
       features_file: opts.featuresFile ?? null,
       scorecard,
-      pnl: pnl?.summary ?? null,
+      pnl: pnlDone?.summary ?? null,
       elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3), pnl: Math.round(t5 - t4) },
     };
     const written = { alertsFile: opts.alertsFile ?? null, pnlFilesDir: pnlDone?.filesWritten && opts.pnlFilesDir ? opts.pnlFilesDir : null };
@@ -186,6 +187,10 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
   } finally {
     await pool?.close();
   }
+}
+
+function localPnl(pnl: PaperPnl): PnlDone {
+  return { summary: pnl.summary, pnl, filesWritten: false };
 }
 
 /** reported symbol-hours from which the feature file is encoded on a thread of its own (the default full run is ≈ 2.2e5) */

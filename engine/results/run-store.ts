@@ -122,7 +122,7 @@ export interface SaveRunOptions {
   alerts: readonly Alert[];
   /** a features Parquet file already written by the backtest; moved into the run */
   featuresFile?: string | null;
-  /** the backtest's paper P&L: curves and trades go to Parquet files beside run.json */
+  /** the backtest's paper P&L: curves and trades go to Parquet files beside run.json (unless written.pnlFilesDir has them) */
   pnl?: PaperPnl | null;
   /** files the backtest already wrote (BacktestResult.written): moved into the run instead of written */
   written?: BacktestResult['written'];
@@ -161,7 +161,7 @@ export async function saveRun(resultsDir: string, opts: SaveRunOptions): Promise
     const { alertsFile, pnlFilesDir } = opts.written ?? { alertsFile: null, pnlFilesDir: null };
     if (alertsFile) moveFile(alertsFile, path.join(tmpDir, 'alerts.parquet'));
     else writeAlertsParquet(path.join(tmpDir, 'alerts.parquet'), opts.alerts);
-    if (opts.pnl && pnlFilesDir) for (const f of [PNL_EQUITY_FILE, PNL_TRADES_FILE]) moveFile(path.join(pnlFilesDir, f), path.join(tmpDir, f));
+    if (pnlFilesDir) for (const f of [PNL_EQUITY_FILE, PNL_TRADES_FILE]) moveFile(path.join(pnlFilesDir, f), path.join(tmpDir, f));
     else if (opts.pnl) writePnlFiles(tmpDir, opts.pnl);
     if (opts.featuresFile) moveFile(opts.featuresFile, path.join(tmpDir, 'features.parquet'));
     fs.renameSync(tmpDir, finalDir);

@@ -50,6 +50,9 @@ describe('paper P&L on a pool worker', () => {
       fs.mkdirSync(there);
       const done = await pool.paperPnlWithFiles(alerts, pnlOptions, there);
       expect(done.filesWritten).toBe(true);
+      // the curves and trades are in the files: only the summary crossed back
+      expect(done.pnl).toBeNull();
+      expect(done.summary).toEqual(paperPnl(prices, alerts, pnlOptions).summary);
       const here = path.join(tmp, 'here');
       fs.mkdirSync(here);
       writePnlFiles(here, paperPnl(prices, alerts, pnlOptions));
@@ -59,7 +62,9 @@ describe('paper P&L on a pool worker', () => {
       fs.writeFileSync(blocked, 'x');
       const failed = await pool.paperPnlWithFiles(alerts, pnlOptions, blocked);
       expect(failed.filesWritten).toBe(false);
-      expect(failed.pnl.summary).toEqual(done.pnl.summary);
+      expect(failed.summary).toEqual(done.summary);
+      expect(failed.pnl!.summary).toEqual(done.summary);
+      expect(failed.pnl!.curves.length).toBeGreaterThan(0);
       expect(fs.readdirSync(tmp).sort()).toEqual(['here', 'not-a-folder', 'worker']);
     } finally {
       await pool.close();

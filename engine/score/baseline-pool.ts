@@ -16,12 +16,14 @@ import { metricCount, permutationValues, placeSlice, type BaselineSpec } from '.
 import { adoptDrawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
 import type { BaselineRunner } from './score.ts';
-import { paperPnl, type PaperPnl } from './pnl.ts';
+import { paperPnl, type PaperPnl, type PnlSummary } from './pnl.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 import type { BaselineWorkerReply, BaselineWorkerRequest, SliceRequest } from './baseline-worker.ts';
 
 export interface PnlDone {
-  pnl: PaperPnl;
+  summary: PnlSummary;
+  /** the curves and trades: null when the worker wrote them into the files folder (filesWritten), which the caller then moves */
+  pnl: PaperPnl | null;
   filesWritten: boolean;
 }
 
@@ -109,7 +111,7 @@ export class BaselinePool {
       started.push(new Promise<void>((resolve) => (settle = resolve)));
       worker.on('message', (reply: BaselineWorkerReply) => {
         if ((reply.type === 'pnl' || reply.type === 'error') && slot.pnl !== null && reply.id === slot.pnl) {
-          this.settlePnl(slot, reply.type === 'pnl' ? { pnl: reply.pnl, filesWritten: reply.filesWritten } : null);
+          this.settlePnl(slot, reply.type === 'pnl' ? { summary: reply.summary, pnl: reply.pnl, filesWritten: reply.filesWritten } : null);
           return;
         }
         if (reply.type === 'market') {
@@ -163,13 +165,14 @@ export class BaselinePool {
    * alive or the worker fails.
    */
   async paperPnl(alerts: readonly ScorableAlert[], options: unknown): Promise<PaperPnl> {
-    return (await this.paperPnlWithFiles(alerts, options)).pnl;
+    // no files folder: the worker always sends the whole P&L back
+    return (await this.paperPnlWithFiles(alerts, options)).pnl!;
   }
 
   /**
    * paperPnl, and the run's P&L files (engine/results/pnl-files.ts) written into filesDir by the same worker as
-   * soon as the P&L is known — filesWritten false: they are not (no worker, or writing failed there), the caller
-   * writes them.
+   * soon as the P&L is known — then only its summary comes back (pnl null); filesWritten false: they are not (no
+   * worker, or writing failed there), the whole P&L comes back and the caller writes them.
    */
   async paperPnlWithFiles(alerts: readonly ScorableAlert[], options: unknown, filesDir?: string): Promise<PnlDone> {
     const slot = this.closed ? undefined : this.slots.find((x) => !x.dead && x.pnl === null);
@@ -184,7 +187,8 @@ export class BaselinePool {
         return done;
       }
     }
-    return { pnl: paperPnl(this.prices, alerts, options), filesWritten: false };
+    const pnl = paperPnl(this.prices, alerts, options);
+    return { summary: pnl.summary, pnl, filesWritten: false };
   }
 
   private settlePnl(slot: Slot, done: PnlDone | null): void {

@@ -8,7 +8,7 @@ import { permutationValues, type BaselineSpec } from './baseline.ts';
 import { drawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
 import { inSharedMemory } from './market-arrays.ts';
-import { paperPnl, type PaperPnl } from './pnl.ts';
+import { paperPnl, type PaperPnl, type PnlSummary } from './pnl.ts';
 import { writePnlFiles } from '../results/pnl-files.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
 
@@ -36,7 +36,8 @@ export type BaselineWorkerRequest = { type: 'init'; prices: PriceSeries[]; optio
 export type BaselineWorkerReply =
   | { type: 'ready' }
   | { type: 'done'; id: number; values: Float64Array }
-  | { type: 'pnl'; id: number; pnl: PaperPnl; filesWritten: boolean }
+  /** pnl null: its files are written (filesWritten), so the curves and trades (≈ 17 MB to clone) stay here */
+  | { type: 'pnl'; id: number; summary: PnlSummary; pnl: PaperPnl | null; filesWritten: boolean }
   | { type: 'market'; market: Market; tables: DrawTables }
   | { type: 'error'; id: number | null; message: string };
 
@@ -73,7 +74,7 @@ if (port) {
             // not written here: the caller writes them when it saves the run, and reports what fails then
           }
         }
-        port.postMessage({ type: 'pnl', id: msg.id, pnl, filesWritten } satisfies BaselineWorkerReply);
+        port.postMessage({ type: 'pnl', id: msg.id, summary: pnl.summary, pnl: filesWritten ? null : pnl, filesWritten } satisfies BaselineWorkerReply);
         return;
       }
       if (msg.spec) {
