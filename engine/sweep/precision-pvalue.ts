@@ -61,9 +61,10 @@ function dot(a: Float64Array, b: Float64Array, m: number, from: number, to: numb
 
 /**
  * the distribution of a sum of independent counts. Each entry is a dot product accumulated in the same order
- * (ascending index of a) as the textbook scatter loop, so every bit is the same, but four neighbouring entries
- * are summed in one pass: four independent additions per step instead of one chain, a shared load of a. Entry
- * m + r's range may start up to r later and end up to r later than entry m's: those few terms are added
+ * (ascending index of a) as the textbook scatter loop, so every bit is the same, but eight neighbouring entries
+ * are summed in one pass: eight independent additions per step instead of one chain, one load of a, and the
+ * entries of b they read slide by one per step, so one new load of b per step instead of eight (kept in locals).
+ * Entry m + r's range may start up to r later and end up to r later than entry m's: those few terms are added
  * before and after the shared run, so each entry still sums in ascending order.
  */
 function convolve(a: Float64Array, b: Float64Array): Float64Array {
@@ -74,29 +75,60 @@ function convolve(a: Float64Array, b: Float64Array): Float64Array {
   const first = (m: number) => (m - lb + 1 > 0 ? m - lb + 1 : 0);
   const last = (m: number) => (m < la - 1 ? m : la - 1);
   let m = 0;
-  for (; m + 3 < len; m += 4) {
-    const lo = first(m + 3);
+  for (; m + 7 < len; m += 8) {
+    const lo = first(m + 7);
     const hi = last(m);
     if (lo > hi) {
-      for (let r = 0; r < 4; r++) out[m + r] = dot(a, b, m + r, first(m + r), last(m + r), 0);
+      for (let r = 0; r < 8; r++) out[m + r] = dot(a, b, m + r, first(m + r), last(m + r), 0);
       continue;
     }
     let acc0 = dot(a, b, m, first(m), lo - 1, 0);
     let acc1 = dot(a, b, m + 1, first(m + 1), lo - 1, 0);
     let acc2 = dot(a, b, m + 2, first(m + 2), lo - 1, 0);
-    let acc3 = 0;
+    let acc3 = dot(a, b, m + 3, first(m + 3), lo - 1, 0);
+    let acc4 = dot(a, b, m + 4, first(m + 4), lo - 1, 0);
+    let acc5 = dot(a, b, m + 5, first(m + 5), lo - 1, 0);
+    let acc6 = dot(a, b, m + 6, first(m + 6), lo - 1, 0);
+    let acc7 = 0;
+    // entry m + r reads b[m + r − i]: at i = lo that is b[j + r]; each step moves every read one entry down
+    let j = m - lo;
+    let b0 = b[j];
+    let b1 = b[j + 1];
+    let b2 = b[j + 2];
+    let b3 = b[j + 3];
+    let b4 = b[j + 4];
+    let b5 = b[j + 5];
+    let b6 = b[j + 6];
+    let b7 = b[j + 7];
     for (let i = lo; i <= hi; i++) {
       const x = a[i];
-      const j = m - i;
-      acc0 += x * b[j];
-      acc1 += x * b[j + 1];
-      acc2 += x * b[j + 2];
-      acc3 += x * b[j + 3];
+      acc0 += x * b0;
+      acc1 += x * b1;
+      acc2 += x * b2;
+      acc3 += x * b3;
+      acc4 += x * b4;
+      acc5 += x * b5;
+      acc6 += x * b6;
+      acc7 += x * b7;
+      b7 = b6;
+      b6 = b5;
+      b5 = b4;
+      b4 = b3;
+      b3 = b2;
+      b2 = b1;
+      b1 = b0;
+      j--;
+      // past the last step j may be −1: never read past the start (a hole would make every read slower)
+      b0 = j >= 0 ? b[j] : 0;
     }
     out[m] = acc0;
     out[m + 1] = dot(a, b, m + 1, hi + 1, last(m + 1), acc1);
     out[m + 2] = dot(a, b, m + 2, hi + 1, last(m + 2), acc2);
     out[m + 3] = dot(a, b, m + 3, hi + 1, last(m + 3), acc3);
+    out[m + 4] = dot(a, b, m + 4, hi + 1, last(m + 4), acc4);
+    out[m + 5] = dot(a, b, m + 5, hi + 1, last(m + 5), acc5);
+    out[m + 6] = dot(a, b, m + 6, hi + 1, last(m + 6), acc6);
+    out[m + 7] = dot(a, b, m + 7, hi + 1, last(m + 7), acc7);
   }
   for (; m < len; m++) out[m] = dot(a, b, m, first(m), last(m), 0);
   return out;
