@@ -1,9 +1,9 @@
 // Every browser test, in one file around one shared Chromium (web/e2e-browser.ts): the login step, the
 // dashboard and the rendered reports, each suite with its own server and browser context. One file rather than
-// three keeps the two test workers from running two browsers side by side. The reports suite builds its
-// fixtures (a backtest, the notebook renders, a server) in the background from the start, while the login and
-// dashboard suites mostly wait on Chromium.
-import { afterAll } from 'vitest';
+// three keeps the two test workers from running two browsers side by side. The three suites run side by side
+// (each suite's own tests in order): alone, each mostly waits on one Chromium renderer or on its node-side
+// fixtures (a backtest, the notebook renders, a server), so in sequence the file left most of the machine idle.
+import { afterAll, describe } from 'vitest';
 import { closeSharedBrowser } from './e2e-browser.ts';
 import { loginSuite } from './login.e2e.ts';
 import { dashboardSuite } from './dashboard.e2e.ts';
@@ -14,7 +14,8 @@ afterAll(async () => {
   await closeSharedBrowser();
 });
 
-loginSuite();
-dashboardSuite();
-// registered last, so it runs last; its fixtures start building now, at collection
-reportsSuite();
+// concurrent here: the three suites beside each other; each suite's own tests stay in order ({ sequential: true })
+describe('login', { concurrent: true }, loginSuite);
+describe('dashboard', { concurrent: true }, dashboardSuite);
+// its fixtures start building now, at collection
+describe('reports', { concurrent: true }, reportsSuite);

@@ -5,11 +5,12 @@
 // date-time input with visible messages for bad values, direction arrows, the compact empty state, and the
 // layout at 1440, 1024 and 390 px (no horizontal overflow, price above the fold). Screenshots are kept under
 // test-artifacts/ (gitignored). A suite of web/browser.e2e.test.ts, which shares one Chromium between the
-// browser suites.
+// browser suites and runs them side by side: assertions use each test's own `expect` (the global one cannot
+// tell which of the concurrently running tests an expect.poll belongs to).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it, type ExpectStatic } from 'vitest';
 import { chromiumAvailable, newContext } from './e2e-browser.ts';
 import { createRunSource } from './run-source.ts';
 import { startServer, type RunningServer } from './server.ts';
@@ -55,7 +56,7 @@ const eventTimes = () => page.$$eval('#events-list li.event', (els) => els.map((
 const cardsText = () => page.locator('.cards').innerText();
 const pricePath = () => page.$$eval('#chart-price svg .mark-rect path', (els) => els.map((e) => e.getAttribute('d')).join(' '));
 
-async function waitForCursorChange(from: number): Promise<number> {
+async function waitForCursorChange(expect: ExpectStatic, from: number): Promise<number> {
   // polled from here: a waitForFunction predicate would be evaluated in the page, which its CSP (no eval) refuses
   await expect.poll(async () => (await page.getAttribute('body', 'data-cursor')) !== String(from) && (await page.getAttribute('body', 'data-ready')) === 'true', { timeout: 30_000 }).toBe(true);
   return cursor();
@@ -65,7 +66,7 @@ async function waitForCursorChange(from: number): Promise<number> {
  * A symbol without liquidation data, as a page load shows it: the panel folds to one line (one "no liquidation
  * data", no empty axes), and no chart that is shown has a NaN tick.
  */
-async function expectFoldedCascadePanel(): Promise<void> {
+async function expectFoldedCascadePanel(expect: ExpectStatic): Promise<void> {
   const panel = await page.innerText('#cascade-detail');
   expect(panel.match(/no liquidation data/g)).toHaveLength(1);
   expect(await page.isVisible('#chart-liquidations')).toBe(false);
@@ -75,11 +76,11 @@ async function expectFoldedCascadePanel(): Promise<void> {
 }
 
 export function dashboardSuite(): void {
-  describe.skipIf(!chromiumAvailable)('dashboard in Chromium', () => {
+  describe.skipIf(!chromiumAvailable)('dashboard in Chromium', { sequential: true }, () => {
     beforeAll(setUp);
     afterAll(tearDown);
 
-    it('shows the run: cards with values, every chart drawn, the event stream', async () => {
+    it('shows the run: cards with values, every chart drawn, the event stream', async ({ expect }) => {
       await page.goto(`${server.url}/`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
       const last = Date.parse('2026-03-31T23:00:00Z');
@@ -119,7 +120,7 @@ export function dashboardSuite(): void {
       expect(await eventIds()).toEqual(api.events.map((e) => e.id));
     });
 
-    it('shows each alert direction in the event stream (▲ up, ▼ down)', async () => {
+    it('shows each alert direction in the event stream (▲ up, ▼ down)', async ({ expect }) => {
       // the page as the first test loaded it (the latest hour): no second load of the same view
       expect(await cursor()).toBe(Date.parse('2026-03-31T23:00:00Z'));
       const api = (await (await fetch(`${server.url}/api/events?limit=60`)).json()) as { events: { id: string; direction: number | null }[] };
@@ -132,12 +133,12 @@ export function dashboardSuite(): void {
       }
     });
 
-    it('moving the time slider changes the cards, the charts and the events, and shows nothing after the cursor', async () => {
+    it('moving the time slider changes the cards, the charts and the events, and shows nothing after the cursor', async ({ expect }) => {
       const before = { cursor: await cursor(), cards: await cardsText(), price: await pricePath(), events: await eventIds() };
       // a click a third of the way along the slider, as a user would
       const box = (await page.locator('#slider').boundingBox())!;
       await page.mouse.click(box.x + box.width * 0.33, box.y + box.height / 2);
-      const at = await waitForCursorChange(before.cursor);
+      const at = await waitForCursorChange(expect, before.cursor);
       expect(at).toBeLessThan(before.cursor);
       expect(await page.inputValue('#slider')).toBe(String(at / 3_600_000));
       expect(await page.innerText('#cursor-label')).toContain(new Date(at).toISOString().slice(0, 16).replace('T', ' '));
@@ -157,10 +158,10 @@ export function dashboardSuite(): void {
       expect(new URL(page.url()).searchParams.get('at')).toBe(String(at));
     });
 
-    it('replays hour by hour with Play, and the step buttons move the cursor', async () => {
+    it('replays hour by hour with Play, and the step buttons move the cursor', async ({ expect }) => {
       const start = await cursor();
       await page.click('#play');
-      const moved = await waitForCursorChange(start);
+      const moved = await waitForCursorChange(expect, start);
       await page.click('#play');
       // a replay step may still be drawing: wait until the page shows the hour the slider is on
       await expect.poll(async () => Number(await page.inputValue('#slider')) * 3_600_000 === (await cursor()), { timeout: 30_000 }).toBe(true);
@@ -168,10 +169,10 @@ export function dashboardSuite(): void {
       expect(await page.innerText('#play')).toContain('Play');
       const here = await cursor();
       await page.click('[data-step="-24"]');
-      expect(await waitForCursorChange(here)).toBe(here - 24 * 3_600_000);
+      expect(await waitForCursorChange(expect, here)).toBe(here - 24 * 3_600_000);
     });
 
-    it('another symbol without liquidation data says so in the cascade panel instead of charting zeros', async () => {
+    it('another symbol without liquidation data says so in the cascade panel instead of charting zeros', async ({ expect }) => {
       const before = await cursor();
       await page.click('#symbol-tabs button[data-symbol="ETHUSDT"]');
       await expect.poll(() => page.innerText('#cascade-detail h2'), { timeout: 30_000 }).toContain('ETHUSDT');
@@ -183,7 +184,7 @@ export function dashboardSuite(): void {
       await expect.poll(() => page.innerText('#cascade-detail h2'), { timeout: 30_000 }).toContain('BTCUSDT');
     });
 
-    it('brushing the volume strip zooms every time chart, and reset zooms back out', async () => {
+    it('brushing the volume strip zooms every time chart, and reset zooms back out', async ({ expect }) => {
       const before = { price: await pricePath(), vol: await page.$eval('#chart-volatility svg .mark-line path', (e) => e.getAttribute('d')) };
       const box = (await page.locator('#chart-volume svg').boundingBox())!;
       await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.5);
@@ -198,14 +199,14 @@ export function dashboardSuite(): void {
       expect(await page.isVisible('#zoom-reset')).toBe(false);
     });
 
-    it('takes ISO ?at= and ?symbol= (ETHUSDT, no liquidation data: its panel folded to one line), and says so visibly when a value is bad (2026-02-30 is not 2 March)', async () => {
+    it('takes ISO ?at= and ?symbol= (ETHUSDT, no liquidation data: its panel folded to one line), and says so visibly when a value is bad (2026-02-30 is not 2 March)', async ({ expect }) => {
       await page.goto(`${server.url}/?at=2026-03-20T12:00Z&symbol=ethusdt`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
       expect(await cursor()).toBe(Date.parse('2026-03-20T12:00:00Z'));
       expect(await page.innerText('#cascade-detail h2')).toContain('ETHUSDT');
       expect(await page.isVisible('#notice')).toBe(false);
       expect(await page.inputValue('#goto-input')).toBe('2026-03-20T12:00');
-      await expectFoldedCascadePanel();
+      await expectFoldedCascadePanel(expect);
 
       await page.goto(`${server.url}/?at=2026-02-30`);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
@@ -223,11 +224,11 @@ export function dashboardSuite(): void {
       await page.fill('#goto-input', '2026-03-10T06:00');
       const here = await cursor();
       await page.click('#goto-form button');
-      expect(await waitForCursorChange(here)).toBe(Date.parse('2026-03-10T06:00:00Z'));
+      expect(await waitForCursorChange(expect, here)).toBe(Date.parse('2026-03-10T06:00:00Z'));
       await page.fill('#goto-input', '2025-01-01T00:00');
       const there = await cursor();
       await page.click('#goto-form button');
-      expect(await waitForCursorChange(there)).toBe(Date.parse('2026-03-01T00:00:00Z'));
+      expect(await waitForCursorChange(expect, there)).toBe(Date.parse('2026-03-01T00:00:00Z'));
       expect(await page.innerText('#notice')).toMatch(/outside this run/);
     });
 
@@ -237,7 +238,7 @@ export function dashboardSuite(): void {
       [390, 844],
     ];
     for (const [width, height] of WIDTHS) {
-      it(`at ${width}×${height}: no horizontal overflow, badges clear of numbers, a screenshot kept`, async () => {
+      it(`at ${width}×${height}: no horizontal overflow, badges clear of numbers, a screenshot kept`, async ({ expect }) => {
         await page.setViewportSize({ width, height });
         await page.goto(`${server.url}/`);
         await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
@@ -266,7 +267,7 @@ export function dashboardSuite(): void {
       });
     }
 
-    it('had no console errors (no CSP violation either), fetched nothing from outside', async () => {
+    it('had no console errors (no CSP violation either), fetched nothing from outside', async ({ expect }) => {
       expect(consoleErrors).toEqual([]);
       expect(outside).toEqual([]);
     });

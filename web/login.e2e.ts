@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { chromiumAvailable, newContext } from './e2e-browser.ts';
 import { startServer, type RunningServer } from './server.ts';
 import { syntheticSource } from './testing-fakes.ts';
@@ -14,7 +14,7 @@ import { syntheticSource } from './testing-fakes.ts';
 const TOKEN = 'login-e2e-token-0123456789';
 
 export function loginSuite(): void {
-  describe.skipIf(!chromiumAvailable)('login step in Chromium', () => {
+  describe.skipIf(!chromiumAvailable)('login step in Chromium', { sequential: true }, () => {
     let server: RunningServer;
     let results: string;
     let context: BrowserContext;
@@ -41,7 +41,7 @@ export function loginSuite(): void {
       if (results) fs.rmSync(results, { recursive: true, force: true });
     });
 
-    it('a wrong token typed into the form is refused on the page', async () => {
+    it('a wrong token typed into the form is refused on the page', async ({ expect }) => {
       const page = await context.newPage();
       await page.goto(`${server.url}/reports/notes/`);
       expect(new URL(page.url()).pathname).toBe('/login');
@@ -52,7 +52,7 @@ export function loginSuite(): void {
       await page.close();
     });
 
-    it('the typed token leads to the page asked for', async () => {
+    it('the typed token leads to the page asked for', async ({ expect }) => {
       const page = await context.newPage();
       await page.goto(`${server.url}/reports/notes/`);
       await page.fill('#token', TOKEN);
@@ -68,7 +68,7 @@ export function loginSuite(): void {
       await context.clearCookies();
     });
 
-    it('a #token= link logs in, drops the token from the address bar, and /docs renders the API', async () => {
+    it('a #token= link logs in, drops the token from the address bar, and /docs renders the API', async ({ expect }) => {
       const page = await context.newPage();
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(m.text());

@@ -101,7 +101,7 @@ export function reportsSuite(): void {
     // awaited (and its error reported) by the suite's beforeAll; not an unhandled rejection meanwhile
     prepared.catch(() => {});
   }
-  describe.skipIf(!chromiumAvailable)('built-in reports in Chromium', () => {
+  describe.skipIf(!chromiumAvailable)('built-in reports in Chromium', { sequential: true }, () => {
     beforeAll(setUp, 900_000);
     afterAll(closeReports);
     servedReports();
@@ -111,14 +111,14 @@ export function reportsSuite(): void {
 
 function servedReports(): void {
   describe('served by regime serve', () => {
-    it('rendered every built-in notebook without a cell error, and the server lists each', async () => {
+    it('rendered every built-in notebook without a cell error, and the server lists each', async ({ expect }) => {
       expect(rendered.length).toBeGreaterThanOrEqual(5);
       for (const r of rendered) expect(r.errors, r.notebook).toEqual([]);
       const listed = (await (await fetch(`${url}/api/reports`)).json()) as { reports: { name: string; url: string }[] };
       for (const r of rendered) expect(listed.reports.map((x) => x.name), r.notebook).toContain(path.basename(r.outDir));
     });
 
-    it('every chart of every report draws under the served CSP, with no console error', async () => {
+    it('every chart of every report draws under the served CSP, with no console error', async ({ expect }) => {
       // one page goes from report to report: Chromium keeps its renderer (and the compiled inline libraries)
       const page = await context!.newPage();
       let errors: string[] = [];
@@ -175,7 +175,7 @@ function strictCopy(r: RenderResult): string {
 
 function fileReports(): void {
   describe('the same reports from file:// under a strict CSP', () => {
-    it('every Vega view of every report draws, no console error, nothing fetched', async () => {
+    it('every Vega view of every report draws, no console error, nothing fetched', async ({ expect }) => {
       expect(rendered.length).toBeGreaterThanOrEqual(5);
       // one page for every report (its renderer and compiled inline libraries kept); anything but file:, data:
       // and about: is refused and recorded
@@ -202,7 +202,7 @@ function fileReports(): void {
       expect(seen.errors).toEqual([]);
     });
 
-    it('an inline script without its hash does not run, and is reported', async () => {
+    it('an inline script without its hash does not run, and is reported', async ({ expect }) => {
       const { page, refused } = await fileOnlyPage();
       const messages: string[] = [];
       page.on('console', (m) => messages.push(m.text()));
