@@ -393,6 +393,8 @@ class RowGroupEncoder {
   /** scratch arrays reused by every chunk (pages are compressed before the next chunk is encoded) */
   private defined = new Uint8Array(0);
   private kept = new Float64Array(0);
+  /** numberRange's answer: non-null count, min, max */
+  private readonly range = new Float64Array(3);
   private indices = new Int32Array(0);
   private readonly body = new Bytes(1 << 16);
   private readonly dict = new Bytes(1 << 10);
@@ -454,30 +456,16 @@ class RowGroupEncoder {
 
   /** doubles, integers and timestamps (epoch ms → µs): the non-null values, PLAIN */
   private numbers(kind: ParquetKind, values: Float64Array, rows: number): Encoded {
-    let lo = Infinity;
-    let hi = -Infinity;
-    let nonNull = 0;
-    for (let r = 0; r < rows; r++) {
-      const v = values[r];
-      if (v === v) {
-        nonNull++;
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
+    const range = this.range;
+    numberRange(values, rows, range);
+    const nonNull = range[0];
+    const lo = range[1];
+    const hi = range[2];
     // a chunk without nulls (most, past the warm-up) is written from the caller's array: no definition levels to mark, no copy
     let kept = values;
     if (nonNull < rows) {
-      const defined = this.defined;
       kept = this.kept;
-      let k = 0;
-      for (let r = 0; r < rows; r++) {
-        const v = values[r];
-        if (v === v) {
-          defined[r] = 1;
-          kept[k++] = v;
-        } else defined[r] = 0;
-      }
+      keepDefined(values, rows, this.defined, kept);
     }
     const some = nonNull > 0;
     if (kind === 'double') {
@@ -486,13 +474,7 @@ class RowGroupEncoder {
     if (kind === 'int64' || kind === 'timestamp') {
       const scale = kind === 'timestamp' ? 1000 : 1;
       // two's-complement halves by floor division: exact for |v| < 2^53, and no BigInt per value
-      const words = new Uint32Array(nonNull * 2);
-      for (let k = 0; k < nonNull; k++) {
-        const v = Math.round(kept[k] * scale);
-        const high = Math.floor(v / 4294967296);
-        words[2 * k] = v - high * 4294967296;
-        words[2 * k + 1] = high;
-      }
+      const words = int64Words(kept, nonNull, scale);
       const bound = (v: number) => leI64(BigInt(Math.round(v * scale)));
       return { nonNull, valueBytes: new Uint8Array(words.buffer), encoding: ENC.PLAIN, min: some ? bound(lo) : null, max: some ? bound(hi) : null };
     }
@@ -521,19 +503,10 @@ class RowGroupEncoder {
 
   /** booleans bit-packed, PLAIN */
   private booleans(values: Uint8Array, rows: number): Encoded {
-    const defined = this.defined;
     const bits = new Uint8Array(Math.ceil(rows / 8));
-    let nonNull = 0;
-    let seen = 0;
-    for (let r = 0; r < rows; r++) {
-      const v = values[r];
-      if (v !== BOOL_NULL) {
-        defined[r] = 1;
-        if (v) bits[nonNull >> 3] |= 1 << (nonNull & 7);
-        seen |= v ? 2 : 1;
-        nonNull++;
-      } else defined[r] = 0;
-    }
+    const packed = packBooleans(values, rows, this.defined, bits);
+    const nonNull = Math.floor(packed / 4);
+    const seen = packed % 4;
     return {
       nonNull,
       valueBytes: bits.subarray(0, Math.ceil(nonNull / 8)),
@@ -548,25 +521,10 @@ class RowGroupEncoder {
     const { codes, words } = values;
     const utf8 = (this.utf8[index] ??= []);
     for (let k = utf8.length; k < words.length; k++) utf8.push(this.encoder.encode(words[k]));
-    const defined = this.defined;
     const indices = this.indices;
     const local = new Int32Array(words.length + 1).fill(-1);
     const used: number[] = [];
-    let nonNull = 0;
-    for (let r = 0; r < rows; r++) {
-      const code = codes[r];
-      if (code === 0) {
-        defined[r] = 0;
-        continue;
-      }
-      defined[r] = 1;
-      let l = local[code];
-      if (l < 0) {
-        l = local[code] = used.length;
-        used.push(code);
-      }
-      indices[nonNull++] = l;
-    }
+    const nonNull = localIds(codes, rows, this.defined, indices, local, used);
     if (used.length === 0) return { nonNull, valueBytes: new Uint8Array(0), encoding: ENC.PLAIN, min: null, max: null };
     let min: Uint8Array | null = null;
     let max: Uint8Array | null = null;
@@ -598,6 +556,88 @@ class RowGroupEncoder {
     this.indices = new Int32Array(0);
     for (const b of [this.out, this.body, this.dict, this.ids]) b.buf = new Uint8Array(0);
   }
+}
+
+// The loops over a chunk's rows are functions of their own: inside the encoders each loop was compiled on stack
+// replacement and thrown away again as the encoder's later code first ran (≈ 60 deoptimisations per backtest over the
+// writing threads, by --trace-deopt); alone, each is optimised once per thread and stays so.
+
+/** out = [non-null count, min, max] of values[0..rows) (NaN is null) */
+function numberRange(values: Float64Array, rows: number, out: Float64Array): void {
+  let lo = Infinity;
+  let hi = -Infinity;
+  let nonNull = 0;
+  for (let r = 0; r < rows; r++) {
+    const v = values[r];
+    if (v === v) {
+      nonNull++;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  out[0] = nonNull;
+  out[1] = lo;
+  out[2] = hi;
+}
+
+/** the non-null values into kept, in order; defined[r] says which rows had one */
+function keepDefined(values: Float64Array, rows: number, defined: Uint8Array, kept: Float64Array): void {
+  let k = 0;
+  for (let r = 0; r < rows; r++) {
+    const v = values[r];
+    if (v === v) {
+      defined[r] = 1;
+      kept[k++] = v;
+    } else defined[r] = 0;
+  }
+}
+
+/** little-endian int64 halves of round(v · scale): two's complement by floor division, exact for |v| < 2^53, no BigInt per value */
+function int64Words(kept: Float64Array, n: number, scale: number): Uint32Array {
+  const words = new Uint32Array(n * 2);
+  for (let k = 0; k < n; k++) {
+    const v = Math.round(kept[k] * scale);
+    const high = Math.floor(v / 4294967296);
+    words[2 * k] = v - high * 4294967296;
+    words[2 * k + 1] = high;
+  }
+  return words;
+}
+
+/** the non-null booleans bit-packed into bits, definition levels into defined; returns nonNull << 2 | seen (1 a false, 2 a true) */
+function packBooleans(values: Uint8Array, rows: number, defined: Uint8Array, bits: Uint8Array): number {
+  let nonNull = 0;
+  let seen = 0;
+  for (let r = 0; r < rows; r++) {
+    const v = values[r];
+    if (v !== BOOL_NULL) {
+      defined[r] = 1;
+      if (v) bits[nonNull >> 3] |= 1 << (nonNull & 7);
+      seen |= v ? 2 : 1;
+      nonNull++;
+    } else defined[r] = 0;
+  }
+  return nonNull * 4 + seen;
+}
+
+/** a chunk's string codes to ids into its own dictionary (used: the codes in order of first use); returns the non-null count */
+function localIds(codes: Int32Array, rows: number, defined: Uint8Array, indices: Int32Array, local: Int32Array, used: number[]): number {
+  let nonNull = 0;
+  for (let r = 0; r < rows; r++) {
+    const code = codes[r];
+    if (code === 0) {
+      defined[r] = 0;
+      continue;
+    }
+    defined[r] = 1;
+    let l = local[code];
+    if (l < 0) {
+      l = local[code] = used.length;
+      used.push(code);
+    }
+    indices[nonNull++] = l;
+  }
+  return nonNull;
 }
 
 /** strings (null allowed) to dictionary codes in order of first appearance */
