@@ -7,9 +7,10 @@
  * the coordinator to show, and this worker stops with a clear error — a result computed on other data or by
  * other code must never land in the sweep.
  */
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Store } from '../data/store.ts';
 import { manifestHash } from '../data/layout.ts';
@@ -33,6 +34,10 @@ import { planEvaluation } from './keys.ts';
 import { QUEUE_NAME, QUEUE_PREFIX, KEY_TTL_S, decode, decodeParams, doneKey, encodeResults, refusalsKey, resultsKey, type SweepJobData, type SweepJobResult } from './queue-protocol.ts';
 import type { SweepSpec } from './spec.ts';
 import { configId, FEATURE_SETS_KEPT, periodsOf, resolveFrame, sweepId, type SweepFrame } from './sweep.ts';
+
+// bullmq is CommonJS: imported as ESM, node first scans every file it re-exports for names (≈ 150 ms CPU of
+// each worker process's start); required, it is just loaded
+const { UnrecoverableError, WaitingError, Worker } = createRequire(import.meta.url)('bullmq') as typeof import('bullmq');
 
 export const DEFAULT_LOCK_MS = 30_000;
 /** the kill point a fault test stops a worker at: results of part of a batch stored, the rest not yet */
