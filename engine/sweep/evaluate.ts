@@ -77,7 +77,12 @@ export class ColumnarEvaluator {
   private readonly cacheLimit: number;
   private scratch = new Int32Array(1024);
   private index: FeatureIndex | null = null;
-  private counts = new Int32Array(0);
+  /** every part's kept candidate indices, one after another (evaluate) */
+  private kept = new Int32Array(1024);
+  /** per block of 2^BUCKET_SHIFT hours: where its alerts start in the output (emit's sort) */
+  private bucketStart = new Int32Array(0);
+  /** the output when the caller lets it be reused (evaluate's `reuse`), grown as needed */
+  private own: AlertColumns = { n: 0, hour: new Int32Array(0), type: new Uint8Array(0), slot: new Int32Array(0), severity: new Uint8Array(0), direction: new Int8Array(0) };
 
   /** whether a rule's run heads (rules.ts) stand in for its candidates under a transition-only cooldown: false only to test them */
   private readonly useHeads: boolean;
@@ -117,7 +122,12 @@ export class ColumnarEvaluator {
     return c;
   }
 
-  evaluate(cfg: PipelineConfig, range: EvaluateRange = {}): AlertColumns {
+  /**
+   * The configuration's alerts in the Pipeline's order. With `reuse`, the columns are the evaluator's own arrays
+   * (views of length n), overwritten by the next evaluate(..., true): for a caller that is done with them by then
+   * (the sweep's worker scores them at once), no new arrays per configuration.
+   */
+  evaluate(cfg: PipelineConfig, range: EvaluateRange = {}, reuse = false): AlertColumns {
     const fs = this.features;
     if (cfg.symbols.length !== fs.symbols.length || cfg.symbols.some((s, i) => s !== fs.symbols[i])) {
       throw new Error(`evaluate: configuration symbols ${cfg.symbols.join(',')} differ from the feature set's ${fs.symbols.join(',')}`);
@@ -126,8 +136,7 @@ export class ColumnarEvaluator {
     const untilIdx = range.until === undefined ? fs.hours - 1 : Math.min(fs.hours - 1, Math.floor((range.until - fs.firstHour) / HOUR_MS));
     const nSym = fs.symbols.length;
     // emission order inside an hour: symbols in config order, each symbol's rules in Pipeline order, then pairs
-    const ranks = nSym * SYMBOL_RULES.length + fs.pairs.length;
-    const parts: { c: Candidates; idx: Int32Array; n: number; rank: number; type: number; slot: number }[] = [];
+    const parts: { c: Candidates; at: number; n: number; rank: number; type: number; slot: number }[] = [];
     let total = 0;
     for (const type of EVENT_TYPES) {
       const lists = this.candidates(RULES[type], cfg);
@@ -137,49 +146,110 @@ export class ColumnarEvaluator {
         if (c.hours.length === 0) continue;
         if (this.scratch.length < c.hours.length) this.scratch = new Int32Array(c.hours.length * 2);
         const n = applyCooldown(fs, c, policy, this.scratch);
-        let kept = 0;
-        const idx = new Int32Array(n);
+        if (this.kept.length < total + n) {
+          const grown = new Int32Array(2 * (total + n));
+          grown.set(this.kept.subarray(0, total));
+          this.kept = grown;
+        }
+        const kept = this.kept;
+        let k2 = total;
         for (let k = 0; k < n; k++) {
           const h = c.hours[this.scratch[k]];
-          if (h >= fromIdx && h <= untilIdx) idx[kept++] = this.scratch[k];
+          if (h >= fromIdx && h <= untilIdx) kept[k2++] = this.scratch[k];
         }
-        if (kept === 0) continue;
+        if (k2 === total) continue;
         const isPair = type === 'CORRELATION_BREAK';
         const rank = isPair ? nSym * SYMBOL_RULES.length + s : s * SYMBOL_RULES.length + SYMBOL_RULES.indexOf(type);
-        parts.push({ c, idx, n: kept, rank, type: TYPE_INDEX[type], slot: isPair ? nSym + s : s });
-        total += kept;
+        parts.push({ c, at: total, n: k2 - total, rank, type: TYPE_INDEX[type], slot: isPair ? nSym + s : s });
+        total = k2;
       }
     }
-    // a stable counting sort by hour over the parts in rank order: exactly the Pipeline's emission order
     parts.sort((a, b) => a.rank - b.rank);
-    const hours = fs.hours;
-    if (this.counts.length < hours + 1) this.counts = new Int32Array(hours + 1);
-    const start = this.counts;
-    start.fill(0, 0, hours + 1);
-    for (const p of parts) for (let k = 0; k < p.n; k++) start[p.c.hours[p.idx[k]] + 1]++;
-    for (let h = 0; h < hours; h++) start[h + 1] += start[h];
-    const out: AlertColumns = {
-      n: total,
-      hour: new Int32Array(total),
-      type: new Uint8Array(total),
-      slot: new Int32Array(total),
-      severity: new Uint8Array(total),
-      direction: new Int8Array(total),
-    };
-    for (const p of parts) {
-      for (let k = 0; k < p.n; k++) {
-        const j = p.idx[k];
-        const h = p.c.hours[j];
-        const at = start[h]++;
-        out.hour[at] = h;
-        out.type[at] = p.type;
-        out.slot[at] = p.slot;
-        out.severity[at] = p.c.severity[j];
-        out.direction[at] = p.c.direction[j];
-      }
-    }
+    const out = reuse ? this.ownColumns(total) : allocColumns(total);
+    this.emit(parts, out);
     return out;
   }
+
+  private ownColumns(n: number): AlertColumns {
+    let o = this.own;
+    if (o.hour.buffer.byteLength < n * Int32Array.BYTES_PER_ELEMENT) this.own = o = allocColumns(2 * n);
+    const buf = o;
+    return {
+      n,
+      hour: new Int32Array(buf.hour.buffer, 0, n),
+      type: new Uint8Array(buf.type.buffer, 0, n),
+      slot: new Int32Array(buf.slot.buffer, 0, n),
+      severity: new Uint8Array(buf.severity.buffer, 0, n),
+      direction: new Int8Array(buf.direction.buffer, 0, n),
+    };
+  }
+
+  /**
+   * the parts' alerts (parts in rank order, each ascending in hour) in the Pipeline's emission order: by hour, then
+   * rank. A stable bucket sort by blocks of 2^BUCKET_SHIFT hours (parts in rank order, so within a block equal
+   * hours arrive in rank order), then a stable insertion sort by hour inside each block, a few alerts each: the
+   * counts and their running sum cover a sixteenth of the hours instead of every hour
+   */
+  private emit(parts: readonly { c: Candidates; at: number; n: number; type: number; slot: number }[], out: AlertColumns): void {
+    const kept = this.kept;
+    const buckets = (this.features.hours >> BUCKET_SHIFT) + 1;
+    if (this.bucketStart.length < buckets + 1) this.bucketStart = new Int32Array(buckets + 1);
+    const start = this.bucketStart;
+    start.fill(0, 0, buckets + 1);
+    for (const p of parts) {
+      const hours = p.c.hours;
+      for (let k = p.at; k < p.at + p.n; k++) start[(hours[kept[k]] >> BUCKET_SHIFT) + 1]++;
+    }
+    for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+    const { hour, type, slot, severity, direction } = out;
+    for (const p of parts) {
+      const { hours, severity: sev, direction: dir } = p.c;
+      for (let k = p.at; k < p.at + p.n; k++) {
+        const j = kept[k];
+        const h = hours[j];
+        const at = start[h >> BUCKET_SHIFT]++;
+        hour[at] = h;
+        type[at] = p.type;
+        slot[at] = p.slot;
+        severity[at] = sev[j];
+        direction[at] = dir[j];
+      }
+    }
+    // start[b] is now bucket b's end; bucket b begins at start[b - 1] (0 for the first)
+    let from = 0;
+    for (let b = 0; b < buckets; b++) {
+      const end = start[b];
+      for (let i = from + 1; i < end; i++) {
+        const h = hour[i];
+        if (hour[i - 1] <= h) continue;
+        const t = type[i];
+        const sl = slot[i];
+        const sv = severity[i];
+        const d = direction[i];
+        let j = i;
+        for (; j > from && hour[j - 1] > h; j--) {
+          hour[j] = hour[j - 1];
+          type[j] = type[j - 1];
+          slot[j] = slot[j - 1];
+          severity[j] = severity[j - 1];
+          direction[j] = direction[j - 1];
+        }
+        hour[j] = h;
+        type[j] = t;
+        slot[j] = sl;
+        severity[j] = sv;
+        direction[j] = d;
+      }
+      from = end;
+    }
+  }
+}
+
+/** emit's sort: blocks of 2^BUCKET_SHIFT hours */
+const BUCKET_SHIFT = 4;
+
+function allocColumns(n: number): AlertColumns {
+  return { n, hour: new Int32Array(n), type: new Uint8Array(n), slot: new Int32Array(n), severity: new Uint8Array(n), direction: new Int8Array(n) };
 }
 
 export interface EvaluatedAlert {

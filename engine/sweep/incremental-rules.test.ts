@@ -198,6 +198,8 @@ describe('threshold bands', () => {
 describe('one evaluator across many configurations', () => {
   it('gives each configuration the alerts a fresh evaluator gives it', () => {
     const shared = new ColumnarEvaluator(features);
+    // the sweep's worker lets the evaluator reuse its output arrays from one configuration to the next
+    const reusing = new ColumnarEvaluator(features);
     for (let i = 0; i < 4; i++) {
       const cfg = parseConfig({
         regime: randomRegime(),
@@ -207,9 +209,15 @@ describe('one evaluator across many configurations', () => {
       });
       const a = shared.evaluate(cfg);
       const b = new ColumnarEvaluator(features).evaluate(cfg);
+      const c = reusing.evaluate(cfg, {}, true);
       expect(a.n).toBeGreaterThan(0);
       expect(a.n).toBe(b.n);
-      for (const col of ['hour', 'type', 'slot', 'severity', 'direction'] as const) expect(differences(a[col], b[col])).toBe(0);
+      expect(c.n).toBe(b.n);
+      for (const col of ['hour', 'type', 'slot', 'severity', 'direction'] as const) {
+        expect(differences(a[col], b[col])).toBe(0);
+        expect(c[col].length).toBe(c.n);
+        expect(differences(c[col], b[col])).toBe(0);
+      }
     }
   });
 });

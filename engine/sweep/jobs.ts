@@ -64,6 +64,8 @@ export class SweepJobs {
   /** per symbol: judged and true alerts of the period being scored (PeriodScorer.score fills them for the p-value) */
   private readonly counts: { judged: Int32Array; hits: Int32Array };
   private columns: { period: string; metric: string }[] | null = null;
+  /** the last configuration's alerts as the scorer takes them: their arrays are reused by the next */
+  private scorable: ScorableColumns | undefined = undefined;
 
   constructor(ctx: SweepContext) {
     this.ctx = ctx;
@@ -108,8 +110,9 @@ export class SweepJobs {
 
   evaluate(config: PipelineConfig, key: string, fs: FeatureSet | null): PeriodResults {
     const e = this.evaluator(key, fs);
-    const cols = e.evaluate(config, { from: this.ctx.emitFrom, until: this.ctx.emitUntil });
-    return this.score(scorableColumns(e.features, cols));
+    // the alerts are scored before the next configuration: the evaluator's and this worker's arrays, reused
+    const cols = e.evaluate(config, { from: this.ctx.emitFrom, until: this.ctx.emitUntil }, true);
+    return this.score((this.scorable = scorableColumns(e.features, cols, this.scorable)));
   }
 
   /** evaluate() as one row of metricColumns (NaN where a metric is null) */

@@ -73,10 +73,18 @@ export interface ScorableColumns {
   ascending?: boolean;
 }
 
-/** a pair alert is scored on the symbol the leader is expected to move (the second when none leads), as toScorable does */
-export function scorableColumns(fs: FeatureSet, cols: AlertColumns): ScorableColumns {
+/**
+ * a pair alert is scored on the symbol the leader is expected to move (the second when none leads), as toScorable
+ * does. With `reuse` (an earlier result the caller is done with), its arrays are written again where long enough.
+ */
+export function scorableColumns(fs: FeatureSet, cols: AlertColumns, reuse?: ScorableColumns): ScorableColumns {
   const nSym = fs.symbols.length;
-  const out: ScorableColumns = { n: cols.n, ts: new Float64Array(cols.n), symbol: new Int32Array(cols.n), type: cols.type, dir: cols.direction, ascending: true };
+  const fits = reuse !== undefined && reuse.ts.length >= cols.n;
+  // a reused result grows with headroom: the next configuration's alerts are seldom many more
+  const size = reuse === undefined ? cols.n : cols.n + (cols.n >> 2);
+  const ts = fits ? reuse.ts : new Float64Array(size);
+  const symbols = fits ? reuse.symbol : new Int32Array(size);
+  const out: ScorableColumns = { n: cols.n, ts, symbol: symbols, type: cols.type, dir: cols.direction, ascending: true };
   for (let k = 0; k < cols.n; k++) {
     out.ts[k] = fs.firstHour + cols.hour[k] * HOUR_MS;
     let symbol = cols.slot[k];
