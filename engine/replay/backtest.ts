@@ -78,6 +78,7 @@ export interface BacktestReport {
   scorecard: Scorecard | null;
   /** paper P&L of following the alerts (summary; the equity curves and trades are in BacktestResult.pnl) */
   pnl: PnlSummary | null;
+  /** features and score both count from the replay's end: the feature file is finished beside the scoring */
   elapsed_ms: { load: number; replay: number; features: number; score: number; pnl: number };
 }
 
@@ -109,6 +110,7 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
   const prices = pricesOf(data, emitFrom);
   const rows = prices.reduce((n, p) => n + p.ts.length, 0);
   const pool = scoreOptions && scoreOptions.permutations * rows >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions) : null;
+  let featuresWritten: Promise<void> | null = null;
   try {
     const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile, { onThread: rows >= THREAD_MIN_ROWS }) : null;
     let result: ReturnType<typeof runReplay>;
@@ -127,11 +129,11 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
       throw err;
     }
     const t2 = performance.now();
-    if (features) {
-      opts.onPhase?.('features');
-      await features.finish();
-    }
-    const t3 = performance.now();
+    // the writer thread encodes the last row groups and the footer while this thread scores
+    let featuresDone = t2;
+    featuresWritten = features ? features.finish().then(() => void (featuresDone = performance.now())) : null;
+    // its error is thrown where it is awaited, after the scoring, not as an unhandled rejection
+    featuresWritten?.catch(() => undefined);
     if (opts.score !== false) opts.onPhase?.('scoring');
     const scorable = result.alerts.map(toScorable);
     // the pool's worker holds the same prices: it computes the P&L beside the scorecard (same result). (The replay's
@@ -149,6 +151,10 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
     const pnlDone = opts.pnl === false ? null : pnlOnWorker ? await pnlOnWorker : localPnl(paperPnl(prices, scorable, opts.pnl ?? {}));
     const pnl = pnlDone?.pnl ?? null;
     const t5 = performance.now();
+    if (featuresWritten) {
+      opts.onPhase?.('features');
+      await featuresWritten;
+    }
 
     const counts = new Map<string, AlertCount>();
     for (const a of result.alerts) {
@@ -180,11 +186,13 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
       features_file: opts.featuresFile ?? null,
       scorecard,
       pnl: pnlDone?.summary ?? null,
-      elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(t3 - t2), score: Math.round(t4 - t3), pnl: Math.round(t5 - t4) },
+      elapsed_ms: { load: Math.round(t1 - t0), replay: Math.round(t2 - t1), features: Math.round(featuresDone - t2), score: Math.round(t4 - t2), pnl: Math.round(t5 - t4) },
     };
     const written = { alertsFile: opts.alertsFile ?? null, pnlFilesDir: pnlDone?.filesWritten && opts.pnlFilesDir ? opts.pnlFilesDir : null };
     return { report, alerts: result.alerts, pnl, written };
   } finally {
+    // a run that failed while scoring still lets the feature file settle before the caller removes its folder
+    await featuresWritten?.catch(() => undefined);
     await pool?.close();
   }
 }

@@ -109,12 +109,30 @@ export class ParquetWriterThread {
     this.worker.postMessage({ type: 'group', set: k, rows, words } satisfies WriterThreadRequest);
   }
 
-  /** writes the footer and renames the file into place; resolves once that is done (rejects with the thread's error) */
+  /**
+   * writes the footer and renames the file into place; resolves once that is done (rejects with the thread's error).
+   * The caller is free meanwhile: the thread may still be encoding the last groups (a backtest scores beside it).
+   */
   async finish(): Promise<void> {
+    if (this.ended) throw new Error('parquet writer thread already finished or aborted');
+    this.ended = true;
     // a set acquired for rows that never came (the last group was full) is simply not written
     this.current = -1;
-    this.end({ type: 'finish' });
-    this.throwIfFailed();
+    // the thread answers with a message once done: held referenced until then so the process waits for it
+    this.worker.ref();
+    const settled = new Promise<void>((resolve) => {
+      this.worker.once('message', () => resolve());
+      this.worker.once('exit', () => resolve());
+    });
+    this.worker.postMessage({ type: 'finish' } satisfies WriterThreadRequest);
+    try {
+      await settled;
+      if (Atomics.load(this.control, this.setCount + 1) === 0) this.fail('the feature writer thread stopped before finishing');
+      this.throwIfFailed();
+    } finally {
+      this.sets = [];
+      void this.worker.terminate();
+    }
   }
 
   /** drops the temp file; returns once the thread has removed it */

@@ -48,10 +48,16 @@ function handle(request: WriterThreadInit | WriterThreadRequest): void {
   else writer.abort();
   Atomics.store(control, doneSlot(), 1);
   wake();
+  // a finishing caller awaits this rather than blocking on the control array
+  parentPort!.postMessage({ type: 'done' });
 }
 
 port.on('message', (request: WriterThreadInit | WriterThreadRequest) => {
-  if (failed) return;
+  if (failed) {
+    // the caller learns of the failure from the error flag; a finish still gets its answer
+    if (request.type === 'finish' || request.type === 'abort') port.postMessage({ type: 'done' });
+    return;
+  }
   try {
     handle(request);
   } catch (err) {
@@ -64,5 +70,6 @@ port.on('message', (request: WriterThreadInit | WriterThreadRequest) => {
       Atomics.store(control, doneSlot(), 1);
       wake();
     }
+    port.postMessage({ type: 'done' });
   }
 });
