@@ -25,14 +25,19 @@ let context: BrowserContext;
 let page: Page;
 const consoleErrors: string[] = [];
 const outside: string[] = [];
+/** the path of every API request the pages made, in the order they were routed */
+const apiAsked: string[] = [];
 
 async function setUp(): Promise<void> {
   fx = await makeRun(tempResultsDir());
   server = await startServer({ source: createRunSource(fx.resultsDir, 'latest'), port: 0, resultsDir: fx.resultsDir, logger: false, env: {} });
   context = await newContext({ viewport: { width: 1600, height: 1000 } });
+  // the pages' clock runs on as usual, but a test can move it on (the 10 s poll) without waiting
+  await context.clock.install();
   // the page must work offline: anything not addressed to our server is refused and recorded
   await context.route('**/*', (route) => {
     const url = route.request().url();
+    if (url.startsWith(`${server.url}/api/`)) apiAsked.push(new URL(url).pathname);
     if (url.startsWith(server.url) || url.startsWith('data:')) return route.continue();
     outside.push(url);
     return route.abort();
@@ -118,6 +123,17 @@ export function dashboardSuite(): void {
       expect(times.every((t) => t <= last)).toBe(true);
       const api = (await (await fetch(`${server.url}/api/events?limit=60`)).json()) as { events: { id: string }[] };
       expect(await eventIds()).toEqual(api.events.map((e) => e.id));
+    });
+
+    it('draws a saved run once: half a minute later on the page clock (three 10 s polls) it has asked the API for nothing', async ({ expect }) => {
+      const from = apiAsked.length;
+      const label = await page.innerText('#live-text');
+      await page.clock.runFor(30_000);
+      // a request the page starts now is routed after any that the polls started
+      expect(await page.evaluate(`fetch('/api/health').then((r) => r.status)`)).toBe(200);
+      expect(apiAsked.slice(from)).toEqual(['/api/health']);
+      expect(await page.innerText('#live-text')).toBe(label);
+      expect(await cursor()).toBe(Date.parse('2026-03-31T23:00:00Z'));
     });
 
     it('shows each alert direction in the event stream (▲ up, ▼ down)', async ({ expect }) => {

@@ -1,5 +1,5 @@
-// The dashboard: one state object, one refresh that reads every panel at the cursor, a 10 s poll, and the time
-// slider that replays a run's hours as if live (nothing after the cursor is ever asked for).
+// The dashboard: one state object, one refresh that reads every panel at the cursor, a 10 s poll for a live source,
+// and the time slider that replays a run's hours as if live (nothing after the cursor is ever asked for).
 import { api, openStream } from './api.js';
 import { draw, onZoom, resetZoom, setWindow } from './charts.js';
 import { HOUR, el, short, utc } from './format.js';
@@ -355,6 +355,9 @@ async function loadReports() {
 }
 
 async function poll() {
+  // a saved run never changes under the page (the server resolves it once): redrawing it every 10 s only burnt CPU
+  // in the browser and the server; the poll then only retries a refresh that failed
+  if (state.source?.kind !== 'live' && !state.failed) return;
   try {
     // a live source grows by an hour at a time; a following cursor moves with it
     if (state.source?.kind === 'live') await loadSource();
