@@ -48,6 +48,8 @@ export interface BacktestOptions {
    */
   alertsFile?: string;
   pnlFilesDir?: string;
+  /** where the scorer's prepared market is kept between runs (engine/score/market-cache.ts): the next run over the same prices and scorer options reads it */
+  marketCacheDir?: string;
   /** called as each phase after the replay begins, so a CLI can say what the time is going to */
   onPhase?: (phase: 'features' | 'scoring' | 'pnl') => void;
 }
@@ -109,7 +111,7 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
   const scoreOptions = opts.score === false ? null : parseScoreOptions(opts.score ?? {});
   const prices = pricesOf(data, emitFrom);
   const rows = prices.reduce((n, p) => n + p.ts.length, 0);
-  const pool = scoreOptions && scoreOptions.permutations * rows >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions) : null;
+  const pool = scoreOptions && scoreOptions.permutations * rows >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions, undefined, true, opts.marketCacheDir) : null;
   let featuresWritten: Promise<void> | null = null;
   try {
     const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile, { onThread: rows >= THREAD_MIN_ROWS }) : null;

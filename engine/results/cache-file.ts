@@ -67,6 +67,9 @@ function skeleton(value: unknown, arrays: TypedArray[]): string {
   // a plain object reached twice (a market's ranges, in its list and its Map) is written once and referred to
   // after, so it is one object again when read
   const ids = new Map<object, number>();
+  // an array reached twice (a market's present hours, in its grid and its draw tables) is stored once and read
+  // back as one array
+  const placed = new Map<TypedArray, { $ta: string; o: number; n: number }>();
   let unwrapping: object | null = null;
   const set = JSON.stringify(value, function (this: unknown, _k, v: unknown) {
     if (typeof v === 'number' && !Number.isFinite(v)) return { $num: String(v) };
@@ -83,9 +86,12 @@ function skeleton(value: unknown, arrays: TypedArray[]): string {
     }
     if (ArrayBuffer.isView(v)) {
       const a = v as TypedArray;
+      const known = placed.get(a);
+      if (known) return known;
       const type = a.constructor.name;
       if (!(type in TYPES)) throw new Error(`cache file: cannot store a ${type}`);
       const out = { $ta: type, o: offset, n: a.length };
+      placed.set(a, out);
       offset = align8(offset + a.byteLength);
       arrays.push(a);
       return out;
@@ -160,6 +166,7 @@ export function loadShared<T>(file: string): T | null {
     const base = align8(8 + jsonLength);
     const text = Buffer.from(bytes.slice(8, 8 + jsonLength)).toString('utf8');
     const objects: unknown[] = [];
+    const views = new Map<string, TypedArray>();
     const { blob, set } = JSON.parse(text, (_k, v: unknown) => {
       if (v !== null && typeof v === 'object' && '$num' in v) return Number((v as { $num: string }).$num);
       if (v !== null && typeof v === 'object' && '$map' in v) return new Map((v as { $map: [unknown, unknown][] }).$map);
@@ -178,7 +185,10 @@ export function loadShared<T>(file: string): T | null {
         const Ctor = TYPES[$ta];
         const bytesPer = (Ctor as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
         if (!Ctor || base + o + n * bytesPer > size) throw new Error('cache file: an array outside the file');
-        return new Ctor(buf, base + o, n);
+        const key = `${$ta}:${o}:${n}`;
+        let view = views.get(key);
+        if (view === undefined) views.set(key, (view = new Ctor(buf, base + o, n)));
+        return view;
       }
       return v;
     }) as { blob: number; set: T };

@@ -1,6 +1,9 @@
 // The random baseline split over worker threads: bit-identical values, p-values and scorecards against one thread
 // (and against the reference evaluator loop) on the real bundled data, and the market the pool hands over.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { openStore, type Store } from '../data/store.ts';
 import { defaultConfig } from '../pipeline/config.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
@@ -121,6 +124,46 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     expect(sameValue(await none.market(), market)).toBe(true);
     expect(none.marketsFromWorkers).toBe(0);
     await none.close();
+  });
+
+  it('keeps the prepared market on disk and reads it back: the same market and scorecard; an unreadable file is prepared again', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'market-cache-'));
+    const kept = () => fs.readdirSync(dir).filter((f) => f.endsWith('.market'));
+    const marketOf = async (opts: typeof options, score = false) => {
+      const pool = new BaselinePool(prices, opts, 1, true, dir);
+      try {
+        const got = await pool.market();
+        // ready once the prepared market is kept
+        await pool.ready();
+        return { got, card: score ? await scoreOnMarketWith(got, alerts, pool.runner) : null };
+      } finally {
+        await pool.close();
+      }
+    };
+    try {
+      const first = await marketOf(options);
+      expect(kept()).toHaveLength(1);
+      const file = path.join(dir, kept()[0]);
+      const written = fs.statSync(file);
+      const second = await marketOf(options, true);
+      // read, not prepared and written again
+      expect(fs.statSync(file).mtimeMs).toBe(written.mtimeMs);
+      for (const m of [first.got, second.got]) {
+        expect(sameValue(m, market)).toBe(true);
+        expect(sameValue(drawTables(m), drawTables(market))).toBe(true);
+        expect(drawTables(m).bySymbol.get(m.grid.symbols[0].symbol)!.hours).toBe(m.grid.symbols[0].present);
+      }
+      expect(second.card).toEqual(single());
+      // other options: another market, kept beside the first
+      await marketOf({ ...options, horizons_hours: [1, 4] } as typeof options);
+      expect(kept()).toHaveLength(2);
+      // a file cut short is read past, prepared again and kept whole
+      fs.truncateSync(file, written.size - 100);
+      expect(sameValue((await marketOf(options)).got, market)).toBe(true);
+      expect(fs.statSync(file).size).toBe(written.size);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reports, rather than waits for, a market the worker could not prepare", async () => {

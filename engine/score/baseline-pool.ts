@@ -85,12 +85,14 @@ export class BaselinePool {
    * @param prices the prices the market will be prepared from (copied to each worker)
    * @param options the scorer options, as given to prepareMarket
    * @param callerTakesSlices false leaves every slice to the workers (tests use it to prove the split)
+   * @param marketCacheDir where the market prepared for these prices and options is kept between runs (market-cache.ts)
    */
   constructor(
     prices: readonly PriceSeries[],
     options: unknown,
     workers = defaultBaselineWorkers(),
     private readonly callerTakesSlices = true,
+    marketCacheDir?: string,
   ) {
     // own copies in shared memory: the workers read them where they are (posting a subarray would clone its whole
     // backing buffer into every worker, posting a plain copy would clone it again)
@@ -139,7 +141,7 @@ export class BaselinePool {
       // the first worker sends its market as soon as it is prepared: the copy is made on that worker during the
       // caller's replay and waits in the caller's queue, while a copy asked for after the replay would wait
       // behind the worker's P&L
-      worker.postMessage({ type: 'init', prices: copy, options, shareMarket: i === 0 } satisfies BaselineWorkerRequest);
+      worker.postMessage({ type: 'init', prices: copy, options, shareMarket: i === 0, cacheDir: marketCacheDir } satisfies BaselineWorkerRequest);
       this.slots.push(slot);
     }
     this.started = Promise.all(started).then(() => undefined);

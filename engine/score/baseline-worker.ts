@@ -5,9 +5,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { permutationValues, type BaselineSpec } from './baseline.ts';
-import { drawTables, type DrawTables } from './draw-table.ts';
+import { adoptDrawTables, drawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
 import { inSharedMemory } from './market-arrays.ts';
+import { loadMarket, marketCacheFile, saveMarket } from './market-cache.ts';
 import { paperPnl, type PaperPnl, type PnlSummary } from './pnl.ts';
 import { writePnlFiles } from '../results/pnl-files.ts';
 import type { PriceSeries, ScorableAlert } from './types.ts';
@@ -31,8 +32,12 @@ export interface PnlRequest {
   /** also write the run's P&L files there (engine/results/pnl-files.ts), while the caller scores */
   filesDir?: string;
 }
-/** shareMarket: send the prepared market and its draw tables to the caller (one message: arrays shared between them stay shared) */
-export type BaselineWorkerRequest = { type: 'init'; prices: PriceSeries[]; options: unknown; shareMarket: boolean } | SliceRequest | PnlRequest;
+/**
+ * shareMarket: send the prepared market and its draw tables to the caller (one message: arrays shared between them
+ * stay shared). cacheDir: read the market kept there by an earlier run instead of preparing it (market-cache.ts); the
+ * sharing worker keeps the one it prepares.
+ */
+export type BaselineWorkerRequest = { type: 'init'; prices: PriceSeries[]; options: unknown; shareMarket: boolean; cacheDir?: string } | SliceRequest | PnlRequest;
 export type BaselineWorkerReply =
   | { type: 'ready' }
   | { type: 'done'; id: number; values: Float64Array }
@@ -46,19 +51,24 @@ if (port) {
   let market: Market | null = null;
   let prices: PriceSeries[] = [];
   const specs = new Map<number, BaselineSpec>();
-  port.on('message', (msg: BaselineWorkerRequest) => {
+  port.on('message', async (msg: BaselineWorkerRequest) => {
     try {
       if (msg.type === 'init') {
         prices = msg.prices;
+        const cacheFile = msg.cacheDir === undefined ? null : marketCacheFile(msg.cacheDir, msg.prices, msg.options);
+        const kept = cacheFile === null ? null : loadMarket(cacheFile);
         // in shared memory when the caller takes the market too: the message then carries these very arrays
         const build = (): { market: Market; tables: DrawTables } => {
           const m = prepareMarket(msg.prices, msg.options);
           // built now, while the caller replays: the slices need them, and so may the caller
           return { market: m, tables: drawTables(m) };
         };
-        const built = msg.shareMarket ? inSharedMemory(build) : build();
+        const built = kept ?? (msg.shareMarket ? inSharedMemory(build) : build());
+        if (kept) adoptDrawTables(kept.market, kept.tables);
         market = built.market;
         if (msg.shareMarket) port.postMessage({ type: 'market', ...built } satisfies BaselineWorkerReply);
+        // kept before the worker says it is ready (the caller is still replaying): a pool closed after the run cannot cut the file short
+        if (!kept && cacheFile !== null && msg.shareMarket) await saveMarket(cacheFile, built).catch(() => undefined);
         port.postMessage({ type: 'ready' } satisfies BaselineWorkerReply);
         return;
       }

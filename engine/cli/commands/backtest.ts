@@ -114,7 +114,8 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   const pnl = pnlOptionsFromCli(opts);
   const global = globals(cmd);
   const resultsDir = opts.results ?? defaultResultsDir();
-  // the store's data as read by an earlier run of the same dataset generation, if any (REGIME_DATA_CACHE=0: never)
+  // the store's data as read by an earlier run of the same dataset generation, if any, and the scorer's market as prepared for
+  // the same prices (REGIME_DATA_CACHE=0: neither)
   const source =
     process.env.REGIME_DATA_CACHE === '0' ? null : cachedSource(path.join(resultsDir, 'cache', 'backtest-data'), global.datasets, () => storeFor(global));
   const store = source ? null : await storeFor(global);
@@ -140,6 +141,7 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
       pnl,
       alertsFile: scratch ? path.join(scratch, 'alerts.parquet') : undefined,
       pnlFilesDir: scratch ?? undefined,
+      marketCacheDir: process.env.REGIME_DATA_CACHE === '0' ? undefined : path.join(resultsDir, 'cache', 'backtest-market'),
       // DuckDB's memory goes before the replay and the scoring, the peak of the run (a cached source closes its own)
       onLoaded: () => store?.close(),
       onPhase: (phase) => progress.phase(phase === 'features' ? 'writing features' : phase === 'pnl' ? 'paper P&L (random entries)' : 'scoring (random baseline)'),
