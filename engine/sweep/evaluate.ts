@@ -71,6 +71,8 @@ function bytesOf(c: readonly Candidates[]): number {
 export class ColumnarEvaluator {
   readonly features: FeatureSet;
   private readonly cache = new Map<string, Candidates[]>();
+  /** the candidate keys met once and not cached (oldest first) */
+  private readonly seen = new Set<string>();
   private cacheBytes = 0;
   /** memory the candidate cache may hold: a long-running sweep must not grow with the configurations seen (a
    * rule's candidates are ~100 KB at most on the bundled data: a grid's few values per rule fit many times over) */
@@ -112,6 +114,13 @@ export class ColumnarEvaluator {
     const x = (this.index ??= buildIndex(fs));
     const make = heads ?? rule.candidates;
     c = Array.from({ length: slots }, (_, s) => make(x, s, cfg, fs));
+    // kept from a key's second use on: a random sweep's values never repeat, and holding its candidates until the
+    // cache evicts them only fed the old-generation collector (a grid's repeats cost one evaluation more each)
+    if (!this.seen.has(key)) {
+      this.seen.add(key);
+      if (this.seen.size > SEEN_KEYS) this.seen.delete(this.seen.values().next().value!);
+      return c;
+    }
     this.cache.set(key, c);
     this.cacheBytes += bytesOf(c);
     while (this.cacheBytes > this.cacheLimit && this.cache.size > 1) {
@@ -244,6 +253,9 @@ export class ColumnarEvaluator {
     }
   }
 }
+
+/** how many keys met once the evaluator remembers: a grid's values of a rule's inputs are far fewer */
+const SEEN_KEYS = 4096;
 
 /** emit's sort: blocks of 2^BUCKET_SHIFT hours */
 const BUCKET_SHIFT = 4;

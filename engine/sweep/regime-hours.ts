@@ -180,7 +180,7 @@ export class RegimeHours {
     const { hourCode, conf } = this;
     const hours = hourCode.length;
     // the ranges in order, overlapping ones merged; those where a confirmed regime really changed
-    const order = Array.from({ length: dirty.length / 2 }, (_, i) => i).sort((a, b) => dirty[2 * a] - dirty[2 * b]);
+    const order = byStart(dirty);
     const changed: number[] = [];
     let from = -1;
     let to = -1;
@@ -243,6 +243,22 @@ export class RegimeHours {
     this.alerts = next;
     this.alertCount = n;
   }
+}
+
+/**
+ * the indices of the [from, to) pairs in `ranges` by ascending from (equal froms in any order: they are merged). A
+ * numeric sort of from · 2^bits + index (exact in a double), several times cheaper than a comparator sort of indices
+ */
+function byStart(ranges: readonly number[]): Int32Array {
+  const n = ranges.length / 2;
+  let scale = 1;
+  while (scale <= n) scale *= 2;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = ranges[2 * i] * scale + i;
+  keys.sort();
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = keys[i] % scale;
+  return out;
 }
 
 /**
