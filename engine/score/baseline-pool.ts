@@ -38,6 +38,8 @@ export function defaultBaselineWorkers(): number {
 }
 
 function sharedCopy(a: Float64Array): Float64Array {
+  // already in shared memory (a backtest's data read from its cache file): the workers share it as it is
+  if (a.buffer instanceof SharedArrayBuffer) return a;
   const out = new Float64Array(new SharedArrayBuffer(a.byteLength));
   out.set(a);
   return out;
@@ -94,8 +96,8 @@ export class BaselinePool {
     private readonly callerTakesSlices = true,
     marketCacheDir?: string,
   ) {
-    // own copies in shared memory: the workers read them where they are (posting a subarray would clone its whole
-    // backing buffer into every worker, posting a plain copy would clone it again)
+    // in shared memory: the workers read them where they are (posting a subarray would clone its whole backing
+    // buffer into every worker, posting a plain copy would clone it again)
     const copy = prices.map((p) => ({ symbol: p.symbol, ts: sharedCopy(p.ts), close: sharedCopy(p.close), high: p.high && sharedCopy(p.high), low: p.low && sharedCopy(p.low) }));
     this.prices = copy;
     this.options = options;
