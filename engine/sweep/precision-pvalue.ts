@@ -50,6 +50,9 @@ function binomialInto(n: number, q: number, pmf: Float64Array, log: Float64Array
 let pmfScratch = new Float64Array(1024);
 let logScratch = new Float64Array(1024);
 
+/** sumTail's running distribution, in two buffers reused from call to call (grown as needed) */
+const sumScratch = [new Float64Array(4096), new Float64Array(4096)];
+
 /** Math.exp of anything below this is 0 */
 const UNDERFLOW = -746;
 
@@ -67,11 +70,12 @@ function dot(a: Float64Array, b: Float64Array, m: number, from: number, to: numb
  * Entry m + r's range may start up to r later and end up to r later than entry m's: those few terms are added
  * before and after the shared run, so each entry still sums in ascending order.
  */
-function convolve(a: Float64Array, b: Float64Array): Float64Array {
+function convolve(a: Float64Array, b: Float64Array, into: Float64Array): Float64Array {
   const la = a.length;
   const lb = b.length;
   const len = la + lb - 1;
-  const out = new Float64Array(len);
+  // every entry below is assigned: the buffer's earlier contents never show
+  const out = into.subarray(0, len);
   const first = (m: number) => (m - lb + 1 > 0 ? m - lb + 1 : 0);
   const last = (m: number) => (m < la - 1 ? m : la - 1);
   let m = 0;
@@ -154,6 +158,7 @@ function support(a: Float64Array, trim: number): [number, number] {
 function sumTail(parts: readonly { n: number; q: number }[], k: number, trim: number): number {
   let pmf: Float64Array = Float64Array.of(1);
   let offset = 0;
+  let turn = 0;
   for (const { n, q } of parts) {
     if (n <= 0) continue;
     if (pmfScratch.length < n + 1) {
@@ -162,7 +167,11 @@ function sumTail(parts: readonly { n: number; q: number }[], k: number, trim: nu
     }
     const b = binomialInto(n, q, pmfScratch.subarray(0, n + 1), logScratch);
     const [lo, hi] = support(b, trim);
-    pmf = convolve(pmf, b.subarray(lo, hi + 1));
+    // the convolutions alternate between two buffers: each reads the other's last result
+    const len = pmf.length + hi - lo;
+    if (sumScratch[turn].length < len) sumScratch[turn] = new Float64Array(2 * len);
+    pmf = convolve(pmf, b.subarray(lo, hi + 1), sumScratch[turn]);
+    turn ^= 1;
     offset += lo;
     const [plo, phi] = support(pmf, trim);
     pmf = pmf.subarray(plo, phi + 1);

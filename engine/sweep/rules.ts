@@ -71,6 +71,16 @@ class Builder {
   }
 }
 
+/**
+ * the rules' builder, emptied: a rule's candidates are copied out by done() before the next rule starts, so one
+ * set of growing arrays serves every configuration instead of three new ones (and their growth) per rule and slot
+ */
+const shared = new Builder();
+function builder(): Builder {
+  shared.n = 0;
+  return shared;
+}
+
 const SPOT_CODE = Object.fromEntries(SPOT_REGIMES.map((r, i) => [r, i + 1])) as Record<SpotRegime, number>;
 const CODES = REGIME_CODE_COUNT;
 const COMBINATIONS = CODES ** 4;
@@ -118,7 +128,7 @@ function cascadeCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: 
   const c = cfg.cascade;
   const minSeverity = cfg.rules.cascade_min_severity;
   const relative = c.mode === 'relative';
-  const out = new Builder();
+  const out = builder();
   const w = fs.cascadeWindowHours;
   for (let k = 0; k < f.liqHours.length; k++) {
     const total = f.liqTotal[k];
@@ -158,7 +168,7 @@ function standingOf(x: FeatureIndex, s: number, stale: number, fs: FeatureSet): 
   if (!perSymbol) standingRuns.set(x, (perSymbol = []));
   return (perSymbol[s] ??= new RecentMap(4)).get(stale, () => {
     const n = x.symbols[s].settleStart.length;
-    const out = new Builder();
+    const out = builder();
     const offset = new Int32Array(n + 1);
     for (let k = 0; k < n; k++) {
       pushStanding(x, s, k, stale, fs, 0, 0, out);
@@ -240,7 +250,7 @@ function headsOf(runs: StandingRuns): StandingHeads {
  */
 function standingRunHeads(runs: StandingRuns, severity: Int8Array, direction: Int8Array): Candidates {
   const { heads, offset, last } = headsOf(runs);
-  const out = new Builder();
+  const out = builder();
   let prevLast = -2;
   for (let k = 0; k < severity.length; k++) {
     if (severity[k] === NO_ALERT || last[k] < 0) continue;
@@ -253,12 +263,16 @@ function standingRunHeads(runs: StandingRuns, severity: Int8Array, direction: In
   return out.done();
 }
 
-/** each settlement's funding-anomaly severity (NO_ALERT: none) and direction */
+/** fundingAnomalySettlements' arrays, reused: the rule reads them before it returns */
+let settlementScratch = { severity: new Int8Array(0), direction: new Int8Array(0) };
+
+/** each settlement's funding-anomaly severity (NO_ALERT: none) and direction, valid until the next call */
 function fundingAnomalySettlements(fs: FeatureSet, s: number, cfg: PipelineConfig): { severity: Int8Array; direction: Int8Array } {
   const z = fs.bySymbol[s].settleZ;
   const absZ = cfg.rules.funding_abs_z;
-  const severity = new Int8Array(z.length).fill(NO_ALERT);
-  const direction = new Int8Array(z.length);
+  if (settlementScratch.severity.length < z.length) settlementScratch = { severity: new Int8Array(z.length), direction: new Int8Array(z.length) };
+  const severity = settlementScratch.severity.subarray(0, z.length).fill(NO_ALERT);
+  const direction = settlementScratch.direction.subarray(0, z.length).fill(0);
   for (let k = 0; k < z.length; k++) {
     if (z[k] !== z[k]) continue;
     severity[k] = fundingAnomalyAlert(z[k], absZ);
@@ -328,7 +342,7 @@ function risingHours(x: FeatureIndex, s: number, floor: number): Int32Array {
 function volatilityCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Candidates {
   const f = x.symbols[s];
   const t = cfg.volatility.thresholds;
-  const out = new Builder();
+  const out = builder();
   for (const k of risingHours(x, s, Math.min(t.explosive, t.extreme))) {
     // the detector's classification and the Pipeline's escalation rule, as on every hour
     const sev = volEscalationAlert(volRegimeRank(f.volRatio[k - 1], t), volRegimeRank(f.volRatio[k], t));
@@ -388,7 +402,7 @@ function correlationCandidates(x: FeatureIndex, j: number, cfg: PipelineConfig):
   ks.set(byLevel);
   ks.set(byDrop, byLevel.length);
   ks.sort();
-  const out = new Builder();
+  const out = builder();
   for (let i = 0; i < ks.length; i++) {
     const k = ks[i];
     if (i > 0 && ks[i - 1] === k) continue;
