@@ -6,7 +6,7 @@
 import { UserError } from '../errors.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { metricCount, permutationValues, summariseBaseline, type BaselineSpec } from './baseline.ts';
-import { eventCurve, eventOffsets } from './event-study.ts';
+import { eventCurve, eventOffsets, EventMoves } from './event-study.ts';
 import { AlertSetEvaluator, LOWER_TAIL, type Universe } from './evaluator.ts';
 import { END, excursion, GAP, OK, windowStatus } from './forward.ts';
 import { hourIndex, type SymbolRange } from './grid.ts';
@@ -343,11 +343,12 @@ function assembleCard(market: Market, alerts: readonly ScorableAlert[]): { card:
   const curves = {} as Record<'source' | 'event_type' | 'severity', EventCurve[]>;
   const { before_hours: before, after_hours: after } = o.event_window;
   const anchoredHours = (idxs: readonly number[]) => idxs.map((i) => ctx.oc.g[i]).filter((g) => g >= 0);
+  const moves = new EventMoves(market.grid, before, after);
   for (const dim of DIMENSIONS) {
     const groups = groupKeys(dim, alerts);
     breakdowns[dim] = [...groups].map(([key, idxs]) => buildRow(ctx, dim, key, idxs));
     if (dim === 'source' || dim === 'event_type' || dim === 'severity') {
-      curves[dim] = [...groups].map(([key, idxs]) => eventCurve(market.grid, key, anchoredHours(idxs), idxs.length, before, after));
+      curves[dim] = [...groups].map(([key, idxs]) => eventCurve(moves, key, anchoredHours(idxs), idxs.length));
     }
   }
   const overall = buildRow(ctx, 'overall', 'all', all);
@@ -359,7 +360,7 @@ function assembleCard(market: Market, alerts: readonly ScorableAlert[]): { card:
     breakdowns,
     event_study: {
       offsets: eventOffsets(before, after),
-      overall: eventCurve(market.grid, 'all', anchoredHours(all), alerts.length, before, after),
+      overall: eventCurve(moves, 'all', anchoredHours(all), alerts.length),
       ...curves,
     },
   };
