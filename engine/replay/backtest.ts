@@ -15,7 +15,7 @@ import { storeSource, type ReplaySource } from './replay-source.ts';
 import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
 import { pricesOf, toScorable } from './score-alerts.ts';
-import { BaselinePool, type PnlDone } from '../score/baseline-pool.ts';
+import { BaselinePool, type BaselineWorkers, type PnlDone } from '../score/baseline-pool.ts';
 import { prepareMarket } from '../score/market.ts';
 import { parseScoreOptions } from '../score/options.ts';
 import { scoreOnMarket, scoreOnMarketWith } from '../score/score.ts';
@@ -50,6 +50,11 @@ export interface BacktestOptions {
   pnlFilesDir?: string;
   /** where the scorer's prepared market is kept between runs (engine/score/market-cache.ts): the next run over the same prices and scorer options reads it */
   marketCacheDir?: string;
+  /**
+   * baseline workers the caller started ahead (a CLI, before it loads anything, so they load their code meanwhile):
+   * taken for the pool, or stopped when the run needs none
+   */
+  baselineWorkers?: BaselineWorkers;
   /** called as each phase after the replay begins, so a CLI can say what the time is going to */
   onPhase?: (phase: 'features' | 'scoring' | 'pnl') => void;
 }
@@ -97,6 +102,15 @@ const iso = isoHour;
 
 /** from: a store read directly, or a ReplaySource (replay-source.ts: the store or a copy of what it gave before) */
 export async function runBacktest(from: Store | ReplaySource, opts: BacktestOptions): Promise<BacktestResult> {
+  try {
+    return await backtest(from, opts);
+  } finally {
+    // taken by the pool when it needed them, else stopped here (also when loading failed)
+    await opts.baselineWorkers?.close();
+  }
+}
+
+async function backtest(from: Store | ReplaySource, opts: BacktestOptions): Promise<BacktestResult> {
   const { config } = opts;
   const warmup = opts.warmupHours ?? DEFAULT_WARMUP_HOURS;
   const t0 = performance.now();
@@ -111,7 +125,9 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
   const scoreOptions = opts.score === false ? null : parseScoreOptions(opts.score ?? {});
   const prices = pricesOf(data, emitFrom);
   const rows = prices.reduce((n, p) => n + p.ts.length, 0);
-  const pool = scoreOptions && scoreOptions.permutations * rows >= POOL_MIN_WORK ? new BaselinePool(prices, scoreOptions, undefined, true, opts.marketCacheDir) : null;
+  const pool = scoreOptions && poolPays(scoreOptions.permutations, rows) ? new BaselinePool(prices, scoreOptions, undefined, true, { marketCacheDir: opts.marketCacheDir, started: opts.baselineWorkers }) : null;
+  // a run too small for the pool does not keep the workers started for it
+  if (!pool) await opts.baselineWorkers?.close();
   let featuresWritten: Promise<void> | null = null;
   try {
     const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile, { onThread: rows >= THREAD_MIN_ROWS }) : null;
@@ -208,3 +224,8 @@ const THREAD_MIN_ROWS = 65_536;
 
 /** permutations × reported symbol-hours from which the worker pool pays (the default full run is ≈ 2e8) */
 const POOL_MIN_WORK = 2e7;
+
+/** whether a run of this many permutations over this many reported symbol-hours scores on the worker pool */
+export function poolPays(permutations: number, symbolHours: number): boolean {
+  return permutations * symbolHours >= POOL_MIN_WORK;
+}

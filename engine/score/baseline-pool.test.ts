@@ -10,7 +10,7 @@ import { loadReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
 import { metricCount, permutationValues, placeSlice, summariseBaseline, type BaselineSpec } from './baseline.ts';
-import { BaselinePool } from './baseline-pool.ts';
+import { BaselinePool, BaselineWorkers } from './baseline-pool.ts';
 // every alert placed by its hash, each row through AlertSetEvaluator.evaluate
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables } from './draw-table.ts';
@@ -130,7 +130,7 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'market-cache-'));
     const kept = () => fs.readdirSync(dir).filter((f) => f.endsWith('.market'));
     const marketOf = async (opts: typeof options, score = false) => {
-      const pool = new BaselinePool(prices, opts, 1, true, dir);
+      const pool = new BaselinePool(prices, opts, 1, true, { marketCacheDir: dir });
       try {
         const got = await pool.market();
         // ready once the prepared market is kept
@@ -164,6 +164,38 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('takes workers started ahead of it (once); one that stopped before is left for this thread; untaken ones are stopped', async () => {
+    const ahead = new BaselineWorkers(1);
+    const pool = new BaselinePool(prices, options, 3, true, { started: ahead });
+    try {
+      // the one thread started ahead, not three new ones
+      expect((pool as unknown as { slots: unknown[] }).slots).toHaveLength(1);
+      expect(ahead.take()).toEqual([]);
+      expect(sameValue(await pool.market(), market)).toBe(true);
+      expect(pool.marketsFromWorkers).toBe(1);
+    } finally {
+      await pool.close();
+    }
+    const stopped = new BaselineWorkers(1);
+    const thread = (stopped as unknown as { threads: { worker: { terminate(): Promise<number>; once(e: 'exit', f: () => void): void }; gone: boolean }[] }).threads[0];
+    // its own exit listener, registered first, has run once this one runs
+    const exited = new Promise<void>((resolve) => thread.worker.once('exit', resolve));
+    await thread.worker.terminate();
+    await exited;
+    expect(thread.gone).toBe(true);
+    const orphaned = new BaselinePool(prices, options, 1, true, { started: stopped });
+    // its exit is not awaited forever: the market is prepared here
+    expect(sameValue(await orphaned.market(), market)).toBe(true);
+    expect(orphaned.marketsFromWorkers).toBe(0);
+    await orphaned.close();
+    const unused = new BaselineWorkers(2);
+    const exits = (unused as unknown as { threads: { worker: { once(e: 'exit', f: (code: number) => void): void } }[] }).threads.map(
+      (t) => new Promise<number>((resolve) => t.worker.once('exit', resolve)),
+    );
+    await unused.close();
+    expect(await Promise.all(exits)).toHaveLength(2);
   });
 
   it("reports, rather than waits for, a market the worker could not prepare", async () => {

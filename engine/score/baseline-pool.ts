@@ -37,6 +37,47 @@ export function defaultBaselineWorkers(): number {
   return Math.max(0, Math.min(7, os.availableParallelism() - 1));
 }
 
+/** a baseline worker thread, possibly started before its pool: it loads its code while the caller loads its data */
+class WorkerThread {
+  readonly worker: Worker;
+  /** it stopped or failed before a pool listened to it */
+  gone = false;
+
+  constructor() {
+    // a small young generation: the worker allocates little per slice, and the default semi-spaces only add to the
+    // backtest's peak RSS (measured ≈ 20 MB lower, same CPU)
+    this.worker = new Worker(new URL('./baseline-worker.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    // an 'error' with no listener would be thrown in the caller; the pool learns of it from `gone`
+    const stopped = () => void (this.gone = true);
+    this.worker.on('error', stopped);
+    this.worker.on('exit', stopped);
+  }
+}
+
+/**
+ * Baseline workers started ahead of their pool (a CLI backtest starts them first thing, so their start-up — ≈ 0.2–0.3 s
+ * of CPU loading their code — runs beside the data loading rather than beside the replay). A pool takes them; close()
+ * stops any it did not.
+ */
+export class BaselineWorkers {
+  private threads: WorkerThread[] | null;
+
+  constructor(count = defaultBaselineWorkers()) {
+    this.threads = Array.from({ length: count }, () => new WorkerThread());
+  }
+
+  /** the threads, to the first caller only */
+  take(): WorkerThread[] {
+    const threads = this.threads ?? [];
+    this.threads = null;
+    return threads;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.take().map((t) => t.worker.terminate()));
+  }
+}
+
 function sharedCopy(a: Float64Array): Float64Array {
   // already in shared memory (a backtest's data read from its cache file): the workers share it as it is
   if (a.buffer instanceof SharedArrayBuffer) return a;
@@ -87,14 +128,15 @@ export class BaselinePool {
    * @param prices the prices the market will be prepared from (copied to each worker)
    * @param options the scorer options, as given to prepareMarket
    * @param callerTakesSlices false leaves every slice to the workers (tests use it to prove the split)
-   * @param marketCacheDir where the market prepared for these prices and options is kept between runs (market-cache.ts)
+   * @param more marketCacheDir: where the market prepared for these prices and options is kept between runs
+   *   (market-cache.ts); started: workers started ahead, taken instead of starting `workers` new ones
    */
   constructor(
     prices: readonly PriceSeries[],
     options: unknown,
     workers = defaultBaselineWorkers(),
     private readonly callerTakesSlices = true,
-    marketCacheDir?: string,
+    more: { marketCacheDir?: string; started?: BaselineWorkers } = {},
   ) {
     // in shared memory: the workers read them where they are (posting a subarray would clone its whole backing
     // buffer into every worker, posting a plain copy would clone it again)
@@ -103,13 +145,12 @@ export class BaselinePool {
     this.options = options;
     let shareMarket: (shared: SharedMarket | null) => void = () => {};
     this.shared = new Promise<SharedMarket | null>((resolve) => (shareMarket = resolve));
-    if (workers === 0) shareMarket(null);
+    const threads = more.started ? more.started.take() : Array.from({ length: workers }, () => new WorkerThread());
+    if (threads.length === 0) shareMarket(null);
     this.unshare = () => shareMarket(null);
     const started: Promise<void>[] = [];
-    for (let i = 0; i < workers; i++) {
-      // a small young generation: the worker allocates little per slice, and the default semi-spaces only add to the
-      // backtest's peak RSS (measured ≈ 20 MB lower, same CPU)
-      const worker = new Worker(new URL('./baseline-worker.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    for (const [i, thread] of threads.entries()) {
+      const { worker } = thread;
       const slot: Slot = { worker, ready: false, inFlight: new Set(), pnl: null, dead: false, specs: new Set() };
       let settle = () => {};
       started.push(new Promise<void>((resolve) => (settle = resolve)));
@@ -140,10 +181,12 @@ export class BaselinePool {
       };
       worker.on('error', lost);
       worker.on('exit', lost);
+      // a thread started ahead that already stopped: its events are gone
+      if (thread.gone) lost();
       // the first worker sends its market as soon as it is prepared: the copy is made on that worker during the
       // caller's replay and waits in the caller's queue, while a copy asked for after the replay would wait
       // behind the worker's P&L
-      worker.postMessage({ type: 'init', prices: copy, options, shareMarket: i === 0, cacheDir: marketCacheDir } satisfies BaselineWorkerRequest);
+      worker.postMessage({ type: 'init', prices: copy, options, shareMarket: i === 0, cacheDir: more.marketCacheDir } satisfies BaselineWorkerRequest);
       this.slots.push(slot);
     }
     this.started = Promise.all(started).then(() => undefined);
