@@ -3,7 +3,8 @@
  * `regime` process each time, wall and peak RSS from /usr/bin/time), with the in-process stage split from the
  * saved run's run.json (not --json: printing every alert as JSON is work `npm start` does not do) and the main
  * thread's own CPU time (scripts/bench/thread-cpu.mjs), which a loaded machine inflates far less than wall.
- * Both a first run (the store read; the data copy removed before it) and a repeat run (the copy read), alternating.
+ * Both a first run (the store read and the market prepared; the copies of both removed before it) and a repeat run
+ * (the copies read), alternating.
  * References from the same run: the same backtest with --no-save --no-score --no-pnl (what surrounds the replay
  * costs the difference), and a bare `node -e 0` for start-up.
  */
@@ -59,15 +60,16 @@ export async function benchBacktest(): Promise<string[]> {
   const lines = ['## Default `regime backtest` end to end (save + features + scorecard + paper P&L), fresh process each run'];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-backtest-'));
   try {
-    // cold: the first run after a clone or an import reads the store (and keeps a copy of the data); warm: a repeat
-    // run reads that copy (engine/replay/replay-source.ts). Alternating, so both see the same machine.
+    // cold: the first run after a clone or an import reads the store and prepares the scorer's market (and keeps a
+    // copy of each); warm: a repeat run reads those copies (engine/replay/replay-source.ts, engine/score/market-cache.ts).
+    // Alternating, so both see the same machine.
     const cold: (ProcessRun & { mainCpu: number })[] = [];
     const warm: (ProcessRun & { mainCpu: number })[] = [];
     const bare: (ProcessRun & { mainCpu: number })[] = [];
     const stages: Record<'cold' | 'warm', Record<string, number[]>> = { cold: {}, warm: {} };
     const runs = 3;
     const results = path.join(dir, 'results');
-    const cache = path.join(results, 'cache', 'backtest-data');
+    const cache = path.join(results, 'cache');
     const saved = (kind: 'cold' | 'warm') => {
       const latest = fs.readdirSync(path.join(results, 'runs')).sort().at(-1)!;
       const run = JSON.parse(fs.readFileSync(path.join(results, 'runs', latest, 'run.json'), 'utf8')) as { report: { elapsed_ms: Record<string, number> } };
@@ -95,8 +97,8 @@ export async function benchBacktest(): Promise<string[]> {
     const warmWall = benchMedian(warm.map((r) => r.wall));
     lines.push(
       loadLine(),
-      ...line('first run (store read)', cold, 'cold'),
-      ...line('repeat run (data copy) ', warm, 'warm'),
+      ...line('first run (store read, market prepared)', cold, 'cold'),
+      ...line('repeat run (data and market copies)   ', warm, 'warm'),
       `reference --no-save --no-score --no-pnl (data copy): median ${s(bareWall)} s, CPU ${s(benchMedian(bare.map((r) => r.cpu)))} s (main thread ${s(benchMedian(bare.map((r) => r.mainCpu)))} s), RSS ${Math.max(...bare.map((r) => r.rssMb)).toFixed(0)} MiB`,
       `ratio repeat run / replay-only  wall ${(warmWall / bareWall).toFixed(2)}×, CPU ${(benchMedian(warm.map((r) => r.cpu)) / benchMedian(bare.map((r) => r.cpu))).toFixed(2)}×, main-thread CPU ${(benchMedian(warm.map((r) => r.mainCpu)) / benchMedian(bare.map((r) => r.mainCpu))).toFixed(2)}×`,
       `ratio first / repeat run        wall ${(benchMedian(cold.map((r) => r.wall)) / warmWall).toFixed(2)}×`,
