@@ -11,6 +11,7 @@ import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
 import { metricCount, permutationValues, placeSlice, summariseBaseline, type BaselineSpec } from './baseline.ts';
 import { BaselinePool, BaselineWorkers } from './baseline-pool.ts';
+import { loadMarket, marketCacheFile } from './market-cache.ts';
 // every alert placed by its hash, each row through AlertSetEvaluator.evaluate
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables } from './draw-table.ts';
@@ -126,7 +127,7 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     await none.close();
   });
 
-  it('keeps the prepared market on disk and reads it back: the same market and scorecard; an unreadable file is prepared again', async () => {
+  it('keeps the prepared market on disk and reads it back: the same market and scorecard; a cut file reads as none', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'market-cache-'));
     const kept = () => fs.readdirSync(dir).filter((f) => f.endsWith('.market'));
     const marketOf = async (opts: typeof options, score = false) => {
@@ -154,13 +155,16 @@ describe('baseline worker pool (real 2021 alerts)', () => {
         expect(drawTables(m).bySymbol.get(m.grid.symbols[0].symbol)!.hours).toBe(m.grid.symbols[0].present);
       }
       expect(second.card).toEqual(single());
-      // other options: another market, kept beside the first
-      await marketOf({ ...options, horizons_hours: [1, 4] } as typeof options);
-      expect(kept()).toHaveLength(2);
-      // a file cut short is read past, prepared again and kept whole
+      // other options or other prices: another file
+      expect(marketCacheFile(dir, prices, { ...options, horizons_hours: [1, 4] })).not.toBe(file);
+      expect(marketCacheFile(dir, prices.slice(1), options)).not.toBe(file);
+      const revised = prices.map((p) => ({ ...p, close: p.close.slice() }));
+      revised[0].close[100] *= 1.0001;
+      expect(marketCacheFile(dir, revised, options)).not.toBe(file);
+      expect(marketCacheFile(dir, prices, { ...options })).toBe(file);
+      // a file cut short reads as none (the worker then prepares the market and keeps it again)
       fs.truncateSync(file, written.size - 100);
-      expect(sameValue((await marketOf(options)).got, market)).toBe(true);
-      expect(fs.statSync(file).size).toBe(written.size);
+      expect(loadMarket(file)).toBeNull();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
