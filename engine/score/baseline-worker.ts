@@ -46,6 +46,15 @@ export type BaselineWorkerReply =
   | { type: 'market'; market: Market; tables: DrawTables }
   | { type: 'error'; id: number | null; message: string };
 
+/** the market's cache file; none when it cannot be named (its sources unreadable): the market is then prepared, not kept */
+function cacheFileOrNone(dir: string, prices: PriceSeries[], options: unknown): string | null {
+  try {
+    return marketCacheFile(dir, prices, options);
+  } catch {
+    return null;
+  }
+}
+
 const port = parentPort;
 if (port) {
   let market: Market | null = null;
@@ -55,7 +64,7 @@ if (port) {
     try {
       if (msg.type === 'init') {
         prices = msg.prices;
-        const cacheFile = msg.cacheDir === undefined ? null : marketCacheFile(msg.cacheDir, msg.prices, msg.options);
+        const cacheFile = msg.cacheDir === undefined ? null : cacheFileOrNone(msg.cacheDir, msg.prices, msg.options);
         const kept = cacheFile === null ? null : loadMarket(cacheFile);
         // in shared memory when the caller takes the market too: the message then carries these very arrays
         const build = (): { market: Market; tables: DrawTables } => {
