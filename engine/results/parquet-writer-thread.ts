@@ -66,6 +66,10 @@ export class ParquetWriterThread {
   ) {
     const control = new SharedArrayBuffer(4 * (setCount + 2));
     this.control = new Int32Array(control);
+    // every set after the first is the thread's until it has touched its pages (the first is filled here at once):
+    // first touches of fresh memory are costly on this kind of machine (≈ 5 ms per MB), and the thread is idle
+    // while the first set fills, where the caller is the replay
+    for (let k = 1; k < setCount; k++) this.control[k] = BUSY;
     const buffers = Array.from({ length: setCount }, () => kinds.map((k) => new SharedArrayBuffer(BYTES[k] * groupRows)));
     this.sets = buffers.map((set) => set.map((b, i) => viewOf(kinds[i], b)));
     this.setCount = setCount;

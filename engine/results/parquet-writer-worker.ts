@@ -19,6 +19,12 @@ let failed = false;
 const errorSlot = () => sets.length;
 const doneSlot = () => sets.length + 1;
 
+/** writes a zero into every page of a fresh (all-zero) buffer, so its memory is mapped before the caller fills it */
+function touchPages(buffer: SharedArrayBuffer): void {
+  const bytes = new Uint8Array(buffer);
+  for (let i = 0; i < bytes.length; i += 4096) bytes[i] = 0;
+}
+
 function wake(): void {
   for (let i = 0; i < control.length; i++) Atomics.notify(control, i);
 }
@@ -29,6 +35,12 @@ function handle(request: WriterThreadInit | WriterThreadRequest): void {
     control = new Int32Array(request.control);
     sets = request.buffers.map((set) => set.map((b, i) => viewOf(request.kinds[i], b)));
     writer = ParquetWriter.create(request.file, request.columns, request.options);
+    // the caller handed over every set but the first untouched (ParquetWriterThread): their pages, then theirs
+    for (let k = 1; k < sets.length; k++) {
+      for (const b of request.buffers[k]) touchPages(b);
+      Atomics.store(control, k, FREE);
+      Atomics.notify(control, k);
+    }
     return;
   }
   if (!init || !writer) throw new Error('parquet writer thread: request before init');
