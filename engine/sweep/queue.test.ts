@@ -48,7 +48,8 @@ let redis: LocalRedis;
 let port: number;
 let store: Store;
 let tmp: string;
-let local: SweepReport;
+/** the in-process sweep of SPEC that every queued one must equal: started by beforeAll, awaited where compared */
+let localSweep: Promise<SweepReport> | undefined;
 let codeVersionBefore: string | undefined;
 const children = new Set<ChildProcess>();
 const url = (db: number) => `redis://:${PASSWORD}@127.0.0.1:${port}/${db}`;
@@ -136,7 +137,9 @@ beforeAll(async () => {
   port = redis.port;
   store = await openStore();
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-queue-'));
-  local = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'local'), workers: 1, includeRows: true });
+  // runs while the first tests (which do not compare with it) start their CLIs and fail their connections
+  localSweep = runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'local'), workers: 1, includeRows: true });
+  localSweep.catch(() => {}); // its error is reported by the tests that await it
 });
 
 afterAll(async () => {
@@ -144,6 +147,7 @@ afterAll(async () => {
   if (codeVersionBefore === undefined) delete process.env.REGIME_CODE_VERSION;
   else process.env.REGIME_CODE_VERSION = codeVersionBefore;
   for (const c of children) c.kill('SIGKILL');
+  await localSweep?.catch(() => {});
   store?.close();
   await redis?.stop();
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -274,6 +278,7 @@ describe('regime sweep --queue', () => {
     const log = capturedLogger();
     const r = await whileWorkersRun(runQueuedSweep(store, parseSweepSpec(SPEC), { queue: url(1), batch: 3, resultsDir: path.join(tmp, 'one'), includeRows: true, logger: log.logger }), [worker]);
     expect(await stop(worker)).toEqual({ code: 0, signal: null });
+    const local = await localSweep!;
     expect(r.complete).toBe(true);
     expect(r.sweep_id).toBe(local.sweep_id);
     expect(parquetOf(r).equals(parquetOf(local))).toBe(true);
@@ -308,6 +313,7 @@ describe('regime sweep --queue', () => {
     const r = await whileWorkersRun(sweep, others);
     const exits = await Promise.all(others.map(stop));
     expect(exits).toEqual([{ code: 0, signal: null }, { code: 0, signal: null }]);
+    const local = await localSweep!;
     expect(r.complete).toBe(true);
     expect(parquetOf(r).equals(parquetOf(local))).toBe(true);
     expect(r.rows).toEqual(local.rows);
@@ -329,6 +335,7 @@ describe('regime sweep --queue', () => {
     expectNoPassword(coordinator.err);
     const r = await whileWorkersRun(runQueuedSweep(store, parseSweepSpec(SPEC), { queue: url(3), batch: 2, resultsDir: dir, includeRows: true }), [worker]);
     await stop(worker);
+    const local = await localSweep!;
     expect(r.complete).toBe(true);
     expect(r.run.resumed).toBeGreaterThan(0);
     expect(r.configurations.tried).toBe(local.configurations.tried);
