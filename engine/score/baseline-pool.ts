@@ -125,7 +125,7 @@ export class BaselinePool {
   lastRun: PoolRunStats = { slices: 0, onCaller: 0, onWorkers: 0 };
 
   /**
-   * @param prices the prices the market will be prepared from (copied to each worker)
+   * @param prices the prices the market will be prepared from (shared with each worker, copied into shared memory first when they are not there)
    * @param options the scorer options, as given to prepareMarket
    * @param callerTakesSlices false leaves every slice to the workers (tests use it to prove the split)
    * @param more marketCacheDir: where the market prepared for these prices and options is kept between runs
