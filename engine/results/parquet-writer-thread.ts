@@ -134,6 +134,7 @@ export class ParquetWriterThread {
       if (Atomics.load(this.control, this.setCount + 1) === 0) this.fail('the feature writer thread stopped before finishing');
       this.throwIfFailed();
     } finally {
+      // the buffers (≈ 17 MB a set for the feature file) go at once: the caller may still hold this object
       this.sets = [];
       void this.worker.terminate();
     }
@@ -142,21 +143,13 @@ export class ParquetWriterThread {
   /** drops the temp file; returns once the thread has removed it */
   abort(): void {
     if (this.ended) return;
-    try {
-      this.end({ type: 'abort' });
-    } catch {
-      // the thread failed: it removed its temp file itself
-    }
-  }
-
-  private end(request: WriterThreadRequest): void {
-    if (this.ended) throw new Error('parquet writer thread already finished or aborted');
     this.ended = true;
-    this.worker.postMessage(request);
+    this.worker.postMessage({ type: 'abort' } satisfies WriterThreadRequest);
     try {
       this.waitWhile(this.setCount + 1, 0);
+    } catch {
+      // the thread failed: it removed its temp file itself
     } finally {
-      // the buffers (≈ 17 MB a set for the feature file) go before the caller goes on to score
       this.sets = [];
       void this.worker.terminate();
     }
