@@ -6,6 +6,7 @@ import { syntheticRandomWalk } from '../score/synthetic.ts';
 import type { ScorableAlert } from '../score/types.ts';
 import { PeriodScorer, type ScorableColumns } from './metrics.ts';
 import { binomialPmf, binomialSumTail, PrecisionTest } from './precision-pvalue.ts';
+import bundledCounts from './precision-pvalue.bundled-counts.json' with { type: 'json' };
 
 const H = 3_600_000;
 const symbols = ['AAA', 'BBB'];
@@ -161,7 +162,8 @@ describe('binomialSumTail keeps its bits', () => {
     while (hi > lo && !(a[hi] > max * trim)) hi--;
     return [lo, hi];
   }
-  function refTail(parts: readonly { n: number; q: number }[], k: number, trim: number): number {
+  /** the distribution of the sum, trimmed as the reference trims it, with the value of its first entry */
+  function refDistribution(parts: readonly { n: number; q: number }[], trim: number) {
     let pmf: Float64Array = Float64Array.of(1);
     let offset = 0;
     for (const { n, q } of parts) {
@@ -174,14 +176,22 @@ describe('binomialSumTail keeps its bits', () => {
       pmf = pmf.slice(plo, phi + 1);
       offset += plo;
     }
+    return { pmf, offset };
+  }
+  function refTail({ pmf, offset }: { pmf: Float64Array; offset: number }, k: number): number {
     let tail = 0;
     for (let j = pmf.length - 1; j >= 0 && j + offset >= k; j--) tail += pmf[j];
     return Math.min(1, tail);
   }
-  const ref = (parts: { n: number; q: number }[], k: number) => {
-    if (k <= 0) return 1;
-    const fast = refTail(parts, k, 1e-40);
-    return fast >= 1e-25 ? fast : refTail(parts, k, 0);
+  /** the reference P(sum ≥ k) as a function of k: the distributions convolved once per set of parts */
+  const ref = (parts: { n: number; q: number }[]) => {
+    const trimmed = refDistribution(parts, 1e-40);
+    let exact: ReturnType<typeof refDistribution> | undefined;
+    return (k: number) => {
+      if (k <= 0) return 1;
+      const fast = refTail(trimmed, k);
+      return fast >= 1e-25 ? fast : refTail((exact ??= refDistribution(parts, 0)), k);
+    };
   };
 
   it('equals the scatter convolution bit for bit: sizes odd and even, one to four symbols, tails far and near (seeded)', () => {
@@ -190,10 +200,57 @@ describe('binomialSumTail keeps its bits', () => {
     for (let c = 0; c < 60; c++) {
       const parts = Array.from({ length: 1 + (c % 4) }, () => ({ n: Math.floor(rnd() * (rnd() < 0.3 ? 12 : 2500)), q: c === 5 ? 0 : rnd() }));
       const mean = parts.reduce((a, p) => a + p.n * p.q, 0);
+      const want = ref(parts);
       for (const k of [1, Math.round(mean * 0.8), Math.round(mean), Math.round(mean * 1.1) + 3, Math.round(mean * 1.5) + 10]) {
-        expect(Object.is(binomialSumTail(parts, k), ref(parts, k)), `${JSON.stringify(parts)} k=${k}`).toBe(true);
+        expect(Object.is(binomialSumTail(parts, k), want(k)), `${JSON.stringify(parts)} k=${k}`).toBe(true);
       }
       for (const p of parts) expect(binomialPmf(p.n, p.q)).toEqual(refPmf(p.n, p.q));
+    }
+  });
+  const seeded = (seed: number) => () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+
+  it('equals it bit for bit in the sweep\'s regime: three symbols of hundreds to thousands of alerts, p from 1 to below the exact fallback', () => {
+    const rnd = seeded(11);
+    for (let c = 0; c < 24; c++) {
+      const parts = Array.from({ length: 3 }, () => ({ n: 200 + Math.floor(rnd() * 2800), q: 0.3 + rnd() * 0.12 }));
+      const mean = parts.reduce((a, p) => a + p.n * p.q, 0);
+      const sd = Math.sqrt(parts.reduce((a, p) => a + p.n * p.q * (1 - p.q), 0));
+      const want = ref(parts);
+      for (const z of [-14, -11, -9, -8.5, -7, -5, -3, -1, 0, 1, 3, 6, 9, 12, 16, (rnd() - 0.5) * 24]) {
+        const k = Math.round(mean + z * sd);
+        expect(Object.is(binomialSumTail(parts, k), want(k)), `${JSON.stringify(parts)} k=${k}`).toBe(true);
+      }
+    }
+  });
+
+  it('equals it bit for bit with symbols that have nothing to judge first, between and last, one symbol alone, and certain rates', () => {
+    const cases: { n: number; q: number }[][] = [
+      [{ n: 0, q: 0.3 }, { n: 900, q: 0.35 }, { n: 0, q: 0.4 }, { n: 700, q: 0.38 }, { n: 0, q: 0.2 }],
+      [{ n: 0, q: 0.3 }, { n: 1500, q: 0.37 }, { n: 0, q: 0.4 }],
+      [{ n: 40, q: 0 }, { n: 300, q: 0.36 }, { n: 25, q: 1 }],
+      [{ n: 12, q: 1 }],
+      [{ n: 3, q: 0.5 }, { n: 2, q: 0.25 }],
+      [{ n: 0, q: 0.3 }, { n: 0, q: 0.4 }],
+    ];
+    for (const parts of cases) {
+      const top = parts.reduce((a, p) => a + p.n, 0);
+      const want = ref(parts);
+      for (const k of [1, 2, 5, Math.round(top * 0.3), Math.round(top * 0.37), Math.round(top * 0.45), top - 1, top, top + 1]) {
+        expect(Object.is(binomialSumTail(parts, k), want(k)), `${JSON.stringify(parts)} k=${k}`).toBe(true);
+      }
+    }
+  });
+
+  it('equals it bit for bit on the bench sweep\'s counts from the bundled data', () => {
+    // every tenth of the first 1,000 configurations of engine/sweep/bench.ts's BENCH_SPEC on the bundled history, as
+    // the sweep counts them: both periods' per-symbol rates, and per configuration the judged alerts of each
+    // symbol and the true alerts among them
+    for (const { rates, counts } of bundledCounts.periods) {
+      for (const row of counts) {
+        const parts = rates.map((q, s) => ({ n: row[s], q }));
+        const k = row[rates.length];
+        expect(Object.is(binomialSumTail(parts, k), ref(parts)(k)), `${JSON.stringify(parts)} k=${k}`).toBe(true);
+      }
     }
   });
 });

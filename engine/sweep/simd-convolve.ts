@@ -1,0 +1,172 @@
+/**
+ * Entries of a convolution with WebAssembly's two-lane SIMD, for the sweep's exact p-value (precision-pvalue.ts),
+ * which is mostly convolutions of binomial distributions.
+ *
+ * Why it keeps every bit: a two-lane f64 multiply or add rounds each lane exactly like the scalar JavaScript
+ * operation (WebAssembly never fuses a multiply into an add), and every entry still adds its products in the
+ * order of the textbook scatter loop (ascending index of a). Measured on this machine: 0.14 ns per product, against
+ * 0.36 ns for the fastest scalar JavaScript tried and 0.48 ns for the eight-entry loop this replaced.
+ *
+ * The kernel reads and writes one WebAssembly memory: the arrays it is given must be views into it
+ * (convolutionScratch hands them out), and the second operand must have zeros beside it (asOperand), which the
+ * kernel multiplies in place of the terms an entry does not have: with finite non-negative entries those products
+ * are +0, and adding +0 leaves a sum's bits unchanged, so every entry of a block runs the same steps and none
+ * needs scalar terms before or after them.
+ */
+
+/** how many neighbouring entries the kernel sums in one pass: four two-lane sums */
+const BLOCK = 8;
+/** zeros needed on each side of the second operand: an entry of a block reads up to BLOCK − 1 past either end */
+const PAD = BLOCK - 1;
+
+function uleb128(n: number): number[] {
+  const out: number[] = [];
+  do {
+    const low = n & 0x7f;
+    n >>>= 7;
+    out.push(n ? low | 0x80 : low);
+  } while (n);
+  return out;
+}
+
+const vector = (items: number[][]) => [...uleb128(items.length), ...items.flat()];
+const name = (s: string) => [...uleb128(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const section = (id: number, bytes: number[]) => [id, ...uleb128(bytes.length), ...bytes];
+
+const LOCAL_GET = 0x20;
+const LOCAL_SET = 0x21;
+const LOCAL_TEE = 0x22;
+const I32_CONST = 0x41;
+const I32_ADD = 0x6a;
+const I32_SUB = 0x6b;
+const LOOP_VOID = [0x03, 0x40];
+const BR_IF = 0x0d;
+const END = 0x0b;
+const I32 = 0x7f;
+const V128 = 0x7b;
+/** f64.load, 8-byte aligned, offset 0 */
+const F64_LOAD = [0x2b, 3, 0];
+const V128_LOAD = (offset: number) => [0xfd, 0x00, 4, ...uleb128(offset)];
+const V128_STORE = (offset: number) => [0xfd, 0x0b, 4, ...uleb128(offset)];
+const F64X2_SPLAT = [0xfd, 0x14];
+const F64X2_ADD = [0xfd, 0xf0, 0x01];
+const F64X2_MUL = [0xfd, 0xf2, 0x01];
+
+/**
+ * run(a, b, out, count): for count steps, every two-lane sum s += a[0] · (b[2s], b[2s + 1]), then a moves one
+ * entry up and b one entry down (byte addresses); the sums start at 0 and end in out[0..BLOCK). Entry m + r reads
+ * b[m + r − i] at step i: with b at b[m − i] those are neighbours, one unaligned two-lane load per pair of entries.
+ */
+function kernelBytes(): Uint8Array {
+  const [A, B, OUT, COUNT, X] = [0, 1, 2, 3, 4 + BLOCK / 2];
+  // WebAssembly zeroes locals: the sums start at 0 like dot's
+  const sums = Array.from({ length: BLOCK / 2 }, (_, s) => 4 + s);
+  const addProducts = (s: number, k: number) =>
+    [LOCAL_GET, s, LOCAL_GET, X, LOCAL_GET, B, ...V128_LOAD(16 * k), ...F64X2_MUL, ...F64X2_ADD, LOCAL_SET, s];
+  const body = [
+    ...LOOP_VOID,
+    ...[LOCAL_GET, A, ...F64_LOAD, ...F64X2_SPLAT, LOCAL_SET, X],
+    ...sums.flatMap(addProducts),
+    ...[LOCAL_GET, A, I32_CONST, 8, I32_ADD, LOCAL_SET, A],
+    ...[LOCAL_GET, B, I32_CONST, 8, I32_SUB, LOCAL_SET, B],
+    ...[LOCAL_GET, COUNT, I32_CONST, 1, I32_SUB, LOCAL_TEE, COUNT, BR_IF, 0],
+    END,
+    ...sums.flatMap((s, k) => [LOCAL_GET, OUT, LOCAL_GET, s, ...V128_STORE(16 * k)]),
+    END,
+  ];
+  const code = [...vector([[BLOCK / 2 + 1, V128]]), ...body];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32], [I32]]), 0]])), // type: (i32 × 4) → ()
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])), // import env.memory, ≥ 1 page
+    ...section(3, vector([[0]])), // one function, of that type
+    ...section(7, vector([[...name('run'), 0x00, 0]])), // exported as run
+    ...section(10, vector([[...uleb128(code.length), ...code]])),
+  ]);
+}
+
+/** the WebAssembly globals used here: the project's TypeScript libraries (no "dom") do not declare them */
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+};
+
+const memory = new WebAssembly.Memory({ initial: 1 });
+const run = new WebAssembly.Instance(new WebAssembly.Module(kernelBytes()), { env: { memory } }).exports.run as (
+  a: number,
+  b: number,
+  out: number,
+  count: number,
+) => void;
+
+/** the whole memory as doubles, renewed when it grows */
+let heap = new Float64Array(memory.buffer);
+
+/**
+ * arrays of the given lengths in the kernel's memory, their contents left from earlier calls, with PAD zeros
+ * between and around them (grown as needed: views handed out before are then no longer valid)
+ */
+export function convolutionScratch(lengths: readonly number[]): Float64Array[] {
+  const doubles = lengths.reduce((a, b) => a + b + PAD, PAD);
+  if (8 * doubles > memory.buffer.byteLength) {
+    memory.grow(Math.ceil((8 * doubles - memory.buffer.byteLength) / 65536));
+    heap = new Float64Array(memory.buffer);
+  }
+  let at = PAD;
+  heap.fill(0, 0, PAD);
+  return lengths.map((length) => {
+    const view = heap.subarray(at, at + length);
+    at += length;
+    heap.fill(0, at, at + PAD);
+    at += PAD;
+    return view;
+  });
+}
+
+/** b[lo..hi] ready to be convolveRange's second operand: the entries beside it in b zeroed (b from convolutionScratch) */
+export function asOperand(b: Float64Array, lo: number, hi: number): Float64Array {
+  b.fill(0, Math.max(0, lo - PAD), lo);
+  b.fill(0, hi + 1, hi + 1 + PAD);
+  return b.subarray(lo, hi + 1);
+}
+
+/** whether b has the zeros beside it that the kernel reads */
+function isOperand(b: Float64Array): boolean {
+  const start = b.byteOffset / 8;
+  if (b.buffer !== memory.buffer || start < PAD) return false;
+  for (let k = 1; k <= PAD; k++) if (heap[start - k] !== 0 || heap[start + b.length - 1 + k] !== 0) return false;
+  return true;
+}
+
+/** entry m of the convolution of a and b: the products summed in ascending index of a (i from..to) */
+function dot(a: Float64Array, b: Float64Array, m: number, from: number, to: number): number {
+  let acc = 0;
+  for (let i = from; i <= to; i++) acc += a[i] * b[m - i];
+  return acc;
+}
+
+/** the lowest index of a (convolved with lb entries of b) whose product reaches entry m */
+const firstTerm = (m: number, lb: number) => (m - lb + 1 > 0 ? m - lb + 1 : 0);
+/** the highest index of a (la entries) whose product reaches entry m */
+const lastTerm = (m: number, la: number) => (m < la - 1 ? m : la - 1);
+
+/**
+ * entries from..to of the convolution of a and b, written to out at the same indices; a and out are views from
+ * convolutionScratch, b one from asOperand. Each entry is a dot product accumulated in ascending index of a, as in
+ * the textbook scatter loop, so every bit is the same whichever entries are computed and however they are grouped.
+ */
+export function convolveRange(a: Float64Array, b: Float64Array, out: Float64Array, from: number, to: number): void {
+  if (a.buffer !== memory.buffer || out.buffer !== memory.buffer || !isOperand(b)) {
+    throw new Error('convolveRange: a and out must come from convolutionScratch, b from asOperand');
+  }
+  const la = a.length;
+  const lb = b.length;
+  let m = from;
+  // a block runs from its first entry's first term to its last entry's last term
+  for (; m + BLOCK - 1 <= to; m += BLOCK) {
+    const lo = firstTerm(m, lb);
+    run(a.byteOffset + 8 * lo, b.byteOffset + 8 * (m - lo), out.byteOffset + 8 * m, lastTerm(m + BLOCK - 1, la) - lo + 1);
+  }
+  for (; m <= to; m++) out[m] = dot(a, b, m, firstTerm(m, lb), lastTerm(m, la));
+}
