@@ -223,7 +223,7 @@ describe('binomialSumTail keeps its bits', () => {
     }
   });
 
-  it('equals it bit for bit with symbols that have nothing to judge first, between and last, one symbol alone, and certain rates', () => {
+  it('equals it bit for bit with symbols that have nothing to judge first, between and last, one symbol alone, certain and extreme rates', () => {
     const cases: { n: number; q: number }[][] = [
       [{ n: 0, q: 0.3 }, { n: 900, q: 0.35 }, { n: 0, q: 0.4 }, { n: 700, q: 0.38 }, { n: 0, q: 0.2 }],
       [{ n: 0, q: 0.3 }, { n: 1500, q: 0.37 }, { n: 0, q: 0.4 }],
@@ -231,6 +231,9 @@ describe('binomialSumTail keeps its bits', () => {
       [{ n: 12, q: 1 }],
       [{ n: 3, q: 0.5 }, { n: 2, q: 0.25 }],
       [{ n: 0, q: 0.3 }, { n: 0, q: 0.4 }],
+      // modes at or next to either end: tails that only fall, or only rise
+      [{ n: 3000, q: 0.0004 }, { n: 2000, q: 0.9993 }, { n: 5000, q: 0.02 }],
+      [{ n: 4000, q: 0.997 }, { n: 60, q: 0.01 }],
     ];
     for (const parts of cases) {
       const top = parts.reduce((a, p) => a + p.n, 0);

@@ -21,15 +21,25 @@ import { asOperand, convolutionScratch, convolveRange } from './simd-convolve.ts
 
 /** P(X = k), k = 0..n, X ~ Binomial(n, q), with the entries below double range left at 0 */
 export function binomialPmf(n: number, q: number): Float64Array {
-  return binomialInto(n, q, new Float64Array(n + 1), new Float64Array(n + 1));
+  const pmf = new Float64Array(n + 1);
+  binomialInto(n, q, pmf, new Float64Array(n + 1));
+  return pmf;
 }
 
-/** binomialPmf written into pmf (n + 1 entries, overwritten), log as scratch: a sweep computes thousands */
-function binomialInto(n: number, q: number, pmf: Float64Array, log: Float64Array): Float64Array {
+/**
+ * binomialPmf written into pmf (n + 1 entries, overwritten), log as scratch: a sweep computes thousands. With
+ * trim > 0 the upper tail below trim · e⁻⁸ of the max is left at 0 without being computed: support(·, trim) cuts it
+ * anyway, and those entries come after the mode's 1 in the normalising sum, too small to change its bits (the lower
+ * tail comes first, so it is always computed). Past the mode the log-concave pmf only falls. Returns the entries
+ * up to the last one computed.
+ */
+function binomialInto(n: number, q: number, pmf: Float64Array, log: Float64Array, trim = 0): Float64Array {
   pmf.fill(0, 0, n + 1);
+  let end = n;
   if (q <= 0) pmf[0] = 1;
   else if (q >= 1) pmf[n] = 1;
   else {
+    const negligible = trim > 0 ? Math.log(trim) - 8 : -Infinity;
     // log-space recurrence from k = 0, then normalised: no lgamma, no underflow at the mode
     const logOdds = Math.log(q / (1 - q));
     log[0] = n * Math.log1p(-q);
@@ -37,17 +47,21 @@ function binomialInto(n: number, q: number, pmf: Float64Array, log: Float64Array
     for (let k = 0; k < n; k++) {
       log[k + 1] = log[k] + Math.log((n - k) / (k + 1)) + logOdds;
       if (log[k + 1] > max) max = log[k + 1];
+      else if (log[k + 1] < log[k] && log[k + 1] - max < negligible) {
+        end = k;
+        break;
+      }
     }
     // exp underflows to exactly 0 below −745.2: those entries stay 0 without calling it (adding or dividing a 0
     // changes nothing, so the sum and every entry keep their bits)
     let sum = 0;
-    for (let k = 0; k <= n; k++) {
+    for (let k = 0; k <= end; k++) {
       const x = log[k] - max;
       if (x > UNDERFLOW) sum += pmf[k] = Math.exp(x);
     }
-    for (let k = 0; k <= n; k++) if (pmf[k] !== 0) pmf[k] /= sum;
+    for (let k = 0; k <= end; k++) if (pmf[k] !== 0) pmf[k] /= sum;
   }
-  return pmf;
+  return pmf.subarray(0, end + 1);
 }
 
 /** the binomial's log-space scratch, reused from call to call (grown as needed) */
@@ -146,7 +160,7 @@ function sumTail(parts: readonly { n: number; q: number }[], k: number, trim: nu
   for (let p = 0; p <= last; p++) {
     const { n, q } = parts[p];
     if (n <= 0) continue;
-    const [lo, hi] = support(binomialInto(n, q, binomial.subarray(0, n + 1), logScratch), trim);
+    const [lo, hi] = support(binomialInto(n, q, binomial.subarray(0, n + 1), logScratch, trim), trim);
     const b = asOperand(binomial, lo, hi);
     offset += lo;
     if (p === last) return Math.min(1, convolvedTail(pmf, b, k - offset, trim, sums[turn]));
