@@ -90,7 +90,7 @@ function support(a: Float64Array, trim: number): [number, number] {
 }
 
 /** how many entries convolvedTail computes at a time, walking down from the top (whole kernel blocks) */
-const CHUNK = 48;
+const CHUNK = 72;
 
 /**
  * the sum of the entries from index `from` up of a ∗ b trimmed like support(·, trim), added from the top down: the
