@@ -28,10 +28,10 @@ export function binomialPmf(n: number, q: number): Float64Array {
 
 /**
  * binomialPmf written into pmf (n + 1 entries, overwritten), log as scratch: a sweep computes thousands. With
- * trim > 0 the upper tail below trim · e⁻⁸ of the max is left at 0 without being computed: support(·, trim) cuts it
- * anyway, and those entries come after the mode's 1 in the normalising sum, too small to change its bits (the lower
- * tail comes first, so it is always computed). Past the mode the log-concave pmf only falls. Returns the entries
- * up to the last one computed.
+ * trim > 0 the upper tail below trim · e⁻⁸ (and e⁻⁴⁰) of the max is left at 0 without being computed: support(·,
+ * trim) cuts it anyway, and those entries come after the mode's 1 in the normalising sum, below half its last
+ * bit (the lower tail comes first, so it is always computed). Past the mode the log-concave pmf only falls.
+ * Returns the entries up to the last one computed.
  */
 function binomialInto(n: number, q: number, pmf: Float64Array, log: Float64Array, trim = 0): Float64Array {
   pmf.fill(0, 0, n + 1);
@@ -39,7 +39,7 @@ function binomialInto(n: number, q: number, pmf: Float64Array, log: Float64Array
   if (q <= 0) pmf[0] = 1;
   else if (q >= 1) pmf[n] = 1;
   else {
-    const negligible = trim > 0 ? Math.log(trim) - 8 : -Infinity;
+    const negligible = trim > 0 ? Math.min(Math.log(trim) - 8, -40) : -Infinity;
     // log-space recurrence from k = 0, then normalised: no lgamma, no underflow at the mode
     const logOdds = Math.log(q / (1 - q));
     log[0] = n * Math.log1p(-q);
@@ -98,8 +98,8 @@ const CHUNK = 72;
  * binomials is log-concave, hence unimodal, so
  * - the max is known once the walk down from the top has passed below half of the largest entry so far;
  * - the trimmed upper end is then the highest entry computed above max · trim;
- * - below the mode the entries only shrink: once one adds nothing to the running sum, no lower one can (the
- *   running sum then holds the max, so the entries cut by the lower trim, ≤ max · trim, add nothing either).
+ * - below the mode the entries only shrink: the first one at or below max · trim is where the lower trim starts,
+ *   and once one adds nothing to the running sum, no lower one can.
  * The sweep's counts are mostly below the mean: this skips the far lower tail, a quarter of the entries' products.
  */
 function convolvedTail(a: Float64Array, b: Float64Array, from: number, trim: number, out: Float64Array): number {
@@ -129,6 +129,7 @@ function convolvedTail(a: Float64Array, b: Float64Array, from: number, trim: num
   let tail = 0;
   for (let m = hi; m >= from && m >= 0; m--) {
     if (m < done) computeNextChunk();
+    if (m < argmax && !(out[m] > floor)) break;
     const sum = tail + out[m];
     if (sum === tail && m < argmax) break;
     tail = sum;
