@@ -162,7 +162,7 @@ describe('binomialSumTail keeps its bits', () => {
     while (hi > lo && !(a[hi] > max * trim)) hi--;
     return [lo, hi];
   }
-  /** the distribution of the sum, trimmed as the reference trims it, with the value of its first entry */
+  /** the distribution of the sum, trimmed as the reference trims it, and the sum its first entry stands for */
   function refDistribution(parts: readonly { n: number; q: number }[], trim: number) {
     let pmf: Float64Array = Float64Array.of(1);
     let offset = 0;
@@ -207,6 +207,7 @@ describe('binomialSumTail keeps its bits', () => {
       for (const p of parts) expect(binomialPmf(p.n, p.q)).toEqual(refPmf(p.n, p.q));
     }
   });
+
   const seeded = (seed: number) => () => (seed = (seed * 16807) % 2147483647) / 2147483647;
 
   it('equals it bit for bit in the sweep\'s regime: three symbols of hundreds to thousands of alerts, p from 1 to below the exact fallback', () => {
