@@ -62,10 +62,8 @@ export interface Universe {
 
 export class AlertSetEvaluator {
   readonly specs: MetricSpec[];
-  private readonly stamp: Int32Array;
+  /** per episode: the earliest alert hour that detects it, NOT_DETECTED when none */
   private readonly firstAlert: Int32Array;
-  private readonly detectedList: Int32Array;
-  private round = 0;
   /** counts of the last evaluate() */
   trueAlerts = 0;
   falseAlarms = 0;
@@ -73,11 +71,8 @@ export class AlertSetEvaluator {
   detected = 0;
 
   constructor(readonly market: Market) {
-    const episodes = market.labels.epStart.length;
     this.specs = metricSpecs(market.options.horizons_hours);
-    this.stamp = new Int32Array(episodes);
-    this.firstAlert = new Int32Array(episodes);
-    this.detectedList = new Int32Array(episodes);
+    this.firstAlert = new Int32Array(market.labels.epStart.length);
   }
 
   /** writes one value per spec into out (NaN when undefined) */
@@ -91,8 +86,11 @@ export class AlertSetEvaluator {
     out[1] = E > 0 ? det / E : NaN;
     out[2] = E > 0 ? nabScore(det, fa, E) : NaN;
     out[3] = u.weeks > 0 ? fa / u.weeks : NaN;
-    const horizons = this.market.stride - 2;
-    for (let k = 0; k < horizons; k++) this.forwardMetrics(pos, dir, n, k, out, 4 + k * 3);
+    const { hourly, stride } = this.market;
+    const horizons = stride - 2;
+    let k = 0;
+    for (; k + 1 < horizons; k += 2) forwardMetricsPair(hourly, stride, pos, dir, n, k, out);
+    if (k < horizons) forwardMetrics(hourly, stride, pos, dir, n, k, out);
     const tails = 4 + horizons * 3;
     for (let k = 0; k < horizons; k++) {
       out[tails + 2 * k] = out[4 + k * 3 + 1];
@@ -100,73 +98,128 @@ export class AlertSetEvaluator {
     }
   }
 
+  /**
+   * The truths are counted with numbers, not branches (successive alerts' truths are as good as random, and a
+   * mispredicted branch costs more than the rest of the alert's work); each episode keeps its earliest alert by
+   * Math.min from NOT_DETECTED, so nothing but the episodes in reach is touched per alert.
+   */
   private countEvents(pos: Int32Array, n: number): void {
     const { hourly, stride } = this.market;
     const { epStart } = this.market.labels;
     const L = this.market.options.lead_window_hours;
-    const stamp = this.stamp;
-    const first = this.firstAlert;
-    const detectedList = this.detectedList;
+    const first = this.firstAlert.fill(NOT_DETECTED);
     const episodes = epStart.length;
-    const round = ++this.round;
     let ta = 0;
     let fa = 0;
-    let det = 0;
     for (let i = 0; i < n; i++) {
       const a = pos[i];
       const b = a * stride;
       const truth = hourly[b];
-      if (truth === TRUE_ALERT) ta++;
-      else if (truth === FALSE_ALARM) fa++;
+      ta += +(truth === TRUE_ALERT);
+      fa += +(truth === FALSE_ALARM);
       const reach = a + L;
-      for (let e = hourly[b + 1] | 0; e < episodes && epStart[e] <= reach; e++) {
-        if (stamp[e] !== round) {
-          stamp[e] = round;
-          first[e] = a;
-          detectedList[det++] = e;
-        } else if (a < first[e]) {
-          first[e] = a;
-        }
-      }
+      for (let e = hourly[b + 1] | 0; e < episodes && epStart[e] <= reach; e++) first[e] = Math.min(first[e], a);
     }
+    let det = 0;
+    for (let e = 0; e < episodes; e++) det += +(first[e] !== NOT_DETECTED);
     this.trueAlerts = ta;
     this.falseAlarms = fa;
     this.unevaluable = n - ta - fa;
     this.detected = det;
   }
 
-  /** one horizon at a time with local sums: measured ~2× faster than all horizons per alert */
-  private forwardMetrics(pos: Int32Array, dir: Int8Array, n: number, k: number, out: Float64Array, at: number): void {
-    const { hourly, stride } = this.market;
-    const col = 2 + k;
-    let count = 0;
-    let sumAbs = 0;
-    let directional = 0;
-    let sumDirectional = 0;
-    let hits = 0;
-    for (let i = 0; i < n; i++) {
-      const r = hourly[pos[i] * stride + col];
-      if (r !== r) continue;
-      const d = dir[i];
-      const dr = d * r;
-      count++;
-      sumAbs += Math.abs(r);
-      directional += d * d;
-      sumDirectional += dr;
-      hits += dr > 0 ? 1 : 0;
+  /** adds 1 to counts[lead] for each episode the last evaluate() detected: leads are whole hours in 0 .. lead_window_hours */
+  countLeads(counts: Int32Array): void {
+    const { epStart } = this.market.labels;
+    const first = this.firstAlert;
+    for (let e = 0; e < epStart.length; e++) {
+      if (first[e] !== NOT_DETECTED) counts[epStart[e] - first[e]]++;
     }
-    out[at] = count > 0 ? sumAbs / count : NaN;
-    out[at + 1] = directional > 0 ? sumDirectional / directional : NaN;
-    out[at + 2] = directional > 0 ? hits / directional : NaN;
   }
 
-  /** hours from the earliest alert in the lead window to the start, for each episode the last evaluate() detected */
+  /** hours from the earliest alert in the lead window to the start, for each episode the last evaluate() detected, in episode order */
   leadHours(): number[] {
+    const { epStart } = this.market.labels;
     const leads: number[] = [];
-    for (let i = 0; i < this.detected; i++) {
-      const e = this.detectedList[i];
-      leads.push(this.market.labels.epStart[e] - this.firstAlert[e]);
+    for (let e = 0; e < epStart.length; e++) {
+      if (this.firstAlert[e] !== NOT_DETECTED) leads.push(epStart[e] - this.firstAlert[e]);
     }
     return leads;
   }
+}
+
+/** above every grid index: Math.min with any alert hour replaces it */
+const NOT_DETECTED = 0x7fffffff;
+
+/**
+ * The forward-return metrics of horizons k and k + 1 in one pass: each horizon's sums are chains of dependent
+ * additions, and two horizons side by side keep more of them in flight (measured ≈ 25 % faster than one horizon
+ * per pass; four side by side were no faster). Each sum adds the same terms in the same order as forwardMetrics.
+ * Hits are counted with +(dr > 0), a number: V8 compiles `dr > 0 ? 1 : 0` to a branch, mispredicted on half the
+ * alerts. With the branch-free counts, evaluate() on the sweep bench's alert sets: 0.29 → 0.17 ms per configuration.
+ */
+function forwardMetricsPair(hourly: Float64Array, stride: number, pos: Int32Array, dir: Int8Array, n: number, k: number, out: Float64Array): void {
+  const col = 2 + k;
+  let count0 = 0;
+  let sumAbs0 = 0;
+  let directional0 = 0;
+  let sumDirectional0 = 0;
+  let hits0 = 0;
+  let count1 = 0;
+  let sumAbs1 = 0;
+  let directional1 = 0;
+  let sumDirectional1 = 0;
+  let hits1 = 0;
+  for (let i = 0; i < n; i++) {
+    const b = pos[i] * stride + col;
+    const r0 = hourly[b];
+    const r1 = hourly[b + 1];
+    const d = dir[i];
+    if (r0 === r0) {
+      const dr = d * r0;
+      count0++;
+      sumAbs0 += Math.abs(r0);
+      directional0 += d * d;
+      sumDirectional0 += dr;
+      hits0 += +(dr > 0);
+    }
+    if (r1 === r1) {
+      const dr = d * r1;
+      count1++;
+      sumAbs1 += Math.abs(r1);
+      directional1 += d * d;
+      sumDirectional1 += dr;
+      hits1 += +(dr > 0);
+    }
+  }
+  writeForward(out, 4 + k * 3, count0, sumAbs0, directional0, sumDirectional0, hits0);
+  writeForward(out, 4 + (k + 1) * 3, count1, sumAbs1, directional1, sumDirectional1, hits1);
+}
+
+/** horizon k alone (the last of an odd number of horizons) */
+function forwardMetrics(hourly: Float64Array, stride: number, pos: Int32Array, dir: Int8Array, n: number, k: number, out: Float64Array): void {
+  const col = 2 + k;
+  let count = 0;
+  let sumAbs = 0;
+  let directional = 0;
+  let sumDirectional = 0;
+  let hits = 0;
+  for (let i = 0; i < n; i++) {
+    const r = hourly[pos[i] * stride + col];
+    if (r !== r) continue;
+    const d = dir[i];
+    const dr = d * r;
+    count++;
+    sumAbs += Math.abs(r);
+    directional += d * d;
+    sumDirectional += dr;
+    hits += +(dr > 0);
+  }
+  writeForward(out, 4 + k * 3, count, sumAbs, directional, sumDirectional, hits);
+}
+
+function writeForward(out: Float64Array, at: number, count: number, sumAbs: number, directional: number, sumDirectional: number, hits: number): void {
+  out[at] = count > 0 ? sumAbs / count : NaN;
+  out[at + 1] = directional > 0 ? sumDirectional / directional : NaN;
+  out[at + 2] = directional > 0 ? hits / directional : NaN;
 }

@@ -11,7 +11,7 @@ import { HOUR_MS } from '../pipeline/input.ts';
 import { AlertSetEvaluator } from '../score/evaluator.ts';
 import type { SymbolRange } from '../score/grid.ts';
 import { FALSE_ALARM, TRUE_ALERT, type Market } from '../score/market.ts';
-import { median, ratio, toPlain } from '../score/stats.ts';
+import { ratio, toPlain } from '../score/stats.ts';
 import type { AlertColumns } from './evaluate.ts';
 import type { FeatureSet } from './features.ts';
 import { lowerBound } from '../sorted-search.ts';
@@ -151,6 +151,9 @@ export class PeriodScorer {
   private readonly blockOf: Int32Array;
   private readonly blockStart: Int32Array;
   private readonly typeCounts = new Int32Array(EVENT_TYPES.length);
+  /** the metrics' names per horizon and per event type, spelled once */
+  private readonly returnNames: readonly string[];
+  private readonly typeCountNames = EVENT_TYPES.map(typeCountMetric);
   private readonly days: number;
   private readonly out: Float64Array;
   /** lead hours are whole hours in 0 .. lead_window_hours: their median is read from a histogram */
@@ -181,6 +184,7 @@ export class PeriodScorer {
     this.days = (market.grid.end - market.grid.start) / DAY_MS;
     this.out = new Float64Array(this.evaluator.specs.length);
     this.leadCounts = new Int32Array(market.options.lead_window_hours + 1);
+    this.returnNames = market.options.horizons_hours.map(returnMetric);
     this.verdict = verdicts(market);
   }
 
@@ -249,7 +253,6 @@ export class PeriodScorer {
     }
     const alertsCount = n;
     const e = this.evaluator;
-    const o = this.market.options;
     const episodes = this.market.labels.epStart.length;
     const weeks = this.days / 7;
     e.evaluate(pos, dir, anchored, { episodes, weeks }, this.out);
@@ -267,33 +270,28 @@ export class PeriodScorer {
       f1: precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null,
       nab: Number.isFinite(this.out[2]) ? this.out[2] : null,
       false_alarms_per_week: ratio(e.falseAlarms, weeks),
-      median_lead_hours: this.medianLead(e.leadHours()),
+      median_lead_hours: this.medianLead(),
     };
-    o.horizons_hours.forEach((h, k) => (m[returnMetric(h)] = this.out[4 + k * 3]));
-    EVENT_TYPES.forEach((t, i) => (m[typeCountMetric(t)] = typeCounts[i]));
+    this.returnNames.forEach((name, k) => (m[name] = this.out[4 + k * 3]));
+    this.typeCountNames.forEach((name, i) => (m[name] = typeCounts[i]));
     return toPlain(m);
   }
 
-  /** median() of whole lead hours by counting them (the same value: the middle one, or the mean of the middle two) */
-  private medianLead(leads: readonly number[]): number | null {
-    const counts = this.leadCounts.fill(0);
-    const top = counts.length - 1;
-    for (const x of leads) {
-      if (!(Number.isInteger(x) && x >= 0 && x <= top)) return median(leads);
-      counts[x]++;
-    }
-    const n = leads.length;
+  /** median() of the last evaluation's lead hours, from their counts: leads are whole hours in 0 .. lead_window_hours */
+  private medianLead(): number | null {
+    const n = this.evaluator.detected;
     if (n === 0) return null;
+    const counts = this.leadCounts.fill(0);
+    this.evaluator.countLeads(counts);
     // the values of ranks lo and hi (0-based, ascending): the same entry for an odd count
     const lo = (n - 1) >> 1;
     const hi = n >> 1;
     let seen = 0;
     let a = -1;
-    for (let v = 0; v <= top; v++) {
+    for (let v = 0; ; v++) {
       seen += counts[v];
       if (a < 0 && seen > lo) a = v;
       if (seen > hi) return a === v ? v : (a + v) / 2;
     }
-    return median(leads);
   }
 }
