@@ -12,7 +12,7 @@ import { alertId, EVENT_SOURCE, EVENT_TYPES, type AlertSeverity, type AlertSourc
 import type { PipelineConfig } from '../pipeline/config.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { stableStringify } from '../pipeline/load-config.ts';
-import { cooldownSlots, cooldownVerdict, type CooldownRule } from '../pipeline/cooldown.ts';
+import type { CooldownRule } from '../pipeline/cooldown.ts';
 import { toDirection, type Direction } from '../pipeline/rule-definitions.ts';
 import { buildIndex, type FeatureIndex } from './feature-index.ts';
 import type { FeatureSet } from './features.ts';
@@ -37,19 +37,46 @@ export interface AlertColumns {
   direction: Int8Array;
 }
 
-/** the cooldown policy (cooldownVerdict, as the Pipeline applies it) over one key's candidate hours in order; writes the emitted indices into `out` */
-function applyCooldown(fs: FeatureSet, c: Candidates, rule: CooldownRule, out: Int32Array): number {
-  const slot = cooldownSlots(1);
-  const hours = c.hours;
+const DAY_MS = 24 * HOUR_MS;
+
+/** the emitted candidates of every part, one part after another: each one's index in its candidates and its hour */
+interface Kept {
+  index: Int32Array;
+  hour: Int32Array;
+}
+
+/**
+ * cooldownVerdict (the Pipeline's cooldown policy) over one key's candidate hours, ascending without repeats: the
+ * key's state in locals rather than a slot, with the same arithmetic in milliseconds (evaluate-reference.test.ts
+ * proves it equal to cooldownVerdict). Appends to `out` from `at` the emitted candidates whose hour lies in
+ * [from, until] (earlier hours only warm the state up); returns the new end.
+ */
+export function applyCooldown(firstHour: number, hours: Int32Array, rule: CooldownRule, from: number, until: number, out: Kept, at: number): number {
   const transitionOnly = rule.transition_only;
-  let n = 0;
+  const cooldownMs = rule.cooldown_hours * HOUR_MS;
+  const maxPerDay = rule.max_per_day;
+  const { index, hour } = out;
+  let lastEmitTs = NaN;
+  let day = NaN;
+  let dayCount = 0;
+  let n = at;
   for (let k = 0; k < hours.length; k++) {
-    // the hours ascend without repeats: a candidate right after another is a transition, suppressed, and what the
-    // verdict records for it (the hour it was true) no later verdict can tell from the previous candidate's,
-    // since the next one to be judged is not the hour after (a funding settlement stands for hours: most of its
-    // candidates end here)
-    if (transitionOnly && k > 0 && hours[k - 1] === hours[k] - 1) continue;
-    if (cooldownVerdict(slot, 0, fs.firstHour + hours[k] * HOUR_MS, rule) === null) out[n++] = k;
+    const h = hours[k];
+    // was true in the previous hour: every candidate records its hour as the last true one
+    if (transitionOnly && k > 0 && hours[k - 1] === h - 1) continue;
+    const ts = firstHour + h * HOUR_MS;
+    if (ts - lastEmitTs < cooldownMs) continue;
+    const d = Math.floor(ts / DAY_MS);
+    if (d !== day) {
+      day = d;
+      dayCount = 0;
+    }
+    if (dayCount >= maxPerDay) continue;
+    lastEmitTs = ts;
+    dayCount++;
+    if (h < from || h > until) continue;
+    index[n] = k;
+    hour[n++] = h;
   }
   return n;
 }
@@ -77,12 +104,10 @@ export class ColumnarEvaluator {
   /** memory the candidate cache may hold: a long-running sweep must not grow with the configurations seen (a
    * rule's candidates are ~100 KB at most on the bundled data: a grid's few values per rule fit many times over) */
   private readonly cacheLimit: number;
-  private scratch = new Int32Array(1024);
   private index: FeatureIndex | null = null;
-  /** every part's kept candidate indices, one after another (evaluate) */
-  private kept = new Int32Array(1024);
-  /** per block of 2^BUCKET_SHIFT hours: where its alerts start in the output (emit's sort) */
-  private bucketStart = new Int32Array(0);
+  /** every part's emitted candidates (evaluate), and emit's sort's buffers: all grown as needed */
+  private kept: Kept = { index: new Int32Array(1024), hour: new Int32Array(1024) };
+  private sorting = { hour: new Int32Array(1024), alert: new Int32Array(1024), byLow: new Int32Array(LOW_HOURS + 1), byHigh: new Int32Array(0) };
   /** the output when the caller lets it be reused (evaluate's `reuse`), grown as needed */
   private own: AlertColumns = { n: 0, hour: new Int32Array(0), type: new Uint8Array(0), slot: new Int32Array(0), severity: new Uint8Array(0), direction: new Int8Array(0) };
 
@@ -153,24 +178,13 @@ export class ColumnarEvaluator {
       for (let s = 0; s < lists.length; s++) {
         const c = lists[s];
         if (c.hours.length === 0) continue;
-        if (this.scratch.length < c.hours.length) this.scratch = new Int32Array(c.hours.length * 2);
-        const n = applyCooldown(fs, c, policy, this.scratch);
-        if (this.kept.length < total + n) {
-          const grown = new Int32Array(2 * (total + n));
-          grown.set(this.kept.subarray(0, total));
-          this.kept = grown;
-        }
-        const kept = this.kept;
-        let k2 = total;
-        for (let k = 0; k < n; k++) {
-          const h = c.hours[this.scratch[k]];
-          if (h >= fromIdx && h <= untilIdx) kept[k2++] = this.scratch[k];
-        }
-        if (k2 === total) continue;
+        if (this.kept.index.length < total + c.hours.length) this.kept = grownKept(this.kept, total, total + c.hours.length);
+        const end = applyCooldown(fs.firstHour, c.hours, policy, fromIdx, untilIdx, this.kept, total);
+        if (end === total) continue;
         const isPair = type === 'CORRELATION_BREAK';
         const rank = isPair ? nSym * SYMBOL_RULES.length + s : s * SYMBOL_RULES.length + SYMBOL_RULES.indexOf(type);
-        parts.push({ c, at: total, n: k2 - total, rank, type: TYPE_INDEX[type], slot: isPair ? nSym + s : s });
-        total = k2;
+        parts.push({ c, at: total, n: end - total, rank, type: TYPE_INDEX[type], slot: isPair ? nSym + s : s });
+        total = end;
       }
     }
     parts.sort((a, b) => a.rank - b.rank);
@@ -195,70 +209,81 @@ export class ColumnarEvaluator {
 
   /**
    * the parts' alerts (parts in rank order, each ascending in hour) in the Pipeline's emission order: by hour, then
-   * rank. A stable bucket sort by blocks of 2^BUCKET_SHIFT hours (parts in rank order, so within a block equal
-   * hours arrive in rank order), then a stable insertion sort by hour inside each block, a few alerts each: the
-   * counts and their running sum cover a sixteenth of the hours instead of every hour
+   * rank. Two stable counting sorts, by the hour's low LOW_BITS bits and then by the rest (a radix sort): equal
+   * hours keep the parts' order. The counts cover a sixteenth of the hours instead of every hour, and no pass
+   * moves an alert twice within a pass; the first pass carries each alert's other columns packed in one number
    */
   private emit(parts: readonly { c: Candidates; at: number; n: number; type: number; slot: number }[], out: AlertColumns): void {
-    const kept = this.kept;
-    const buckets = (this.features.hours >> BUCKET_SHIFT) + 1;
-    if (this.bucketStart.length < buckets + 1) this.bucketStart = new Int32Array(buckets + 1);
-    const start = this.bucketStart;
-    start.fill(0, 0, buckets + 1);
-    for (const p of parts) {
-      const hours = p.c.hours;
-      for (let k = p.at; k < p.at + p.n; k++) start[(hours[kept[k]] >> BUCKET_SHIFT) + 1]++;
+    const total = out.n;
+    const { index, hour: keptHour } = this.kept;
+    const s = this.sortBuffers(total);
+    const { byLow, byHigh } = s;
+    const highs = (this.features.hours >> LOW_BITS) + 1;
+    byLow.fill(0);
+    byHigh.fill(0, 0, highs + 1);
+    for (let g = 0; g < total; g++) {
+      const h = keptHour[g];
+      byLow[(h & LOW_MASK) + 1]++;
+      byHigh[(h >> LOW_BITS) + 1]++;
     }
-    for (let b = 0; b < buckets; b++) start[b + 1] += start[b];
+    for (let b = 0; b < LOW_HOURS; b++) byLow[b + 1] += byLow[b];
+    for (let b = 0; b < highs; b++) byHigh[b + 1] += byHigh[b];
+    const { hour: lowHour, alert } = s;
+    for (const p of parts) {
+      const { severity: sev, direction: dir } = p.c;
+      const tag = p.type | (p.slot << SLOT_SHIFT);
+      for (let g = p.at; g < p.at + p.n; g++) {
+        const h = keptHour[g];
+        const j = index[g];
+        const at = byLow[h & LOW_MASK]++;
+        lowHour[at] = h;
+        alert[at] = tag | (sev[j] << SEVERITY_SHIFT) | ((dir[j] + 1) << DIRECTION_SHIFT);
+      }
+    }
     const { hour, type, slot, severity, direction } = out;
-    for (const p of parts) {
-      const { hours, severity: sev, direction: dir } = p.c;
-      for (let k = p.at; k < p.at + p.n; k++) {
-        const j = kept[k];
-        const h = hours[j];
-        const at = start[h >> BUCKET_SHIFT]++;
-        hour[at] = h;
-        type[at] = p.type;
-        slot[at] = p.slot;
-        severity[at] = sev[j];
-        direction[at] = dir[j];
-      }
+    for (let i = 0; i < total; i++) {
+      const h = lowHour[i];
+      const a = alert[i];
+      const at = byHigh[h >> LOW_BITS]++;
+      hour[at] = h;
+      type[at] = a & TYPE_MASK;
+      severity[at] = (a >> SEVERITY_SHIFT) & 3;
+      direction[at] = ((a >> DIRECTION_SHIFT) & 3) - 1;
+      slot[at] = a >>> SLOT_SHIFT;
     }
-    // start[b] is now bucket b's end; bucket b begins at start[b - 1] (0 for the first)
-    let from = 0;
-    for (let b = 0; b < buckets; b++) {
-      const end = start[b];
-      for (let i = from + 1; i < end; i++) {
-        const h = hour[i];
-        if (hour[i - 1] <= h) continue;
-        const t = type[i];
-        const sl = slot[i];
-        const sv = severity[i];
-        const d = direction[i];
-        let j = i;
-        for (; j > from && hour[j - 1] > h; j--) {
-          hour[j] = hour[j - 1];
-          type[j] = type[j - 1];
-          slot[j] = slot[j - 1];
-          severity[j] = severity[j - 1];
-          direction[j] = direction[j - 1];
-        }
-        hour[j] = h;
-        type[j] = t;
-        slot[j] = sl;
-        severity[j] = sv;
-        direction[j] = d;
-      }
-      from = end;
-    }
+  }
+
+  private sortBuffers(total: number) {
+    const s = this.sorting;
+    if (s.hour.length < total) s.hour = new Int32Array(2 * total);
+    if (s.alert.length < total) s.alert = new Int32Array(2 * total);
+    const highs = (this.features.hours >> LOW_BITS) + 1;
+    if (s.byHigh.length < highs + 1) s.byHigh = new Int32Array(highs + 1);
+    return s;
   }
 }
 
 /** how many keys met once the evaluator remembers: a grid's values of a rule's inputs are far fewer */
 const SEEN_KEYS = 4096;
 
-/** emit's sort: blocks of 2^BUCKET_SHIFT hours */
-const BUCKET_SHIFT = 4;
+/** emit's radix sort: its first pass sorts by the hour's low LOW_BITS bits */
+const LOW_BITS = 4;
+const LOW_HOURS = 1 << LOW_BITS;
+const LOW_MASK = LOW_HOURS - 1;
+/** an alert's columns but the hour, packed for the sort: type (EVENT_TYPES: 6), severity (3), direction + 1, slot */
+const TYPE_MASK = 7;
+const SEVERITY_SHIFT = 3;
+const DIRECTION_SHIFT = 5;
+const SLOT_SHIFT = 7;
+
+/** a copy of the first `used` entries with room for `need` */
+function grownKept(k: Kept, used: number, need: number): Kept {
+  const index = new Int32Array(2 * need);
+  const hour = new Int32Array(2 * need);
+  index.set(k.index.subarray(0, used));
+  hour.set(k.hour.subarray(0, used));
+  return { index, hour };
+}
 
 function allocColumns(n: number): AlertColumns {
   return { n, hour: new Int32Array(n), type: new Uint8Array(n), slot: new Int32Array(n), severity: new Uint8Array(n), direction: new Int8Array(n) };

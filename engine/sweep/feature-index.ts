@@ -58,7 +58,38 @@ export interface HeldBars {
 }
 
 export function regimeFeatureValues(bars: Pick<HeldBars, 'heat' | 'priceZ' | 'volumeZ'>, feature: RegimeFeature): Float64Array {
-  return feature === 'absPriceZ' ? bars.priceZ.map(Math.abs) : bars[feature];
+  return feature === 'absPriceZ' ? absolute(bars.priceZ) : bars[feature];
+}
+
+// plain loops below, not TypedArray.from or .map with a callback: the index's columns are long and the features
+// job builds it while every worker waits for it
+
+function absolute(values: Float64Array): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.abs(values[i]);
+  return out;
+}
+
+/** the column's entries at the given positions, into `out` */
+function gathered<A extends Float64Array | Int8Array>(column: A, at: Int32Array, out: A): A {
+  for (let k = 0; k < at.length; k++) out[k] = column[at[k]];
+  return out;
+}
+
+function gatheredFloats(column: Float64Array, at: Int32Array): Float64Array {
+  return gathered(column, at, new Float64Array(at.length));
+}
+
+/** the first `hours` hours where the symbol is present (`present` null: every hour) and `column`, if given, is not NaN */
+function hoursWhere(hours: number, present: Uint8Array | null, column: Float64Array | null): Int32Array {
+  const out = new Int32Array(hours);
+  let n = 0;
+  for (let i = 0; i < hours; i++) {
+    if (present !== null && present[i] !== 1) continue;
+    if (column !== null && column[i] !== column[i]) continue;
+    out[n++] = i;
+  }
+  return out.slice(0, n);
 }
 
 function same(a: number, b: number): boolean {
@@ -76,7 +107,7 @@ function heldBars(fs: FeatureSet, s: number, t: number): HeldBars {
     if (i === 0 || !same(pz[i], pz[i - 1]) || !same(vz[i], vz[i - 1]) || !same(heat[i], heat[i - 1])) starts.push(i);
   }
   const start = Int32Array.from(starts);
-  const values = { priceZ: Float64Array.from(start, (i) => pz[i]), volumeZ: Float64Array.from(start, (i) => vz[i]), heat: Float64Array.from(start, (i) => heat[i]) };
+  const values = { priceZ: gatheredFloats(pz, start), volumeZ: gatheredFloats(vz, start), heat: gatheredFloats(heat, start) };
   const order = Object.fromEntries(REGIME_FEATURES.map((f) => [f, sortedOrder(regimeFeatureValues(values, f))])) as Record<RegimeFeature, Int32Array>;
   return { start, ...values, order };
 }
@@ -101,10 +132,15 @@ function regimeLayout(bars: HeldBars[], presentHours: Int32Array) {
   return { hourBar, hourSegment, segmentBars: seg.map((x) => Int32Array.from(x)) as [Int32Array, Int32Array, Int32Array] };
 }
 
-function hoursWhere(n: number, keep: (i: number) => boolean): Int32Array {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) if (keep(i)) out.push(i);
-  return Int32Array.from(out);
+/** per hour: the direction of the pair's break, the lagging symbol's 24 h return sign */
+function breakDirections(fs: FeatureSet, p: FeatureSet['pairs'][number], hours: Int32Array): Int8Array {
+  const out = new Int8Array(hours.length);
+  for (let k = 0; k < hours.length; k++) {
+    const i = hours[k];
+    const lagging = laggingSide(p.leader[i]) === 'a' ? p.a : p.b;
+    out[k] = correlationBreakDirection(fs.bySymbol[lagging].ret24[i]);
+  }
+  return out;
 }
 
 /** the index without its per-thread scratch: what one worker builds and every worker reads from shared memory */
@@ -119,8 +155,8 @@ export function buildIndex(fs: FeatureSet): FeatureIndex {
 /** what the features job builds once and attaches to the set (jobs.ts) */
 export function buildSharedIndex(fs: FeatureSet): SharedFeatureIndex {
   const symbols = fs.bySymbol.map((f, s) => {
-    const liqHours = hoursWhere(fs.hours, (i) => f.present[i] === 1 && f.liqTotal[i] === f.liqTotal[i]);
-    const volHours = hoursWhere(fs.hours, (i) => f.present[i] === 1 && f.volRatio[i] === f.volRatio[i]);
+    const liqHours = hoursWhere(fs.hours, f.present, f.liqTotal);
+    const volHours = hoursWhere(fs.hours, f.present, f.volRatio);
     const n = f.settleZ.length;
     const settleStart = new Int32Array(n).fill(-1);
     const settleLength = new Int32Array(n);
@@ -134,34 +170,32 @@ export function buildSharedIndex(fs: FeatureSet): SharedFeatureIndex {
       }
       settleLength[k]++;
     }
-    const presentHours = hoursWhere(fs.hours, (i) => f.present[i] === 1);
+    const presentHours = hoursWhere(fs.hours, f.present, null);
     const bars = [0, 1, 2, 3].map((t) => heldBars(fs, s, t));
     return {
       ...regimeLayout(bars, presentHours),
       presentHours,
       bars,
       liqHours,
-      liqTotal: Float64Array.from(liqHours, (i) => f.liqTotal[i]),
-      liqZ: Float64Array.from(liqHours, (i) => f.liqZ[i]),
-      liqDir: Int8Array.from(liqHours, (i) => f.liqDir[i]),
+      liqTotal: gatheredFloats(f.liqTotal, liqHours),
+      liqZ: gatheredFloats(f.liqZ, liqHours),
+      liqDir: gathered(f.liqDir, liqHours, new Int8Array(liqHours.length)),
       volHours,
-      volRatio: Float64Array.from(volHours, (i) => f.volRatio[i]),
-      volRet24: Float64Array.from(volHours, (i) => f.ret24[i]),
+      volRatio: gatheredFloats(f.volRatio, volHours),
+      volRet24: gatheredFloats(f.ret24, volHours),
       settleStart,
       settleLength,
       settleAge,
     };
   });
   const pairs = fs.pairs.map((p) => {
-    const hours = hoursWhere(fs.hours, (i) => p.corr[i] === p.corr[i]);
-    const direction = Int8Array.from(hours, (i) => {
-      const lagging = laggingSide(p.leader[i]) === 'a' ? p.a : p.b;
-      return correlationBreakDirection(fs.bySymbol[lagging].ret24[i]);
-    });
-    const corr = Float64Array.from(hours, (i) => p.corr[i]);
-    const normal = Float64Array.from(hours, (i) => p.normal[i]);
+    const hours = hoursWhere(fs.hours, null, p.corr);
+    const corr = gatheredFloats(p.corr, hours);
+    const normal = gatheredFloats(p.normal, hours);
     // current − normal exactly as isCorrelationBreak computes it; NaN where there is no normal (never a drop)
-    return { hours, corr, normal, direction, byCorr: sortedOrder(corr), byDrop: sortedOrder(corr.map((c, k) => c - normal[k])) };
+    const drop = new Float64Array(hours.length);
+    for (let k = 0; k < hours.length; k++) drop[k] = corr[k] - normal[k];
+    return { hours, corr, normal, direction: breakDirections(fs, p, hours), byCorr: sortedOrder(corr), byDrop: sortedOrder(drop) };
   });
   return { symbols, pairs };
 }

@@ -178,20 +178,49 @@ function standingOf(x: FeatureIndex, s: number, stale: number, fs: FeatureSet): 
   });
 }
 
-/** the standing hours of the settlements with a severity (NO_ALERT: none), each run with its settlement's severity and direction */
-function standingCandidates(runs: StandingRuns, severity: Int8Array, direction: Int8Array): Candidates {
+/**
+ * the settlements a funding rule fires at, ascending, each with its severity and direction: the rules' scratch,
+ * valid until the next rule's call (the candidates made from it are new arrays)
+ */
+interface Firing {
+  n: number;
+  at: Int32Array;
+  severity: Int8Array;
+  direction: Int8Array;
+}
+
+const firing: Firing = { n: 0, at: new Int32Array(0), severity: new Int8Array(0), direction: new Int8Array(0) };
+
+/** the scratch emptied, with room for every settlement */
+function noneFiring(settlements: number): Firing {
+  if (firing.at.length < settlements) {
+    firing.at = new Int32Array(settlements);
+    firing.severity = new Int8Array(settlements);
+    firing.direction = new Int8Array(settlements);
+  }
+  firing.n = 0;
+  return firing;
+}
+
+function fire(f: Firing, k: number, severity: number, direction: number): void {
+  f.at[f.n] = k;
+  f.severity[f.n] = severity;
+  f.direction[f.n++] = direction;
+}
+
+/** the standing hours of the firing settlements, each run with its settlement's severity and direction */
+function standingCandidates(runs: StandingRuns, f: Firing): Candidates {
   const { hours, offset } = runs;
   let total = 0;
-  for (let k = 0; k < severity.length; k++) if (severity[k] !== NO_ALERT) total += offset[k + 1] - offset[k];
+  for (let i = 0; i < f.n; i++) total += offset[f.at[i] + 1] - offset[f.at[i]];
   const out: Candidates = { hours: new Int32Array(total), severity: new Uint8Array(total), direction: new Int8Array(total) };
   let n = 0;
-  for (let k = 0; k < severity.length; k++) {
-    if (severity[k] === NO_ALERT) continue;
-    const a = offset[k];
-    const b = offset[k + 1];
+  for (let i = 0; i < f.n; i++) {
+    const a = offset[f.at[i]];
+    const b = offset[f.at[i] + 1];
     out.hours.set(hours.subarray(a, b), n);
-    out.severity.fill(severity[k], n, n + b - a);
-    out.direction.fill(direction[k], n, n + b - a);
+    out.severity.fill(f.severity[i], n, n + b - a);
+    out.direction.fill(f.direction[i], n, n + b - a);
     n += b - a;
   }
   return out;
@@ -245,79 +274,69 @@ function headsOf(runs: StandingRuns): StandingHeads {
 }
 
 /**
- * runHeads(standingCandidates(runs, severity, direction)) without the candidates: the settlements with a severity
- * in order, each one's own heads, its first one dropped when it continues the previous such settlement's last hour
+ * runHeads(standingCandidates(runs, f)) without the candidates: the firing settlements in order, each one's own
+ * heads, its first one dropped when it continues the previous firing settlement's last hour
  */
-function standingRunHeads(runs: StandingRuns, severity: Int8Array, direction: Int8Array): Candidates {
+function standingRunHeads(runs: StandingRuns, f: Firing): Candidates {
   const { heads, offset, last } = headsOf(runs);
   const out = builder();
   let prevLast = -2;
-  for (let k = 0; k < severity.length; k++) {
-    if (severity[k] === NO_ALERT || last[k] < 0) continue;
+  for (let i = 0; i < f.n; i++) {
+    const k = f.at[i];
+    if (last[k] < 0) continue;
     for (let j = offset[k]; j < offset[k + 1]; j++) {
       if (j === offset[k] && heads[j] === prevLast + 1) continue;
-      out.push(heads[j], severity[k], direction[k]);
+      out.push(heads[j], f.severity[i], f.direction[i]);
     }
     prevLast = last[k];
   }
   return out.done();
 }
 
-/** fundingAnomalySettlements' arrays, reused: the rule reads them before it returns */
-let settlementScratch = { severity: new Int8Array(0), direction: new Int8Array(0) };
-
-/** each settlement's funding-anomaly severity (NO_ALERT: none) and direction, valid until the next call */
-function fundingAnomalySettlements(fs: FeatureSet, s: number, cfg: PipelineConfig): { severity: Int8Array; direction: Int8Array } {
+/** the settlements whose z is a funding anomaly (a NaN z is none) */
+function fundingAnomalies(fs: FeatureSet, s: number, cfg: PipelineConfig): Firing {
   const z = fs.bySymbol[s].settleZ;
   const absZ = cfg.rules.funding_abs_z;
-  if (settlementScratch.severity.length < z.length) settlementScratch = { severity: new Int8Array(z.length), direction: new Int8Array(z.length) };
-  const severity = settlementScratch.severity.subarray(0, z.length).fill(NO_ALERT);
-  const direction = settlementScratch.direction.subarray(0, z.length).fill(0);
+  const f = noneFiring(z.length);
   for (let k = 0; k < z.length; k++) {
-    if (z[k] !== z[k]) continue;
-    severity[k] = fundingAnomalyAlert(z[k], absZ);
-    direction[k] = fundingAnomalyDirection(z[k]);
+    const severity = fundingAnomalyAlert(z[k], absZ);
+    if (severity !== NO_ALERT) fire(f, k, severity, fundingAnomalyDirection(z[k]));
   }
-  return { severity, direction };
+  return f;
 }
 
 function fundingAnomalyCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
-  const { severity, direction } = fundingAnomalySettlements(fs, s, cfg);
-  return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), severity, direction);
+  return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingAnomalies(fs, s, cfg));
 }
 
 function fundingAnomalyHeads(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
-  const { severity, direction } = fundingAnomalySettlements(fs, s, cfg);
-  return standingRunHeads(standingOf(x, s, cfg.funding.stale_after_hours, fs), severity, direction);
+  return standingRunHeads(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingAnomalies(fs, s, cfg));
 }
 
-/** which settlements are reversals: a sign flip right after one of the last N settlements was extreme */
-function reversals(fs: FeatureSet, s: number, cfg: PipelineConfig): Uint8Array {
-  const f = fs.bySymbol[s];
-  const n = f.settleZ.length;
+const isExtreme = (z: number, anomalyZ: number) => (z === z && Math.abs(z) >= anomalyZ ? 1 : 0);
+
+/** the reversals: a sign flip of the 8 h rate right after one of the last N settlements was extreme */
+function fundingReversals(fs: FeatureSet, s: number, cfg: PipelineConfig): Firing {
+  const { settleZ: z, settleR8: r8 } = fs.bySymbol[s];
   const lookback = cfg.funding.reversal_lookback_settlements;
   const anomalyZ = cfg.funding.anomaly_z;
-  const out = new Uint8Array(n);
+  const f = noneFiring(z.length);
   let extremes = 0;
-  const extreme = (k: number) => (f.settleZ[k] === f.settleZ[k] && Math.abs(f.settleZ[k]) >= anomalyZ ? 1 : 0);
-  for (let k = 0; k < n; k++) {
-    if (k > 0 && isFundingReversal(f.settleR8[k - 1], f.settleR8[k], extremes > 0)) out[k] = 1;
-    extremes += extreme(k);
-    if (k - lookback >= 0) extremes -= extreme(k - lookback);
+  for (let k = 0; k < z.length; k++) {
+    const severity = fundingReversalAlert(k > 0 && isFundingReversal(r8[k - 1], r8[k], extremes > 0));
+    if (severity !== NO_ALERT) fire(f, k, severity, fundingReversalDirection(r8[k]));
+    extremes += isExtreme(z[k], anomalyZ);
+    if (k - lookback >= 0) extremes -= isExtreme(z[k - lookback], anomalyZ);
   }
-  return out;
+  return f;
 }
 
 function fundingReversalCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
-  const rev = reversals(fs, s, cfg);
-  const r8 = fs.bySymbol[s].settleR8;
-  const severity = new Int8Array(rev.length);
-  const direction = new Int8Array(rev.length);
-  for (let k = 0; k < rev.length; k++) {
-    severity[k] = fundingReversalAlert(rev[k] === 1);
-    if (severity[k] !== NO_ALERT) direction[k] = fundingReversalDirection(r8[k]);
-  }
-  return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), severity, direction);
+  return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingReversals(fs, s, cfg));
+}
+
+function fundingReversalHeads(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
+  return standingRunHeads(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingReversals(fs, s, cfg));
 }
 
 /** per feature index and symbol: the volatility hours that rise to at least a given ratio, by that ratio */
@@ -440,6 +459,7 @@ export const RULES: Record<EventType, Rule> = {
     type: 'FUNDING_REVERSAL',
     inputs: (c) => [c.funding.stale_after_hours, c.funding.anomaly_z, c.funding.reversal_lookback_settlements],
     candidates: fundingReversalCandidates,
+    heads: fundingReversalHeads,
   },
   VOLATILITY_REGIME_CHANGE: {
     type: 'VOLATILITY_REGIME_CHANGE',

@@ -4,40 +4,91 @@
  * superset of the entries whose verdict can differ.
  */
 
-import { lowerBound } from '../sorted-search.ts';
+/** which 32-bit half of a Float64Array entry holds the sign and exponent (1 on little-endian machines) */
+const HIGH_WORD = new Uint32Array(new Float64Array([-0]).buffer)[1] === 0x80000000 ? 1 : 0;
 
-/** a column's non-NaN values ascending, with their positions (a NaN compares false with any threshold) */
-export interface SortedColumn {
-  value: Float64Array;
-  at: Int32Array;
-}
+/** a radix sort's digits: 64 bits in six passes of at most 11 */
+const DIGIT_BITS = 11;
+const DIGITS = 1 << DIGIT_BITS;
 
-export function sortColumn(values: Float64Array): SortedColumn {
+/**
+ * the positions of a column's non-NaN values in ascending order of value, equal values (−0 and +0 among them) in
+ * position order; a NaN compares false with any threshold, so it is in no band. An LSD radix sort of the values'
+ * bits made to order as unsigned integers: several times cheaper than the engine's sort of the values followed by a
+ * binary search per position, and a comparator sort of the positions costs ten times as much again
+ */
+export function sortedOrder(values: Float64Array): Int32Array {
   let n = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
-  const value = new Float64Array(n);
+  const bits = new Float64Array(n);
+  let at = new Int32Array(n);
   n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) value[n++] = values[i];
-  // the engine's numeric sort of the values, then each position finds its place by binary search (equal
-  // values in position order): a comparator sort of the positions costs ten times as much
-  value.sort();
-  const at = new Int32Array(n);
-  const taken = new Int32Array(n);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== v) continue;
-    const r = lowerBound(value, v);
-    at[r + taken[r]++] = i;
+    // + 0 turns −0 into +0: the two are equal, and their bits must be too
+    bits[n] = v + 0;
+    at[n++] = i;
   }
-  return { value, at };
+  const words = new Uint32Array(bits.buffer);
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const h = words[2 * i + HIGH_WORD];
+    const l = words[2 * i + 1 - HIGH_WORD];
+    // negatives: every bit flipped (a larger magnitude is smaller); the rest: above every negative
+    const negative = h >>> 31 === 1;
+    hi[i] = negative ? ~h : h | 0x80000000;
+    lo[i] = negative ? ~l : l;
+  }
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  let at2 = new Int32Array(n);
+  const count = new Int32Array(DIGITS);
+  for (const [word, shift] of RADIX_PASSES) {
+    const keys = word === 0 ? lo : hi;
+    if (!scatterByDigit(keys, shift, count, [hi, lo, at], [hi2, lo2, at2])) continue;
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+    [at, at2] = [at2, at];
+  }
+  return at;
 }
 
+/** (0: low word, 1: high word; the digit's shift) from the least significant digit up */
+const RADIX_PASSES: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [0, DIGIT_BITS],
+  [0, 2 * DIGIT_BITS],
+  [1, 0],
+  [1, DIGIT_BITS],
+  [1, 2 * DIGIT_BITS],
+];
+
 /**
- * the positions of a column's non-NaN values in ascending order of value, equal values in position order
- * (sortColumn's `at`): kept instead of the sorted values where the values are at hand anyway, a third of the memory
+ * one stable counting-sort pass by the digit of `keys` at `shift`, moving every column of `from` into `to`; false
+ * (nothing moved) when every key has the same digit, as the high digits of a column of similar values often do
  */
-export function sortedOrder(values: Float64Array): Int32Array {
-  return sortColumn(values).at;
+function scatterByDigit(keys: Uint32Array, shift: number, count: Int32Array, from: readonly [Uint32Array, Uint32Array, Int32Array], to: readonly [Uint32Array, Uint32Array, Int32Array]): boolean {
+  const n = keys.length;
+  count.fill(0);
+  for (let i = 0; i < n; i++) count[(keys[i] >>> shift) & (DIGITS - 1)]++;
+  if (n === 0 || count[(keys[0] >>> shift) & (DIGITS - 1)] === n) return false;
+  let sum = 0;
+  for (let d = 0; d < DIGITS; d++) {
+    const c = count[d];
+    count[d] = sum;
+    sum += c;
+  }
+  const [hi, lo, at] = from;
+  const [hiTo, loTo, atTo] = to;
+  for (let i = 0; i < n; i++) {
+    const j = count[(keys[i] >>> shift) & (DIGITS - 1)]++;
+    hiTo[j] = hi[i];
+    loTo[j] = lo[i];
+    atTo[j] = at[i];
+  }
+  return true;
 }
 
 /** how many of the ordered positions have a value <= x (upperBound over values[order[i]]) */
