@@ -88,6 +88,10 @@ export interface EvaluateRange {
   until?: number;
 }
 
+function copyOf(c: Candidates): Candidates {
+  return { hours: c.hours.slice(), severity: c.severity.slice(), direction: c.direction.slice() };
+}
+
 function bytesOf(c: readonly Candidates[]): number {
   let n = 0;
   for (const x of c) n += x.hours.byteLength + x.severity.byteLength + x.direction.byteLength;
@@ -146,6 +150,8 @@ export class ColumnarEvaluator {
       if (this.seen.size > SEEN_KEYS) this.seen.delete(this.seen.values().next().value!);
       return c;
     }
+    // a rule may return views of its own state (rules.ts): what outlives this evaluation is a copy
+    c = c.map(copyOf);
     this.cache.set(key, c);
     this.cacheBytes += bytesOf(c);
     while (this.cacheBytes > this.cacheLimit && this.cache.size > 1) {

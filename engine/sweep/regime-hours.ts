@@ -10,7 +10,7 @@
  * which configurations arrive (evaluate.test.ts compares them on random sequences).
  */
 import { spotRegimeIndex, type RegimeConfig } from '../detectors/multi-timeframe-regime.ts';
-import { REGIME_CODE_COUNT } from '../pipeline/rule-definitions.ts';
+import { NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection } from '../pipeline/rule-definitions.ts';
 import { regimeFeatureValues, type FeatureIndex, type HeldBars, type RegimeFeature } from './feature-index.ts';
 import { countAtMost, countBelow } from './threshold-index.ts';
 
@@ -60,13 +60,13 @@ export class RegimeHours {
   private rc: RegimeConfig | null = null;
   /** hour ranges [from, to) whose code may have changed since the alerts were last derived; null: all of them */
   private dirty: number[] | null = null;
-  /** the alerts' state: the LUT it was derived with, each hour's confirmed regime (0: none), the alert hours ascending */
+  /** the alerts' state: the LUT it was derived with, each hour's confirmed regime (0: none), the alerts ascending */
   private confirms: Uint8Array | null = null;
   private conf: Uint8Array;
-  private alerts: Int32Array;
+  private readonly presentHours: Int32Array;
+  private alerts: AlertList;
   /** the other buffer: the next list is written there, then the two swap */
-  private spare: Int32Array;
-  private alertCount = 0;
+  private spare: AlertList;
 
   constructor(x: FeatureIndex, s: number) {
     const f = x.symbols[s];
@@ -86,8 +86,9 @@ export class RegimeHours {
       return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null };
     });
     this.conf = new Uint8Array(n);
-    this.alerts = new Int32Array(n);
-    this.spare = new Int32Array(n);
+    this.presentHours = f.presentHours;
+    this.alerts = alertList(n);
+    this.spare = alertList(n);
   }
 
   /** the hour codes for this regime config */
@@ -147,34 +148,51 @@ export class RegimeHours {
   }
 
   /**
-   * The present hours (indices into presentHours) where a REGIME_CONFIRMED alert fires: the hour confirms a regime
-   * (confirms[code] > 0) other than the last one confirmed before it, and regimeConfirmedAlert says so. Kept up to
-   * date from the hour ranges whose code changed: an hour's verdict reads only its own confirmed regime and the
-   * last one before it, so only the changed ranges and the first confirming hour after each are derived again.
-   * The list is valid until the next call.
+   * The present hours where a REGIME_CONFIRMED alert fires: the hour confirms a regime (confirms[code] > 0) other
+   * than the last one confirmed before it, and regimeConfirmedAlert says so. Kept up to date from the hour ranges
+   * whose code changed: an hour's verdict reads only its own confirmed regime and the last one before it, so only
+   * the changed ranges and the first confirming hour after each are derived again. The list is valid until the
+   * next call.
    */
-  confirmedAlerts(confirms: Uint8Array, alert: (last: number, p: number) => boolean): { at: Int32Array; n: number; conf: Uint8Array } {
-    if (this.confirms !== confirms || this.dirty === null) this.deriveAll(confirms, alert);
-    else this.deriveRanges(confirms, alert);
+  confirmedAlerts(confirms: Uint8Array): Readonly<AlertList> {
+    if (this.confirms !== confirms || this.dirty === null) this.deriveAll(confirms);
+    else this.deriveRanges(confirms);
     this.confirms = confirms;
     this.dirty = [];
-    return { at: this.alerts, n: this.alertCount, conf: this.conf };
+    return this.alerts;
   }
 
-  private deriveAll(confirms: Uint8Array, alert: (last: number, p: number) => boolean): void {
-    const { hourCode, conf, alerts } = this;
-    let n = 0;
+  private deriveAll(confirms: Uint8Array): void {
+    const { hourCode, conf } = this;
+    for (let k = 0; k < hourCode.length; k++) conf[k] = confirms[hourCode[k]];
+    this.alerts.n = this.deriveSpan(0, hourCode.length, this.alerts, 0);
+  }
+
+  /** appends the alerts of present hours [from, end) to `out` from its entry n; returns the new count */
+  private deriveSpan(from: number, end: number, out: AlertList, n: number): number {
+    const { conf, presentHours } = this;
+    const { at, hour, direction } = out;
     let last = 0;
-    for (let k = 0; k < hourCode.length; k++) {
-      const p = (conf[k] = confirms[hourCode[k]]);
+    for (let k = from - 1; k >= 0; k--) {
+      if (conf[k] !== 0) {
+        last = conf[k];
+        break;
+      }
+    }
+    for (let k = from; k < end; k++) {
+      const p = conf[k];
       if (p === 0 || p === last) continue;
-      if (alert(last, p)) alerts[n++] = k;
+      if (regimeConfirmedAlert(last, p) !== NO_ALERT) {
+        at[n] = k;
+        hour[n] = presentHours[k];
+        direction[n++] = regimeDirection(p);
+      }
       last = p;
     }
-    this.alertCount = n;
+    return n;
   }
 
-  private deriveRanges(confirms: Uint8Array, alert: (last: number, p: number) => boolean): void {
+  private deriveRanges(confirms: Uint8Array): void {
     const dirty = this.dirty!;
     if (dirty.length === 0) return;
     const { hourCode, conf } = this;
@@ -213,36 +231,56 @@ export class RegimeHours {
     }
     flush();
     if (changed.length === 0) return;
-    // the new list: the old alerts outside the changed spans, each span's alerts derived again
+    // the new list: the old alerts outside the changed spans copied in runs, each span's alerts derived again
     const old = this.alerts;
-    const oldCount = this.alertCount;
     const next = this.spare;
     let n = 0;
     let j = 0;
     for (let c = 0; c < changed.length; c += 2) {
       const a = changed[c];
       const e = changed[c + 1];
-      while (j < oldCount && old[j] < a) next[n++] = old[j++];
-      while (j < oldCount && old[j] < e) j++;
-      let last = 0;
-      for (let k = a - 1; k >= 0; k--) {
-        if (conf[k] !== 0) {
-          last = conf[k];
-          break;
-        }
-      }
-      for (let k = a; k < e; k++) {
-        const p = conf[k];
-        if (p === 0 || p === last) continue;
-        if (alert(last, p)) next[n++] = k;
-        last = p;
-      }
+      const before = firstAtLeast(old.at, j, old.n, a);
+      copyAlerts(old, j, before, next, n);
+      n += before - j;
+      j = firstAtLeast(old.at, before, old.n, e);
+      n = this.deriveSpan(a, e, next, n);
     }
-    while (j < oldCount) next[n++] = old[j++];
+    copyAlerts(old, j, old.n, next, n);
+    next.n = n + old.n - j;
     this.spare = old;
     this.alerts = next;
-    this.alertCount = n;
   }
+}
+
+/** alert hours ascending: each one's present-hour index, its hour, its direction (regimeDirection) */
+export interface AlertList {
+  n: number;
+  at: Int32Array;
+  hour: Int32Array;
+  direction: Int8Array;
+}
+
+function alertList(capacity: number): AlertList {
+  return { n: 0, at: new Int32Array(capacity), hour: new Int32Array(capacity), direction: new Int8Array(capacity) };
+}
+
+/** entries [from, end) of one list to another's entry `to`, as block copies (most of the list outlives a change) */
+function copyAlerts(src: AlertList, from: number, end: number, dst: AlertList, to: number): void {
+  dst.at.set(src.at.subarray(from, end), to);
+  dst.hour.set(src.hour.subarray(from, end), to);
+  dst.direction.set(src.direction.subarray(from, end), to);
+}
+
+/** the first index in [from, end) of the ascending `sorted` whose value is >= x (end if none) */
+function firstAtLeast(sorted: Int32Array, from: number, end: number, x: number): number {
+  let lo = from;
+  let hi = end;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**

@@ -18,11 +18,10 @@ import {
   fundingAnomalyDirection,
   fundingReversalAlert,
   fundingReversalDirection,
+  INFO,
   NO_ALERT,
   REGIME_CODE_COUNT,
   regimeConfirmation,
-  regimeConfirmedAlert,
-  regimeDirection,
   SEVERITIES,
   volEscalationAlert,
   volEscalationDirection,
@@ -339,30 +338,50 @@ function fundingReversalHeads(x: FeatureIndex, s: number, cfg: PipelineConfig, f
   return standingRunHeads(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingReversals(fs, s, cfg));
 }
 
-/** per feature index and symbol: the volatility hours that rise to at least a given ratio, by that ratio */
-const volRises = new WeakMap<FeatureIndex, RecentMap<number, Int32Array>[]>();
+/**
+ * the positions k in volHours whose ratio is >= a floor and not <= the previous hour's, and for each the highest
+ * upper threshold at which it can still escalate: Infinity where the previous ratio is below the floor, else its own
+ * ratio
+ */
+interface Rises {
+  at: Int32Array;
+  reach: Float64Array;
+}
+
+/** per feature index and symbol: the volatility rises above a floor, by that floor */
+const volRises = new WeakMap<FeatureIndex, RecentMap<number, Rises>[]>();
 
 /**
- * the positions k in volHours whose ratio is >= floor and not <= the previous hour's: an escalation needs
- * rank >= EXPLOSIVE (so ratio >= min(explosive, extreme)) and a rank above the previous one (the rank is
- * monotone in the ratio, so a higher ratio), so no other hour can alert
+ * An escalation needs rank >= EXPLOSIVE, so a ratio >= min(explosive, extreme), and a rank above the previous one,
+ * so a higher ratio (the rank is monotone in it): no other hour can alert. From below that floor it always
+ * escalates; from above it, only to EXTREME from EXPLOSIVE, so at a ratio >= max(explosive, extreme): the band
+ * is a few hundred hours of the thousands above the floor.
  */
-function risingHours(x: FeatureIndex, s: number, floor: number): Int32Array {
+function rises(x: FeatureIndex, s: number, floor: number): Rises {
   let perSymbol = volRises.get(x);
   if (!perSymbol) volRises.set(x, (perSymbol = []));
   return (perSymbol[s] ??= new RecentMap(4)).get(floor, () => {
     const r = x.symbols[s].volRatio;
-    const out: number[] = [];
-    for (let k = 1; k < r.length; k++) if (r[k] >= floor && !(r[k] <= r[k - 1])) out.push(k);
-    return Int32Array.from(out);
+    const at: number[] = [];
+    const reach: number[] = [];
+    for (let k = 1; k < r.length; k++) {
+      if (!(r[k] >= floor) || r[k] <= r[k - 1]) continue;
+      at.push(k);
+      reach.push(r[k - 1] < floor ? Infinity : r[k]);
+    }
+    return { at: Int32Array.from(at), reach: Float64Array.from(reach) };
   });
 }
 
 function volatilityCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Candidates {
   const f = x.symbols[s];
   const t = cfg.volatility.thresholds;
+  const upper = Math.max(t.explosive, t.extreme);
+  const { at, reach } = rises(x, s, Math.min(t.explosive, t.extreme));
   const out = builder();
-  for (const k of risingHours(x, s, Math.min(t.explosive, t.extreme))) {
+  for (let i = 0; i < at.length; i++) {
+    if (reach[i] < upper) continue;
+    const k = at[i];
     // the detector's classification and the Pipeline's escalation rule, as on every hour
     const sev = volEscalationAlert(volRegimeRank(f.volRatio[k - 1], t), volRegimeRank(f.volRatio[k], t));
     if (sev !== NO_ALERT) out.push(f.volHours[k], sev, volEscalationDirection(f.volRet24[k]));
@@ -370,24 +389,22 @@ function volatilityCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): 
   return out.done();
 }
 
-const confirmedAlert = (last: number, p: number) => regimeConfirmedAlert(last, p) !== NO_ALERT;
+/** INFO for every alert of a list, shared by all: grown as needed, never written elsewhere */
+let infoSeverities = new Uint8Array(0);
 
+function allInfo(n: number): Uint8Array {
+  if (infoSeverities.length < n) infoSeverities = new Uint8Array(2 * n).fill(INFO);
+  return infoSeverities.subarray(0, n);
+}
+
+/** views of the symbol's regime state, valid until its next configuration (the evaluator copies what it caches) */
 function regimeCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Candidates {
-  const f = x.symbols[s];
   // the hour codes follow the regime config incrementally (regime-hours.ts): only a threshold's band is
   // reclassified, and only the hours whose code changed have their alerts derived again
   const state = regimeHours(x, s);
   state.update(cfg.regime);
-  const { at, n, conf } = state.confirmedAlerts(confirmingRegimes(cfg.rules.regime_min_confidence), confirmedAlert);
-  const presentHours = f.presentHours;
-  const hours = new Int32Array(n);
-  const dirs = new Int8Array(n);
-  for (let i = 0; i < n; i++) {
-    const k = at[i];
-    hours[i] = presentHours[k];
-    dirs[i] = regimeDirection(conf[k]);
-  }
-  return { hours, severity: new Uint8Array(n).fill(SEVERITIES.indexOf('INFO')), direction: dirs };
+  const { n, hour, direction } = state.confirmedAlerts(confirmingRegimes(cfg.rules.regime_min_confidence));
+  return { hours: hour.subarray(0, n), severity: allInfo(n), direction: direction.subarray(0, n) };
 }
 
 /** per minimum confidence (a sweep tries a few) */
@@ -432,6 +449,7 @@ function correlationCandidates(x: FeatureIndex, j: number, cfg: PipelineConfig):
   return out.done();
 }
 
+/** a slot's candidates: new arrays, or views of the rule's own state valid until its next call for that slot */
 type RuleFn = (x: FeatureIndex, slot: number, cfg: PipelineConfig, fs: FeatureSet) => Candidates;
 
 export interface Rule {
