@@ -58,8 +58,12 @@ export class RegimeHours {
   readonly hourCode: Uint16Array;
   private readonly tf: Timeframe[];
   private rc: RegimeConfig | null = null;
-  /** hour ranges [from, to) whose code may have changed since the alerts were last derived; null: all of them */
-  private dirty: number[] | null = null;
+  /**
+   * a bit per present hour whose code may have changed since the alerts were last derived (a bitmap rather than a
+   * list of ranges: its runs come out in order, nothing to sort); allDirty: every hour
+   */
+  private readonly dirty: Int32Array;
+  private allDirty = true;
   /** the alerts' state: the LUT it was derived with, each hour's confirmed regime (0: none), the alerts ascending */
   private confirms: Uint8Array | null = null;
   private conf: Uint8Array;
@@ -86,6 +90,7 @@ export class RegimeHours {
       return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null };
     });
     this.conf = new Uint8Array(n);
+    this.dirty = new Int32Array((n >> 5) + 1);
     this.presentHours = f.presentHours;
     this.alerts = alertList(n);
     this.spare = alertList(n);
@@ -110,8 +115,6 @@ export class RegimeHours {
       }
     }
     this.rc = rc;
-    // ranges nobody collected (update without confirmedAlerts): past this many, deriving everything is cheaper
-    if (this.dirty !== null && this.dirty.length > 2 * this.hourCode.length) this.dirty = null;
     return this.hourCode;
   }
 
@@ -122,7 +125,7 @@ export class RegimeHours {
     tf.code[b] = code;
     const hc = this.hourCode;
     for (let k = tf.firstHour[b]; k < tf.endHour[b]; k++) hc[k] += delta;
-    if (this.dirty !== null && tf.firstHour[b] < tf.endHour[b]) this.dirty.push(tf.firstHour[b], tf.endHour[b]);
+    if (!this.allDirty) markHours(this.dirty, tf.firstHour[b], tf.endHour[b]);
   }
 
   private classifyBand(tf: Timeframe, order: Int32Array, from: number, to: number, rc: RegimeConfig): void {
@@ -134,12 +137,12 @@ export class RegimeHours {
 
   private classifyTimeframe(tf: Timeframe, rc: RegimeConfig): void {
     // most bars may change: the alerts are derived afresh rather than range by range
-    this.dirty = null;
+    this.allDirty = true;
     for (let b = 0; b < tf.code.length; b++) this.setCode(tf, b, classify(tf.bars, b, rc));
   }
 
   private classifyAll(rc: RegimeConfig): void {
-    this.dirty = null;
+    this.allDirty = true;
     this.hourCode.fill(0);
     for (const tf of this.tf) {
       tf.code.fill(0);
@@ -155,10 +158,11 @@ export class RegimeHours {
    * next call.
    */
   confirmedAlerts(confirms: Uint8Array): Readonly<AlertList> {
-    if (this.confirms !== confirms || this.dirty === null) this.deriveAll(confirms);
+    if (this.confirms !== confirms || this.allDirty) this.deriveAll(confirms);
     else this.deriveRanges(confirms);
     this.confirms = confirms;
-    this.dirty = [];
+    this.dirty.fill(0);
+    this.allDirty = false;
     return this.alerts;
   }
 
@@ -193,12 +197,9 @@ export class RegimeHours {
   }
 
   private deriveRanges(confirms: Uint8Array): void {
-    const dirty = this.dirty!;
-    if (dirty.length === 0) return;
-    const { hourCode, conf } = this;
+    const { hourCode, conf, dirty } = this;
     const hours = hourCode.length;
-    // the ranges in order, overlapping ones merged; those where a confirmed regime really changed
-    const order = byStart(dirty);
+    // the runs of dirty hours in order; those where a confirmed regime really changed
     const changed: number[] = [];
     let from = -1;
     let to = -1;
@@ -212,21 +213,30 @@ export class RegimeHours {
         }
       }
       if (!any) return;
-      // the first confirming hour after the range reads the range's last confirmed regime: it may flip too
+      // the first confirming hour after the run reads the run's last confirmed regime: it may flip too
       let end = to;
       while (end < hours && conf[end] === 0) end++;
       end = Math.min(hours, end + 1);
       if (changed.length > 0 && changed[changed.length - 1] >= from) changed[changed.length - 1] = Math.max(changed[changed.length - 1], end);
       else changed.push(from, end);
     };
-    for (const i of order) {
-      const a = dirty[2 * i];
-      const b = dirty[2 * i + 1];
-      if (a <= to) to = Math.max(to, b);
-      else {
-        if (from >= 0) flush();
-        from = a;
-        to = b;
+    for (let w = 0; w < dirty.length; w++) {
+      let bits = dirty[w];
+      while (bits !== 0) {
+        // the lowest run of set bits in the word: [start, end)
+        const lowest = bits & -bits;
+        const start = 31 - Math.clz32(lowest);
+        const clearAbove = ~bits & -lowest;
+        const end = clearAbove === 0 ? 32 : 31 - Math.clz32(clearAbove & -clearAbove);
+        bits = end === 32 ? 0 : bits & ~((1 << end) - 1);
+        const a = 32 * w + start;
+        // a run that goes on from the previous word's last bit
+        if (a === to) to = 32 * w + end;
+        else {
+          if (from >= 0) flush();
+          from = a;
+          to = 32 * w + end;
+        }
       }
     }
     flush();
@@ -264,12 +274,25 @@ function alertList(capacity: number): AlertList {
   return { n: 0, at: new Int32Array(capacity), hour: new Int32Array(capacity), direction: new Int8Array(capacity) };
 }
 
-/** entries [from, end) of one list to another's entry `to`, as block copies (most of the list outlives a change) */
+/**
+ * entries [from, end) of one list to another's entry `to`: most of the list outlives a change, in runs between the
+ * changed spans; a long run as block copies, a short one by hand (a block copy's views cost more than it)
+ */
 function copyAlerts(src: AlertList, from: number, end: number, dst: AlertList, to: number): void {
-  dst.at.set(src.at.subarray(from, end), to);
-  dst.hour.set(src.hour.subarray(from, end), to);
-  dst.direction.set(src.direction.subarray(from, end), to);
+  if (end - from > SHORT_RUN) {
+    dst.at.set(src.at.subarray(from, end), to);
+    dst.hour.set(src.hour.subarray(from, end), to);
+    dst.direction.set(src.direction.subarray(from, end), to);
+    return;
+  }
+  for (let i = from; i < end; i++) {
+    dst.at[to] = src.at[i];
+    dst.hour[to] = src.hour[i];
+    dst.direction[to++] = src.direction[i];
+  }
 }
+
+const SHORT_RUN = 64;
 
 /** the first index in [from, end) of the ascending `sorted` whose value is >= x (end if none) */
 function firstAtLeast(sorted: Int32Array, from: number, end: number, x: number): number {
@@ -283,20 +306,15 @@ function firstAtLeast(sorted: Int32Array, from: number, end: number, x: number):
   return lo;
 }
 
-/**
- * the indices of the [from, to) pairs in `ranges` by ascending from (equal froms in any order: they are merged). A
- * numeric sort of from · 2^bits + index (exact in a double), several times cheaper than a comparator sort of indices
- */
-function byStart(ranges: readonly number[]): Int32Array {
-  const n = ranges.length / 2;
-  let scale = 1;
-  while (scale <= n) scale *= 2;
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = ranges[2 * i] * scale + i;
-  keys.sort();
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) out[i] = keys[i] % scale;
-  return out;
+/** sets the bits of hours [from, end) */
+function markHours(bits: Int32Array, from: number, end: number): void {
+  for (let k = from; k < end; ) {
+    const bit = k & 31;
+    const n = Math.min(32 - bit, end - k);
+    // n ones from `bit` up (n = 32: the whole word)
+    bits[k >> 5] |= n === 32 ? -1 : ((1 << n) - 1) << bit;
+    k += n;
+  }
 }
 
 /**

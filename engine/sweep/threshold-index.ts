@@ -20,75 +20,79 @@ const DIGITS = 1 << DIGIT_BITS;
 export function sortedOrder(values: Float64Array): Int32Array {
   let n = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
+  let keys = radixKeys(n);
   const bits = new Float64Array(n);
-  let at = new Int32Array(n);
   n = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (v !== v) continue;
     // + 0 turns −0 into +0: the two are equal, and their bits must be too
     bits[n] = v + 0;
-    at[n++] = i;
+    keys.at[n++] = i;
   }
   const words = new Uint32Array(bits.buffer);
-  let hi = new Uint32Array(n);
-  let lo = new Uint32Array(n);
   for (let i = 0; i < n; i++) {
     const h = words[2 * i + HIGH_WORD];
     const l = words[2 * i + 1 - HIGH_WORD];
     // negatives: every bit flipped (a larger magnitude is smaller); the rest: above every negative
     const negative = h >>> 31 === 1;
-    hi[i] = negative ? ~h : h | 0x80000000;
-    lo[i] = negative ? ~l : l;
+    keys.hi[i] = negative ? ~h : h | 0x80000000;
+    keys.lo[i] = negative ? ~l : l;
   }
-  let hi2 = new Uint32Array(n);
-  let lo2 = new Uint32Array(n);
-  let at2 = new Int32Array(n);
-  const count = new Int32Array(DIGITS);
-  for (const [word, shift] of RADIX_PASSES) {
-    const keys = word === 0 ? lo : hi;
-    if (!scatterByDigit(keys, shift, count, [hi, lo, at], [hi2, lo2, at2])) continue;
-    [hi, hi2] = [hi2, hi];
-    [lo, lo2] = [lo2, lo];
-    [at, at2] = [at2, at];
+  let spare = radixKeys(n);
+  const start = new Int32Array(DIGITS);
+  // the least significant digit first: three of the low word, three of the high
+  for (let pass = 0; pass < 6; pass++) {
+    const digits = pass < 3 ? keys.lo : keys.hi;
+    const shift = (pass % 3) * DIGIT_BITS;
+    if (!digitStarts(digits, shift, start)) continue;
+    scatter(keys, spare, digits, shift, start);
+    [keys, spare] = [spare, keys];
   }
-  return at;
+  return keys.at;
 }
 
-/** (0: low word, 1: high word; the digit's shift) from the least significant digit up */
-const RADIX_PASSES: readonly (readonly [number, number])[] = [
-  [0, 0],
-  [0, DIGIT_BITS],
-  [0, 2 * DIGIT_BITS],
-  [1, 0],
-  [1, DIGIT_BITS],
-  [1, 2 * DIGIT_BITS],
-];
+/** the sort keys (high and low 32 bits) and each one's position */
+interface RadixKeys {
+  hi: Uint32Array;
+  lo: Uint32Array;
+  at: Int32Array;
+}
+
+function radixKeys(n: number): RadixKeys {
+  return { hi: new Uint32Array(n), lo: new Uint32Array(n), at: new Int32Array(n) };
+}
+
+const digitOf = (word: number, shift: number) => (word >>> shift) & (DIGITS - 1);
 
 /**
- * one stable counting-sort pass by the digit of `keys` at `shift`, moving every column of `from` into `to`; false
- * (nothing moved) when every key has the same digit, as the high digits of a column of similar values often do
+ * where each digit's keys start in a stable counting sort by the digit at `shift`; false when every key has the
+ * same digit (nothing would move), as the high digits of a column of similar values often do
  */
-function scatterByDigit(keys: Uint32Array, shift: number, count: Int32Array, from: readonly [Uint32Array, Uint32Array, Int32Array], to: readonly [Uint32Array, Uint32Array, Int32Array]): boolean {
-  const n = keys.length;
-  count.fill(0);
-  for (let i = 0; i < n; i++) count[(keys[i] >>> shift) & (DIGITS - 1)]++;
-  if (n === 0 || count[(keys[0] >>> shift) & (DIGITS - 1)] === n) return false;
+function digitStarts(digits: Uint32Array, shift: number, start: Int32Array): boolean {
+  const n = digits.length;
+  start.fill(0);
+  for (let i = 0; i < n; i++) start[digitOf(digits[i], shift)]++;
+  if (n === 0 || start[digitOf(digits[0], shift)] === n) return false;
   let sum = 0;
   for (let d = 0; d < DIGITS; d++) {
-    const c = count[d];
-    count[d] = sum;
+    const c = start[d];
+    start[d] = sum;
     sum += c;
   }
-  const [hi, lo, at] = from;
-  const [hiTo, loTo, atTo] = to;
-  for (let i = 0; i < n; i++) {
-    const j = count[(keys[i] >>> shift) & (DIGITS - 1)]++;
+  return true;
+}
+
+/** every key from `from` to its place in `to` by its digit (`digits` is one of from's words) */
+function scatter(from: RadixKeys, to: RadixKeys, digits: Uint32Array, shift: number, start: Int32Array): void {
+  const { hi, lo, at } = from;
+  const { hi: hiTo, lo: loTo, at: atTo } = to;
+  for (let i = 0; i < digits.length; i++) {
+    const j = start[digitOf(digits[i], shift)]++;
     hiTo[j] = hi[i];
     loTo[j] = lo[i];
     atTo[j] = at[i];
   }
-  return true;
 }
 
 /** how many of the ordered positions have a value <= x (upperBound over values[order[i]]) */
