@@ -8,7 +8,7 @@ import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables, REACH_SATURATED } from './draw-table.ts';
 import { AlertSetEvaluator, type Universe } from './evaluator.ts';
 import { prepareMarket, type Market } from './market.ts';
-import { textKey } from './prng.ts';
+import { Mulberry32, textKey } from './prng.ts';
 import { syntheticRandomWalk } from './synthetic.ts';
 import type { PriceSeries } from './types.ts';
 
@@ -73,6 +73,29 @@ describe('random-baseline kernel (shared placements)', () => {
       expect(Array.from(drawTables(market).bySymbol.values()).some((d) => d.ret.some((r) => Number.isNaN(r)))).toBe(true);
     });
   }
+
+  it("gives the reference's bits on random SYNTHETIC specs: horizon counts odd and even, lead windows short to saturated, any rows", () => {
+    const rng = new Mulberry32(2026);
+    const pick = <T>(xs: readonly T[]): T => xs[rng.below(xs.length)];
+    let saturated = 0;
+    for (let trial = 0; trial < 24; trial++) {
+      const horizons = pick([[1], [1, 5], [1, 5, 48], [1, 4, 24, 72], [2, 3, 5, 7, 11]]);
+      const market = prepareMarket(prices, { lead_window_hours: pick([0, 6, 24, 100, 3000]), horizons_hours: horizons, k: pick([1.5, 2, 3]) });
+      const evaluator = new AlertSetEvaluator(market);
+      const counts = [1 + rng.below(60), rng.below(30), 1 + rng.below(10)];
+      const spec = specFor(market, counts, rng.below(1000), 40);
+      const n = spec.keys.length;
+      const rows = Array.from({ length: 1 + rng.below(6) }, () => {
+        const keep = rng.next();
+        const members = Int32Array.from({ length: n }, (_, a) => a).filter(() => rng.next() < keep);
+        return { members: members.length > 0 ? members : Int32Array.of(rng.below(n)), universe: { episodes: rng.below(3) * rng.below(200), weeks: rng.below(3) * 10 } };
+      });
+      const random: BaselineSpec = { ...spec, dir: Int8Array.from({ length: n }, () => rng.below(3) - 1), rows: [...spec.rows, ...rows] };
+      expect(sameBits(permutationValues(market, random, 0, 40), evaluatorValues(evaluator, random, 0, 40)), `trial ${trial}`).toBe(true);
+      saturated += Number(Array.from(drawTables(market).bySymbol.values()).some((d) => d.meta.some((x) => ((x >> 2) & REACH_SATURATED) === REACH_SATURATED)));
+    }
+    expect(saturated).toBeGreaterThan(0);
+  });
 
   it("a row's values depend on its own alerts only: other alerts and rows around it change nothing", () => {
     const market = prepareMarket(prices, {});

@@ -58,23 +58,31 @@ function buildDrawTables(market: Market): DrawTables {
   const lead = market.options.lead_window_hours;
   const H = stride - 2;
   const bySymbol = new Map<string, SymbolDraws>();
-  for (const range of grid.symbols) {
-    const hours = range.present;
-    const len = hours.length;
-    const ret = float64s(len * H);
-    const meta = int32s(len);
-    for (let j = 0; j < len; j++) {
-      const g = hours[j];
-      const b = g * stride;
-      const truth = hourly[b];
-      const first = hourly[b + 1] | 0;
-      let e = first;
-      while (e < episodes && epStart[e] <= g + lead) e++;
-      const code = truth === TRUE_ALERT ? TRUTH_TRUE : truth === FALSE_ALARM ? TRUTH_FALSE : 0;
-      meta[j] = code | (Math.min(e - first, REACH_SATURATED) << 2) | (first << 8);
-      for (let k = 0; k < H; k++) ret[j * H + k] = hourly[b + 2 + k];
-    }
-    bySymbol.set(range.symbol, { len, hours, ret, meta });
-  }
+  for (const range of grid.symbols) bySymbol.set(range.symbol, symbolDraws(hourly, stride, range.present, epStart, lead));
   return { horizons: H, lead, epStart, bySymbol };
+}
+
+/**
+ * One symbol's draws. Its own function: optimised in its loop on the first symbol, it stays so for the next; as
+ * the loop inside buildDrawTables it was optimised again for every symbol (the code after it not yet run when it
+ * was first compiled), ≈ 13 ms of a cold build of ≈ 17 ms on a sweep's holdout market.
+ */
+function symbolDraws(hourly: Float64Array, stride: number, hours: Int32Array, epStart: Int32Array, lead: number): SymbolDraws {
+  const episodes = epStart.length;
+  const H = stride - 2;
+  const len = hours.length;
+  const ret = float64s(len * H);
+  const meta = int32s(len);
+  for (let j = 0; j < len; j++) {
+    const g = hours[j];
+    const b = g * stride;
+    const truth = hourly[b];
+    const first = hourly[b + 1] | 0;
+    let e = first;
+    while (e < episodes && epStart[e] <= g + lead) e++;
+    const code = truth === TRUE_ALERT ? TRUTH_TRUE : truth === FALSE_ALARM ? TRUTH_FALSE : 0;
+    meta[j] = code | (Math.min(e - first, REACH_SATURATED) << 2) | (first << 8);
+    for (let k = 0; k < H; k++) ret[j * H + k] = hourly[b + 2 + k];
+  }
+  return { len, hours, ret, meta };
 }
