@@ -124,6 +124,8 @@ export interface ReportInput {
   run: Omit<SweepReport['run'], 'elapsed_ms' | 'per_second'>;
   includeRows: boolean;
   bestAlerts: (config: PipelineConfig) => Promise<ScorableAlert[]>;
+  /** train/holdout split: the selected configuration with its alerts under way (startSelected), null when none qualifies */
+  selected: SelectedAlerts | null;
   /** walk-forward: every fold's test hours, for the stitched out-of-sample scorecard */
   stitchedTestMarket: () => Market;
   /** computes a period market's random baseline elsewhere (the sweep's idle workers); absent: on this thread */
@@ -134,13 +136,26 @@ const iso = isoHour;
 
 const TEXT = new Set(['config_id', 'status', 'error', 'params', 'feature_key', 'mode', 'r']);
 
+/** a result column's period and metric, null for a column of no period (parsed once per name: ≈ 60 columns × every row) */
+const periodColumns = new Map<string, readonly [string, string] | null>();
+
+function periodColumn(c: string): readonly [string, string] | null {
+  let known = periodColumns.get(c);
+  if (known === undefined) {
+    const m = TEXT.has(c) ? null : /^(train|holdout|full|f\d+_train|f\d+_test)_(.+)$/.exec(c);
+    known = m ? [m[1], m[2]] : null;
+    periodColumns.set(c, known);
+  }
+  return known;
+}
+
 function toResult(r: Record<string, unknown>): ResultRow {
   const byPeriod: Record<string, Record<string, number | null>> = {};
-  for (const [c, v] of Object.entries(r)) {
-    if (TEXT.has(c)) continue;
-    const m = /^(train|holdout|full|f\d+_train|f\d+_test)_(.+)$/.exec(c);
-    if (!m) continue;
-    (byPeriod[m[1]] ??= {})[m[2]] = v === null || v === undefined ? null : Number(v);
+  for (const c in r) {
+    const pm = periodColumn(c);
+    if (pm === null) continue;
+    const v = r[c];
+    (byPeriod[pm[0]] ??= {})[pm[1]] = v === null || v === undefined ? null : Number(v);
   }
   const folds = Object.fromEntries(Object.entries(byPeriod).filter(([p]) => /^f\d+_/.test(p)));
   const walkForward = 'full' in byPeriod;
@@ -187,10 +202,31 @@ export async function topByTrain(table: RunsTable, select: SweepSpec['select'], 
   return rows.map((r) => toResult(r));
 }
 
+/** the configuration a train/holdout split selects, and its alerts being computed */
+export interface SelectedAlerts {
+  configId: string;
+  alerts: Promise<ScorableAlert[]>;
+}
+
+/**
+ * Selects the best configuration on the runs as soon as they are all in and asks for its alerts: a worker computes
+ * them while this thread stores the q-values and writes the results, rather than after (the report waits on them
+ * first). The selection is the report's own (topByTrain; the q-values do not enter it).
+ */
+export async function startSelected(table: RunsTable, spec: SweepSpec, bestAlerts: ReportInput['bestAlerts']): Promise<SelectedAlerts | null> {
+  const [row] = await topByTrain(table, spec.select, 1);
+  if (row === undefined) return null;
+  const alerts = bestAlerts(parseConfig(applyParams(spec.base, row.params)));
+  // awaited by the report; until then a failure must not count as unhandled
+  alerts.catch(() => {});
+  return { configId: row.config_id, alerts };
+}
+
 /** the selected configuration's full holdout scorecard (random baseline included) beside its train scorecard */
-async function bestOnHoldout(input: ReportInput, row: ResultRow): Promise<NonNullable<SweepReport['best']>> {
+async function bestOnHoldout(input: ReportInput, row: ResultRow, selected: SelectedAlerts): Promise<NonNullable<SweepReport['best']>> {
+  if (selected.configId !== row.config_id) throw new Error(`sweep report: selected ${selected.configId} before the q-values, ${row.config_id} after`);
   const config = parseConfig(applyParams(input.spec.base, row.params));
-  const alerts = await input.bestAlerts(config);
+  const alerts = await selected.alerts;
   const inPeriod = (p: Period) => alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
   const [train, holdout] = input.periods;
   // started first: with a baseline runner its permutations run elsewhere while the train card is scored here
@@ -218,7 +254,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
   const top = await topByTrain(table, spec.select, 10, selPeriod, SCORED);
   // the selected configuration's holdout baseline runs on the workers while this thread queries the table and
   // scores the train period
-  const bestPending = folds === null && top.length > 0 ? bestOnHoldout(input, top[0]) : null;
+  const bestPending = folds === null && top.length > 0 && input.selected !== null ? bestOnHoldout(input, top[0], input.selected) : null;
   // awaited below; until then a failure must not count as unhandled
   bestPending?.catch(() => {});
   const tried = await table.count();
@@ -232,6 +268,10 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     precision_vs_alerts_per_day: await front(input, eligible, 'alerts_per_day', 'precision', 'higher', 'higher', selPeriod),
     recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher', selPeriod),
   };
+
+  const warning = folds === null ? multipleTestingWarning(okCount) : `best of ${okCount.toLocaleString('en-US')} configurations in every fold: expect each fold's train score to be optimistic; the stitched out-of-sample record is the honest number`;
+  // before the selected configuration's scorecards are awaited: this thread is idle while the workers finish the baseline
+  const rows = input.includeRows ? (await table.rows(`SELECT * FROM ${SCORED} ORDER BY config_id`)).map((r) => toResult(r)) : undefined;
 
   let best: SweepReport['best'] = null;
   let walkForward: WalkForwardReport | undefined;
@@ -276,7 +316,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     complete: input.complete,
     configurations: { planned: input.planned, tried, valid: okCount, invalid: invalidCount, duplicates: input.duplicates, feature_sets: featureSets },
     run: { ...input.run, elapsed_ms: 0, per_second: input.run.computed > 0 && input.run.compute_ms > 0 ? Math.round((input.run.computed / input.run.compute_ms) * 1000 * 10) / 10 : null },
-    warning: folds === null ? multipleTestingWarning(okCount) : `best of ${okCount.toLocaleString('en-US')} configurations in every fold: expect each fold's train score to be optimistic; the stitched out-of-sample record is the honest number`,
+    warning,
     fdr: {
       level: FDR_LEVEL,
       tried: okCount,
@@ -290,7 +330,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     invalid: { count: invalidCount, examples: invalidRows.map((r) => toResult(r)) },
     ...(walkForward ? { walk_forward: walkForward } : {}),
   };
-  if (input.includeRows) report.rows = (await table.rows(`SELECT * FROM ${SCORED} ORDER BY config_id`)).map((r) => toResult(r));
+  if (rows) report.rows = rows;
   return report;
 }
 

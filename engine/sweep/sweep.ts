@@ -32,13 +32,13 @@ import { metricColumns, P_VALUE, type Period, type PeriodResults, type SweepCont
 import { planEvaluation, type EvaluationPlan } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
-import { buildSweepReport, type SweepReport } from './report.ts';
+import { buildSweepReport, startSelected, type SweepReport } from './report.ts';
 import { sweepBaselineRunner } from './baseline-runner.ts';
 import { LOCALITY_WINDOW, localityOrder } from './locality.ts';
 import { featureCacheFile, inputsCacheFile, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
 import { loadShared, saveShared } from '../results/cache-file.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
-import type { PriceSeries } from '../score/types.ts';
+import type { PriceSeries, ScorableAlert } from '../score/types.ts';
 import { toShared } from './shared.ts';
 import { threadCpuMs } from './thread-cpu.ts';
 import { periodMarkets, pricesBetween } from './periods.ts';
@@ -412,6 +412,14 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     table.flush();
     const computeMs = performance.now() - tPool;
     const complete = !stopped;
+    const bestAlerts = async (config: PipelineConfig) => {
+      const plan = planEvaluation(config);
+      if (plan.mode === 'replay') return pool.run<ScorableAlert[]>({ kind: 'replay-alerts', config });
+      return pool.run<ScorableAlert[]>({ kind: 'alerts', config, key: plan.featureKey, features: await featuresFor(plan) }, plan.featureKey);
+    };
+    // the report starts from the selected configuration's alerts: asked for now, a worker computes them while the
+    // q-values and the results are written
+    const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts) : null;
     // q-values across the configurations stored so far: on a partial sweep, so far is all that was tried
     await storeQValues(table, periods.map((p) => p.name));
     if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
@@ -438,11 +446,8 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       includeRows: opts.includeRows ?? false,
       stitchedTestMarket: () => prepareMarket(stitchedPrices(data, frame.folds ?? []), spec.score),
       baselineRunner: sweepBaselineRunner(pool, periods),
-      bestAlerts: async (config) => {
-        const plan = planEvaluation(config);
-        if (plan.mode === 'replay') return pool.run({ kind: 'replay-alerts', config });
-        return pool.run({ kind: 'alerts', config, key: plan.featureKey, features: await featuresFor(plan) }, plan.featureKey);
-      },
+      bestAlerts,
+      selected,
     });
     if (report.walk_forward && complete) writeFileAtomic(path.join(dir, 'walk_forward.json'), JSON.stringify(report.walk_forward, null, 1) + '\n');
     report.run.stages_ms.report = Math.round(performance.now() - tPool - computeMs);
