@@ -56,19 +56,23 @@ export function applyCooldown(firstHour: number, hours: Int32Array, rule: Cooldo
   const cooldownMs = rule.cooldown_hours * HOUR_MS;
   const maxPerDay = rule.max_per_day;
   const { index, hour } = out;
+  let previous = -2;
   let lastEmitTs = NaN;
-  let day = NaN;
+  let dayEnd = -Infinity;
   let dayCount = 0;
   let n = at;
   for (let k = 0; k < hours.length; k++) {
     const h = hours[k];
-    // was true in the previous hour: every candidate records its hour as the last true one
-    if (transitionOnly && k > 0 && hours[k - 1] === h - 1) continue;
+    // every candidate records its hour as the last one true
+    const wasTrue = previous === h - 1;
+    previous = h;
+    if (transitionOnly && wasTrue) continue;
     const ts = firstHour + h * HOUR_MS;
     if (ts - lastEmitTs < cooldownMs) continue;
-    const d = Math.floor(ts / DAY_MS);
-    if (d !== day) {
-      day = d;
+    // cooldownVerdict's UTC day, Math.floor(ts / DAY_MS), moves on exactly when ts reaches the next day's start
+    // (whole milliseconds, ascending): one division per day instead of per candidate
+    if (ts >= dayEnd) {
+      dayEnd = (Math.floor(ts / DAY_MS) + 1) * DAY_MS;
       dayCount = 0;
     }
     if (dayCount >= maxPerDay) continue;
