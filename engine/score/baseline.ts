@@ -199,10 +199,17 @@ function kernelOf(market: Market, spec: BaselineSpec): Kernel {
     ret: new Float64Array(n * H),
     stamp: new Int32Array(tables.epStart.length + 1),
     round: 0,
-    directional: Int32Array.from(spec.rows, (row) => row.members.reduce((t, a) => t + spec.dir[a] * spec.dir[a], 0)),
+    directional: Int32Array.from(spec.rows, (row) => squaredDirections(row.members, spec.dir)),
   };
   kernels.set(spec, { market, kernel });
   return kernel;
+}
+
+/** Σ d² over a row's members */
+function squaredDirections(members: Int32Array, dir: Int8Array): number {
+  let total = 0;
+  for (let i = 0; i < members.length; i++) total += dir[members[i]] * dir[members[i]];
+  return total;
 }
 
 /**
