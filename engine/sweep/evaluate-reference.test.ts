@@ -205,7 +205,7 @@ describe('whole evaluations ≡ full candidates, cooldownVerdict and a comparato
       rules: { funding_abs_z: pick([2, between(1.2, 3)]), regime_min_confidence: pick([0.5, 0.75, 1]) },
       regime: { chop: { max_heat: between(0.3, 0.6) }, ignition: { min_price_z: between(0.5, 1.5) } },
       correlation: { break_drop: between(0.15, 0.45) },
-      cascade: { cascade_threshold_usd: between(2e5, 2e6) },
+      cascade: rng.next() < 0.3 ? { mode: 'relative', relative: { cascade_z: between(1, 3), min_total_usd: between(5e4, 5e5) } } : { cascade_threshold_usd: between(2e5, 2e6) },
       funding: { stale_after_hours: pick([24, 24, 8, rng.below(60) + 1]), anomaly_z: pick([2, between(1.5, 3)]), reversal_lookback_settlements: pick([3, 5]) },
       cooldown,
     });
