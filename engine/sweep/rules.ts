@@ -428,23 +428,33 @@ function dropsAtMost(corr: Float64Array, normal: Float64Array, order: Int32Array
   return lo;
 }
 
+/** a bit per pair position, all clear between calls: correlationCandidates' union of its two bands */
+let bandBits = new Int32Array(0);
+
 function correlationCandidates(x: FeatureIndex, j: number, cfg: PipelineConfig): Candidates {
   const p = x.pairs[j];
-  // a break is corr <= break_level or a drop <= −break_drop: both bands (the index's orders, feature-index.ts), in
-  // hour order, each confirmed by the detector's test
+  // a break is corr <= break_level or a drop <= −break_drop: both bands (the index's orders, feature-index.ts) marked
+  // in one bitmap, whose set bits come out in position order without a sort, each confirmed by the detector's test
   const byLevel = p.byCorr.subarray(0, countAtMost(p.corr, p.byCorr, cfg.correlation.break_level));
   const byDrop = p.byDrop.subarray(0, dropsAtMost(p.corr, p.normal, p.byDrop, -cfg.correlation.break_drop));
-  const ks = new Int32Array(byLevel.length + byDrop.length);
-  ks.set(byLevel);
-  ks.set(byDrop, byLevel.length);
-  ks.sort();
+  const words = (p.hours.length >> 5) + 1;
+  if (bandBits.length < words) bandBits = new Int32Array(words);
+  const bits = bandBits;
+  for (let i = 0; i < byLevel.length; i++) bits[byLevel[i] >> 5] |= 1 << (byLevel[i] & 31);
+  for (let i = 0; i < byDrop.length; i++) bits[byDrop[i] >> 5] |= 1 << (byDrop[i] & 31);
   const out = builder();
-  for (let i = 0; i < ks.length; i++) {
-    const k = ks[i];
-    if (i > 0 && ks[i - 1] === k) continue;
-    const normal = p.normal[k];
-    const sev = correlationBreakAlert(isCorrelationBreak(p.corr[k], normal === normal ? normal : null, cfg.correlation));
-    if (sev !== NO_ALERT) out.push(p.hours[k], sev, p.direction[k]);
+  for (let w = 0; w < words; w++) {
+    let b = bits[w];
+    if (b === 0) continue;
+    bits[w] = 0;
+    while (b !== 0) {
+      const lowest = b & -b;
+      b ^= lowest;
+      const k = 32 * w + 31 - Math.clz32(lowest);
+      const normal = p.normal[k];
+      const sev = correlationBreakAlert(isCorrelationBreak(p.corr[k], normal === normal ? normal : null, cfg.correlation));
+      if (sev !== NO_ALERT) out.push(p.hours[k], sev, p.direction[k]);
+    }
   }
   return out.done();
 }
