@@ -36,8 +36,6 @@ export interface FeatureIndex {
    * return sign); byCorr and byDrop: those positions by ascending correlation and correlation − normal (sortedOrder)
    */
   pairs: { hours: Int32Array; corr: Float64Array; normal: Float64Array; direction: Int8Array; byCorr: Int32Array; byDrop: Int32Array }[];
-  /** reused by every configuration: the rules run one after another, never at once */
-  scratch: { hours: Int32Array };
 }
 
 /** the bar values a regime threshold is compared with (regime-hours.ts) */
@@ -143,13 +141,15 @@ function breakDirections(fs: FeatureSet, p: FeatureSet['pairs'][number], hours: 
   return out;
 }
 
-/** the index without its per-thread scratch: what one worker builds and every worker reads from shared memory */
-export type SharedFeatureIndex = Omit<FeatureIndex, 'scratch'>;
+/** what one worker builds and every worker reads from shared memory */
+export type SharedFeatureIndex = FeatureIndex;
 
-/** the feature set's index: the shared one the features job attached (features.ts), else built here */
+/**
+ * the feature set's index (the shared one the features job attached, features.ts, else built here) as a new object:
+ * the rules keep their state per index object, so each evaluator has its own
+ */
 export function buildIndex(fs: FeatureSet): FeatureIndex {
-  const built = fs.index ?? buildSharedIndex(fs);
-  return { ...built, scratch: { hours: new Int32Array(Math.max(0, ...built.symbols.map((x) => x.presentHours.length))) } };
+  return { ...(fs.index ?? buildSharedIndex(fs)) };
 }
 
 /** what the features job builds once and attaches to the set (jobs.ts) */
