@@ -223,10 +223,10 @@ export async function startSelected(table: RunsTable, spec: SweepSpec, bestAlert
 }
 
 /** the selected configuration's full holdout scorecard (random baseline included) beside its train scorecard */
-async function bestOnHoldout(input: ReportInput, row: ResultRow, selected: SelectedAlerts): Promise<NonNullable<SweepReport['best']>> {
-  if (selected.configId !== row.config_id) throw new Error(`sweep report: selected ${selected.configId} before the q-values, ${row.config_id} after`);
+async function bestOnHoldout(input: ReportInput, row: ResultRow, selected: SelectedAlerts | null): Promise<NonNullable<SweepReport['best']>> {
   const config = parseConfig(applyParams(input.spec.base, row.params));
-  const alerts = await selected.alerts;
+  // the same selection by construction; were it ever another configuration, its alerts are asked for now
+  const alerts = await (selected?.configId === row.config_id ? selected.alerts : input.bestAlerts(config));
   const inPeriod = (p: Period) => alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
   const [train, holdout] = input.periods;
   // started first: with a baseline runner its permutations run elsewhere while the train card is scored here
@@ -254,7 +254,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
   const top = await topByTrain(table, spec.select, 10, selPeriod, SCORED);
   // the selected configuration's holdout baseline runs on the workers while this thread queries the table and
   // scores the train period
-  const bestPending = folds === null && top.length > 0 && input.selected !== null ? bestOnHoldout(input, top[0], input.selected) : null;
+  const bestPending = folds === null && top.length > 0 ? bestOnHoldout(input, top[0], input.selected) : null;
   // awaited below; until then a failure must not count as unhandled
   bestPending?.catch(() => {});
   const tried = await table.count();
