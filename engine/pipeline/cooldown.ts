@@ -80,8 +80,9 @@ export function cooldownSlots(n: number, from?: CooldownSlots): CooldownSlots {
 }
 
 /**
- * The one definition of the cooldown/dedup policy, used per hour by CooldownFilter and over candidate columns by
- * the sweep evaluator. Checks in order: transition (the condition was also true in the previous clock hour),
+ * The one definition of the cooldown/dedup policy, used per hour by CooldownFilter. The sweep evaluator's
+ * applyCooldown (engine/sweep/evaluate.ts) repeats this arithmetic over a key's candidate list with the state in
+ * locals, for speed: evaluate-reference.test.ts proves the two equal, so a change here fails there until both agree. Checks in order: transition (the condition was also true in the previous clock hour),
  * cooldown (too soon after the last emitted alert), daily cap (the UTC day's quota is used). A suppressed
  * candidate still counts as "true this hour", so a condition that was suppressed does not fire later merely
  * because it is still true. Returns null when the candidate is emitted (and records the emission).
