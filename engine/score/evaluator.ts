@@ -64,15 +64,18 @@ export class AlertSetEvaluator {
   readonly specs: MetricSpec[];
   /** per episode: the earliest alert hour that detects it, NOT_DETECTED when none */
   private readonly firstAlert: Int32Array;
+  private readonly layout: HourLayout;
   /** counts of the last evaluate() */
   trueAlerts = 0;
   falseAlarms = 0;
   unevaluable = 0;
   detected = 0;
 
-  constructor(readonly market: Market) {
+  /** layout: where evaluate() reads each hour's truth and forward returns; by default the market's own table */
+  constructor(readonly market: Market, layout: HourLayout = marketLayout(market)) {
     this.specs = metricSpecs(market.options.horizons_hours);
     this.firstAlert = new Int32Array(market.labels.epStart.length);
+    this.layout = layout;
   }
 
   /** writes one value per spec into out (NaN when undefined) */
@@ -86,11 +89,10 @@ export class AlertSetEvaluator {
     out[1] = E > 0 ? det / E : NaN;
     out[2] = E > 0 ? nabScore(det, fa, E) : NaN;
     out[3] = u.weeks > 0 ? fa / u.weeks : NaN;
-    const { hourly, stride } = this.market;
-    const horizons = stride - 2;
+    const horizons = this.market.stride - 2;
     let k = 0;
-    for (; k + 1 < horizons; k += 2) forwardMetricsPair(hourly, stride, pos, dir, n, k, out);
-    if (k < horizons) forwardMetrics(hourly, stride, pos, dir, n, k, out);
+    for (; k + 1 < horizons; k += 2) forwardMetricsPair(this.layout, pos, dir, n, k, out);
+    if (k < horizons) forwardMetrics(this.layout, pos, dir, n, k, out);
     const tails = 4 + horizons * 3;
     for (let k = 0; k < horizons; k++) {
       out[tails + 2 * k] = out[4 + k * 3 + 1];
@@ -104,21 +106,20 @@ export class AlertSetEvaluator {
    * Math.min from NOT_DETECTED, so nothing but the episodes in reach is touched per alert.
    */
   private countEvents(pos: Int32Array, n: number): void {
-    const { hourly, stride } = this.market;
-    const { epStart } = this.market.labels;
+    const { epStart, nextEpisode } = this.market.labels;
     const L = this.market.options.lead_window_hours;
+    const { truth: truths, truthStride } = this.layout;
     const first = this.firstAlert.fill(NOT_DETECTED);
     const episodes = epStart.length;
     let ta = 0;
     let fa = 0;
     for (let i = 0; i < n; i++) {
       const a = pos[i];
-      const b = a * stride;
-      const truth = hourly[b];
+      const truth = truths[a * truthStride];
       ta += +(truth === TRUE_ALERT);
       fa += +(truth === FALSE_ALARM);
       const reach = a + L;
-      for (let e = hourly[b + 1] | 0; e < episodes && epStart[e] <= reach; e++) first[e] = Math.min(first[e], a);
+      for (let e = nextEpisode[a]; e < episodes && epStart[e] <= reach; e++) first[e] = Math.min(first[e], a);
     }
     let det = 0;
     for (let e = 0; e < episodes; e++) det += +(first[e] !== NOT_DETECTED);
@@ -148,6 +149,54 @@ export class AlertSetEvaluator {
   }
 }
 
+/**
+ * Where an alert at grid hour g finds its precision truth (truth[g * truthStride]) and its forward return at horizon
+ * k (returns[g * returnStride + returnOffset + k]); its first episode at or after g is labels.nextEpisode[g].
+ */
+export interface HourLayout {
+  truth: Float64Array | Int8Array;
+  truthStride: number;
+  returns: Float64Array;
+  returnStride: number;
+  returnOffset: number;
+}
+
+/** the market's hourly table as it is: nothing copied */
+function marketLayout(market: Market): HourLayout {
+  const { hourly, stride } = market;
+  return { truth: hourly, truthStride: stride, returns: hourly, returnStride: stride, returnOffset: 2 };
+}
+
+/** a compact layout's truth at an hour without a close: no alert is placed there, so evaluate() never reads it (PeriodScorer skips them) */
+export const UNPRICED = 2;
+
+export interface CompactLayout extends HourLayout {
+  /** the precision truth, or UNPRICED */
+  truth: Int8Array;
+}
+
+/**
+ * A copy of the market's hourly table for a market scored many times (a sweep's period): the truths one byte per
+ * hour, also marking the hours without a close (PeriodScorer places alerts by them, so evaluate() then reads each
+ * alert's truth where the placement just read it), and the forward returns alone, 32 bytes per hour for 4 horizons
+ * instead of a 48-byte row. With the market's table, the truth and first episode that the episode loop's branch
+ * waits for were a cache miss per alert, one after another. Not worth it for a market scored a few times (a
+ * backtest's scorecard): the copy's first touch would cost more than the misses it saves.
+ */
+export function compactLayout(market: Market): CompactLayout {
+  const { hourly, stride } = market;
+  const { close } = market.grid;
+  const horizons = stride - 2;
+  const hours = hourly.length / stride;
+  const truth = new Int8Array(hours);
+  const returns = new Float64Array(hours * horizons);
+  for (let g = 0; g < hours; g++) {
+    truth[g] = close[g] === close[g] ? hourly[g * stride] : UNPRICED;
+    for (let k = 0; k < horizons; k++) returns[g * horizons + k] = hourly[g * stride + 2 + k];
+  }
+  return { truth, truthStride: 1, returns, returnStride: horizons, returnOffset: 0 };
+}
+
 /** above every grid index: Math.min with any alert hour replaces it */
 const NOT_DETECTED = 0x7fffffff;
 
@@ -158,8 +207,9 @@ const NOT_DETECTED = 0x7fffffff;
  * Hits are counted with +(dr > 0), a number: V8 compiles `dr > 0 ? 1 : 0` to a branch, mispredicted on half the
  * alerts. With the branch-free counts, evaluate() on the sweep bench's alert sets: 0.29 → 0.17 ms per configuration.
  */
-function forwardMetricsPair(hourly: Float64Array, stride: number, pos: Int32Array, dir: Int8Array, n: number, k: number, out: Float64Array): void {
-  const col = 2 + k;
+function forwardMetricsPair(layout: HourLayout, pos: Int32Array, dir: Int8Array, n: number, k: number, out: Float64Array): void {
+  const { returns, returnStride: stride } = layout;
+  const col = layout.returnOffset + k;
   let count0 = 0;
   let sumAbs0 = 0;
   let directional0 = 0;
@@ -172,8 +222,8 @@ function forwardMetricsPair(hourly: Float64Array, stride: number, pos: Int32Arra
   let hits1 = 0;
   for (let i = 0; i < n; i++) {
     const b = pos[i] * stride + col;
-    const r0 = hourly[b];
-    const r1 = hourly[b + 1];
+    const r0 = returns[b];
+    const r1 = returns[b + 1];
     const d = dir[i];
     if (r0 === r0) {
       const dr = d * r0;
@@ -197,15 +247,16 @@ function forwardMetricsPair(hourly: Float64Array, stride: number, pos: Int32Arra
 }
 
 /** horizon k alone (the last of an odd number of horizons) */
-function forwardMetrics(hourly: Float64Array, stride: number, pos: Int32Array, dir: Int8Array, n: number, k: number, out: Float64Array): void {
-  const col = 2 + k;
+function forwardMetrics(layout: HourLayout, pos: Int32Array, dir: Int8Array, n: number, k: number, out: Float64Array): void {
+  const { returns, returnStride: stride } = layout;
+  const col = layout.returnOffset + k;
   let count = 0;
   let sumAbs = 0;
   let directional = 0;
   let sumDirectional = 0;
   let hits = 0;
   for (let i = 0; i < n; i++) {
-    const r = hourly[pos[i] * stride + col];
+    const r = returns[pos[i] * stride + col];
     if (r !== r) continue;
     const d = dir[i];
     const dr = d * r;

@@ -8,7 +8,7 @@ import { EVENT_TYPES, type Alert } from '../pipeline/alerts.ts';
 import { toScorable } from '../replay/score-alerts.ts';
 import { laggingSide } from '../pipeline/rule-definitions.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
-import { AlertSetEvaluator } from '../score/evaluator.ts';
+import { AlertSetEvaluator, compactLayout, UNPRICED } from '../score/evaluator.ts';
 import type { SymbolRange } from '../score/grid.ts';
 import { FALSE_ALARM, TRUE_ALERT, type Market } from '../score/market.ts';
 import { ratio, toPlain } from '../score/stats.ts';
@@ -117,25 +117,6 @@ export function scorableFromAlerts(symbols: readonly string[], alerts: readonly 
   return out;
 }
 
-const NO_PRICE = 0;
-const JUDGED_TRUE = 1;
-const JUDGED_FALSE = 2;
-const NOT_JUDGED = 3;
-
-/** PeriodScorer's verdict per grid hour: an hour without a close anchors no alert, else its precision truth */
-function verdicts(market: Market): Uint8Array {
-  const { hourly, stride } = market;
-  const close = market.grid.close;
-  const out = new Uint8Array(close.length);
-  for (let g = 0; g < close.length; g++) {
-    const c = close[g];
-    if (c !== c) continue;
-    const truth = hourly[g * stride];
-    out[g] = truth === TRUE_ALERT ? JUDGED_TRUE : truth === FALSE_ALARM ? JUDGED_FALSE : NOT_JUDGED;
-  }
-  return out;
-}
-
 /** a market for one period, with what every evaluation needs looked up once */
 export class PeriodScorer {
   readonly market: Market;
@@ -162,18 +143,16 @@ export class PeriodScorer {
   private dir = new Int8Array(1024);
   /** per alert of the last score(): its grid index, -1 outside the period or unanchored */
   private grid = new Int32Array(1024);
-  /**
-   * per grid hour, what placing an alert there means: NO_PRICE (unanchored), else its precision truth (JUDGED_TRUE,
-   * JUDGED_FALSE or NOT_JUDGED). One byte per hour instead of a close and a truth 40 bytes apart in the market's
-   * tables: the alerts' placement reads a table that stays in cache instead of two cache misses per alert
-   */
-  private readonly verdict: Uint8Array;
+  /** per grid hour, its precision truth or UNPRICED (the alerts there are unanchored): the evaluator's own table */
+  private readonly truth: Int8Array;
 
   constructor(market: Market, symbols: readonly string[], from: number, to: number) {
     this.market = market;
     this.from = from;
     this.to = to;
-    this.evaluator = new AlertSetEvaluator(market);
+    const layout = compactLayout(market);
+    this.evaluator = new AlertSetEvaluator(market, layout);
+    this.truth = layout.truth;
     const ranges: (SymbolRange | undefined)[] = symbols.map((s) => market.grid.bySymbol.get(s));
     this.firstTs = Float64Array.from(ranges, (r) => r?.firstTs ?? 0);
     this.length = Float64Array.from(ranges, (r) => r?.length ?? -1);
@@ -185,7 +164,6 @@ export class PeriodScorer {
     this.out = new Float64Array(this.evaluator.specs.length);
     this.leadCounts = new Int32Array(market.options.lead_window_hours + 1);
     this.returnNames = market.options.horizons_hours.map(returnMetric);
-    this.verdict = verdicts(market);
   }
 
   /**
@@ -203,7 +181,7 @@ export class PeriodScorer {
       counts.judged.fill(0);
       counts.hits.fill(0);
     }
-    const { firstTs, length, offset, blockOf, from, to, verdict } = this;
+    const { firstTs, length, offset, blockOf, from, to, truth } = this;
     // grouped by symbol name, in alert order within a symbol, as scoreOnMarket places them: sums add up in
     // the same order and agree to the last bit
     const blocks = this.blockStart.fill(0);
@@ -227,15 +205,15 @@ export class PeriodScorer {
       const i = (ts - firstTs[s]) / HOUR_MS;
       if (!(i >= 0 && i < length[s])) continue;
       const g = offset[s] + i;
-      const v = verdict[g];
-      if (v === NO_PRICE) continue;
+      const v = truth[g];
+      if (v === UNPRICED) continue;
       grid[k] = g;
       blocks[blockOf[s] + 1]++;
+      // counted with numbers, not branches: successive alerts' truths are as good as random to a branch predictor
       if (counts) {
-        if (v === JUDGED_TRUE) {
-          counts.judged[s]++;
-          counts.hits[s]++;
-        } else if (v === JUDGED_FALSE) counts.judged[s]++;
+        const hit = +(v === TRUE_ALERT);
+        counts.judged[s] += hit + +(v === FALSE_ALARM);
+        counts.hits[s] += hit;
       }
     }
     for (let b = 0; b + 1 < blocks.length; b++) blocks[b + 1] += blocks[b];
