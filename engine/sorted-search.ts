@@ -1,8 +1,8 @@
-/** Binary searches over an ascending Float64Array (time columns, sorted threshold bands). */
+/** Binary searches over ascending typed arrays (time columns, sorted threshold bands, alert hours). */
 
-/** first index whose value is >= x (among the first n) */
-export function lowerBound(sorted: Float64Array, x: number, n = sorted.length): number {
-  let lo = 0;
+/** first index whose value is >= x among entries [from, n) (n if none) */
+export function lowerBound(sorted: Float64Array | Int32Array, x: number, n = sorted.length, from = 0): number {
+  let lo = from;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;

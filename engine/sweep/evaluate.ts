@@ -285,6 +285,8 @@ const TYPE_MASK = 7;
 const SEVERITY_SHIFT = 3;
 const DIRECTION_SHIFT = 5;
 const SLOT_SHIFT = 7;
+// a new event type or severity must widen the packing, not overflow into its neighbour's bits
+if (EVENT_TYPES.length > TYPE_MASK + 1 || SEVERITIES.length > 1 << (DIRECTION_SHIFT - SEVERITY_SHIFT)) throw new Error('evaluate.ts: widen emit\'s packed columns');
 
 /** a copy of the first `used` entries with room for `need` */
 function grownKept(k: Kept, used: number, need: number): Kept {

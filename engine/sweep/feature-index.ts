@@ -141,9 +141,6 @@ function breakDirections(fs: FeatureSet, p: FeatureSet['pairs'][number], hours: 
   return out;
 }
 
-/** what one worker builds and every worker reads from shared memory */
-export type SharedFeatureIndex = FeatureIndex;
-
 /**
  * the feature set's index (the shared one the features job attached, features.ts, else built here) as a new object:
  * the rules keep their state per index object, so each evaluator has its own
@@ -153,7 +150,7 @@ export function buildIndex(fs: FeatureSet): FeatureIndex {
 }
 
 /** what the features job builds once and attaches to the set (jobs.ts) */
-export function buildSharedIndex(fs: FeatureSet): SharedFeatureIndex {
+export function buildSharedIndex(fs: FeatureSet): FeatureIndex {
   const symbols = fs.bySymbol.map((f, s) => {
     const liqHours = hoursWhere(fs.hours, f.present, f.liqTotal);
     const volHours = hoursWhere(fs.hours, f.present, f.volRatio);

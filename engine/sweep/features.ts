@@ -15,7 +15,7 @@ import type { ReplayData } from '../replay/replay-data.ts';
 import { fundingByHour } from '../replay/funding-hours.ts';
 import { runReplay } from '../replay/replay.ts';
 import { cascadeDirection } from '../pipeline/rule-definitions.ts';
-import type { SharedFeatureIndex } from './feature-index.ts';
+import type { FeatureIndex } from './feature-index.ts';
 import { sharedFloat64, sharedInt32, sharedInt8, sharedUint8 } from './shared.ts';
 
 export interface SymbolFeatures {
@@ -62,7 +62,7 @@ export interface FeatureSet {
   bySymbol: SymbolFeatures[];
   pairs: PairFeatures[];
   /** the rules' index (feature-index.ts), built once by the worker that computed the set and shared with the others */
-  index?: SharedFeatureIndex;
+  index?: FeatureIndex;
 }
 
 /**

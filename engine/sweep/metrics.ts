@@ -266,10 +266,12 @@ export class PeriodScorer {
     const hi = n >> 1;
     let seen = 0;
     let a = -1;
-    for (let v = 0; ; v++) {
+    for (let v = 0; v < counts.length; v++) {
       seen += counts[v];
       if (a < 0 && seen > lo) a = v;
       if (seen > hi) return a === v ? v : (a + v) / 2;
     }
+    // a lead outside 0 .. lead_window_hours is not counted: fail loudly rather than report a wrong median
+    throw new Error(`median lead: ${n} episodes detected, ${seen} leads within the lead window`);
   }
 }

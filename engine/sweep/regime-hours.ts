@@ -13,6 +13,7 @@ import { spotRegimeIndex, type RegimeConfig } from '../detectors/multi-timeframe
 import { NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection } from '../pipeline/rule-definitions.ts';
 import { regimeFeatureValues, type FeatureIndex, type HeldBars, type RegimeFeature } from './feature-index.ts';
 import { countAtMost, countBelow } from './threshold-index.ts';
+import { lowerBound } from '../sorted-search.ts';
 
 type Feature = RegimeFeature;
 
@@ -249,10 +250,10 @@ export class RegimeHours {
     for (let c = 0; c < changed.length; c += 2) {
       const a = changed[c];
       const e = changed[c + 1];
-      const before = firstAtLeast(old.at, j, old.n, a);
+      const before = lowerBound(old.at, a, old.n, j);
       copyAlerts(old, j, before, next, n);
       n += before - j;
-      j = firstAtLeast(old.at, before, old.n, e);
+      j = lowerBound(old.at, e, old.n, before);
       n = this.deriveSpan(a, e, next, n);
     }
     copyAlerts(old, j, old.n, next, n);
@@ -294,17 +295,6 @@ function copyAlerts(src: AlertList, from: number, end: number, dst: AlertList, t
 
 const SHORT_RUN = 64;
 
-/** the first index in [from, end) of the ascending `sorted` whose value is >= x (end if none) */
-function firstAtLeast(sorted: Int32Array, from: number, end: number, x: number): number {
-  let lo = from;
-  let hi = end;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid] < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /** sets the bits of hours [from, end) */
 function markHours(bits: Int32Array, from: number, end: number): void {
