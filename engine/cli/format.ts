@@ -1,3 +1,5 @@
+import { thousands } from '../thousands.ts';
+
 /** Plain-text tables for the terminal; numbers right-aligned. */
 export function renderTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)))];
@@ -9,6 +11,6 @@ export function renderTable(header: string[], rows: (string | number)[][]): stri
 
 export function formatNumber(n: number): string {
   if (!Number.isFinite(n)) return '—';
-  if (Number.isInteger(n)) return n.toLocaleString('en-US');
+  if (Number.isInteger(n)) return thousands(n);
   return Math.abs(n) >= 100 ? n.toFixed(1) : Math.abs(n) >= 1 ? n.toFixed(3) : n.toPrecision(3);
 }

@@ -6,6 +6,7 @@
  * A redraw happens when the shown percentage changes or 250 ms have passed, so a fast loop costs nothing.
  * stop() erases the line completely: nothing is left behind for the output that follows.
  */
+import { thousands } from '../thousands.ts';
 
 export interface Progress {
   /** begins (or, with the same label, continues) a counted phase: a bar with counts and an ETA */
@@ -42,7 +43,7 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
-const count = (n: number) => Math.round(n).toLocaleString('en-US');
+const count = (n: number) => thousands(Math.round(n));
 
 /** One line of a counted phase; the ETA appears once there is a rate to extrapolate from. */
 export function progressLine(label: string, done: number, total: number, elapsedMs: number): string {

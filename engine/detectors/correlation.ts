@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RollingWindow, type WindowStatus } from './rolling.ts';
 import { BOUNDS, finiteNumber, fraction, intAtLeast, nonNegativeNumber, positiveInt, positiveNumber } from './schema.ts';
+import { thousands } from '../thousands.ts';
 
 /** with more symbols than this, config.correlation.pairs must be given: all pairs grow as N² */
 export const MAX_DEFAULT_ALL_PAIRS_SYMBOLS = 30;
@@ -214,7 +215,7 @@ export function correlationPairsProblem(symbols: readonly string[], cfg: Pick<Co
     const n = symbols.length;
     return {
       key: 'pairs',
-      message: `${n} symbols: set "all" (${((n * (n - 1)) / 2).toLocaleString('en-US')} pairs) or "anchors" (each of correlation.anchors against every other symbol); the default "all" stops at ${MAX_DEFAULT_ALL_PAIRS_SYMBOLS} symbols`,
+      message: `${n} symbols: set "all" (${thousands((n * (n - 1)) / 2)} pairs) or "anchors" (each of correlation.anchors against every other symbol); the default "all" stops at ${MAX_DEFAULT_ALL_PAIRS_SYMBOLS} symbols`,
     };
   }
   if (cfg.pairs === 'anchors' && symbols.length > 1 && !cfg.anchors.some((a) => symbols.includes(a))) {

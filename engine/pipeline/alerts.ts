@@ -5,6 +5,7 @@ import { SPOT_REGIMES, type SpotRegime } from '../detectors/multi-timeframe-regi
 import { VOL_REGIMES, type VolRegime } from '../detectors/volatility-regime.ts';
 import { fraction, positiveInt, positiveNumber } from '../detectors/schema.ts';
 import type { FeaturePackage } from './feature-package.ts';
+import { thousands } from '../thousands.ts';
 import {
   cascadeAlert,
   cascadeDirection,
@@ -291,13 +292,7 @@ function fmt(x: AlertValue, digits = 2): string {
 /** 2400000 → "2,400,000 USD" (toLocaleString is slow enough to show up in replays) */
 function usd(x: AlertValue): string {
   if (typeof x !== 'number') return 'n/a';
-  const digits = String(Math.round(Math.abs(x)));
-  let out = '';
-  for (let i = 0; i < digits.length; i++) {
-    if (i > 0 && (digits.length - i) % 3 === 0) out += ',';
-    out += digits[i];
-  }
-  return `${x < 0 ? '-' : ''}${out} USD`;
+  return `${x < 0 ? '-' : ''}${thousands(Math.round(Math.abs(x)))} USD`;
 }
 
 export function buildAlert(c: AlertCandidate, ts: number): Alert {

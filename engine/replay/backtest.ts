@@ -23,6 +23,7 @@ import { paperPnl, type PaperPnl, type PnlSummary } from '../score/pnl.ts';
 import type { Scorecard } from '../score/index.ts';
 import { isoHour } from '../time.ts';
 import { writeAlertsParquet } from '../results/run-store.ts';
+import { byText } from '../text-order.ts';
 
 /** Enough history for the slowest window before the first kept hour: check-lookahead measures the weekly regime at ≈ 105 days. */
 export { DEFAULT_WARMUP_HOURS } from '../pipeline/warmup.ts';
@@ -193,7 +194,7 @@ async function backtest(from: Store | ReplaySource, opts: BacktestOptions): Prom
       hours: (result.lastHour - result.emitFrom) / HOUR_MS + 1,
       symbol_hours: result.symbolHours,
       alerts_total: result.alerts.length,
-      alert_counts: [...counts.values()].sort((a, b) => a.symbol.localeCompare(b.symbol) || a.event_type.localeCompare(b.event_type) || a.severity.localeCompare(b.severity)),
+      alert_counts: [...counts.values()].sort((a, b) => byText(a.symbol, b.symbol) || byText(a.event_type, b.event_type) || byText(a.severity, b.severity)),
       suppressed: result.suppressed,
       suppressed_total: suppressedTotal,
       gaps: result.gaps.map((g) => ({ ...g, start: iso(g.start_ms), end: iso(g.end_ms) })),

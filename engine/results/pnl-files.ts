@@ -8,6 +8,7 @@
 import path from 'node:path';
 import type { PaperPnl, Trade } from '../score/pnl.ts';
 import { codeStrings, ParquetWriter, ROW_GROUP_ROWS, writeParquetFile } from './parquet-writer.ts';
+import { byText } from '../text-order.ts';
 
 export const PNL_EQUITY_FILE = 'pnl_equity.parquet';
 export const PNL_TRADES_FILE = 'pnl_trades.parquet';
@@ -56,8 +57,7 @@ function writeEquity(file: string, pnl: PaperPnl): void {
 function writeTrades(file: string, pnl: PaperPnl): void {
   const rows: { group: string; t: Trade }[] = [];
   for (const [group, trades] of pnl.trades) for (const t of trades) rows.push({ group, t });
-  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  rows.sort((x, y) => cmp(x.group, y.group) || x.t.entry_ts - y.t.entry_ts || cmp(x.t.symbol, y.t.symbol));
+  rows.sort((x, y) => byText(x.group, y.group) || x.t.entry_ts - y.t.entry_ts || byText(x.t.symbol, y.t.symbol));
   const n = rows.length;
   const num = (pick: (t: Trade) => number) => Float64Array.from(rows, (r) => pick(r.t));
   const text = (pick: (r: { group: string; t: Trade }) => string) => codeStrings(rows.map(pick));

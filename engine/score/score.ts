@@ -27,6 +27,7 @@ import type {
   Scorecard,
   SymbolSummary,
 } from './types.ts';
+import { byText } from '../text-order.ts';
 
 const DAY_MS = 24 * HOUR_MS;
 const SEVERITIES = ['INFO', 'WARNING', 'CRITICAL'];
@@ -173,8 +174,7 @@ function anchoredAlerts(alerts: readonly ScorableAlert[], oc: Outcomes): Anchore
     text.push(`${a.id}@${a.symbol}@${a.ts}@${oc.dir[i]}`);
     if (oc.g[i] >= 0) idxs.push(i);
   });
-  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  idxs.sort((i, j) => cmp(alerts[i].symbol, alerts[j].symbol) || cmp(text[i], text[j]));
+  idxs.sort((i, j) => byText(alerts[i].symbol, alerts[j].symbol) || byText(text[i], text[j]));
   const rank = new Int32Array(alerts.length).fill(-1);
   const keys = new Uint32Array(idxs.length);
   const symbols: string[] = [];

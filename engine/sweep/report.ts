@@ -25,6 +25,7 @@ import { P_VALUE } from './jobs.ts';
 import type { Market } from '../score/market.ts';
 import { Q_VALUE } from './qvalues.ts';
 import { buildWalkForward, formatWalkForward, type WalkForwardReport } from './walk-forward-report.ts';
+import { thousands } from '../thousands.ts';
 
 /** the runs with their q-values (qvalues.ts) */
 const SCORED = 'scored_runs';
@@ -173,7 +174,7 @@ function toResult(r: Record<string, unknown>): ResultRow {
 }
 
 export function multipleTestingWarning(tried: number): string {
-  return `best of ${tried.toLocaleString('en-US')} configuration${tried === 1 ? '' : 's'}: expect the train score to be optimistic; holdout is the honest number`;
+  return `best of ${thousands(tried)} configuration${tried === 1 ? '' : 's'}: expect the train score to be optimistic; holdout is the honest number`;
 }
 
 async function front(input: ReportInput, eligible: string, x: string, y: string, betterX: Better, betterY: Better, period: string): Promise<ParetoFront> {
@@ -269,7 +270,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher', selPeriod),
   };
 
-  const warning = folds === null ? multipleTestingWarning(okCount) : `best of ${okCount.toLocaleString('en-US')} configurations in every fold: expect each fold's train score to be optimistic; the stitched out-of-sample record is the honest number`;
+  const warning = folds === null ? multipleTestingWarning(okCount) : `best of ${thousands(okCount)} configurations in every fold: expect each fold's train score to be optimistic; the stitched out-of-sample record is the honest number`;
   // before the selected configuration's scorecards are awaited: this thread is idle while the workers finish the baseline
   const rows = input.includeRows ? (await table.rows(`SELECT * FROM ${SCORED} ORDER BY config_id`)).map((r) => toResult(r)) : undefined;
 
@@ -396,10 +397,10 @@ export function formatSweepReport(r: SweepReport): string {
     r.split.holdout
       ? `train ${r.split.train.from} → ${r.split.train.to}, holdout ${r.split.holdout.from} → ${r.split.holdout.to}`
       : `walk-forward over ${r.split.train.from} → ${r.split.train.to}; the top list and Pareto fronts below describe the whole range, in-sample`,
-    `${c.tried.toLocaleString('en-US')} configurations (${c.invalid} invalid, skipped; ${c.duplicates} duplicates), ${c.feature_sets} feature set${c.feature_sets === 1 ? '' : 's'}; ` +
-      `${r.run.computed.toLocaleString('en-US')} computed now with ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}` +
+    `${thousands(c.tried)} configurations (${c.invalid} invalid, skipped; ${c.duplicates} duplicates), ${c.feature_sets} feature set${c.feature_sets === 1 ? '' : 's'}; ` +
+      `${thousands(r.run.computed)} computed now with ${r.run.workers} worker${r.run.workers === 1 ? '' : 's'}` +
       (r.run.per_second === null ? '' : ` (${r.run.per_second}/s)`) +
-      `, ${r.run.resumed.toLocaleString('en-US')} already done${r.complete ? '' : '; INCOMPLETE: run again to resume'}`,
+      `, ${thousands(r.run.resumed)} already done${r.complete ? '' : '; INCOMPLETE: run again to resume'}`,
     `selected by train ${metricLabel(r.select.metric)} (${r.select.better} is better), at least ${r.select.min_alerts} train alerts`,
     '',
   ];
@@ -426,7 +427,7 @@ export function formatSweepReport(r: SweepReport): string {
   }
   const f = r.fdr;
   lines.push(
-    `Multiple testing: ${f.tried.toLocaleString('en-US')} configurations tried; p = ${f.test}, BH q-values across all of them; ` +
+    `Multiple testing: ${thousands(f.tried)} configurations tried; p = ${f.test}, BH q-values across all of them; ` +
       `${f.surviving} survive FDR ${f.level * 100} % on ${on}.` +
       (f.selected.length === 0 ? '' : ` Selected: ${f.selected.map((x) => `${x.label} ${x.config_id.slice(0, 8)} q ${x.q_value === null ? '—' : x.q_value.toPrecision(3)} ${x.survives ? 'survives' : 'does NOT survive'}`).join('; ')}.`),
   );

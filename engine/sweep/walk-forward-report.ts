@@ -18,6 +18,7 @@ import type { RunsTable } from './runs-table.ts';
 import type { SweepSpec } from './spec.ts';
 import { foldPeriods, type Fold, type WalkForwardSpec } from './walk-forward.ts';
 import { metricLabel } from './metrics.ts';
+import { thousands } from '../thousands.ts';
 
 export interface FoldNumbers {
   /** the selection metric */
@@ -163,7 +164,7 @@ export function formatWalkForward(w: WalkForwardReport): string {
   const s = w.spec;
   const lines = [
     `Walk-forward: ${s.window}, train ${s.train_days} d, test ${s.test_days} d, step ${s.step_days} d, embargo ${s.embargo_hours} h; ${w.folds.length} fold${w.folds.length === 1 ? '' : 's'}; ` +
-      `selected per fold by train ${metricLabel(w.metric)} (${w.better} is better) among ${w.tried.toLocaleString('en-US')} configurations`,
+      `selected per fold by train ${metricLabel(w.metric)} (${w.better} is better) among ${thousands(w.tried)} configurations`,
     renderTable(
       ['fold', 'train', 'test', 'eligible', 'chosen', `train ${metricLabel(w.metric)}`, 'p', `q (of ${w.tried})`, `FDR ${w.fdr_level * 100}%`, `test ${metricLabel(w.metric)}`, 'test alerts', 'test p'],
       w.folds.map((f) => [
@@ -204,7 +205,7 @@ export function formatWalkForward(w: WalkForwardReport): string {
       return `${name} ${fmt(actual, 3)}${base ? ` (random ${fmt(base.mean, 3)}, lift ${fmt(base.lift, 2)}, p ${fmtP(base.p_value)})` : ''}`;
     };
     lines.push(
-      `Stitched out-of-sample (${w.stitched.folds} test periods, ${w.stitched.test_hours.toLocaleString('en-US')} h, ${w.stitched.alerts} alerts; random baseline ${w.stitched.scorecard.options.permutations} permutations): ` +
+      `Stitched out-of-sample (${w.stitched.folds} test periods, ${thousands(w.stitched.test_hours)} h, ${w.stitched.alerts} alerts; random baseline ${w.stitched.scorecard.options.permutations} permutations): ` +
         ['precision', 'recall', 'nab', 'false_alarms_per_week'].map(metricLine).join('; '),
     );
   } else lines.push('No fold had a configuration to choose: no out-of-sample record.');

@@ -10,6 +10,7 @@ import { UserError } from '../../errors.ts';
 import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { renderTable } from '../format.ts';
+import { thousands } from '../../thousands.ts';
 import { formatScorecard } from '../../score/index.ts';
 import { formatPnl } from '../../score/format.ts';
 import { parseTypedList } from '../../score/pnl-options.ts';
@@ -41,7 +42,7 @@ export interface BacktestCliOptions {
 
 export function printBacktest({ report }: BacktestResult): void {
   console.log(`Backtest ${report.symbols.join(', ')}  ${report.from} → ${report.to} UTC  (config ${report.config_hash}, dataset ${report.dataset_manifest_sha256?.slice(0, 12) ?? '—'})`);
-  console.log(`${report.hours.toLocaleString('en-US')} hours, ${report.symbol_hours.toLocaleString('en-US')} symbol-hours, warm-up ${report.warmup_hours} h; replay ${report.elapsed_ms.replay} ms\n`);
+  console.log(`${thousands(report.hours)} hours, ${thousands(report.symbol_hours)} symbol-hours, warm-up ${report.warmup_hours} h; replay ${report.elapsed_ms.replay} ms\n`);
   const symbols = [...new Set(report.alert_counts.map((c) => c.symbol))];
   const rows: (string | number)[][] = [];
   for (const type of EVENT_TYPES) {
@@ -65,7 +66,7 @@ export function printBacktest({ report }: BacktestResult): void {
     console.log(`  ${s}: ${hs.length} runs, ${hs.reduce((a, b) => a + b, 0)} h; largest ${largest.start} .. ${largest.end} (${largest.hours} h)`);
   }
   console.log('\nLiquidation coverage (hours with data; the rest is "no data", not zero):');
-  for (const c of report.liquidation_coverage) console.log(`  ${c.symbol}: ${c.hours_with_data.toLocaleString('en-US')} of ${report.hours.toLocaleString('en-US')} h`);
+  for (const c of report.liquidation_coverage) console.log(`  ${c.symbol}: ${thousands(c.hours_with_data)} of ${thousands(report.hours)} h`);
   if (report.scorecard) {
     console.log(`\nScorecard (alerts vs what the price did next; random baseline ${report.scorecard.options.permutations} permutations, seed ${report.scorecard.options.seed}):`);
     console.log(formatScorecard(report.scorecard));

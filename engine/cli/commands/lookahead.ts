@@ -6,6 +6,7 @@ import { parseTimeArg } from '../../time.ts';
 import { emitJson, globals, storeFor } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { positiveInt, symbolList } from '../args.ts';
+import { thousands } from '../../thousands.ts';
 
 
 export const order = 60;
@@ -49,7 +50,7 @@ export function register(program: Command): void {
       }
       if (opts.json) await emitJson(opts.json, report);
       if (opts.json !== true) {
-        console.log(`Truncation check: ${report.samples} cut hours (half random, half hours with alerts; seed ${report.seed}), ${report.values_compared.toLocaleString('en-US')} feature values and ${report.alerts_compared} alerts compared`);
+        console.log(`Truncation check: ${report.samples} cut hours (half random, half hours with alerts; seed ${report.seed}), ${thousands(report.values_compared)} feature values and ${report.alerts_compared} alerts compared`);
         if (report.passed) console.log('PASSED: every detector output at every cut hour equals the full run\'s.');
         else {
           console.log(`FAILED: ${report.mismatches.length} differences, e.g.`);
