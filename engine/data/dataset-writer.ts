@@ -12,9 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DOUBLE, DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
-import bindings from '@duckdb/node-bindings';
-import { openDuckDB, queryRows, sqlPath, sqlString } from './duckdb.ts';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { appendColumns, openDuckDB, queryRows, sqlPath, sqlString } from './duckdb.ts';
 import { tableDir, manifestPath, yearOf } from './layout.ts';
 import { TABLE_NAMES, tableSpec, type TableName } from './tables.ts';
 import { buildManifest, provenancePath, readManifest, readProvenance } from './manifest.ts';
@@ -198,48 +197,6 @@ function sqlType(type: string): string {
   return type === 'VARCHAR' ? 'VARCHAR' : 'DOUBLE';
 }
 
-/** rows per data chunk appended to DuckDB: its vector size */
-const CHUNK_ROWS = 2048;
-
-/**
- * Appends numeric columns (Float64Array each, NaN = NULL) as data chunks: each column's slice is copied into
- * the chunk's vector in one memcpy through the raw bindings. node-api's vector wrappers copy every vector out
- * to JS and back (they dominated the feature writer's profile before it left DuckDB).
- */
-function appendNumericColumns(appender: DuckDBAppender, columns: (Float64Array | undefined)[], n: number): void {
-  const chunk = DuckDBDataChunk.create(columns.map(() => DOUBLE), CHUNK_ROWS);
-  const raw = (chunk as unknown as { chunk: bindings.DataChunk }).chunk;
-  // the validity mask is built here and copied in (vector_get_validity hands out a copy, not the mask itself)
-  const mask = new Uint8Array(CHUNK_ROWS / 8);
-  for (let at = 0; at < n; at += CHUNK_ROWS) {
-    const len = Math.min(CHUNK_ROWS, n - at);
-    bindings.data_chunk_reset(raw);
-    for (let i = 0; i < columns.length; i++) {
-      const vector = bindings.data_chunk_get_vector(raw, i);
-      const a = columns[i];
-      let nulls = false;
-      if (a) {
-        bindings.copy_data_to_vector(vector, 0, a.buffer as ArrayBuffer, a.byteOffset + at * 8, len * 8);
-        for (let k = 0; k < len; k++) {
-          if (a[at + k] === a[at + k]) continue;
-          if (!nulls) mask.fill(0xff);
-          nulls = true;
-          mask[k >> 3] &= ~(1 << (k & 7));
-        }
-      } else {
-        mask.fill(0);
-        nulls = true;
-      }
-      if (nulls) {
-        bindings.vector_ensure_validity_writable(vector);
-        bindings.copy_data_to_vector_validity(vector, 0, mask.buffer, 0, mask.byteLength);
-      }
-    }
-    bindings.data_chunk_set_size(raw, len);
-    appender.appendDataChunk(chunk);
-  }
-}
-
 /**
  * Stages a batch as a temp table (ts_ms and every column as DOUBLE, text as VARCHAR). Numeric tables go in as
  * data chunks whose columns are copied block-wise from the Float64Arrays (NaN → NULL through the validity
@@ -257,7 +214,7 @@ async function loadBatch(conn: DuckDBConnection, name: string, batch: ColumnBatc
     return { spec: c, values };
   });
   if (columns.every((c) => c.spec.type !== 'VARCHAR')) {
-    appendNumericColumns(appender, [batch.ts, ...columns.map((c) => c.values as Float64Array | undefined)], n);
+    appendColumns(appender, [batch.ts, ...columns.map((c) => c.values as Float64Array | undefined)], n);
     appender.closeSync();
     return;
   }

@@ -4,7 +4,7 @@
  * ids already stored. Rows hold no timestamps and no timings: the same spec gives the same rows.
  */
 import fs from 'node:fs';
-import { openDuckDB, queryRows, readFloatColumns, sqlString, type DuckDBConnection } from '../data/duckdb.ts';
+import { appendColumns, openDuckDB, queryRows, readFloatColumns, sqlString, type DuckDBConnection } from '../data/duckdb.ts';
 import type { DuckDBAppender, DuckDBInstance } from '@duckdb/node-api';
 import { UserError } from '../errors.ts';
 
@@ -35,6 +35,9 @@ export class RunsTable {
   private appender: DuckDBAppender | null = null;
   private pending = 0;
   private appending: Promise<void> = Promise.resolve();
+  /** the rows since the last commit, written as data chunks by flush(): text columns, and metric values row after row */
+  private readonly text: (string | null)[][] = TEXT_COLUMNS.map(() => []);
+  private values = new Float64Array(0);
 
   private constructor(instance: DuckDBInstance, conn: DuckDBConnection, metricColumns: string[]) {
     this.instance = instance;
@@ -74,28 +77,21 @@ export class RunsTable {
 
   private async appendNow(row: RunRow): Promise<void> {
     this.appender ??= await this.conn.createAppender('runs');
-    const a = this.appender;
-    for (const c of TEXT_COLUMNS) {
-      const v = row[c];
-      if (v === null) a.appendNull();
-      else a.appendVarchar(v);
+    const m = this.metricColumns.length;
+    const given = row.values;
+    if (given !== undefined && given.length !== m) throw new Error(`runs table: ${given.length} values for ${m} metric columns`);
+    if (this.values.length < (this.pending + 1) * m) {
+      const grown = new Float64Array(Math.max(64, 2 * (this.pending + 1)) * m);
+      grown.set(this.values.subarray(0, this.pending * m));
+      this.values = grown;
     }
-    const values = row.values;
-    if (values !== undefined) {
-      if (values.length !== this.metricColumns.length) throw new Error(`runs table: ${values.length} values for ${this.metricColumns.length} metric columns`);
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        if (Number.isFinite(v)) a.appendDouble(v);
-        else a.appendNull();
-      }
-    } else {
-      for (const c of this.metricColumns) {
-        const v = row.metrics[c];
-        if (v === null || v === undefined || !Number.isFinite(v)) a.appendNull();
-        else a.appendDouble(v);
-      }
+    const at = this.pending * m;
+    for (let i = 0; i < m; i++) {
+      const v = given !== undefined ? given[i] : row.metrics[this.metricColumns[i]];
+      // NaN is NULL in the table: so is anything not finite, or missing
+      this.values[at + i] = typeof v === 'number' && Number.isFinite(v) ? v : NaN;
     }
-    a.endRow();
+    TEXT_COLUMNS.forEach((c, i) => this.text[i].push(row[c]));
     this.pending++;
   }
 
@@ -106,9 +102,21 @@ export class RunsTable {
   /** commits the appended rows: after this a kill -9 no longer loses them */
   flush(): void {
     if (this.appender) {
+      const n = this.pending;
+      const m = this.metricColumns.length;
+      if (n > 0) {
+        // column by column, as the chunks take them
+        const columns = Array.from({ length: m }, (_, i) => {
+          const column = new Float64Array(n);
+          for (let r = 0; r < n; r++) column[r] = this.values[r * m + i];
+          return column;
+        });
+        appendColumns(this.appender, [...this.text, ...columns], n);
+      }
       this.appender.closeSync();
       this.appender = null;
     }
+    for (const t of this.text) t.length = 0;
     this.pending = 0;
   }
 

@@ -1,0 +1,58 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RunsTable } from './runs-table.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function table(): Promise<{ t: RunsTable; file: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-runs-'));
+  dirs.push(dir);
+  const file = path.join(dir, 'runs.duckdb');
+  return { t: await RunsTable.open(file, ['alerts', 'nab']), file };
+}
+
+describe('RunsTable', () => {
+  it('stores text, numbers and NULLs (null text, NaN, ±Infinity, missing metrics) from both row forms', async () => {
+    const { t } = await table();
+    await t.append({ config_id: 'a', status: 'ok', error: null, params: '{"x":1}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(3, NaN, 1.5, Infinity) });
+    await t.append({ config_id: 'b', status: 'invalid', error: "it's bad", params: '{}', feature_key: null, mode: null, metrics: {} });
+    await t.append({ config_id: 'c', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'replay', metrics: { train_alerts: 7, train_nab: null, holdout_alerts: -Infinity, holdout_nab: -2.25 } });
+    t.flush();
+    const rows = await t.rows('SELECT * FROM runs ORDER BY config_id');
+    expect(rows).toEqual([
+      { config_id: 'a', status: 'ok', error: null, params: '{"x":1}', feature_key: 'f', mode: 'columns', train_alerts: 3, train_nab: null, holdout_alerts: 1.5, holdout_nab: null },
+      { config_id: 'b', status: 'invalid', error: "it's bad", params: '{}', feature_key: null, mode: null, train_alerts: null, train_nab: null, holdout_alerts: null, holdout_nab: null },
+      { config_id: 'c', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'replay', train_alerts: 7, train_nab: null, holdout_alerts: null, holdout_nab: -2.25 },
+    ]);
+    t.close();
+  });
+
+  it('commits every row of a batch larger than one data chunk, each flush on its own, and refuses a short row', async () => {
+    const { t, file } = await table();
+    const n = 5000;
+    for (let i = 0; i < n; i++) {
+      await t.append({ config_id: `id${i}`, status: 'ok', error: i % 3 === 0 ? null : `e${i}`, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(i, i % 7 === 0 ? NaN : i / 2, -i, i * 1e-3) });
+      if (i === 2999) t.flush();
+    }
+    await expect(t.append({ config_id: 'short', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(1) })).rejects.toThrow(/1 values for 4 metric columns/);
+    t.close();
+    // read back by a new connection: the rows were committed
+    const again = await RunsTable.open(file, ['alerts', 'nab']);
+    const cols = await again.numbers('SELECT train_alerts, train_nab, holdout_alerts FROM runs ORDER BY train_alerts');
+    expect(cols.train_alerts.length).toBe(n);
+    for (let i = 0; i < n; i++) {
+      expect(cols.train_alerts[i]).toBe(i);
+      expect(cols.holdout_alerts[i]).toBe(-i);
+      if (i % 7 === 0) expect(Number.isNaN(cols.train_nab[i])).toBe(true);
+      else expect(cols.train_nab[i]).toBe(i / 2);
+    }
+    expect(await again.count('error IS NULL')).toBe(Math.ceil(n / 3));
+    expect((await again.rows(`SELECT error FROM runs WHERE config_id = 'id4999'`))[0].error).toBe('e4999');
+    again.close();
+  });
+});
