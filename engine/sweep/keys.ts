@@ -190,3 +190,47 @@ export function planEvaluation(config: PipelineConfig, table: Readonly<Record<st
 }
 
 export { stableStringify };
+
+/**
+ * planEvaluation over a stream of configurations, as a sweep makes them: the last plan is returned again while a
+ * configuration has the same leaf paths and the same values at every feature (and unclassified) leaf, which is
+ * all that decides a plan. Hashing the feature keys was most of a sweep's main-thread work per configuration; a
+ * sweep over thresholds hashes them once.
+ */
+export class EvaluationPlanner {
+  private last: { paths: string[]; at: string[][]; values: unknown[]; plan: EvaluationPlan } | null = null;
+
+  constructor(private readonly table: Readonly<Record<string, KeyKind>> = CONFIG_KEYS) {}
+
+  plan(config: PipelineConfig): EvaluationPlan {
+    const paths = leafPaths(config);
+    const last = this.last;
+    if (last !== null && sameStrings(paths, last.paths) && last.at.every((parts, i) => sameLeaf(leafAt(config, parts), last.values[i]))) return last.plan;
+    const plan = planEvaluation(config, this.table);
+    const at = paths.filter((p) => keyKind(p, this.table) !== 'threshold' && keyKind(p, this.table) !== 'inert').map((p) => p.split('.'));
+    this.last = { paths, at, values: at.map((parts) => comparable(leafAt(config, parts))), plan };
+    return plan;
+  }
+}
+
+function leafAt(config: unknown, parts: readonly string[]): unknown {
+  let cur = config;
+  for (const k of parts) cur = (cur as Record<string, unknown>)[k];
+  return cur;
+}
+
+/** a leaf as compared: a primitive itself, an array (a leaf too) as its text, so later changes to it cannot go unseen */
+function comparable(v: unknown): unknown {
+  return v !== null && typeof v === 'object' ? { text: stableStringify(v) } : v;
+}
+
+function sameLeaf(v: unknown, known: unknown): boolean {
+  if (v !== null && typeof v === 'object') return known !== null && typeof known === 'object' && stableStringify(v) === (known as { text: string }).text;
+  return Object.is(v, known);
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

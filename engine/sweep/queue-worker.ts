@@ -30,7 +30,7 @@ import { applyParams } from './expand.ts';
 import type { FeatureSet } from './features.ts';
 import { featureCacheFile, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
 import { SweepJobs, type PeriodResults } from './jobs.ts';
-import { planEvaluation } from './keys.ts';
+import { EvaluationPlanner } from './keys.ts';
 import { QUEUE_NAME, QUEUE_PREFIX, KEY_TTL_S, decode, decodeParams, doneKey, encodeResults, refusalsKey, resultsKey, type SweepJobData, type SweepJobResult } from './queue-protocol.ts';
 import type { SweepSpec } from './spec.ts';
 import { configId, FEATURE_SETS_KEPT, periodsOf, resolveFrame, sweepId, type SweepFrame } from './sweep.ts';
@@ -98,6 +98,8 @@ interface SweepState {
   jobs: SweepJobs;
   data: ReplayData;
   features: Map<string, FeatureSet>;
+  /** this sweep's configurations' plans (keys.ts): the feature keys hashed again only when they change */
+  planner: EvaluationPlanner;
 }
 
 export class SweepRefused extends UserError {
@@ -142,7 +144,7 @@ export class SweepComputer {
     const frame = resolveFrame(spec, data);
     const periods = periodsOf(frame, data, spec);
     const jobs = new SweepJobs({ data, periods, emitFrom: frame.emitFrom, emitUntil: frame.emitUntil });
-    this.state = { id: d.sweepId, spec, frame, jobs, data, features: new Map() };
+    this.state = { id: d.sweepId, spec, frame, jobs, data, features: new Map(), planner: new EvaluationPlanner() };
     return this.state;
   }
 
@@ -151,7 +153,7 @@ export class SweepComputer {
     const st = await this.stateFor(d);
     const config = parseConfig(applyParams(st.spec.base, decodeParams(paramsText)));
     if (configId(config, st.frame, st.spec) !== id) throw new UnrecoverableError(`configuration ${id}: its parameters give another id here (different code?)`);
-    const plan = planEvaluation(config);
+    const plan = st.planner.plan(config);
     if (plan.mode === 'replay') return st.jobs.replay(config);
     let fs = st.features.get(plan.featureKey);
     if (!fs) {

@@ -29,7 +29,7 @@ import { prepareMarket } from '../score/index.ts';
 import { applyParams, countVariants, variants, type Params } from './expand.ts';
 import type { FeatureSet } from './features.ts';
 import { metricColumns, P_VALUE, type Period, type PeriodResults, type SweepContext } from './jobs.ts';
-import { planEvaluation, type EvaluationPlan } from './keys.ts';
+import { EvaluationPlanner, planEvaluation, type EvaluationPlan } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
 import { buildSweepReport, startSelected, type SweepReport } from './report.ts';
@@ -283,8 +283,9 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   };
 
   const warned = new Set<string>();
+  const planner = new EvaluationPlanner();
   const evaluateOne = async (configId: string, params: Params, config: PipelineConfig, lane: number | null): Promise<RunRow> => {
-    const plan = planEvaluation(config);
+    const plan = planner.plan(config);
     const row = { config_id: configId, status: 'ok' as const, error: null, params: stableStringify(params), feature_key: plan.featureKey, mode: plan.mode };
     if (opts.remote) return { ...row, metrics: flatMetrics(await opts.remote.evaluate(configId, params)) };
     if (plan.mode === 'replay') {
