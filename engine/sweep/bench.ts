@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { thousands } from '../thousands.ts';
 import { openStore } from '../data/store.ts';
 import { parseConfig } from '../pipeline/config.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
@@ -31,6 +32,8 @@ import { benchMedian } from '../testing/bench-median.ts';
 import { spawnSync } from 'node:child_process';
 
 const CONFIGS = 1000;
+/** the long sweep: the same parameters, ten times the configurations, where the fixed costs weigh a tenth as much */
+const LONG_CONFIGS = 10_000;
 
 function fmtS(ms: number): string {
   return `${(ms / 1000).toFixed(2)} s`;
@@ -137,12 +140,12 @@ async function timedSweep(store: Store, spec: SweepSpec, resultsDir: string, fea
 }
 
 /** the run's CPU by thread (report.run.cpu_ms), per configuration: where the whole-process figure goes */
-function threadLines(run: SweepReport['run']): string[] {
+function threadLines(run: SweepReport['run'], configs = CONFIGS): string[] {
   const c = run.cpu_ms;
   if (!c || c.main === null || c.workers.some((w) => w === null)) return [];
   const workers = (c.workers as number[]).reduce((a, b) => a + b, 0);
   const rest = c.process - c.main - workers;
-  const per = (ms: number) => (ms / CONFIGS).toFixed(1);
+  const per = (ms: number) => (ms / configs).toFixed(1);
   return [
     `  CPU by thread         ${fmtS(c.process)} from the sweep's start = main ${fmtS(c.main)} + workers ${(c.workers as number[]).map(fmtS).join(' + ')} (since they started: module loading and the report's baseline included) + the rest ${fmtS(rest)} (V8 compiler and GC helpers, DuckDB, libuv)`,
     `    per configuration   ${per(c.process)} ms all in = main ${per(c.main)} + workers ${per(workers)} + rest ${per(rest)} (ms)`,
@@ -180,14 +183,16 @@ function cliSweep(specFile: string, results: string): { wall: number; cpu: numbe
   return { wall: Number(m[1]) * 1000, cpu: (Number(m[2]) + Number(m[3])) * 1000, rssMiB: Number(m[4]) / 1024, report };
 }
 
-function cliLines(label: string, r: ReturnType<typeof cliSweep>): string[] {
+function cliLines(label: string, r: ReturnType<typeof cliSweep>, configs = CONFIGS): string[] {
   if (typeof r === 'string') return [`${label}: ${r}`];
   const st = r.report.run.stages_ms;
-  const perSecond = (CONFIGS / r.wall) * 1000;
+  const perSecond = (configs / r.wall) * 1000;
+  // the goals are stated for the bench's 1,000-configuration spec; a longer sweep is shown beside it, not judged
+  const goal = (text: string, met: boolean) => (configs === CONFIGS ? `   goal ${text}   ${met ? 'MET' : 'NOT MET'}` : '');
   return [
-    `${label}: wall ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s   goal >= 500/s   ${perSecond >= 500 ? 'MET' : 'NOT MET'}; CPU ${(r.cpu / 1000).toFixed(2)} s (all threads, ${(r.cpu / CONFIGS).toFixed(1)} ms per configuration all in); peak RSS ${r.rssMiB.toFixed(0)} MiB   goal < 500 MB   ${r.rssMiB * 2 ** 20 < 500e6 ? 'MET' : 'NOT MET'}`,
-    `  stages (wall): load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)}, report ${fmtS(st.report)}; the rest of the wall is process start, module loading and closing`,
-    ...threadLines(r.report.run),
+    `${label}: wall ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s${goal('>= 500/s', perSecond >= 500)}; CPU ${(r.cpu / 1000).toFixed(2)} s (all threads, ${(r.cpu / configs).toFixed(1)} ms per configuration all in); peak RSS ${r.rssMiB.toFixed(0)} MiB${goal('< 500 MB', r.rssMiB * 2 ** 20 < 500e6)}`,
+    `  stages (wall): load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)} (${((configs / Math.max(1, st.evaluate)) * 1000).toFixed(0)} configurations/s), report ${fmtS(st.report)}; the rest of the wall is process start, module loading and closing`,
+    ...threadLines(r.report.run, configs),
   ];
 }
 
@@ -230,6 +235,12 @@ export async function benchSweep(): Promise<string[]> {
       const cliSame = parquet(path.join(scratch, 'cli-cold')).equals(parquet(path.join(scratch, 'cli-warm'))) && parquet(path.join(scratch, 'cli-cold')).equals(fs.readFileSync(path.join(cold.report.dir, 'results.parquet')));
       lines.push(`  results.parquet       CLI cold, CLI warm and in-process ${cliSame ? 'byte-identical' : 'DIFFER'}`);
     }
+    // the same sweep ten times as long (warm, the same cache): the rate a long sweep settles at once start-up, warm-up
+    // and the report weigh a tenth as much; the --json report then carries 10,000 rows
+    const longSpecFile = path.join(scratch, 'bench-spec-long.json');
+    fs.writeFileSync(longSpecFile, JSON.stringify({ ...BENCH_SPEC, random: { ...BENCH_SPEC.random, n: LONG_CONFIGS } }));
+    fs.cpSync(path.join(scratch, 'cli-cold', 'cache'), path.join(scratch, 'cli-long', 'cache'), { recursive: true });
+    lines.push(...cliLines(`  CLI WARM, ${thousands(LONG_CONFIGS)} configurations (the same parameters)`, cliSweep(longSpecFile, path.join(scratch, 'cli-long')), LONG_CONFIGS));
 
     // the reference: each configuration replayed through the Pipeline and scored on its own
     const market = prepareMarket(pricesOf(data, data.firstHour), { permutations: 0 });
