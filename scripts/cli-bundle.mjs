@@ -17,10 +17,12 @@ const FIXED_ENTRIES = ['engine/cli/main.ts', 'engine/score/baseline-worker.ts', 
 /** the one module that must find its neighbours in the bundle (main.ts lists the command modules beside it) */
 const BUNDLE_RELATIVE = new Set(['engine/cli/main.ts']);
 /**
- * Packages bundled in rather than imported at run time: pure JavaScript that is slow to load as many CommonJS files
- * (@duckdb/node-api ≈ 0.45 s CPU per process, ≈ 0.1 s bundled). Native code (@duckdb/node-bindings) stays outside.
+ * Packages bundled in rather than imported at run time: pure JavaScript that is slow to load as many files
+ * (@duckdb/node-api ≈ 0.45 s CPU per process as CommonJS, ≈ 0.1 s bundled; zod ≈ 100 ES modules, ≈ 48 ms in every
+ * thread that loads it: the CLI's and each worker's). fastify-type-provider-zod comes with zod: the one package
+ * that imports zod itself, it must see the same copy. Native code (@duckdb/node-bindings) stays outside.
  */
-const BUNDLED_PACKAGES = new Set(['@duckdb/node-api']);
+const BUNDLED_PACKAGES = new Set(['@duckdb/node-api', 'zod', 'fastify-type-provider-zod']);
 /** a bundle is removed once no process started from it for this long (each start touches it), so a long-running process (regime live) keeps its lazy chunks */
 const KEEP_OLD_MS = 24 * 3600_000;
 /** and at most this many are kept (≈ 4.4 MB each): every edit followed by a run builds one */
