@@ -20,13 +20,13 @@ describe('RunsTable', () => {
   it('stores text, numbers and NULLs (null text, NaN, ±Infinity, missing metrics) from both row forms', async () => {
     const { t } = await table();
     await t.append({ config_id: 'a', status: 'ok', error: null, params: '{"x":1}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(3, NaN, 1.5, Infinity) });
-    await t.append({ config_id: 'b', status: 'invalid', error: "it's bad", params: '{}', feature_key: null, mode: null, metrics: {} });
+    await t.append({ config_id: 'b', status: 'invalid', error: "it's bad: explosive ≥ extreme — ünïcödé, 中文, 📉", params: '{}', feature_key: null, mode: null, metrics: {} });
     await t.append({ config_id: 'c', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'replay', metrics: { train_alerts: 7, train_nab: null, holdout_alerts: -Infinity, holdout_nab: -2.25 } });
     t.flush();
     const rows = await t.rows('SELECT * FROM runs ORDER BY config_id');
     expect(rows).toEqual([
       { config_id: 'a', status: 'ok', error: null, params: '{"x":1}', feature_key: 'f', mode: 'columns', train_alerts: 3, train_nab: null, holdout_alerts: 1.5, holdout_nab: null },
-      { config_id: 'b', status: 'invalid', error: "it's bad", params: '{}', feature_key: null, mode: null, train_alerts: null, train_nab: null, holdout_alerts: null, holdout_nab: null },
+      { config_id: 'b', status: 'invalid', error: "it's bad: explosive ≥ extreme — ünïcödé, 中文, 📉", params: '{}', feature_key: null, mode: null, train_alerts: null, train_nab: null, holdout_alerts: null, holdout_nab: null },
       { config_id: 'c', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'replay', train_alerts: 7, train_nab: null, holdout_alerts: null, holdout_nab: -2.25 },
     ]);
     t.close();
