@@ -173,13 +173,20 @@ export interface EvaluationPlan {
   unclassified: string[];
 }
 
-export function planEvaluation(config: PipelineConfig, table: Readonly<Record<string, KeyKind>> = CONFIG_KEYS): EvaluationPlan {
+/** a leaf whose value decides the plan: a feature key's, or a key the table does not know (replayed whole) */
+function decidesPlan(path: string, table: Readonly<Record<string, KeyKind>>): boolean {
+  const kind = keyKind(path, table);
+  return kind === 'feature' || kind === null;
+}
+
+/** `paths`: the config's leafPaths, when the caller has them already */
+export function planEvaluation(config: PipelineConfig, table: Readonly<Record<string, KeyKind>> = CONFIG_KEYS, paths = leafPaths(config)): EvaluationPlan {
   const featureConfig: Record<string, unknown> = {};
   const unclassified: string[] = [];
-  for (const path of leafPaths(config)) {
-    const kind = keyKind(path, table);
-    if (kind === null) unclassified.push(path);
-    if (kind === 'feature' || kind === null) setPath(featureConfig, path, getPath(config, path));
+  for (const path of paths) {
+    if (!decidesPlan(path, table)) continue;
+    if (keyKind(path, table) === null) unclassified.push(path);
+    setPath(featureConfig, path, getPath(config, path));
   }
   return {
     mode: unclassified.length > 0 ? 'replay' : 'columns',
@@ -206,8 +213,8 @@ export class EvaluationPlanner {
     const paths = leafPaths(config);
     const last = this.last;
     if (last !== null && sameStrings(paths, last.paths) && last.at.every((parts, i) => sameLeaf(leafAt(config, parts), last.values[i]))) return last.plan;
-    const plan = planEvaluation(config, this.table);
-    const at = paths.filter((p) => keyKind(p, this.table) !== 'threshold' && keyKind(p, this.table) !== 'inert').map((p) => p.split('.'));
+    const plan = planEvaluation(config, this.table, paths);
+    const at = paths.filter((p) => decidesPlan(p, this.table)).map((p) => p.split('.'));
     this.last = { paths, at, values: at.map((parts) => comparable(leafAt(config, parts))), plan };
     return plan;
   }
