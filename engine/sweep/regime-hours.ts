@@ -39,11 +39,47 @@ interface Timeframe {
   weight: number;
   /** |price z| per bar, made on first use (the other features' values are the bars' own columns) */
   absPriceZ: Float64Array | null;
+  /** per feature, made on first use: the bars' values and hours in that feature's order (byOrder) */
+  inOrder: Partial<Record<Feature, InOrder>>;
 }
 
 function valuesOf(tf: Timeframe, feature: Feature): Float64Array {
   if (feature !== 'absPriceZ') return tf.bars[feature];
   return (tf.absPriceZ ??= regimeFeatureValues(tf.bars, feature));
+}
+
+/**
+ * the bars' heat, price z, volume z and hour range (firstHour, endHour) in the order of one feature: a band is then classified reading
+ * consecutive memory, where reading the bars' columns at sorted positions missed the cache on nearly every bar
+ */
+/** a timeframe's bars in the order of one feature (byOrder) */
+interface InOrder {
+  /** heat, price z, volume z per bar: three numbers each */
+  values: Float64Array;
+  /** firstHour, endHour per bar: two numbers each */
+  hours: Int32Array;
+}
+
+/**
+ * the bars' values and hour ranges in the order of one feature: a band is then classified reading consecutive
+ * memory, where reading the bars' columns at sorted positions missed the cache on nearly every bar
+ */
+function byOrder(tf: Timeframe, feature: Feature): InOrder {
+  let v = tf.inOrder[feature];
+  if (v !== undefined) return v;
+  const { heat, priceZ, volumeZ } = tf.bars;
+  const order = tf.bars.order[feature];
+  v = { values: new Float64Array(3 * order.length), hours: new Int32Array(2 * order.length) };
+  for (let i = 0; i < order.length; i++) {
+    const b = order[i];
+    v.values[3 * i] = heat[b];
+    v.values[3 * i + 1] = priceZ[b];
+    v.values[3 * i + 2] = volumeZ[b];
+    v.hours[2 * i] = tf.firstHour[b];
+    v.hours[2 * i + 1] = tf.endHour[b];
+  }
+  tf.inOrder[feature] = v;
+  return v;
 }
 
 function classify(bars: Pick<HeldBars, 'heat' | 'priceZ' | 'volumeZ'>, b: number, rc: RegimeConfig): number {
@@ -88,7 +124,7 @@ export class RegimeHours {
       }
       // a bar no present hour reads: an empty range
       for (let b = 0; b < nb; b++) if (firstHour[b] === n) endHour[b] = n;
-      return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null };
+      return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null, inOrder: {} };
     });
     this.conf = new Uint8Array(n);
     this.dirty = new Int32Array((n >> 5) + 1);
@@ -108,38 +144,39 @@ export class RegimeHours {
         const bands = changed.map(({ feature, lo, hi }) => {
           const order = tf.bars.order[feature];
           const values = valuesOf(tf, feature);
-          return { order, from: countBelow(values, order, lo), to: countAtMost(values, order, hi) };
+          return { order, feature, from: countBelow(values, order, lo), to: countAtMost(values, order, hi) };
         });
         const work = bands.reduce((w, b) => w + b.to - b.from, 0);
         if (work > tf.code.length * FULL_FRACTION) this.classifyTimeframe(tf, rc);
-        else for (const { order, from, to } of bands) this.classifyBand(tf, order, from, to, rc);
+        else for (const { order, feature, from, to } of bands) this.classifyBand(tf, order, byOrder(tf, feature), from, to, rc);
       }
     }
     this.rc = rc;
     return this.hourCode;
   }
 
-  /** the bar's new code; its hours' codes follow by the difference of its digit */
-  private setCode(tf: Timeframe, b: number, code: number): void {
+  /** the bar's new code; its hours' codes (first .. end, the bar's firstHour and endHour) follow by the difference of its digit */
+  private setCode(tf: Timeframe, b: number, code: number, first: number, end: number): void {
     const delta = (code - tf.code[b]) * tf.weight;
     if (delta === 0) return;
     tf.code[b] = code;
     const hc = this.hourCode;
-    for (let k = tf.firstHour[b]; k < tf.endHour[b]; k++) hc[k] += delta;
-    if (!this.allDirty) markHours(this.dirty, tf.firstHour[b], tf.endHour[b]);
+    for (let k = first; k < end; k++) hc[k] += delta;
+    if (!this.allDirty) markHours(this.dirty, first, end);
   }
 
-  private classifyBand(tf: Timeframe, order: Int32Array, from: number, to: number, rc: RegimeConfig): void {
+  /** bars order[from .. to), their values and hours read in that order (byOrder) */
+  private classifyBand(tf: Timeframe, order: Int32Array, { values, hours }: InOrder, from: number, to: number, rc: RegimeConfig): void {
     for (let i = from; i < to; i++) {
-      const b = order[i];
-      this.setCode(tf, b, classify(tf.bars, b, rc));
+      const pz = values[3 * i + 1];
+      this.setCode(tf, order[i], pz !== pz ? 0 : spotRegimeIndex(values[3 * i], pz, values[3 * i + 2], rc) + 1, hours[2 * i], hours[2 * i + 1]);
     }
   }
 
   private classifyTimeframe(tf: Timeframe, rc: RegimeConfig): void {
     // most bars may change: the alerts are derived afresh rather than range by range
     this.allDirty = true;
-    for (let b = 0; b < tf.code.length; b++) this.setCode(tf, b, classify(tf.bars, b, rc));
+    for (let b = 0; b < tf.code.length; b++) this.setCode(tf, b, classify(tf.bars, b, rc), tf.firstHour[b], tf.endHour[b]);
   }
 
   private classifyAll(rc: RegimeConfig): void {
