@@ -1,8 +1,10 @@
 // Precision, recall, lead time, rates and the NAB-style score on a hand-built SYNTHETIC case.
 import { describe, expect, it } from 'vitest';
-import { nabScore } from './evaluator.ts';
+import { AlertSetEvaluator, nabScore } from './evaluator.ts';
+import { prepareMarket } from './market.ts';
+import { Mulberry32 } from './prng.ts';
 import { scoreAlerts } from './score.ts';
-import { syntheticSeries, syntheticTs } from './synthetic.ts';
+import { syntheticRandomWalk, syntheticSeries, syntheticTs } from './synthetic.ts';
 import type { ScorableAlert } from './types.ts';
 
 /** 60 hours of ±0.1 % noise with a 10 % fall after each hour in `drops` */
@@ -81,4 +83,31 @@ describe('large-move event metrics', () => {
     expect(silent.overall.events.nab).toBe(0);
     expect(silent.overall.events.precision).toBeNull();
   });
+});
+
+describe('AlertSetEvaluator.evaluateAbsReturns', () => {
+  // SYNTHETIC random walks with a gap, so some forward returns are undefined; odd and even horizon counts
+  for (const horizons of [[1], [1, 4], [1, 4, 24], [1, 4, 24, 72], [2, 3, 5, 7, 11]]) {
+    it(`gives evaluate()'s counts and mean |return| bit for bit (${horizons.length} horizon${horizons.length > 1 ? 's' : ''})`, () => {
+      const walk = syntheticRandomWalk('SYN', 600, 0.01, 7);
+      const closes: (number | null)[] = Array.from(walk.close, (c, i) => (i >= 300 && i < 310 ? null : c));
+      const market = prepareMarket([syntheticSeries('SYN', closes)], { horizons_hours: horizons, permutations: 0 });
+      const hours = market.hourly.length / market.stride;
+      const random = new Mulberry32(11);
+      for (let round = 0; round < 20; round++) {
+        const n = random.below(400);
+        const pos = Int32Array.from({ length: n }, () => random.below(hours));
+        const dir = Int8Array.from({ length: n }, () => random.below(3) - 1);
+        const full = new AlertSetEvaluator(market);
+        const all = new Float64Array(full.specs.length);
+        full.evaluate(pos, dir, n, { episodes: market.labels.epStart.length, weeks: 1 }, all);
+        const light = new AlertSetEvaluator(market);
+        const abs = new Float64Array(horizons.length);
+        light.evaluateAbsReturns(pos, n, abs);
+        expect([light.trueAlerts, light.falseAlarms, light.unevaluable, light.detected]).toEqual([full.trueAlerts, full.falseAlarms, full.unevaluable, full.detected]);
+        horizons.forEach((_, k) => expect(Object.is(abs[k], all[4 + 3 * k])).toBe(true));
+        expect(abs.some((x) => x > 0)).toBe(n > 0);
+      }
+    });
+  }
 });

@@ -101,6 +101,19 @@ export class AlertSetEvaluator {
   }
 
   /**
+   * evaluate() without the directional metrics, for a caller that keeps only the counts (trueAlerts … detected) and
+   * the mean |forward return| per horizon: out[k] for horizon k, the same bits as evaluate()'s mean_abs_return. A
+   * sweep scores every configuration so; the directional sums were a third of its scoring.
+   */
+  evaluateAbsReturns(pos: Int32Array, n: number, out: Float64Array): void {
+    this.countEvents(pos, n);
+    const horizons = this.market.stride - 2;
+    let k = 0;
+    for (; k + 1 < horizons; k += 2) meanAbsPair(this.layout, pos, n, k, out);
+    if (k < horizons) meanAbs(this.layout, pos, n, k, out);
+  }
+
+  /**
    * The truths are counted with numbers, not branches (successive alerts' truths are as good as random, and a
    * mispredicted branch costs more than the rest of the alert's work); each episode keeps its earliest alert by
    * Math.min from NOT_DETECTED, so nothing but the episodes in reach is touched per alert.
@@ -267,6 +280,46 @@ function forwardMetrics(layout: HourLayout, pos: Int32Array, dir: Int8Array, n: 
     hits += +(dr > 0);
   }
   writeForward(out, 4 + k * 3, count, sumAbs, directional, sumDirectional, hits);
+}
+
+/** forwardMetricsPair's mean |return| of horizons k and k + 1 alone, into out[k] and out[k + 1] */
+function meanAbsPair(layout: HourLayout, pos: Int32Array, n: number, k: number, out: Float64Array): void {
+  const { returns, returnStride: stride } = layout;
+  const col = layout.returnOffset + k;
+  let count0 = 0;
+  let sumAbs0 = 0;
+  let count1 = 0;
+  let sumAbs1 = 0;
+  for (let i = 0; i < n; i++) {
+    const b = pos[i] * stride + col;
+    const r0 = returns[b];
+    const r1 = returns[b + 1];
+    if (r0 === r0) {
+      count0++;
+      sumAbs0 += Math.abs(r0);
+    }
+    if (r1 === r1) {
+      count1++;
+      sumAbs1 += Math.abs(r1);
+    }
+  }
+  out[k] = count0 > 0 ? sumAbs0 / count0 : NaN;
+  out[k + 1] = count1 > 0 ? sumAbs1 / count1 : NaN;
+}
+
+/** horizon k alone */
+function meanAbs(layout: HourLayout, pos: Int32Array, n: number, k: number, out: Float64Array): void {
+  const { returns, returnStride: stride } = layout;
+  const col = layout.returnOffset + k;
+  let count = 0;
+  let sumAbs = 0;
+  for (let i = 0; i < n; i++) {
+    const r = returns[pos[i] * stride + col];
+    if (r !== r) continue;
+    count++;
+    sumAbs += Math.abs(r);
+  }
+  out[k] = count > 0 ? sumAbs / count : NaN;
 }
 
 function writeForward(out: Float64Array, at: number, count: number, sumAbs: number, directional: number, sumDirectional: number, hits: number): void {

@@ -8,7 +8,7 @@ import { EVENT_TYPES, type Alert } from '../pipeline/alerts.ts';
 import { toScorable } from '../replay/score-alerts.ts';
 import { laggingSide } from '../pipeline/rule-definitions.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
-import { AlertSetEvaluator, compactLayout, UNPRICED } from '../score/evaluator.ts';
+import { AlertSetEvaluator, compactLayout, nabScore, UNPRICED } from '../score/evaluator.ts';
 import type { SymbolRange } from '../score/grid.ts';
 import { FALSE_ALARM, TRUE_ALERT, type Market } from '../score/market.ts';
 import { ratio, toPlain } from '../score/stats.ts';
@@ -136,11 +136,11 @@ export class PeriodScorer {
   private readonly returnNames: readonly string[];
   private readonly typeCountNames = EVENT_TYPES.map(typeCountMetric);
   private readonly days: number;
+  /** the last evaluation's mean |return| per horizon (AlertSetEvaluator.evaluateAbsReturns) */
   private readonly out: Float64Array;
   /** lead hours are whole hours in 0 .. lead_window_hours: their median is read from a histogram */
   private readonly leadCounts: Int32Array;
   private pos = new Int32Array(1024);
-  private dir = new Int8Array(1024);
   /** per alert of the last score(): its grid index, -1 outside the period or unanchored */
   private grid = new Int32Array(1024);
   /** per grid hour, its precision truth or UNPRICED (the alerts there are unanchored): the evaluator's own table */
@@ -173,7 +173,6 @@ export class PeriodScorer {
   score(alerts: ScorableColumns, counts?: { judged: Int32Array; hits: Int32Array }): PeriodMetrics {
     if (this.pos.length < alerts.n) {
       this.pos = new Int32Array(alerts.n);
-      this.dir = new Int8Array(alerts.n);
       this.grid = new Int32Array(alerts.n);
     }
     const typeCounts = this.typeCounts.fill(0);
@@ -219,21 +218,16 @@ export class PeriodScorer {
     for (let b = 0; b + 1 < blocks.length; b++) blocks[b + 1] += blocks[b];
     const anchored = blocks[blocks.length - 1];
     const pos = this.pos;
-    const dir = this.dir;
-    const adir = alerts.dir;
     for (let k = first; k < end; k++) {
       const g = grid[k];
-      if (g >= 0) {
-        const at = blocks[blockOf[asym[k]]]++;
-        pos[at] = g;
-        dir[at] = adir[k];
-      }
+      if (g >= 0) pos[blocks[blockOf[asym[k]]]++] = g;
     }
     const alertsCount = n;
     const e = this.evaluator;
     const episodes = this.market.labels.epStart.length;
     const weeks = this.days / 7;
-    e.evaluate(pos, dir, anchored, { episodes, weeks }, this.out);
+    // the directions only enter the directional metrics, which no sweep column keeps
+    e.evaluateAbsReturns(pos, anchored, this.out);
     const precision = ratio(e.trueAlerts, e.trueAlerts + e.falseAlarms);
     const recall = ratio(e.detected, episodes);
     const m: PeriodMetrics = {
@@ -246,11 +240,11 @@ export class PeriodScorer {
       detected: e.detected,
       recall,
       f1: precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null,
-      nab: Number.isFinite(this.out[2]) ? this.out[2] : null,
+      nab: episodes > 0 ? nabScore(e.detected, e.falseAlarms, episodes) : null,
       false_alarms_per_week: ratio(e.falseAlarms, weeks),
       median_lead_hours: this.medianLead(),
     };
-    this.returnNames.forEach((name, k) => (m[name] = this.out[4 + k * 3]));
+    this.returnNames.forEach((name, k) => (m[name] = this.out[k]));
     this.typeCountNames.forEach((name, i) => (m[name] = typeCounts[i]));
     return toPlain(m);
   }
