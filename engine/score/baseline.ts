@@ -285,8 +285,9 @@ function saturatedEpisodes(stamp: Int32Array, round: number, first: number, epSt
 
 /**
  * A row's sums of one horizon, over its members with a defined return, in member order: sums[at … at+4] = defined,
- * directional (Σ d²), hits (d·v > 0), Σ |v|, Σ d·v. Undefined returns are rare, so the two counts are the row's
- * (its size, its Σ d²) less those of its undefined members, counted on the rare branch.
+ * directional (Σ d²), hits (d·v > 0), Σ |v|, Σ d·v. The two counts are the row's (its size, its Σ d²) less those of
+ * its undefined members, counted without a branch: undefined returns are rare, and a branch first taken after the
+ * loop was compiled would discard that code at its first undefined return.
  */
 function sumHorizon(members: Int32Array, ret: Float64Array, dir: Int8Array, base: number, directional: number, sums: Float64Array, at: number): void {
   let hits = 0;
@@ -299,14 +300,14 @@ function sumHorizon(members: Int32Array, ret: Float64Array, dir: Int8Array, base
     const a = members[i];
     const d = dir[a];
     const v = ret[base + a];
+    const m = +(v !== v);
+    missing += m;
+    missingDirectional += m * d * d;
     if (v === v) {
       const dv = d * v;
       sumAbs += Math.abs(v);
       sumDirectional += dv;
       hits += Number(dv > 0);
-    } else {
-      missing++;
-      missingDirectional += d * d;
     }
   }
   store(sums, at, size - missing, directional - missingDirectional, hits, sumAbs, sumDirectional);
@@ -341,41 +342,41 @@ function sumFourHorizons(members: Int32Array, ret: Float64Array, dir: Int8Array,
     const v1 = ret[j + n];
     const v2 = ret[j + 2 * n];
     const v3 = ret[j + 3 * n];
+    const m0 = +(v0 !== v0);
+    missing0 += m0;
+    missingDirectional0 += m0 * d * d;
     if (v0 === v0) {
       const dv = d * v0;
       sumAbs0 += Math.abs(v0);
       sumDirectional0 += dv;
       hits0 += Number(dv > 0);
-    } else {
-      missing0++;
-      missingDirectional0 += d * d;
     }
+    const m1 = +(v1 !== v1);
+    missing1 += m1;
+    missingDirectional1 += m1 * d * d;
     if (v1 === v1) {
       const dv = d * v1;
       sumAbs1 += Math.abs(v1);
       sumDirectional1 += dv;
       hits1 += Number(dv > 0);
-    } else {
-      missing1++;
-      missingDirectional1 += d * d;
     }
+    const m2 = +(v2 !== v2);
+    missing2 += m2;
+    missingDirectional2 += m2 * d * d;
     if (v2 === v2) {
       const dv = d * v2;
       sumAbs2 += Math.abs(v2);
       sumDirectional2 += dv;
       hits2 += Number(dv > 0);
-    } else {
-      missing2++;
-      missingDirectional2 += d * d;
     }
+    const m3 = +(v3 !== v3);
+    missing3 += m3;
+    missingDirectional3 += m3 * d * d;
     if (v3 === v3) {
       const dv = d * v3;
       sumAbs3 += Math.abs(v3);
       sumDirectional3 += dv;
       hits3 += Number(dv > 0);
-    } else {
-      missing3++;
-      missingDirectional3 += d * d;
     }
   }
   store(sums, at, size - missing0, directional - missingDirectional0, hits0, sumAbs0, sumDirectional0);

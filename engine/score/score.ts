@@ -103,8 +103,10 @@ function horizonStats(market: Market, oc: Outcomes, idxs: readonly number[], k: 
   for (const i of idxs) {
     const j = i * nh + k;
     const s = oc.status[j];
-    if (s === GAP) gap++;
-    else if (s === END) end++;
+    // counted without a branch: a branch that never ran before this loop was compiled on stack would throw that
+    // code away at the first gap, in every later call
+    gap += +(s === GAP);
+    end += +(s === END);
     if (s !== OK) continue;
     const r = oc.ret[j];
     rets[n++] = r;

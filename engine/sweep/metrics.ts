@@ -97,6 +97,20 @@ export function scorableColumns(fs: FeatureSet, cols: AlertColumns, reuse?: Scor
   return out;
 }
 
+/**
+ * the anchored alerts' grid indices into `pos`, grouped by symbol block in alert order (blocks: each block's count at
+ * its index + 1, turned into start offsets here); returns how many
+ */
+function placeBySymbol(grid: Int32Array, symbol: Int32Array, blockOf: Int32Array, blocks: Int32Array, first: number, end: number, pos: Int32Array): number {
+  for (let b = 0; b + 1 < blocks.length; b++) blocks[b + 1] += blocks[b];
+  const anchored = blocks[blocks.length - 1];
+  for (let k = first; k < end; k++) {
+    const g = grid[k];
+    if (g >= 0) pos[blocks[blockOf[symbol[k]]]++] = g;
+  }
+  return anchored;
+}
+
 /** the same from Pipeline alerts (the replay fallback) */
 export function scorableFromAlerts(symbols: readonly string[], alerts: readonly Alert[]): ScorableColumns {
   const index = new Map(symbols.map((s, i) => [s, i]));
@@ -180,48 +194,15 @@ export class PeriodScorer {
       counts.judged.fill(0);
       counts.hits.fill(0);
     }
-    const { firstTs, length, offset, blockOf, from, to, truth } = this;
     // grouped by symbol name, in alert order within a symbol, as scoreOnMarket places them: sums add up in
     // the same order and agree to the last bit
     const blocks = this.blockStart.fill(0);
-    const grid = this.grid;
-    const ats = alerts.ts;
-    const asym = alerts.symbol;
-    const atype = alerts.type;
-    // ascending: only the period's run of alerts is looked at; the test below still decides for each
-    const first = alerts.ascending ? lowerBound(ats, from, alerts.n) : 0;
-    const end = alerts.ascending ? lowerBound(ats, to, alerts.n) : alerts.n;
-    let n = 0;
-    for (let k = first; k < end; k++) {
-      const ts = ats[k];
-      grid[k] = -1;
-      if (ts < from || ts >= to) continue;
-      n++;
-      typeCounts[atype[k]]++;
-      const s = asym[k];
-      if (s < 0) continue;
-      // the hour's grid index; unanchored (no price there): -1
-      const i = (ts - firstTs[s]) / HOUR_MS;
-      if (!(i >= 0 && i < length[s])) continue;
-      const g = offset[s] + i;
-      const v = truth[g];
-      if (v === UNPRICED) continue;
-      grid[k] = g;
-      blocks[blockOf[s] + 1]++;
-      // counted with numbers, not branches: successive alerts' truths are as good as random to a branch predictor
-      if (counts) {
-        const hit = +(v === TRUE_ALERT);
-        counts.judged[s] += hit + +(v === FALSE_ALARM);
-        counts.hits[s] += hit;
-      }
-    }
-    for (let b = 0; b + 1 < blocks.length; b++) blocks[b + 1] += blocks[b];
-    const anchored = blocks[blocks.length - 1];
+    // ascending: only the period's run of alerts is looked at; the test in locate() still decides for each
+    const first = alerts.ascending ? lowerBound(alerts.ts, this.from, alerts.n) : 0;
+    const end = alerts.ascending ? lowerBound(alerts.ts, this.to, alerts.n) : alerts.n;
+    const n = this.locate(alerts, first, end, blocks, typeCounts, counts ?? null);
+    const anchored = placeBySymbol(this.grid, alerts.symbol, this.blockOf, blocks, first, end, this.pos);
     const pos = this.pos;
-    for (let k = first; k < end; k++) {
-      const g = grid[k];
-      if (g >= 0) pos[blocks[blockOf[asym[k]]]++] = g;
-    }
     const alertsCount = n;
     const e = this.evaluator;
     const episodes = this.market.labels.epStart.length;
@@ -247,6 +228,45 @@ export class PeriodScorer {
     this.returnNames.forEach((name, k) => (m[name] = this.out[k]));
     this.typeCountNames.forEach((name, i) => (m[name] = typeCounts[i]));
     return toPlain(m);
+  }
+
+  /**
+   * each alert's grid index into this.grid (-1: outside the period, or unanchored), the anchored ones counted per
+   * symbol block (blocks[block + 1]), the period's alerts per type, and with `counts` each symbol's judged and true
+   * alerts; returns how many alerts lie in the period. A function of its own, like placeBySymbol: score() then has
+   * no long loop, so it is never compiled on stack in its first call, before the code after the loops has run (that
+   * compiled code, entered again at its loop on every later call, failed at once each time: hundreds of times a run)
+   */
+  private locate(alerts: ScorableColumns, first: number, end: number, blocks: Int32Array, typeCounts: Int32Array, counts: { judged: Int32Array; hits: Int32Array } | null): number {
+    const { firstTs, length, offset, blockOf, from, to, truth, grid } = this;
+    const ats = alerts.ts;
+    const asym = alerts.symbol;
+    const atype = alerts.type;
+    let n = 0;
+    for (let k = first; k < end; k++) {
+      const ts = ats[k];
+      grid[k] = -1;
+      if (ts < from || ts >= to) continue;
+      n++;
+      typeCounts[atype[k]]++;
+      const s = asym[k];
+      if (s < 0) continue;
+      // the hour's grid index; unanchored (no price there): -1
+      const i = (ts - firstTs[s]) / HOUR_MS;
+      if (!(i >= 0 && i < length[s])) continue;
+      const g = offset[s] + i;
+      const v = truth[g];
+      if (v === UNPRICED) continue;
+      grid[k] = g;
+      blocks[blockOf[s] + 1]++;
+      // counted with numbers, not branches: successive alerts' truths are as good as random to a branch predictor
+      if (counts) {
+        const hit = +(v === TRUE_ALERT);
+        counts.judged[s] += hit + +(v === FALSE_ALARM);
+        counts.hits[s] += hit;
+      }
+    }
+    return n;
   }
 
   /** median() of the last evaluation's lead hours, from their counts: leads are whole hours in 0 .. lead_window_hours */

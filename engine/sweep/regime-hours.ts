@@ -40,7 +40,7 @@ interface Timeframe {
   /** |price z| per bar, made on first use (the other features' values are the bars' own columns) */
   absPriceZ: Float64Array | null;
   /** per feature, made on first use: the bars' values and hours in that feature's order (byOrder) */
-  inOrder: Partial<Record<Feature, InOrder>>;
+  inOrder: Map<Feature, InOrder>;
 }
 
 function valuesOf(tf: Timeframe, feature: Feature): Float64Array {
@@ -65,7 +65,7 @@ interface InOrder {
  * memory, where reading the bars' columns at sorted positions missed the cache on nearly every bar
  */
 function byOrder(tf: Timeframe, feature: Feature): InOrder {
-  let v = tf.inOrder[feature];
+  let v = tf.inOrder.get(feature);
   if (v !== undefined) return v;
   const { heat, priceZ, volumeZ } = tf.bars;
   const order = tf.bars.order[feature];
@@ -78,7 +78,7 @@ function byOrder(tf: Timeframe, feature: Feature): InOrder {
     v.hours[2 * i] = tf.firstHour[b];
     v.hours[2 * i + 1] = tf.endHour[b];
   }
-  tf.inOrder[feature] = v;
+  tf.inOrder.set(feature, v);
   return v;
 }
 
@@ -124,7 +124,7 @@ export class RegimeHours {
       }
       // a bar no present hour reads: an empty range
       for (let b = 0; b < nb; b++) if (firstHour[b] === n) endHour[b] = n;
-      return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null, inOrder: {} };
+      return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null, inOrder: new Map() };
     });
     this.conf = new Uint8Array(n);
     this.dirty = new Int32Array((n >> 5) + 1);
@@ -205,9 +205,8 @@ export class RegimeHours {
   }
 
   private deriveAll(confirms: Uint8Array): void {
-    const { hourCode, conf } = this;
-    for (let k = 0; k < hourCode.length; k++) conf[k] = confirms[hourCode[k]];
-    this.alerts.n = this.deriveSpan(0, hourCode.length, this.alerts, 0);
+    confirmedPerHour(this.hourCode, confirms, this.conf);
+    this.alerts.n = this.deriveSpan(0, this.hourCode.length, this.alerts, 0);
   }
 
   /** appends the alerts of present hours [from, end) to `out` from its entry n; returns the new count */
@@ -298,6 +297,14 @@ export class RegimeHours {
     this.spare = old;
     this.alerts = next;
   }
+}
+
+/**
+ * each hour's confirmed regime (0: none). Its own function: deriveAll's first call would otherwise be compiled on
+ * stack inside this loop, before the rest of it had run, and that code thrown away at once on each later call
+ */
+function confirmedPerHour(hourCode: Uint16Array, confirms: Uint8Array, conf: Uint8Array): void {
+  for (let k = 0; k < hourCode.length; k++) conf[k] = confirms[hourCode[k]];
 }
 
 /** alert hours ascending: each one's present-hour index, its hour, its direction (regimeDirection) */
