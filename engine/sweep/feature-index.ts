@@ -30,6 +30,11 @@ export interface FeatureIndex {
     hourSegment: Int32Array;
     /** per segment: the 4h, 1d and 1w bar it holds */
     segmentBars: [Int32Array, Int32Array, Int32Array];
+    /**
+     * per timeframe: the present hours (indices into presentHours) that read each bar, firstHour[b] <= k < endHour[b]
+     * (empty, at the end, for a bar no present hour reads)
+     */
+    barHours: { firstHour: Int32Array; endHour: Int32Array }[];
   }[];
   /**
    * per pair hour with a correlation: its value, normal, and the direction of a break (the lagging symbol's 24 h
@@ -127,7 +132,23 @@ function regimeLayout(bars: HeldBars[], presentHours: Int32Array) {
     }
     hourSegment[k] = seg[0].length - 1;
   }
-  return { hourBar, hourSegment, segmentBars: seg.map((x) => Int32Array.from(x)) as [Int32Array, Int32Array, Int32Array] };
+  const segmentBars = seg.map((x) => Int32Array.from(x)) as [Int32Array, Int32Array, Int32Array];
+  return { hourBar, hourSegment, segmentBars, barHours: bars.map((b, t) => barHourRanges(b.start.length, t === 0 ? hourBar : null, segmentBars[t - 1] ?? null, hourSegment)) };
+}
+
+/** which present hours read each bar of a timeframe: its 1h bar (hourBar) or its segment's bar (segmentBar) */
+function barHourRanges(bars: number, hourBar: Int32Array | null, segmentBar: Int32Array | null, hourSegment: Int32Array): { firstHour: Int32Array; endHour: Int32Array } {
+  const n = hourSegment.length;
+  const firstHour = new Int32Array(bars).fill(n);
+  const endHour = new Int32Array(bars).fill(n);
+  for (let k = n - 1; k >= 0; k--) {
+    const b = hourBar !== null ? hourBar[k] : segmentBar![hourSegment[k]];
+    if (endHour[b] === n && firstHour[b] === n) endHour[b] = k + 1;
+    firstHour[b] = k;
+  }
+  // a bar no present hour reads: an empty range
+  for (let b = 0; b < bars; b++) if (firstHour[b] === n) endHour[b] = n;
+  return { firstHour, endHour };
 }
 
 /** per hour: the direction of the pair's break, the lagging symbol's 24 h return sign */

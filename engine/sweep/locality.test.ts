@@ -46,3 +46,25 @@ describe('localityOrder', () => {
     expect(localityOrder(items.slice(0, 2), (x) => x.params)).toEqual(items.slice(0, 2));
   });
 });
+
+describe('localityOrder from the last configuration handed out', () => {
+  let seed = 11;
+  const rnd = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const sweep = Array.from({ length: 300 }, () => ({ 'regime.chop.max_heat': 0.3 + rnd() * 0.3, 'regime.ignition.min_price_z': 0.5 + rnd() }));
+  const from = { 'regime.chop.max_heat': 0.6, 'regime.ignition.min_price_z': 1.5 };
+  const hop = (a: (typeof sweep)[number], b: (typeof sweep)[number]) =>
+    Math.abs(a['regime.chop.max_heat'] - b['regime.chop.max_heat']) / 0.3 + Math.abs(a['regime.ignition.min_price_z'] - b['regime.ignition.min_price_z']);
+
+  it('hands out every item once, starting at the one nearest to it', () => {
+    const out = localityOrder(sweep, (p) => p, from);
+    expect([...out].sort((a, b) => sweep.indexOf(a) - sweep.indexOf(b))).toEqual(sweep);
+    const nearest = Math.min(...sweep.map((p) => hop(p, from)));
+    expect(hop(out[0], from)).toBe(nearest);
+    expect(hop(localityOrder(sweep, (p) => p)[0], from)).toBeGreaterThan(nearest);
+  });
+
+  it('ignores it when its feature values differ from the items', () => {
+    const grid = sweep.map((p) => ({ ...p, 'volatility.window_hours': 24 }));
+    expect(localityOrder(grid, (p) => p, { ...from, 'volatility.window_hours': 48 })).toEqual(localityOrder(grid, (p) => p));
+  });
+});

@@ -48,35 +48,47 @@ function coordinates(items: readonly Params[]): { num: Float64Array[]; other: un
 /**
  * the items grouped by the values of their feature keys (keys.ts), groups in the order of their first item, each
  * group a greedy nearest-neighbour path: the configurations of one feature set go out together, so the sweep's
- * few kept feature sets and the workers' rule caches for them are not swapped at every hop
+ * few kept feature sets and the workers' rule caches for them are not swapped at every hop. With `from` (the last
+ * configuration handed out before these), a path starts at its item nearest to it rather than at its first item:
+ * the worker that evaluated it then moves on by one hop, not by a jump across the whole range.
  */
-export function localityOrder<T>(items: readonly T[], paramsOf: (item: T) => Params): T[] {
+export function localityOrder<T>(items: readonly T[], paramsOf: (item: T) => Params, from?: Params): T[] {
   const groups = new Map<string, T[]>();
   for (const item of items) {
-    const p = paramsOf(item);
-    const key = JSON.stringify(Object.keys(p).filter((k) => keyKind(k) === 'feature').sort().map((k) => [k, p[k]]));
+    const key = featureValues(paramsOf(item));
     let g = groups.get(key);
     if (!g) groups.set(key, (g = []));
     g.push(item);
   }
-  return [...groups.values()].flatMap((g) => nearestPath(g, paramsOf));
+  const fromKey = from === undefined ? null : featureValues(from);
+  return [...groups].flatMap(([key, g]) => nearestPath(g, paramsOf, key === fromKey ? from : undefined));
 }
 
-/** a greedy nearest-neighbour path through the items (L1 over the scaled numbers, 1 per differing other value), starting at the first */
-function nearestPath<T>(items: readonly T[], paramsOf: (item: T) => Params): T[] {
+function featureValues(p: Params): string {
+  return JSON.stringify(Object.keys(p).filter((k) => keyKind(k) === 'feature').sort().map((k) => [k, p[k]]));
+}
+
+/**
+ * a greedy nearest-neighbour path through the items (L1 over the scaled numbers, 1 per differing other value),
+ * starting at the first, or with `from` at the item nearest to it
+ */
+function nearestPath<T>(items: readonly T[], paramsOf: (item: T) => Params, from?: Params): T[] {
   const n = items.length;
-  if (n <= 2) return [...items];
-  const { num, other } = coordinates(items.map(paramsOf));
-  const done = new Uint8Array(n);
-  const out: T[] = [items[0]];
-  done[0] = 1;
+  if (n <= 2 && from === undefined) return [...items];
+  // the anchor, when there is one, is point 0 of the coordinates: the path leaves from it and it is not handed out
+  const at = from === undefined ? 0 : 1;
+  const { num, other } = coordinates(from === undefined ? items.map(paramsOf) : [from, ...items.map(paramsOf)]);
+  const done = new Uint8Array(n + at);
+  const out: T[] = [];
   let last = 0;
-  for (let step = 1; step < n; step++) {
+  done[0] = 1;
+  if (at === 0) out.push(items[0]);
+  for (let step = out.length; step < n; step++) {
     let best = -1;
     let bestD = Infinity;
     const a = num[last];
     const ao = other[last];
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < n + at; j++) {
       if (done[j]) continue;
       const b = num[j];
       let d = 0;
@@ -89,7 +101,7 @@ function nearestPath<T>(items: readonly T[], paramsOf: (item: T) => Params): T[]
       }
     }
     done[best] = 1;
-    out.push(items[best]);
+    out.push(items[best - at]);
     last = best;
   }
   return out;

@@ -32,7 +32,7 @@ interface Timeframe {
   bars: HeldBars;
   /** SPOT_REGIMES index + 1, 0 where the bar has no regime */
   code: Uint8Array;
-  /** the hours (indices into presentHours) that read bar b: firstHour[b] <= k < endHour[b] */
+  /** the hours (indices into presentHours) that read bar b: firstHour[b] <= k < endHour[b] (the index's barHours) */
   firstHour: Int32Array;
   endHour: Int32Array;
   /** this timeframe's digit weight in an hour's code */
@@ -114,17 +114,8 @@ export class RegimeHours {
     const n = f.presentHours.length;
     this.hourCode = new Uint16Array(n);
     this.tf = f.bars.map((bars, t) => {
-      const nb = bars.start.length;
-      const firstHour = new Int32Array(nb).fill(n);
-      const endHour = new Int32Array(nb).fill(n);
-      for (let k = n - 1; k >= 0; k--) {
-        const b = t === 0 ? f.hourBar[k] : f.segmentBars[t - 1][f.hourSegment[k]];
-        if (endHour[b] === n && firstHour[b] === n) endHour[b] = k + 1;
-        firstHour[b] = k;
-      }
-      // a bar no present hour reads: an empty range
-      for (let b = 0; b < nb; b++) if (firstHour[b] === n) endHour[b] = n;
-      return { bars, code: new Uint8Array(nb), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null, inOrder: new Map() };
+      const { firstHour, endHour } = f.barHours[t];
+      return { bars, code: new Uint8Array(bars.start.length), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null, inOrder: new Map() };
     });
     this.conf = new Uint8Array(n);
     this.dirty = new Int32Array((n >> 5) + 1);

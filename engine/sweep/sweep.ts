@@ -355,13 +355,16 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       mine.add(task);
     }
   };
+  /** the last configuration of the first lane's stretch so far: that worker's next window starts nearest to it */
+  let laneEnd: Params | undefined;
   const dispatchWindow = async () => {
-    const batch = localityOrder(window, (w) => w.params);
+    const batch = localityOrder(window, (w) => w.params, laneEnd);
     window = [];
     // each worker walks its own stretch of the path: the configurations one worker evaluates in a row are then one
     // hop apart, not `workers` hops (the regime bands it reclassifies are that much narrower, regime-hours.ts)
     const per = Math.ceil(batch.length / lanes);
     const stretches = Array.from({ length: lanes }, (_, l) => batch.slice(l * per, (l + 1) * per));
+    laneEnd = stretches[0].at(-1)?.params ?? laneEnd;
     await Promise.all(stretches.map((_, l) => dispatchLane(stretches, l)));
   };
 
