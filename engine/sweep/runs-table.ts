@@ -147,6 +147,15 @@ export class RunsTable {
     }
   }
 
+  /**
+   * writes the committed rows into the database file now, off this thread (close() would do it on this thread, and
+   * block it): a sweep does it while the workers finish its report
+   */
+  async checkpoint(): Promise<void> {
+    this.flush();
+    await this.conn.run('CHECKPOINT');
+  }
+
   close(): void {
     this.flush();
     this.conn.closeSync();
