@@ -17,6 +17,22 @@ async function table(): Promise<{ t: RunsTable; file: string }> {
 }
 
 describe('RunsTable', () => {
+  it('checkpoints the committed and the pending rows into the database file, and goes on appending after', async () => {
+    const { t, file } = await table();
+    const row = (id: string) => ({ config_id: id, status: 'ok' as const, error: null, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(1, 2, 3, 4) });
+    await t.append(row('a'));
+    t.flush();
+    await t.append(row('b'));
+    await t.checkpoint();
+    // nothing left in the write-ahead log: the file alone holds both rows
+    expect(fs.existsSync(`${file}.wal`) ? fs.statSync(`${file}.wal`).size : 0).toBe(0);
+    await t.append(row('c'));
+    t.close();
+    const again = await RunsTable.open(file, ['alerts', 'nab']);
+    expect([...(await again.finishedIds())].sort()).toEqual(['a', 'b', 'c']);
+    again.close();
+  });
+
   it('stores text, numbers and NULLs (null text, NaN, ±Infinity, missing metrics) from both row forms', async () => {
     const { t } = await table();
     await t.append({ config_id: 'a', status: 'ok', error: null, params: '{"x":1}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(3, NaN, 1.5, Infinity) });
