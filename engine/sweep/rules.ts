@@ -28,7 +28,7 @@ import {
 } from '../pipeline/rule-definitions.ts';
 import type { FeatureIndex, HeldBars } from './feature-index.ts';
 import { regimeHours } from './regime-hours.ts';
-import { countAtMost, RecentMap } from './threshold-index.ts';
+import { BandPositions, countAtMost, countBelow, RecentMap, sortedOrder } from './threshold-index.ts';
 import type { FeatureSet } from './features.ts';
 
 export { SEVERITIES };
@@ -346,6 +346,8 @@ function fundingReversalHeads(x: FeatureIndex, s: number, cfg: PipelineConfig, f
 interface Rises {
   at: Int32Array;
   reach: Float64Array;
+  /** the rises by ascending reach (sortedOrder): those reaching a threshold are its top */
+  byReach: Int32Array;
 }
 
 /** per feature index and symbol: the volatility rises above a floor, by that floor */
@@ -369,7 +371,8 @@ function rises(x: FeatureIndex, s: number, floor: number): Rises {
       at.push(k);
       reach.push(r[k - 1] < floor ? Infinity : r[k]);
     }
-    return { at: Int32Array.from(at), reach: Float64Array.from(reach) };
+    const reaches = Float64Array.from(reach);
+    return { at: Int32Array.from(at), reach: reaches, byReach: sortedOrder(reaches) };
   });
 }
 
@@ -377,11 +380,14 @@ function volatilityCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): 
   const f = x.symbols[s];
   const t = cfg.volatility.thresholds;
   const upper = Math.max(t.explosive, t.extreme);
-  const { at, reach } = rises(x, s, Math.min(t.explosive, t.extreme));
+  const { at, reach, byReach } = rises(x, s, Math.min(t.explosive, t.extreme));
+  // the rises that reach the upper threshold (a sixth or so of them), in hour order
+  bands.reset(at.length);
+  bands.mark(byReach, countBelow(reach, byReach, upper), byReach.length);
+  const reaching = bands.drain();
   const out = builder();
-  for (let i = 0; i < at.length; i++) {
-    if (reach[i] < upper) continue;
-    const k = at[i];
+  for (let i = 0; i < reaching.length; i++) {
+    const k = at[reaching[i]];
     // the detector's classification and the Pipeline's escalation rule, as on every hour
     const sev = volEscalationAlert(volRegimeRank(f.volRatio[k - 1], t), volRegimeRank(f.volRatio[k], t));
     if (sev !== NO_ALERT) out.push(f.volHours[k], sev, volEscalationDirection(f.volRet24[k]));
@@ -428,33 +434,23 @@ function dropsAtMost(corr: Float64Array, normal: Float64Array, order: Int32Array
   return lo;
 }
 
-/** a bit per pair position, all clear between calls: correlationCandidates' union of its two bands */
-let bandBits = new Int32Array(0);
+/** the rules' band unions (correlation's two bands, volatility's one), reused call to call */
+const bands = new BandPositions();
 
 function correlationCandidates(x: FeatureIndex, j: number, cfg: PipelineConfig): Candidates {
   const p = x.pairs[j];
-  // a break is corr <= break_level or a drop <= −break_drop: both bands (the index's orders, feature-index.ts) marked
-  // in one bitmap, whose set bits come out in position order without a sort, each confirmed by the detector's test
-  const byLevel = p.byCorr.subarray(0, countAtMost(p.corr, p.byCorr, cfg.correlation.break_level));
-  const byDrop = p.byDrop.subarray(0, dropsAtMost(p.corr, p.normal, p.byDrop, -cfg.correlation.break_drop));
-  const words = (p.hours.length >> 5) + 1;
-  if (bandBits.length < words) bandBits = new Int32Array(words);
-  const bits = bandBits;
-  for (let i = 0; i < byLevel.length; i++) bits[byLevel[i] >> 5] |= 1 << (byLevel[i] & 31);
-  for (let i = 0; i < byDrop.length; i++) bits[byDrop[i] >> 5] |= 1 << (byDrop[i] & 31);
+  // a break is corr <= break_level or a drop <= −break_drop: both bands (the index's orders, feature-index.ts), their
+  // positions in order, each confirmed by the detector's test
+  bands.reset(p.hours.length);
+  bands.mark(p.byCorr, 0, countAtMost(p.corr, p.byCorr, cfg.correlation.break_level));
+  bands.mark(p.byDrop, 0, dropsAtMost(p.corr, p.normal, p.byDrop, -cfg.correlation.break_drop));
+  const positions = bands.drain();
   const out = builder();
-  for (let w = 0; w < words; w++) {
-    let b = bits[w];
-    if (b === 0) continue;
-    bits[w] = 0;
-    while (b !== 0) {
-      const lowest = b & -b;
-      b ^= lowest;
-      const k = 32 * w + 31 - Math.clz32(lowest);
-      const normal = p.normal[k];
-      const sev = correlationBreakAlert(isCorrelationBreak(p.corr[k], normal === normal ? normal : null, cfg.correlation));
-      if (sev !== NO_ALERT) out.push(p.hours[k], sev, p.direction[k]);
-    }
+  for (let i = 0; i < positions.length; i++) {
+    const k = positions[i];
+    const normal = p.normal[k];
+    const sev = correlationBreakAlert(isCorrelationBreak(p.corr[k], normal === normal ? normal : null, cfg.correlation));
+    if (sev !== NO_ALERT) out.push(p.hours[k], sev, p.direction[k]);
   }
   return out.done();
 }

@@ -119,6 +119,46 @@ export function countBelow(values: Float64Array, order: Int32Array, x: number): 
   return lo;
 }
 
+/**
+ * Ascending positions of a union of bands (each a run of an order: the positions of values in a range), without a
+ * sort: each band's positions are marked in a bitmap, whose set bits come out in position order. `mark` each band,
+ * then `drain` once; the bitmap is clear again after.
+ */
+export class BandPositions {
+  private bits = new Int32Array(0);
+  private out = new Int32Array(0);
+  private words = 0;
+
+  /** starts a union over positions 0 … size − 1 */
+  reset(size: number): void {
+    this.words = (size >> 5) + 1;
+    if (this.bits.length < this.words) this.bits = new Int32Array(this.words);
+    if (this.out.length < size) this.out = new Int32Array(size);
+  }
+
+  mark(order: Int32Array, from: number, to: number): void {
+    const bits = this.bits;
+    for (let i = from; i < to; i++) bits[order[i] >> 5] |= 1 << (order[i] & 31);
+  }
+
+  /** the marked positions, ascending, in a view valid until the next reset: clears the marks */
+  drain(): Int32Array {
+    const { bits, out, words } = this;
+    let n = 0;
+    for (let w = 0; w < words; w++) {
+      let b = bits[w];
+      if (b === 0) continue;
+      bits[w] = 0;
+      while (b !== 0) {
+        const lowest = b & -b;
+        b ^= lowest;
+        out[n++] = 32 * w + 31 - Math.clz32(lowest);
+      }
+    }
+    return out.subarray(0, n);
+  }
+}
+
 /** a small most-recently-used map: a sweep revisits a few threshold values, never grows without bound */
 export class RecentMap<K, V> {
   private readonly map = new Map<K, V>();
