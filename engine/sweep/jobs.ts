@@ -8,8 +8,7 @@ import type { ReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import type { Market } from '../score/market.ts';
 import { permutationValues, type BaselineSpec } from '../score/baseline.ts';
-import { scoreOnMarket } from '../score/score.ts';
-import type { ScorableAlert, Scorecard } from '../score/types.ts';
+import type { ScorableAlert } from '../score/types.ts';
 import { toScorable } from '../replay/score-alerts.ts';
 import { ColumnarEvaluator, materialiseAlerts, type EvaluatedAlert } from './evaluate.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
@@ -45,25 +44,12 @@ export type Job =
   /** the same as one row of numbers (metricColumns order, NaN for none): a typed array crosses threads as one copy */
   | { kind: 'evaluate-row'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay'; config: PipelineConfig }
-  /** with a period: only that period's alerts */
-  | { kind: 'alerts'; config: PipelineConfig; key: string; features: FeatureSet | null; period?: string }
-  /** a period's scorecard without its random baseline (a sweep's train card: p-values after selection mean nothing) */
-  | { kind: 'period-card'; config: PipelineConfig; key: string; features: FeatureSet | null; period: string }
+  | { kind: 'alerts'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay-alerts'; config: PipelineConfig }
   /** permutations from..to of a scorecard's random baseline job on a period's market (baseline-runner.ts) */
   | { kind: 'baseline'; period: string; spec: BaselineSpec; from: number; to: number };
 
 export type PeriodResults = Record<string, PeriodMetrics>;
-
-/** the alerts a period scores: from <= ts < to */
-export function alertsIn<T extends { ts: number }>(alerts: readonly T[], p: Pick<Period, 'from' | 'to'>): T[] {
-  return alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
-}
-
-/** the period's market with no random baseline */
-export function withoutBaseline(market: Market): Market {
-  return { ...market, options: { ...market.options, permutations: 0 } };
-}
 
 /** every period's metrics and p-value: the runs table's metric columns, in its order (runs-table.ts) */
 export function metricColumns(periods: readonly string[], horizons: readonly number[]): { period: string; metric: string }[] {
@@ -151,38 +137,21 @@ export class SweepJobs {
     return runReplay(this.ctx.data, config, { emitFrom: this.ctx.emitFrom, until: this.ctx.emitUntil }).alerts;
   }
 
-  /**
-   * the kept alerts, or a period's alone: evaluated from the same hours on, with only the period's emitted (alertsIn
-   * of the whole list, without materialising the rest)
-   */
-  alerts(config: PipelineConfig, key: string, fs: FeatureSet | null, period?: string): EvaluatedAlert[] {
+  alerts(config: PipelineConfig, key: string, fs: FeatureSet | null): EvaluatedAlert[] {
     const e = this.evaluator(key, fs);
-    const { emitFrom, emitUntil } = this.ctx;
-    const p = period === undefined ? null : this.period(period);
-    // [from, to) as whole hours: the first at or after from, the last before to
-    const range = p === null ? { from: emitFrom, until: emitUntil } : { from: Math.max(emitFrom, p.from), until: Math.min(emitUntil, p.to - 1) };
-    return materialiseAlerts(e.features, e.evaluate(config, range));
+    return materialiseAlerts(e.features, e.evaluate(config, { from: this.ctx.emitFrom, until: this.ctx.emitUntil }));
   }
 
   /** the alerts as the scorer takes them, pair alerts on their scoring symbol */
-  scorableAlerts(config: PipelineConfig, key: string, fs: FeatureSet | null, period?: string): ScorableAlert[] {
-    return this.alerts(config, key, fs, period).map((a) => toScorable({ ...a, title: '', description: '', data: { leader: a.leader } }));
-  }
-
-  /** the period's scorecard without a random baseline, from its alerts computed here: neither crosses threads but the card */
-  periodCard(config: PipelineConfig, key: string, fs: FeatureSet | null, period: string): Scorecard {
-    return scoreOnMarket(withoutBaseline(this.period(period).market), this.scorableAlerts(config, key, fs, period));
-  }
-
-  private period(name: string): Period {
-    const period = this.ctx.periods.find((p) => p.name === name);
-    if (!period) throw new Error(`sweep worker: no period ${name}`);
-    return period;
+  scorableAlerts(config: PipelineConfig, key: string, fs: FeatureSet | null): ScorableAlert[] {
+    return this.alerts(config, key, fs).map((a) => toScorable({ ...a, title: '', description: '', data: { leader: a.leader } }));
   }
 
   /** a slice of a random baseline, on this worker's view of the period's market (the same shared values) */
   baseline(job: Extract<Job, { kind: 'baseline' }>): Float64Array {
-    return permutationValues(this.period(job.period).market, job.spec, job.from, job.to);
+    const period = this.ctx.periods.find((p) => p.name === job.period);
+    if (!period) throw new Error(`sweep worker: no period ${job.period}`);
+    return permutationValues(period.market, job.spec, job.from, job.to);
   }
 
   run(job: Job): unknown {
@@ -196,9 +165,7 @@ export class SweepJobs {
       case 'replay':
         return this.replay(job.config);
       case 'alerts':
-        return this.scorableAlerts(job.config, job.key, job.features, job.period);
-      case 'period-card':
-        return this.periodCard(job.config, job.key, job.features, job.period);
+        return this.scorableAlerts(job.config, job.key, job.features);
       case 'replay-alerts':
         return this.replayAlerts(job.config).map(toScorable);
       case 'baseline':

@@ -124,14 +124,9 @@ export interface ReportInput {
   duplicates: number;
   run: Omit<SweepReport['run'], 'elapsed_ms' | 'per_second'>;
   includeRows: boolean;
-  /** a configuration's alerts over the whole range (walk-forward) */
   bestAlerts: (config: PipelineConfig) => Promise<ScorableAlert[]>;
-  /** one period's alerts of a configuration */
-  periodAlerts: (config: PipelineConfig, period: Period) => Promise<ScorableAlert[]>;
-  /** one period's scorecard of a configuration, without a random baseline */
-  periodCard: (config: PipelineConfig, period: Period) => Promise<Scorecard>;
-  /** train/holdout split: the selected configuration with its holdout alerts and train card under way (startSelected), null when none qualifies */
-  selected: SelectedCards | null;
+  /** train/holdout split: the selected configuration with its alerts under way (startSelected), null when none qualifies */
+  selected: SelectedAlerts | null;
   /** walk-forward: every fold's test hours, for the stitched out-of-sample scorecard */
   stitchedTestMarket: () => Market;
   /** computes a period market's random baseline elsewhere (the sweep's idle workers); absent: on this thread */
@@ -208,45 +203,38 @@ export async function topByTrain(table: RunsTable, select: SweepSpec['select'], 
   return rows.map((r) => toResult(r));
 }
 
-/** the configuration a train/holdout split selects, with what its report needs being computed */
-export interface SelectedCards {
+/** the configuration a train/holdout split selects, and its alerts being computed */
+export interface SelectedAlerts {
   configId: string;
-  /** the holdout's alerts: its full scorecard is assembled here, and its random baseline split across the workers */
-  holdoutAlerts: Promise<ScorableAlert[]>;
-  /** the train scorecard, no baseline, computed whole where the alerts are */
-  trainCard: Promise<Scorecard>;
-}
-
-function startCards(configId: string, config: PipelineConfig, input: Pick<ReportInput, 'periods' | 'periodAlerts' | 'periodCard'>): SelectedCards {
-  const [train, holdout] = input.periods;
-  // the holdout's alerts first: the baseline waits on them, the train card on nothing
-  const cards = { configId, holdoutAlerts: input.periodAlerts(config, holdout), trainCard: input.periodCard(config, train) };
-  // awaited by the report; until then a failure must not count as unhandled
-  cards.holdoutAlerts.catch(() => {});
-  cards.trainCard.catch(() => {});
-  return cards;
+  alerts: Promise<ScorableAlert[]>;
 }
 
 /**
- * Selects the best configuration on the runs as soon as they are all in and asks for its holdout alerts and train
- * scorecard: the workers compute them while this thread stores the q-values and writes the results, rather than
- * after. The selection is the report's own (topByTrain; the q-values do not enter it).
+ * Selects the best configuration on the runs as soon as they are all in and asks for its alerts: a worker computes
+ * them while this thread stores the q-values and writes the results, rather than after (the report waits on them
+ * first). The selection is the report's own (topByTrain; the q-values do not enter it).
  */
-export async function startSelected(table: RunsTable, spec: SweepSpec, input: Pick<ReportInput, 'periods' | 'periodAlerts' | 'periodCard'>): Promise<SelectedCards | null> {
+export async function startSelected(table: RunsTable, spec: SweepSpec, bestAlerts: ReportInput['bestAlerts']): Promise<SelectedAlerts | null> {
   const [row] = await topByTrain(table, spec.select, 1);
   if (row === undefined) return null;
-  return startCards(row.config_id, parseConfig(applyParams(spec.base, row.params)), input);
+  const alerts = bestAlerts(parseConfig(applyParams(spec.base, row.params)));
+  // awaited by the report; until then a failure must not count as unhandled
+  alerts.catch(() => {});
+  return { configId: row.config_id, alerts };
 }
 
 /** the selected configuration's full holdout scorecard (random baseline included) beside its train scorecard */
-async function bestOnHoldout(input: ReportInput, row: ResultRow, selected: SelectedCards | null): Promise<NonNullable<SweepReport['best']>> {
+async function bestOnHoldout(input: ReportInput, row: ResultRow, selected: SelectedAlerts | null): Promise<NonNullable<SweepReport['best']>> {
   const config = parseConfig(applyParams(input.spec.base, row.params));
-  // the same selection by construction; were it ever another configuration, its cards are asked for now
-  const cards = selected?.configId === row.config_id ? selected : startCards(row.config_id, config, input);
-  const holdout = input.periods[1];
-  const alerts = await cards.holdoutAlerts;
-  const holdoutCard = await (input.baselineRunner ? scoreOnMarketWith(holdout.market, alerts, input.baselineRunner) : scoreOnMarket(holdout.market, alerts));
-  const trainCard = await cards.trainCard;
+  // the same selection by construction; were it ever another configuration, its alerts are asked for now
+  const alerts = await (selected?.configId === row.config_id ? selected.alerts : input.bestAlerts(config));
+  const inPeriod = (p: Period) => alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
+  const [train, holdout] = input.periods;
+  // started first: with a baseline runner its permutations run elsewhere while the train card is scored here
+  const holdoutPending = input.baselineRunner ? scoreOnMarketWith(holdout.market, inPeriod(holdout), input.baselineRunner) : null;
+  const holdoutInline = holdoutPending === null ? scoreOnMarket(holdout.market, inPeriod(holdout)) : null;
+  const trainCard = scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(train));
+  const holdoutCard = holdoutInline ?? (await holdoutPending!);
   return {
     row,
     config,

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../data/store.ts';
 import { parseConfig } from '../pipeline/config.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
-import { prepareMarket, scoreOnMarket } from '../score/index.ts';
+import { prepareMarket } from '../score/index.ts';
 import { bhQValues } from './fdr.ts';
-import { alertsIn, SweepJobs, withoutBaseline } from './jobs.ts';
+import { SweepJobs } from './jobs.ts';
 import { planEvaluation } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { formatSweepReport, topByTrain, type SweepReport } from './report.ts';
@@ -158,43 +158,27 @@ describe('runSweep', () => {
   });
 });
 
-describe('the Pipeline fallback and the report\'s period jobs', () => {
-  /** SweepJobs over early 2023 with a train/holdout split, and a configuration that fires every rule */
-  async function setup() {
+describe('the Pipeline fallback', () => {
+  it('scores a configuration exactly as the columnar path does', async () => {
     const data = await loadReplayData(store, ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'], { from: Date.UTC(2023, 0, 1), to: Date.UTC(2023, 4, 1) });
     const split = Date.UTC(2023, 2, 15);
     const market = (from: number, to: number) => prepareMarket(pricesBetween(data, from, to), { permutations: 0 });
     const emitFrom = Date.UTC(2023, 1, 1);
-    const periods = [
-      { name: 'train', market: market(emitFrom, split), from: emitFrom, to: split },
-      { name: 'holdout', market: market(split, Infinity), from: split, to: Infinity },
-    ];
-    const jobs = new SweepJobs({ data, periods, emitFrom, emitUntil: data.lastHour });
+    const jobs = new SweepJobs({
+      data,
+      periods: [
+        { name: 'train', market: market(emitFrom, split), from: emitFrom, to: split },
+        { name: 'holdout', market: market(split, Infinity), from: split, to: Infinity },
+      ],
+      emitFrom,
+      emitUntil: data.lastHour,
+    });
     const config = parseConfig({ rules: { funding_abs_z: 1.5, regime_min_confidence: 0.5 }, correlation: { break_drop: 0.1 } });
     const plan = planEvaluation(config);
-    return { jobs, periods, config, plan, features: jobs.features(plan.featureKey, plan.featureConfig) };
-  }
-
-  it('scores a configuration exactly as the columnar path does', async () => {
-    const { jobs, config, plan, features } = await setup();
-    const columns = jobs.evaluate(config, plan.featureKey, features);
+    const columns = jobs.evaluate(config, plan.featureKey, jobs.features(plan.featureKey, plan.featureConfig));
     expect(columns.train.alerts).toBeGreaterThan(20);
     expect(columns.train.n_correlation_break).toBeGreaterThan(0);
     expect(jobs.replay(config)).toEqual(columns);
-  });
-
-  it("gives a period's alerts, and its scorecard without a baseline, exactly as the whole range's alerts cut to the period", async () => {
-    const { jobs, periods, config, plan, features } = await setup();
-    const all = jobs.scorableAlerts(config, plan.featureKey, features);
-    let n = 0;
-    for (const period of periods) {
-      const mine = jobs.scorableAlerts(config, plan.featureKey, null, period.name);
-      expect(mine.length).toBeGreaterThan(10);
-      expect(mine).toEqual(alertsIn(all, period));
-      expect(jobs.periodCard(config, plan.featureKey, null, period.name)).toEqual(scoreOnMarket(withoutBaseline(period.market), alertsIn(all, period)));
-      n += mine.length;
-    }
-    expect(n).toBe(all.length);
   });
 });
 

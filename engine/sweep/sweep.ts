@@ -25,10 +25,10 @@ import { HOUR_MS } from '../pipeline/input.ts';
 import { configHash, stableStringify } from '../pipeline/load-config.ts';
 import { loadReplayData, type ReplayData } from '../replay/replay-data.ts';
 import { defaultResultsDir, gitCommit } from '../results/run-store.ts';
-import { prepareMarket, scoreOnMarket } from '../score/index.ts';
+import { prepareMarket } from '../score/index.ts';
 import { applyParams, countVariants, variants, type Params } from './expand.ts';
 import type { FeatureSet } from './features.ts';
-import { alertsIn, metricColumns, P_VALUE, withoutBaseline, type Period, type PeriodResults, type SweepContext } from './jobs.ts';
+import { metricColumns, P_VALUE, type Period, type PeriodResults, type SweepContext } from './jobs.ts';
 import { EvaluationPlanner, planEvaluation, type EvaluationPlan } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
@@ -38,7 +38,7 @@ import { LOCALITY_WINDOW, localityOrder } from './locality.ts';
 import { featureCacheFile, inputsCacheFile, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
 import { loadShared, saveShared } from '../results/cache-file.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
-import type { PriceSeries, ScorableAlert, Scorecard } from '../score/types.ts';
+import type { PriceSeries, ScorableAlert } from '../score/types.ts';
 import { toShared } from './shared.ts';
 import { threadCpuMs } from './thread-cpu.ts';
 import { periodMarkets, pricesBetween } from './periods.ts';
@@ -421,19 +421,9 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       if (plan.mode === 'replay') return pool.run<ScorableAlert[]>({ kind: 'replay-alerts', config });
       return pool.run<ScorableAlert[]>({ kind: 'alerts', config, key: plan.featureKey, features: await featuresFor(plan) }, plan.featureKey);
     };
-    const periodAlerts = async (config: PipelineConfig, period: Period) => {
-      const plan = planEvaluation(config);
-      if (plan.mode === 'replay') return alertsIn(await bestAlerts(config), period);
-      return pool.run<ScorableAlert[]>({ kind: 'alerts', config, key: plan.featureKey, features: await featuresFor(plan), period: period.name }, plan.featureKey);
-    };
-    const periodCard = async (config: PipelineConfig, period: Period) => {
-      const plan = planEvaluation(config);
-      if (plan.mode === 'replay') return scoreOnMarket(withoutBaseline(period.market), alertsIn(await bestAlerts(config), period));
-      return pool.run<Scorecard>({ kind: 'period-card', config, key: plan.featureKey, features: await featuresFor(plan), period: period.name }, plan.featureKey);
-    };
-    // the report starts from the selected configuration's holdout alerts and train card: asked for now, the workers
-    // compute them while the q-values and the results are written
-    const selected = frame.folds === null ? await startSelected(table, spec, { periods, periodAlerts, periodCard }) : null;
+    // the report starts from the selected configuration's alerts: asked for now, a worker computes them while the
+    // q-values and the results are written
+    const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts) : null;
     // q-values across the configurations stored so far: on a partial sweep, so far is all that was tried
     await storeQValues(table, periods.map((p) => p.name));
     if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
@@ -464,8 +454,6 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       stitchedTestMarket: () => prepareMarket(stitchedPrices(data, frame.folds ?? []), spec.score),
       baselineRunner: sweepBaselineRunner(pool, periods),
       bestAlerts,
-      periodAlerts,
-      periodCard,
       selected,
     });
     await checkpoint;
