@@ -110,8 +110,7 @@ export class AlertSetEvaluator {
     const horizons = this.market.stride - 2;
     let k = 0;
     for (; k + 3 < horizons; k += 4) meanAbsQuad(this.layout, pos, n, k, out);
-    for (; k + 1 < horizons; k += 2) meanAbsPair(this.layout, pos, n, k, out);
-    if (k < horizons) meanAbs(this.layout, pos, n, k, out);
+    for (; k < horizons; k++) meanAbs(this.layout, pos, n, k, out);
   }
 
   /**
@@ -284,9 +283,9 @@ function forwardMetrics(layout: HourLayout, pos: Int32Array, dir: Int8Array, n: 
 }
 
 /**
- * meanAbsPair for horizons k … k + 3 in one pass: an alert's returns lie side by side (compactLayout), and its
- * row is usually a cache miss, taken once here instead of once per pair (eight sums leave room in registers, where
- * forwardMetricsPair's twenty did not)
+ * the mean |return| of horizons k … k + 3 into out[k … k + 3], in one pass: an alert's returns lie side by side
+ * (compactLayout), and its row is usually a cache miss, taken once here instead of once per horizon or pair (eight
+ * sums leave room in registers, where forwardMetricsPair's twenty did not)
  */
 function meanAbsQuad(layout: HourLayout, pos: Int32Array, n: number, k: number, out: Float64Array): void {
   const { returns, returnStride: stride } = layout;
@@ -328,32 +327,7 @@ function meanAbsQuad(layout: HourLayout, pos: Int32Array, n: number, k: number, 
   out[k + 3] = count3 > 0 ? sumAbs3 / count3 : NaN;
 }
 
-/** forwardMetricsPair's mean |return| of horizons k and k + 1 alone, into out[k] and out[k + 1] */
-function meanAbsPair(layout: HourLayout, pos: Int32Array, n: number, k: number, out: Float64Array): void {
-  const { returns, returnStride: stride } = layout;
-  const col = layout.returnOffset + k;
-  let count0 = 0;
-  let sumAbs0 = 0;
-  let count1 = 0;
-  let sumAbs1 = 0;
-  for (let i = 0; i < n; i++) {
-    const b = pos[i] * stride + col;
-    const r0 = returns[b];
-    const r1 = returns[b + 1];
-    if (r0 === r0) {
-      count0++;
-      sumAbs0 += Math.abs(r0);
-    }
-    if (r1 === r1) {
-      count1++;
-      sumAbs1 += Math.abs(r1);
-    }
-  }
-  out[k] = count0 > 0 ? sumAbs0 / count0 : NaN;
-  out[k + 1] = count1 > 0 ? sumAbs1 / count1 : NaN;
-}
-
-/** horizon k alone */
+/** meanAbsQuad's for horizon k alone (the last of a horizon count not a multiple of four) */
 function meanAbs(layout: HourLayout, pos: Int32Array, n: number, k: number, out: Float64Array): void {
   const { returns, returnStride: stride } = layout;
   const col = layout.returnOffset + k;
