@@ -48,10 +48,6 @@ function valuesOf(tf: Timeframe, feature: Feature): Float64Array {
   return (tf.absPriceZ ??= regimeFeatureValues(tf.bars, feature));
 }
 
-/**
- * the bars' heat, price z, volume z and hour range (firstHour, endHour) in the order of one feature: a band is then classified reading
- * consecutive memory, where reading the bars' columns at sorted positions missed the cache on nearly every bar
- */
 /** a timeframe's bars in the order of one feature (byOrder) */
 interface InOrder {
   /** heat, price z, volume z per bar: three numbers each */
