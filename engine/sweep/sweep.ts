@@ -429,9 +429,6 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
     const stored = { results: await table.count(), invalid: await table.count(`status = 'invalid'`) };
     writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(complete, stored), null, 1) + '\n');
-    // the database file is brought up to date while the report waits on the workers, rather than by close() after it
-    const checkpoint = table.checkpoint();
-    checkpoint.catch(() => {});
     const report = await buildSweepReport({
       table,
       spec,
@@ -455,8 +452,9 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       baselineRunner: sweepBaselineRunner(pool, periods),
       bestAlerts,
       selected,
+      // the database file brought up to date while the report waits on the workers, rather than by close() after it
+      whileWaiting: () => table.checkpoint(),
     });
-    await checkpoint;
     if (report.walk_forward && complete) writeFileAtomic(path.join(dir, 'walk_forward.json'), JSON.stringify(report.walk_forward, null, 1) + '\n');
     report.run.stages_ms.report = Math.round(performance.now() - tPool - computeMs);
     report.run.elapsed_ms = Math.round(performance.now() - t0);
