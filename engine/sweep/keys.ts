@@ -174,8 +174,7 @@ export interface EvaluationPlan {
 }
 
 /** a leaf whose value decides the plan: a feature key's, or a key the table does not know (replayed whole) */
-function decidesPlan(path: string, table: Readonly<Record<string, KeyKind>>): boolean {
-  const kind = keyKind(path, table);
+function decidesPlan(kind: KeyKind | null): boolean {
   return kind === 'feature' || kind === null;
 }
 
@@ -184,8 +183,9 @@ export function planEvaluation(config: PipelineConfig, table: Readonly<Record<st
   const featureConfig: Record<string, unknown> = {};
   const unclassified: string[] = [];
   for (const path of paths) {
-    if (!decidesPlan(path, table)) continue;
-    if (keyKind(path, table) === null) unclassified.push(path);
+    const kind = keyKind(path, table);
+    if (!decidesPlan(kind)) continue;
+    if (kind === null) unclassified.push(path);
     setPath(featureConfig, path, getPath(config, path));
   }
   return {
@@ -214,7 +214,7 @@ export class EvaluationPlanner {
     const last = this.last;
     if (last !== null && sameStrings(paths, last.paths) && last.at.every((parts, i) => sameLeaf(leafAt(config, parts), last.values[i]))) return last.plan;
     const plan = planEvaluation(config, this.table, paths);
-    const at = paths.filter((p) => decidesPlan(p, this.table)).map((p) => p.split('.'));
+    const at = paths.filter((p) => decidesPlan(keyKind(p, this.table))).map((p) => p.split('.'));
     this.last = { paths, at, values: at.map((parts) => comparable(leafAt(config, parts))), plan };
     return plan;
   }

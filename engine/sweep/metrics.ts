@@ -175,7 +175,7 @@ export class PeriodScorer {
     this.blockOf = Int32Array.from(symbols, (s) => byName.indexOf(s));
     this.blockStart = new Int32Array(symbols.length + 1);
     this.days = (market.grid.end - market.grid.start) / DAY_MS;
-    this.out = new Float64Array(this.evaluator.specs.length);
+    this.out = new Float64Array(market.options.horizons_hours.length);
     this.leadCounts = new Int32Array(market.options.lead_window_hours + 1);
     this.returnNames = market.options.horizons_hours.map(returnMetric);
   }
