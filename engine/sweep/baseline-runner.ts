@@ -1,37 +1,42 @@
 /**
  * The selected configuration's random baseline on the sweep's own worker threads, which sit idle while the
- * report is built: each baseline job is cut into slices of permutations, and the values land at their
- * permutation's place. A permutation's draws are a hash of (seed, alert, permutation) (engine/score's
- * BaselinePool relies on the same property), so the scorecard is bit-identical to one thread computing it.
+ * report is built. Every worker gets the whole job once and claims slices of permutations from a shared counter
+ * until none is left, writing each slice's values at its permutations' place in shared memory: no slice waits on
+ * this thread, which scores the train period meanwhile (handed out one message at a time, the slices waited for
+ * it to finish). A permutation's draws are a hash of (seed, alert, permutation) (engine/score's BaselinePool
+ * relies on the same property), so the scorecard is bit-identical to one thread computing it, whichever worker
+ * took which slice.
  */
-import { metricCount, placeSlice } from '../score/baseline.ts';
+import { metricCount, type BaselineSpec } from '../score/baseline.ts';
 import type { BaselineRunner } from '../score/score.ts';
 import type { Market } from '../score/market.ts';
 import type { WorkerPool } from './pool.ts';
 import type { Period } from './jobs.ts';
 
-/** alert placements per slice: a few slices per worker, so the two finish together */
-const DRAWS_PER_SLICE = 50_000;
+/** alert placements per slice: small, so the workers finish together (a claim is one atomic add) */
+const DRAWS_PER_SLICE = 20_000;
+
+/** one baseline's values (permutationValues' layout over all its permutations) and how many slices each worker computed */
+export async function sharedBaseline(pool: WorkerPool, period: Period, spec: BaselineSpec, drawsPerSlice = DRAWS_PER_SLICE): Promise<{ values: Float64Array; slices: number[] }> {
+  const values = new Float64Array(new SharedArrayBuffer(spec.rows.length * spec.permutations * metricCount(period.market) * Float64Array.BYTES_PER_ELEMENT));
+  const job = {
+    kind: 'baseline' as const,
+    period: period.name,
+    spec,
+    next: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
+    values: values.buffer as SharedArrayBuffer,
+    chunk: Math.max(1, Math.floor(drawsPerSlice / Math.max(1, spec.keys.length))),
+  };
+  // one job per worker: a worker still busy when the others have claimed every slice finds none left
+  const slices = await Promise.all(Array.from({ length: pool.size }, (_, lane) => pool.run<number>(job, null, lane)));
+  return { values, slices };
+}
 
 /** a runner for markets the workers hold as periods; any other market is refused (the caller scores it inline) */
 export function sweepBaselineRunner(pool: WorkerPool, periods: readonly Period[]): BaselineRunner {
-  return async (market: Market, jobs) => {
+  return async (market: Market, specs) => {
     const period = periods.find((p) => p.market === market);
     if (!period) throw new Error('sweep baseline: the market is not one of the sweep periods');
-    return Promise.all(
-      jobs.map(async (j) => {
-        const m = metricCount(market);
-        const values = new Float64Array(j.rows.length * j.permutations * m);
-        const per = Math.max(1, Math.floor(DRAWS_PER_SLICE / Math.max(1, j.keys.length)));
-        const slices: Promise<void>[] = [];
-        for (let from = 0; from < j.permutations; from += per) {
-          const to = Math.min(j.permutations, from + per);
-          const job = { kind: 'baseline' as const, period: period.name, spec: j, from, to };
-          slices.push(pool.run<Float64Array>(job).then((v) => placeSlice(values, v, j.rows.length, j.permutations, from, to, m)));
-        }
-        await Promise.all(slices);
-        return values;
-      }),
-    );
+    return Promise.all(specs.map(async (spec) => (await sharedBaseline(pool, period, spec)).values));
   };
 }

@@ -7,7 +7,7 @@ import type { PipelineConfig } from '../pipeline/config.ts';
 import type { ReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import type { Market } from '../score/market.ts';
-import { permutationValues, type BaselineSpec } from '../score/baseline.ts';
+import { metricCount, permutationValues, placeSlice, type BaselineSpec } from '../score/baseline.ts';
 import type { ScorableAlert } from '../score/types.ts';
 import { toScorable } from '../replay/score-alerts.ts';
 import { ColumnarEvaluator, materialiseAlerts, type EvaluatedAlert } from './evaluate.ts';
@@ -46,8 +46,12 @@ export type Job =
   | { kind: 'replay'; config: PipelineConfig }
   | { kind: 'alerts'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay-alerts'; config: PipelineConfig }
-  /** permutations from..to of a scorecard's random baseline job on a period's market (baseline-runner.ts) */
-  | { kind: 'baseline'; period: string; spec: BaselineSpec; from: number; to: number };
+  /**
+   * a share of a scorecard's random baseline on a period's market (baseline-runner.ts): slices of `chunk`
+   * permutations claimed from the shared counter `next` until none is left, their values written into `values`
+   * (the whole baseline's, valueOffset layout); answers with the number of slices it computed
+   */
+  | { kind: 'baseline'; period: string; spec: BaselineSpec; next: SharedArrayBuffer; values: SharedArrayBuffer; chunk: number };
 
 export type PeriodResults = Record<string, PeriodMetrics>;
 
@@ -147,11 +151,22 @@ export class SweepJobs {
     return this.alerts(config, key, fs).map((a) => toScorable({ ...a, title: '', description: '', data: { leader: a.leader } }));
   }
 
-  /** a slice of a random baseline, on this worker's view of the period's market (the same shared values) */
-  baseline(job: Extract<Job, { kind: 'baseline' }>): Float64Array {
+  /** this worker's share of a random baseline, on its view of the period's market (the same shared values) */
+  baseline(job: Extract<Job, { kind: 'baseline' }>): number {
     const period = this.ctx.periods.find((p) => p.name === job.period);
     if (!period) throw new Error(`sweep worker: no period ${job.period}`);
-    return permutationValues(period.market, job.spec, job.from, job.to);
+    const { spec, chunk } = job;
+    const next = new Int32Array(job.next);
+    const values = new Float64Array(job.values);
+    const m = metricCount(period.market);
+    let slices = 0;
+    for (;;) {
+      const from = Atomics.add(next, 0, chunk);
+      if (from >= spec.permutations) return slices;
+      const to = Math.min(spec.permutations, from + chunk);
+      placeSlice(values, permutationValues(period.market, spec, from, to), spec.rows.length, spec.permutations, from, to, m);
+      slices++;
+    }
   }
 
   run(job: Job): unknown {
