@@ -92,7 +92,15 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 };
 
-const memory = new WebAssembly.Memory({ initial: 1 });
+/**
+ * Pages the kernel's memory starts with (64 KB each): room for the bench's largest operands six times over. Why not
+ * grow from one page: growing detaches the old buffer, and the first detached buffer in a thread invalidates V8's
+ * ArrayBufferDetaching protector, which throws away every optimised function that reads typed arrays (≈ 20 per
+ * sweep worker, recompiled at once: ≈ a fifth of the optimising compiler's work in a 1,000-configuration sweep).
+ * The pages are reserved, not touched: only the part in use is resident.
+ */
+const INITIAL_PAGES = 64;
+const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES });
 const run = new WebAssembly.Instance(new WebAssembly.Module(kernelBytes()), { env: { memory } }).exports.run as (
   a: number,
   b: number,
@@ -110,7 +118,8 @@ let heap = new Float64Array(memory.buffer);
 export function convolutionScratch(lengths: readonly number[]): Float64Array[] {
   const doubles = lengths.reduce((a, b) => a + b + PAD, PAD);
   if (8 * doubles > memory.buffer.byteLength) {
-    memory.grow(Math.ceil((8 * doubles - memory.buffer.byteLength) / 65536));
+    // at least doubled: each growth detaches the buffer (above), so it should happen once if at all
+    memory.grow(Math.max(memory.buffer.byteLength / 65536, Math.ceil((8 * doubles - memory.buffer.byteLength) / 65536)));
     heap = new Float64Array(memory.buffer);
   }
   let at = PAD;
