@@ -84,10 +84,42 @@ function computeOutcomes(market: Market, alerts: readonly ScorableAlert[]): Outc
 }
 
 function horizonStats(market: Market, oc: Outcomes, idxs: readonly number[], k: number): HorizonStats {
-  const nh = market.options.horizons_hours.length;
   // running sums in alert order are the sums stats.ts mean() would take over the same values in that order; only
   // the median needs the returns kept
   const rets = new Float64Array(idxs.length);
+  const s = sumHorizon(oc, idxs, market.options.horizons_hours.length, k, rets, HORIZON_SUMS);
+  const n = s[N];
+  const nd = s[ND];
+  const over = (sum: number, count: number) => (count > 0 ? sum / count : null);
+  return {
+    horizon_hours: market.options.horizons_hours[k],
+    n,
+    excluded_gap: s[GAPS],
+    excluded_end: s[ENDS],
+    mean: over(s[SUM_RET], n),
+    median: median(rets.subarray(0, n)),
+    mean_abs: over(s[SUM_ABS], n),
+    mean_max_up: over(s[SUM_UP], n),
+    mean_max_down: over(s[SUM_DOWN], n),
+    n_directional: nd,
+    mean_directional: over(s[SUM_DIRECTIONAL], nd),
+    hit_rate: ratio(s[HITS], nd),
+    mean_mfe: over(s[SUM_MFE], nd),
+    mean_mae: over(s[SUM_MAE], nd),
+  };
+}
+
+/** sumHorizon's output: counts and sums at these indices */
+const [N, ND, GAPS, ENDS, HITS, SUM_RET, SUM_ABS, SUM_UP, SUM_DOWN, SUM_DIRECTIONAL, SUM_MFE, SUM_MAE] = Array.from({ length: 12 }, (_, i) => i);
+const HORIZON_SUMS = new Float64Array(12);
+
+/**
+ * horizon k's counts and sums over the alerts idxs, in their order, into `out`; the returns of the complete windows
+ * into rets[0 .. n). Its own function over arrays and numbers: inside horizonStats, the loop's code compiled on stack
+ * failed at the code after it (never run yet) on every later call, ≈ 45 times in a sweep's report (--trace-deopt)
+ */
+function sumHorizon(oc: Outcomes, idxs: readonly number[], nh: number, k: number, rets: Float64Array, out: Float64Array): Float64Array {
+  const { status, ret, up, down, dir } = oc;
   let n = 0;
   let nd = 0;
   let sumRet = 0;
@@ -100,45 +132,42 @@ function horizonStats(market: Market, oc: Outcomes, idxs: readonly number[], k: 
   let gap = 0;
   let end = 0;
   let hits = 0;
-  for (const i of idxs) {
+  for (let x = 0; x < idxs.length; x++) {
+    const i = idxs[x];
     const j = i * nh + k;
-    const s = oc.status[j];
+    const s = status[j];
     // counted without a branch: a branch that never ran before this loop was compiled on stack would throw that
-    // code away at the first gap, in every later call
+    // code away at the first gap
     gap += +(s === GAP);
     end += +(s === END);
     if (s !== OK) continue;
-    const r = oc.ret[j];
+    const r = ret[j];
     rets[n++] = r;
     sumRet += r;
     sumAbs += Math.abs(r);
-    sumUp += oc.up[j];
-    sumDown += oc.down[j];
-    const d = oc.dir[i];
+    sumUp += up[j];
+    sumDown += down[j];
+    const d = dir[i];
     if (d === 0) continue;
     nd++;
     sumDirectional += d * r;
     if (d * r > 0) hits++;
-    sumMfe += d > 0 ? oc.up[j] : -oc.down[j];
-    sumMae += d > 0 ? -oc.down[j] : oc.up[j];
+    sumMfe += d > 0 ? up[j] : -down[j];
+    sumMae += d > 0 ? -down[j] : up[j];
   }
-  const over = (sum: number, count: number) => (count > 0 ? sum / count : null);
-  return {
-    horizon_hours: market.options.horizons_hours[k],
-    n,
-    excluded_gap: gap,
-    excluded_end: end,
-    mean: over(sumRet, n),
-    median: median(rets.subarray(0, n)),
-    mean_abs: over(sumAbs, n),
-    mean_max_up: over(sumUp, n),
-    mean_max_down: over(sumDown, n),
-    n_directional: nd,
-    mean_directional: over(sumDirectional, nd),
-    hit_rate: ratio(hits, nd),
-    mean_mfe: over(sumMfe, nd),
-    mean_mae: over(sumMae, nd),
-  };
+  out[N] = n;
+  out[ND] = nd;
+  out[GAPS] = gap;
+  out[ENDS] = end;
+  out[HITS] = hits;
+  out[SUM_RET] = sumRet;
+  out[SUM_ABS] = sumAbs;
+  out[SUM_UP] = sumUp;
+  out[SUM_DOWN] = sumDown;
+  out[SUM_DIRECTIONAL] = sumDirectional;
+  out[SUM_MFE] = sumMfe;
+  out[SUM_MAE] = sumMae;
+  return out;
 }
 
 /** returns, per spec, permutationValues() over permutations 0..N-1 (on this thread or a worker pool) */
