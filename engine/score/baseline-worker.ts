@@ -104,7 +104,9 @@ if (port) {
       const spec = specs.get(msg.specId);
       if (!spec) throw new Error(`baseline worker: spec ${msg.specId} was never sent`);
       const values = permutationValues(market, spec, msg.from, msg.to);
-      port.postMessage({ type: 'done', id: msg.id, values } satisfies BaselineWorkerReply, [values.buffer as ArrayBuffer]);
+      // copied, not transferred: the first buffer a thread detaches invalidates V8's ArrayBufferDetaching protector,
+      // and every optimised function of the thread that reads typed arrays is thrown away and compiled again
+      port.postMessage({ type: 'done', id: msg.id, values } satisfies BaselineWorkerReply);
     } catch (err) {
       port.postMessage({ type: 'error', id: msg.type === 'init' ? null : msg.id, message: (err as Error).message ?? String(err) } satisfies BaselineWorkerReply);
     }
