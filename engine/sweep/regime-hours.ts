@@ -104,6 +104,8 @@ export class RegimeHours {
   private alerts: AlertList;
   /** the other buffer: the next list is written there, then the two swap */
   private spare: AlertList;
+  /** deriveRanges' changed spans, [start, end) pairs: at most one per dirty run, so half the hours and one more */
+  private readonly spans: Int32Array;
 
   constructor(x: FeatureIndex, s: number) {
     const f = x.symbols[s];
@@ -118,6 +120,7 @@ export class RegimeHours {
     this.presentHours = f.presentHours;
     this.alerts = alertList(n);
     this.spare = alertList(n);
+    this.spans = new Int32Array(n + 2);
   }
 
   /** the hour codes for this regime config */
@@ -221,56 +224,15 @@ export class RegimeHours {
   }
 
   private deriveRanges(confirms: Uint8Array): void {
-    const { hourCode, conf, dirty } = this;
-    const hours = hourCode.length;
-    // the runs of dirty hours in order; those where a confirmed regime really changed
-    const changed: number[] = [];
-    let from = -1;
-    let to = -1;
-    const flush = () => {
-      let any = false;
-      for (let k = from; k < to; k++) {
-        const p = confirms[hourCode[k]];
-        if (p !== conf[k]) {
-          conf[k] = p;
-          any = true;
-        }
-      }
-      if (!any) return;
-      // the first confirming hour after the run reads the run's last confirmed regime: it may flip too
-      let end = to;
-      while (end < hours && conf[end] === 0) end++;
-      end = Math.min(hours, end + 1);
-      if (changed.length > 0 && changed[changed.length - 1] >= from) changed[changed.length - 1] = Math.max(changed[changed.length - 1], end);
-      else changed.push(from, end);
-    };
-    for (let w = 0; w < dirty.length; w++) {
-      let bits = dirty[w];
-      while (bits !== 0) {
-        // the lowest run of set bits in the word: [start, end)
-        const lowest = bits & -bits;
-        const start = 31 - Math.clz32(lowest);
-        const clearAbove = ~bits & -lowest;
-        const end = clearAbove === 0 ? 32 : 31 - Math.clz32(clearAbove & -clearAbove);
-        bits = end === 32 ? 0 : bits & ~((1 << end) - 1);
-        const a = 32 * w + start;
-        // a run that goes on from the previous word's last bit
-        if (a === to) to = 32 * w + end;
-        else {
-          if (from >= 0) flush();
-          from = a;
-          to = 32 * w + end;
-        }
-      }
-    }
-    flush();
-    if (changed.length === 0) return;
+    const m = changedSpans(this.hourCode, confirms, this.conf, this.dirty, this.spans);
+    if (m === 0) return;
+    const changed = this.spans;
     // the new list: the old alerts outside the changed spans copied in runs, each span's alerts derived again
     const old = this.alerts;
     const next = this.spare;
     let n = 0;
     let j = 0;
-    for (let c = 0; c < changed.length; c += 2) {
+    for (let c = 0; c < m; c += 2) {
       const a = changed[c];
       const e = changed[c + 1];
       const before = lowerBound(old.at, a, old.n, j);
@@ -284,6 +246,60 @@ export class RegimeHours {
     this.spare = old;
     this.alerts = next;
   }
+}
+
+/**
+ * The runs of dirty hours, in order, whose confirmed regime really changed (conf brought up to date on the way), each
+ * extended past the first confirming hour after it, which reads the run's last confirmed regime and may flip too;
+ * overlapping spans merged. Into spans as [start, end) pairs; returns the number of entries used. Plain functions
+ * over typed arrays: as a closure, the run's bounds lived in a context and every access was a memory round trip.
+ */
+function changedSpans(hourCode: Uint16Array, confirms: Uint8Array, conf: Uint8Array, dirty: Int32Array, spans: Int32Array): number {
+  let m = 0;
+  let from = -1;
+  let to = -1;
+  for (let w = 0; w < dirty.length; w++) {
+    let bits = dirty[w];
+    while (bits !== 0) {
+      // the lowest run of set bits in the word: [start, end)
+      const lowest = bits & -bits;
+      const start = 31 - Math.clz32(lowest);
+      const clearAbove = ~bits & -lowest;
+      const end = clearAbove === 0 ? 32 : 31 - Math.clz32(clearAbove & -clearAbove);
+      bits = end === 32 ? 0 : bits & ~((1 << end) - 1);
+      const a = 32 * w + start;
+      // a run that goes on from the previous word's last bit
+      if (a === to) to = 32 * w + end;
+      else {
+        if (from >= 0) m = changedSpan(hourCode, confirms, conf, from, to, spans, m);
+        from = a;
+        to = 32 * w + end;
+      }
+    }
+  }
+  return from >= 0 ? changedSpan(hourCode, confirms, conf, from, to, spans, m) : m;
+}
+
+/** changedSpans for the dirty run [from, to): appends its span, or widens the last one it overlaps; returns the new count */
+function changedSpan(hourCode: Uint16Array, confirms: Uint8Array, conf: Uint8Array, from: number, to: number, spans: Int32Array, m: number): number {
+  const hours = hourCode.length;
+  let any = 0;
+  for (let k = from; k < to; k++) {
+    const p = confirms[hourCode[k]];
+    any |= p ^ conf[k];
+    conf[k] = p;
+  }
+  if (any === 0) return m;
+  let end = to;
+  while (end < hours && conf[end] === 0) end++;
+  end = Math.min(hours, end + 1);
+  if (m > 0 && spans[m - 1] >= from) {
+    if (end > spans[m - 1]) spans[m - 1] = end;
+    return m;
+  }
+  spans[m] = from;
+  spans[m + 1] = end;
+  return m + 2;
 }
 
 /**
