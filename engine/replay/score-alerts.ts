@@ -6,14 +6,15 @@ import type { Alert } from '../pipeline/alerts.ts';
 import type { PriceSeries, ScorableAlert } from '../score/index.ts';
 import type { ReplayData } from './replay-data.ts';
 
-export function toScorable(alert: Alert): ScorableAlert {
-  let symbol = alert.symbol;
-  if (symbol.includes('/')) {
-    const [a, b] = symbol.split('/');
-    const leader = alert.data.leader;
-    symbol = leader === a ? b : leader === b ? a : b;
-  }
-  return { id: alert.id, ts: alert.ts, symbol, event_type: alert.event_type, severity: alert.severity, source: alert.source, direction: alert.direction ?? 0 };
+export function toScorable(alert: Pick<Alert, 'id' | 'ts' | 'symbol' | 'event_type' | 'severity' | 'source' | 'direction'> & { data: { leader?: unknown } }): ScorableAlert {
+  return { id: alert.id, ts: alert.ts, symbol: scoringSymbol(alert.symbol, alert.data.leader), event_type: alert.event_type, severity: alert.severity, source: alert.source, direction: alert.direction ?? 0 };
+}
+
+/** the symbol an alert is scored on: its own, or for a pair `A/B` the one its leader is expected to move (B when none leads) */
+function scoringSymbol(symbol: string, leader: unknown): string {
+  if (!symbol.includes('/')) return symbol;
+  const [a, b] = symbol.split('/');
+  return leader === a ? b : leader === b ? a : b;
 }
 
 /**
