@@ -1,5 +1,6 @@
 // median() by selection against the sorted reference, on SYNTHETIC arrays: ties, zeros of both signs, NaN, both parities.
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../detectors/synthetic.ts';
 import { median } from './stats.ts';
 
 /** the definition: the middle of a numerically sorted copy (−0 before +0, NaN last) */
@@ -10,21 +11,9 @@ function sortedMedian(xs: readonly number[]): number | null {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** a seeded generator (mulberry32): the same arrays every run */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('median', () => {
   it('equals the middle of the sorted copy, bit for bit, on 4,000 synthetic arrays', () => {
-    const r = rng(7);
+    const r = seededRandom(7);
     for (let trial = 0; trial < 4000; trial++) {
       const n = 1 + Math.floor(r() * (trial % 10 === 0 ? 3000 : 40));
       const kind = trial % 5;
