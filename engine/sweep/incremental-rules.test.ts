@@ -1,11 +1,11 @@
-// The rules' shortcuts (regime codes kept up to date between configs, threshold bands for volatility and
-// correlation) against plain every-hour scans with the detectors' functions, on the bundled history.
+// The rules' shortcuts (regime codes kept up to date between configs, threshold bands for volatility,
+// funding anomalies and correlation) against plain every-hour scans with the detectors' functions, on the bundled history.
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../data/store.ts';
 import { isCorrelationBreak } from '../detectors/correlation.ts';
 import { volRegimeRank } from '../detectors/volatility-regime.ts';
 import { defaultConfig, parseConfig, type PipelineConfig } from '../pipeline/config.ts';
-import { correlationBreakAlert, NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection, volEscalationAlert } from '../pipeline/rule-definitions.ts';
+import { correlationBreakAlert, fundingAnomalyAlert, fundingAnomalyDirection, NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection, volEscalationAlert } from '../pipeline/rule-definitions.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { Mulberry32 } from '../score/prng.ts';
 import { ColumnarEvaluator } from './evaluate.ts';
@@ -13,7 +13,7 @@ import { buildIndex, buildSharedIndex, type FeatureIndex } from './feature-index
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { planEvaluation } from './keys.ts';
 import { RegimeHours, regimeHours } from './regime-hours.ts';
-import { confirmingRegimes, regimeCodes, RULES, runHeads } from './rules.ts';
+import { confirmingRegimes, fundingAnomalies, regimeCodes, RULES, runHeads } from './rules.ts';
 
 let store: Store;
 let features: FeatureSet;
@@ -179,6 +179,27 @@ describe('threshold bands', () => {
       }
     }
     expect(alerts).toBeGreaterThan(100);
+  });
+
+  it('funding anomalies equal the every-settlement scan', () => {
+    let firing = 0;
+    for (let i = 0; i < 30; i++) {
+      const absZ = pick([0.01, 1.5, 3, between(0.5, 4)]);
+      const cfg = parseConfig({ rules: { funding_abs_z: absZ } });
+      for (let s = 0; s < features.symbols.length; s++) {
+        const f = fundingAnomalies(features, s, cfg);
+        const got = Array.from(f.at.subarray(0, f.n)).flatMap((k, i) => [k, f.severity[i], f.direction[i]]);
+        const z = features.bySymbol[s].settleZ;
+        const want: number[] = [];
+        for (let k = 0; k < z.length; k++) {
+          const severity = fundingAnomalyAlert(z[k], absZ);
+          if (severity !== NO_ALERT) want.push(k, severity, fundingAnomalyDirection(z[k]));
+        }
+        expect(differences(got, want)).toBe(0);
+        firing += f.n;
+      }
+    }
+    expect(firing).toBeGreaterThan(1000);
   });
 
   it('correlation breaks equal the every-hour scan', () => {

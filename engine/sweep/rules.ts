@@ -292,12 +292,34 @@ function standingRunHeads(runs: StandingRuns, f: Firing): Candidates {
   return out.done();
 }
 
-/** the settlements whose z is a funding anomaly (a NaN z is none) */
-function fundingAnomalies(fs: FeatureSet, s: number, cfg: PipelineConfig): Firing {
+/** per settlement z column: |z| and its ascending order (a NaN z in none), made on first use */
+const absSettleZ = new WeakMap<Float64Array, { abs: Float64Array; order: Int32Array }>();
+
+function byAbsZ(z: Float64Array): { abs: Float64Array; order: Int32Array } {
+  let v = absSettleZ.get(z);
+  if (v === undefined) {
+    const abs = z.map(Math.abs);
+    v = { abs, order: sortedOrder(abs) };
+    absSettleZ.set(z, v);
+  }
+  return v;
+}
+
+/**
+ * the settlements whose z is a funding anomaly (a NaN z is none): |z| >= the threshold, so a suffix of the |z| order,
+ * taken in settlement order (the tenth or so of the column that a sweep's thresholds let fire, instead of all of it)
+ */
+export function fundingAnomalies(fs: FeatureSet, s: number, cfg: PipelineConfig): Readonly<Firing> {
   const z = fs.bySymbol[s].settleZ;
   const absZ = cfg.rules.funding_abs_z;
   const f = noneFiring(z.length);
-  for (let k = 0; k < z.length; k++) {
+  const { abs, order } = byAbsZ(z);
+  bands.reset(z.length);
+  bands.mark(order, countBelow(abs, order, absZ), order.length);
+  const candidates = bands.drain();
+  for (let i = 0; i < candidates.length; i++) {
+    const k = candidates[i];
+    // the Pipeline's own verdict on each
     const severity = fundingAnomalyAlert(z[k], absZ);
     if (severity !== NO_ALERT) fire(f, k, severity, fundingAnomalyDirection(z[k]));
   }
