@@ -99,7 +99,8 @@ describe('applyCooldown', () => {
       const hours = candidateHours();
       // aligned to the hour or not, days starting anywhere in the list
       const firstHour = Date.UTC(2020, 0, 1) + rng.below(1000) * HOUR_MS + (rng.next() < 0.2 ? rng.below(HOUR_MS) : 0);
-      const rule = { transition_only: rng.next() < 0.7, cooldown_hours: pick([0, 1, 4, 24, rng.below(60)]), max_per_day: pick([1, 2, 6, 24, 30]) };
+      // whole and fractional cooldowns (a random sweep draws them from a range)
+      const rule = { transition_only: rng.next() < 0.7, cooldown_hours: pick([0, 1, 4, 24, rng.below(60), between(0, 13), rng.below(12) + 1e-9]), max_per_day: pick([1, 2, 6, 24, 30]) };
       const from = rng.next() < 0.5 ? 0 : rng.below(300);
       const until = rng.next() < 0.5 ? 1e9 : from + rng.below(2000);
       const at = rng.below(3);
