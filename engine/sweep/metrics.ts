@@ -202,18 +202,16 @@ export class PeriodScorer {
     const end = alerts.ascending ? lowerBound(alerts.ts, this.to, alerts.n) : alerts.n;
     const n = this.locate(alerts, first, end, blocks, typeCounts, counts ?? null);
     const anchored = placeBySymbol(this.grid, alerts.symbol, this.blockOf, blocks, first, end, this.pos);
-    const pos = this.pos;
-    const alertsCount = n;
     const e = this.evaluator;
     const episodes = this.market.labels.epStart.length;
     const weeks = this.days / 7;
     // the directions only enter the directional metrics, which no sweep column keeps
-    e.evaluateAbsReturns(pos, anchored, this.out);
+    e.evaluateAbsReturns(this.pos, anchored, this.out);
     const precision = ratio(e.trueAlerts, e.trueAlerts + e.falseAlarms);
     const recall = ratio(e.detected, episodes);
     const m: PeriodMetrics = {
-      alerts: alertsCount,
-      alerts_per_day: ratio(alertsCount, this.days),
+      alerts: n,
+      alerts_per_day: ratio(n, this.days),
       true_alerts: e.trueAlerts,
       false_alarms: e.falseAlarms,
       precision,

@@ -78,9 +78,13 @@ function byOrder(tf: Timeframe, feature: Feature): InOrder {
   return v;
 }
 
+/** a bar's code: the detector's regime (spotRegimeIndex) as SPOT_REGIMES index + 1, 0 where it has no price z (no regime) */
+export function regimeCode(heat: number, priceZ: number, volumeZ: number, rc: RegimeConfig): number {
+  return priceZ !== priceZ ? 0 : spotRegimeIndex(heat, priceZ, volumeZ, rc) + 1;
+}
+
 function classify(bars: Pick<HeldBars, 'heat' | 'priceZ' | 'volumeZ'>, b: number, rc: RegimeConfig): number {
-  const pz = bars.priceZ[b];
-  return pz !== pz ? 0 : spotRegimeIndex(bars.heat[b], pz, bars.volumeZ[b], rc) + 1;
+  return regimeCode(bars.heat[b], bars.priceZ[b], bars.volumeZ[b], rc);
 }
 
 /** a band this large is cheaper to classify whole */
@@ -157,10 +161,7 @@ export class RegimeHours {
 
   /** bars order[from .. to), their values and hours read in that order (byOrder) */
   private classifyBand(tf: Timeframe, order: Int32Array, { values, hours }: InOrder, from: number, to: number, rc: RegimeConfig): void {
-    for (let i = from; i < to; i++) {
-      const pz = values[3 * i + 1];
-      this.setCode(tf, order[i], pz !== pz ? 0 : spotRegimeIndex(values[3 * i], pz, values[3 * i + 2], rc) + 1, hours[2 * i], hours[2 * i + 1]);
-    }
+    for (let i = from; i < to; i++) this.setCode(tf, order[i], regimeCode(values[3 * i], values[3 * i + 1], values[3 * i + 2], rc), hours[2 * i], hours[2 * i + 1]);
   }
 
   private classifyTimeframe(tf: Timeframe, rc: RegimeConfig): void {

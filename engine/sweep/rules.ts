@@ -5,7 +5,7 @@
  * cached by them.
  */
 import { volRegimeRank, type VolatilityConfig } from '../detectors/volatility-regime.ts';
-import { primaryRegime, regimeConfidence, spotRegimeIndex, SPOT_REGIMES, type RegimeConfig, type SpotRegime } from '../detectors/multi-timeframe-regime.ts';
+import { primaryRegime, regimeConfidence, SPOT_REGIMES, type RegimeConfig, type SpotRegime } from '../detectors/multi-timeframe-regime.ts';
 import { cascadeSeverity, isCascade, relativeCascadeSeverity } from '../detectors/liquidation-cascade.ts';
 import { isFundingReversal } from '../detectors/funding-anomaly.ts';
 import { isCorrelationBreak } from '../detectors/correlation.ts';
@@ -27,7 +27,7 @@ import {
   volEscalationDirection,
 } from '../pipeline/rule-definitions.ts';
 import type { FeatureIndex, HeldBars } from './feature-index.ts';
-import { regimeHours } from './regime-hours.ts';
+import { regimeCode, regimeHours } from './regime-hours.ts';
 import { BandPositions, countAtMost, countBelow, RecentMap, sortedOrder } from './threshold-index.ts';
 import type { FeatureSet } from './features.ts';
 
@@ -112,13 +112,10 @@ export function volRanks(ratio: Float64Array, t: VolatilityConfig['thresholds'],
   return out;
 }
 
-/** the detector's regime classification (spotRegimeIndex) as codes, SPOT_REGIMES index + 1, 0 where there is no regime */
+/** every bar's regimeCode */
 export function regimeCodes(b: Pick<HeldBars, 'priceZ' | 'volumeZ' | 'heat'>, rc: RegimeConfig, out: Uint8Array): Uint8Array {
   const { priceZ, volumeZ, heat } = b;
-  for (let k = 0; k < priceZ.length; k++) {
-    const pz = priceZ[k];
-    out[k] = pz !== pz ? 0 : spotRegimeIndex(heat[k], pz, volumeZ[k], rc) + 1;
-  }
+  for (let k = 0; k < priceZ.length; k++) out[k] = regimeCode(heat[k], priceZ[k], volumeZ[k], rc);
   return out;
 }
 
