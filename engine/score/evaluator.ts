@@ -321,10 +321,13 @@ function meanAbsQuad(layout: HourLayout, pos: Int32Array, n: number, k: number, 
       sumAbs3 += Math.abs(r3);
     }
   }
-  out[k] = count0 > 0 ? sumAbs0 / count0 : NaN;
-  out[k + 1] = count1 > 0 ? sumAbs1 / count1 : NaN;
-  out[k + 2] = count2 > 0 ? sumAbs2 / count2 : NaN;
-  out[k + 3] = count3 > 0 ? sumAbs3 / count3 : NaN;
+  // 0 / 0 is the NaN of a horizon without returns. No comparison here: this loop is compiled on stack in the first
+  // call, before anything after it has run, and V8 kept re-entering that code only to fail at such a comparison
+  // (≈ 300 times in a sweep's worker, --trace-deopt)
+  out[k] = sumAbs0 / count0;
+  out[k + 1] = sumAbs1 / count1;
+  out[k + 2] = sumAbs2 / count2;
+  out[k + 3] = sumAbs3 / count3;
 }
 
 /** meanAbsQuad's for horizon k alone (the last of a horizon count not a multiple of four) */

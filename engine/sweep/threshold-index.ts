@@ -18,28 +18,13 @@ const DIGITS = 1 << DIGIT_BITS;
  * binary search per position, and a comparator sort of the positions costs ten times as much again
  */
 export function sortedOrder(values: Float64Array): Int32Array {
-  let n = 0;
-  for (let i = 0; i < values.length; i++) if (values[i] === values[i]) n++;
-  let keys = radixKeys(n);
-  const bits = new Float64Array(n);
-  n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (v !== v) continue;
-    // + 0 turns −0 into +0: the two are equal, and their bits must be too
-    bits[n] = v + 0;
-    keys.at[n++] = i;
-  }
-  const words = new Uint32Array(bits.buffer);
-  for (let i = 0; i < n; i++) {
-    const h = words[2 * i + HIGH_WORD];
-    const l = words[2 * i + 1 - HIGH_WORD];
-    // negatives: every bit flipped (a larger magnitude is smaller); the rest: above every negative
-    const negative = h >>> 31 === 1;
-    keys.hi[i] = negative ? ~h : h | 0x80000000;
-    keys.lo[i] = negative ? ~l : l;
-  }
-  let spare = radixKeys(n);
+  // each loop in a function with nothing after it: a loop compiled on stack in the first call failed at the code
+  // after it, never run when it was compiled, on every later call (≈ 30 times in a cold sweep, --trace-deopt)
+  let keys = radixKeys(countNumbers(values));
+  const bits = new Float64Array(keys.at.length);
+  numbersOf(values, bits, keys.at);
+  wordKeys(new Uint32Array(bits.buffer), keys);
+  let spare = radixKeys(keys.at.length);
   const start = new Int32Array(DIGITS);
   // the least significant digit first: three of the low word, three of the high
   for (let pass = 0; pass < 6; pass++) {
@@ -50,6 +35,36 @@ export function sortedOrder(values: Float64Array): Int32Array {
     [keys, spare] = [spare, keys];
   }
   return keys.at;
+}
+
+function countNumbers(values: Float64Array): number {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) n += +(values[i] === values[i]);
+  return n;
+}
+
+/** the non-NaN values into bits and their positions into at */
+function numbersOf(values: Float64Array, bits: Float64Array, at: Int32Array): void {
+  let n = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== v) continue;
+    // + 0 turns −0 into +0: the two are equal, and their bits must be too
+    bits[n] = v + 0;
+    at[n++] = i;
+  }
+}
+
+/** the values' bits as keys that order as unsigned integers (hi, then lo) */
+function wordKeys(words: Uint32Array, keys: RadixKeys): void {
+  for (let i = 0; i < keys.at.length; i++) {
+    const h = words[2 * i + HIGH_WORD];
+    const l = words[2 * i + 1 - HIGH_WORD];
+    // negatives: every bit flipped (a larger magnitude is smaller); the rest: above every negative
+    const negative = h >>> 31 === 1;
+    keys.hi[i] = negative ? ~h : h | 0x80000000;
+    keys.lo[i] = negative ? ~l : l;
+  }
 }
 
 /** the sort keys (high and low 32 bits) and each one's position */
@@ -71,8 +86,7 @@ const digitOf = (word: number, shift: number) => (word >>> shift) & (DIGITS - 1)
  */
 function digitStarts(digits: Uint32Array, shift: number, start: Int32Array): boolean {
   const n = digits.length;
-  start.fill(0);
-  for (let i = 0; i < n; i++) start[digitOf(digits[i], shift)]++;
+  countDigits(digits, shift, start);
   if (n === 0 || start[digitOf(digits[0], shift)] === n) return false;
   let sum = 0;
   for (let d = 0; d < DIGITS; d++) {
@@ -81,6 +95,15 @@ function digitStarts(digits: Uint32Array, shift: number, start: Int32Array): boo
     sum += c;
   }
   return true;
+}
+
+/**
+ * each digit's count into start. Its own function with nothing after the loop: in digitStarts, the loop's code
+ * compiled on stack failed at the comparison after it (never run when it was compiled) on every later call
+ */
+function countDigits(digits: Uint32Array, shift: number, start: Int32Array): void {
+  start.fill(0);
+  for (let i = 0; i < digits.length; i++) start[digitOf(digits[i], shift)]++;
 }
 
 /** every key from `from` to its place in `to` by its digit (`digits` is one of from's words) */
