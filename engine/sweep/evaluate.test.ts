@@ -13,6 +13,7 @@ import { Mulberry32 } from '../score/prng.ts';
 import { ColumnarEvaluator, materialiseAlerts } from './evaluate.ts';
 import { regimeCodes, volRanks } from './rules.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
+import { withSharedIndex } from './feature-index.ts';
 import { CONFIG_KEYS, keyKind, leafPaths, planEvaluation } from './keys.ts';
 import { PeriodScorer, scorableColumns } from './metrics.ts';
 
@@ -81,6 +82,16 @@ describe('columnar evaluator ≡ Pipeline on the bundled history', () => {
     const mine = materialiseAlerts(features, evaluator.evaluate(config));
     expect(mine.map(key)).toEqual(replay.map(key));
     expect(mine.map(key)).not.toEqual(replayAlerts({}).map(key));
+  });
+
+  it('emits the same alerts from the set a sweep holds: its index shared, its hourly regime columns dropped', () => {
+    const held = withSharedIndex(features);
+    expect(held.bySymbol.every((f) => f.priceZ.length === 0 && f.volumeZ.length === 0 && f.heat.length === 0)).toBe(true);
+    expect(features.bySymbol[0].priceZ.length).toBe(4);
+    for (const json of [{}, THRESHOLD_CONFIGS[0]]) {
+      const mine = materialiseAlerts(held, new ColumnarEvaluator(held).evaluate(parseConfig(json)));
+      expect(mine.map(key)).toEqual(replayAlerts(json).map(key));
+    }
   });
 
   it('keeps only the reported range while the cooldown state warms up before it', () => {

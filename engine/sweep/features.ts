@@ -38,7 +38,10 @@ export interface SymbolFeatures {
   /** per accepted settlement, in order: its z (NaN without enough history) and its 8h rate */
   settleZ: Float64Array;
   settleR8: Float64Array;
-  /** per timeframe (REGIME_TIMEFRAMES order): the held bar's price_z, volume_z, heat (NaN unless status ok) */
+  /**
+   * per timeframe (REGIME_TIMEFRAMES order): the held bar's price_z, volume_z, heat (NaN unless status ok); empty
+   * in a set with its index attached (withSharedIndex, feature-index.ts), which holds them as held bars
+   */
   priceZ: Float64Array[];
   volumeZ: Float64Array[];
   heat: Float64Array[];

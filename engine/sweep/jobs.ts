@@ -12,8 +12,7 @@ import type { ScorableAlert } from '../score/types.ts';
 import { toScorable } from '../replay/score-alerts.ts';
 import { ColumnarEvaluator, materialiseAlerts, type EvaluatedAlert } from './evaluate.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
-import { buildSharedIndex } from './feature-index.ts';
-import { toShared } from './shared.ts';
+import { withSharedIndex } from './feature-index.ts';
 import { metricNames, PeriodScorer, scorableColumns, scorableFromAlerts, type PeriodMetrics, type ScorableColumns } from './metrics.ts';
 import { PrecisionTest } from './precision-pvalue.ts';
 
@@ -104,9 +103,8 @@ export class SweepJobs {
   }
 
   features(key: string, featureConfig: Record<string, unknown>): FeatureSet {
-    const fs = computeFeatures(this.ctx.data, featureConfig, key);
     // the other workers receive the index with the set, in shared memory, instead of each rebuilding it
-    fs.index = toShared(buildSharedIndex(fs));
+    const fs = withSharedIndex(computeFeatures(this.ctx.data, featureConfig, key));
     // the worker that computed a set evaluates it next (the pool prefers it), without receiving it back
     this.evaluator(key, fs);
     return fs;
