@@ -23,6 +23,9 @@ export interface FeatureIndex {
     settleStart: Int32Array;
     settleLength: Int32Array;
     settleAge: Float64Array;
+    /** per settlement |z|, and the settlements in ascending order of it (sortedOrder; a NaN z in none) */
+    settleAbsZ: Float64Array;
+    settleByAbsZ: Int32Array;
     presentHours: Int32Array;
     /** per timeframe (REGIME_TIMEFRAMES order) */
     bars: HeldBars[];
@@ -200,6 +203,7 @@ export function buildSharedIndex(fs: FeatureSet): FeatureIndex {
       }
       settleLength[k]++;
     }
+    const settleAbsZ = absolute(f.settleZ);
     const presentHours = hoursWhere(fs.hours, f.present, null);
     const bars = [0, 1, 2, 3].map((t) => heldBars(fs, s, t));
     return {
@@ -216,6 +220,8 @@ export function buildSharedIndex(fs: FeatureSet): FeatureIndex {
       settleStart,
       settleLength,
       settleAge,
+      settleAbsZ,
+      settleByAbsZ: sortedOrder(settleAbsZ),
     };
   });
   const pairs = fs.pairs.map((p) => {

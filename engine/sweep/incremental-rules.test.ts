@@ -187,7 +187,7 @@ describe('threshold bands', () => {
       const absZ = pick([0.01, 1.5, 3, between(0.5, 4)]);
       const cfg = parseConfig({ rules: { funding_abs_z: absZ } });
       for (let s = 0; s < features.symbols.length; s++) {
-        const f = fundingAnomalies(features, s, cfg);
+        const f = fundingAnomalies(index, features, s, cfg);
         const got = Array.from(f.at.subarray(0, f.n)).flatMap((k, i) => [k, f.severity[i], f.direction[i]]);
         const z = features.bySymbol[s].settleZ;
         const want: number[] = [];

@@ -289,30 +289,17 @@ function standingRunHeads(runs: StandingRuns, f: Firing): Candidates {
   return out.done();
 }
 
-/** per settlement z column: |z| and its ascending order (a NaN z in none), made on first use */
-const absSettleZ = new WeakMap<Float64Array, { abs: Float64Array; order: Int32Array }>();
-
-function byAbsZ(z: Float64Array): { abs: Float64Array; order: Int32Array } {
-  let v = absSettleZ.get(z);
-  if (v === undefined) {
-    const abs = z.map(Math.abs);
-    v = { abs, order: sortedOrder(abs) };
-    absSettleZ.set(z, v);
-  }
-  return v;
-}
-
 /**
  * the settlements whose z is a funding anomaly (a NaN z is none): |z| >= the threshold, so a suffix of the |z| order,
  * taken in settlement order (the tenth or so of the column that a sweep's thresholds let fire, instead of all of it)
  */
-export function fundingAnomalies(fs: FeatureSet, s: number, cfg: PipelineConfig): Readonly<Firing> {
+export function fundingAnomalies(x: FeatureIndex, fs: FeatureSet, s: number, cfg: PipelineConfig): Readonly<Firing> {
   const z = fs.bySymbol[s].settleZ;
   const absZ = cfg.rules.funding_abs_z;
   const f = noneFiring(z.length);
-  const { abs, order } = byAbsZ(z);
+  const { settleAbsZ, settleByAbsZ } = x.symbols[s];
   bands.reset(z.length);
-  bands.mark(order, countBelow(abs, order, absZ), order.length);
+  bands.mark(settleByAbsZ, countBelow(settleAbsZ, settleByAbsZ, absZ), settleByAbsZ.length);
   const candidates = bands.drain();
   for (let i = 0; i < candidates.length; i++) {
     const k = candidates[i];
@@ -324,11 +311,11 @@ export function fundingAnomalies(fs: FeatureSet, s: number, cfg: PipelineConfig)
 }
 
 function fundingAnomalyCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
-  return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingAnomalies(fs, s, cfg));
+  return standingCandidates(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingAnomalies(x, fs, s, cfg));
 }
 
 function fundingAnomalyHeads(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
-  return standingRunHeads(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingAnomalies(fs, s, cfg));
+  return standingRunHeads(standingOf(x, s, cfg.funding.stale_after_hours, fs), fundingAnomalies(x, fs, s, cfg));
 }
 
 const isExtreme = (z: number, anomalyZ: number) => (z === z && Math.abs(z) >= anomalyZ ? 1 : 0);
