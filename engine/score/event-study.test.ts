@@ -1,7 +1,7 @@
 // The event-study curve on a tiny SYNTHETIC series: per-offset gap handling, counts and per-group curves.
 import { describe, expect, it } from 'vitest';
 import { scoreAlerts } from './score.ts';
-import { syntheticSeries, syntheticTs } from './synthetic.ts';
+import { syntheticRandomWalk, syntheticSeries, syntheticTs } from './synthetic.ts';
 import type { ScorableAlert } from './types.ts';
 
 const ln = Math.log;
@@ -39,5 +39,51 @@ describe('event study', () => {
     expect(critical.n).toEqual([1, 1, 2, 2, 0]);
     expect(critical.mean[4]).toBeNull();
     expect(critical.mean[3]).toBeCloseTo((ln(99 / 98) + ln(103 / 101)) / 2, 5);
+  });
+});
+
+describe('event study over many alerts', () => {
+  // a SYNTHETIC walk with a gap: hundreds of alert hours, many of them in several severity curves' windows, some
+  // hours alerted twice; every curve checked against a direct sum over its own alerts
+  const walk = syntheticRandomWalk('SYN', 3000, 0.01, 7);
+  const keep = walk.ts.map((_, i) => i < 1500 || i > 1510);
+  const series = { symbol: 'SYN', ts: walk.ts.filter((_, i) => keep[i]), close: walk.close.filter((_, i) => keep[i]) };
+  const closeAt = new Map(Array.from(series.ts, (t, i) => [t, series.close[i]]));
+  const severities: ScorableAlert['severity'][] = ['INFO', 'WARNING', 'CRITICAL'];
+  const alerts = Array.from({ length: 700 }, (_, k) => alert(`x${k}`, 30 + ((k * 37) % 2900), severities[k % 3])).filter((a) => closeAt.has(a.ts));
+  const before = 12;
+  const after = 30;
+  const card = scoreAlerts([series], alerts, { permutations: 0, event_window: { before_hours: before, after_hours: after } });
+
+  function direct(of: readonly ScorableAlert[]): { mean: (number | null)[]; n: number[] } {
+    const sum = new Array<number>(before + after + 1).fill(0);
+    const n = new Array<number>(before + after + 1).fill(0);
+    for (const a of of) {
+      const base = closeAt.get(a.ts)!;
+      n[before]++;
+      for (const side of [1, -1]) {
+        for (let o = 1; o <= (side > 0 ? after : before); o++) {
+          const c = closeAt.get(a.ts + side * o * 3_600_000);
+          if (c === undefined) break;
+          sum[before + side * o] += ln(c / base);
+          n[before + side * o]++;
+        }
+      }
+    }
+    return { mean: sum.map((x, i) => (n[i] > 0 ? x / n[i] : null)), n };
+  }
+
+  function expectCurve(curve: { mean: (number | null)[]; n: number[] }, of: readonly ScorableAlert[]): void {
+    const want = direct(of);
+    expect(curve.n).toEqual(want.n);
+    // the card keeps 6 significant digits (toPlain)
+    curve.mean.forEach((m, i) => (want.mean[i] === null ? expect(m).toBeNull() : expect(m).toBe(Number(want.mean[i]!.toPrecision(6)))));
+  }
+
+  it('gives every curve the sums of its own alerts, windows cut at the gap', () => {
+    expect(alerts.length).toBeGreaterThan(600);
+    expect(alerts.some((a) => a.ts > syntheticTs(1490) && a.ts < syntheticTs(1520))).toBe(true);
+    expectCurve(card.event_study.overall, alerts);
+    for (const curve of card.event_study.severity) expectCurve(curve, alerts.filter((a) => a.severity === curve.key));
   });
 });

@@ -13,35 +13,52 @@ export function eventOffsets(before: number, after: number): number[] {
 
 /**
  * The log moves around each alert hour, worked out once per hour for all the curves it falls in (the overall curve
- * and one row of each breakdown: ≈ 4 times over on the default scorecard). moves(g) holds offsets −before … +after at
- * g's window (NaN past the first gap on either side), so a curve's sums add exactly the values it computed itself.
+ * and one row of each breakdown: ≈ 4 times over on the default scorecard). An hour's window holds offsets −before …
+ * +after (NaN past the first gap on either side), so a curve's sums add exactly the values it computed itself. The
+ * windows sit side by side in one array, found through a grid-sized index: a typed array per hour cost the
+ * scorecard more in allocation and garbage collection than the logarithms themselves.
  */
 export class EventMoves {
-  private readonly known = new Map<number, Float64Array>();
+  private readonly width: number;
+  /** per grid hour: its window's number in `store` plus one (0: not worked out yet) */
+  private slots: Int32Array | null = null;
+  private store = new Float64Array(0);
+  private windows = 0;
 
   constructor(
     private readonly grid: Grid,
     readonly before: number,
     readonly after: number,
-  ) {}
+  ) {
+    this.width = before + after + 1;
+  }
 
-  moves(g: number): Float64Array {
-    let m = this.known.get(g);
-    if (m === undefined) {
-      m = windowMoves(this.grid.close, g, this.before, this.after);
-      this.known.set(g, m);
+  /** hour g's moves added into a curve's sums and counts */
+  add(g: number, sum: Float64Array, n: Int32Array): void {
+    const slots = (this.slots ??= new Int32Array(this.grid.close.length));
+    let w = slots[g] - 1;
+    if (w < 0) {
+      w = this.windows++;
+      if (this.store.length < this.windows * this.width) {
+        const grown = new Float64Array(Math.max(64, 2 * this.windows) * this.width);
+        grown.set(this.store);
+        this.store = grown;
+      }
+      windowMoves(this.grid.close, g, this.before, this.after, this.store, w * this.width);
+      slots[g] = w + 1;
     }
-    return m;
+    addMoves(this.store, w * this.width, this.before, this.after, sum, n);
   }
 }
 
-function windowMoves(close: Float64Array, g: number, before: number, after: number): Float64Array {
-  const m = new Float64Array(before + after + 1).fill(NaN);
+/** hour g's window into m from `at` */
+function windowMoves(close: Float64Array, g: number, before: number, after: number, m: Float64Array, at: number): void {
+  m.fill(NaN, at, at + before + after + 1);
   const base = close[g];
-  m[before] = 0;
-  for (let o = 1; o <= after && close[g + o] === close[g + o]; o++) m[before + o] = Math.log(close[g + o] / base);
-  for (let o = 1; o <= before && close[g - o] === close[g - o]; o++) m[before - o] = Math.log(close[g - o] / base);
-  return m;
+  const mid = at + before;
+  m[mid] = 0;
+  for (let o = 1; o <= after && close[g + o] === close[g + o]; o++) m[mid + o] = Math.log(close[g + o] / base);
+  for (let o = 1; o <= before && close[g - o] === close[g - o]; o++) m[mid - o] = Math.log(close[g - o] / base);
 }
 
 export function eventCurve(moves: EventMoves, key: string, hours: readonly number[], nAlerts: number): EventCurve {
@@ -49,7 +66,7 @@ export function eventCurve(moves: EventMoves, key: string, hours: readonly numbe
   const width = before + after + 1;
   const sum = new Float64Array(width);
   const n = new Int32Array(width);
-  for (const g of hours) addMoves(moves.moves(g), before, after, sum, n);
+  for (const g of hours) moves.add(g, sum, n);
   return {
     key,
     n_alerts: nAlerts,
@@ -58,17 +75,18 @@ export function eventCurve(moves: EventMoves, key: string, hours: readonly numbe
   };
 }
 
-/** one alert's moves into the sums: outward from the alert hour on each side, up to its first gap */
-function addMoves(m: Float64Array, before: number, after: number, sum: Float64Array, n: Int32Array): void {
+/** one alert's moves (its window in m from `at`) into the sums: outward from the alert hour on each side, up to its first gap */
+function addMoves(m: Float64Array, at: number, before: number, after: number, sum: Float64Array, n: Int32Array): void {
+  const mid = at + before;
   n[before]++;
   for (let o = 1; o <= after; o++) {
-    const v = m[before + o];
+    const v = m[mid + o];
     if (v !== v) break;
     sum[before + o] += v;
     n[before + o]++;
   }
   for (let o = 1; o <= before; o++) {
-    const v = m[before - o];
+    const v = m[mid - o];
     if (v !== v) break;
     sum[before - o] += v;
     n[before - o]++;

@@ -182,7 +182,27 @@ interface Context {
   totalDays: number;
   anchored: AnchoredAlerts;
   /** baseline rows by member list and universe, filled in as rows are built: rows with the same alerts share one */
-  baselines: Map<string, { index: number; members: Int32Array; universe: Universe; actual: Float64Array; rows: BreakdownRow[] }>;
+  baselines: Map<string, BaselineEntry>;
+}
+
+/** one random baseline of a scorecard: its alerts and universe, and (once the rows are built) their values and rows */
+interface BaselineEntry {
+  index: number;
+  members: Int32Array;
+  universe: Universe;
+  actual: Float64Array;
+  rows: BreakdownRow[];
+}
+
+/** a breakdown row before its numbers: which alerts, over what universe, and the baseline it shares (if any) */
+interface RowPlan {
+  dim: Dimension | 'overall';
+  key: string;
+  idxs: readonly number[];
+  days: number;
+  universe: Universe;
+  placement: { members: Int32Array; pos: Int32Array; dir: Int8Array };
+  baseline: BaselineEntry | null;
 }
 
 /**
@@ -252,8 +272,9 @@ function foldLowerTails(stats: Record<string, BaselineStat>): Record<string, Bas
   return out;
 }
 
-function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: readonly number[]): BreakdownRow {
-  const { market, evaluator } = ctx;
+/** a row's alerts and universe; rows with the same ones (a detector with one event type) share one baseline */
+function planRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: readonly number[]): RowPlan {
+  const { market } = ctx;
   const o = market.options;
   const range: SymbolRange | undefined = dim === 'symbol' ? market.grid.bySymbol.get(key) : undefined;
   const days = range ? range.length / 24 : ctx.totalDays;
@@ -262,6 +283,22 @@ function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: r
     weeks: days / 7,
   };
   const placement = placementOf(ctx, idxs);
+  let baseline: BaselineEntry | null = null;
+  if (o.permutations > 0 && placement.pos.length > 0 && (dim === 'overall' || o.baseline_rows === 'all')) {
+    const signature = `${universe.episodes}|${universe.weeks}|${placement.members.join(',')}`;
+    baseline = ctx.baselines.get(signature) ?? null;
+    if (!baseline) {
+      baseline = { index: ctx.baselines.size, members: placement.members, universe, actual: new Float64Array(0), rows: [] };
+      ctx.baselines.set(signature, baseline);
+    }
+  }
+  return { dim, key, idxs, days, universe, placement, baseline };
+}
+
+function buildRow(ctx: Context, plan: RowPlan): BreakdownRow {
+  const { market, evaluator } = ctx;
+  const o = market.options;
+  const { key, idxs, days, universe, placement } = plan;
   const n = placement.pos.length;
   const actual = new Float64Array(evaluator.specs.length);
   evaluator.evaluate(placement.pos, placement.dir, n, universe, actual);
@@ -286,14 +323,10 @@ function buildRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: r
     events,
     baseline: null,
   };
-  if (o.permutations > 0 && n > 0 && (dim === 'overall' || o.baseline_rows === 'all')) {
-    // rows with the same alerts (a detector with one event type) share one baseline, computed once
-    const signature = `${universe.episodes}|${universe.weeks}|${placement.members.join(',')}`;
-    let entry = ctx.baselines.get(signature);
-    if (!entry) {
-      entry = { index: ctx.baselines.size, members: placement.members, universe, actual, rows: [] };
-      ctx.baselines.set(signature, entry);
-    }
+  const entry = plan.baseline;
+  if (entry) {
+    // the first row of the entry's alerts gives its values (every row sharing it has the same)
+    if (entry.rows.length === 0) entry.actual = actual;
     entry.rows.push(row);
   }
   return row;
@@ -354,10 +387,17 @@ function alertOutcomes(ctx: Context): AlertOutcome[] {
   });
 }
 
-/** the scorecard with its baselines still to compute */
-function assembleCard(market: Market, alerts: readonly ScorableAlert[]): { card: Scorecard; ctx: Context } {
+/** a scorecard's rows planned, each with the baseline it shares: enough to start the random baselines */
+interface CardPlan {
+  ctx: Context;
+  groups: Record<Dimension, Map<string, number[]>>;
+  rows: Record<Dimension, RowPlan[]>;
+  overall: RowPlan;
+  all: number[];
+}
+
+function planCard(market: Market, alerts: readonly ScorableAlert[]): CardPlan {
   alerts.forEach(checkAlert);
-  const o = market.options;
   const oc = computeOutcomes(market, alerts);
   const ctx: Context = {
     market,
@@ -370,19 +410,32 @@ function assembleCard(market: Market, alerts: readonly ScorableAlert[]): { card:
     baselines: new Map(),
   };
   const all = alerts.map((_, i) => i);
+  const groups = {} as CardPlan['groups'];
+  const rows = {} as CardPlan['rows'];
+  for (const dim of DIMENSIONS) {
+    groups[dim] = groupKeys(dim, alerts);
+    rows[dim] = [...groups[dim]].map(([key, idxs]) => planRow(ctx, dim, key, idxs));
+  }
+  return { ctx, groups, rows, overall: planRow(ctx, 'overall', 'all', all), all };
+}
+
+/** the scorecard with its baselines still to compute */
+function finishCard(plan: CardPlan): Scorecard {
+  const { ctx, groups, rows, all } = plan;
+  const { market, alerts } = ctx;
+  const o = market.options;
   const breakdowns = {} as Record<Dimension, BreakdownRow[]>;
   const curves = {} as Record<'source' | 'event_type' | 'severity', EventCurve[]>;
   const { before_hours: before, after_hours: after } = o.event_window;
   const anchoredHours = (idxs: readonly number[]) => idxs.map((i) => ctx.oc.g[i]).filter((g) => g >= 0);
   const moves = new EventMoves(market.grid, before, after);
   for (const dim of DIMENSIONS) {
-    const groups = groupKeys(dim, alerts);
-    breakdowns[dim] = [...groups].map(([key, idxs]) => buildRow(ctx, dim, key, idxs));
+    breakdowns[dim] = rows[dim].map((r) => buildRow(ctx, r));
     if (dim === 'source' || dim === 'event_type' || dim === 'severity') {
-      curves[dim] = [...groups].map(([key, idxs]) => eventCurve(moves, key, anchoredHours(idxs), idxs.length));
+      curves[dim] = [...groups[dim]].map(([key, idxs]) => eventCurve(moves, key, anchoredHours(idxs), idxs.length));
     }
   }
-  const overall = buildRow(ctx, 'overall', 'all', all);
+  const overall = buildRow(ctx, plan.overall);
   const card: Scorecard = {
     options: o,
     data: { symbols: symbolSummaries(market), days: ctx.totalDays },
@@ -396,7 +449,7 @@ function assembleCard(market: Market, alerts: readonly ScorableAlert[]): { card:
     },
   };
   if (o.include_alerts) card.alert_outcomes = alertOutcomes(ctx);
-  return { card, ctx };
+  return card;
 }
 
 /** the scorecard's random baselines: none, or one spec holding every row that has one */
@@ -429,20 +482,26 @@ function completeCard(card: Scorecard, ctx: Context, values: readonly Float64Arr
 
 /** Scores a new alert set against an already prepared market (labels and lookups are built once per market). */
 export function scoreOnMarket(market: Market, alerts: readonly ScorableAlert[]): Scorecard {
-  const { card, ctx } = assembleCard(market, alerts);
-  const values = baselineSpecs(ctx).map((s) => permutationValues(market, s, 0, s.permutations));
-  return completeCard(card, ctx, values);
+  const plan = planCard(market, alerts);
+  const card = finishCard(plan);
+  const values = baselineSpecs(plan.ctx).map((s) => permutationValues(market, s, 0, s.permutations));
+  return completeCard(card, plan.ctx, values);
 }
 
 /** scoreOnMarket with the random baselines computed by `runner` (a worker pool): the same scorecard, bit for bit */
 export async function scoreOnMarketWith(market: Market, alerts: readonly ScorableAlert[], runner: BaselineRunner): Promise<Scorecard> {
-  const { card, ctx } = assembleCard(market, alerts);
-  return completeCard(card, ctx, await runner(market, baselineSpecs(ctx)));
+  const plan = planCard(market, alerts);
+  // the baselines need only the rows' alerts: the runner's threads start on them while this one builds the rows
+  const values = runner(market, baselineSpecs(plan.ctx));
+  // awaited below; should the rows fail first, the runner's failure must not count as unhandled
+  values.catch(() => {});
+  const card = finishCard(plan);
+  return completeCard(card, plan.ctx, await values);
 }
 
 /** the random baselines a scorecard of these alerts would compute (benches and tests time and check them) */
 export function baselineSpecsOf(market: Market, alerts: readonly ScorableAlert[]): BaselineSpec[] {
-  return baselineSpecs(assembleCard(market, alerts).ctx);
+  return baselineSpecs(planCard(market, alerts).ctx);
 }
 
 export function scoreAlerts(prices: readonly PriceSeries[], alerts: readonly ScorableAlert[], options?: unknown): Scorecard {
