@@ -196,7 +196,6 @@ interface BaselineEntry {
 
 /** a breakdown row before its numbers: which alerts, over what universe, and the baseline it shares (if any) */
 interface RowPlan {
-  dim: Dimension | 'overall';
   key: string;
   idxs: readonly number[];
   days: number;
@@ -292,7 +291,7 @@ function planRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: re
       ctx.baselines.set(signature, baseline);
     }
   }
-  return { dim, key, idxs, days, universe, placement, baseline };
+  return { key, idxs, days, universe, placement, baseline };
 }
 
 function buildRow(ctx: Context, plan: RowPlan): BreakdownRow {
