@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { RollingWindow, type WindowStatus } from './rolling.ts';
 import { BOUNDS, finiteNumber, fraction, intAtLeast, nonNegativeNumber, positiveInt, positiveNumber } from './schema.ts';
 import { thousands } from '../thousands.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HOUR_MS, type FundingInput } from '../pipeline/input.ts';
 import { TimeKeyedWindow, orNull, zScore, type WindowStatus } from './rolling.ts';
 import { BOUNDS, fraction, positiveInt, positiveNumber } from './schema.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CandleInput, LiquidationInput, LiquidationKind } from '../pipeline/input.ts';
 import { LiquidationZones, type SupportZone } from './liquidation-zones.ts';
 import { RollingWindow, orNull, zScore, type WindowStatus } from './rolling.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CandleInput } from '../pipeline/input.ts';
 import { BarAggregator } from '../data/resample.ts';
 import { RollingWindow, orNull, zScore, type WindowStatus } from './rolling.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Config field builders with messages that say what was expected, so that parseConfig can report

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CandleInput } from '../pipeline/input.ts';
 import { RollingWindow, orNull, type WindowStatus } from './rolling.ts';
 import { BOUNDS, fraction, intAtLeast, positiveInt, positiveNumber } from './schema.ts';

@@ -4,7 +4,7 @@
  * bad values are errors that name the key.
  */
 import fs from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonErrorWithoutExcerpt, UserError } from '../errors.ts';
 import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
 import { parseWebhookConfig, type WebhookConfig } from '../notify/endpoints.ts';

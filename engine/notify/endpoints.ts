@@ -8,7 +8,7 @@
  *   anything else (http/https)                                → signed JSON
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlertSource } from '../pipeline/alerts.ts';
 import { UserError } from '../errors.ts';
 import { redactUrl, secrets } from './redact.ts';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CorrelationOutput, PairCorrelation } from '../detectors/correlation.ts';
 import { SPOT_REGIMES, type SpotRegime } from '../detectors/multi-timeframe-regime.ts';
 import { VOL_REGIMES, type VolRegime } from '../detectors/volatility-regime.ts';

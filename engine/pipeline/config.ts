@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
 import { CascadeConfig } from '../detectors/liquidation-cascade.ts';
 import { CorrelationConfig, correlationPairsProblem } from '../detectors/correlation.ts';

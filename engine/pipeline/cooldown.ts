@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HOUR_MS } from './input.ts';
 import { BOUNDS, bool, nonNegativeInt, positiveInt } from '../detectors/schema.ts';
 import { buildAlert, type Alert, type CandidateBuffer, type EventType } from './alerts.ts';

@@ -4,7 +4,7 @@
  * type (engine/report/sql-template.ts) instead of pasting text.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
 
 export const PARAM_TYPES = ['string', 'number', 'integer', 'boolean', 'date', 'symbol', 'symbols', 'enum', 'run', 'runs', 'config', 'sweep'] as const;

@@ -1,7 +1,7 @@
 /**
  * Options of the paper P&L (engine/score/pnl.ts): one simple strategy per event type, configurable per type.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
 
 export const FOLLOW_MODES = ['continuation', 'reversal'] as const;

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UserError } from '../errors.ts';
 import { defaultConfig, parseConfig, type PipelineConfig } from '../pipeline/config.ts';
 import { configHash } from '../pipeline/load-config.ts';
