@@ -2,7 +2,7 @@
  * Query parameters of the API as zod schemas. Every message says what was expected, and web/http-errors.ts
  * prefixes it with the parameter's name, so a 400 reads "query parameter 'hours': expected …".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES } from '../engine/pipeline/alerts.ts';
 
 const ONE = 'given more than once; expected a single value';

@@ -1,5 +1,5 @@
 /** Response schemas of the API (zod, serialised through fastify-type-provider-zod). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES } from '../engine/pipeline/alerts.ts';
 
 const n = z.number().nullable();

@@ -41,6 +41,8 @@ export function configHash(config: unknown): string {
  * undefined element or hole of an array shows as nothing, an undefined property value as `undefined`.
  */
 export function stableStringify(value: unknown): string {
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'null';
+  if (typeof value === 'string') return quoted(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   let s: string;
   if (Array.isArray(value)) {
@@ -57,7 +59,19 @@ export function stableStringify(value: unknown): string {
   s = '{';
   for (let i = 0; i < keys.length; i++) {
     if (i > 0) s += ',';
-    s += `${JSON.stringify(keys[i])}:${stableStringify(obj[keys[i]])}`;
+    s += `${quoted(keys[i])}:${stableStringify(obj[keys[i]])}`;
   }
   return s + '}';
 }
+
+/** JSON.stringify of a string, remembered: a configuration's keys and texts recur in every configuration of a sweep */
+const quotedText = new Map<string, string>();
+function quoted(text: string): string {
+  let q = quotedText.get(text);
+  if (q === undefined) {
+    q = JSON.stringify(text);
+    if (quotedText.size < QUOTED_KEPT) quotedText.set(text, q);
+  }
+  return q;
+}
+const QUOTED_KEPT = 4096;

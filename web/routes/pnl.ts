@@ -4,7 +4,7 @@
  * each UTC day; drawdown: the day's deepest) or hourly.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
+import * as z from 'zod';
 import { openDuckDB, queryRows, sqlString } from '../../engine/data/duckdb.ts';
 import { PNL_EQUITY_FILE } from '../../engine/results/pnl-files.ts';
 import { loadRun, runFile } from '../../engine/results/run-store.ts';
