@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { importFiles } from './import-files.ts';
 import { importFreqtrade } from './freqtrade-import.ts';
+import { ownPeakRssMb } from '../testing/peak-rss.ts';
 
 const [datasetsDir, listOrFlag, dir] = process.argv.slice(2);
 const cpu0 = process.cpuUsage();
@@ -18,4 +19,4 @@ const report = listOrFlag === '--freqtrade'
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 const rows = report.files.reduce((a, f) => a + f.rows, 0);
-process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: process.resourceUsage().maxRSS / 1024, rows, filesWritten: report.commit.filesWritten })}\n`);
+process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMb: ownPeakRssMb(), rows, filesWritten: report.commit.filesWritten })}\n`);

@@ -10,6 +10,7 @@ import { HOUR_MS } from '../pipeline/input.ts';
 import { runReplay } from '../replay/replay.ts';
 import type { ReplayData } from '../replay/replay-data.ts';
 import { syntheticUniverse } from './synthetic-universe.ts';
+import { ownPeakRssMb } from './peak-rss.ts';
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     cpuMs: (cpu.user + cpu.system) / 1000,
     corrWallMs,
     corrCpuMs: (corrCpu.user + corrCpu.system) / 1000,
-    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    maxRssMb: ownPeakRssMb(),
   };
   console.log(JSON.stringify(out));
 }

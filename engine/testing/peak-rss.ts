@@ -1,0 +1,17 @@
+/**
+ * This process's own peak RSS for the benches' child processes. Not process.resourceUsage().maxRSS: on Linux a child
+ * started by fork and exec keeps, as its maxRSS, the RSS its forked copy of the parent had before the exec (a bench
+ * child started by a 300 MB bench process reported ≥ 300 MB whatever it used). /proc/self/status's VmHWM is the
+ * high-water mark of this program's own memory.
+ */
+import fs from 'node:fs';
+
+export function ownPeakRssMb(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // no /proc: the rusage figure, right when the parent is smaller than the child
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
