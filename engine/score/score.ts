@@ -200,7 +200,7 @@ interface RowPlan {
   idxs: readonly number[];
   days: number;
   universe: Universe;
-  placement: { members: Int32Array; pos: Int32Array; dir: Int8Array };
+  placement: ReturnType<typeof placementOf>;
   baseline: BaselineEntry | null;
 }
 

@@ -54,13 +54,12 @@ interface InOrder {
   values: Float64Array;
   /** firstHour, endHour per bar: two numbers each */
   hours: Int32Array;
-  /** per block of ORDER_BLOCK positions: 1 once filled */
+  /** per block of 2^ORDER_BITS positions: 1 once filled */
   filled: Uint8Array;
 }
 
-/** positions per block of an InOrder */
+/** an InOrder's blocks hold 2^ORDER_BITS positions each */
 const ORDER_BITS = 10;
-const ORDER_BLOCK = 1 << ORDER_BITS;
 
 /**
  * the bars' values and hour ranges in the order of one feature: a band is then classified reading consecutive
