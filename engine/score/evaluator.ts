@@ -13,6 +13,7 @@
  *   NAB = 100 · (raw − null) / (perfect − null) = 100 · (TP − 0.055 · FP) / E.
  */
 import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
+import { float64s, int8s } from './market-arrays.ts';
 
 export const NAB_WEIGHTS = { tp: 1, fp: 0.11, fn: 1 } as const;
 
@@ -201,8 +202,8 @@ export function compactLayout(market: Market): CompactLayout {
   const { close } = market.grid;
   const horizons = stride - 2;
   const hours = hourly.length / stride;
-  const truth = new Int8Array(hours);
-  const returns = new Float64Array(hours * horizons);
+  const truth = int8s(hours);
+  const returns = float64s(hours * horizons);
   for (let g = 0; g < hours; g++) {
     truth[g] = close[g] === close[g] ? hourly[g * stride] : UNPRICED;
     for (let k = 0; k < horizons; k++) returns[g * horizons + k] = hourly[g * stride + 2 + k];

@@ -15,6 +15,7 @@ import { computeFeatures, type FeatureSet } from './features.ts';
 import { withSharedIndex } from './feature-index.ts';
 import { metricNames, PeriodScorer, scorableColumns, scorableFromAlerts, type PeriodMetrics, type ScorableColumns } from './metrics.ts';
 import { PrecisionTest } from './precision-pvalue.ts';
+import type { CompactLayout } from '../score/evaluator.ts';
 
 /** the per-configuration p-value column of every period (precision against random placement, exact) */
 export const P_VALUE = 'p_value';
@@ -26,6 +27,8 @@ export interface Period {
   /** alerts with from <= ts < to are scored on this period's market */
   from: number;
   to: number;
+  /** the market's compactLayout, made once for every worker (in shared memory); each worker makes its own without it */
+  layout?: CompactLayout;
 }
 
 export interface SweepContext {
@@ -75,7 +78,7 @@ export class SweepJobs {
     this.counts = { judged: new Int32Array(ctx.data.symbols.length), hits: new Int32Array(ctx.data.symbols.length) };
     this.scorers = ctx.periods.map((p) => ({
       name: p.name,
-      scorer: new PeriodScorer(p.market, ctx.data.symbols, p.from, p.to),
+      scorer: new PeriodScorer(p.market, ctx.data.symbols, p.from, p.to, p.layout),
       test: new PrecisionTest(p.market, ctx.data.symbols, p.from, p.to),
     }));
   }

@@ -8,7 +8,7 @@ import { EVENT_TYPES, type Alert } from '../pipeline/alerts.ts';
 import { toScorable } from '../replay/score-alerts.ts';
 import { laggingSide } from '../pipeline/rule-definitions.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
-import { AlertSetEvaluator, compactLayout, nabScore, UNPRICED } from '../score/evaluator.ts';
+import { AlertSetEvaluator, compactLayout, nabScore, UNPRICED, type CompactLayout } from '../score/evaluator.ts';
 import type { SymbolRange } from '../score/grid.ts';
 import { FALSE_ALARM, TRUE_ALERT, type Market } from '../score/market.ts';
 import { ratio, toPlain } from '../score/stats.ts';
@@ -160,11 +160,11 @@ export class PeriodScorer {
   /** per grid hour, its precision truth or UNPRICED (the alerts there are unanchored): the evaluator's own table */
   private readonly truth: Int8Array;
 
-  constructor(market: Market, symbols: readonly string[], from: number, to: number) {
+  /** layout: the market's compactLayout when the caller has it (a sweep makes it once, in memory its workers share) */
+  constructor(market: Market, symbols: readonly string[], from: number, to: number, layout: CompactLayout = compactLayout(market)) {
     this.market = market;
     this.from = from;
     this.to = to;
-    const layout = compactLayout(market);
     this.evaluator = new AlertSetEvaluator(market, layout);
     this.truth = layout.truth;
     const ranges: (SymbolRange | undefined)[] = symbols.map((s) => market.grid.bySymbol.get(s));

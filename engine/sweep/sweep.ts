@@ -40,6 +40,8 @@ import { loadShared, saveShared } from '../results/cache-file.ts';
 import { RunsTable, type RunRow } from './runs-table.ts';
 import type { PriceSeries, ScorableAlert } from '../score/types.ts';
 import { toShared } from './shared.ts';
+import { compactLayout } from '../score/evaluator.ts';
+import { inSharedMemory } from '../score/market-arrays.ts';
 import { threadCpuMs } from './thread-cpu.ts';
 import { periodMarkets, pricesBetween } from './periods.ts';
 import { storeQValues, withQValues } from './qvalues.ts';
@@ -235,6 +237,8 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     return { frame: f, ctx: shared };
   })();
   const { data, periods } = ctx;
+  // each period's scoring layout made once, in memory every worker reads, rather than once per worker
+  for (const p of periods) p.layout = inSharedMemory(() => compactLayout(p.market));
   pool.init(ctx);
   const tMarkets = performance.now();
   log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
