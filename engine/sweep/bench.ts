@@ -139,6 +139,18 @@ async function timedSweep(store: Store, spec: SweepSpec, resultsDir: string, fea
   return { report, wall, cpu, peak, rss0 };
 }
 
+/**
+ * each stage's CPU (every thread) beside its wall time, as cores kept busy: a stage near the machine's core count had
+ * no idle core that moving work between threads could fill, only less CPU makes it shorter
+ */
+function stageCpuLines(run: SweepReport['run']): string[] {
+  const c = run.stages_cpu_ms;
+  if (!c) return [];
+  const st = run.stages_ms;
+  const stage = (name: string, key: keyof typeof c) => `${name} ${fmtS(c[key])} = ${(c[key] / Math.max(1, st[key])).toFixed(2)} cores`;
+  return [`  stages (CPU, all threads): ${[stage('load', 'load'), stage('markets', 'markets'), stage('evaluation', 'evaluate'), stage('report', 'report')].join(', ')} (of ${os.availableParallelism()})`];
+}
+
 /** the run's CPU by thread (report.run.cpu_ms), per configuration: where the whole-process figure goes */
 function threadLines(run: SweepReport['run'], configs = CONFIGS): string[] {
   const c = run.cpu_ms;
@@ -162,6 +174,7 @@ function sweepLines(label: string, r: Timed, features: { label: string; ms: numb
     `  CPU (all threads)     ${(r.cpu / 1000).toFixed(2)} s = ${((r.cpu / r.wall) * 100).toFixed(0)} % of one core over the wall time (2 cores = 200 %: below that, the machine was busy with other work)`,
     `  stages: load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)} (${features.label} ${(features.ms / 1000).toFixed(2)} s, timed alone, then ≈ ${perConfig.toFixed(1)} ms wall per configuration on ${r.report.run.workers} workers — an estimate: evaluation wall minus that), report ${fmtS(st.report)} (q-values, results.parquet, the selected configuration's scorecard with its 1,000-permutation baseline)`,
     `  fixed cost ≈ ${fmtS(fixed)} (load + markets + report as timed in the sweep, + ${features.label} timed alone)   goal < 2 s   ${fixed < 2000 ? 'MET' : 'NOT MET'}`,
+    ...stageCpuLines(r.report.run),
     `  peak RSS (process)    ${(r.peak / 2 ** 20).toFixed(0)} MiB (at the start ${(r.rss0 / 2 ** 20).toFixed(0)} MiB; workers share the process)   goal < 500 MB   ${r.peak < 500e6 ? 'MET' : 'NOT MET'}`,
     ...threadLines(r.report.run),
   ];
@@ -192,6 +205,7 @@ function cliLines(label: string, r: ReturnType<typeof cliSweep>, configs = CONFI
   return [
     `${label}: wall ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s${goal('>= 500/s', perSecond >= 500)}; CPU ${(r.cpu / 1000).toFixed(2)} s (all threads, ${(r.cpu / configs).toFixed(1)} ms per configuration all in; of it system ${(r.system / 1000).toFixed(2)} s, mostly page faults on memory touched for the first time); peak RSS ${r.rssMiB.toFixed(0)} MiB${goal('< 500 MB', r.rssMiB * 2 ** 20 < 500e6)}`,
     `  stages (wall): load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)} (${((configs / Math.max(1, st.evaluate)) * 1000).toFixed(0)} configurations/s), report ${fmtS(st.report)}; the rest of the wall is process start, module loading and closing`,
+    ...stageCpuLines(r.report.run),
     ...threadLines(r.report.run, configs),
   ];
 }

@@ -80,6 +80,11 @@ export interface SweepReport {
      * other work included), this (main) thread and each worker thread since it started; null without /proc
      */
     cpu_ms?: { process: number; main: number | null; workers: (number | null)[] };
+    /**
+     * the process's CPU time (every thread, ms) in each of stages_ms's stages: beside the wall time, how many cores the
+     * stage kept busy (on 2 cores, a stage near 2 × its wall has no idle core left to fill)
+     */
+    stages_cpu_ms?: { load: number; markets: number; evaluate: number; report: number };
   };
   warning: string;
   /**

@@ -210,6 +210,12 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   const { id, dir, datasetHash, workers, pool, t0, log } = run;
   const loadFrom = spec.from === null ? undefined : spec.from - spec.warmupHours * HOUR_MS;
   let tLoaded = 0;
+  /** the process's CPU time (ms, every thread) at each stage boundary: stages_cpu_ms */
+  const processCpu = () => {
+    const c = process.cpuUsage(run.cpu0.process);
+    return (c.user + c.system) / 1000;
+  };
+  let cLoaded = 0;
   const cacheDir = opts.featureCache === false ? null : (opts.featureCache ?? path.join(opts.resultsDir ?? defaultResultsDir(), 'cache', 'sweep-features'));
   const saves: Promise<void>[] = [];
   // the loaded data and the periods' markets are the same for every sweep over the same data, range, split and
@@ -223,12 +229,14 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     const cached = inputsFile === null ? null : loadShared<Pick<SweepContext, 'data' | 'periods'>>(inputsFile);
     if (cached !== null) {
       tLoaded = performance.now();
+      cLoaded = processCpu();
       log.debug({ file: inputsFile }, 'data and markets from the cache');
       const f = resolveFrame(spec, cached.data);
       return { frame: f, ctx: toShared<SweepContext>({ data: cached.data, periods: cached.periods, emitFrom: f.emitFrom, emitUntil: f.emitUntil }) };
     }
     const loaded = await loadReplayData(store, symbols, { from: loadFrom, to: spec.to ?? undefined });
     tLoaded = performance.now();
+    cLoaded = processCpu();
     const f = resolveFrame(spec, loaded);
     const shared = toShared<SweepContext>({ data: loaded, periods: periodsOf(f, loaded, spec), emitFrom: f.emitFrom, emitUntil: f.emitUntil });
     if (inputsFile !== null) {
@@ -241,6 +249,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   for (const p of periods) p.layout = inSharedMemory(() => compactLayout(p.market));
   pool.init(ctx);
   const tMarkets = performance.now();
+  const cMarkets = processCpu();
   log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
   const table = await RunsTable.open(path.join(dir, 'runs.duckdb'), [...metricNames(spec.score.horizons_hours), P_VALUE], periods.map((p) => p.name));
   // the workers' rows follow the markets' horizons: the same columns in the same order, or nothing is written
@@ -313,6 +322,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   let lastFlush = performance.now();
   let stopped = false;
   const tPool = performance.now();
+  const cPool = processCpu();
   const record = async (row: RunRow) => {
     await table.append(row);
     if (table.unflushed >= FLUSH_ROWS || performance.now() - lastFlush > FLUSH_MS) {
@@ -419,6 +429,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     if (failure) throw failure;
     table.flush();
     const computeMs = performance.now() - tPool;
+    const cEvaluated = processCpu();
     const complete = !stopped;
     const bestAlerts = async (config: PipelineConfig) => {
       const plan = planEvaluation(config);
@@ -462,6 +473,12 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     if (report.walk_forward && complete) writeFileAtomic(path.join(dir, 'walk_forward.json'), JSON.stringify(report.walk_forward, null, 1) + '\n');
     report.run.stages_ms.report = Math.round(performance.now() - tPool - computeMs);
     report.run.elapsed_ms = Math.round(performance.now() - t0);
+    report.run.stages_cpu_ms = {
+      load: Math.round(cLoaded),
+      markets: Math.round(cMarkets - cLoaded),
+      evaluate: Math.round(cEvaluated - cPool),
+      report: Math.round(processCpu() - cEvaluated),
+    };
     const used = process.cpuUsage(run.cpu0.process);
     const main = threadCpuMs();
     report.run.cpu_ms = {
