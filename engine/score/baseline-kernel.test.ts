@@ -3,7 +3,7 @@
 // (an alert in reach of more episodes than the draw table counts), several symbols, overlapping rows, every
 // direction, slices of the permutations in any order.
 import { describe, expect, it } from 'vitest';
-import { permutationValues, placeSlice, type BaselineSpec } from './baseline.ts';
+import { permutationValues, placeSlice, setRowKernel, type BaselineSpec } from './baseline.ts';
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables, REACH_SATURATED } from './draw-table.ts';
 import { AlertSetEvaluator, type Universe } from './evaluator.ts';
@@ -108,6 +108,34 @@ describe('random-baseline kernel (shared placements)', () => {
     expect(sameBits(all.subarray(2 * 100 * m, 3 * 100 * m), permutationValues(market, alone, 0, 100))).toBe(true);
     // another seed, other draws
     expect(sameBits(permutationValues(market, { ...alone, seed: 6 }, 0, 100), permutationValues(market, alone, 0, 100))).toBe(false);
+  });
+
+  it('counts four-horizon rows in WebAssembly with the bits of the JavaScript rows: lead windows short to saturated, random rows and directions', () => {
+    const rng = new Mulberry32(7);
+    let pending = 0;
+    for (const lead of [0, 6, 24, 3000]) {
+      const market = prepareMarket(prices, { lead_window_hours: lead, horizons_hours: [1, 4, 24, 72] });
+      const base = specFor(market, [1 + rng.below(80), rng.below(40), 1 + rng.below(12)], rng.below(1000), 30);
+      const n = base.keys.length;
+      const rows = Array.from({ length: 4 }, () => {
+        const keep = rng.next();
+        const members = Int32Array.from({ length: n }, (_, a) => a).filter(() => rng.next() < keep);
+        return { members, universe: { episodes: rng.below(300), weeks: 10 } };
+      });
+      const spec: BaselineSpec = { ...base, dir: Int8Array.from({ length: n }, () => rng.below(3) - 1), rows: [...base.rows, ...rows] };
+      const inJs = structuredClone(spec);
+      setRowKernel(false);
+      try {
+        // the kernel is made (and keeps its rows' code) on its first use
+        permutationValues(market, inJs, 0, 1);
+      } finally {
+        setRowKernel(true);
+      }
+      expect(sameBits(permutationValues(market, spec, 0, 30), permutationValues(market, inJs, 0, 30)), `lead ${lead}`).toBe(true);
+      pending += Number(Array.from(drawTables(market).bySymbol.values()).some((d) => d.meta.some((x) => ((x >> 2) & REACH_SATURATED) > 1)));
+    }
+    // the draws that reach several episodes, which the WebAssembly row leaves to the caller, were met
+    expect(pending).toBeGreaterThan(0);
   });
 
   it('names a symbol the market does not have', () => {

@@ -20,6 +20,7 @@ import { drawTables, REACH_SATURATED, type SymbolDraws } from './draw-table.ts';
 import { metricSpecs, nabScore, type MetricSpec, type Universe } from './evaluator.ts';
 import type { Market } from './market.ts';
 import { alertStream, permutationSalt, placementBits } from './prng.ts';
+import { rowKernel, type RowKernel } from './row-kernel.ts';
 import type { BaselineStat } from './types.ts';
 
 /** one breakdown row of a baseline: its alerts (ascending indices into the spec's alerts) and its denominators */
@@ -115,7 +116,8 @@ export function permutationValues(market: Market, spec: BaselineSpec, from: numb
     for (let r = 0; r < rows.length; r++) {
       const { members, universe } = rows[r];
       k.round++;
-      countRow(members, k.info, k.drawn, k.blockOf, k.draws, k.stamp, k.round, k.epStart, k.lead, counts);
+      if (k.rows) countAndSumRow(k, r, members.length, k.directional[r], counts, sums);
+      else countRow(members, k.info, k.drawn, k.blockOf, k.draws, k.stamp, k.round, k.epStart, k.lead, counts);
       const ta = counts[0];
       const fa = counts[1];
       const det = counts[2];
@@ -126,7 +128,7 @@ export function permutationValues(market: Market, spec: BaselineSpec, from: numb
       values[out + 1] = E > 0 ? det / E : NaN;
       values[out + 2] = E > 0 ? nabScore(det, fa, E) : NaN;
       values[out + 3] = weeks > 0 ? fa / weeks : NaN;
-      let h = 0;
+      let h = k.rows ? H : 0;
       for (; h + 4 <= H; h += 4) sumFourHorizons(members, k.ret, k.dir, H, h, k.directional[r], sums, h * 5);
       for (; h < H; h++) sumHorizon(members, k.ret, k.dir, H, h, k.directional[r], sums, h * 5);
       const tails = out + 4 + H * 3;
@@ -165,9 +167,17 @@ interface Kernel {
   round: number;
   /** per row, its members' Σ d²: the directional count of a horizon where every return is defined */
   directional: Int32Array;
+  /** four horizons: the rows counted and summed in WebAssembly (row-kernel.ts), info, ret and stamp in its memory */
+  rows: RowKernel | null;
 }
 
 const kernels = new WeakMap<BaselineSpec, { market: Market; kernel: Kernel }>();
+
+/** whether kernels made from now on count four-horizon rows in WebAssembly: false only to test the JavaScript rows */
+let useRowKernel = true;
+export function setRowKernel(on: boolean): void {
+  useRowKernel = on;
+}
 
 function kernelOf(market: Market, spec: BaselineSpec): Kernel {
   const known = kernels.get(spec);
@@ -184,6 +194,7 @@ function kernelOf(market: Market, spec: BaselineSpec): Kernel {
   const blockOf = new Int32Array(n);
   for (let b = 0, a = 0; b < draws.length; b++) for (let c = 0; c < spec.counts[b]; c++) blockOf[a++] = b;
   const H = tables.horizons;
+  const rows = H === 4 && useRowKernel ? rowKernel(n, spec.rows.map((r) => r.members), spec.dir, tables.epStart.length) : null;
   const kernel: Kernel = {
     horizons: H,
     lead: tables.lead,
@@ -194,11 +205,12 @@ function kernelOf(market: Market, spec: BaselineSpec): Kernel {
     blockOf,
     dir: spec.dir,
     drawn: new Int32Array(n),
-    info: new Int32Array(n),
-    ret: new Float64Array(n * H),
-    stamp: new Int32Array(tables.epStart.length + 1),
+    info: rows?.info ?? new Int32Array(n),
+    ret: rows?.ret ?? new Float64Array(n * H),
+    stamp: rows?.stamp ?? new Int32Array(tables.epStart.length + 1),
     round: 0,
     directional: Int32Array.from(spec.rows, (row) => squaredDirections(row.members, spec.dir)),
+    rows,
   };
   kernels.set(spec, { market, kernel });
   return kernel;
@@ -267,6 +279,29 @@ function countRow(members: Int32Array, info: Int32Array, drawn: Int32Array, bloc
   counts[0] = ta;
   counts[1] = fa;
   counts[2] = det;
+}
+
+/**
+ * countRow and sumFourHorizons of row r for four horizons, by the WebAssembly row (row-kernel.ts), then the later
+ * episodes of the alerts it left pending: the same counts and the same bits
+ */
+function countAndSumRow(k: Kernel, r: number, size: number, directional: number, counts: Int32Array, sums: Float64Array): void {
+  const rk = k.rows!;
+  const at = rk.addresses;
+  rk.row(rk.memberAt[r], size, at.info, at.dir, at.ret, at.stamp, k.round, at.pending, at.out);
+  const o = rk.out;
+  let det = o[2];
+  for (let q = 0; q < o[3]; q++) {
+    const a = rk.pending[q];
+    const x = k.info[a];
+    const reach = (x >> 2) & REACH_SATURATED;
+    const first = x >>> 8;
+    det += reach === REACH_SATURATED ? saturatedEpisodes(k.stamp, k.round, first, k.epStart, k.draws[k.blockOf[a]].hours[k.drawn[a]] + k.lead) : laterEpisodes(k.stamp, k.round, first, reach);
+  }
+  counts[0] = o[0];
+  counts[1] = o[1];
+  counts[2] = det;
+  for (let h = 0; h < 4; h++) store(sums, h * 5, size - o[4 + 5 * h], directional - o[5 + 5 * h], o[6 + 5 * h], o[7 + 5 * h], o[8 + 5 * h]);
 }
 
 /**

@@ -14,43 +14,12 @@
  * needs scalar terms before or after them.
  */
 
+import { compileModule, instantiate, moduleBytes, op, V128, wasmMemory } from '../wasm-assembler.ts';
+
 /** how many neighbouring entries the kernel sums in one pass: six two-lane sums (8 and 16 measured 3–12 % slower) */
 const BLOCK = 12;
 /** zeros needed on each side of the second operand: an entry of a block reads up to BLOCK − 1 past either end */
 const PAD = BLOCK - 1;
-
-function uleb128(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const low = n & 0x7f;
-    n >>>= 7;
-    out.push(n ? low | 0x80 : low);
-  } while (n);
-  return out;
-}
-
-const vector = (items: number[][]) => [...uleb128(items.length), ...items.flat()];
-const name = (s: string) => [...uleb128(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const section = (id: number, bytes: number[]) => [id, ...uleb128(bytes.length), ...bytes];
-
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const LOCAL_TEE = 0x22;
-const I32_CONST = 0x41;
-const I32_ADD = 0x6a;
-const I32_SUB = 0x6b;
-const LOOP_VOID = [0x03, 0x40];
-const BR_IF = 0x0d;
-const END = 0x0b;
-const I32 = 0x7f;
-const V128 = 0x7b;
-/** f64.load, 8-byte aligned, offset 0 */
-const F64_LOAD = [0x2b, 3, 0];
-const V128_LOAD = (offset: number) => [0xfd, 0x00, 4, ...uleb128(offset)];
-const V128_STORE = (offset: number) => [0xfd, 0x0b, 4, ...uleb128(offset)];
-const F64X2_SPLAT = [0xfd, 0x14];
-const F64X2_ADD = [0xfd, 0xf0, 0x01];
-const F64X2_MUL = [0xfd, 0xf2, 0x01];
 
 /**
  * run(a, b, out, count): for count steps, every two-lane sum s += a[0] · (b[2s], b[2s + 1]), then a moves one
@@ -61,36 +30,19 @@ function kernelBytes(): Uint8Array {
   const [A, B, OUT, COUNT, X] = [0, 1, 2, 3, 4 + BLOCK / 2];
   // WebAssembly zeroes locals: the sums start at 0 like dot's
   const sums = Array.from({ length: BLOCK / 2 }, (_, s) => 4 + s);
-  const addProducts = (s: number, k: number) =>
-    [LOCAL_GET, s, LOCAL_GET, X, LOCAL_GET, B, ...V128_LOAD(16 * k), ...F64X2_MUL, ...F64X2_ADD, LOCAL_SET, s];
+  const addProducts = (s: number, k: number) => [...op.get(s), ...op.get(X), ...op.get(B), ...op.v128Load(16 * k), ...op.f64x2Mul, ...op.f64x2Add, ...op.set(s)];
   const body = [
-    ...LOOP_VOID,
-    ...[LOCAL_GET, A, ...F64_LOAD, ...F64X2_SPLAT, LOCAL_SET, X],
+    ...op.loop,
+    ...[...op.get(A), ...op.f64Load(), ...op.f64x2Splat, ...op.set(X)],
     ...sums.flatMap(addProducts),
-    ...[LOCAL_GET, A, I32_CONST, 8, I32_ADD, LOCAL_SET, A],
-    ...[LOCAL_GET, B, I32_CONST, 8, I32_SUB, LOCAL_SET, B],
-    ...[LOCAL_GET, COUNT, I32_CONST, 1, I32_SUB, LOCAL_TEE, COUNT, BR_IF, 0],
-    END,
-    ...sums.flatMap((s, k) => [LOCAL_GET, OUT, LOCAL_GET, s, ...V128_STORE(16 * k)]),
-    END,
+    ...[...op.get(A), ...op.i32Const(8), ...op.i32Add, ...op.set(A)],
+    ...[...op.get(B), ...op.i32Const(8), ...op.i32Sub, ...op.set(B)],
+    ...[...op.get(COUNT), ...op.i32Const(1), ...op.i32Sub, ...op.tee(COUNT), ...op.brIf(0)],
+    ...op.end,
+    ...sums.flatMap((s, k) => [...op.get(OUT), ...op.get(s), ...op.v128Store(16 * k)]),
   ];
-  const code = [...vector([[BLOCK / 2 + 1, V128]]), ...body];
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
-    ...section(1, vector([[0x60, ...vector([[I32], [I32], [I32], [I32]]), 0]])), // type: (i32 × 4) → ()
-    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])), // import env.memory, ≥ 1 page
-    ...section(3, vector([[0]])), // one function, of that type
-    ...section(7, vector([[...name('run'), 0x00, 0]])), // exported as run
-    ...section(10, vector([[...uleb128(code.length), ...code]])),
-  ]);
+  return moduleBytes('run', 4, [[BLOCK / 2 + 1, V128]], body);
 }
-
-/** the WebAssembly globals used here: the project's TypeScript libraries (no "dom") do not declare them */
-declare const WebAssembly: {
-  Memory: new (descriptor: { initial: number }) => { buffer: ArrayBuffer; grow(pages: number): number };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
-};
 
 /**
  * Pages the kernel's memory starts with (64 KB each): room for the bench's largest operands six times over. Why not
@@ -100,13 +52,8 @@ declare const WebAssembly: {
  * the part in use is resident (typed-array-protector.test.ts checks that nothing detaches).
  */
 const INITIAL_PAGES = 64;
-const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES });
-const run = new WebAssembly.Instance(new WebAssembly.Module(kernelBytes()), { env: { memory } }).exports.run as (
-  a: number,
-  b: number,
-  out: number,
-  count: number,
-) => void;
+const memory = wasmMemory(INITIAL_PAGES);
+const run = instantiate<(a: number, b: number, out: number, count: number) => void>(compileModule(kernelBytes()), memory, 'run');
 
 /** the whole memory as doubles, renewed when it grows */
 let heap = new Float64Array(memory.buffer);

@@ -1,0 +1,121 @@
+/**
+ * Just enough of WebAssembly's binary format to write a small kernel in TypeScript: one function over one imported
+ * memory. Hand-assembled rather than compiled because the project has no compiler for WebAssembly to build with,
+ * and the kernels are a few dozen instructions each (engine/sweep/simd-convolve.ts, engine/score/row-kernel.ts).
+ */
+
+export function uleb128(n: number): number[] {
+  const out: number[] = [];
+  do {
+    const low = n & 0x7f;
+    n >>>= 7;
+    out.push(n ? low | 0x80 : low);
+  } while (n);
+  return out;
+}
+
+/** signed LEB128 of a 32-bit integer (i32.const's immediate) */
+export function sleb128(n: number): number[] {
+  const out: number[] = [];
+  let v = n | 0;
+  for (;;) {
+    const low = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (low & 0x40) === 0) || (v === -1 && (low & 0x40) !== 0);
+    out.push(done ? low : low | 0x80);
+    if (done) return out;
+  }
+}
+
+export const vector = (items: number[][]) => [...uleb128(items.length), ...items.flat()];
+export const name = (s: string) => [...uleb128(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const section = (id: number, bytes: number[]) => [id, ...uleb128(bytes.length), ...bytes];
+
+export const I32 = 0x7f;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+
+export const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  else: [0x05],
+  end: [0x0b],
+  brIf: (depth: number) => [0x0d, ...uleb128(depth)],
+  get: (local: number) => [0x20, ...uleb128(local)],
+  set: (local: number) => [0x21, ...uleb128(local)],
+  tee: (local: number) => [0x22, ...uleb128(local)],
+  i32Load: (offset = 0) => [0x28, 2, ...uleb128(offset)],
+  f64Load: (offset = 0) => [0x2b, 3, ...uleb128(offset)],
+  i32Load8S: (offset = 0) => [0x2c, 0, ...uleb128(offset)],
+  i32Store: (offset = 0) => [0x36, 2, ...uleb128(offset)],
+  f64Store: (offset = 0) => [0x39, 3, ...uleb128(offset)],
+  i32Const: (n: number) => [0x41, ...sleb128(n)],
+  f64Zero: [0x44, 0, 0, 0, 0, 0, 0, 0, 0],
+  i32Eqz: [0x45],
+  i32LtS: [0x48],
+  i32GtS: [0x4a],
+  f64Eq: [0x61],
+  f64Gt: [0x64],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32And: [0x71],
+  i32Or: [0x72],
+  i32Xor: [0x73],
+  i32Shl: [0x74],
+  i32ShrS: [0x75],
+  i32ShrU: [0x76],
+  f64Abs: [0x99],
+  f64Add: [0xa0],
+  f64Mul: [0xa2],
+  f64ConvertI32S: [0xb7],
+  v128Load: (offset: number) => [0xfd, 0x00, 4, ...uleb128(offset)],
+  v128Store: (offset: number) => [0xfd, 0x0b, 4, ...uleb128(offset)],
+  f64x2Splat: [0xfd, 0x14],
+  f64x2Add: [0xfd, 0xf0, 0x01],
+  f64x2Mul: [0xfd, 0xf2, 0x01],
+} as const;
+
+/**
+ * A module of one function `exported` with `params` i32 parameters and no result, importing env.memory (at least
+ * one page); locals: [count, type] runs after the parameters; body: its instructions, without the final end.
+ */
+export function moduleBytes(exported: string, params: number, locals: [number, number][], body: number[]): Uint8Array {
+  const code = [...vector(locals.map(([count, type]) => [...uleb128(count), type])), ...body, ...op.end];
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00], // "\0asm", version 1
+    ...section(1, vector([[0x60, ...vector(Array.from({ length: params }, () => [I32])), 0]])), // type: (i32 × params) → ()
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, 0x00, 0x01]])), // import env.memory, ≥ 1 page
+    ...section(3, vector([[0]])), // one function, of that type
+    ...section(7, vector([[...name(exported), 0x00, 0]])), // exported
+    ...section(10, vector([[...uleb128(code.length), ...code]])),
+  ]);
+}
+
+/** the WebAssembly globals used here: the project's TypeScript libraries (no "dom") do not declare them */
+declare const WebAssembly: {
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+};
+
+export interface WasmMemory {
+  buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+
+export const PAGE_BYTES = 65536;
+
+export function wasmMemory(pages: number): WasmMemory {
+  return new WebAssembly.Memory({ initial: pages });
+}
+
+export function compileModule(bytes: Uint8Array): object {
+  return new WebAssembly.Module(bytes);
+}
+
+/** the module's exported function, bound to `memory` */
+export function instantiate<F>(module: object, memory: WasmMemory, exported: string): F {
+  return new WebAssembly.Instance(module, { env: { memory } }).exports[exported] as F;
+}
