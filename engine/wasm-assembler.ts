@@ -4,7 +4,7 @@
  * and the kernels are a few dozen instructions each (engine/sweep/simd-convolve.ts, engine/score/row-kernel.ts).
  */
 
-export function uleb128(n: number): number[] {
+function uleb128(n: number): number[] {
   const out: number[] = [];
   do {
     const low = n & 0x7f;
@@ -15,7 +15,7 @@ export function uleb128(n: number): number[] {
 }
 
 /** signed LEB128 of a 32-bit integer (i32.const's immediate) */
-export function sleb128(n: number): number[] {
+function sleb128(n: number): number[] {
   const out: number[] = [];
   let v = n | 0;
   for (;;) {
@@ -27,8 +27,8 @@ export function sleb128(n: number): number[] {
   }
 }
 
-export const vector = (items: number[][]) => [...uleb128(items.length), ...items.flat()];
-export const name = (s: string) => [...uleb128(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const vector = (items: number[][]) => [...uleb128(items.length), ...items.flat()];
+const name = (s: string) => [...uleb128(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 const section = (id: number, bytes: number[]) => [id, ...uleb128(bytes.length), ...bytes];
 
 export const I32 = 0x7f;
@@ -100,7 +100,7 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 };
 
-export interface WasmMemory {
+interface WasmMemory {
   buffer: ArrayBuffer;
   grow(pages: number): number;
 }
