@@ -128,6 +128,7 @@ export function permutationValues(market: Market, spec: BaselineSpec, from: numb
       values[out + 1] = E > 0 ? det / E : NaN;
       values[out + 2] = E > 0 ? nabScore(det, fa, E) : NaN;
       values[out + 3] = weeks > 0 ? fa / weeks : NaN;
+      // the WebAssembly row has already summed all four horizons
       let h = k.rows ? H : 0;
       for (; h + 4 <= H; h += 4) sumFourHorizons(members, k.ret, k.dir, H, h, k.directional[r], sums, h * 5);
       for (; h < H; h++) sumHorizon(members, k.ret, k.dir, H, h, k.directional[r], sums, h * 5);

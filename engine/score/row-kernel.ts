@@ -111,7 +111,6 @@ export interface RowKernel {
   /** every row's members, one after another (memberAt[r]: row r's byte address) */
   memberAt: Int32Array;
   info: Int32Array;
-  dir: Int8Array;
   /** four returns per alert */
   ret: Float64Array;
   stamp: Int32Array;
@@ -153,14 +152,12 @@ export function rowKernel(alerts: number, rows: readonly Int32Array[], dir: Int8
     members.set(m, at);
     at += m.length;
   });
-  const dirView = new Int8Array(buffer, addr.dir, n);
-  dirView.set(dir);
+  new Int8Array(buffer, addr.dir, n).set(dir);
   compiled ??= compileModule(kernelBytes());
   return {
     row: instantiate<RowFunction>(compiled, memory, 'row'),
     memberAt,
     info: new Int32Array(buffer, addr.info, n),
-    dir: dirView,
     ret: new Float64Array(buffer, addr.ret, 4 * n),
     stamp: new Int32Array(buffer, addr.stamp, episodes + 1),
     pending: new Int32Array(buffer, addr.pending, n),
