@@ -253,6 +253,8 @@ describe('structure-of-arrays state against a two-pass Pearson, many symbols, ev
     let lagged = 0;
     let flat = 0;
     let broken = 0;
+    /** pairs checked against the reference leader, by its verdict: b leads, neither, a leads */
+    const led = [0, 0, 0];
     for (let t = 0; t < hours; t++) {
       for (let s = 0; s < n; s++) buf[s] = closes[s][t];
       const out = det.step(t, buf);
@@ -269,6 +271,28 @@ describe('structure-of-arrays state against a two-pass Pearson, many symbols, ev
         }
         if (!(Math.abs(p.corr! - ref) <= 1e-9)) throw new Error(`${p.key} hour ${t}: ${p.corr} vs ${ref}`);
         compared++;
+        // the leader and its lag as leadDirection picks them from two-pass values (unless a near-tie lets rounding decide)
+        const best = (x: Float64Array, y: Float64Array) => {
+          let v = NaN;
+          let lag = 0;
+          let gap = Infinity;
+          for (let k = 1; k <= c.max_lag_hours; k++) {
+            const r = Math.abs(twoPassCorr(x, y, t, 48, k));
+            if (Number.isNaN(r)) continue;
+            if (!Number.isNaN(v)) gap = Math.min(gap, Math.abs(r - v));
+            if (Number.isNaN(v) || r > v) [v, lag] = [r, k];
+          }
+          return { v, lag, gap };
+        };
+        const ab = best(rets[a], rets[b]);
+        const ba = best(rets[b], rets[a]);
+        const dir = leadDirection(ab.v, ba.v, c.leader_margin);
+        const nearTie = Math.min(ab.gap, ba.gap, Math.abs(Math.abs(ab.v - ba.v) - c.leader_margin)) < 1e-9;
+        if (!nearTie) {
+          expect(p.leader).toBe(dir === 1 ? p.a : dir === -1 ? p.b : null);
+          if (dir !== 0) expect(p.lag_hours).toBe(dir === 1 ? ab.lag : ba.lag);
+          led[dir + 1]++;
+        }
         if (p.leader === null) return;
         const lead = p.leader === p.a ? rets[a] : rets[b];
         const follow = p.leader === p.a ? rets[b] : rets[a];
@@ -281,6 +305,7 @@ describe('structure-of-arrays state against a two-pass Pearson, many symbols, ev
     expect(lagged).toBeGreaterThan(1_000);
     expect(flat).toBeGreaterThan(1_000);
     expect(broken).toBeGreaterThan(0);
+    for (const count of led) expect(count).toBeGreaterThan(1_000);
   });
 
   it('stays within 1e-9 over 30,000 hours while rebuilding each pair only every few thousand hours', () => {
