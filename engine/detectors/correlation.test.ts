@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../pipeline/config.ts';
 import { CorrelationConfig, CorrelationDetector, correlationPairs, correlationPairsProblem, isCorrelationBreak, leadDirection, pairKey, type CorrelationOutput } from './correlation.ts';
-import { naive, seededGaussian, seededRandom } from './synthetic.ts';
+import { naive, seededGaussian, seededRandom, stressCloses } from './synthetic.ts';
 
 const cfg = (over: object = {}) => CorrelationConfig.parse(over);
 const SYMS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'];
@@ -229,22 +229,8 @@ describe('structure-of-arrays state against a two-pass Pearson, many symbols, ev
   it('8 symbols with gaps, a trend, a volatility collapse and a flat stretch: every pair, lag-0 and the leader lag within 1e-9', () => {
     const n = 8;
     const hours = 1400;
-    const g = seededGaussian(21);
-    const u = seededRandom(22);
     const names = Array.from({ length: n }, (_, i) => `S${i}USDT`);
-    const closes = names.map(() => new Float64Array(hours));
-    const price = new Float64Array(n).fill(100);
-    for (let t = 0; t < hours; t++) {
-      const common = g();
-      for (let s = 0; s < n; s++) {
-        let r = 0.01 * (0.6 * common + 0.8 * g());
-        if (s === 1) r = 0.01 + 1e-6 * g(); // returns far from zero mean
-        if (s === 2 && t > 600) r *= 1e-4; // volatility collapses by 1e4
-        if (s === 3 && t > 800 && t < 1100) r = 0; // flat price
-        price[s] *= Math.exp(r);
-        closes[s][t] = u() < 0.002 ? NaN : price[s];
-      }
-    }
+    const closes = stressCloses(n, hours);
     const rets = closes.map((c) => Float64Array.from(c, (x, t) => (t === 0 ? NaN : Math.log(x / c[t - 1]))));
     const c = cfg({ window_hours: 48, pairs: 'all' });
     const det = new CorrelationDetector(names, c);

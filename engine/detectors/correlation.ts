@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { RollingWindow, type WindowStatus } from './rolling.ts';
 import { BOUNDS, finiteNumber, fraction, intAtLeast, nonNegativeNumber, positiveInt, positiveNumber } from './schema.ts';
 import { thousands } from '../thousands.ts';
+import { CORR_ACCURACY, EPS, F_ABS0, F_NCOUNT, F_NSUM, F_SINCE, F_SQA0, F_SQB0, F_STALE, F_STARTED0, F_VALID0, pairKernel, ST_FLAT, ST_GAP, ST_NO_DATA, ST_OK, ST_WARMING_UP, type PairKernel } from './pair-kernel.ts';
 
 /** with more symbols than this, config.correlation.pairs must be given: all pairs grow as N² */
 export const MAX_DEFAULT_ALL_PAIRS_SYMBOLS = 30;
@@ -66,11 +67,8 @@ export interface CorrelationOutput {
 
 /** pair status codes in PairColumns.status */
 const STATUS_NAMES: readonly WindowStatus[] = ['ok', 'no_data', 'warming_up', 'gap_in_window', 'flat_window'];
-const ST_OK = 0;
-const ST_NO_DATA = 1;
-const ST_WARMING_UP = 2;
-const ST_GAP = 3;
-const ST_FLAT = 4;
+
+type ColumnName = 'pa' | 'pb' | 'status' | 'corr' | 'normal' | 'coverage' | 'broken' | 'leader' | 'lag' | 'strength';
 
 /** What every followed pair says at one hour, as typed columns indexed by pair (NaN or −1 where the object says null). */
 export class PairColumns {
@@ -94,19 +92,32 @@ export class PairColumns {
   /** bumped by every step that rewrites the columns */
   hour = 0;
 
-  constructor(symbols: readonly string[], idx: readonly (readonly [number, number])[]) {
+  /** `columns`: arrays to use (the detector's kernel memory, pa and pb filled in), instead of new ones */
+  constructor(symbols: readonly string[], idx: readonly (readonly [number, number])[], columns?: Pick<PairKernel, ColumnName>) {
     const p = (this.size = idx.length);
-    this.pa = Int32Array.from(idx, (x) => x[0]);
-    this.pb = Int32Array.from(idx, (x) => x[1]);
     this.names = idx.map(([a, b]) => ({ a: symbols[a], b: symbols[b], key: pairKey(symbols[a], symbols[b]), label: `${symbols[a]}/${symbols[b]}` }));
-    this.status = new Uint8Array(p);
-    this.corr = new Float64Array(p);
-    this.normal = new Float64Array(p);
-    this.coverage = new Float64Array(p);
-    this.broken = new Int8Array(p);
-    this.leader = new Int8Array(p);
-    this.lag = new Uint8Array(p);
-    this.strength = new Float64Array(p);
+    const c = columns ?? {
+      pa: Int32Array.from(idx, (x) => x[0]),
+      pb: Int32Array.from(idx, (x) => x[1]),
+      status: new Uint8Array(p),
+      corr: new Float64Array(p),
+      normal: new Float64Array(p),
+      coverage: new Float64Array(p),
+      broken: new Int8Array(p),
+      leader: new Int8Array(p),
+      lag: new Uint8Array(p),
+      strength: new Float64Array(p),
+    };
+    this.pa = c.pa;
+    this.pb = c.pb;
+    this.status = c.status;
+    this.corr = c.corr;
+    this.normal = c.normal;
+    this.coverage = c.coverage;
+    this.broken = c.broken;
+    this.leader = c.leader;
+    this.lag = c.lag;
+    this.strength = c.strength;
   }
 
   /** pair j as the object the feature rows and alerts read */
@@ -241,27 +252,6 @@ export function correlationPairs(symbols: readonly string[], cfg: Pick<Correlati
   return out;
 }
 
-/**
- * A pair's fields after its sums in CorrelationDetector.state: lag-0 products valid in the window and pushes since
- * the first valid one (saturating), for the status; at the last rebuild the largest Σ|product| over its windows and
- * each side's sumSq minus the deviations still to be paired; hours since then; 1 when a shift reset made its sums
- * stale; the normal's running sum and count.
- */
-const F_VALID0 = 0;
-const F_STARTED0 = 1;
-const F_ABS0 = 2;
-const F_SQA0 = 3;
-const F_SQB0 = 4;
-const F_SINCE = 5;
-const F_STALE = 6;
-const F_NSUM = 7;
-const F_NCOUNT = 8;
-const FIELDS = 9;
-
-/** twice the unit roundoff */
-const EPS = 2 ** -52;
-/** a pair's running product sums are rebuilt when their rounding could move a correlation by this much */
-const CORR_ACCURACY = 1e-11;
 /** a symbol's shift is reset when its window mean is further than this many stds from it */
 const MAX_SHIFT_STDS = 2;
 
@@ -278,6 +268,9 @@ const MAX_SHIFT_STDS = 2;
  * deviations); when the bound could move a correlation by CORR_ACCURACY — after the data changed scale, or
  * every few thousand hours — the pair's sums are rebuilt exactly in O(window), and a shift reset rebuilds the
  * pairs of that symbol. So results are within 1e-9 of a two-pass Pearson at amortised O(1) per pair-hour.
+ *
+ * The hour's loop over the pairs runs in WebAssembly (pair-kernel.ts), over state kept in the kernel's memory;
+ * pairLoop is the same loop in JavaScript, which the kernel is tested against bit for bit.
  */
 export class CorrelationDetector {
   readonly cfg: CorrelationConfig;
@@ -344,7 +337,11 @@ export class CorrelationDetector {
   private readonly corrBA: Float64Array;
   private readonly strengthOf = new Float64Array(3).fill(NaN);
 
-  constructor(symbols: readonly string[], cfg: CorrelationConfig) {
+  /** the pair loop in WebAssembly (pair-kernel.ts); false only to compare it with the JavaScript loop in tests */
+  private readonly kernel: PairKernel;
+  private readonly useKernel: boolean;
+
+  constructor(symbols: readonly string[], cfg: CorrelationConfig, options: { kernel?: boolean } = {}) {
     this.cfg = cfg;
     this.symbols = symbols;
     const idx = correlationPairs(symbols, cfg);
@@ -363,28 +360,31 @@ export class CorrelationDetector {
     this.dev = new Float64Array(this.ringLen * n).fill(NaN);
     this.lagDm = new Float64Array((L + 1) * n).fill(NaN);
     this.lagIv = new Float64Array((L + 1) * n).fill(NaN);
-    this.flat = new Uint8Array(n);
-    this.sumSq = new Float64Array(n);
-    this.maxIv = new Float64Array(n);
-    this.maxDm = new Float64Array(n);
-    this.out = new PairColumns(symbols, idx);
-    // the pairs' symbol indices are the output columns' own (fixed for the detector's life)
-    this.pa = this.out.pa;
-    this.pb = this.out.pb;
+    // the state the pair loop reads and writes lives in the kernel's memory, whichever loop runs
+    const k = pairKernel(n, idx, L, { window: w, margin: cfg.leader_margin, minCoverage: cfg.min_coverage, normalHours: cfg.normal_hours, breakLevel: cfg.break_level, breakDrop: cfg.break_drop });
+    this.useKernel = options.kernel ?? true;
+    this.kernel = k;
+    this.flat = k.flat;
+    this.sumSq = k.sumSq;
+    this.maxIv = k.maxIv;
+    this.maxDm = k.maxDm;
+    this.out = new PairColumns(symbols, idx, k);
+    this.pa = k.pa;
+    this.pb = k.pb;
     const lists: number[][] = symbols.map(() => []);
     for (let j = 0; j < p; j++) {
       lists[idx[j][0]].push(j);
       lists[idx[j][1]].push(j);
     }
     this.pairsOf = lists.map((l) => Int32Array.from(l));
-    this.stride = this.sumsPerPair + FIELDS;
-    this.state = new Float64Array(p * this.stride);
-    this.normalRing = new Float64Array(cfg.normal_hours * p).fill(NaN);
+    this.stride = k.stride;
+    this.state = k.state;
+    this.normalRing = k.normalRing.fill(NaN);
     this.rows = new Int32Array(2 * (L + 1));
-    this.cur = new Float64Array(n * (L + 1));
-    this.old = new Float64Array(n * (L + 1));
-    this.dmv = new Float64Array(n * (L + 1));
-    this.ivv = new Float64Array(n * (L + 1));
+    this.cur = k.cur;
+    this.old = k.old;
+    this.dmv = k.dmv;
+    this.ivv = k.ivv;
     // −Infinity where no lag is known: every |corr| beats it, and no known side loses to it by the margin
     this.absAB = new Float64Array(L + 1).fill(-Infinity);
     this.absBA = new Float64Array(L + 1).fill(-Infinity);
@@ -518,19 +518,15 @@ export class CorrelationDetector {
   }
 
   private updatePairs(t: number): void {
-    const { n, w, lags: L, dev, rows, state: sums, sumsPerPair, stride, lagDm, lagIv, cfg, sumSq, maxIv, maxDm, out, flat, pa, pb, normalRing } = this;
-    const { status: outStatus, corr: outCorr, normal: outNormal, coverage: outCoverage, broken: outBroken, leader: outLeader, lag: outLag, strength: outStrength } = out;
+    const { n, w, lags: L, dev, rows, lagDm, lagIv, cfg, pa } = this;
     const P = pa.length;
     const leaving = t >= w;
     const nh = cfg.normal_hours;
     const normalRow = (t % nh) * P;
-    const minCoverage = cfg.min_coverage;
-    const margin = cfg.leader_margin;
     // this hour's values per symbol, symbol-major so a pair reads two short runs: deviations entering at lag k,
     // leaving at lag k, and the lag-k window mean and scale
     const K = L + 1;
-    const { cur, old, dmv, ivv, absAB, absBA, corrAB, corrBA, strengthOf } = this;
-    let brokenCount = 0;
+    const { cur, old, dmv, ivv } = this;
     for (let s = 0; s < n; s++) {
       for (let k = 0; k <= L; k++) {
         cur[s * K + k] = dev[rows[k] + s];
@@ -539,6 +535,36 @@ export class CorrelationDetector {
         ivv[s * K + k] = lagIv[k * n + s];
       }
     }
+    if (this.useKernel) {
+      const kernel = this.kernel;
+      kernel.brokenCount = 0;
+      // the kernel stops at each pair whose sums need a rebuild, which then goes on from where it stopped
+      let from = 0;
+      let resume = false;
+      for (;;) {
+        const j = kernel.run(from, resume, leaving, normalRow);
+        if (j < 0) break;
+        this.rebuild(j);
+        from = j;
+        resume = true;
+      }
+      this.out.brokenCount = kernel.brokenCount;
+    } else this.pairLoop(leaving, normalRow);
+    // the running sums of the normal are rebuilt once per normal length, so their drift stays bounded
+    if (normalRow === (nh - 1) * P) this.rebuildNormals();
+  }
+
+  /** the kernel's loop (pair-kernel.ts) in JavaScript: what it is checked against */
+  private pairLoop(leaving: boolean, normalRow: number): void {
+    const { w, lags: L, state: sums, sumsPerPair, stride, cfg, sumSq, maxIv, maxDm, out, flat, pa, pb, normalRing } = this;
+    const { status: outStatus, corr: outCorr, normal: outNormal, coverage: outCoverage, broken: outBroken, leader: outLeader, lag: outLag, strength: outStrength } = out;
+    const P = pa.length;
+    const nh = cfg.normal_hours;
+    const minCoverage = cfg.min_coverage;
+    const margin = cfg.leader_margin;
+    const K = L + 1;
+    const { cur, old, dmv, ivv, absAB, absBA, corrAB, corrBA, strengthOf } = this;
+    let brokenCount = 0;
     for (let j = 0; j < P; j++) {
       const a = pa[j];
       const b = pb[j];
@@ -656,8 +682,6 @@ export class CorrelationDetector {
       outStrength[j] = strengthOf[leadsA + 2 * leadsB];
     }
     out.brokenCount = brokenCount;
-    // the running sums of the normal are rebuilt once per normal length, so their drift stays bounded
-    if (normalRow === (nh - 1) * P) this.rebuildNormals();
   }
 
   private rebuildNormals(): void {

@@ -38,6 +38,30 @@ export function syntheticCloses(seed: number, n: number, start = 100, sigma = 0.
   return out;
 }
 
+/**
+ * SYNTHETIC closes of n symbols over `hours` that stress a pair detector: a common factor, rare gaps (NaN), one
+ * symbol whose returns sit far from zero mean (shift resets), one whose volatility collapses by 1e4 after 600 hours
+ * (rebuilds), one flat from hour 800 to 1100 (flat windows)
+ */
+export function stressCloses(n: number, hours: number, seed = 21): Float64Array[] {
+  const g = seededGaussian(seed);
+  const u = seededRandom(seed + 1);
+  const closes = Array.from({ length: n }, () => new Float64Array(hours));
+  const price = new Float64Array(n).fill(100);
+  for (let t = 0; t < hours; t++) {
+    const common = g();
+    for (let s = 0; s < n; s++) {
+      let r = 0.01 * (0.6 * common + 0.8 * g());
+      if (s === 1) r = 0.01 + 1e-6 * g();
+      if (s === 2 && t > 600) r *= 1e-4;
+      if (s === 3 && t > 800 && t < 1100) r = 0;
+      price[s] *= Math.exp(r);
+      closes[s][t] = u() < 0.002 ? NaN : price[s];
+    }
+  }
+  return closes;
+}
+
 export const naive = {
   valid(xs: ArrayLike<number>): number[] {
     return Array.from(xs).filter((x) => Number.isFinite(x));
