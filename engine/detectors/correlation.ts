@@ -63,6 +63,10 @@ export interface CorrelationOutput {
   readonly pairs: readonly PairCorrelation[];
   /** the same values column by column; throws once the detector has stepped on */
   readonly columns: PairColumns;
+  /** the detector has not stepped on: columns can be read */
+  readonly current: boolean;
+  /** some pair of this symbol has a missing hour in its window (from the pairs once read, else the columns) */
+  gapFor(symbol: string): boolean;
 }
 
 /** pair status codes in PairColumns.status */
@@ -91,11 +95,17 @@ export class PairColumns {
   brokenCount = 0;
   /** bumped by every step that rewrites the columns */
   hour = 0;
+  /** symbol → index, and per symbol whether one of its pairs has a gap in its window (as of hour gapsHour) */
+  private readonly symbolIndex: Map<string, number>;
+  private readonly gaps: Uint8Array;
+  private gapsHour = -1;
 
   /** `columns`: arrays to use (the detector's kernel memory, pa and pb filled in), instead of new ones */
   constructor(symbols: readonly string[], idx: readonly (readonly [number, number])[], columns?: Pick<PairKernel, ColumnName>) {
     const p = (this.size = idx.length);
     this.names = idx.map(([a, b]) => ({ a: symbols[a], b: symbols[b], key: pairKey(symbols[a], symbols[b]), label: `${symbols[a]}/${symbols[b]}` }));
+    this.symbolIndex = new Map(symbols.map((s, i) => [s, i]));
+    this.gaps = new Uint8Array(symbols.length);
     const c = columns ?? {
       pa: Int32Array.from(idx, (x) => x[0]),
       pb: Int32Array.from(idx, (x) => x[1]),
@@ -118,6 +128,28 @@ export class PairColumns {
     this.leader = c.leader;
     this.lag = c.lag;
     this.strength = c.strength;
+  }
+
+  /** some pair of this symbol has a missing hour in its window (status gap_in_window) this hour */
+  gapFor(symbol: string): boolean {
+    if (this.gapsHour !== this.hour) {
+      // once per hour for every symbol, rather than every pair scanned for each symbol's row
+      this.gaps.fill(0);
+      for (let j = 0; j < this.size; j++) {
+        if (this.status[j] !== ST_GAP) continue;
+        this.gaps[this.pa[j]] = 1;
+        this.gaps[this.pb[j]] = 1;
+      }
+      this.gapsHour = this.hour;
+    }
+    const s = this.symbolIndex.get(symbol);
+    return s !== undefined && this.gaps[s] === 1;
+  }
+
+  /** the leader's symbol of pair j, null when neither leads */
+  leaderOf(j: number): string | null {
+    const dir = this.leader[j];
+    return dir === 1 ? this.names[j].a : dir === -1 ? this.names[j].b : null;
   }
 
   /** pair j as the object the feature rows and alerts read */
@@ -178,11 +210,20 @@ class CorrelationHour implements CorrelationOutput {
     this.hour = cols.hour;
   }
 
+  get current(): boolean {
+    return this.cols.hour === this.hour;
+  }
+
   get columns(): PairColumns {
-    if (this.cols.hour !== this.hour) {
+    if (!this.current) {
       throw new Error(`correlations of ${new Date(this.ts).toISOString()} read after the detector stepped on: read them during the step`);
     }
     return this.cols;
+  }
+
+  gapFor(symbol: string): boolean {
+    if (this.built === null) return this.columns.gapFor(symbol);
+    return this.built.some((p) => p.status === 'gap_in_window' && (p.a === symbol || p.b === symbol));
   }
 
   get pairs(): readonly PairCorrelation[] {

@@ -1,4 +1,4 @@
-import { correlationPairs, pairKey, type CorrelationConfig, type PairCorrelation } from '../detectors/correlation.ts';
+import { correlationPairs, pairKey, type CorrelationConfig, type CorrelationOutput } from '../detectors/correlation.ts';
 import type { FeaturePackage } from './feature-package.ts';
 
 export type ColumnType = 'number' | 'string' | 'boolean';
@@ -94,8 +94,8 @@ export interface FeatureSink {
   num(col: number, v: number | null): void;
   str(col: number, v: string | null): void;
   bool(col: number, v: boolean | null): void;
-  /** the four corr_* columns of one followed pair */
-  pair(p: PairCorrelation): void;
+  /** the four corr_* columns of every followed pair (a sink fed during the step can read the columns, no object per pair) */
+  pairs(c: CorrelationOutput): void;
 }
 
 const C: Readonly<Record<string, number>> = Object.freeze(Object.fromEntries(BASE_COLUMNS.map((col, i) => [col.name, i])));
@@ -110,7 +110,7 @@ export function writeFeatures(f: FeaturePackage, s: FeatureSink): void {
   writeFunding(f, s);
   writeCascades(f, s);
   writeRegimes(f, s);
-  for (const p of f.correlations.pairs) s.pair(p);
+  s.pairs(f.correlations);
 }
 
 function writeVolatility(f: FeaturePackage, s: FeatureSink): void {
@@ -128,7 +128,7 @@ function writeVolatility(f: FeaturePackage, s: FeatureSink): void {
       r['4h'].status === 'gap_in_window' ||
       r['1d'].status === 'gap_in_window' ||
       r['1w'].status === 'gap_in_window' ||
-      pairGap(f),
+      f.correlations.gapFor(f.symbol),
   );
   s.str(C.vol_status, v.status);
   s.num(C.return_1h, v.return_1h);
@@ -203,22 +203,18 @@ export function toFeatureRow(f: FeaturePackage): FeatureRow {
     num: set,
     str: set,
     bool: set,
-    pair(p) {
-      const names = pairColumnNames(p.key);
-      row[names[0]] = p.corr;
-      row[names[1]] = p.normal;
-      row[names[2]] = p.broken;
-      row[names[3]] = p.leader;
+    // the pair objects: they stay valid after the step when read during it (a row may be made later)
+    pairs(c) {
+      for (const p of c.pairs) {
+        const names = pairColumnNames(p.key);
+        row[names[0]] = p.corr;
+        row[names[1]] = p.normal;
+        row[names[2]] = p.broken;
+        row[names[3]] = p.leader;
+      }
     },
   });
   return row;
-}
-
-function pairGap(f: FeaturePackage): boolean {
-  for (const p of f.correlations.pairs) {
-    if (p.status === 'gap_in_window' && (p.a === f.symbol || p.b === f.symbol)) return true;
-  }
-  return false;
 }
 
 // column names are built once per pair instead of concatenated for every row

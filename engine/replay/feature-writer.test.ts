@@ -252,9 +252,11 @@ describe('typed chunk-wise feature writer', () => {
             num: (col) => void calls.push([BASE_COLUMNS[col].name, 'number']),
             str: (col) => void calls.push([BASE_COLUMNS[col].name, 'string']),
             bool: (col) => void calls.push([BASE_COLUMNS[col].name, 'boolean']),
-            pair: (p) => {
-              const [corr, normal, broken, leader] = pairColumnNames(p.key);
-              calls.push([corr, 'number'], [normal, 'number'], [broken, 'boolean'], [leader, 'string']);
+            pairs: (c) => {
+              for (const p of c.pairs) {
+                const [corr, normal, broken, leader] = pairColumnNames(p.key);
+                calls.push([corr, 'number'], [normal, 'number'], [broken, 'boolean'], [leader, 'string']);
+              }
             },
           });
           expect(calls).toEqual(columns.map((c) => [c.name, c.type]));

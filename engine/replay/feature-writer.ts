@@ -10,7 +10,7 @@
  */
 import type { FeaturePackage } from '../pipeline/feature-package.ts';
 import { BASE_COLUMNS, writeFeatures, type ColumnSpec, type FeatureSink } from '../pipeline/feature-row.ts';
-import type { PairCorrelation } from '../detectors/correlation.ts';
+import type { CorrelationOutput, PairColumns, PairCorrelation } from '../detectors/correlation.ts';
 import { BOOL_NULL, ParquetWriter, ROW_GROUP_ROWS, type ColumnValues, type ParquetColumn } from '../results/parquet-writer.ts';
 import { ParquetWriterThread, type BufferKind, type ColumnBuffer } from '../results/parquet-writer-thread.ts';
 
@@ -31,9 +31,18 @@ export class FeatureTable implements FeatureSink {
   /** per string column: value → code (1-based; 0 is null) and the words by code */
   private readonly dicts: Map<string, number>[];
   private readonly words: string[][];
-  /** the last string and its code per column: most values repeat the previous row's */
-  private readonly lastWord: (string | null)[];
-  private readonly lastCode: Int32Array;
+  /**
+   * per symbol and column, [slot · columns + column], the last string and its code: most values repeat that symbol's
+   * previous row (rows alternate between symbols, so the previous row's would mostly differ)
+   */
+  private lastWord: (string | null)[] = [];
+  private lastCode = new Int32Array(0);
+  /** symbol → its slot in lastWord, and the slot of the row being filled times the column count */
+  private readonly slots = new Map<string, number>();
+  private at = 0;
+  /** the detector's pair columns the table last read, and each of its pairs' corr_ column (−1: not in the file) */
+  private pairsRead: PairColumns | null = null;
+  private pairCol = new Int32Array(0);
   /** pair key → index of its corr_ column (corr, corr_normal, corr_break, corr_leader follow in that order) */
   private readonly pairColumn = new Map<string, number>();
   private readonly pairStarts: number[];
@@ -53,8 +62,6 @@ export class FeatureTable implements FeatureSink {
     const n = columns.length;
     this.dicts = columns.map(() => new Map<string, number>());
     this.words = columns.map(() => []);
-    this.lastWord = new Array<string | null>(n).fill(null);
-    this.lastCode = new Int32Array(n);
     // featureColumns(): BASE_COLUMNS, then four columns per pair starting with corr_<key>
     for (let i = BASE_COLUMNS.length; i + 3 < n; i += 4) this.pairColumn.set(columns[i].name.slice('corr_'.length), i);
     this.pairStarts = [...this.pairColumn.values()];
@@ -116,6 +123,7 @@ export class FeatureTable implements FeatureSink {
 
   private addRow(f: FeaturePackage): void {
     const r = this.fill;
+    this.at = this.slotOf(f.symbol) * this.columns.length;
     // a pair missing from the output stays null rather than repeating the previous row
     for (const i of this.pairStarts) {
       this.nums[i][r] = NaN;
@@ -137,10 +145,26 @@ export class FeatureTable implements FeatureSink {
   }
 
   str(col: number, v: string | null): void {
-    this.codes[col][this.fill] = v === null ? 0 : v === this.lastWord[col] ? this.lastCode[col] : this.code(col, v);
+    const k = this.at + col;
+    this.codes[col][this.fill] = v === null ? 0 : v === this.lastWord[k] ? this.lastCode[k] : this.code(col, v, k);
   }
 
-  private code(col: number, v: string): number {
+  /** the symbol's slot in the last-word cache, made on its first row */
+  private slotOf(symbol: string): number {
+    let slot = this.slots.get(symbol);
+    if (slot === undefined) {
+      slot = this.slots.size;
+      this.slots.set(symbol, slot);
+      const n = this.columns.length;
+      const code = new Int32Array((slot + 1) * n);
+      code.set(this.lastCode);
+      this.lastCode = code;
+      for (let c = 0; c < n; c++) this.lastWord.push(null);
+    }
+    return slot;
+  }
+
+  private code(col: number, v: string, k: number): number {
     const dict = this.dicts[col];
     let code = dict.get(v);
     if (code === undefined) {
@@ -148,12 +172,34 @@ export class FeatureTable implements FeatureSink {
       code = this.words[col].length;
       dict.set(v, code);
     }
-    this.lastWord[col] = v;
-    this.lastCode[col] = code;
+    this.lastWord[k] = v;
+    this.lastCode[k] = code;
     return code;
   }
 
-  pair(p: PairCorrelation): void {
+  /** from the detector's columns while its step lasts (a replay's rows), else from the pair objects read during it */
+  pairs(c: CorrelationOutput): void {
+    if (!c.current) {
+      for (const p of c.pairs) this.pair(p);
+      return;
+    }
+    const cols = c.columns;
+    if (cols !== this.pairsRead) {
+      this.pairCol = Int32Array.from(cols.names, (p) => this.pairColumn.get(p.key) ?? -1);
+      this.pairsRead = cols;
+    }
+    for (let j = 0; j < cols.size; j++) {
+      const i = this.pairCol[j];
+      if (i < 0) continue;
+      const broken = cols.broken[j];
+      this.num(i, cols.corr[j]);
+      this.num(i + 1, cols.normal[j]);
+      this.bool(i + 2, broken < 0 ? null : broken === 1);
+      this.str(i + 3, cols.leaderOf(j));
+    }
+  }
+
+  private pair(p: PairCorrelation): void {
     const i = this.pairColumn.get(p.key);
     if (i === undefined) return;
     this.num(i, p.corr);
