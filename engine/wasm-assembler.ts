@@ -87,6 +87,17 @@ export const op = {
   v128Load: (offset: number) => [0xfd, 0x00, 4, ...uleb128(offset)],
   v128Store: (offset: number) => [0xfd, 0x0b, 4, ...uleb128(offset)],
   f64x2Splat: [0xfd, 0x14],
+  f64x2ExtractLane: (lane: number) => [0xfd, 0x21, lane],
+  f64x2ReplaceLane: (lane: number) => [0xfd, 0x22, lane],
+  f64x2Eq: [0xfd, 0x47],
+  f64x2Lt: [0xfd, 0x49],
+  f64x2Gt: [0xfd, 0x4a],
+  v128And: [0xfd, 0x4e],
+  /** (a & mask) | (b & ~mask), operands a, b, mask */
+  v128Bitselect: [0xfd, 0x52],
+  f64x2Abs: [0xfd, 0xec, 0x01],
+  f64x2Sub: [0xfd, 0xf1, 0x01],
+  i32TruncF64S: [0xaa],
   f64x2Add: [0xfd, 0xf0, 0x01],
   f64x2Mul: [0xfd, 0xf2, 0x01],
 } as const;

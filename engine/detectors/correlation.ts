@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { RollingWindow, type WindowStatus } from './rolling.ts';
 import { BOUNDS, finiteNumber, fraction, intAtLeast, nonNegativeNumber, positiveInt, positiveNumber } from './schema.ts';
 import { thousands } from '../thousands.ts';
-import { CORR_ACCURACY, EPS, F_ABS0, F_NCOUNT, F_NSUM, F_SINCE, F_SQA0, F_SQB0, F_STALE, F_STARTED0, F_VALID0, pairKernel, ST_FLAT, ST_GAP, ST_NO_DATA, ST_OK, ST_WARMING_UP, type PairKernel } from './pair-kernel.ts';
+import { CORR_ACCURACY, EPS, F_ABS0, sumAB, sumBA, F_NCOUNT, F_NSUM, F_SINCE, F_SQA0, F_SQB0, F_STALE, F_STARTED0, F_VALID0, pairKernel, ST_FLAT, ST_GAP, ST_NO_DATA, ST_OK, ST_WARMING_UP, type PairKernel } from './pair-kernel.ts';
 
 /** with more symbols than this, config.correlation.pairs must be given: all pairs grow as N² */
 export const MAX_DEFAULT_ALL_PAIRS_SYMBOLS = 30;
@@ -321,7 +321,7 @@ export class CorrelationDetector {
   private readonly n: number;
   private readonly w: number;
   private readonly lags: number;
-  /** sums per pair: lag 0, then a leads by 1..L, then b leads by 1..L */
+  /** sums per pair: lag 0, then per lag k = 1..L the pair (a leads by k, b leads by k): sumAB and sumBA */
   private readonly sumsPerPair: number;
   private readonly ringLen: number;
   private t = 0;
@@ -537,8 +537,8 @@ export class CorrelationDetector {
           abs2 += Math.abs(q2);
         }
       }
-      sums[base + k] = s1;
-      if (k > 0) sums[base + L + k] = s2;
+      sums[base + (k === 0 ? 0 : sumAB(k))] = s1;
+      if (k > 0) sums[base + sumBA(k)] = s2;
       maxAbs = Math.max(maxAbs, abs1, k > 0 ? abs2 : 0);
     }
     // deviations of the last L hours will still be paired with future ones: count them as if new
@@ -639,14 +639,14 @@ export class CorrelationDetector {
         }
         for (let k = 1; k <= L; k++) {
           const q = cur[ak + k] * xb;
-          if (q === q) sums[base + k] += q;
+          if (q === q) sums[base + sumAB(k)] += q;
           const q2 = cur[bk + k] * xa;
-          if (q2 === q2) sums[base + L + k] += q2;
+          if (q2 === q2) sums[base + sumBA(k)] += q2;
           if (leaving) {
             const r = old[ak + k] * yb;
-            if (r === r) sums[base + k] -= r;
+            if (r === r) sums[base + sumAB(k)] -= r;
             const r2 = old[bk + k] * ya;
-            if (r2 === r2) sums[base + L + k] -= r2;
+            if (r2 === r2) sums[base + sumBA(k)] -= r2;
           }
         }
         // rounding bound of the sums in units of a correlation: Σ|product| added since the rebuild is at most
@@ -672,9 +672,9 @@ export class CorrelationDetector {
       let lagAB = 0;
       let lagBA = 0;
       for (let k = 1; k <= L; k++) {
-        let cab = (sums[base + k] - w * dmv[ak + k] * dB0) * ivv[ak + k] * iB0;
+        let cab = (sums[base + sumAB(k)] - w * dmv[ak + k] * dB0) * ivv[ak + k] * iB0;
         cab = cab > 1 ? 1 : cab < -1 ? -1 : cab;
-        let cba = (sums[base + L + k] - w * dmv[bk + k] * dA0) * ivv[bk + k] * iA0;
+        let cba = (sums[base + sumBA(k)] - w * dmv[bk + k] * dA0) * ivv[bk + k] * iA0;
         cba = cba > 1 ? 1 : cba < -1 ? -1 : cba;
         corrAB[k] = cab;
         corrBA[k] = cba;

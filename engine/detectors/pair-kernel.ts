@@ -4,16 +4,19 @@
  * by pair over the detector's state, which lives in this kernel's memory.
  *
  * Why it keeps every bit: each value comes from the same f64 operations in the same order as the JavaScript loop
- * (WebAssembly rounds alike and never fuses a multiply into an add); selects stand where that loop picks without
- * a branch, and NaN passes through untouched (no min or max, which would make a NaN canonical).
- * correlation.test.ts runs both on the same data and compares every output bit. Why it is faster: at 100 symbols
- * this loop is most of the replay, and here it runs without a bounds check per array access.
+ * (WebAssembly rounds alike and never fuses a multiply into an add); selects and lane masks stand where that loop
+ * picks without a branch, and NaN passes through untouched (no min or max, which would make a NaN canonical). Lags
+ * 1..L run both directions as the two lanes of one vector (a leading b, b leading a; their sums side by side). A
+ * NaN product is masked to +0 and added rather than skipped, which leaves the sum as it was: a sum starts at +0,
+ * and adding numbers gives −0 only when both are −0, so no sum is ever −0. pair-kernel.test.ts runs this kernel
+ * and the JavaScript loop on the same data and compares every output bit. Why it is faster: at 100 symbols this
+ * loop is most of the replay; here it has no bounds check per array access, and two lanes per operation.
  *
  * A pair whose sums must be rebuilt (a shift reset made them stale, or their rounding bound grew too large) stops
  * the kernel: it leaves the pair's index in the header, the detector rebuilds the sums in JavaScript and calls it
  * again from that pair with `resume` set, which goes on where it stopped.
  */
-import { compileModule, F64, I32, instantiate, moduleBytes, op, PAGE_BYTES, wasmMemory } from '../wasm-assembler.ts';
+import { compileModule, F64, I32, instantiate, moduleBytes, op, PAGE_BYTES, V128, wasmMemory } from '../wasm-assembler.ts';
 
 /** twice the unit roundoff */
 export const EPS = 2 ** -52;
@@ -29,6 +32,13 @@ export const CORR_ACCURACY = 1e-11;
 export const [F_VALID0, F_STARTED0, F_ABS0, F_SQA0, F_SQB0, F_SINCE, F_STALE, F_NSUM, F_NCOUNT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 export const FIELDS = 9;
 
+/**
+ * where a pair's lag-k sums sit among its 2L + 1 (lag 0 first): a leading by k and b leading by k side by side, so
+ * the kernel updates and reads both directions as one two-lane vector
+ */
+export const sumAB = (k: number): number => 2 * k - 1;
+export const sumBA = (k: number): number => 2 * k;
+
 /** pair status codes (PairColumns.status) */
 export const [ST_OK, ST_NO_DATA, ST_WARMING_UP, ST_GAP, ST_FLAT] = [0, 1, 2, 3, 4];
 
@@ -43,10 +53,12 @@ const HEADER_BYTES = H_BROKEN + 4;
 
 /** run(from, resume, leaving, normalRow, header) */
 const PARAMS = ['from', 'resume', 'leaving', 'normalRow', 'header'] as const;
-const I32_LOCALS = [...H_I32, 'j', 'a', 'b', 'a8', 'b8', 'row', 'f', 'ok', 'k', 'k8', 'lagAB', 'lagBA', 'take', 'corrOk', 'status', 'brokenCount', 'broken', 'leadsA', 'leadsB', 'ring8'] as const;
-const F64_LOCALS = [...H_F64, 'xa', 'xb', 'ya', 'yb', 'v0', 'st', 'sn', 'q', 'ia', 'ib', 'sa', 'sb', 'qa', 'qb', 'err', 'dA0', 'iA0', 'dB0', 'iB0', 'corr', 'c', 'abs', 'bestAB', 'bestBA', 'corrAB', 'corrBA', 'count', 'coverage', 'normal'] as const;
-type Name = (typeof PARAMS)[number] | (typeof I32_LOCALS)[number] | (typeof F64_LOCALS)[number];
-const NAMES = [...PARAMS, ...I32_LOCALS, ...F64_LOCALS];
+const I32_LOCALS = [...H_I32, 'j', 'a', 'b', 'a8', 'b8', 'row', 'f', 'ok', 'k', 'k8', 'k16', 'lagAB', 'lagBA', 'corrOk', 'status', 'brokenCount', 'broken', 'leadsA', 'leadsB', 'ring8'] as const;
+const F64_LOCALS = [...H_F64, 'xa', 'xb', 'ya', 'yb', 'v0', 'st', 'sn', 'q', 'ia', 'ib', 'sa', 'sb', 'qa', 'qb', 'err', 'dA0', 'iA0', 'dB0', 'iB0', 'corr', 'c', 'bestAB', 'bestBA', 'corrAB', 'corrBA', 'count', 'coverage', 'normal'] as const;
+/** two-lane locals: lane 0 for a leading b, lane 1 for b leading a */
+const V128_LOCALS = ['vx', 'vy', 'dOther', 'iOther', 'vq', 'vc', 'vabs', 'vtake', 'best', 'corrs', 'lagv'] as const;
+type Name = (typeof PARAMS)[number] | (typeof I32_LOCALS)[number] | (typeof F64_LOCALS)[number] | (typeof V128_LOCALS)[number];
+const NAMES = [...PARAMS, ...I32_LOCALS, ...F64_LOCALS, ...V128_LOCALS];
 const INDEX = new Map<Name, number>(NAMES.map((name, i) => [name, i]));
 if (INDEX.size !== NAMES.length) throw new Error('pair-kernel.ts: two locals share a name');
 
@@ -70,9 +82,15 @@ const setField = (k: number, value: Code) => seq(get('f'), value, op.f64Store(8 
 const ofSymbol = (array: Name, s: 'a' | 'b') => seq(get(array), shl(get(s), 3), op.i32Add, op.f64Load());
 /** a lag row value of side a or b at lag k (cur, old, dmv, ivv: [symbol · (L + 1) + k]) */
 const lagged = (array: Name, side: 'a8' | 'b8', lag0 = false) => seq(plus(array, side), lag0 ? [] : seq(get('k8'), op.i32Add), op.f64Load());
-/** byte address of the row's lag-k sum, a leading (k) or b leading (L + k) */
-const sumAB = () => plus('row', 'k8');
-const sumBA = () => seq(get('row'), shl(get('lags'), 3), op.i32Add, get('k8'), op.i32Add);
+/** the two sides' lag-k values of a per-symbol array as one vector: (array[a, k], array[b, k]) */
+const bothSides = (array: Name) => seq(lagged(array, 'a8'), op.f64x2Splat, lagged(array, 'b8'), op.f64x2ReplaceLane(1));
+/** the row's lag-k sums (sumAB(k), sumBA(k)) as one vector at row + 16(k − 1) + 8: its address, then load/store offset 8 */
+const lagSums = () => plus('row', 'k16');
+/** the vector vq with its NaN lanes made +0: added to or taken from a sum, +0 leaves it as skipping it would (no sum is ever −0) */
+const numbersOnly = seq(get('vq'), get('vq'), get('vq'), op.f64x2Eq, op.v128And, op.set(INDEX.get('vq')!));
+/** sums ±= vq */
+const addToLagSums = (subtract: boolean) => seq(lagSums(), lagSums(), op.v128Load(8), get('vq'), subtract ? op.f64x2Sub : op.f64x2Add, op.v128Store(8));
+const splat = (x: number) => seq(op.f64Const(x), op.f64x2Splat);
 /** if (q === q) sum at `address` ±= q */
 const addIfNumber = (address: () => Code, subtract: boolean) =>
   ifThen(isNumber('q'), seq(address(), address(), op.f64Load(), get('q'), subtract ? op.f64Sub : op.f64Add, op.f64Store()));
@@ -83,14 +101,15 @@ const clampC = seq(
 );
 /** leave pair j to the caller for a rebuild */
 const stop = seq(get('header'), get('j'), op.i32Store(H_STOP), get('header'), get('brokenCount'), op.i32Store(H_BROKEN), op.return);
-/** for k = 1 .. L (k8 = 8k) */
+/** for k = 1 .. L (k8 = 8k, k16 = 16(k − 1)) */
 const forLags = (body: Code) => seq(
-  op.i32Const(1), set('k'), op.i32Const(8), set('k8'),
+  op.i32Const(1), set('k'), op.i32Const(8), set('k8'), op.i32Const(0), set('k16'),
   op.block,
   get('k'), get('lags'), op.i32GtS, op.brIf(0),
   op.loop,
   body,
   get('k8'), op.i32Const(8), op.i32Add, set('k8'),
+  get('k16'), op.i32Const(16), op.i32Add, set('k16'),
   get('k'), op.i32Const(1), op.i32Add, tee('k'), get('lags'), op.i32GtS, op.i32Eqz, op.brIf(0),
   op.end,
   op.end,
@@ -113,17 +132,13 @@ const updateSums = seq(
   get('xa'), get('xb'), op.f64Mul, set('q'),
   addIfNumber(() => get('row'), false),
   ifThen(get('leaving'), seq(get('ya'), get('yb'), op.f64Mul, set('q'), addIfNumber(() => get('row'), true))),
+  // lags 1..L, both directions at once: (cur[a, k]·xb, cur[b, k]·xa) entering, (old[a, k]·yb, old[b, k]·ya) leaving
+  get('xb'), op.f64x2Splat, get('xa'), op.f64x2ReplaceLane(1), set('vx'),
+  get('yb'), op.f64x2Splat, get('ya'), op.f64x2ReplaceLane(1), set('vy'),
   forLags(seq(
-    lagged('curAt', 'a8'), get('xb'), op.f64Mul, set('q'),
-    addIfNumber(sumAB, false),
-    lagged('curAt', 'b8'), get('xa'), op.f64Mul, set('q'),
-    addIfNumber(sumBA, false),
-    ifThen(get('leaving'), seq(
-      lagged('oldAt', 'a8'), get('yb'), op.f64Mul, set('q'),
-      addIfNumber(sumAB, true),
-      lagged('oldAt', 'b8'), get('ya'), op.f64Mul, set('q'),
-      addIfNumber(sumBA, true),
-    )),
+    bothSides('curAt'), get('vx'), op.f64x2Mul, set('vq'), numbersOnly,
+    addToLagSums(false),
+    ifThen(get('leaving'), seq(bothSides('oldAt'), get('vy'), op.f64x2Mul, set('vq'), numbersOnly, addToLagSums(true))),
   )),
   // the rounding bound, each product and sum in the JavaScript's order
   ofSymbol('maxIvAt', 'a'), set('ia'),
@@ -149,12 +164,23 @@ const updateSums = seq(
 /** (sum − w·dm·dB)·iv·iB, clamped, into c */
 const lagCorrelation = (sum: Code, dm: Code, iv: Code, dOther: Name, iOther: Name) =>
   seq(sum, get('w'), dm, op.f64Mul, get(dOther), op.f64Mul, op.f64Sub, iv, op.f64Mul, get(iOther), op.f64Mul, set('c'), clampC);
-/** if |c| beats the best so far (a NaN never does), c and lag k become the best: with selects, not a branch */
-const takeBest = (best: Name, lag: Name, corr: Name) => seq(
-  get('c'), op.f64Abs, tee('abs'), get(best), op.f64Gt, set('take'),
-  get('abs'), get(best), get('take'), op.select, set(best),
-  get('k'), get(lag), get('take'), op.select, set(lag),
-  get('c'), get(corr), get('take'), op.select, set(corr),
+/**
+ * both directions' lag-k correlations, (sums − w·dm·dOther)·iv·iOther clamped to [−1, 1], and where |corr| beats
+ * the best so far (a NaN never does) it and lag k become the best: lane by lane, with masks instead of branches
+ */
+const lagCorrelations = seq(
+  lagSums(), op.v128Load(8),
+  get('w'), op.f64x2Splat, bothSides('dmvAt'), op.f64x2Mul, get('dOther'), op.f64x2Mul,
+  op.f64x2Sub,
+  bothSides('ivvAt'), op.f64x2Mul,
+  get('iOther'), op.f64x2Mul, set('vc'),
+  splat(1), get('vc'), get('vc'), splat(1), op.f64x2Gt, op.v128Bitselect, set('vc'),
+  splat(-1), get('vc'), get('vc'), splat(-1), op.f64x2Lt, op.v128Bitselect, set('vc'),
+  get('vc'), op.f64x2Abs, set('vabs'),
+  get('vabs'), get('best'), op.f64x2Gt, set('vtake'),
+  get('vabs'), get('best'), get('vtake'), op.v128Bitselect, set('best'),
+  get('vc'), get('corrs'), get('vtake'), op.v128Bitselect, set('corrs'),
+  get('k'), op.f64ConvertI32S, op.f64x2Splat, get('lagv'), get('vtake'), op.v128Bitselect, set('lagv'),
 );
 
 /** the correlations, the normal, the status and the leader of pair j, into the output columns */
@@ -163,15 +189,14 @@ const correlate = seq(
   lagged('dmvAt', 'b8', true), set('dB0'), lagged('ivvAt', 'b8', true), set('iB0'),
   lagCorrelation(seq(get('row'), op.f64Load()), get('dA0'), get('iA0'), 'dB0', 'iB0'),
   get('c'), set('corr'),
-  op.f64Const(-Infinity), set('bestAB'), op.f64Const(-Infinity), set('bestBA'),
-  op.f64Const(NaN), set('corrAB'), op.f64Const(NaN), set('corrBA'),
-  op.i32Const(0), set('lagAB'), op.i32Const(0), set('lagBA'),
-  forLags(seq(
-    lagCorrelation(seq(sumAB(), op.f64Load()), lagged('dmvAt', 'a8'), lagged('ivvAt', 'a8'), 'dB0', 'iB0'),
-    takeBest('bestAB', 'lagAB', 'corrAB'),
-    lagCorrelation(seq(sumBA(), op.f64Load()), lagged('dmvAt', 'b8'), lagged('ivvAt', 'b8'), 'dA0', 'iA0'),
-    takeBest('bestBA', 'lagBA', 'corrBA'),
-  )),
+  // lags 1..L: the best |corr| per direction (−Infinity where none), its correlation (NaN) and its lag (0)
+  get('dB0'), op.f64x2Splat, get('dA0'), op.f64x2ReplaceLane(1), set('dOther'),
+  get('iB0'), op.f64x2Splat, get('iA0'), op.f64x2ReplaceLane(1), set('iOther'),
+  splat(-Infinity), set('best'), splat(NaN), set('corrs'), splat(0), set('lagv'),
+  forLags(lagCorrelations),
+  get('best'), op.f64x2ExtractLane(0), set('bestAB'), get('best'), op.f64x2ExtractLane(1), set('bestBA'),
+  get('corrs'), op.f64x2ExtractLane(0), set('corrAB'), get('corrs'), op.f64x2ExtractLane(1), set('corrBA'),
+  get('lagv'), op.f64x2ExtractLane(0), op.i32TruncF64S, set('lagAB'), get('lagv'), op.f64x2ExtractLane(1), op.i32TruncF64S, set('lagBA'),
   // the normal: the mean of the previous normal_hours lag-0 correlations, read before this hour enters
   field(F_NCOUNT), set('count'),
   get('count'), get('normalHours'), op.f64Div, set('coverage'),
@@ -245,7 +270,7 @@ function kernelBytes(): Uint8Array {
     get('header'), op.i32Const(-1), op.i32Store(H_STOP),
     get('header'), get('brokenCount'), op.i32Store(H_BROKEN),
   );
-  return moduleBytes('run', PARAMS.length, [[I32_LOCALS.length, I32], [F64_LOCALS.length, F64]], body);
+  return moduleBytes('run', PARAMS.length, [[I32_LOCALS.length, I32], [F64_LOCALS.length, F64], [V128_LOCALS.length, V128]], body);
 }
 
 let compiled: object | null = null;
