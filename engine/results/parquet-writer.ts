@@ -393,8 +393,6 @@ class RowGroupEncoder {
   /** scratch arrays reused by every chunk (pages are compressed before the next chunk is encoded) */
   private defined = new Uint8Array(0);
   private kept = new Float64Array(0);
-  /** numberRange's answer: non-null count, min, max */
-  private readonly range = new Float64Array(3);
   private indices = new Int32Array(0);
   private readonly body = new Bytes(1 << 16);
   private readonly dict = new Bytes(1 << 10);
@@ -456,11 +454,9 @@ class RowGroupEncoder {
 
   /** doubles, integers and timestamps (epoch ms → µs): the non-null values, PLAIN */
   private numbers(kind: ParquetKind, values: Float64Array, rows: number): Encoded {
-    const range = this.range;
-    numberRange(values, rows, range);
-    const nonNull = range[0];
-    const lo = range[1];
-    const hi = range[2];
+    const nonNull = numberRange(values, rows);
+    const lo = rangeLo;
+    const hi = rangeHi;
     // a chunk without nulls (most, past the warm-up) is written from the caller's array: no definition levels to mark, no copy
     let kept = values;
     if (nonNull < rows) {
@@ -484,17 +480,9 @@ class RowGroupEncoder {
   /** doubles where NaN is a value, not NULL (as DuckDB's appendDouble(NaN) stores it) */
   private doublesWithNaN(values: Float64Array, rows: number): Encoded {
     this.defined.fill(1, 0, rows);
-    let lo = Infinity;
-    let hi = -Infinity;
-    let nan = false;
-    for (let r = 0; r < rows; r++) {
-      const v = values[r];
-      if (v !== v) nan = true;
-      else {
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-    }
+    const nan = numberRange(values, rows) < rows;
+    const lo = rangeLo;
+    const hi = rangeHi;
     // DuckDB orders NaN above every number, so bounds without it could prune a row group wrongly
     const bounds = rows > 0 && !nan && lo <= hi;
     const bytes = new Uint8Array(values.buffer, values.byteOffset, rows * 8);
@@ -562,8 +550,16 @@ class RowGroupEncoder {
 // replacement and thrown away again as the encoder's later code first ran (≈ 60 deoptimisations per backtest over the
 // writing threads, by --trace-deopt); alone, each is optimised once per thread and stays so.
 
-/** out = [non-null count, min, max] of values[0..rows) (NaN is null) */
-function numberRange(values: Float64Array, rows: number, out: Float64Array): void {
+/**
+ * numberRange's min and max of the last chunk: module variables rather than an out array, whose stores after the loop
+ * had no type feedback when the loop was compiled on stack in the first call, and that code, entered again at its
+ * loop on each later call, was thrown away there each time (tens to hundreds of times a backtest)
+ */
+let rangeLo = Infinity;
+let rangeHi = -Infinity;
+
+/** the non-null (non-NaN) count of values[0..rows); their min and max into rangeLo and rangeHi */
+function numberRange(values: Float64Array, rows: number): number {
   let lo = Infinity;
   let hi = -Infinity;
   let nonNull = 0;
@@ -575,9 +571,9 @@ function numberRange(values: Float64Array, rows: number, out: Float64Array): voi
       if (v > hi) hi = v;
     }
   }
-  out[0] = nonNull;
-  out[1] = lo;
-  out[2] = hi;
+  rangeLo = lo;
+  rangeHi = hi;
+  return nonNull;
 }
 
 /** the non-null values into kept, in order; defined[r] says which rows had one */
