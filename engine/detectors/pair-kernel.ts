@@ -87,11 +87,11 @@ const bothSides = (array: Name) => seq(lagged(array, 'a8'), op.f64x2Splat, lagge
 /** the row's lag-k sums (sumAB(k), sumBA(k)) as one vector at row + 16(k − 1) + 8: its address, then load/store offset 8 */
 const lagSums = () => plus('row', 'k16');
 /** the vector vq with its NaN lanes made +0: added to or taken from a sum, +0 leaves it as skipping it would (no sum is ever −0) */
-const numbersOnly = seq(get('vq'), get('vq'), get('vq'), op.f64x2Eq, op.v128And, op.set(INDEX.get('vq')!));
+const numbersOnly = seq(get('vq'), get('vq'), get('vq'), op.f64x2Eq, op.v128And, set('vq'));
 /** sums ±= vq */
 const addToLagSums = (subtract: boolean) => seq(lagSums(), lagSums(), op.v128Load(8), get('vq'), subtract ? op.f64x2Sub : op.f64x2Add, op.v128Store(8));
 const splat = (x: number) => seq(op.f64Const(x), op.f64x2Splat);
-/** if (q === q) sum at `address` ±= q */
+/** lag 0's sum: if (q === q) sum at `address` ±= q */
 const addIfNumber = (address: () => Code, subtract: boolean) =>
   ifThen(isNumber('q'), seq(address(), address(), op.f64Load(), get('q'), subtract ? op.f64Sub : op.f64Add, op.f64Store()));
 /** x > 1 ? 1 : x < −1 ? −1 : x on the local c, with selects (a NaN goes through unchanged) */
@@ -161,7 +161,7 @@ const updateSums = seq(
   )),
 );
 
-/** (sum − w·dm·dB)·iv·iB, clamped, into c */
+/** lag 0's correlation: (sum − w·dm·dB)·iv·iB, clamped, into c */
 const lagCorrelation = (sum: Code, dm: Code, iv: Code, dOther: Name, iOther: Name) =>
   seq(sum, get('w'), dm, op.f64Mul, get(dOther), op.f64Mul, op.f64Sub, iv, op.f64Mul, get(iOther), op.f64Mul, set('c'), clampC);
 /**
