@@ -136,6 +136,22 @@ export function wasmMemory(pages: number): WasmMemory {
   return new WebAssembly.Memory({ initial: pages });
 }
 
+/**
+ * A kernel's arrays laid out one after another from byte `start`, each starting 8-byte aligned (f64 views need it),
+ * in one memory sized once for all of them: it never grows, since growing detaches the buffer, which costs the
+ * thread its optimised typed-array code (simd-convolve.ts). fields: [name, bytes] in order.
+ */
+export function laidOutMemory(fields: readonly (readonly [string, number])[], start = 0): { memory: WasmMemory; address: Record<string, number> } {
+  const address: Record<string, number> = {};
+  let end = start;
+  for (const [key, bytes] of fields) {
+    end = Math.ceil(end / 8) * 8;
+    address[key] = end;
+    end += bytes;
+  }
+  return { memory: wasmMemory(Math.max(1, Math.ceil(end / PAGE_BYTES))), address };
+}
+
 export function compileModule(bytes: Uint8Array): object {
   return new WebAssembly.Module(bytes);
 }

@@ -367,17 +367,6 @@ export class CorrelationDetector {
   private readonly old: Float64Array;
   private readonly dmv: Float64Array;
   private readonly ivv: Float64Array;
-  /**
-   * per lag k (index 0: none yet), this pair's |corr| and corr in each direction, and the strength by leader code
-   * (index 0 none, 1 a, 2 b): the best lag and the leader are picked by index arithmetic, not branches, which on
-   * real data are coin flips (picked this way, the loop took ≈ 20 % less time at 100 symbols).
-   */
-  private readonly absAB: Float64Array;
-  private readonly absBA: Float64Array;
-  private readonly corrAB: Float64Array;
-  private readonly corrBA: Float64Array;
-  private readonly strengthOf = new Float64Array(3).fill(NaN);
-
   /** the pair loop in WebAssembly (pair-kernel.ts); false only to compare it with the JavaScript loop in tests */
   private readonly kernel: PairKernel;
   private readonly useKernel: boolean;
@@ -426,11 +415,6 @@ export class CorrelationDetector {
     this.old = k.old;
     this.dmv = k.dmv;
     this.ivv = k.ivv;
-    // −Infinity where no lag is known: every |corr| beats it, and no known side loses to it by the margin
-    this.absAB = new Float64Array(L + 1).fill(-Infinity);
-    this.absBA = new Float64Array(L + 1).fill(-Infinity);
-    this.corrAB = new Float64Array(L + 1).fill(NaN);
-    this.corrBA = new Float64Array(L + 1).fill(NaN);
   }
 
   /** closes[i] is the close of symbols[i] for hour ts, NaN when missing */
@@ -595,7 +579,7 @@ export class CorrelationDetector {
     if (normalRow === (nh - 1) * P) this.rebuildNormals();
   }
 
-  /** the kernel's loop (pair-kernel.ts) in JavaScript: what it is checked against */
+  /** the kernel's loop (pair-kernel.ts) in plain JavaScript: what it is checked against, so written for reading, not speed */
   private pairLoop(leaving: boolean, normalRow: number): void {
     const { w, lags: L, state: sums, sumsPerPair, stride, cfg, sumSq, maxIv, maxDm, out, flat, pa, pb, normalRing } = this;
     const { status: outStatus, corr: outCorr, normal: outNormal, coverage: outCoverage, broken: outBroken, leader: outLeader, lag: outLag, strength: outStrength } = out;
@@ -604,7 +588,7 @@ export class CorrelationDetector {
     const minCoverage = cfg.min_coverage;
     const margin = cfg.leader_margin;
     const K = L + 1;
-    const { cur, old, dmv, ivv, absAB, absBA, corrAB, corrBA, strengthOf } = this;
+    const { cur, old, dmv, ivv } = this;
     let brokenCount = 0;
     for (let j = 0; j < P; j++) {
       const a = pa[j];
@@ -668,23 +652,29 @@ export class CorrelationDetector {
       const iB0 = ivv[bk];
       let corr = (sums[base] - w * dA0 * dB0) * iA0 * iB0;
       corr = corr > 1 ? 1 : corr < -1 ? -1 : corr;
-      // the first lag of the largest |corr| per direction (a NaN never wins): lag += (beats best) · (k − lag)
+      // the first lag of the largest |corr| per direction (a NaN never wins)
+      let bestAB = -1;
       let lagAB = 0;
+      let corrAB = NaN;
+      let bestBA = -1;
       let lagBA = 0;
+      let corrBA = NaN;
       for (let k = 1; k <= L; k++) {
         let cab = (sums[base + sumAB(k)] - w * dmv[ak + k] * dB0) * ivv[ak + k] * iB0;
         cab = cab > 1 ? 1 : cab < -1 ? -1 : cab;
         let cba = (sums[base + sumBA(k)] - w * dmv[bk + k] * dA0) * ivv[bk + k] * iA0;
         cba = cba > 1 ? 1 : cba < -1 ? -1 : cba;
-        corrAB[k] = cab;
-        corrBA[k] = cba;
-        const aab = (absAB[k] = Math.abs(cab));
-        const aba = (absBA[k] = Math.abs(cba));
-        lagAB += bit(aab > absAB[lagAB]) * (k - lagAB);
-        lagBA += bit(aba > absBA[lagBA]) * (k - lagBA);
+        if (Math.abs(cab) > bestAB) {
+          bestAB = Math.abs(cab);
+          lagAB = k;
+          corrAB = cab;
+        }
+        if (Math.abs(cba) > bestBA) {
+          bestBA = Math.abs(cba);
+          lagBA = k;
+          corrBA = cba;
+        }
       }
-      const bestAB = absAB[lagAB];
-      const bestBA = absBA[lagBA];
 
       // the normal: mean of the previous normal_hours lag-0 correlations, read before this hour enters
       const count = sums[f + F_NCOUNT];
@@ -713,14 +703,10 @@ export class CorrelationDetector {
       const broken = corrOk ? (isCorrelationBreak(corr, normal, cfg) ? 1 : 0) : -1;
       outBroken[j] = broken;
       if (broken === 1) brokenCount++;
-      // leadDirection on the best |corr| (−Infinity standing for its NaN), as 0/1 flags
-      const leadsA = bit(bestAB > bestBA + margin);
-      const leadsB = bit(bestBA > bestAB + margin);
-      outLeader[j] = leadsA - leadsB;
-      outLag[j] = leadsA * lagAB + leadsB * lagBA;
-      strengthOf[1] = corrAB[lagAB];
-      strengthOf[2] = corrBA[lagBA];
-      outStrength[j] = strengthOf[leadsA + 2 * leadsB];
+      const dir = leadDirection(bestAB < 0 ? NaN : bestAB, bestBA < 0 ? NaN : bestBA, margin);
+      outLeader[j] = dir;
+      outLag[j] = dir === 1 ? lagAB : dir === -1 ? lagBA : 0;
+      outStrength[j] = dir === 1 ? corrAB : dir === -1 ? corrBA : NaN;
     }
     out.brokenCount = brokenCount;
   }
@@ -745,11 +731,6 @@ export class CorrelationDetector {
       }
     }
   }
-}
-
-/** a comparison as 0 or 1, which the compiler keeps as a flag instead of a branch */
-function bit(c: boolean): number {
-  return (c as unknown as number) | 0;
 }
 
 /** as RollingWindow.completeStatus, as a status code: nothing valid yet is no data, an unbroken short run is warming up */

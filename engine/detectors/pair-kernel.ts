@@ -16,7 +16,7 @@
  * the kernel: it leaves the pair's index in the header, the detector rebuilds the sums in JavaScript and calls it
  * again from that pair with `resume` set, which goes on where it stopped.
  */
-import { compileModule, F64, I32, instantiate, moduleBytes, op, PAGE_BYTES, V128, wasmMemory } from '../wasm-assembler.ts';
+import { compileModule, F64, I32, instantiate, laidOutMemory, moduleBytes, op, V128 } from '../wasm-assembler.ts';
 
 /** twice the unit roundoff */
 export const EPS = 2 ** -52;
@@ -324,10 +324,7 @@ export interface PairKernel {
   brokenCount: number;
 }
 
-/**
- * The kernel memory of a detector over `symbols` symbols and these pairs, with `lags` lags: sized once, so it never
- * grows (growing detaches the buffer, which costs the thread its optimised typed-array code: simd-convolve.ts).
- */
+/** The kernel memory of a detector over `symbols` symbols and these pairs, with `lags` lags (laidOutMemory) */
 export function pairKernel(symbols: number, pairs: readonly (readonly [number, number])[], lags: number, cfg: PairKernelConfig): PairKernel {
   const n = symbols;
   const p = pairs.length;
@@ -357,19 +354,10 @@ export function pairKernel(symbols: number, pairs: readonly (readonly [number, n
     ['leader', p],
     ['lag', p],
   ];
-  const addr: Record<string, number> = {};
-  let end = HEADER_BYTES;
-  for (const [key, count] of f64s) {
-    end = Math.ceil(end / 8) * 8;
-    addr[key] = end;
-    end += 8 * Math.max(1, count);
-  }
-  for (const [key, bytes] of narrow) {
-    end = Math.ceil(end / 8) * 8;
-    addr[key] = end;
-    end += Math.max(1, bytes);
-  }
-  const memory = wasmMemory(Math.max(1, Math.ceil(end / PAGE_BYTES)));
+  const { memory, address: addr } = laidOutMemory(
+    [...f64s.map(([key, count]): [string, number] => [key, 8 * Math.max(1, count)]), ...narrow.map(([key, bytes]): [string, number] => [key, Math.max(1, bytes)])],
+    HEADER_BYTES,
+  );
   const buffer = memory.buffer;
   const f64 = (key: string, count: number) => new Float64Array(buffer, addr[key], count);
   const header = new DataView(buffer, 0, HEADER_BYTES);

@@ -12,7 +12,7 @@
  * caller counts its later episodes with the same seen-stamps afterwards. A row's detections are the number of
  * distinct episodes its alerts reach, which does not depend on the order in which they are marked.
  */
-import { compileModule, F64, I32, instantiate, moduleBytes, op, PAGE_BYTES, wasmMemory } from '../wasm-assembler.ts';
+import { compileModule, F64, I32, instantiate, laidOutMemory, moduleBytes, op } from '../wasm-assembler.ts';
 
 /** the kernel's parameters, byte addresses into its memory but size and round */
 const [MEMBERS, SIZE, INFO, DIR, RET, STAMP, ROUND, PENDING, OUT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -136,13 +136,7 @@ export function rowKernel(alerts: number, rows: readonly Int32Array[], dir: Int8
     ['pending', 4 * n],
     ['dir', n],
   ];
-  const addr: Record<string, number> = {};
-  let end = 0;
-  for (const [key, bytes] of layout) {
-    addr[key] = end;
-    end += Math.ceil(bytes / 8) * 8;
-  }
-  const memory = wasmMemory(Math.max(1, Math.ceil(end / PAGE_BYTES)));
+  const { memory, address: addr } = laidOutMemory(layout);
   const buffer = memory.buffer;
   const members = new Int32Array(buffer, addr.members, Math.max(1, memberCount));
   const memberAt = new Int32Array(rows.length);
