@@ -210,6 +210,20 @@ function cliLines(label: string, r: ReturnType<typeof cliSweep>, configs = CONFI
   ];
 }
 
+/**
+ * the two warm CLI runs' CPU as a line, fixed + per configuration · n: what no faster evaluation can remove from a
+ * 1,000-configuration run, and the best rate the 2-core machine could then reach (every core busy all the time)
+ */
+function fixedCpuLines(cpuShort: number, cpuLong: number): string[] {
+  const perConfig = (cpuLong - cpuShort) / (LONG_CONFIGS - CONFIGS);
+  const fixed = cpuShort - perConfig * CONFIGS;
+  const cores = os.availableParallelism();
+  const bestWall = cpuShort / cores;
+  return [
+    `  CPU split (CLI WARM, ${thousands(CONFIGS)} vs ${thousands(LONG_CONFIGS)} configurations): ≈ ${fmtS(fixed)} fixed (process and worker start-up, JIT warm-up, the report with its baseline) + ${perConfig.toFixed(2)} ms per configuration; on ${cores} cores kept busy the ${thousands(CONFIGS)} run needs ≥ ${fmtS(bestWall)} (≥ ${fmtS(fixed / cores)} for the fixed part alone) = at most ${((CONFIGS / bestWall) * 1000).toFixed(0)} configurations/s`,
+  ];
+}
+
 export async function benchSweep(): Promise<string[]> {
   const lines: string[] = [];
   const spec = parseSweepSpec(BENCH_SPEC);
@@ -254,7 +268,9 @@ export async function benchSweep(): Promise<string[]> {
     const longSpecFile = path.join(scratch, 'bench-spec-long.json');
     fs.writeFileSync(longSpecFile, JSON.stringify({ ...BENCH_SPEC, random: { ...BENCH_SPEC.random, n: LONG_CONFIGS } }));
     fs.cpSync(path.join(scratch, 'cli-cold', 'cache'), path.join(scratch, 'cli-long', 'cache'), { recursive: true });
-    lines.push(...cliLines(`  CLI WARM, ${thousands(LONG_CONFIGS)} configurations (the same parameters)`, cliSweep(longSpecFile, path.join(scratch, 'cli-long')), LONG_CONFIGS));
+    const cliLong = cliSweep(longSpecFile, path.join(scratch, 'cli-long'));
+    lines.push(...cliLines(`  CLI WARM, ${thousands(LONG_CONFIGS)} configurations (the same parameters)`, cliLong, LONG_CONFIGS));
+    if (typeof cliWarm !== 'string' && typeof cliLong !== 'string') lines.push(...fixedCpuLines(cliWarm.cpu, cliLong.cpu));
 
     // the reference: each configuration replayed through the Pipeline and scored on its own
     const market = prepareMarket(pricesOf(data, data.firstHour), { permutations: 0 });
