@@ -22,10 +22,18 @@ export interface ArchiveTarget {
   symbol: string;
 }
 
+/** a monthly or daily archive file's name (BTCUSDT-1h-2025-01.zip, …-2025-01-31.csv); captures the symbol and the year */
+const ARCHIVE_NAME = /^([A-Z0-9]+)-1h-(\d{4})-\d{2}(-\d{2})?\.(csv|zip|csv\.gz)$/;
+
 /** BTCUSDT-1h-2025-01.csv(.zip) → BTCUSDT; null when the name does not say */
 export function symbolFromArchiveName(base: string): string | null {
-  const m = /^([A-Z0-9]+)-1h-\d{4}-\d{2}(-\d{2})?\.(csv|zip|csv\.gz)$/.exec(base);
-  return m ? m[1] : null;
+  return ARCHIVE_NAME.exec(base)?.[1] ?? null;
+}
+
+/** BTCUSDT-1h-2025-01.zip → 2025: the year of the klines the file holds; null when the name does not say */
+export function yearFromArchiveName(base: string): number | null {
+  const m = ARCHIVE_NAME.exec(base);
+  return m ? Number(m[2]) : null;
 }
 
 /** A first line of only numeric fields (no header) is an archive kline row, whatever its field count. */

@@ -314,8 +314,8 @@ export async function commitBatches(datasetsDir: string, batches: Iterable<Colum
 }
 
 /**
- * `batches` may be a generator that parses while the commit runs (one series at a time, so memory holds one
- * series, not the dataset). If it throws, the files staged so far are deleted and nothing is committed.
+ * `batches` may be a generator that parses while the commit runs (one series, or one year of one, at a time, so
+ * memory holds that part, not the dataset). If it throws, the files staged so far are deleted and nothing is committed.
  */
 async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> | AsyncIterable<ColumnBatch>, opts: CommitOptions): Promise<CommitSummary> {
   killPoint('commit:locked');

@@ -81,7 +81,7 @@ export async function benchImport(): Promise<string[]> {
     const rss = (ms: Measured[]) => benchMedian(ms.map((m) => m.maxRssMb));
     out.push(
       `peak RSS, archive, median of ${small.length}/${big.length}:  10 symbols × 2 y ${rss(small).toFixed(0)} MB   10 × 8 y ${rss(big).toFixed(0)} MB   ratio 8 y / 2 y ${(rss(big) / rss(small)).toFixed(2)}×   5 × 8 y ${rss(five).toFixed(0)} MB   ratio 10 / 5 symbols ${(rss(big) / rss(five)).toFixed(2)}×`,
-      `  (rows ${small[0].rows.toLocaleString('en-US')} vs ${big[0].rows.toLocaleString('en-US')}; the importer holds one series at a time, so memory follows the longest series, not the number of symbols)`,
+      `  (rows ${small[0].rows.toLocaleString('en-US')} vs ${big[0].rows.toLocaleString('en-US')}; the importer holds a year of a series of archive files at a time, a whole series of other files, so memory follows the longest part, not the number of symbols)`,
       `archive 10 × 8 y wall, median of ${big.length}: ${(benchMedian(big.map((m) => m.ms)) / 1000).toFixed(2)} s, CPU ${(benchMedian(big.map((m) => m.cpuMs)) / 1000).toFixed(2)} s`,
     );
     // a restated December 2024 of one symbol: one stored partition rewritten, the 79 others untouched

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
-import { importFiles } from './import-files.ts';
+import { importFiles, seriesParts } from './import-files.ts';
 import { openStore } from './store.ts';
 import { queryRows } from './duckdb.ts';
 import { InputError, UserError } from '../errors.ts';
@@ -115,6 +115,40 @@ describe('Binance public-archive klines', () => {
     const f = write('ETHUSDT-1h-2024-12.zip', makeZip('ETHUSDT-1h-2024-12.csv', csv));
     const r = await importFiles(ds, [f]);
     expect(r.files[0]).toMatchObject({ symbol: 'ETHUSDT', rows: 2, format: 'binance-archive' });
+  });
+
+  it('commits a series of archive files a year at a time: the same dataset as all its rows in one file', async () => {
+    // November 2024 to February 2025, two files a year, given out of order
+    const months = [Date.UTC(2024, 10, 30, 22), Date.UTC(2024, 11, 31, 22), Date.UTC(2025, 0, 31, 22), Date.UTC(2025, 1, 1)];
+    const names = ['BTCUSDT-1h-2024-11.csv', 'BTCUSDT-1h-2024-12.csv', 'BTCUSDT-1h-2025-01.csv', 'BTCUSDT-1h-2025-02.csv'];
+    const files = [2, 0, 3, 1].map((m) => write(names[m], [kline(months[m], 'ms', 100 + m), kline(months[m] + H, 'ms', 110 + m)].join('\n')));
+    expect(seriesParts([0, 1, 2, 3], files)).toEqual([{ year: 2024, members: [1, 3] }, { year: 2025, members: [0, 2] }]);
+    // one name that gives no year: the series is one part, as any CSV
+    expect(seriesParts([0, 1], [files[0], write('BTCUSDT.csv', '')])).toEqual([{ year: null, members: [0, 1] }]);
+    const r = await importFiles(ds, files);
+    expect(r.commit.partitions.map((p) => [p.year, p.added])).toEqual([[2024, 4], [2025, 4]]);
+    const byYear = await rows(`SELECT epoch_ms(ts)::DOUBLE AS t, open FROM candles_1h ORDER BY ts`);
+    const whole = path.join(dir, 'whole');
+    fs.mkdirSync(whole);
+    const all = write('all-rows.csv', months.flatMap((t, m) => [kline(t, 'ms', 100 + m), kline(t + H, 'ms', 110 + m)]).join('\n'));
+    await importFiles(whole, [all], { format: 'binance-archive', table: 'candles_1h', symbol: 'BTCUSDT' });
+    const store = await openStore({ datasetsDir: whole });
+    try {
+      expect(byYear).toEqual(await queryRows(store.conn, `SELECT epoch_ms(ts)::DOUBLE AS t, open FROM candles_1h ORDER BY ts`));
+    } finally {
+      store.close();
+    }
+    expect(byYear).toHaveLength(8);
+  });
+
+  it('refuses an archive file holding klines of another year than its name gives; nothing lands', async () => {
+    const good = write('BTCUSDT-1h-2024-11.csv', kline(Date.UTC(2024, 10, 5), 'ms'));
+    const stray = write('BTCUSDT-1h-2024-12.csv', [kline(Date.UTC(2024, 11, 31, 23), 'ms'), kline(Date.UTC(2025, 0, 1), 'ms')].join('\n'));
+    const before = snapshot();
+    const err = await importFiles(ds, [good, stray]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toBe(`${stray}, field 'open_time': 2025-01-01 00:00 UTC is not in 2024, the year the file's name gives`);
+    expect(snapshot()).toEqual(before);
   });
 
   it('rejects a kline that is not one hour long', async () => {

@@ -7,10 +7,11 @@ import path from 'node:path';
 import { InputError, UserError } from '../errors.ts';
 import { commitBatches, type ColumnBatch, type CommitSummary } from './dataset-writer.ts';
 import { parseMarketCsv, type CsvTarget } from './market-csv.ts';
-import { isArchiveHeader, looksLikeArchiveLine, parseBinanceArchive, symbolFromArchiveName } from './binance-archive.ts';
+import { isArchiveHeader, looksLikeArchiveLine, parseBinanceArchive, symbolFromArchiveName, yearFromArchiveName } from './binance-archive.ts';
 import { DEFAULT_IMPORT_LIMITS, fileProblem, LineReader, type ImportLimits } from './read-text.ts';
 import { assertSymbol, assertVenue } from './layout.ts';
 import { LIQUIDATION_KINDS, tableSpec, type TableName } from './tables.ts';
+import { isoHour } from '../time.ts';
 
 export interface ImportOptions {
   /** 'auto' looks at the first line: 12 headerless fields is a Binance archive kline file */
@@ -239,9 +240,34 @@ function concatDisjoint(batches: ColumnBatch[]): ColumnBatch | null {
 }
 
 /**
- * Parses and commits one series (venue/table/symbol) at a time inside the writer's commit, so memory holds one
- * series rather than the whole import. Every file is still checked before the commit point: a bad file anywhere
- * deletes what was staged and the dataset stays as it was.
+ * The parts a series' files (indices into `files`) are parsed and committed in: a part per calendar year, years
+ * ascending, when every file is a Binance archive whose name gives its year (monthly or daily files, the long
+ * histories), so memory holds a year of the series rather than all of it; else the whole series as one part.
+ */
+export function seriesParts(members: readonly number[], files: readonly string[]): { year: number | null; members: number[] }[] {
+  const years = members.map((i) => yearFromArchiveName(path.basename(files[i])));
+  if (years.some((y) => y === null)) return [{ year: null, members: [...members] }];
+  const parts = new Map<number, number[]>();
+  members.forEach((i, k) => parts.set(years[k]!, [...(parts.get(years[k]!) ?? []), i]));
+  return [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([year, m]) => ({ year, members: m }));
+}
+
+/**
+ * a file committed with its named year's part must hold only that year's klines: a row of another year would reach a
+ * partition another part writes too, past the check that overlapping files agree
+ */
+function assertInNamedYear(file: string, batch: ColumnBatch, year: number): void {
+  const from = Date.UTC(year, 0, 1);
+  const to = Date.UTC(year + 1, 0, 1);
+  for (const t of batch.ts) {
+    if (t < from || t >= to) throw new InputError(file, null, 'open_time', `${isoHour(t)} UTC is not in ${year}, the year the file's name gives`);
+  }
+}
+
+/**
+ * Parses and commits one series (venue/table/symbol) at a time inside the writer's commit — a year at a time for
+ * archive files (seriesParts) — so memory holds one series or one year rather than the whole import. Every file is
+ * still checked before the commit point: a bad file anywhere deletes what was staged and the dataset stays as it was.
  */
 export async function importFiles(datasetsDir: string, files: string[], opts: ImportOptions = {}): Promise<ImportReport> {
   if (files.length === 0) throw new UserError('import: name at least one file');
@@ -255,15 +281,18 @@ export async function importFiles(datasetsDir: string, files: string[], opts: Im
   let done = 0;
   async function* series(): AsyncGenerator<ColumnBatch> {
     for (const members of groups.values()) {
-      const parsed: { file: string; batch: ColumnBatch }[] = [];
-      for (const i of members) {
-        opts.onProgress?.({ phase: 'parse', done, total: files.length });
-        const p = await parseImportFile(files[i], opts);
-        reports[i] = p.report;
-        parsed.push({ file: files[i], batch: p.batch });
-        done++;
+      for (const part of seriesParts(members, files)) {
+        const parsed: { file: string; batch: ColumnBatch }[] = [];
+        for (const i of part.members) {
+          opts.onProgress?.({ phase: 'parse', done, total: files.length });
+          const p = await parseImportFile(files[i], opts);
+          if (part.year !== null) assertInNamedYear(files[i], p.batch, part.year);
+          reports[i] = p.report;
+          parsed.push({ file: files[i], batch: p.batch });
+          done++;
+        }
+        yield* mergeBatches(parsed);
       }
-      yield* mergeBatches(parsed);
     }
     opts.onProgress?.({ phase: 'commit' });
   }
