@@ -1,6 +1,6 @@
 // Importer behaviour on small synthetic CSV files (synthetic fixtures, not market data): idempotency,
 // atomicity under a crash, and a clear error for every kind of bad input with nothing written.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,23 @@ import { InputError, UserError } from '../errors.ts';
 import { readManifest } from './manifest.ts';
 import { makeSingleEntryZip } from './zip.ts';
 import { datasetSnapshot } from '../testing/dataset-snapshot.ts';
+
+/** what reaches the commit, batch by batch (symbol, first and last hour): the writer itself, unchanged, behind a recorder */
+const committed = vi.hoisted(() => [] as { symbol: string; first: number; last: number }[]);
+vi.mock('./dataset-writer.ts', async (importOriginal) => {
+  const writer = await importOriginal<typeof import('./dataset-writer.ts')>();
+  type Batch = import('./dataset-writer.ts').ColumnBatch;
+  async function* recorded(batches: Iterable<Batch> | AsyncIterable<Batch>): AsyncGenerator<Batch> {
+    for await (const b of batches) {
+      let first = Infinity;
+      let last = -Infinity;
+      for (const t of b.ts) [first, last] = [Math.min(first, t), Math.max(last, t)];
+      committed.push({ symbol: b.symbol, first, last });
+      yield b;
+    }
+  }
+  return { ...writer, commitBatches: (dir: string, batches: Iterable<Batch> | AsyncIterable<Batch>, opts?: Parameters<typeof writer.commitBatches>[2]) => writer.commitBatches(dir, recorded(batches), opts) };
+});
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const H = 3_600_000;
@@ -125,7 +142,13 @@ describe('Binance public-archive klines', () => {
     expect(seriesParts([0, 1, 2, 3], files)).toEqual([{ year: 2024, members: [1, 3] }, { year: 2025, members: [0, 2] }]);
     // one name that gives no year: the series is one part, as any CSV
     expect(seriesParts([0, 1], [files[0], write('BTCUSDT.csv', '')])).toEqual([{ year: null, members: [0, 1] }]);
+    committed.length = 0;
     const r = await importFiles(ds, files);
+    // a batch a year, each read and committed before the next year's files are parsed
+    expect(committed).toEqual([
+      { symbol: 'BTCUSDT', first: months[0], last: months[1] + H },
+      { symbol: 'BTCUSDT', first: months[2], last: months[3] + H },
+    ]);
     expect(r.commit.partitions.map((p) => [p.year, p.added])).toEqual([[2024, 4], [2025, 4]]);
     const byYear = await rows(`SELECT epoch_ms(ts)::DOUBLE AS t, open FROM candles_1h ORDER BY ts`);
     const whole = path.join(dir, 'whole');
@@ -149,6 +172,12 @@ describe('Binance public-archive klines', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toBe(`${stray}, field 'open_time': 2025-01-01 00:00 UTC is not in 2024, the year the file's name gives`);
     expect(snapshot()).toEqual(before);
+  });
+
+  it('a market-data CSV with an archive name is held to its year too, and the error names its time column', async () => {
+    const f = write('BTCUSDT-1h-2024-06.csv', syntheticCandles(2, Date.UTC(2025, 0, 1)));
+    const other = write('candles_1h_BTCUSDT.csv', syntheticCandles(2, Date.UTC(2024, 0, 1)));
+    await expect(importFiles(ds, [other, f], { symbol: 'BTCUSDT' })).rejects.toThrow(`${f}, field 'ts_ms': 2025-01-01 00:00 UTC is not in 2024, the year the file's name gives`);
   });
 
   it('rejects a kline that is not one hour long', async () => {

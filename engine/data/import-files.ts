@@ -253,14 +253,17 @@ export function seriesParts(members: readonly number[], files: readonly string[]
 }
 
 /**
- * a file committed with its named year's part must hold only that year's klines: a row of another year would reach a
- * partition another part writes too, past the check that overlapping files agree
+ * a file whose name gives a year (an archive name) must hold only that year's rows: committed with that year's part,
+ * a row of another year would reach a partition another part writes too, past the check that overlapping files agree
  */
-function assertInNamedYear(file: string, batch: ColumnBatch, year: number): void {
+function assertInNamedYear(file: string, parsed: { batch: ColumnBatch; report: FileReport }): void {
+  const year = yearFromArchiveName(path.basename(file));
+  if (year === null) return;
   const from = Date.UTC(year, 0, 1);
   const to = Date.UTC(year + 1, 0, 1);
-  for (const t of batch.ts) {
-    if (t < from || t >= to) throw new InputError(file, null, 'open_time', `${isoHour(t)} UTC is not in ${year}, the year the file's name gives`);
+  const field = parsed.report.format === 'csv' ? 'ts_ms' : 'open_time';
+  for (const t of parsed.batch.ts) {
+    if (t < from || t >= to) throw new InputError(file, null, field, `${isoHour(t)} UTC is not in ${year}, the year the file's name gives`);
   }
 }
 
@@ -286,7 +289,7 @@ export async function importFiles(datasetsDir: string, files: string[], opts: Im
         for (const i of part.members) {
           opts.onProgress?.({ phase: 'parse', done, total: files.length });
           const p = await parseImportFile(files[i], opts);
-          if (part.year !== null) assertInNamedYear(files[i], p.batch, part.year);
+          assertInNamedYear(files[i], p);
           reports[i] = p.report;
           parsed.push({ file: files[i], batch: p.batch });
           done++;
