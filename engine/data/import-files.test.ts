@@ -1,35 +1,18 @@
 // Importer behaviour on small synthetic CSV files (synthetic fixtures, not market data): idempotency,
 // atomicity under a crash, and a clear error for every kind of bad input with nothing written.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
-import { importFiles, seriesParts } from './import-files.ts';
+import { importBatches, importFiles, seriesParts, type FileReport } from './import-files.ts';
 import { openStore } from './store.ts';
 import { queryRows } from './duckdb.ts';
 import { InputError, UserError } from '../errors.ts';
 import { readManifest } from './manifest.ts';
 import { makeSingleEntryZip } from './zip.ts';
 import { datasetSnapshot } from '../testing/dataset-snapshot.ts';
-
-/** what reaches the commit, batch by batch (symbol, first and last hour): the writer itself, unchanged, behind a recorder */
-const committed = vi.hoisted(() => [] as { symbol: string; first: number; last: number }[]);
-vi.mock('./dataset-writer.ts', async (importOriginal) => {
-  const writer = await importOriginal<typeof import('./dataset-writer.ts')>();
-  type Batch = import('./dataset-writer.ts').ColumnBatch;
-  async function* recorded(batches: Iterable<Batch> | AsyncIterable<Batch>): AsyncGenerator<Batch> {
-    for await (const b of batches) {
-      let first = Infinity;
-      let last = -Infinity;
-      for (const t of b.ts) [first, last] = [Math.min(first, t), Math.max(last, t)];
-      committed.push({ symbol: b.symbol, first, last });
-      yield b;
-    }
-  }
-  return { ...writer, commitBatches: (dir: string, batches: Iterable<Batch> | AsyncIterable<Batch>, opts?: Parameters<typeof writer.commitBatches>[2]) => writer.commitBatches(dir, recorded(batches), opts) };
-});
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const H = 3_600_000;
@@ -142,13 +125,14 @@ describe('Binance public-archive klines', () => {
     expect(seriesParts([0, 1, 2, 3], files)).toEqual([{ year: 2024, members: [1, 3] }, { year: 2025, members: [0, 2] }]);
     // one name that gives no year: the series is one part, as any CSV
     expect(seriesParts([0, 1], [files[0], write('BTCUSDT.csv', '')])).toEqual([{ year: null, members: [0, 1] }]);
-    committed.length = 0;
-    const r = await importFiles(ds, files);
-    // a batch a year, each read and committed before the next year's files are parsed
-    expect(committed).toEqual([
-      { symbol: 'BTCUSDT', first: months[0], last: months[1] + H },
-      { symbol: 'BTCUSDT', first: months[2], last: months[3] + H },
+    // a batch a year: the commit takes 2024 before the 2025 files are parsed
+    const batches = [];
+    for await (const b of importBatches(files, {}, new Array<FileReport>(files.length))) batches.push({ symbol: b.symbol, ts: [...b.ts] });
+    expect(batches).toEqual([
+      { symbol: 'BTCUSDT', ts: [months[0], months[0] + H, months[1], months[1] + H] },
+      { symbol: 'BTCUSDT', ts: [months[2], months[2] + H, months[3], months[3] + H] },
     ]);
+    const r = await importFiles(ds, files);
     expect(r.commit.partitions.map((p) => [p.year, p.added])).toEqual([[2024, 4], [2025, 4]]);
     const byYear = await rows(`SELECT epoch_ms(ts)::DOUBLE AS t, open FROM candles_1h ORDER BY ts`);
     const whole = path.join(dir, 'whole');

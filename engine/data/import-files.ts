@@ -268,40 +268,47 @@ function assertInNamedYear(file: string, parsed: { batch: ColumnBatch; report: F
 }
 
 /**
- * Parses and commits one series (venue/table/symbol) at a time inside the writer's commit — a year at a time for
- * archive files (seriesParts) — so memory holds one series or one year rather than the whole import. Every file is
- * still checked before the commit point: a bad file anywhere deletes what was staged and the dataset stays as it was.
+ * The batches an import commits, in order: one per series (venue/table/symbol), or one per year of a series of
+ * archive files (seriesParts), each parsed and checked only when the commit asks for it, so memory holds one series or
+ * one year rather than the whole import. reports[i] is filled as file i is parsed.
  */
-export async function importFiles(datasetsDir: string, files: string[], opts: ImportOptions = {}): Promise<ImportReport> {
-  if (files.length === 0) throw new UserError('import: name at least one file');
-  const targets = files.map((file) => resolveTarget(file, opts).target);
+export async function* importBatches(files: readonly string[], opts: ImportOptions, reports: FileReport[]): AsyncGenerator<ColumnBatch> {
   const groups = new Map<string, number[]>();
-  targets.forEach((t, i) => {
+  files.forEach((file, i) => {
+    const t = resolveTarget(file, opts).target;
     const key = `${t.venue}/${t.table}/${t.symbol}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
-  const reports: FileReport[] = new Array(files.length);
   let done = 0;
-  async function* series(): AsyncGenerator<ColumnBatch> {
-    for (const members of groups.values()) {
-      for (const part of seriesParts(members, files)) {
-        const parsed: { file: string; batch: ColumnBatch }[] = [];
-        for (const i of part.members) {
-          opts.onProgress?.({ phase: 'parse', done, total: files.length });
-          const p = await parseImportFile(files[i], opts);
-          assertInNamedYear(files[i], p);
-          reports[i] = p.report;
-          parsed.push({ file: files[i], batch: p.batch });
-          done++;
-        }
-        yield* mergeBatches(parsed);
+  for (const members of groups.values()) {
+    for (const part of seriesParts(members, files)) {
+      const parsed: { file: string; batch: ColumnBatch }[] = [];
+      for (const i of part.members) {
+        opts.onProgress?.({ phase: 'parse', done, total: files.length });
+        const p = await parseImportFile(files[i], opts);
+        assertInNamedYear(files[i], p);
+        reports[i] = p.report;
+        parsed.push({ file: files[i], batch: p.batch });
+        done++;
       }
+      yield* mergeBatches(parsed);
     }
-    opts.onProgress?.({ phase: 'commit' });
   }
+  opts.onProgress?.({ phase: 'commit' });
+}
+
+/**
+ * Parses and commits the files inside the writer's commit (importBatches). Every file is still checked before the
+ * commit point: a bad file anywhere deletes what was staged and the dataset stays as it was.
+ */
+export async function importFiles(datasetsDir: string, files: string[], opts: ImportOptions = {}): Promise<ImportReport> {
+  if (files.length === 0) throw new UserError('import: name at least one file');
+  // every file's table and symbol known (or refused) before the datasets folder is touched
+  const targets = files.map((file) => resolveTarget(file, opts).target);
+  const reports: FileReport[] = new Array(files.length);
   const provenance: Record<string, string> = {};
   if (opts.note) for (const t of targets) provenance[`${t.venue}/${t.table}`] = opts.note;
-  const commit = await commitBatches(datasetsDir, series(), { provenance });
+  const commit = await commitBatches(datasetsDir, importBatches(files, opts, reports), { provenance });
   return { files: reports, commit };
 }
 
