@@ -125,7 +125,7 @@ describe('Binance public-archive klines', () => {
     expect(seriesParts([0, 1, 2, 3], files)).toEqual([{ year: 2024, members: [1, 3] }, { year: 2025, members: [0, 2] }]);
     // one name that gives no year: the series is one part, as any CSV
     expect(seriesParts([0, 1], [files[0], write('BTCUSDT.csv', '')])).toEqual([{ year: null, members: [0, 1] }]);
-    // a batch a year: the commit takes 2024 before the 2025 files are parsed
+    // what the commit is handed: a batch a year, in year order
     const batches = [];
     for await (const b of importBatches(files, {}, new Array<FileReport>(files.length))) batches.push({ symbol: b.symbol, ts: [...b.ts] });
     expect(batches).toEqual([

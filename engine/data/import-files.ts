@@ -248,7 +248,12 @@ export function seriesParts(members: readonly number[], files: readonly string[]
   const years = members.map((i) => yearFromArchiveName(path.basename(files[i])));
   if (years.some((y) => y === null)) return [{ year: null, members: [...members] }];
   const parts = new Map<number, number[]>();
-  members.forEach((i, k) => parts.set(years[k]!, [...(parts.get(years[k]!) ?? []), i]));
+  members.forEach((i, k) => {
+    const year = years[k]!;
+    const part = parts.get(year);
+    if (part) part.push(i);
+    else parts.set(year, [i]);
+  });
   return [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([year, m]) => ({ year, members: m }));
 }
 
