@@ -31,6 +31,11 @@ class GrowableColumn {
   finish(): Float64Array {
     return this.data.slice(0, this.length);
   }
+  /** removes the first k values (the capacity stays: it is reused by the rows still to come) */
+  dropFront(k: number): void {
+    this.data.copyWithin(0, k, this.length);
+    this.length -= k;
+  }
 }
 
 export class BatchBuilder {
@@ -53,8 +58,50 @@ export class BatchBuilder {
     }
   }
 
+  /** rows held now (takeCompletedYear() hands rows on) */
   get size(): number {
     return this.ts.length;
+  }
+
+  /** rows added since the builder was made, those handed on included (the per-file row limit counts these) */
+  get rowsAdded(): number {
+    return this.handedOn + this.ts.length;
+  }
+
+  private handedOn = 0;
+
+  /**
+   * The rows of the oldest calendar year held, as a batch, removed from the builder, once a row of a later year has
+   * arrived; else null. Rows arrive in time order, so that year is complete: a parser hands its years on while it
+   * reads the rest, and memory holds about a year of the series whatever its length. The newest row stays, so the
+   * order and duplicate checks of the next row are unchanged.
+   */
+  takeCompletedYear(): ColumnBatch | null {
+    const n = this.ts.length;
+    if (n === 0) return null;
+    const ts = this.ts.data;
+    const nextYear = Date.UTC(new Date(ts[0]).getUTCFullYear() + 1, 0, 1);
+    if (ts[n - 1] < nextYear) return null;
+    // the first row of a later year (rows strictly increasing)
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ts[mid] >= nextYear) hi = mid;
+      else lo = mid + 1;
+    }
+    const values: ColumnBatch['values'] = {};
+    for (const c of this.spec.columns) {
+      if (c.type === 'VARCHAR') values[c.name] = this.strings[c.name].splice(0, lo);
+      else {
+        values[c.name] = this.numbers[c.name].data.slice(0, lo);
+        this.numbers[c.name].dropFront(lo);
+      }
+    }
+    const batch: ColumnBatch = { table: this.table, venue: this.venue, symbol: this.symbol, ts: ts.slice(0, lo), values };
+    this.ts.dropFront(lo);
+    this.handedOn += lo;
+    return batch;
   }
 
   add(line: number, ts: number, values: RowValues): void {
@@ -182,8 +229,9 @@ export class BatchBuilder {
     }
   }
 
+  /** the rows held (all of them unless takeCompletedYear() handed some on) */
   finish(): ColumnBatch {
-    if (this.ts.length === 0) this.fail(null, null, 'no data rows');
+    if (this.rowsAdded === 0) this.fail(null, null, 'no data rows');
     const values: ColumnBatch['values'] = {};
     for (const c of this.spec.columns) values[c.name] = c.type === 'VARCHAR' ? this.strings[c.name] : this.numbers[c.name].finish();
     return { table: this.table, venue: this.venue, symbol: this.symbol, ts: this.ts.finish(), values };

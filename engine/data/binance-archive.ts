@@ -7,7 +7,7 @@
  */
 import { InputError } from '../errors.ts';
 import { BatchBuilder } from './batch-builder.ts';
-import { DEFAULT_IMPORT_LIMITS, forEachLine, parseInteger, parseNumber, type ImportLimits, type LineReader } from './read-text.ts';
+import { DEFAULT_IMPORT_LIMITS, eachLineByBlock, parseInteger, parseNumber, type ImportLimits, type LineReader } from './read-text.ts';
 import { decimalAt, integerAt, splitFields } from './fast-number.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 import type { TableName } from './tables.ts';
@@ -55,14 +55,15 @@ const UNIT_NAME = { ms: 'milliseconds', us: 'microseconds' } as const;
 /**
  * `reader` stands on the file's first line. Rows in the archive's plain form are read from the bytes; any other
  * line (spaces, exponents, a header, anything wrong) goes through the string path, which holds every check and
- * every error message, so both paths accept and reject exactly the same lines.
+ * every error message, so both paths accept and reject exactly the same lines. Yields the rows a calendar year
+ * at a time as each year is read to its end (parseMarketCsvYears).
  */
-export async function parseBinanceArchive(
+export async function* parseBinanceArchiveYears(
   file: string,
   reader: LineReader,
   target: ArchiveTarget,
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
-): Promise<{ batch: ColumnBatch; units: Set<string> }> {
+): AsyncGenerator<ColumnBatch, { units: Set<string> }> {
   const builder = new BatchBuilder(file, target.table, target.venue, target.symbol);
   const units = new Set<string>();
   let fileUnit: { unit: 'ms' | 'us'; line: number } | null = null;
@@ -77,7 +78,7 @@ export async function parseBinanceArchive(
     if (f.length !== 12) {
       throw new InputError(file, line, null, `expected the 12 fields of a Binance kline (open_time, open, high, low, close, volume, close_time, quote_volume, count, taker_buy_base, taker_buy_quote, ignore), found ${f.length}`);
     }
-    if (builder.size >= limits.maxRows) throw new InputError(file, line, null, `more than ${limits.maxRows} rows: over the import row limit (raise it with --max-rows)`);
+    if (builder.rowsAdded >= limits.maxRows) throw new InputError(file, line, null, `more than ${limits.maxRows} rows: over the import row limit (raise it with --max-rows)`);
     const rawOpen = parseInteger(f[0], file, line, 'open_time');
     const open = toMillis(rawOpen);
     const close = toMillis(parseInteger(f[6], file, line, 'close_time'));
@@ -115,7 +116,7 @@ export async function parseBinanceArchive(
   /** true when the line was a plain row and is stored; false sends it down the string path */
   const fastRow = (): boolean => {
     const b = reader.buf;
-    if (first || !splitFields(b, reader.start, reader.end, 12, starts, ends) || builder.size >= limits.maxRows) return false;
+    if (first || !splitFields(b, reader.start, reader.end, 12, starts, ends) || builder.rowsAdded >= limits.maxRows) return false;
     const rawOpen = integerAt(b, starts[0], ends[0]);
     const rawClose = integerAt(b, starts[6], ends[6]);
     if (Number.isNaN(rawOpen) || Number.isNaN(rawClose)) return false;
@@ -132,8 +133,11 @@ export async function parseBinanceArchive(
     builder.addRow(reader.line, openMs, row);
     return true;
   };
-  await forEachLine(reader, () => {
+  for await (const _ of eachLineByBlock(reader, () => {
     if (!fastRow()) slowRow(reader.line, reader.text());
-  });
-  return { batch: builder.finish(), units };
+  })) {
+    for (let year; (year = builder.takeCompletedYear()); ) yield year;
+  }
+  yield builder.finish();
+  return { units };
 }

@@ -437,8 +437,11 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
     // let a parse still running finish, then stop the producer
     await (pending as Promise<unknown> | null)?.catch(() => {});
     await it.return?.();
-    // staged files no manifest names: removed now rather than by the next writer
-    for (const rel of newFiles) fs.rmSync(path.join(datasetsDir, ...rel.split('/')), { force: true });
+    // staged files no manifest names: removed now rather than by the next writer, with the folders made for them
+    for (const rel of newFiles) {
+      fs.rmSync(path.join(datasetsDir, ...rel.split('/')), { force: true });
+      removeEmptyFolders(datasetsDir, path.dirname(rel));
+    }
     await release().catch(() => {});
     throw err;
   }
@@ -446,6 +449,17 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
     return await finishCommit(datasetsDir, { conn, snap, previous, generation, summary, replacedFiles, newFiles, current, opts });
   } finally {
     await release();
+  }
+}
+
+/** rel's folder and those above it inside datasetsDir, as far as they are empty (a folder holding anything stays) */
+function removeEmptyFolders(datasetsDir: string, rel: string): void {
+  for (let dir = rel; dir !== '.' && dir !== ''; dir = path.posix.dirname(dir)) {
+    try {
+      fs.rmdirSync(path.join(datasetsDir, ...dir.split('/')));
+    } catch {
+      return;
+    }
   }
 }
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compressionRegistry, CompressionType, Float64, Table, tableToIPC, TimestampMillisecond, TimestampNanosecond, vectorFromArray } from 'apache-arrow';
-import { freqtradeInputs, importFreqtrade, parseFreqtradeFile } from './freqtrade-import.ts';
+import { freqtradeFileParts, freqtradeInputs, importFreqtrade, parseFreqtradeFile } from './freqtrade-import.ts';
 import { spawnSync } from 'node:child_process';
 import { parseFreqtradeName } from './freqtrade-names.ts';
 import { readFeather } from './freqtrade-feather.ts';
@@ -84,6 +84,22 @@ describe('real freqtrade files against ../shared/market-data', () => {
     const mark = parsed(path.join(FT, 'futures/BTC_USDT_USDT-1h-mark.feather'));
     expect(mark.notes.join()).toMatch(/volume column ignored/);
     expect(expectSameRows(mark.batch, csv(path.join(MD, 'mark_1h_BTCUSDT.csv.gz'), 'mark_1h', 'BTCUSDT'), ['open', 'high', 'low', 'close'])).toBe(56_084);
+  });
+
+  it('ETH spot goes to the commit a calendar year at a time, in order; joined, the years are the whole file', () => {
+    const file = path.join(FT, 'ETH_USDT-1h.feather');
+    const parts: ColumnBatch[] = [];
+    const it = freqtradeFileParts({ file, exchange: 'binance', explicit: true });
+    let next = it.next();
+    for (; !next.done; next = it.next()) parts.push(next.value);
+    const years = parts.map((p) => [...new Set([...p.ts].map((t) => new Date(t).getUTCFullYear()))]);
+    expect(years.every((y) => y.length === 1)).toBe(true);
+    expect(years.flat()).toEqual([...new Set([...parsed(file).batch.ts].map((t) => new Date(t).getUTCFullYear()))]);
+    expect(years.length).toBeGreaterThanOrEqual(8);
+    const whole = parsed(file).batch;
+    expect(parts.flatMap((p) => [...p.ts])).toEqual([...whole.ts]);
+    expect(parts.flatMap((p) => [...(p.values.close as Float64Array)])).toEqual([...(whole.values.close as Float64Array)]);
+    expect('report' in next.value && next.value.report.rows).toBe(whole.ts.length);
   });
 
   it('BTC funding: one row per settlement, rate and 8 h interval as in the CSV', () => {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { InputError, UserError } from '../errors.ts';
 import { BatchBuilder, type RowValues } from './batch-builder.ts';
 import { commitBatches, type ColumnBatch, type CommitSummary } from './dataset-writer.ts';
-import { mergeBatches } from './import-files.ts';
+import { concatBatches, mergeBatches } from './import-files.ts';
 import { assertSymbol, assertVenue } from './layout.ts';
 import { provenancePath, readProvenance } from './manifest.ts';
 import { writeFileAtomic } from './atomic-file.ts';
@@ -107,17 +107,18 @@ function sourceLabel(file: string, exchange: string | null): string {
 }
 
 /** Re-states a BatchBuilder complaint about "line N" as "row N" of the frame, with the row's time. */
-function rowError(err: unknown, file: string, dates: (number | null)[]): never {
+function rowError(err: unknown, file: string, dates: Float64Array): never {
   if (err instanceof InputError && err.line !== null) {
     const where = [err.file, `line ${err.line}`, err.field === null ? null : `field '${err.field}'`].filter(Boolean).join(', ') + ': ';
     const problem = err.message.startsWith(where) ? err.message.slice(where.length) : err.message;
     const at = dates[err.line - 1];
-    throw new InputError(file, null, err.field, `row ${err.line}${at === null || at === undefined ? '' : ` (date ${iso(at)})`}: ${problem}`);
+    throw new InputError(file, null, err.field, `row ${err.line}${at === undefined || Number.isNaN(at) ? '' : ` (date ${iso(at)})`}: ${problem}`);
   }
   throw err;
 }
 
-function column(frame: FeatherFrame, file: string, name: string): (number | null)[] {
+/** a column's values, NaN where the file holds a null */
+function column(frame: FeatherFrame, file: string, name: string): Float64Array {
   const c = frame.columns.get(name);
   if (!c) throw new InputError(file, null, name, `column '${name}' is missing (found: ${[...frame.columns.keys()].join(', ')})`);
   if (name === 'date' && !/^Timestamp/.test(c.type)) throw new InputError(file, null, 'date', `expected a timestamp column, found ${c.type}`);
@@ -125,7 +126,8 @@ function column(frame: FeatherFrame, file: string, name: string): (number | null
   return c.values;
 }
 
-function parseCandles(file: string, frame: FeatherFrame, table: TableName, venue: string, symbol: string): { batch: ColumnBatch; notes: string[] } {
+/** the frame's candles a calendar year at a time (BatchBuilder.takeCompletedYear); returns the notes */
+function* candleYears(file: string, frame: FeatherFrame, table: TableName, venue: string, symbol: string): Generator<ColumnBatch, string[]> {
   const date = column(frame, file, 'date');
   const cols = { open: column(frame, file, 'open'), high: column(frame, file, 'high'), low: column(frame, file, 'low'), close: column(frame, file, 'close') };
   const volume = table === 'mark_1h' ? null : column(frame, file, 'volume');
@@ -133,22 +135,25 @@ function parseCandles(file: string, frame: FeatherFrame, table: TableName, venue
   // one reused row in the table's column order (open, high, low, close[, volume]); NaN = missing
   const row = new Float64Array(builder.numericColumns.length).fill(NaN);
   const { open, high, low, close } = cols;
-  try {
-    for (let i = 0; i < frame.rows; i++) {
-      const ts = date[i];
-      if (ts === null) throw new InputError(file, null, 'date', `row ${i + 1}: missing date`);
-      row[0] = open[i] ?? NaN;
-      row[1] = high[i] ?? NaN;
-      row[2] = low[i] ?? NaN;
-      row[3] = close[i] ?? NaN;
-      if (volume) row[4] = volume[i] ?? NaN;
+  for (let i = 0; i < frame.rows; i++) {
+    const ts = date[i];
+    if (Number.isNaN(ts)) throw new InputError(file, null, 'date', `row ${i + 1}: missing date`);
+    row[0] = open[i];
+    row[1] = high[i];
+    row[2] = low[i];
+    row[3] = close[i];
+    if (volume) row[4] = volume[i];
+    try {
       builder.addRow(i + 1, ts, row);
+    } catch (err) {
+      rowError(err, file, date);
     }
-  } catch (err) {
-    rowError(err, file, date);
+    // a look every 1,024 rows is often enough to hold about a year
+    if ((i & 1023) === 1023) for (let year; (year = builder.takeCompletedYear()); ) yield year;
   }
-  const notes = table === 'mark_1h' ? ['volume column ignored (mark-price klines have none)'] : [];
-  return { batch: builder.finish(), notes };
+  for (let year; (year = builder.takeCompletedYear()); ) yield year;
+  yield builder.finish();
+  return table === 'mark_1h' ? ['volume column ignored (mark-price klines have none)'] : [];
 }
 
 /**
@@ -172,7 +177,7 @@ function parseFunding(file: string, frame: FeatherFrame, venue: string, symbol: 
   let rounded = 0;
   for (let i = 0; i < n; i++) {
     const raw = date[i];
-    if (raw === null) throw new InputError(file, null, 'date', `row ${i + 1}: missing date`);
+    if (Number.isNaN(raw)) throw new InputError(file, null, 'date', `row ${i + 1}: missing date`);
     const nominal = Math.round(raw / HOUR) * HOUR;
     if (raw !== nominal && Math.abs(raw - nominal) <= SETTLEMENT_TOLERANCE_MS) {
       ts.push(nominal);
@@ -227,6 +232,12 @@ export function parseFreqtradeFile(candidate: Candidate, opts: FreqtradeImportOp
   return 'skip' in c ? c : readFreqtradeFile(c);
 }
 
+/** parseFreqtradeFile's rows as the import hands them to the commit: a calendar year at a time for candles; the report (or why it is skipped) is the return value */
+export function* freqtradeFileParts(candidate: Candidate, opts: FreqtradeImportOptions = {}): Generator<ColumnBatch, { report: FreqtradeFileReport } | { skip: string }> {
+  const c = classifyFreqtradeFile(candidate, opts);
+  return 'skip' in c ? c : yield* freqtradeFileYears(c);
+}
+
 function classifyFreqtradeFile(candidate: Candidate, opts: FreqtradeImportOptions): Classified | { skip: string } {
   const { file, exchange } = candidate;
   const parsedName = parseFreqtradeName(path.basename(file));
@@ -254,19 +265,51 @@ function classifyFreqtradeFile(candidate: Candidate, opts: FreqtradeImportOption
   return { candidate, name, table, venue, symbol, source: sourceLabel(file, exchange) };
 }
 
-function readFreqtradeFile(c: Classified): { batch: ColumnBatch; report: FreqtradeFileReport } | { skip: string } {
+/**
+ * A file's rows, a calendar year at a time for candles (funding files are a few thousand settlements: one batch),
+ * and its report as the return value; or why it is skipped.
+ */
+function* freqtradeFileYears(c: Classified): Generator<ColumnBatch, { report: FreqtradeFileReport } | { skip: string }> {
   const { name, table, venue, symbol, source } = c;
   const { file } = c.candidate;
   const frame = readFeather(file);
   if (frame.rows === 0) return { skip: 'no rows' };
-  const { batch, notes } = table === 'funding'
-    ? parseFunding(file, frame, venue, symbol, source)
-    : parseCandles(file, frame, table, venue, symbol);
+  let notes: string[];
+  let rows = 0;
+  let first = NaN;
+  let last = NaN;
+  const parts = table === 'funding' ? fundingBatch(file, frame, venue, symbol, source) : candleYears(file, frame, table, venue, symbol);
+  for (;;) {
+    const next = parts.next();
+    if (next.done) {
+      notes = next.value;
+      break;
+    }
+    const b = next.value;
+    if (rows === 0) first = b.ts[0];
+    last = b.ts[b.ts.length - 1];
+    rows += b.ts.length;
+    yield b;
+  }
   if (table === 'funding' && name.timeframe !== '1h') notes.push(`timeframe ${name.timeframe} in the name ignored: funding rows are settlements`);
-  return {
-    batch,
-    report: { file, source, table, venue, symbol, rows: batch.ts.length, first: iso(batch.ts[0]), last: iso(batch.ts[batch.ts.length - 1]), notes },
-  };
+  return { report: { file, source, table, venue, symbol, rows, first: iso(first), last: iso(last), notes } };
+}
+
+function* fundingBatch(file: string, frame: FeatherFrame, venue: string, symbol: string, source: string): Generator<ColumnBatch, string[]> {
+  const { batch, notes } = parseFunding(file, frame, venue, symbol, source);
+  yield batch;
+  return notes;
+}
+
+/** A whole file as one batch, or why it is skipped. */
+function readFreqtradeFile(c: Classified): { batch: ColumnBatch; report: FreqtradeFileReport } | { skip: string } {
+  const parts: ColumnBatch[] = [];
+  const years = freqtradeFileYears(c);
+  for (;;) {
+    const next = years.next();
+    if (next.done) return 'skip' in next.value ? next.value : { batch: parts.length === 1 ? parts[0] : concatBatches(parts), report: next.value.report };
+    parts.push(next.value);
+  }
 }
 
 /** Records where each venue/table's rows came from; only writes when something new is said, so reruns change no byte. */
@@ -314,6 +357,14 @@ export async function importFreqtrade(datasetsDir: string, inputs: string[], opt
   if (groups.size === 0) throw nothing();
   async function* series(): AsyncGenerator<ColumnBatch> {
     for (const members of groups.values()) {
+      if (members.length === 1) {
+        // one file for the series (freqtrade keeps one): its years go to the commit as they are built
+        const { index, c } = members[0];
+        const result = yield* freqtradeFileYears(c);
+        if ('skip' in result && c.candidate.explicit) throw new InputError(c.candidate.file, null, null, result.skip);
+        outcome[index] = result;
+        continue;
+      }
       const parsed: { batch: ColumnBatch; file: string }[] = [];
       for (const { index, c } of members) {
         const result = readFreqtradeFile(c);

@@ -68,11 +68,8 @@ export function xxh32(b: Uint8Array, start = 0, end = b.length): number {
 
 /** Growable output; matches may reach back into earlier blocks (linked blocks), so all frames share one buffer. */
 class Output {
-  buf: Uint8Array;
   len = 0;
-  constructor(capacity: number) {
-    this.buf = new Uint8Array(Math.max(64, capacity));
-  }
+  constructor(public buf: Uint8Array) {}
   reserve(extra: number): void {
     if (this.len + extra <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -139,9 +136,17 @@ function decodeBlock(src: Uint8Array, start: number, end: number, out: Output, f
   }
 }
 
+/**
+ * What frames are decoded into, kept from one call to the next (a file's columns are decoded one after another):
+ * a fresh buffer of 4× the input per column left megabytes of garbage a column, and an import's peak RSS grew with
+ * the files' length. One that grew past KEEP_SCRATCH is not kept.
+ */
+let scratch: Uint8Array = new Uint8Array(1 << 16);
+const KEEP_SCRATCH = 16 << 20;
+
 /** Decodes one or more concatenated LZ4 frames (skippable frames are skipped). */
 export function lz4FrameDecode(src: Uint8Array): Uint8Array {
-  const out = new Output(src.length * 4);
+  const out = new Output(scratch);
   let i = 0;
   let frames = 0;
   while (i < src.length) {
@@ -157,6 +162,7 @@ export function lz4FrameDecode(src: Uint8Array): Uint8Array {
     frames++;
   }
   if (frames === 0) throw new Lz4Error('no frame found');
+  if (out.buf.length <= KEEP_SCRATCH) scratch = out.buf;
   return out.buf.slice(0, out.len);
 }
 

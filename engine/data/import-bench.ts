@@ -3,8 +3,8 @@
  * Binance public-archive monthly .zip files, one CSV per symbol in the ../shared/market-data layout, and a
  * freqtrade data directory of LZ4 Feather files — each into a fresh datasets folder through the real importer,
  * in a child process (wall, CPU, peak RSS). All inputs are SYNTHETIC (seeded random walks written to a scratch
- * folder and deleted afterwards; never market data). Then peak RSS at 2 vs 8 years and 5 vs 10 symbols, run
- * alternately, and one month appended to the 8-year set vs the same month into an empty one.
+ * folder and deleted afterwards; never market data). Then peak RSS at 2 vs 8 years in each format and 5 vs 10
+ * symbols of archive files, run alternately, and one month appended to the 8-year set vs the same month into an empty one.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -41,6 +41,15 @@ function importList(scratch: string, files: string[]): Measured {
   }
 }
 
+function importFreqtradeDir(scratch: string, dir: string): Measured {
+  const ds = fs.mkdtempSync(path.join(scratch, 'ds-'));
+  try {
+    return child(ds, ['--freqtrade', dir]);
+  } finally {
+    fs.rmSync(ds, { recursive: true, force: true });
+  }
+}
+
 const load = () => os.loadavg()[0].toFixed(1);
 
 function line(label: string, m: Measured, goal = true): string {
@@ -56,6 +65,8 @@ export async function benchImport(): Promise<string[]> {
     const csv8 = writeMarketCsvs(path.join(scratch, 'csv8'), spec8);
     const ft8 = writeFreqtradeDir(path.join(scratch, 'ft8'), spec8);
     const zips2 = writeArchiveZips(path.join(scratch, 'zips2'), { symbols: 10, years: 2 });
+    const csv2 = writeMarketCsvs(path.join(scratch, 'csv2'), { symbols: 10, years: 2 });
+    const ft2 = writeFreqtradeDir(path.join(scratch, 'ft2'), { symbols: 10, years: 2 });
     const zips8of5 = zips8.filter((f) => /SYN[A-E]USDT/.test(path.basename(f)));
     const out = [
       '## Import: 10 symbols × 8 years of 1h candles, SYNTHETIC (seeded random walks in the real file formats; not market data)',
@@ -65,23 +76,33 @@ export async function benchImport(): Promise<string[]> {
     out.push(line(`Binance archive (${zips8.length} monthly .zip)`, archive));
     const csv = importList(scratch, csv8);
     out.push(line(`market-data CSV (${csv8.length} files)`, csv));
-    const ftDs = fs.mkdtempSync(path.join(scratch, 'ds-'));
-    const ft = child(ftDs, ['--freqtrade', ft8]);
-    fs.rmSync(ftDs, { recursive: true, force: true });
+    const ft = importFreqtradeDir(scratch, ft8);
     out.push(line('freqtrade directory (10 LZ4 feather)', ft));
-    // memory against the dataset's size: the two sides alternate so a load change hits both
+    // memory against the dataset's size: the sides alternate so a load change hits all of them
     const small: Measured[] = [];
     const big: Measured[] = [archive];
     const five: Measured[] = [];
+    const csvSmall: Measured[] = [];
+    const csvBig: Measured[] = [csv];
+    const ftSmall: Measured[] = [];
+    const ftBig: Measured[] = [ft];
     for (let i = 0; i < 2; i++) {
       small.push(importList(scratch, zips2));
+      csvSmall.push(importList(scratch, csv2));
+      ftSmall.push(importFreqtradeDir(scratch, ft2));
       five.push(importList(scratch, zips8of5));
       big.push(importList(scratch, zips8));
+      csvBig.push(importList(scratch, csv8));
+      ftBig.push(importFreqtradeDir(scratch, ft8));
     }
     const rss = (ms: Measured[]) => benchMedian(ms.map((m) => m.maxRssMb));
+    const yearsLine = (label: string, two: Measured[], eight: Measured[]) =>
+      `peak RSS, ${label.padEnd(9)} median of ${two.length}/${eight.length}:  10 symbols × 2 y ${rss(two).toFixed(0)} MB   10 × 8 y ${rss(eight).toFixed(0)} MB   ratio 8 y / 2 y ${(rss(eight) / rss(two)).toFixed(2)}×`;
     out.push(
-      `peak RSS, archive, median of ${small.length}/${big.length}:  10 symbols × 2 y ${rss(small).toFixed(0)} MB   10 × 8 y ${rss(big).toFixed(0)} MB   ratio 8 y / 2 y ${(rss(big) / rss(small)).toFixed(2)}×   5 × 8 y ${rss(five).toFixed(0)} MB   ratio 10 / 5 symbols ${(rss(big) / rss(five)).toFixed(2)}×`,
-      `  (rows ${small[0].rows.toLocaleString('en-US')} vs ${big[0].rows.toLocaleString('en-US')}; the importer holds a year of a series of archive files at a time, a whole series of other files, so memory follows the longest part, not the number of symbols)`,
+      `${yearsLine('archive,', small, big)}   5 × 8 y ${rss(five).toFixed(0)} MB   ratio 10 / 5 symbols ${(rss(big) / rss(five)).toFixed(2)}×`,
+      yearsLine('CSV,', csvSmall, csvBig),
+      yearsLine('freqtrade,', ftSmall, ftBig),
+      `  (rows ${small[0].rows.toLocaleString('en-US')} vs ${big[0].rows.toLocaleString('en-US')}; every format goes to the commit a calendar year of a series at a time, so the parsed rows held do not grow with the history or the number of symbols; what still grows a little with the rows written is garbage the JavaScript heap has not collected yet and memory DuckDB and the C allocator keep after writing the partitions)`,
       `archive 10 × 8 y wall, median of ${big.length}: ${(benchMedian(big.map((m) => m.ms)) / 1000).toFixed(2)} s, CPU ${(benchMedian(big.map((m) => m.cpuMs)) / 1000).toFixed(2)} s`,
     );
     // a restated December 2024 of one symbol: one stored partition rewritten, the 79 others untouched

@@ -10,7 +10,8 @@ import { importBatches, importFiles, seriesParts, type FileReport } from './impo
 import { openStore } from './store.ts';
 import { queryRows } from './duckdb.ts';
 import { InputError, UserError } from '../errors.ts';
-import { readManifest } from './manifest.ts';
+import { buildManifest, readManifest } from './manifest.ts';
+import { formatGap, hourlyGapRuns } from './gaps.ts';
 import { makeSingleEntryZip } from './zip.ts';
 import { datasetSnapshot } from '../testing/dataset-snapshot.ts';
 
@@ -82,6 +83,77 @@ describe('importing CSV', () => {
     expect(r.commit).toMatchObject({ added: 5, replaced: 1, unchanged: 9 });
     expect(await rows(`SELECT count(*)::INTEGER AS n, count(DISTINCT ts)::INTEGER AS d FROM candles_1h`)).toEqual([{ n: 15, d: 15 }]);
     expect(await rows(`SELECT close FROM candles_1h WHERE ts = epoch_ms(${T0 + 9 * H})`)).toEqual([{ close: 111 }]);
+  });
+
+  it('hands a long file to the commit a year at a time, years read before a bad row near the end; nothing lands', async () => {
+    // 2023-01-01 to 2025-12-31 hourly: ≈ 1.6 MB, more than one block of lines (read-text.ts)
+    const start = Date.UTC(2023, 0, 1);
+    const n = (Date.UTC(2026, 0, 1) - start) / H;
+    const text = syntheticCandles(n, start);
+    const good = write('candles_1h_LONGUSDT.csv', text);
+    const reports = new Array<FileReport>(1);
+    const years: number[][] = [];
+    for await (const b of importBatches([good], {}, reports)) years.push([...new Set([...b.ts].map((t) => new Date(t).getUTCFullYear()))]);
+    expect(years).toEqual([[2023], [2024], [2025]]);
+    expect(reports[0].rows).toBe(n);
+    // the last row's high below its low: the first years reach the commit before the parser gets there
+    const lines = text.trimEnd().split('\n');
+    const last = lines[lines.length - 1].split(',');
+    lines[lines.length - 1] = [last[0], last[1], String(Number(last[3]) - 1), last[3], last[4], last[5]].join(',');
+    const bad = write('candles_1h_BADUSDT.csv', lines.join('\n') + '\n');
+    const seen: number[] = [];
+    const err = await (async () => {
+      for await (const b of importBatches([bad], {}, new Array<FileReport>(1))) seen.push(new Date(b.ts[0]).getUTCFullYear());
+    })().catch((e: unknown) => e);
+    // how many depends on the block size (≈ 1 MB): at least 2023, never the year with the bad row
+    expect(seen[0]).toBe(2023);
+    expect(seen).not.toContain(2025);
+    expect((err as Error).message).toMatch(new RegExp(`candles_1h_BADUSDT\\.csv, line ${n + 1}, field 'high': high \\S+ is below low`));
+    const before = snapshot();
+    await expect(importFiles(ds, [bad])).rejects.toThrow(`line ${n + 1}, field 'high'`);
+    expect(snapshot()).toEqual(before);
+    expect(fs.readdirSync(ds)).toEqual([]);
+    // the good file lands as one batch of the whole file would: three partitions, every row
+    const r = await importFiles(ds, [good]);
+    expect(r.commit.partitions.map((p) => [p.year, p.added])).toEqual([[2023, 8760], [2024, 8784], [2025, 8760]]);
+    expect(r.files[0].rows).toBe(n);
+  });
+
+  it("the manifest's gaps: inside a partition, across the year boundary, at a year's start and end, as the table's gap runs", async () => {
+    const hours = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i * H);
+    const ts = [
+      ...hours(Date.UTC(2022, 11, 31, 20), 2), // 20:00, 21:00, then 2022-12-31 22:00 .. 2023-01-01 02:00 missing
+      ...hours(Date.UTC(2023, 0, 1, 3), 3), // a one-hour gap inside 2023 follows
+      ...hours(Date.UTC(2023, 0, 1, 7), 2),
+      ...hours(Date.UTC(2023, 11, 31, 22), 1), // 2023-12-31 23:00 missing: the gap ends its year
+      ...hours(Date.UTC(2024, 0, 1, 0), 2),
+      ...hours(Date.UTC(2024, 11, 31, 23), 1), // 2025-01-01 00:00 missing: the gap starts the next year
+      ...hours(Date.UTC(2025, 0, 1, 1), 2),
+    ];
+    const text = ['ts_ms,open,high,low,close,volume', ...ts.map((t, i) => `${t},${100 + i},${102 + i},${99 + i},${101 + i},${i}`)].join('\n');
+    await importFiles(ds, [write('candles_1h_GAPUSDT.csv', text)]);
+    const series = readManifest(ds)!.tables.candles_1h!.series[0];
+    expect(series.gaps).toEqual([
+      '2022-12-31 22:00 .. 2023-01-01 02:00 (5 h)',
+      '2023-01-01 06:00 (1 h)',
+      '2023-01-01 09:00 .. 2023-12-31 21:00 (8749 h)',
+      '2023-12-31 23:00 (1 h)',
+      '2024-01-01 02:00 .. 2024-12-31 22:00 (8781 h)',
+      '2025-01-01 00:00 (1 h)',
+    ]);
+    const store = await openStore({ datasetsDir: ds });
+    try {
+      expect(series.gaps).toEqual((await hourlyGapRuns(store.conn, 'candles_1h')).map(formatGap));
+    } finally {
+      store.close();
+    }
+    // two files of one year overlap (a partition never has two; the safe path reads every hour): the same runs
+    const files = readManifest(ds)!.tables.candles_1h!.files.map((f) => f.path);
+    const y2023 = files.find((f) => f.includes('year=2023'))!;
+    const copy = y2023.replace(/g1-[0-9a-f]+/, 'g1-copy');
+    fs.copyFileSync(path.join(ds, y2023), path.join(ds, copy));
+    const rebuilt = await buildManifest(ds, { files: [...files, copy].sort() });
+    expect(rebuilt.tables.candles_1h!.series[0].gaps).toEqual(series.gaps);
   });
 
   it('merges several files of one series (monthly archives) and rejects conflicting overlaps', async () => {

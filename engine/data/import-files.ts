@@ -6,8 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { InputError, UserError } from '../errors.ts';
 import { commitBatches, type ColumnBatch, type CommitSummary } from './dataset-writer.ts';
-import { parseMarketCsv, type CsvTarget } from './market-csv.ts';
-import { isArchiveHeader, looksLikeArchiveLine, parseBinanceArchive, symbolFromArchiveName, yearFromArchiveName } from './binance-archive.ts';
+import { parseMarketCsvYears, type CsvTarget } from './market-csv.ts';
+import { isArchiveHeader, looksLikeArchiveLine, parseBinanceArchiveYears, symbolFromArchiveName, yearFromArchiveName } from './binance-archive.ts';
 import { DEFAULT_IMPORT_LIMITS, fileProblem, LineReader, type ImportLimits } from './read-text.ts';
 import { assertSymbol, assertVenue } from './layout.ts';
 import { LIQUIDATION_KINDS, tableSpec, type TableName } from './tables.ts';
@@ -119,7 +119,13 @@ async function firstLine(reader: LineReader): Promise<boolean> {
   }
 }
 
-export async function parseImportFile(file: string, opts: ImportOptions): Promise<{ batch: ColumnBatch; report: FileReport }> {
+/**
+ * A file's rows a calendar year at a time, in time order, each year as soon as it is read to its end (the parsers
+ * need rows in time order anyway), so memory holds about a year of the file however long its history; the
+ * generator's return value is the file's report. A file whose name gives a year (an archive name) is checked to
+ * hold only that year's rows (assertInNamedYear).
+ */
+export async function* parseImportFileYears(file: string, opts: ImportOptions): AsyncGenerator<ColumnBatch, FileReport> {
   const { target } = resolveTarget(file, opts);
   const limits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
   const reader = new LineReader(file, limits);
@@ -129,25 +135,41 @@ export async function parseImportFile(file: string, opts: ImportOptions): Promis
     const format = opts.format && opts.format !== 'auto' ? opts.format
       : isArchiveHeader(first) || looksLikeArchiveLine(first) ? 'binance-archive' : 'csv';
     const notes: string[] = [];
-    let batch: ColumnBatch;
+    let rows = 0;
+    let years: AsyncGenerator<ColumnBatch, { units: Set<string> } | { ignoredColumns: string[] }>;
     if (format === 'binance-archive') {
       if (target.table !== 'candles_1h' && target.table !== 'perp_1h' && target.table !== 'mark_1h') {
         throw new InputError(file, null, null, `Binance archive klines can only go into candles_1h, perp_1h or mark_1h, not ${target.table}`);
       }
-      const parsed = await parseBinanceArchive(file, reader, { table: target.table, venue: target.venue, symbol: target.symbol }, limits);
-      batch = parsed.batch;
-      notes.push(`open time units: ${[...parsed.units].join(', ')}`);
+      years = parseBinanceArchiveYears(file, reader, { table: target.table, venue: target.venue, symbol: target.symbol }, limits);
     } else {
-      const parsed = await parseMarketCsv(file, reader, target, limits);
-      batch = parsed.batch;
-      if (parsed.ignoredColumns.length > 0) notes.push(`ignored columns: ${parsed.ignoredColumns.join(', ')}`);
+      years = parseMarketCsvYears(file, reader, target, limits);
     }
-    return {
-      batch,
-      report: { file, table: target.table, venue: target.venue, symbol: target.symbol, rows: batch.ts.length, format, notes },
-    };
+    for (;;) {
+      const next = await years.next();
+      if (next.done) {
+        if ('units' in next.value) notes.push(`open time units: ${[...next.value.units].join(', ')}`);
+        else if (next.value.ignoredColumns.length > 0) notes.push(`ignored columns: ${next.value.ignoredColumns.join(', ')}`);
+        break;
+      }
+      assertInNamedYear(file, next.value, format === 'csv' ? 'ts_ms' : 'open_time');
+      rows += next.value.ts.length;
+      yield next.value;
+    }
+    return { file, table: target.table, venue: target.venue, symbol: target.symbol, rows, format, notes };
   } finally {
     await reader.close();
+  }
+}
+
+/** A whole file as one batch (parseImportFileYears' years joined): for files of a series that must be merged. */
+export async function parseImportFile(file: string, opts: ImportOptions): Promise<{ batch: ColumnBatch; report: FileReport }> {
+  const parts: ColumnBatch[] = [];
+  const years = parseImportFileYears(file, opts);
+  for (;;) {
+    const next = await years.next();
+    if (next.done) return { batch: parts.length === 1 ? parts[0] : concatBatches(parts), report: next.value };
+    parts.push(next.value);
   }
 }
 
@@ -203,6 +225,13 @@ export function mergeBatches(batches: { batch: ColumnBatch; file: string }[]): C
     out.push({ table: first.table, venue: first.venue, symbol: first.symbol, ts: Float64Array.from(keep, (r) => r.ts), values });
   }
   return out;
+}
+
+/** the batches of one series, in time order and disjoint (a file's years), as one */
+export function concatBatches(parts: ColumnBatch[]): ColumnBatch {
+  const joined = concatDisjoint(parts);
+  if (!joined) throw new Error('concatBatches: the parts overlap');
+  return joined;
 }
 
 /**
@@ -261,21 +290,21 @@ export function seriesParts(members: readonly number[], files: readonly string[]
  * a file whose name gives a year (an archive name) must hold only that year's rows: committed with that year's part,
  * a row of another year would reach a partition another part writes too, past the check that overlapping files agree
  */
-function assertInNamedYear(file: string, parsed: { batch: ColumnBatch; report: FileReport }): void {
+function assertInNamedYear(file: string, batch: ColumnBatch, field: string): void {
   const year = yearFromArchiveName(path.basename(file));
   if (year === null) return;
   const from = Date.UTC(year, 0, 1);
   const to = Date.UTC(year + 1, 0, 1);
-  const field = parsed.report.format === 'csv' ? 'ts_ms' : 'open_time';
-  for (const t of parsed.batch.ts) {
+  for (const t of batch.ts) {
     if (t < from || t >= to) throw new InputError(file, null, field, `${isoHour(t)} UTC is not in ${year}, the year the file's name gives`);
   }
 }
 
 /**
- * The batches an import commits, in order: one per series (venue/table/symbol), or one per year of a series of
- * archive files (seriesParts), each parsed and checked only when the commit asks for it, so memory holds one series or
- * one year rather than the whole import. reports[i] is filled as file i is parsed.
+ * The batches an import commits, in order: a year of a series (venue/table/symbol) at a time when the series is one
+ * file or archive files named by year (seriesParts), else the series' files merged into one batch; each parsed and
+ * checked only when the commit asks for it, so memory holds a year, or one such series, rather than the whole
+ * import. reports[i] is filled once file i is parsed.
  */
 export async function* importBatches(files: readonly string[], opts: ImportOptions, reports: FileReport[]): AsyncGenerator<ColumnBatch> {
   const groups = new Map<string, number[]>();
@@ -287,11 +316,18 @@ export async function* importBatches(files: readonly string[], opts: ImportOptio
   let done = 0;
   for (const members of groups.values()) {
     for (const part of seriesParts(members, files)) {
+      if (part.members.length === 1) {
+        // one file (a whole history in one CSV, say): its years go to the commit as they are read
+        const i = part.members[0];
+        opts.onProgress?.({ phase: 'parse', done, total: files.length });
+        reports[i] = yield* parseImportFileYears(files[i], opts);
+        done++;
+        continue;
+      }
       const parsed: { file: string; batch: ColumnBatch }[] = [];
       for (const i of part.members) {
         opts.onProgress?.({ phase: 'parse', done, total: files.length });
         const p = await parseImportFile(files[i], opts);
-        assertInNamedYear(files[i], p);
         reports[i] = p.report;
         parsed.push({ file: files[i], batch: p.batch });
         done++;

@@ -4,7 +4,7 @@
  */
 import { InputError } from '../errors.ts';
 import { BatchBuilder, type RowValues } from './batch-builder.ts';
-import { DEFAULT_IMPORT_LIMITS, forEachLine, parseInteger, parseNumber, type ImportLimits, type LineReader } from './read-text.ts';
+import { DEFAULT_IMPORT_LIMITS, eachLineByBlock, parseInteger, parseNumber, type ImportLimits, type LineReader } from './read-text.ts';
 import { decimalAt, integerAt, splitFields } from './fast-number.ts';
 import { tableSpec, type TableName } from './tables.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
@@ -18,7 +18,6 @@ export interface CsvTarget {
 }
 
 export interface ParsedCsv {
-  batch: ColumnBatch;
   ignoredColumns: string[];
 }
 
@@ -33,13 +32,16 @@ function splitCsv(text: string): string[] {
  * `reader` stands on the file's first line (the header). For candle tables, rows of plain numbers are read from
  * the bytes; every other line — and every line of the other tables — goes through the string path, which holds
  * every check and error message, so both paths accept and reject exactly the same lines.
+ *
+ * Yields the file's rows a calendar year at a time, in time order, as each year is read to its end (rows must be
+ * in time order), so a whole history is never held at once; a bad row anywhere still throws before the generator ends.
  */
-export async function parseMarketCsv(
+export async function* parseMarketCsvYears(
   file: string,
   reader: LineReader,
   target: CsvTarget,
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
-): Promise<ParsedCsv> {
+): AsyncGenerator<ColumnBatch, ParsedCsv> {
   const spec = tableSpec(target.table);
   const builder = new BatchBuilder(file, target.table, target.venue, target.symbol);
   let header: string[] | null = null;
@@ -66,7 +68,7 @@ export async function parseMarketCsv(
     if (fields.length !== header.length) {
       throw new InputError(file, line, null, `expected ${header.length} fields as in the header, found ${fields.length}`);
     }
-    if (builder.size >= limits.maxRows) throw new InputError(file, line, null, `more than ${limits.maxRows} rows: over the import row limit (raise it with --max-rows)`);
+    if (builder.rowsAdded >= limits.maxRows) throw new InputError(file, line, null, `more than ${limits.maxRows} rows: over the import row limit (raise it with --max-rows)`);
     const ts = parseInteger(fields[index.get('ts_ms')!], file, line, 'ts_ms');
     const values: RowValues = {};
     for (const c of spec.columns) {
@@ -103,7 +105,7 @@ export async function parseMarketCsv(
       tsField = index.get('ts_ms')!;
     }
     const b = reader.buf;
-    if (!splitFields(b, reader.start, reader.end, header.length, starts, ends) || builder.size >= limits.maxRows) return false;
+    if (!splitFields(b, reader.start, reader.end, header.length, starts, ends) || builder.rowsAdded >= limits.maxRows) return false;
     const ts = integerAt(b, starts[tsField], ends[tsField]);
     if (Number.isNaN(ts)) return false;
     for (let k = 0; k < columns.length; k++) {
@@ -120,9 +122,12 @@ export async function parseMarketCsv(
     builder.addRow(reader.line, ts, row);
     return true;
   };
-  await forEachLine(reader, () => {
+  for await (const _ of eachLineByBlock(reader, () => {
     if (!fastRow()) slowRow(reader.line, reader.text());
-  });
+  })) {
+    for (let year; (year = builder.takeCompletedYear()); ) yield year;
+  }
   if (!header) throw new InputError(file, null, null, 'file is empty');
-  return { batch: builder.finish(), ignoredColumns };
+  yield builder.finish();
+  return { ignoredColumns };
 }

@@ -267,11 +267,15 @@ export class LineReader {
   }
 }
 
-/** Calls fn for the reader's current line and every line after it. */
-export async function forEachLine(r: LineReader, fn: () => void): Promise<void> {
+/**
+ * Calls fn for the reader's current line and every line after it, pausing after each block of lines (≈ 1 MB) so
+ * the caller can hand on what it has gathered before the next block is read.
+ */
+export async function* eachLineByBlock(r: LineReader, fn: () => void): AsyncGenerator<void> {
   fn();
   for (;;) {
     while (r.next()) fn();
+    yield;
     if (!(await r.fill())) return;
   }
 }
