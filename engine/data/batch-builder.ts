@@ -6,6 +6,7 @@
 import { InputError } from '../errors.ts';
 import { LIQUIDATION_KINDS, tableSpec, type ColumnSpec, type TableName, type TableSpec } from './tables.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
+import { isoHour } from '../time.ts';
 
 const HOUR = 3_600_000;
 const MIN_TS = Date.UTC(2009, 0, 1);
@@ -161,6 +162,17 @@ export class BatchBuilder {
   private rowColumns: ColumnSpec[] | null = null;
   private columnList: GrowableColumn[] = [];
 
+  /**
+   * Rows must lie in `year` (a file whose name gives its year): the first that does not is refused, naming its line
+   * and `field` (the file's time column). A year's rows are committed with that year's part of a series, so a row
+   * of another year would reach a partition another part writes, past the check that overlapping files agree.
+   */
+  holdToYear(year: number, field: string): void {
+    this.namedYear = { year, from: Date.UTC(year, 0, 1), to: Date.UTC(year + 1, 0, 1), field };
+  }
+
+  private namedYear: { year: number; from: number; to: number; field: string } | null = null;
+
   private fail(line: number | null, field: string | null, problem: string): never {
     throw new InputError(this.file, line, field, problem);
   }
@@ -181,6 +193,10 @@ export class BatchBuilder {
     }
     if (prev !== null && ts < prev) {
       this.fail(line, 'ts_ms', `timestamp ${new Date(ts).toISOString()} is earlier than the previous row's (line ${this.lastLine}): rows must be in time order`);
+    }
+    const named = this.namedYear;
+    if (named && (ts < named.from || ts >= named.to)) {
+      this.fail(line, named.field, `${isoHour(ts)} UTC is not in ${named.year}, the year the file's name gives`);
     }
   }
 

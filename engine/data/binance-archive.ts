@@ -20,6 +20,8 @@ export interface ArchiveTarget {
   table: Extract<TableName, 'candles_1h' | 'perp_1h' | 'mark_1h'>;
   venue: string;
   symbol: string;
+  /** the year the file's name gives, which every row must lie in (BatchBuilder.holdToYear) */
+  namedYear?: number | null;
 }
 
 /** a monthly or daily archive file's name (BTCUSDT-1h-2025-01.zip, …-2025-01-31.csv); captures the symbol and the year */
@@ -65,6 +67,7 @@ export async function* parseBinanceArchiveYears(
   limits: ImportLimits = DEFAULT_IMPORT_LIMITS,
 ): AsyncGenerator<ColumnBatch, { units: Set<string> }> {
   const builder = new BatchBuilder(file, target.table, target.venue, target.symbol);
+  if (target.namedYear != null) builder.holdToYear(target.namedYear, 'open_time');
   const units = new Set<string>();
   let fileUnit: { unit: 'ms' | 'us'; line: number } | null = null;
   let first = true;

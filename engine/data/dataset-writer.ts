@@ -328,6 +328,8 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
   const summary: CommitSummary = { partitions: [], added: 0, replaced: 0, unchanged: 0, filesWritten: 0, generation: snap.generation };
   const replacedFiles = new Set<string>();
   const newFiles: string[] = [];
+  /** the folders this commit made for its staged files, so a failed commit removes them and only them */
+  const madeFolders: string[] = [];
   const own = opts.duckdb ? null : await openCommitConnection();
   const { conn } = opts.duckdb ?? own!;
   const tempTables: string[] = [];
@@ -422,10 +424,15 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
         if (change.added === 0 && change.replaced === 0) continue;
         const rel = `${partition}/g${generation}-${randomBytes(4).toString('hex')}.parquet`;
         const target = path.join(datasetsDir, ...rel.split('/'));
-        fs.mkdirSync(path.dirname(target), { recursive: true });
+        const first = fs.mkdirSync(path.dirname(target), { recursive: true });
+        if (first !== undefined) for (let dir = path.dirname(target); ; dir = path.dirname(dir)) {
+          madeFolders.push(dir);
+          if (dir === first) break;
+        }
+        // named before the copy, so a copy that fails half-way leaves no file behind either
+        newFiles.push(rel);
         await conn.run(`COPY (${rowsSql} ORDER BY ${keyCols.join(', ')}) TO ${sqlString(target)} (FORMAT parquet, COMPRESSION zstd)`);
         if (liveRel) replacedFiles.add(liveRel);
-        newFiles.push(rel);
         // the same partition twice in one commit (two batches of one series): the later merge read the earlier file
         current.set(partition, rel);
         if (newest !== undefined) lastStored.set(seriesKey, Math.max(newest, lastBefore(batch.ts, Date.UTC(year + 1, 0, 1))));
@@ -436,11 +443,20 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
   } catch (err) {
     // let a parse still running finish, then stop the producer
     await (pending as Promise<unknown> | null)?.catch(() => {});
-    await it.return?.();
-    // staged files no manifest names: removed now rather than by the next writer, with the folders made for them
-    for (const rel of newFiles) {
-      fs.rmSync(path.join(datasetsDir, ...rel.split('/')), { force: true });
-      removeEmptyFolders(datasetsDir, path.dirname(rel));
+    try {
+      await it.return?.();
+    } catch {
+      // the producer's own cleanup failed: what was staged is removed all the same
+    }
+    // staged files no manifest names: removed now rather than by the next writer, and the folders made for them
+    // (deepest first; one that holds anything else stays)
+    for (const rel of newFiles) fs.rmSync(path.join(datasetsDir, ...rel.split('/')), { force: true });
+    for (const dir of madeFolders.sort((a, b) => b.length - a.length)) {
+      try {
+        fs.rmdirSync(dir);
+      } catch {
+        // not empty: another part of this commit or someone else put something there
+      }
     }
     await release().catch(() => {});
     throw err;
@@ -449,17 +465,6 @@ async function commitLocked(datasetsDir: string, batches: Iterable<ColumnBatch> 
     return await finishCommit(datasetsDir, { conn, snap, previous, generation, summary, replacedFiles, newFiles, current, opts });
   } finally {
     await release();
-  }
-}
-
-/** rel's folder and those above it inside datasetsDir, as far as they are empty (a folder holding anything stays) */
-function removeEmptyFolders(datasetsDir: string, rel: string): void {
-  for (let dir = rel; dir !== '.' && dir !== ''; dir = path.posix.dirname(dir)) {
-    try {
-      fs.rmdirSync(path.join(datasetsDir, ...dir.split('/')));
-    } catch {
-      return;
-    }
   }
 }
 

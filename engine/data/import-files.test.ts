@@ -109,10 +109,14 @@ describe('importing CSV', () => {
     expect(seen[0]).toBe(2023);
     expect(seen).not.toContain(2025);
     expect((err as Error).message).toMatch(new RegExp(`candles_1h_BADUSDT\\.csv, line ${n + 1}, field 'high': high \\S+ is below low`));
+    // an empty folder that was there before stays; the folders the commit made for its staged years go with them
+    const kept = path.join(ds, 'binance', 'candles_1h', 'symbol=BADUSDT');
+    fs.mkdirSync(kept, { recursive: true });
     const before = snapshot();
     await expect(importFiles(ds, [bad])).rejects.toThrow(`line ${n + 1}, field 'high'`);
     expect(snapshot()).toEqual(before);
-    expect(fs.readdirSync(ds)).toEqual([]);
+    expect(fs.readdirSync(ds, { recursive: true }).map(String).sort()).toEqual(['binance', path.join('binance', 'candles_1h'), path.relative(ds, kept)]);
+    fs.rmSync(path.join(ds, 'binance'), { recursive: true });
     // the good file lands as one batch of the whole file would: three partitions, every row
     const r = await importFiles(ds, [good]);
     expect(r.commit.partitions.map((p) => [p.year, p.added])).toEqual([[2023, 8760], [2024, 8784], [2025, 8760]]);
@@ -226,14 +230,22 @@ describe('Binance public-archive klines', () => {
     const before = snapshot();
     const err = await importFiles(ds, [good, stray]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
-    expect((err as Error).message).toBe(`${stray}, field 'open_time': 2025-01-01 00:00 UTC is not in 2024, the year the file's name gives`);
+    expect((err as Error).message).toBe(`${stray}, line 2, field 'open_time': 2025-01-01 00:00 UTC is not in 2024, the year the file's name gives`);
     expect(snapshot()).toEqual(before);
   });
 
   it('a market-data CSV with an archive name is held to its year too, and the error names its time column', async () => {
     const f = write('BTCUSDT-1h-2024-06.csv', syntheticCandles(2, Date.UTC(2025, 0, 1)));
     const other = write('candles_1h_BTCUSDT.csv', syntheticCandles(2, Date.UTC(2024, 0, 1)));
-    await expect(importFiles(ds, [other, f], { symbol: 'BTCUSDT' })).rejects.toThrow(`${f}, field 'ts_ms': 2025-01-01 00:00 UTC is not in 2024, the year the file's name gives`);
+    await expect(importFiles(ds, [other, f], { symbol: 'BTCUSDT' })).rejects.toThrow(`${f}, line 2, field 'ts_ms': 2025-01-01 00:00 UTC is not in 2024, the year the file's name gives`);
+    // the first row outside the year is refused where it stands, whatever follows and however long the file (a
+    // check of each year's batch found it only once a block of lines was read: after a later bad row in a short file)
+    for (const [symbol, n] of [['SHORTUSDT', 10], ['LONGUSDT', 30_000]] as const) {
+      const lines = syntheticCandles(n, Date.UTC(2020, 11, 31, 23)).trimEnd().split('\n');
+      lines[n] = lines[n].replace(/,[^,]+,([^,]+),([^,]+),([^,]+)$/, ',x,$1,$2,$3');
+      const file = write(`${symbol}-1h-2021-05.csv`, lines.join('\n'));
+      await expect(importFiles(ds, [file])).rejects.toThrow(`${file}, line 2, field 'ts_ms': 2020-12-31 23:00 UTC is not in 2021, the year the file's name gives`);
+    }
   });
 
   it('rejects a kline that is not one hour long', async () => {

@@ -11,7 +11,6 @@ import { isArchiveHeader, looksLikeArchiveLine, parseBinanceArchiveYears, symbol
 import { DEFAULT_IMPORT_LIMITS, fileProblem, LineReader, type ImportLimits } from './read-text.ts';
 import { assertSymbol, assertVenue } from './layout.ts';
 import { LIQUIDATION_KINDS, tableSpec, type TableName } from './tables.ts';
-import { isoHour } from '../time.ts';
 
 export interface ImportOptions {
   /** 'auto' looks at the first line: 12 headerless fields is a Binance archive kline file */
@@ -122,8 +121,8 @@ async function firstLine(reader: LineReader): Promise<boolean> {
 /**
  * A file's rows a calendar year at a time, in time order, each year as soon as it is read to its end (the parsers
  * need rows in time order anyway), so memory holds about a year of the file however long its history; the
- * generator's return value is the file's report. A file whose name gives a year (an archive name) is checked to
- * hold only that year's rows (assertInNamedYear).
+ * generator's return value is the file's report. A file whose name gives a year (an archive name) must hold only
+ * that year's rows (BatchBuilder.holdToYear).
  */
 export async function* parseImportFileYears(file: string, opts: ImportOptions): AsyncGenerator<ColumnBatch, FileReport> {
   const { target } = resolveTarget(file, opts);
@@ -135,15 +134,17 @@ export async function* parseImportFileYears(file: string, opts: ImportOptions): 
     const format = opts.format && opts.format !== 'auto' ? opts.format
       : isArchiveHeader(first) || looksLikeArchiveLine(first) ? 'binance-archive' : 'csv';
     const notes: string[] = [];
+    // a file whose name gives a year (an archive name) is held to it: seriesParts commits such files a year at a time
+    const namedYear = yearFromArchiveName(path.basename(file));
     let rows = 0;
     let years: AsyncGenerator<ColumnBatch, { units: Set<string> } | { ignoredColumns: string[] }>;
     if (format === 'binance-archive') {
       if (target.table !== 'candles_1h' && target.table !== 'perp_1h' && target.table !== 'mark_1h') {
         throw new InputError(file, null, null, `Binance archive klines can only go into candles_1h, perp_1h or mark_1h, not ${target.table}`);
       }
-      years = parseBinanceArchiveYears(file, reader, { table: target.table, venue: target.venue, symbol: target.symbol }, limits);
+      years = parseBinanceArchiveYears(file, reader, { table: target.table, venue: target.venue, symbol: target.symbol, namedYear }, limits);
     } else {
-      years = parseMarketCsvYears(file, reader, target, limits);
+      years = parseMarketCsvYears(file, reader, { ...target, namedYear }, limits);
     }
     for (;;) {
       const next = await years.next();
@@ -152,7 +153,6 @@ export async function* parseImportFileYears(file: string, opts: ImportOptions): 
         else if (next.value.ignoredColumns.length > 0) notes.push(`ignored columns: ${next.value.ignoredColumns.join(', ')}`);
         break;
       }
-      assertInNamedYear(file, next.value, format === 'csv' ? 'ts_ms' : 'open_time');
       rows += next.value.ts.length;
       yield next.value;
     }
@@ -284,20 +284,6 @@ export function seriesParts(members: readonly number[], files: readonly string[]
     else parts.set(year, [i]);
   });
   return [...parts.entries()].sort((a, b) => a[0] - b[0]).map(([year, m]) => ({ year, members: m }));
-}
-
-/**
- * a file whose name gives a year (an archive name) must hold only that year's rows: committed with that year's part,
- * a row of another year would reach a partition another part writes too, past the check that overlapping files agree
- */
-function assertInNamedYear(file: string, batch: ColumnBatch, field: string): void {
-  const year = yearFromArchiveName(path.basename(file));
-  if (year === null) return;
-  const from = Date.UTC(year, 0, 1);
-  const to = Date.UTC(year + 1, 0, 1);
-  for (const t of batch.ts) {
-    if (t < from || t >= to) throw new InputError(file, null, field, `${isoHour(t)} UTC is not in ${year}, the year the file's name gives`);
-  }
 }
 
 /**

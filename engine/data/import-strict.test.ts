@@ -64,8 +64,8 @@ describe('strict content', () => {
   });
 
   it('µs open times must sit on the hour once converted', async () => {
-    const off = `${T0 * 1000 + 500},1,2,0.5,1.5,10,${(T0 + H) * 1000 + 499},10,1,1,1,0`;
-    const err = await importError([write('BTCUSDT-1h-2025-01.csv', [kline(T0 - H, 'us'), off].join('\n'))]);
+    const off = `${(T0 + H) * 1000 + 500},1,2,0.5,1.5,10,${(T0 + 2 * H) * 1000 + 499},10,1,1,1,0`;
+    const err = await importError([write('BTCUSDT-1h-2025-01.csv', [kline(T0, 'us'), off].join('\n'))]);
     expect(err.message).toMatch(/line 2, field 'open_time': open time \d+ µs is not a whole millisecond/);
     const half = `${(T0 + 30 * 60_000) * 1000},1,2,0.5,1.5,10,${(T0 + 90 * 60_000) * 1000 - 1},10,1,1,1,0`;
     const err2 = await importError([write('BTCUSDT-1h-2025-01.csv', half)]);

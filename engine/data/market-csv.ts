@@ -15,6 +15,8 @@ export interface CsvTarget {
   symbol: string;
   /** constant values for columns the file lacks (liquidation kind/source, open-interest period, funding source) */
   constants?: Record<string, string>;
+  /** the year the file's name gives, which every row must lie in (BatchBuilder.holdToYear) */
+  namedYear?: number | null;
 }
 
 export interface ParsedCsv {
@@ -44,6 +46,7 @@ export async function* parseMarketCsvYears(
 ): AsyncGenerator<ColumnBatch, ParsedCsv> {
   const spec = tableSpec(target.table);
   const builder = new BatchBuilder(file, target.table, target.venue, target.symbol);
+  if (target.namedYear != null) builder.holdToYear(target.namedYear, 'ts_ms');
   let header: string[] | null = null;
   let index = new Map<string, number>();
   let ignoredColumns: string[] = [];
