@@ -5,20 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { BatchBuilder } from './batch-builder.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 import { InputError } from '../errors.ts';
+import { seededRandom } from '../detectors/synthetic.ts';
 
 const H = 3_600_000;
-
-/** a seeded generator (mulberry32) so a failure can be replayed */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const row = (i: number) => Float64Array.of(100 + i, 102 + i, 99 + i, 101 + i, i);
 
@@ -29,7 +18,7 @@ function columns(b: ColumnBatch): Record<string, number[]> {
 describe('BatchBuilder.takeCompletedYear', () => {
   it('hands on whole calendar years in order; joined with finish() they equal the rows of a builder that kept everything', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const next = rng(seed);
+      const next = seededRandom(seed);
       // hourly rows with random gaps (up to ~3 months) from 2019 into 2024
       const times: number[] = [];
       for (let t = Date.UTC(2019, 0, 1) + Math.floor(next() * 2000) * H; t < Date.UTC(2024, 6, 1); t += H * (next() < 0.001 ? 1 + Math.floor(next() * 2000) : 1)) times.push(t);
