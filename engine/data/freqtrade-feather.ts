@@ -53,20 +53,17 @@ function columnValues(vector: Vector, type: DataType): Float64Array {
     if (!(raw instanceof BigInt64Array)) throw new Error(`feather: expected 64-bit timestamps, apache-arrow gave ${(raw as object).constructor.name}`);
     const per = PER_MS[(type as Timestamp).unit];
     const halves = new Int32Array(raw.buffer, raw.byteOffset, n * 2);
-    const d = per ?? 1;
-    // 2^32 = q32 · d + r32, so hi · 2^32 + lo = (hi · q32 + ⌊r / d⌋) · d + r mod d with r = hi · r32 + lo, every term exact in a double
-    const q32 = Math.floor(2 ** 32 / d);
-    const r32 = 2 ** 32 - q32 * d;
-    for (let i = 0; i < n; i++) {
-      const lo = halves[2 * i] >>> 0;
-      const hi = halves[2 * i + 1];
-      if (per === null) {
-        out[i] = (hi * 2 ** 32 + lo) * 1000;
-        continue;
+    if (per === null) {
+      for (let i = 0; i < n; i++) out[i] = (halves[2 * i + 1] * 2 ** 32 + (halves[2 * i] >>> 0)) * 1000;
+    } else {
+      // 2^32 = q32 · per + r32, so hi · 2^32 + lo = (hi · q32 + ⌊r / per⌋) · per + r mod per with r = hi · r32 + lo, every term exact in a double
+      const q32 = Math.floor(2 ** 32 / per);
+      const r32 = 2 ** 32 - q32 * per;
+      for (let i = 0; i < n; i++) {
+        const r = halves[2 * i + 1] * r32 + (halves[2 * i] >>> 0);
+        const whole = Math.floor(r / per);
+        out[i] = halves[2 * i + 1] * q32 + whole + (r - whole * per) / per;
       }
-      const r = hi * r32 + lo;
-      const whole = Math.floor(r / d);
-      out[i] = hi * q32 + whole + (r - whole * d) / d;
     }
   } else {
     for (let i = 0; i < n; i++) out[i] = Number(raw[i]);

@@ -307,7 +307,7 @@ function readFreqtradeFile(c: Classified): { batch: ColumnBatch; report: Freqtra
   const years = freqtradeFileYears(c);
   for (;;) {
     const next = years.next();
-    if (next.done) return 'skip' in next.value ? next.value : { batch: parts.length === 1 ? parts[0] : concatBatches(parts), report: next.value.report };
+    if (next.done) return 'skip' in next.value ? next.value : { batch: concatBatches(parts), report: next.value.report };
     parts.push(next.value);
   }
 }

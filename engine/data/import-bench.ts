@@ -30,25 +30,23 @@ function child(datasetsDir: string, args: string[]): Measured {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Measured;
 }
 
-function importList(scratch: string, files: string[]): Measured {
-  const list = path.join(scratch, `list-${Math.random().toString(36).slice(2)}.json`);
-  fs.writeFileSync(list, JSON.stringify(files));
+/** the child's import into a fresh datasets folder, removed afterwards */
+function intoFreshDataset(scratch: string, args: string[]): Measured {
   const ds = fs.mkdtempSync(path.join(scratch, 'ds-'));
   try {
-    return child(ds, [list]);
+    return child(ds, args);
   } finally {
     fs.rmSync(ds, { recursive: true, force: true });
   }
 }
 
-function importFreqtradeDir(scratch: string, dir: string): Measured {
-  const ds = fs.mkdtempSync(path.join(scratch, 'ds-'));
-  try {
-    return child(ds, ['--freqtrade', dir]);
-  } finally {
-    fs.rmSync(ds, { recursive: true, force: true });
-  }
+function importList(scratch: string, files: string[]): Measured {
+  const list = path.join(scratch, `list-${Math.random().toString(36).slice(2)}.json`);
+  fs.writeFileSync(list, JSON.stringify(files));
+  return intoFreshDataset(scratch, [list]);
 }
+
+const importFreqtradeDir = (scratch: string, dir: string): Measured => intoFreshDataset(scratch, ['--freqtrade', dir]);
 
 const load = () => os.loadavg()[0].toFixed(1);
 

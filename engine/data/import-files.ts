@@ -168,7 +168,7 @@ export async function parseImportFile(file: string, opts: ImportOptions): Promis
   const years = parseImportFileYears(file, opts);
   for (;;) {
     const next = await years.next();
-    if (next.done) return { batch: parts.length === 1 ? parts[0] : concatBatches(parts), report: next.value };
+    if (next.done) return { batch: concatBatches(parts), report: next.value };
     parts.push(next.value);
   }
 }
@@ -227,8 +227,9 @@ export function mergeBatches(batches: { batch: ColumnBatch; file: string }[]): C
   return out;
 }
 
-/** the batches of one series, in time order and disjoint (a file's years), as one */
+/** the batches of one series, in time order and disjoint (a file's years), as one; a single batch as it is */
 export function concatBatches(parts: ColumnBatch[]): ColumnBatch {
+  if (parts.length === 1) return parts[0];
   const joined = concatDisjoint(parts);
   if (!joined) throw new Error('concatBatches: the parts overlap');
   return joined;
