@@ -182,7 +182,8 @@ export async function runSweep(store: Store, spec: SweepSpec, opts: SweepOptions
 
   const workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
   // the workers load their modules while this thread loads the data and prepares the markets
-  const pool = new WorkerPool(opts.remote ? 1 : workers);
+  // two jobs a worker: the next one already waits in its queue while this thread records the last one's row
+  const pool = new WorkerPool(opts.remote ? 1 : workers, 2);
   try {
     return await sweepWith(store, spec, opts, { id, dir, datasetHash, workers, pool, t0, cpu0, log });
   } catch (err) {
