@@ -15,6 +15,9 @@ export interface FeatureIndex {
     liqTotal: Float64Array;
     liqZ: Float64Array;
     liqDir: Int8Array;
+    /** those hours in ascending order of their total and of their z (sortedOrder; a NaN z in none): a cascade needs a total or a z above a floor */
+    liqByTotal: Int32Array;
+    liqByZ: Int32Array;
     /** present hours with a volatility ratio */
     volHours: Int32Array;
     volRatio: Float64Array;
@@ -206,13 +209,17 @@ export function buildSharedIndex(fs: FeatureSet): FeatureIndex {
     const settleAbsZ = absolute(f.settleZ);
     const presentHours = hoursWhere(fs.hours, f.present, null);
     const bars = [0, 1, 2, 3].map((t) => heldBars(fs, s, t));
+    const liqTotal = gatheredFloats(f.liqTotal, liqHours);
+    const liqZ = gatheredFloats(f.liqZ, liqHours);
     return {
       ...regimeLayout(bars, presentHours),
       presentHours,
       bars,
       liqHours,
-      liqTotal: gatheredFloats(f.liqTotal, liqHours),
-      liqZ: gatheredFloats(f.liqZ, liqHours),
+      liqTotal,
+      liqByTotal: sortedOrder(liqTotal),
+      liqZ,
+      liqByZ: sortedOrder(liqZ),
       liqDir: gathered(f.liqDir, liqHours, new Int8Array(liqHours.length)),
       volHours,
       volRatio: gatheredFloats(f.volRatio, volHours),

@@ -3,12 +3,13 @@
 import { beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../data/store.ts';
 import { isCorrelationBreak } from '../detectors/correlation.ts';
+import { cascadeSeverity, isCascade, relativeCascadeSeverity } from '../detectors/liquidation-cascade.ts';
 import { volRegimeRank } from '../detectors/volatility-regime.ts';
 import { defaultConfig, parseConfig, type PipelineConfig } from '../pipeline/config.ts';
-import { correlationBreakAlert, fundingAnomalyAlert, fundingAnomalyDirection, NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection, volEscalationAlert } from '../pipeline/rule-definitions.ts';
+import { cascadeAlert, correlationBreakAlert, fundingAnomalyAlert, fundingAnomalyDirection, NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection, volEscalationAlert } from '../pipeline/rule-definitions.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { Mulberry32 } from '../score/prng.ts';
-import { ColumnarEvaluator } from './evaluate.ts';
+import { ColumnarEvaluator, type AlertColumns } from './evaluate.ts';
 import { buildIndex, buildSharedIndex, type FeatureIndex } from './feature-index.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { planEvaluation } from './keys.ts';
@@ -71,6 +72,23 @@ function volatilityReference(x: FeatureIndex, s: number, cfg: PipelineConfig): n
     const sev = volEscalationAlert(prev, rank);
     if (sev !== NO_ALERT) out.push(f.volHours[k], sev);
     prev = rank;
+  }
+  return out;
+}
+
+/** every covered hour judged by the detector's functions, as the rule did before its total band */
+function cascadeReference(x: FeatureIndex, s: number, cfg: PipelineConfig): number[] {
+  const f = x.symbols[s];
+  const c = cfg.cascade;
+  const relative = c.mode === 'relative';
+  const out: number[] = [];
+  for (let k = 0; k < f.liqHours.length; k++) {
+    const total = f.liqTotal[k];
+    const z = f.liqZ[k];
+    if (relative && z !== z) continue;
+    const severity = relative ? relativeCascadeSeverity(z, c) : cascadeSeverity(total / features.cascadeWindowHours, c);
+    const sev = cascadeAlert(isCascade(total, z === z ? z : null, c) === true, severity, cfg.rules.cascade_min_severity);
+    if (sev !== NO_ALERT) out.push(f.liqHours[k], sev, f.liqDir[k]);
   }
   return out;
 }
@@ -181,6 +199,37 @@ describe('threshold bands', () => {
     expect(alerts).toBeGreaterThan(100);
   });
 
+  it('cascades equal the every-hour scan, in both modes', () => {
+    let alerts = 0;
+    let covered = 0;
+    const quantile = (column: Float64Array, q: number) => {
+      const sorted = Array.from(column).filter((v) => v === v).sort((a, b) => a - b);
+      return sorted[Math.floor(q * (sorted.length - 1))];
+    };
+    const { liqTotal, liqZ } = index.symbols[0];
+    for (let i = 0; i < 40; i++) {
+      const relative = i % 2 === 1;
+      // thresholds at, between and beyond the covered hours' own totals: ties with a total included
+      const level = Math.max(1, pick([quantile(liqTotal, between(0, 1)), quantile(liqTotal, between(0.9, 1)), between(1, 3e6), 1e12]));
+      // a z of a covered hour itself, now and then: the band must keep the hours at the threshold (z >= cascade_z)
+      const cascadeZ = pick([-1, 2, between(-0.5, 4), quantile(liqZ, between(0.5, 1))]);
+      const cfg = parseConfig(
+        relative
+          ? { cascade: { mode: 'relative', relative: { min_total_usd: pick([0, level]), cascade_z: cascadeZ } }, rules: { cascade_min_severity: pick([1, 2, 3]) } }
+          : { cascade: { mode: 'absolute', cascade_threshold_usd: level }, rules: { cascade_min_severity: pick([1, 2, 3]) } },
+      );
+      for (let s = 0; s < features.symbols.length; s++) {
+        const c = RULES.LIQUIDATION_CASCADE.candidates(index, s, cfg, features);
+        const got = Array.from(c.hours).flatMap((h, k) => [h, c.severity[k], c.direction[k]]);
+        expect(differences(got, cascadeReference(index, s, cfg))).toBe(0);
+        alerts += c.hours.length;
+        covered += index.symbols[s].liqHours.length;
+      }
+    }
+    expect(covered).toBeGreaterThan(1000);
+    expect(alerts).toBeGreaterThan(100);
+  });
+
   it('funding anomalies equal the every-settlement scan', () => {
     let firing = 0;
     for (let i = 0; i < 30; i++) {
@@ -239,6 +288,39 @@ describe('one evaluator across many configurations', () => {
         expect(c[col].length).toBe(c.n);
         expect(differences(c[col], b[col])).toBe(0);
       }
+    }
+  });
+});
+
+describe('cached rule candidates', () => {
+  const same = (a: AlertColumns, b: AlertColumns) => a.n === b.n && (['hour', 'type', 'slot', 'severity', 'direction'] as const).every((col) => differences(a[col], b[col]) === 0);
+
+  it('are not reused when a cascade value of the mode changes, and are when the other mode’s does', () => {
+    const relative = { mode: 'relative', relative: { cascade_z: 1, min_total_usd: 0, severity_z: [1.25, 1.75, 2.1, 2.4] } };
+    const absolute = { mode: 'absolute', cascade_threshold_usd: 2e6, severity_velocity_usd_h: [1e5, 1e6, 5e6, 2e7] };
+    const cases: { from: Record<string, unknown>; to: Record<string, unknown>; minSeverity?: number; changes: boolean }[] = [
+      { from: relative, to: { ...relative, relative: { ...relative.relative, cascade_z: 2 } }, changes: true },
+      { from: relative, to: { ...relative, relative: { ...relative.relative, min_total_usd: 5e7 } }, changes: true },
+      { from: relative, to: { ...relative, relative: { ...relative.relative, severity_z: [1, 2, 2.5, 3] } }, changes: true },
+      { from: relative, to: relative, minSeverity: 5, changes: true },
+      { from: relative, to: absolute, changes: true },
+      { from: absolute, to: { ...absolute, cascade_threshold_usd: 2e7 }, changes: true },
+      { from: absolute, to: { ...absolute, severity_velocity_usd_h: [1e4, 5e4, 1e5, 5e5] }, changes: true },
+      { from: absolute, to: absolute, minSeverity: 5, changes: true },
+      // the other mode's values do not enter the candidates: the cached ones stand
+      { from: relative, to: { ...relative, cascade_threshold_usd: 2e7, severity_velocity_usd_h: [1e5, 2e5, 4e5, 8e5] }, changes: false },
+      { from: absolute, to: { ...absolute, relative: { cascade_z: 2, min_total_usd: 5e7, severity_z: [1, 2, 2.5, 3] } }, changes: false },
+    ];
+    for (const { from, to, minSeverity, changes } of cases) {
+      const evaluator = new ColumnarEvaluator(features);
+      const a = parseConfig({ cascade: from });
+      // cached from a key's second use on
+      evaluator.evaluate(a);
+      const before = evaluator.evaluate(a);
+      const b = parseConfig({ cascade: to, rules: { cascade_min_severity: minSeverity ?? a.rules.cascade_min_severity } });
+      const after = evaluator.evaluate(b);
+      expect(same(after, new ColumnarEvaluator(features).evaluate(b))).toBe(true);
+      expect(same(after, before), JSON.stringify({ to, minSeverity })).toBe(!changes);
     }
   });
 });

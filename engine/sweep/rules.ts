@@ -119,6 +119,11 @@ export function regimeCodes(b: Pick<HeldBars, 'priceZ' | 'volumeZ' | 'heat'>, rc
   return out;
 }
 
+/**
+ * isCascade needs a total above the threshold (absolute mode) or a z at or above cascade_z (relative mode), so only
+ * the top of that order can fire: the hours a sweep's thresholds let through, taken in hour order and each judged by
+ * the detector's functions as on every hour
+ */
 function cascadeCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: FeatureSet): Candidates {
   const f = x.symbols[s];
   const c = cfg.cascade;
@@ -126,7 +131,12 @@ function cascadeCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig, fs: 
   const relative = c.mode === 'relative';
   const out = builder();
   const w = fs.cascadeWindowHours;
-  for (let k = 0; k < f.liqHours.length; k++) {
+  bands.reset(f.liqHours.length);
+  if (relative) bands.mark(f.liqByZ, countBelow(f.liqZ, f.liqByZ, c.relative.cascade_z), f.liqByZ.length);
+  else bands.mark(f.liqByTotal, countAtMost(f.liqTotal, f.liqByTotal, c.cascade_threshold_usd), f.liqByTotal.length);
+  const above = bands.drain();
+  for (let i = 0; i < above.length; i++) {
+    const k = above[i];
     const total = f.liqTotal[k];
     const z = f.liqZ[k];
     // the detector's functions: in relative mode no z means no severity and no verdict
@@ -476,7 +486,11 @@ export interface Rule {
 export const RULES: Record<EventType, Rule> = {
   LIQUIDATION_CASCADE: {
     type: 'LIQUIDATION_CASCADE',
-    inputs: (c) => [c.cascade.mode, c.cascade.cascade_threshold_usd, c.cascade.severity_velocity_usd_h, c.cascade.relative.severity_z, c.cascade.relative.cascade_z, c.cascade.relative.min_total_usd, c.rules.cascade_min_severity],
+    // only the mode's own values (cascadeCandidates, isCascade): a sweep over the other mode's threshold reuses the candidates
+    inputs: (c) =>
+      c.cascade.mode === 'relative'
+        ? ['relative', c.cascade.relative.severity_z, c.cascade.relative.cascade_z, c.cascade.relative.min_total_usd, c.rules.cascade_min_severity]
+        : ['absolute', c.cascade.cascade_threshold_usd, c.cascade.severity_velocity_usd_h, c.rules.cascade_min_severity],
     candidates: cascadeCandidates,
   },
   FUNDING_ANOMALY: {
