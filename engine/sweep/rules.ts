@@ -364,6 +364,14 @@ interface Rises {
   reach: Float64Array;
   /** the rises by ascending reach (sortedOrder): those reaching a threshold are its top */
   byReach: Int32Array;
+  /**
+   * per rise, what its verdict reads: the ratios before and at it, its hour and its direction. Side by side in rise
+   * order, where reading them from the hourly columns at the rises' scattered positions missed the cache each time
+   */
+  before: Float64Array;
+  ratio: Float64Array;
+  hour: Int32Array;
+  direction: Int8Array;
 }
 
 /** per feature index and symbol: the volatility rises above a floor, by that floor */
@@ -388,25 +396,33 @@ function rises(x: FeatureIndex, s: number, floor: number): Rises {
       reach.push(r[k - 1] < floor ? Infinity : r[k]);
     }
     const reaches = Float64Array.from(reach);
-    return { at: Int32Array.from(at), reach: reaches, byReach: sortedOrder(reaches) };
+    const f = x.symbols[s];
+    return {
+      at: Int32Array.from(at),
+      reach: reaches,
+      byReach: sortedOrder(reaches),
+      before: Float64Array.from(at, (k) => r[k - 1]),
+      ratio: Float64Array.from(at, (k) => r[k]),
+      hour: Int32Array.from(at, (k) => f.volHours[k]),
+      direction: Int8Array.from(at, (k) => volEscalationDirection(f.volRet24[k])),
+    };
   });
 }
 
 function volatilityCandidates(x: FeatureIndex, s: number, cfg: PipelineConfig): Candidates {
-  const f = x.symbols[s];
   const t = cfg.volatility.thresholds;
   const upper = Math.max(t.explosive, t.extreme);
-  const { at, reach, byReach } = rises(x, s, Math.min(t.explosive, t.extreme));
+  const { at, reach, byReach, before, ratio, hour, direction } = rises(x, s, Math.min(t.explosive, t.extreme));
   // the rises that reach the upper threshold (a sixth or so of them), in hour order
   bands.reset(at.length);
   bands.mark(byReach, countBelow(reach, byReach, upper), byReach.length);
   const reaching = bands.drain();
   const out = builder();
   for (let i = 0; i < reaching.length; i++) {
-    const k = at[reaching[i]];
+    const j = reaching[i];
     // the detector's classification and the Pipeline's escalation rule, as on every hour
-    const sev = volEscalationAlert(volRegimeRank(f.volRatio[k - 1], t), volRegimeRank(f.volRatio[k], t));
-    if (sev !== NO_ALERT) out.push(f.volHours[k], sev, volEscalationDirection(f.volRet24[k]));
+    const sev = volEscalationAlert(volRegimeRank(before[j], t), volRegimeRank(ratio[j], t));
+    if (sev !== NO_ALERT) out.push(hour[j], sev, direction[j]);
   }
   return out.done();
 }
