@@ -1,12 +1,12 @@
 // The rules' shortcuts (regime codes kept up to date between configs, threshold bands for volatility,
 // funding anomalies and correlation) against plain every-hour scans with the detectors' functions, on the bundled history.
-import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
 import { openStore, type Store } from '../data/store.ts';
 import { isCorrelationBreak } from '../detectors/correlation.ts';
 import { cascadeSeverity, isCascade, relativeCascadeSeverity } from '../detectors/liquidation-cascade.ts';
 import { volRegimeRank } from '../detectors/volatility-regime.ts';
 import { defaultConfig, parseConfig, type PipelineConfig } from '../pipeline/config.ts';
-import { cascadeAlert, correlationBreakAlert, fundingAnomalyAlert, fundingAnomalyDirection, NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection, volEscalationAlert } from '../pipeline/rule-definitions.ts';
+import { cascadeAlert, correlationBreakAlert, fundingAnomalyAlert, fundingAnomalyDirection, NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection, volEscalationAlert, volEscalationDirection } from '../pipeline/rule-definitions.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { Mulberry32 } from '../score/prng.ts';
 import { ColumnarEvaluator, type AlertColumns } from './evaluate.ts';
@@ -70,7 +70,7 @@ function volatilityReference(x: FeatureIndex, s: number, cfg: PipelineConfig): n
   for (let k = 0; k < f.volHours.length; k++) {
     const rank = volRegimeRank(f.volRatio[k], cfg.volatility.thresholds);
     const sev = volEscalationAlert(prev, rank);
-    if (sev !== NO_ALERT) out.push(f.volHours[k], sev);
+    if (sev !== NO_ALERT) out.push(f.volHours[k], sev, volEscalationDirection(f.volRet24[k]));
     prev = rank;
   }
   return out;
@@ -191,7 +191,8 @@ describe('threshold bands', () => {
       const explosive = pick([1.5, between(1.2, 3)]);
       const cfg = parseConfig({ volatility: { thresholds: { high_vol: between(0.8, explosive - 0.05), explosive, extreme: between(explosive + 0.01, 4.5) } } });
       for (let s = 0; s < features.symbols.length; s++) {
-        const got = flat(RULES.VOLATILITY_REGIME_CHANGE.candidates(index, s, cfg, features));
+        const c = RULES.VOLATILITY_REGIME_CHANGE.candidates(index, s, cfg, features);
+        const got = Array.from(c.hours).flatMap((h, k) => [h, c.severity[k], c.direction[k]]);
         expect(differences(got, volatilityReference(index, s, cfg))).toBe(0);
         alerts += got.length;
       }
@@ -311,16 +312,26 @@ describe('cached rule candidates', () => {
       { from: relative, to: { ...relative, cascade_threshold_usd: 2e7, severity_velocity_usd_h: [1e5, 2e5, 4e5, 8e5] }, changes: false },
       { from: absolute, to: { ...absolute, relative: { cascade_z: 2, min_total_usd: 5e7, severity_z: [1, 2, 2.5, 3] } }, changes: false },
     ];
-    for (const { from, to, minSeverity, changes } of cases) {
-      const evaluator = new ColumnarEvaluator(features);
-      const a = parseConfig({ cascade: from });
-      // cached from a key's second use on
-      evaluator.evaluate(a);
-      const before = evaluator.evaluate(a);
-      const b = parseConfig({ cascade: to, rules: { cascade_min_severity: minSeverity ?? a.rules.cascade_min_severity } });
-      const after = evaluator.evaluate(b);
-      expect(same(after, new ColumnarEvaluator(features).evaluate(b))).toBe(true);
-      expect(same(after, before), JSON.stringify({ to, minSeverity })).toBe(!changes);
+    // how often the evaluator computes cascade candidates rather than taking them from its cache
+    const computed = vi.spyOn(RULES.LIQUIDATION_CASCADE, 'candidates');
+    try {
+      for (const { from, to, minSeverity, changes } of cases) {
+        const evaluator = new ColumnarEvaluator(features);
+        const a = parseConfig({ cascade: from });
+        // cached from a key's second use on
+        evaluator.evaluate(a);
+        const before = evaluator.evaluate(a);
+        const b = parseConfig({ cascade: to, rules: { cascade_min_severity: minSeverity ?? a.rules.cascade_min_severity } });
+        computed.mockClear();
+        const after = evaluator.evaluate(b);
+        const label = JSON.stringify({ to, minSeverity });
+        // a value the mode reads is a new key; the other mode's values are not
+        expect(computed.mock.calls.length > 0, label).toBe(changes);
+        expect(same(after, new ColumnarEvaluator(features).evaluate(b))).toBe(true);
+        expect(same(after, before), label).toBe(!changes);
+      }
+    } finally {
+      computed.mockRestore();
     }
   });
 });

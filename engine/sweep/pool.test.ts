@@ -31,6 +31,8 @@ describe('nextAssignment', () => {
     const load = [{ inflight: 0, lastKey: 'a' }, { inflight: 0, lastKey: 'b' }];
     expect(nextAssignment(load, [job(null, 'b')], 2)).toEqual({ pick: 0, slot: 1 });
     expect(nextAssignment(load, [job(null, 'c')], 2)).toEqual({ pick: 0, slot: 0 });
+    // but a less loaded worker first: the key saves a copy, a free worker saves the wait
+    expect(nextAssignment([{ inflight: 1, lastKey: 'b' }, { inflight: 0, lastKey: 'a' }], [job(null, 'b')], 2)).toEqual({ pick: 0, slot: 1 });
   });
 
   it('keeps two busy lanes on their own workers, spreads a job per lane over the workers, and leaves no job behind', () => {
@@ -45,6 +47,8 @@ describe('nextAssignment', () => {
       const queue: { lane: number | null; prefer: string | null }[] = [];
       const inHand: number[][] = workers.map(() => []);
       const outstanding = new Array(lanes).fill(0);
+      // jobs of no lane (a feature replay, the selected configuration's alerts) arrive now and then
+      let laneless = 1 + Math.floor(random() * 3);
       const refill = () => {
         for (let l = 0; l < lanes; l++) {
           while (outstanding[l] < keep && left[l] > 0) {
@@ -53,17 +57,26 @@ describe('nextAssignment', () => {
             left[l]--;
           }
         }
+        if (laneless > 0 && random() < 0.2) {
+          queue.push(job(null));
+          laneless--;
+        }
       };
       refill();
       let steps = 0;
       while ((queue.length > 0 || inHand.some((h) => h.length > 0)) && steps++ < 10_000) {
         for (let next = nextAssignment(workers, queue, depth); next !== null; next = nextAssignment(workers, queue, depth)) {
           const [j] = queue.splice(next.pick, 1);
-          // another lane's job only on a worker with nothing in hand
-          if (j.lane !== next.slot) expect(workers[next.slot].inflight).toBe(0);
+          // another lane's job only on a worker with nothing in hand; a job of no lane on a least loaded worker
+          if (j.lane !== null && j.lane !== next.slot) expect(workers[next.slot].inflight).toBe(0);
+          if (j.lane === null) expect(workers[next.slot].inflight).toBe(Math.min(...workers.map((w) => w.inflight)));
+          // a job not of the taker's lane only when no worker with room has a job of its own lane waiting
+          if (j.lane !== next.slot) {
+            for (let w = 0; w < workers.length; w++) if (workers[w].inflight < depth) expect(queue.some((q) => q.lane === w)).toBe(false);
+          }
           expect(workers[next.slot].inflight).toBeLessThan(depth);
           workers[next.slot].inflight++;
-          inHand[next.slot].push(j.lane!);
+          inHand[next.slot].push(j.lane ?? -1);
         }
         // some worker answers its oldest job
         const busy = workers.map((_, i) => i).filter((i) => inHand[i].length > 0);
@@ -71,12 +84,13 @@ describe('nextAssignment', () => {
         const w = busy[Math.floor(random() * busy.length)];
         const lane = inHand[w].shift()!;
         workers[w].inflight--;
-        outstanding[lane]--;
+        if (lane >= 0) outstanding[lane]--;
         refill();
       }
       expect(queue).toHaveLength(0);
       expect(inHand.every((h) => h.length === 0)).toBe(true);
       expect(left.every((n) => n === 0)).toBe(true);
+      expect(laneless === 0 || steps > 0).toBe(true);
     }
     // one job per lane (the sweep's baseline): each worker gets one
     const workers = idle(3);
@@ -88,5 +102,16 @@ describe('nextAssignment', () => {
       slots.push(next.slot);
     }
     expect(slots.sort()).toEqual([0, 1, 2]);
+    // the same with a worker already holding a job (the report's alerts): still one each, none left waiting
+    const busy = [{ inflight: 1, lastKey: null }, { inflight: 0, lastKey: null }];
+    const baseline = [job(0), job(1)];
+    const given: number[] = [];
+    for (let next = nextAssignment(busy, baseline, 2); next !== null; next = nextAssignment(busy, baseline, 2)) {
+      baseline.splice(next.pick, 1);
+      busy[next.slot].inflight++;
+      given.push(next.slot);
+    }
+    expect(baseline).toHaveLength(0);
+    expect(given.sort()).toEqual([0, 1]);
   });
 });
