@@ -91,6 +91,8 @@ export const FEATURE_SETS_KEPT = 3;
 // commits are what a kill -9 cannot lose; each costs the main thread a DuckDB appender close, so at hundreds of
 // configurations a second the one-second bound decides, not a row count
 const FLUSH_ROWS = 512;
+/** configurations each worker is given before the first window ordered for locality is generated */
+const WARM_UP_PER_WORKER = 2;
 const FLUSH_MS = 1000;
 
 /** bumped when the runs table's layout changes, so an old sweep folder is never appended to with new columns */
@@ -420,8 +422,11 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       seen.add(cid);
       progress.computed++;
       window.push({ cid, params, config });
-      // the first goes out alone: it starts the feature replay while the rest of the window is generated
-      if (window.length >= (progress.computed === 1 ? 1 : LOCALITY_WINDOW)) await dispatchWindow();
+      // the first goes out alone: it starts the feature replay. The next few, two a worker (what a lane holds at once,
+      // so they are all handed out at once), go out as they come:
+      // the workers warm up on them (a worker's first configurations take it ≈ 50–150 ms each: caches built, code
+      // cold) while this thread generates the rest of the window (≈ 0.25 ms a configuration)
+      if (window.length >= (progress.computed <= WARM_UP_PER_WORKER * lanes + 1 ? (progress.computed === 1 ? 1 : WARM_UP_PER_WORKER * lanes) : LOCALITY_WINDOW)) await dispatchWindow();
     }
     await dispatchWindow();
     opts.remote?.flush();
