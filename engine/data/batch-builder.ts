@@ -7,6 +7,7 @@ import { InputError } from '../errors.ts';
 import { LIQUIDATION_KINDS, tableSpec, type ColumnSpec, type TableName, type TableSpec } from './tables.ts';
 import type { ColumnBatch } from './dataset-writer.ts';
 import { isoHour } from '../time.ts';
+import { lowerBound } from '../sorted-search.ts';
 
 const HOUR = 3_600_000;
 const MIN_TS = Date.UTC(2009, 0, 1);
@@ -84,13 +85,7 @@ export class BatchBuilder {
     const nextYear = Date.UTC(new Date(ts[0]).getUTCFullYear() + 1, 0, 1);
     if (ts[n - 1] < nextYear) return null;
     // the first row of a later year (rows strictly increasing)
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (ts[mid] >= nextYear) hi = mid;
-      else lo = mid + 1;
-    }
+    const lo = lowerBound(ts, nextYear, n);
     const values: ColumnBatch['values'] = {};
     for (const c of this.spec.columns) {
       if (c.type === 'VARCHAR') values[c.name] = this.strings[c.name].splice(0, lo);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Table, tableToIPC, TimestampMicrosecond, TimestampMillisecond, TimestampNanosecond, TimestampSecond, makeVector, type DataType } from 'apache-arrow';
 import { readFeather } from './freqtrade-feather.ts';
+import { seededRandom } from '../detectors/synthetic.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -29,8 +30,7 @@ describe('readFeather timestamps', () => {
   it.each(units)('%s: every value as the BigInt arithmetic gives it', (unit, type, perMs) => {
     const scale = perMs === null ? 1n : perMs;
     // 2009 .. 2100 in the unit, with rests below the millisecond and values around each 2^32 step of the low half
-    let seed = 12345;
-    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rand = seededRandom(12345);
     const values: bigint[] = [];
     for (let i = 0; i < 2000; i++) {
       const ms = BigInt(Date.UTC(2009, 0, 1) + Math.floor(rand() * 91 * 365.25 * 86_400_000));

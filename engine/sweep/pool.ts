@@ -142,7 +142,7 @@ export class WorkerPool {
  * worker's own lane's first job; else, for a worker with nothing in hand, the first job (its lane's jobs are all
  * handed out); else the first job of no lane. A worker still busy never takes another lane's job: with two jobs a
  * worker, one that took its neighbour's would leave its own lane's next job to the neighbour, and the two would swap
- * stretches for good, each a hop away from the regime bands the other had left (measured: +10 % worker CPU).
+ * stretches for good, each a hop away from the regime bands the other had left (measured: +50 % worker CPU).
  */
 export function nextAssignment(
   workers: readonly { inflight: number; lastKey: string | null }[],

@@ -91,9 +91,13 @@ export const FEATURE_SETS_KEPT = 3;
 // commits are what a kill -9 cannot lose; each costs the main thread a DuckDB appender close, so at hundreds of
 // configurations a second the one-second bound decides, not a row count
 const FLUSH_ROWS = 512;
-/** configurations each worker is given before the first window ordered for locality is generated */
-const WARM_UP_PER_WORKER = 2;
 const FLUSH_MS = 1000;
+/**
+ * configurations a worker holds at once (the pool's depth: the next waits in its queue while this thread records the
+ * last one's row), what each lane keeps in flight, and what each worker warms up on before the first window ordered
+ * for locality is generated (all of them handed out at once)
+ */
+const JOBS_PER_WORKER = 2;
 
 /** bumped when the runs table's layout changes, so an old sweep folder is never appended to with new columns */
 const RESULTS_LAYOUT = 2;
@@ -184,8 +188,7 @@ export async function runSweep(store: Store, spec: SweepSpec, opts: SweepOptions
 
   const workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
   // the workers load their modules while this thread loads the data and prepares the markets
-  // two jobs a worker: the next one already waits in its queue while this thread records the last one's row
-  const pool = new WorkerPool(opts.remote ? 1 : workers, 2);
+  const pool = new WorkerPool(opts.remote ? 1 : workers, JOBS_PER_WORKER);
   try {
     return await sweepWith(store, spec, opts, { id, dir, datasetHash, workers, pool, t0, cpu0, log });
   } catch (err) {
@@ -318,7 +321,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
 
   const finished = await table.finishedIds();
   const seen = new Set<string>();
-  const cap = opts.remote?.inflight ?? workers * 2;
+  const cap = opts.remote?.inflight ?? workers * JOBS_PER_WORKER;
   const limit = pLimit(cap);
   const inflight = new Set<Promise<void>>();
   let failure: unknown = null;
@@ -372,6 +375,13 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       mine.add(task);
     }
   };
+  /**
+   * The first configuration goes out alone: it starts the feature replay. The next JOBS_PER_WORKER a worker go out as
+   * they come: the workers warm up on them (a worker's first configurations take it ≈ 50–150 ms each: caches built,
+   * code cold) while this thread generates the first full window (≈ 0.25 ms a configuration).
+   */
+  const warmUp = JOBS_PER_WORKER * lanes;
+  const windowSize = (computed: number) => (computed === 1 ? 1 : computed <= warmUp + 1 ? warmUp : LOCALITY_WINDOW);
   /** the last configuration of the first lane's stretch so far: that worker's next window starts nearest to it */
   let laneEnd: Params | undefined;
   const dispatchWindow = async () => {
@@ -422,11 +432,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       seen.add(cid);
       progress.computed++;
       window.push({ cid, params, config });
-      // the first goes out alone: it starts the feature replay. The next few, two a worker (what a lane holds at once,
-      // so they are all handed out at once), go out as they come:
-      // the workers warm up on them (a worker's first configurations take it ≈ 50–150 ms each: caches built, code
-      // cold) while this thread generates the rest of the window (≈ 0.25 ms a configuration)
-      if (window.length >= (progress.computed <= WARM_UP_PER_WORKER * lanes + 1 ? (progress.computed === 1 ? 1 : WARM_UP_PER_WORKER * lanes) : LOCALITY_WINDOW)) await dispatchWindow();
+      if (window.length >= windowSize(progress.computed)) await dispatchWindow();
     }
     await dispatchWindow();
     opts.remote?.flush();
