@@ -14,6 +14,7 @@
  */
 import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
 import { float64s, int8s } from './market-arrays.ts';
+import { meanAbsOfRows } from './return-rows.ts';
 
 export const NAB_WEIGHTS = { tp: 1, fp: 0.11, fn: 1 } as const;
 
@@ -104,14 +105,12 @@ export class AlertSetEvaluator {
   /**
    * evaluate() without the directional metrics, for a caller that keeps only the counts (trueAlerts … detected) and
    * the mean |forward return| per horizon: out[k] for horizon k, the same bits as evaluate()'s mean_abs_return. A
-   * sweep scores every configuration so; the directional sums were a third of its scoring.
+   * sweep scores every configuration so; the directional sums were a third of its scoring. `rows`: the alerts'
+   * returns as ReturnRows gives them (rows[i * horizons + k]), read from this evaluator's layout.
    */
-  evaluateAbsReturns(pos: Int32Array, n: number, out: Float64Array): void {
+  evaluateAbsReturns(pos: Int32Array, n: number, rows: Float64Array, out: Float64Array): void {
     this.countEvents(pos, n);
-    const horizons = this.market.stride - 2;
-    let k = 0;
-    for (; k + 3 < horizons; k += 4) meanAbsQuad(this.layout, pos, n, k, out);
-    for (; k < horizons; k++) meanAbs(this.layout, pos, n, k, out);
+    meanAbsOfRows(rows, n, this.market.stride - 2, out);
   }
 
   /**
@@ -281,69 +280,6 @@ function forwardMetrics(layout: HourLayout, pos: Int32Array, dir: Int8Array, n: 
     hits += +(dr > 0);
   }
   writeForward(out, 4 + k * 3, count, sumAbs, directional, sumDirectional, hits);
-}
-
-/**
- * the mean |return| of horizons k … k + 3 into out[k … k + 3], in one pass: an alert's returns lie side by side
- * (compactLayout), and its row is usually a cache miss, taken once here instead of once per horizon or pair (eight
- * sums leave room in registers, where forwardMetricsPair's twenty did not)
- */
-function meanAbsQuad(layout: HourLayout, pos: Int32Array, n: number, k: number, out: Float64Array): void {
-  const { returns, returnStride: stride } = layout;
-  const col = layout.returnOffset + k;
-  let count0 = 0;
-  let sumAbs0 = 0;
-  let count1 = 0;
-  let sumAbs1 = 0;
-  let count2 = 0;
-  let sumAbs2 = 0;
-  let count3 = 0;
-  let sumAbs3 = 0;
-  for (let i = 0; i < n; i++) {
-    const b = pos[i] * stride + col;
-    const r0 = returns[b];
-    const r1 = returns[b + 1];
-    const r2 = returns[b + 2];
-    const r3 = returns[b + 3];
-    if (r0 === r0) {
-      count0++;
-      sumAbs0 += Math.abs(r0);
-    }
-    if (r1 === r1) {
-      count1++;
-      sumAbs1 += Math.abs(r1);
-    }
-    if (r2 === r2) {
-      count2++;
-      sumAbs2 += Math.abs(r2);
-    }
-    if (r3 === r3) {
-      count3++;
-      sumAbs3 += Math.abs(r3);
-    }
-  }
-  // 0 / 0 is the NaN of a horizon without returns. No comparison here: this loop is compiled on stack in the first
-  // call, before anything after it has run, and V8 kept re-entering that code only to fail at such a comparison
-  // (≈ 300 times in a sweep's worker, --trace-deopt)
-  out[k] = sumAbs0 / count0;
-  out[k + 1] = sumAbs1 / count1;
-  out[k + 2] = sumAbs2 / count2;
-  out[k + 3] = sumAbs3 / count3;
-}
-
-/** meanAbsQuad's for horizon k alone (the last of a horizon count not a multiple of four) */
-function meanAbs(layout: HourLayout, pos: Int32Array, n: number, k: number, out: Float64Array): void {
-  const { returns, returnStride: stride } = layout;
-  const col = layout.returnOffset + k;
-  let count = 0;
-  let sumAbs = 0;
-  for (let i = 0; i < n; i++) {
-    const r = returns[pos[i] * stride + col];
-    if (r !== r) continue;
-    count++;
-    sumAbs += Math.abs(r);
-  }
-  out[k] = count > 0 ? sumAbs / count : NaN;
 }
 
 function writeForward(out: Float64Array, at: number, count: number, sumAbs: number, directional: number, sumDirectional: number, hits: number): void {
