@@ -11,6 +11,7 @@ import { HOUR_MS } from '../pipeline/input.ts';
 import { scoreOnMarket } from '../score/index.ts';
 import { scoreOnMarketWith, type BaselineRunner } from '../score/score.ts';
 import type { ScorableAlert, Scorecard } from '../score/types.ts';
+import type { IneffectiveKey } from './ineffective-keys.ts';
 import { applyParams, type Params } from './expand.ts';
 import type { Period } from './jobs.ts';
 import { paretoFront, type Better } from './pareto.ts';
@@ -87,6 +88,8 @@ export interface SweepReport {
     stages_cpu_ms?: { load: number; markets: number; evaluate: number; report: number };
   };
   warning: string;
+  /** swept keys whose every value gave the same alerts (ineffective-keys.ts): the sweep over them decides nothing */
+  ineffective_keys: IneffectiveKey[];
   /**
    * Multiple testing: each valid configuration's precision p-value (exact, against random placement) on the
    * selection period, Benjamini–Hochberg q-values across all of them; for the selected configuration (or each
@@ -129,6 +132,7 @@ export interface ReportInput {
   duplicates: number;
   run: Omit<SweepReport['run'], 'elapsed_ms' | 'per_second'>;
   includeRows: boolean;
+  ineffectiveKeys: IneffectiveKey[];
   bestAlerts: (config: PipelineConfig) => Promise<ScorableAlert[]>;
   /** train/holdout split: the selected configuration with its alerts under way (startSelected), null when none qualifies */
   selected: SelectedAlerts | null;
@@ -329,6 +333,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
     configurations: { planned: input.planned, tried, valid: okCount, invalid: invalidCount, duplicates: input.duplicates, feature_sets: featureSets },
     run: { ...input.run, elapsed_ms: 0, per_second: input.run.computed > 0 && input.run.compute_ms > 0 ? Math.round((input.run.computed / input.run.compute_ms) * 1000 * 10) / 10 : null },
     warning,
+    ineffective_keys: input.ineffectiveKeys,
     fdr: {
       level: FDR_LEVEL,
       tried: okCount,
@@ -344,6 +349,10 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
   };
   if (rows) report.rows = rows;
   return report;
+}
+
+export function ineffectiveText(k: IneffectiveKey): string {
+  return `${k.path} changed no alert: each of its values gave the same alerts in the ${k.checked} configuration${k.checked === 1 ? '' : 's'} checked (a threshold of a mode not in use, or a key that changes only alert text), so the sweep over it selects nothing`;
 }
 
 /** the full key paths: `thresholds.explosive` alone could be volatility's or another detector's */
@@ -443,6 +452,7 @@ export function formatSweepReport(r: SweepReport): string {
       (f.selected.length === 0 ? '' : ` Selected: ${f.selected.map((x) => `${x.label} ${x.config_id.slice(0, 8)} q ${x.q_value === null ? '—' : x.q_value.toPrecision(3)} ${x.survives ? 'survives' : 'does NOT survive'}`).join('; ')}.`),
   );
   lines.push(`WARNING: ${r.warning}.`);
+  for (const k of r.ineffective_keys) lines.push(`WARNING: ${ineffectiveText(k)}.`);
   lines.push(`Results: ${r.dir} (runs.duckdb${r.complete ? ', results.parquet' : ''}${r.walk_forward && r.complete ? ', walk_forward.json' : ''}, manifest.json)`);
   return lines.join('\n');
 }

@@ -64,6 +64,8 @@ describe('runSweep', () => {
     const best = [...eligible].sort((a, b) => b.train.nab! - a.train.nab! || (a.config_id < b.config_id ? -1 : 1))[0];
     expect(fresh.best!.row.config_id).toBe(best.config_id);
     expect(fresh.warning).toBe(`best of ${fresh.configurations.valid} configurations: expect the train score to be optimistic; holdout is the honest number`);
+    // every swept key here changes the alerts (ineffective-keys.test.ts has the ones that do not)
+    expect(fresh.ineffective_keys).toEqual([]);
     // every valid configuration: an exact train p-value, and a BH q-value across all of them; the selected one's verdict
     const ok = fresh.rows!.filter((r) => r.status === 'ok');
     const q = bhQValues(ok.map((r) => r.train.p_value!));
@@ -87,6 +89,9 @@ describe('runSweep', () => {
     expect(text).toContain('recall higher is better; false_alarms_per_week lower is better');
     expect(text).not.toContain('both higher is better');
     expect(text).not.toMatch(/(^|[\s|])-0(\.0+)?(?=[\s|]|$)/m);
+    expect(text).not.toContain('changed no alert');
+    const flagged = formatSweepReport({ ...fresh, ineffective_keys: [{ path: 'cascade.cascade_threshold_usd', checked: 2 }] });
+    expect(flagged).toContain('WARNING: cascade.cascade_threshold_usd changed no alert: each of its values gave the same alerts in the 2 configurations checked');
   });
 
   it('gives byte-identical results with 2 workers', async () => {

@@ -32,8 +32,9 @@ import { metricColumns, P_VALUE, type Period, type PeriodResults, type SweepCont
 import { EvaluationPlanner, planEvaluation, type EvaluationPlan } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
-import { buildSweepReport, startSelected, type SweepReport } from './report.ts';
+import { buildSweepReport, ineffectiveText, startSelected, type SweepReport } from './report.ts';
 import { sweepBaselineRunner } from './baseline-runner.ts';
+import { ineffectiveKeys as ineffectiveKeysOf } from './ineffective-keys.ts';
 import { LOCALITY_WINDOW, localityOrder } from './locality.ts';
 import { featureCacheFile, inputsCacheFile, loadFeatureSet, saveFeatureSet } from './feature-cache.ts';
 import { loadShared, saveShared } from '../results/cache-file.ts';
@@ -301,6 +302,9 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     return p;
   };
 
+  // said before the configurations are run: a long sweep over a key that decides nothing is better not waited for
+  const ineffectiveKeys = ineffectiveKeysOf(spec);
+  for (const k of ineffectiveKeys) log.warn({ key: k.path, configurations_checked: k.checked }, ineffectiveText(k));
   const warned = new Set<string>();
   const planner = new EvaluationPlanner();
   const evaluateOne = async (configId: string, params: Params, config: PipelineConfig, lane: number | null): Promise<RunRow> => {
@@ -475,6 +479,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
         stages_ms: { load: Math.round(tLoaded - t0), markets: Math.round(tMarkets - tLoaded), evaluate: Math.round(computeMs), report: 0 },
       },
       includeRows: opts.includeRows ?? false,
+      ineffectiveKeys,
       stitchedTestMarket: () => prepareMarket(stitchedPrices(data, frame.folds ?? []), spec.score),
       baselineRunner: sweepBaselineRunner(pool, periods),
       bestAlerts,

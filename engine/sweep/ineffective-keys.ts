@@ -1,0 +1,108 @@
+/**
+ * Swept keys that change no alert: a threshold of a mode the configuration does not use (the absolute cascade
+ * threshold under `cascade.mode: relative`), or a key that only changes alert text. Every value of such a key
+ * gives the same alerts and the same scores, so the sweep spends its configurations on nothing and its
+ * "best" value is an accident of the draw; the user is told before the sweep starts.
+ *
+ * Decided from what the columnar evaluator reads (evaluate.ts): the feature set (EvaluationPlan.featureKey), each
+ * rule's inputs (rules.ts, also its cache key) and the cooldown policy. Two configurations that agree on all three
+ * emit the same alerts (evaluate.test.ts proves the evaluator equal to the Pipeline's replay). A key is checked by
+ * setting it to each end of its range (or its first values) in the sweep's first configurations, and in the first
+ * one with each value of every other swept key that is not a number (a mode, a switch): a threshold that matters
+ * only under a mode swept as well is then seen to matter.
+ */
+import { EVENT_TYPES } from '../pipeline/alerts.ts';
+import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
+import { stableStringify } from '../pipeline/load-config.ts';
+import { UserError } from '../errors.ts';
+import { applyParams, variants, type Params } from './expand.ts';
+import { planEvaluation } from './keys.ts';
+import { RULES } from './rules.ts';
+import type { RandomParam, SweepSpec } from './spec.ts';
+
+export interface IneffectiveKey {
+  path: string;
+  /** the sweep's configurations in which each of the key's values was tried, and gave the same alerts every time */
+  checked: number;
+}
+
+/** how many of the sweep's first configurations each key is checked in */
+const SAMPLES = 2;
+/** values of a grid dimension or choice list tried per configuration */
+const VALUES = 3;
+
+/** the swept keys with the values to try: a range's two ends, a list's first few */
+function sweptValues(spec: Pick<SweepSpec, 'grid' | 'random'>): Map<string, unknown[]> {
+  const out = new Map<string, unknown[]>();
+  const add = (path: string, values: unknown[]) => {
+    const known = out.get(path) ?? [];
+    for (const v of values) if (!known.some((k) => stableStringify(k) === stableStringify(v))) known.push(v);
+    out.set(path, known);
+  };
+  for (const d of spec.grid) add(d.path, d.values.slice(0, VALUES));
+  for (const p of spec.random?.params ?? []) add(p.path, ends(p));
+  return out;
+}
+
+function ends(p: RandomParam): unknown[] {
+  if ('choices' in p) return p.choices.slice(0, VALUES);
+  if (p.step !== null) return [p.min, Number((p.min + Math.floor((p.max - p.min) / p.step + 1e-9) * p.step).toPrecision(12))];
+  if (p.integer) return [Math.ceil(p.min), Math.floor(p.max)];
+  return [p.min, p.max];
+}
+
+/** what decides a configuration's alerts in the columnar evaluator; null when it would replay the whole Pipeline */
+function alertSignature(config: PipelineConfig): string | null {
+  const plan = planEvaluation(config);
+  if (plan.mode === 'replay') return null;
+  return `${plan.featureKey}|${stableStringify(EVENT_TYPES.map((t) => RULES[t].inputs(config)))}|${stableStringify(config.cooldown)}`;
+}
+
+function parsed(base: Record<string, unknown>, params: Params): PipelineConfig | null {
+  try {
+    return parseConfig(applyParams(base, params));
+  } catch (err) {
+    // an invalid combination is the sweep's to report, row by row
+    if (err instanceof UserError) return null;
+    throw err;
+  }
+}
+
+export function ineffectiveKeys(spec: Pick<SweepSpec, 'base' | 'grid' | 'random'>): IneffectiveKey[] {
+  const first: Params[] = [];
+  for (const p of variants(spec)) {
+    first.push(p);
+    if (first.length === SAMPLES) break;
+  }
+  const swept = sweptValues(spec);
+  const out: IneffectiveKey[] = [];
+  for (const [path, values] of swept) {
+    if (values.length < 2 || first.length === 0) continue;
+    const samples = [...first];
+    for (const [other, otherValues] of swept) {
+      if (other === path || otherValues.every((v) => typeof v === 'number')) continue;
+      for (const v of otherValues) samples.push({ ...first[0], [other]: v });
+    }
+    let checked = 0;
+    let matters = false;
+    for (const sample of samples) {
+      const signatures = new Set<string | null>();
+      let valid = 0;
+      for (const v of values) {
+        const config = parsed(spec.base, { ...sample, [path]: v });
+        if (config === null) continue;
+        valid++;
+        signatures.add(alertSignature(config));
+      }
+      // a whole-Pipeline replay cannot be judged this way: the key may matter
+      if (signatures.has(null) || signatures.size > 1) {
+        matters = true;
+        break;
+      }
+      // fewer than two valid values: nothing compared in this configuration
+      if (valid >= 2) checked++;
+    }
+    if (!matters && checked > 0) out.push({ path, checked });
+  }
+  return out;
+}
