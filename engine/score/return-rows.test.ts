@@ -5,6 +5,8 @@ import { Mulberry32 } from './prng.ts';
 import { ReturnRows, meanAbsOfRows } from './return-rows.ts';
 
 const HOURS = 500;
+/** each block's positions lie in hours b · BLOCK_HOURS … (b + 1) · BLOCK_HOURS − 1 (at most 4 blocks) */
+const BLOCK_HOURS = 120;
 
 /** a table of 2 truth-like columns and H returns per hour (some NaN), and a count of the reads of its return columns */
 function countedLayout(H: number, random: Mulberry32) {
@@ -30,7 +32,7 @@ function nextSet(random: Mulberry32, last: number[][] | null, blocks: number): n
   return Array.from({ length: blocks }, (_, b) => {
     const base = last?.[b] ?? [];
     const kept = base.filter(() => random.below(10) !== 0);
-    const added = Array.from({ length: random.below(30) }, () => b * (HOURS / blocks) + random.below(HOURS / blocks));
+    const added = Array.from({ length: random.below(30) }, () => b * BLOCK_HOURS + random.below(BLOCK_HOURS));
     return [...kept, ...added].sort((x, y) => x - y);
   });
 }
@@ -44,9 +46,9 @@ describe('ReturnRows', () => {
       let set: number[][] | null = null;
       let reused = 0;
       for (let round = 0; round < 40; round++) {
-        // the blocks' count changes now and then (a symbol without anchored alerts in a period still has its block)
+        // the blocks' count changes now and then, and now and then a round has no alert at all
         const last: number[][] | null = set;
-        set = nextSet(random, last, 3);
+        set = round % 9 === 8 ? [] : nextSet(random, last, 1 + random.below(4));
         const flat = set.flat();
         const pos = Int32Array.from(flat);
         let end = 0;

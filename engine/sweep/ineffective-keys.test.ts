@@ -22,6 +22,16 @@ describe('ineffectiveKeys', () => {
     }
   });
 
+  it('tries every value of a mode, repeated (weighted) or not, and modes beside the first valid configuration', () => {
+    for (const seed of [2, 3, 4, 6]) {
+      const weighted = { random: { n: 20, seed, params: { 'cascade.mode': ['relative', 'relative', 'relative', 'absolute'], 'cascade.cascade_threshold_usd': { min: 2e5, max: 2e6 } } } };
+      expect(paths(weighted)).toEqual([]);
+    }
+    expect(paths({ grid: { 'cascade.mode': ['relative', 'relative', 'relative', 'absolute'], 'cascade.cascade_threshold_usd': [2e5, 2e6] } })).toEqual([]);
+    // the first configuration is invalid (funding_abs_z must be positive): the modes are tried in the first valid one
+    expect(paths({ grid: { 'cascade.mode': ['relative', 'absolute'], 'cascade.cascade_threshold_usd': [2e5, 2e6], 'rules.funding_abs_z': [0, 2] } })).toEqual([]);
+  });
+
   it('flags a key that only changes alert text, and a relative-mode threshold swept under the absolute mode', () => {
     expect(paths({ grid: { 'volatility.risk_multipliers.EXTREME': [1, 2, 3], 'rules.funding_abs_z': [2, 3] } })).toEqual(['volatility.risk_multipliers.EXTREME']);
     expect(paths({ base: { cascade: { mode: 'absolute' } }, random: { n: 10, params: { 'cascade.relative.cascade_z': { min: 2, max: 4 } } } })).toEqual(['cascade.relative.cascade_z']);

@@ -26,12 +26,14 @@ export interface IneffectiveKey {
   checked: number;
 }
 
-/** how many of the sweep's first configurations each key is checked in */
+/** how many of the sweep's first valid configurations each key is checked in */
 const SAMPLES = 2;
-/** values of a grid dimension or choice list tried per configuration */
+/** how far into the sweep the first valid configurations are looked for */
+const LOOK_AHEAD = 64;
+/** numbers of a grid dimension or choice list tried per configuration (a mode or a switch: all of its values) */
 const VALUES = 3;
 
-/** the swept keys with the values to try: a range's two ends, a list's first few */
+/** the swept keys with their distinct values (a range: its two ends) */
 function sweptValues(spec: Pick<SweepSpec, 'grid' | 'random'>): Map<string, unknown[]> {
   const out = new Map<string, unknown[]>();
   const add = (path: string, values: unknown[]) => {
@@ -39,17 +41,19 @@ function sweptValues(spec: Pick<SweepSpec, 'grid' | 'random'>): Map<string, unkn
     for (const v of values) if (!known.some((k) => stableStringify(k) === stableStringify(v))) known.push(v);
     out.set(path, known);
   };
-  for (const d of spec.grid) add(d.path, d.values.slice(0, VALUES));
+  for (const d of spec.grid) add(d.path, d.values);
   for (const p of spec.random?.params ?? []) add(p.path, ends(p));
   return out;
 }
 
 function ends(p: RandomParam): unknown[] {
-  if ('choices' in p) return p.choices.slice(0, VALUES);
+  if ('choices' in p) return p.choices;
   if (p.step !== null) return [p.min, Number((p.min + Math.floor((p.max - p.min) / p.step + 1e-9) * p.step).toPrecision(12))];
   if (p.integer) return [Math.ceil(p.min), Math.floor(p.max)];
   return [p.min, p.max];
 }
+
+const numeric = (values: readonly unknown[]) => values.every((v) => typeof v === 'number');
 
 /** what decides a configuration's alerts in the columnar evaluator; null when it would replay the whole Pipeline */
 function alertSignature(config: PipelineConfig): string | null {
@@ -68,41 +72,51 @@ function parsed(base: Record<string, unknown>, params: Params): PipelineConfig |
   }
 }
 
+/** how a key's values compare in one configuration: 'differ', 'same' (at least two valid values), or 'unknown' */
+function compare(base: Record<string, unknown>, sample: Params, path: string, values: readonly unknown[]): 'differ' | 'same' | 'unknown' {
+  const signatures = new Set<string | null>();
+  let valid = 0;
+  for (const v of values) {
+    const config = parsed(base, { ...sample, [path]: v });
+    if (config === null) continue;
+    valid++;
+    signatures.add(alertSignature(config));
+  }
+  // a whole-Pipeline replay cannot be judged this way: the key may matter
+  if (signatures.has(null) || signatures.size > 1) return 'differ';
+  return valid >= 2 ? 'same' : 'unknown';
+}
+
 export function ineffectiveKeys(spec: Pick<SweepSpec, 'base' | 'grid' | 'random'>): IneffectiveKey[] {
   const first: Params[] = [];
+  let looked = 0;
   for (const p of variants(spec)) {
-    first.push(p);
-    if (first.length === SAMPLES) break;
+    if (parsed(spec.base, p) !== null) first.push(p);
+    if (first.length === SAMPLES || ++looked === LOOK_AHEAD) break;
   }
+  if (first.length === 0) return [];
   const swept = sweptValues(spec);
   const out: IneffectiveKey[] = [];
-  for (const [path, values] of swept) {
-    if (values.length < 2 || first.length === 0) continue;
-    const samples = [...first];
+  for (const [path, all] of swept) {
+    const values = numeric(all) ? all.slice(0, VALUES) : all;
+    if (values.length < 2) continue;
+    // each value of every other key that is not a number (a mode, a switch), in the first valid configuration: every
+    // one must be compared, or the key may matter under the value that could not be
+    const modes: Params[] = [];
     for (const [other, otherValues] of swept) {
-      if (other === path || otherValues.every((v) => typeof v === 'number')) continue;
-      for (const v of otherValues) samples.push({ ...first[0], [other]: v });
+      if (other !== path && !numeric(otherValues)) for (const v of otherValues) modes.push({ ...first[0], [other]: v });
     }
     let checked = 0;
-    let matters = false;
-    for (const sample of samples) {
-      const signatures = new Set<string | null>();
-      let valid = 0;
-      for (const v of values) {
-        const config = parsed(spec.base, { ...sample, [path]: v });
-        if (config === null) continue;
-        valid++;
-        signatures.add(alertSignature(config));
-      }
-      // a whole-Pipeline replay cannot be judged this way: the key may matter
-      if (signatures.has(null) || signatures.size > 1) {
-        matters = true;
+    let verdict: 'same' | 'differ' | 'unknown' = 'same';
+    for (const sample of [...first, ...modes]) {
+      const c = compare(spec.base, sample, path, values);
+      if (c === 'differ' || (c === 'unknown' && modes.includes(sample))) {
+        verdict = c;
         break;
       }
-      // fewer than two valid values: nothing compared in this configuration
-      if (valid >= 2) checked++;
+      if (c === 'same') checked++;
     }
-    if (!matters && checked > 0) out.push({ path, checked });
+    if (verdict === 'same' && checked > 0) out.push({ path, checked });
   }
   return out;
 }

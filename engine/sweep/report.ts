@@ -352,7 +352,7 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
 }
 
 export function ineffectiveText(k: IneffectiveKey): string {
-  return `${k.path} changed no alert: each of its values gave the same alerts in the ${k.checked} configuration${k.checked === 1 ? '' : 's'} checked (a threshold of a mode not in use, or a key that changes only alert text), so the sweep over it selects nothing`;
+  return `${k.path} changed no alert: each of its values tried gave the same alerts in the ${k.checked} configuration${k.checked === 1 ? '' : 's'} checked (a threshold of a mode not in use, or a key that changes only alert text), so the sweep over it selects nothing`;
 }
 
 /** the full key paths: `thresholds.explosive` alone could be volatility's or another detector's */

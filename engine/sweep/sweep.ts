@@ -263,6 +263,9 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
   const rowColumns = metricColumns(periods.map((p) => p.name), periods[0]?.market.options.horizons_hours ?? []).map((c) => `${c.period}_${c.metric}`);
   if (rowColumns.join() !== table.metricColumns.join()) throw new Error(`sweep: worker rows (${rowColumns.join()}) differ from the runs table (${table.metricColumns.join()})`);
   const progress: Progress = { planned: countVariants(spec), done: 0, computed: 0, resumed: 0, duplicates: 0 };
+  // said before the configurations are run: a long sweep over a key that decides nothing is better not waited for
+  const ineffectiveKeys = ineffectiveKeysOf(spec);
+  for (const k of ineffectiveKeys) log.warn({ key: k.path, configurations_checked: k.checked }, ineffectiveText(k));
   const manifest = (complete: boolean, stored: { results: number; invalid: number } | null) => ({
     sweep_id: id,
     spec_hash: spec.hash,
@@ -274,6 +277,8 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     updated_at: new Date().toISOString(),
     complete,
     configurations: { planned: progress.planned, tried: stored?.results ?? null, invalid: stored?.invalid ?? null },
+    // beside the results, for whoever reads them later (a notebook, another session)
+    ineffective_keys: ineffectiveKeys,
     spec: spec.canonical,
   });
   writeFileAtomic(path.join(dir, 'spec.json'), JSON.stringify(spec.canonical, null, 1) + '\n');
@@ -302,9 +307,6 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
     return p;
   };
 
-  // said before the configurations are run: a long sweep over a key that decides nothing is better not waited for
-  const ineffectiveKeys = ineffectiveKeysOf(spec);
-  for (const k of ineffectiveKeys) log.warn({ key: k.path, configurations_checked: k.checked }, ineffectiveText(k));
   const warned = new Set<string>();
   const planner = new EvaluationPlanner();
   const evaluateOne = async (configId: string, params: Params, config: PipelineConfig, lane: number | null): Promise<RunRow> => {
