@@ -1,9 +1,8 @@
 // Precision, recall, lead time, rates and the NAB-style score on a hand-built SYNTHETIC case.
 import { describe, expect, it } from 'vitest';
-import { AlertSetEvaluator, nabScore, type HourLayout } from './evaluator.ts';
+import { AlertSetEvaluator, nabScore } from './evaluator.ts';
 import { prepareMarket } from './market.ts';
 import { Mulberry32 } from './prng.ts';
-import { ReturnRows } from './return-rows.ts';
 import { scoreAlerts } from './score.ts';
 import { syntheticRandomWalk, syntheticSeries, syntheticTs } from './synthetic.ts';
 import type { ScorableAlert } from './types.ts';
@@ -95,10 +94,8 @@ describe('AlertSetEvaluator.evaluateAbsReturns', () => {
       const market = prepareMarket([syntheticSeries('SYN', closes)], { horizons_hours: horizons, permutations: 0 });
       const hours = market.hourly.length / market.stride;
       const random = new Mulberry32(11);
-      // the market's own table, as evaluate() reads it
-      const layout: HourLayout = { truth: market.hourly, truthStride: market.stride, returns: market.hourly, returnStride: market.stride, returnOffset: 2 };
-      // one ReturnRows for all rounds: a sorted round reuses the last round's rows where positions repeat
-      const returnRows = new ReturnRows(layout, horizons.length);
+      // one evaluator for all rounds: a sorted round reuses the last round's rows where positions repeat
+      const light = new AlertSetEvaluator(market);
       for (let round = 0; round < 20; round++) {
         const n = random.below(400);
         const pos = Int32Array.from({ length: n }, () => random.below(hours));
@@ -107,9 +104,8 @@ describe('AlertSetEvaluator.evaluateAbsReturns', () => {
         const full = new AlertSetEvaluator(market);
         const all = new Float64Array(full.specs.length);
         full.evaluate(pos, dir, n, { episodes: market.labels.epStart.length, weeks: 1 }, all);
-        const light = new AlertSetEvaluator(market);
         const abs = new Float64Array(horizons.length);
-        light.evaluateAbsReturns(pos, n, returnRows.rowsOf(pos, n, Int32Array.of(n), 1), abs);
+        light.evaluateAbsReturns(pos, n, Int32Array.of(n), 1, abs);
         expect([light.trueAlerts, light.falseAlarms, light.unevaluable, light.detected]).toEqual([full.trueAlerts, full.falseAlarms, full.unevaluable, full.detected]);
         horizons.forEach((_, k) => expect(Object.is(abs[k], all[4 + 3 * k])).toBe(true));
         expect(abs.some((x) => x > 0)).toBe(n > 0);

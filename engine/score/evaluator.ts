@@ -14,7 +14,7 @@
  */
 import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
 import { float64s, int8s } from './market-arrays.ts';
-import { meanAbsOfRows } from './return-rows.ts';
+import { meanAbsOfRows, ReturnRows } from './return-rows.ts';
 
 export const NAB_WEIGHTS = { tp: 1, fp: 0.11, fn: 1 } as const;
 
@@ -67,6 +67,8 @@ export class AlertSetEvaluator {
   /** per episode: the earliest alert hour that detects it, NOT_DETECTED when none */
   private readonly firstAlert: Int32Array;
   private readonly layout: HourLayout;
+  /** evaluateAbsReturns' rows of the last alert set, made on its first call */
+  private returnRows: ReturnRows | null = null;
   /** counts of the last evaluate() */
   trueAlerts = 0;
   falseAlarms = 0;
@@ -105,12 +107,16 @@ export class AlertSetEvaluator {
   /**
    * evaluate() without the directional metrics, for a caller that keeps only the counts (trueAlerts … detected) and
    * the mean |forward return| per horizon: out[k] for horizon k, the same bits as evaluate()'s mean_abs_return. A
-   * sweep scores every configuration so; the directional sums were a third of its scoring. `rows`: the alerts'
-   * returns as ReturnRows gives them (rows[i * horizons + k]), read from this evaluator's layout.
+   * sweep scores every configuration so; the directional sums were a third of its scoring. The alerts come in
+   * blocks of non-decreasing grid indices (ends[b]: block b's end, b < blocks): each alert's returns are copied from
+   * the last call's where its block had the same index (ReturnRows), a caller scoring similar sets one after another
+   * reads few of them from the table.
    */
-  evaluateAbsReturns(pos: Int32Array, n: number, rows: Float64Array, out: Float64Array): void {
+  evaluateAbsReturns(pos: Int32Array, n: number, ends: Int32Array, blocks: number, out: Float64Array): void {
     this.countEvents(pos, n);
-    meanAbsOfRows(rows, n, this.market.stride - 2, out);
+    const horizons = this.market.stride - 2;
+    const rows = (this.returnRows ??= new ReturnRows(this.layout, horizons)).rowsOf(pos, n, ends, blocks);
+    meanAbsOfRows(rows, n, horizons, out);
   }
 
   /**

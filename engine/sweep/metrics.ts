@@ -9,7 +9,6 @@ import { toScorable } from '../replay/score-alerts.ts';
 import { laggingSide } from '../pipeline/rule-definitions.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { AlertSetEvaluator, compactLayout, nabScore, UNPRICED, type CompactLayout } from '../score/evaluator.ts';
-import { ReturnRows } from '../score/return-rows.ts';
 import type { SymbolRange } from '../score/grid.ts';
 import { FALSE_ALARM, TRUE_ALERT, type Market } from '../score/market.ts';
 import { ratio, toPlain } from '../score/stats.ts';
@@ -139,8 +138,6 @@ export class PeriodScorer {
   readonly from: number;
   readonly to: number;
   private readonly evaluator: AlertSetEvaluator;
-  /** the anchored alerts' forward returns, mostly copied from the last configuration's */
-  private readonly rows: ReturnRows;
   /** per symbol index: its grid range as numbers (length -1: the symbol has no prices in the period) */
   private readonly firstTs: Float64Array;
   private readonly length: Float64Array;
@@ -169,7 +166,6 @@ export class PeriodScorer {
     this.from = from;
     this.to = to;
     this.evaluator = new AlertSetEvaluator(market, layout);
-    this.rows = new ReturnRows(layout, market.options.horizons_hours.length);
     this.truth = layout.truth;
     const ranges: (SymbolRange | undefined)[] = symbols.map((s) => market.grid.bySymbol.get(s));
     this.firstTs = Float64Array.from(ranges, (r) => r?.firstTs ?? 0);
@@ -211,8 +207,7 @@ export class PeriodScorer {
     const weeks = this.days / 7;
     // the directions only enter the directional metrics, which no sweep column keeps; after placeBySymbol, blocks[b]
     // is block b's end
-    const rows = this.rows.rowsOf(this.pos, anchored, blocks, this.blockOf.length);
-    e.evaluateAbsReturns(this.pos, anchored, rows, this.out);
+    e.evaluateAbsReturns(this.pos, anchored, blocks, this.blockOf.length, this.out);
     const precision = ratio(e.trueAlerts, e.trueAlerts + e.falseAlarms);
     const recall = ratio(e.detected, episodes);
     const m: PeriodMetrics = {
