@@ -6,7 +6,8 @@
  * the worker's time. The rows of the alerts the last set also had are copied from its rows, read in order; only the
  * new alerts are read from the table. The values are the table's own, so every sum over them is the same. (With a
  * warm cache, as in a loop over nothing but scoring, the plain reads are faster: 0.1 against 0.2 ms for the
- * bench's 10,000 alerts a configuration.) */
+ * bench's 10,000 alerts a configuration.)
+ */
 import type { HourLayout } from './evaluator.ts';
 
 export class ReturnRows {

@@ -33,12 +33,18 @@ function tidy(x: number, digits: number): number {
   return Number(x.toPrecision(digits));
 }
 
+/** a stepped range's values are min + k · step for k = 0 … stepCount (max itself when it lies on a step) */
+export function stepCount(min: number, max: number, step: number): number {
+  return Math.floor((max - min) / step + 1e-9);
+}
+
+export function stepValue(min: number, step: number, k: number): number {
+  return tidy(min + k * step, 12);
+}
+
 export function drawValue(p: RandomParam, rng: Mulberry32): unknown {
   if ('choices' in p) return p.choices[rng.below(p.choices.length)];
-  if (p.step !== null) {
-    const steps = Math.floor((p.max - p.min) / p.step + 1e-9);
-    return tidy(p.min + rng.below(steps + 1) * p.step, 12);
-  }
+  if (p.step !== null) return stepValue(p.min, p.step, rng.below(stepCount(p.min, p.max, p.step) + 1));
   if (p.integer) {
     const lo = Math.ceil(p.min);
     const hi = Math.floor(p.max);

@@ -7,15 +7,15 @@
  * Decided from what the columnar evaluator reads (evaluate.ts): the feature set (EvaluationPlan.featureKey), each
  * rule's inputs (rules.ts, also its cache key) and the cooldown policy. Two configurations that agree on all three
  * emit the same alerts (evaluate.test.ts proves the evaluator equal to the Pipeline's replay). A key is checked by
- * setting it to each end of its range (or its first values) in the sweep's first configurations, and in the first
- * one with each value of every other swept key that is not a number (a mode, a switch): a threshold that matters
- * only under a mode swept as well is then seen to matter.
+ * setting it to each end of its range (or its distinct values: a list of numbers, its first three) in the sweep's
+ * first valid configurations, and in the first one with each value of every other swept key that is not a number (a
+ * mode, a switch): a threshold that matters only under a mode swept as well is then seen to matter.
  */
 import { EVENT_TYPES } from '../pipeline/alerts.ts';
 import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
 import { stableStringify } from '../pipeline/load-config.ts';
 import { UserError } from '../errors.ts';
-import { applyParams, variants, type Params } from './expand.ts';
+import { applyParams, stepCount, stepValue, variants, type Params } from './expand.ts';
 import { planEvaluation } from './keys.ts';
 import { RULES } from './rules.ts';
 import type { RandomParam, SweepSpec } from './spec.ts';
@@ -36,19 +36,16 @@ const VALUES = 3;
 /** the swept keys with their distinct values (a range: its two ends) */
 function sweptValues(spec: Pick<SweepSpec, 'grid' | 'random'>): Map<string, unknown[]> {
   const out = new Map<string, unknown[]>();
-  const add = (path: string, values: unknown[]) => {
-    const known = out.get(path) ?? [];
-    for (const v of values) if (!known.some((k) => stableStringify(k) === stableStringify(v))) known.push(v);
-    out.set(path, known);
-  };
-  for (const d of spec.grid) add(d.path, d.values);
-  for (const p of spec.random?.params ?? []) add(p.path, ends(p));
+  // a key is swept by the grid or by the random draws, never both (the spec refuses that)
+  const distinct = (values: unknown[]) => [...new Map(values.map((v) => [stableStringify(v), v])).values()];
+  for (const d of spec.grid) out.set(d.path, distinct(d.values));
+  for (const p of spec.random?.params ?? []) out.set(p.path, distinct(ends(p)));
   return out;
 }
 
 function ends(p: RandomParam): unknown[] {
   if ('choices' in p) return p.choices;
-  if (p.step !== null) return [p.min, Number((p.min + Math.floor((p.max - p.min) / p.step + 1e-9) * p.step).toPrecision(12))];
+  if (p.step !== null) return [p.min, stepValue(p.min, p.step, stepCount(p.min, p.max, p.step))];
   if (p.integer) return [Math.ceil(p.min), Math.floor(p.max)];
   return [p.min, p.max];
 }
@@ -107,16 +104,16 @@ export function ineffectiveKeys(spec: Pick<SweepSpec, 'base' | 'grid' | 'random'
       if (other !== path && !numeric(otherValues)) for (const v of otherValues) modes.push({ ...first[0], [other]: v });
     }
     let checked = 0;
-    let verdict: 'same' | 'differ' | 'unknown' = 'same';
-    for (const sample of [...first, ...modes]) {
+    let unchanged = true;
+    for (const [i, sample] of [...first, ...modes].entries()) {
       const c = compare(spec.base, sample, path, values);
-      if (c === 'differ' || (c === 'unknown' && modes.includes(sample))) {
-        verdict = c;
+      if (c === 'differ' || (c === 'unknown' && i >= first.length)) {
+        unchanged = false;
         break;
       }
       if (c === 'same') checked++;
     }
-    if (verdict === 'same' && checked > 0) out.push({ path, checked });
+    if (unchanged && checked > 0) out.push({ path, checked });
   }
   return out;
 }
