@@ -235,6 +235,24 @@ function fixedCpuLines(cpuShort: number, cpuLong: number): string[] {
   ];
 }
 
+/** the JIT's cost to a worker (jit-bench-child.ts), each child a fresh process: medians of JIT_CHILDREN */
+const JIT_CHILDREN = 3;
+
+function jitLines(): string[] {
+  const runs: { configurations: number; rounds: { cpuMs: number; wallMs: number }[] }[] = [];
+  for (let i = 0; i < JIT_CHILDREN; i++) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'jit-bench-child.ts')], { cwd: path.resolve(import.meta.dirname, '../..'), encoding: 'utf8' });
+    if (r.status !== 0) return [`  JIT warm-up: the child failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`];
+    runs.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
+  }
+  const n = runs[0].configurations;
+  const cold = benchMedian(runs.map((x) => x.rounds[0].cpuMs));
+  const warm = benchMedian(runs.map((x) => x.rounds[x.rounds.length - 1].cpuMs));
+  return [
+    `  JIT warm-up per worker  one lane's ${thousands(n)} configurations (half the spec, in a worker's order, fresh state each round) cost ${fmtS(cold)} of process CPU with the code cold (a new process) against ${fmtS(warm)} with it warm (round ${runs[0].rounds.length} of the same process): ≈ ${fmtS(cold - warm)} a worker isolate is warm-up, chiefly the JIT's (interpreted code until the optimised code arrives, and the optimising compiler's threads), ${((100 * (cold - warm)) / cold).toFixed(0)} % of the cold lane (medians of ${JIT_CHILDREN} processes)`,
+  ];
+}
+
 export async function benchSweep(): Promise<string[]> {
   const lines: string[] = [];
   const spec = parseSweepSpec(BENCH_SPEC);
@@ -290,6 +308,7 @@ export async function benchSweep(): Promise<string[]> {
     const cliLong = cliSweep(longSpecFile, path.join(scratch, 'cli-long'));
     lines.push(...cliLines(`  CLI WARM, ${thousands(LONG_CONFIGS)} configurations (the same parameters)`, cliLong, LONG_CONFIGS));
     if (typeof cliWarm !== 'string' && typeof cliLong !== 'string') lines.push(...fixedCpuLines(cliWarm.cpu, cliLong.cpu));
+    lines.push(...jitLines());
 
     // the reference: each configuration replayed through the Pipeline and scored on its own
     const market = prepareMarket(pricesOf(data, data.firstHour), { permutations: 0 });
