@@ -62,18 +62,25 @@ function buildDrawTables(market: Market): DrawTables {
   return { horizons: H, lead, epStart, bySymbol };
 }
 
-/**
- * One symbol's draws. Its own function: optimised in its loop on the first symbol, it stays so for the next; as
- * the loop inside buildDrawTables it was optimised again for every symbol (the code after it not yet run when it
- * was first compiled), ≈ 13 ms of a cold build of ≈ 17 ms on a sweep's holdout market.
- */
+/** one symbol's draws */
 function symbolDraws(hourly: Float64Array, stride: number, hours: Int32Array, epStart: Int32Array, lead: number): SymbolDraws {
+  const len = hours.length;
+  const ret = float64s(len * (stride - 2));
+  const meta = int32s(len);
+  fillDraws(hourly, stride, hours, epStart, lead, ret, meta);
+  return { len, hours, ret, meta };
+}
+
+/**
+ * each hour's meta record and returns. A function that ends at its loop: optimised in its loop on the first symbol,
+ * it stays so for the next. As the loop inside buildDrawTables it was optimised again for every symbol, ≈ 13 ms of a
+ * cold build of ≈ 17 ms on a sweep's holdout market; inside symbolDraws the object made after it, not yet made when
+ * the loop was compiled, threw that code away once per symbol in every worker (--trace-deopt)
+ */
+function fillDraws(hourly: Float64Array, stride: number, hours: Int32Array, epStart: Int32Array, lead: number, ret: Float64Array, meta: Int32Array): void {
   const episodes = epStart.length;
   const H = stride - 2;
-  const len = hours.length;
-  const ret = float64s(len * H);
-  const meta = int32s(len);
-  for (let j = 0; j < len; j++) {
+  for (let j = 0; j < hours.length; j++) {
     const g = hours[j];
     const b = g * stride;
     const truth = hourly[b];
@@ -84,5 +91,4 @@ function symbolDraws(hourly: Float64Array, stride: number, hours: Int32Array, ep
     meta[j] = code | (Math.min(e - first, REACH_SATURATED) << 2) | (first << 8);
     for (let k = 0; k < H; k++) ret[j * H + k] = hourly[b + 2 + k];
   }
-  return { len, hours, ret, meta };
 }

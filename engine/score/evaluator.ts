@@ -66,6 +66,8 @@ export class AlertSetEvaluator {
   readonly specs: MetricSpec[];
   /** per episode: the earliest alert hour that detects it, NOT_DETECTED when none */
   private readonly firstAlert: Int32Array;
+  /** countEvents' true alerts and false alarms (countAlerts writes them) */
+  private readonly truthCounts = new Int32Array(2);
   private readonly layout: HourLayout;
   /** evaluateAbsReturns' rows of the last alert set, made on its first call */
   private returnRows: ReturnRows | null = null;
@@ -126,26 +128,14 @@ export class AlertSetEvaluator {
    */
   private countEvents(pos: Int32Array, n: number): void {
     const { epStart, nextEpisode } = this.market.labels;
-    const L = this.market.options.lead_window_hours;
-    const { truth: truths, truthStride } = this.layout;
+    const { truth, truthStride } = this.layout;
     const first = this.firstAlert.fill(NOT_DETECTED);
-    const episodes = epStart.length;
-    let ta = 0;
-    let fa = 0;
-    for (let i = 0; i < n; i++) {
-      const a = pos[i];
-      const truth = truths[a * truthStride];
-      ta += +(truth === TRUE_ALERT);
-      fa += +(truth === FALSE_ALARM);
-      const reach = a + L;
-      for (let e = nextEpisode[a]; e < episodes && epStart[e] <= reach; e++) first[e] = Math.min(first[e], a);
-    }
-    let det = 0;
-    for (let e = 0; e < episodes; e++) det += +(first[e] !== NOT_DETECTED);
-    this.trueAlerts = ta;
-    this.falseAlarms = fa;
-    this.unevaluable = n - ta - fa;
-    this.detected = det;
+    const counts = this.truthCounts;
+    countAlerts(pos, n, truth, truthStride, nextEpisode, epStart, this.market.options.lead_window_hours, first, counts);
+    this.trueAlerts = counts[0];
+    this.falseAlarms = counts[1];
+    this.unevaluable = n - counts[0] - counts[1];
+    this.detected = detectedEpisodes(first);
   }
 
   /** adds 1 to counts[lead] for each episode the last evaluate() detected: leads are whole hours in 0 .. lead_window_hours */
@@ -218,6 +208,35 @@ export function compactLayout(market: Market): CompactLayout {
 
 /** above every grid index: Math.min with any alert hour replaces it */
 const NOT_DETECTED = 0x7fffffff;
+
+/**
+ * the alerts at grid indices pos[0 .. n): their true alerts and false alarms into counts[0] and counts[1], and each
+ * episode's earliest alert in reach into first (left at NOT_DETECTED for none). Its own function, ending at its loop,
+ * like detectedEpisodes: in countEvents the loop was compiled on stack and the code after it, not yet run, threw that
+ * code away (--trace-deopt)
+ */
+function countAlerts(pos: Int32Array, n: number, truths: Float64Array | Int8Array, truthStride: number, nextEpisode: Int32Array, epStart: Int32Array, lead: number, first: Int32Array, counts: Int32Array): void {
+  const episodes = epStart.length;
+  let ta = 0;
+  let fa = 0;
+  for (let i = 0; i < n; i++) {
+    const a = pos[i];
+    const truth = truths[a * truthStride];
+    ta += +(truth === TRUE_ALERT);
+    fa += +(truth === FALSE_ALARM);
+    const reach = a + lead;
+    for (let e = nextEpisode[a]; e < episodes && epStart[e] <= reach; e++) first[e] = Math.min(first[e], a);
+  }
+  counts[0] = ta;
+  counts[1] = fa;
+}
+
+/** how many episodes have an alert (first[e] set) */
+function detectedEpisodes(first: Int32Array): number {
+  let det = 0;
+  for (let e = 0; e < first.length; e++) det += +(first[e] !== NOT_DETECTED);
+  return det;
+}
 
 /**
  * The forward-return metrics of horizons k and k + 1 in one pass: each horizon's sums are chains of dependent

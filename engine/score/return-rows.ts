@@ -36,35 +36,8 @@ export class ReturnRows {
       this.nextRows = new Float64Array((n + (n >> 2)) * H);
     }
     if (this.nextEnds.length < blocks) this.nextEnds = new Int32Array(blocks);
-    const { returns, returnStride: stride, returnOffset } = this.layout;
-    const { lastPos, lastRows, lastEnds, nextRows: rows } = this;
-    const lastBlocks = this.lastBlocks;
-    let start = 0;
-    let lastStart = 0;
-    for (let b = 0; b < blocks; b++) {
-      const end = ends[b];
-      const lastEnd = b < lastBlocks ? lastEnds[b] : lastStart;
-      let j = lastStart;
-      // the last set's position at j, or one above every position once its block is used up
-      let q = j < lastEnd ? lastPos[j] : END;
-      for (let i = start; i < end; i++) {
-        const p = pos[i];
-        while (q < p) q = ++j < lastEnd ? lastPos[j] : END;
-        // j stays on a match: an alert at the same hour and symbol as the one before takes the same row again
-        const from = q === p ? lastRows : returns;
-        const at = q === p ? j * H : p * stride + returnOffset;
-        const into = i * H;
-        // four horizons (the default) copied without a loop: a third of the time here
-        if (H === 4) {
-          rows[into] = from[at];
-          rows[into + 1] = from[at + 1];
-          rows[into + 2] = from[at + 2];
-          rows[into + 3] = from[at + 3];
-        } else for (let k = 0; k < H; k++) rows[into + k] = from[at + k];
-      }
-      start = end;
-      lastStart = lastEnd;
-    }
+    const { returns, returnStride, returnOffset } = this.layout;
+    copyRows(pos, ends, blocks, this.lastPos, this.lastRows, this.lastEnds, this.lastBlocks, returns, returnStride, returnOffset, H, this.nextRows);
     this.nextPos.set(pos.subarray(0, n));
     this.nextEnds.set(ends.subarray(0, blocks));
     // the rows just written become the last set's
@@ -78,6 +51,53 @@ export class ReturnRows {
 
 /** above every grid index */
 const END = 0x7fffffff;
+
+/**
+ * rowsOf's rows into `rows`: block by block, each alert's row from the last set's rows where its block had the same
+ * grid index, else from the table (`returns`, a row every `stride` from `offset`). A function that ends at its loop:
+ * inside rowsOf the loop was compiled on stack and the code after it, not yet run, threw that code away (--trace-deopt)
+ */
+function copyRows(
+  pos: Int32Array,
+  ends: Int32Array,
+  blocks: number,
+  lastPos: Int32Array,
+  lastRows: Float64Array,
+  lastEnds: Int32Array,
+  lastBlocks: number,
+  returns: Float64Array,
+  stride: number,
+  offset: number,
+  H: number,
+  rows: Float64Array,
+): void {
+  let start = 0;
+  let lastStart = 0;
+  for (let b = 0; b < blocks; b++) {
+    const end = ends[b];
+    const lastEnd = b < lastBlocks ? lastEnds[b] : lastStart;
+    let j = lastStart;
+    // the last set's position at j, or one above every position once its block is used up
+    let q = j < lastEnd ? lastPos[j] : END;
+    for (let i = start; i < end; i++) {
+      const p = pos[i];
+      while (q < p) q = ++j < lastEnd ? lastPos[j] : END;
+      // j stays on a match: an alert at the same hour and symbol as the one before takes the same row again
+      const from = q === p ? lastRows : returns;
+      const at = q === p ? j * H : p * stride + offset;
+      const into = i * H;
+      // four horizons (the default) copied without a loop: a third of the time here
+      if (H === 4) {
+        rows[into] = from[at];
+        rows[into + 1] = from[at + 1];
+        rows[into + 2] = from[at + 2];
+        rows[into + 3] = from[at + 3];
+      } else for (let k = 0; k < H; k++) rows[into + k] = from[at + k];
+    }
+    start = end;
+    lastStart = lastEnd;
+  }
+}
 
 /**
  * out[k] = the mean |return| at horizon k over the rows of n alerts (NaN without any return there): the terms are

@@ -153,7 +153,12 @@ function sumTail(parts: readonly { n: number; q: number }[], k: number, trim: nu
     if (n > 0) total += n + 1;
   }
   if (logScratch.length < longest + 1) logScratch = new Float64Array(2 * (longest + 1));
-  const [one, binomial, ...sums] = convolutionScratch([1, longest + 1, total, total]);
+  // indexed rather than destructured: the destructuring's array iteration failed on the scratch array's map in
+  // compiled code (twice a sweep, --trace-deopt), in a function whose compilation is among the costliest
+  const scratch = convolutionScratch([1, longest + 1, total, total]);
+  const one = scratch[0];
+  const binomial = scratch[1];
+  const sums = [scratch[2], scratch[3]];
   one[0] = 1;
   let pmf = one;
   let offset = 0;
@@ -186,6 +191,22 @@ export function binomialSumTail(parts: readonly { n: number; q: number }[], k: n
   return fast >= EXACT_BELOW ? fast : sumTail(parts, k, 0);
 }
 
+/**
+ * the true alerts and false alarms among the hours `present` into out[0] and out[1], counted there. A function with
+ * nothing after its loop: called a few times a thread, it runs the loop's code compiled on stack on each call, and
+ * code after the loop, not yet run when that was compiled, threw it away every time (inside the constructor's
+ * callback: 12 times a sweep, --trace-deopt)
+ */
+function countTruths(hourly: Float64Array, stride: number, present: Int32Array, out: Int32Array): void {
+  out[0] = 0;
+  out[1] = 0;
+  for (let k = 0; k < present.length; k++) {
+    const truth = hourly[present[k] * stride];
+    out[0] += +(truth === TRUE_ALERT);
+    out[1] += +(truth === FALSE_ALARM);
+  }
+}
+
 /** one period's precision test, its per-symbol base rates counted once */
 export class PrecisionTest {
   private readonly ranges: ({ firstTs: number; offset: number; length: number } | undefined)[];
@@ -204,17 +225,12 @@ export class PrecisionTest {
     this.rate = new Float64Array(symbols.length);
     this.judged = new Int32Array(symbols.length);
     this.hits = new Int32Array(symbols.length);
+    const tf = new Int32Array(2);
     symbols.forEach((s, i) => {
       const r = market.grid.bySymbol.get(s);
       if (!r) return;
-      let t = 0;
-      let f = 0;
-      for (const g of r.present) {
-        const truth = market.hourly[g * market.stride];
-        if (truth === TRUE_ALERT) t++;
-        else if (truth === FALSE_ALARM) f++;
-      }
-      this.rate[i] = t + f > 0 ? t / (t + f) : 0;
+      countTruths(market.hourly, market.stride, r.present, tf);
+      this.rate[i] = tf[0] + tf[1] > 0 ? tf[0] / (tf[0] + tf[1]) : 0;
     });
   }
 

@@ -153,39 +153,62 @@ export class RegimeHours {
     const prev = this.rc;
     const changed = prev === null ? null : changedThresholds(prev, rc);
     if (changed === null) this.classifyAll(rc);
-    else {
-      for (const tf of this.tf) {
-        if (changed.length === 0) break;
-        const bands = changed.map(({ feature, lo, hi }) => {
-          const order = tf.bars.order[feature];
-          const values = valuesOf(tf, feature);
-          return { order, feature, from: countBelow(values, order, lo), to: countAtMost(values, order, hi) };
-        });
-        const work = bands.reduce((w, b) => w + b.to - b.from, 0);
-        if (work > tf.code.length * FULL_FRACTION) this.classifyTimeframe(tf, rc);
-        else for (const { order, feature, from, to } of bands) this.classifyBand(tf, order, byOrder(tf, feature), from, to, rc);
-      }
-    }
+    else this.classifyBands(changed, rc);
     this.rc = rc;
     return this.hourCode;
   }
 
-  /** the bar's new code; its hours' codes (first .. end, the bar's firstHour and endHour) follow by the difference of its digit */
-  private setCode(tf: Timeframe, b: number, code: number, first: number, end: number): void {
+  /**
+   * each timeframe's bars in the bands of the thresholds that moved, or the whole timeframe when the bands reach past
+   * FULL_FRACTION of it. A method of its own: update()'s first call classifies everything, and update compiled then
+   * was thrown away here on the next call, which took this path for the first time (--trace-deopt)
+   */
+  private classifyBands(changed: { feature: Feature; lo: number; hi: number }[], rc: RegimeConfig): void {
+    if (changed.length === 0) return;
+    const from = new Int32Array(changed.length);
+    const to = new Int32Array(changed.length);
+    for (const tf of this.tf) {
+      let work = 0;
+      for (let c = 0; c < changed.length; c++) {
+        const { feature, lo, hi } = changed[c];
+        const order = tf.bars.order[feature];
+        const values = valuesOf(tf, feature);
+        from[c] = countBelow(values, order, lo);
+        to[c] = countAtMost(values, order, hi);
+        work += to[c] - from[c];
+      }
+      if (work > tf.code.length * FULL_FRACTION) this.classifyTimeframe(tf, rc);
+      else for (let c = 0; c < changed.length; c++) this.classifyBand(tf, tf.bars.order[changed[c].feature], byOrder(tf, changed[c].feature), from[c], to[c], rc);
+    }
+  }
+
+  /**
+   * the bar's new code; its hours' codes (first .. end, the bar's firstHour and endHour) follow by the difference of its
+   * digit. Returns whether the code changed.
+   */
+  private setCode(tf: Timeframe, b: number, code: number, first: number, end: number): boolean {
     const delta = (code - tf.code[b]) * tf.weight;
-    if (delta === 0) return;
+    if (delta === 0) return false;
     tf.code[b] = code;
     const hc = this.hourCode;
     for (let k = first; k < end; k++) hc[k] += delta;
-    if (!this.allDirty) markHours(this.dirty, first, end);
+    return true;
   }
 
-  /** bars order[from .. to), their values and hours read in that order (byOrder) */
+  /**
+   * bars order[from .. to), their values and hours read in that order (byOrder); the hours of those that change are
+   * marked dirty (needless but harmless after a whole timeframe in the same update: every hour is derived again then).
+   * Marking here rather than in setCode under `!allDirty`: setCode's first calls, all under a whole classification,
+   * never marked, and the code compiled then was thrown away at the first band (--trace-deopt)
+   */
   private classifyBand(tf: Timeframe, order: Int32Array, inOrder: InOrder, from: number, to: number, rc: RegimeConfig): void {
     if (to <= from) return;
     inOrderBlocks(tf, order, inOrder, from, to);
     const { values, hours } = inOrder;
-    for (let i = from; i < to; i++) this.setCode(tf, order[i], regimeCode(values[3 * i], values[3 * i + 1], values[3 * i + 2], rc), hours[2 * i], hours[2 * i + 1]);
+    const dirty = this.dirty;
+    for (let i = from; i < to; i++) {
+      if (this.setCode(tf, order[i], regimeCode(values[3 * i], values[3 * i + 1], values[3 * i + 2], rc), hours[2 * i], hours[2 * i + 1])) markHours(dirty, hours[2 * i], hours[2 * i + 1]);
+    }
   }
 
   private classifyTimeframe(tf: Timeframe, rc: RegimeConfig): void {
@@ -228,13 +251,7 @@ export class RegimeHours {
   private deriveSpan(from: number, end: number, out: AlertList, n: number): number {
     const { conf, presentHours } = this;
     const { at, hour, direction } = out;
-    let last = 0;
-    for (let k = from - 1; k >= 0; k--) {
-      if (conf[k] !== 0) {
-        last = conf[k];
-        break;
-      }
-    }
+    let last = lastConfirmedBefore(conf, from);
     for (let k = from; k < end; k++) {
       const p = conf[k];
       if (p === 0 || p === last) continue;
@@ -325,6 +342,16 @@ function changedSpan(hourCode: Uint16Array, confirms: Uint8Array, conf: Uint8Arr
   spans[m] = from;
   spans[m + 1] = end;
   return m + 2;
+}
+
+/**
+ * the confirmed regime of the last hour before `from` that has one (0: none). Its own function: deriveAll's first
+ * call starts at hour 0 and never ran this scan, so deriveSpan compiled then was thrown away at it on the first
+ * changed span (--trace-deopt)
+ */
+function lastConfirmedBefore(conf: Uint8Array, from: number): number {
+  for (let k = from - 1; k >= 0; k--) if (conf[k] !== 0) return conf[k];
+  return 0;
 }
 
 /**

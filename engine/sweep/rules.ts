@@ -173,15 +173,23 @@ function standingOf(x: FeatureIndex, s: number, stale: number, fs: FeatureSet): 
   let perSymbol = standingRuns.get(x);
   if (!perSymbol) standingRuns.set(x, (perSymbol = []));
   return (perSymbol[s] ??= new RecentMap(4)).get(stale, () => {
-    const n = x.symbols[s].settleStart.length;
     const out = builder();
-    const offset = new Int32Array(n + 1);
-    for (let k = 0; k < n; k++) {
-      pushStanding(x, s, k, stale, fs, 0, 0, out);
-      offset[k + 1] = out.n;
-    }
+    const offset = new Int32Array(x.symbols[s].settleStart.length + 1);
+    pushStandingRuns(x, s, stale, fs, out, offset);
     return { hours: out.done().hours, offset };
   });
+}
+
+/**
+ * every settlement's standing hours into out, each one's end into offset. A function that ends at its loop: inside
+ * standingOf's callback the loop was compiled on stack and the code after it, not yet run, threw that code away
+ * (--trace-deopt)
+ */
+function pushStandingRuns(x: FeatureIndex, s: number, stale: number, fs: FeatureSet, out: Builder, offset: Int32Array): void {
+  for (let k = 0; k + 1 < offset.length; k++) {
+    pushStanding(x, s, k, stale, fs, 0, 0, out);
+    offset[k + 1] = out.n;
+  }
 }
 
 /**
@@ -264,19 +272,28 @@ const standingHeads = new WeakMap<StandingRuns, StandingHeads>();
 function headsOf(runs: StandingRuns): StandingHeads {
   let h = standingHeads.get(runs);
   if (h) return h;
-  const { hours, offset } = runs;
-  const n = offset.length - 1;
-  const heads: number[] = [];
+  const n = runs.offset.length - 1;
   const headOffset = new Int32Array(n + 1);
   const last = new Int32Array(n).fill(-1);
-  for (let k = 0; k < n; k++) {
+  h = { heads: Int32Array.from(collectHeads(runs, headOffset, last)), offset: headOffset, last };
+  standingHeads.set(runs, h);
+  return h;
+}
+
+/**
+ * each settlement's run heads, in order (their ends into headOffset, each settlement's last hour into last). A
+ * function that ends at its loop: inside headsOf the loop was compiled on stack and the object made after it, not yet
+ * made then, threw that code away (5 times a sweep, --trace-deopt)
+ */
+function collectHeads(runs: StandingRuns, headOffset: Int32Array, last: Int32Array): number[] {
+  const { hours, offset } = runs;
+  const heads: number[] = [];
+  for (let k = 0; k + 1 < offset.length; k++) {
     for (let i = offset[k]; i < offset[k + 1]; i++) if (i === offset[k] || hours[i - 1] !== hours[i] - 1) heads.push(hours[i]);
     headOffset[k + 1] = heads.length;
     if (offset[k + 1] > offset[k]) last[k] = hours[offset[k + 1] - 1];
   }
-  h = { heads: Int32Array.from(heads), offset: headOffset, last };
-  standingHeads.set(runs, h);
-  return h;
+  return heads;
 }
 
 /**
@@ -383,22 +400,37 @@ const volRises = new WeakMap<FeatureIndex, RecentMap<number, Rises>[]>();
  * escalates; from above it, only to EXTREME from EXPLOSIVE, so at a ratio >= max(explosive, extreme): the band
  * is a few hundred hours of the thousands above the floor.
  */
+/**
+ * the hours k where the ratio r rises at or above floor into at, each one's reach into reach (Infinity when it comes
+ * from below the floor); returns how many. Typed arrays written by index and a function that ends at its loop: the
+ * arrays pushed to inside the callback changed their element kinds between calls, and the loop compiled on stack
+ * failed on the other kind (--trace-deopt)
+ */
+function risesAbove(r: Float64Array, floor: number, at: Int32Array, reach: Float64Array): number {
+  let n = 0;
+  for (let k = 1; k < r.length; k++) {
+    if (!(r[k] >= floor) || r[k] <= r[k - 1]) continue;
+    at[n] = k;
+    reach[n++] = r[k - 1] < floor ? Infinity : r[k];
+  }
+  return n;
+}
+
+/** risesAbove's output, reused call to call (grown as needed): only the rises found are copied out */
+let riseScratch = { at: new Int32Array(0), reach: new Float64Array(0) };
+
 function rises(x: FeatureIndex, s: number, floor: number): Rises {
   let perSymbol = volRises.get(x);
   if (!perSymbol) volRises.set(x, (perSymbol = []));
   return (perSymbol[s] ??= new RecentMap(4)).get(floor, () => {
     const r = x.symbols[s].volRatio;
-    const at: number[] = [];
-    const reach: number[] = [];
-    for (let k = 1; k < r.length; k++) {
-      if (!(r[k] >= floor) || r[k] <= r[k - 1]) continue;
-      at.push(k);
-      reach.push(r[k - 1] < floor ? Infinity : r[k]);
-    }
-    const reaches = Float64Array.from(reach);
+    if (riseScratch.at.length < r.length) riseScratch = { at: new Int32Array(r.length), reach: new Float64Array(r.length) };
+    const n = risesAbove(r, floor, riseScratch.at, riseScratch.reach);
+    const at = riseScratch.at.slice(0, n);
+    const reaches = riseScratch.reach.slice(0, n);
     const f = x.symbols[s];
     return {
-      at: Int32Array.from(at),
+      at,
       reach: reaches,
       byReach: sortedOrder(reaches),
       before: Float64Array.from(at, (k) => r[k - 1]),

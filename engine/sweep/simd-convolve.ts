@@ -71,13 +71,16 @@ export function convolutionScratch(lengths: readonly number[]): Float64Array[] {
   }
   let at = PAD;
   heap.fill(0, 0, PAD);
-  return lengths.map((length) => {
-    const view = heap.subarray(at, at + length);
+  // pushed rather than mapped: map's result came with either of two array maps, and the caller compiled for one
+  // failed on the other (--trace-deopt)
+  const views: Float64Array[] = [];
+  for (const length of lengths) {
+    views.push(heap.subarray(at, at + length));
     at += length;
     heap.fill(0, at, at + PAD);
     at += PAD;
-    return view;
-  });
+  }
+  return views;
 }
 
 /** b[lo..hi] ready to be convolveRange's second operand: the entries beside it in b zeroed (b from convolutionScratch) */
