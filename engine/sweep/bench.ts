@@ -242,8 +242,9 @@ function jitLines(): string[] {
   const runs: { configurations: number; rounds: { cpuMs: number; wallMs: number }[] }[] = [];
   for (let i = 0; i < JIT_CHILDREN; i++) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'jit-bench-child.ts')], { cwd: path.resolve(import.meta.dirname, '../..'), encoding: 'utf8' });
-    if (r.status !== 0) return [`  JIT warm-up: the child failed (exit ${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' ')}`];
-    runs.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
+    const last = r.status === 0 ? (r.stdout ?? '').trim().split('\n').pop() : undefined;
+    if (last === undefined || !last.startsWith('{')) return [`  JIT warm-up: the child failed (exit ${r.status}): ${(r.stderr ?? String(r.error)).trim().split('\n').slice(-2).join(' ')}`];
+    runs.push(JSON.parse(last));
   }
   const n = runs[0].configurations;
   const cold = benchMedian(runs.map((x) => x.rounds[0].cpuMs));

@@ -182,6 +182,30 @@ describe('incremental regime alerts', () => {
     }
     expect(alerts).toBeGreaterThan(1000);
   });
+
+  it('equal it when configs are updated to without their alerts derived, between bands and whole timeframes', () => {
+    // the hours marked dirty by a band must survive an update() that no derivation follows, and marks made
+    // while a whole timeframe is reclassified in the same update (then every hour is derived again) change nothing
+    const x = buildIndex(features);
+    const state = new RegimeHours(x, 0);
+    const confirms = confirmingRegimes(0.75);
+    let heat = 0.45;
+    let skipped = 0;
+    for (let i = 0; i < 30; i++) {
+      // a jump now and then moves a threshold past most of the weekly bars: that timeframe is classified whole
+      heat = i % 5 === 2 ? between(0.2, 0.7) : Math.min(0.7, Math.max(0.2, heat + between(-0.02, 0.02)));
+      const cfg = parseConfig({ regime: { chop: { max_heat: heat }, ignition: { min_price_z: between(0.3, 1.6) } }, rules: { regime_min_confidence: 0.75 } });
+      state.update(cfg.regime);
+      if (i % 3 === 1) {
+        skipped++;
+        continue;
+      }
+      const got = state.confirmedAlerts(confirms);
+      const flat = Array.from(got.hour.subarray(0, got.n)).flatMap((h, k) => [h, got.direction[k]]);
+      expect(differences(flat, regimeReference(x, 0, cfg))).toBe(0);
+    }
+    expect(skipped).toBe(10);
+  });
 });
 
 describe('threshold bands', () => {

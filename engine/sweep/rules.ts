@@ -395,12 +395,6 @@ interface Rises {
 const volRises = new WeakMap<FeatureIndex, RecentMap<number, Rises>[]>();
 
 /**
- * An escalation needs rank >= EXPLOSIVE, so a ratio >= min(explosive, extreme), and a rank above the previous one,
- * so a higher ratio (the rank is monotone in it): no other hour can alert. From below that floor it always
- * escalates; from above it, only to EXTREME from EXPLOSIVE, so at a ratio >= max(explosive, extreme): the band
- * is a few hundred hours of the thousands above the floor.
- */
-/**
  * the hours k where the ratio r rises at or above floor into at, each one's reach into reach (Infinity when it comes
  * from below the floor); returns how many. Typed arrays written by index and a function that ends at its loop: the
  * arrays pushed to inside the callback changed their element kinds between calls, and the loop compiled on stack
@@ -419,6 +413,12 @@ function risesAbove(r: Float64Array, floor: number, at: Int32Array, reach: Float
 /** risesAbove's output, reused call to call (grown as needed): only the rises found are copied out */
 let riseScratch = { at: new Int32Array(0), reach: new Float64Array(0) };
 
+/**
+ * An escalation needs rank >= EXPLOSIVE, so a ratio >= min(explosive, extreme), and a rank above the previous one,
+ * so a higher ratio (the rank is monotone in it): no other hour can alert. From below that floor it always
+ * escalates; from above it, only to EXTREME from EXPLOSIVE, so at a ratio >= max(explosive, extreme): the band
+ * is a few hundred hours of the thousands above the floor.
+ */
 function rises(x: FeatureIndex, s: number, floor: number): Rises {
   let perSymbol = volRises.get(x);
   if (!perSymbol) volRises.set(x, (perSymbol = []));
