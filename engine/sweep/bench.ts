@@ -9,7 +9,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { thousands } from '../thousands.ts';
 import { openStore } from '../data/store.ts';
-import { parseConfig } from '../pipeline/config.ts';
+import { parseConfig, type PipelineConfig } from '../pipeline/config.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
@@ -70,6 +70,15 @@ function cpuMs(): number {
 
 
 /**
+ * the first `count` of the spec's configurations in the order the sweep hands them out (the first alone, then the
+ * rest as one window, locality.ts): the hops between neighbours, and so the incremental regime work, as in the sweep
+ */
+export function inDispatchOrder(spec: SweepSpec, count: number): PipelineConfig[] {
+  const [first, ...rest] = randomVariants(spec.random!);
+  return [first, ...localityOrder(rest, (p) => p)].slice(0, count).map((p) => parseConfig(applyParams(spec.base, p)));
+}
+
+/**
  * One worker's job per configuration, in this thread, split into its parts (CPU ms per configuration, median
  * of rounds): the rules and cooldown (evaluate.ts), the scorer's metrics (with the judged-alert counts) and the
  * exact precision p-value from those counts, each over both periods. The first configurations warm the rules' caches up and are not counted.
@@ -77,10 +86,7 @@ function cpuMs(): number {
 function perConfigurationSplit(data: ReplayData, spec: SweepSpec): { features: number; parts: Record<string, number> } {
   const frame = resolveFrame(spec, data);
   const periods = periodsOf(frame, data, spec);
-  // the first of the 1,000 in the order the sweep hands them out (the first alone, then the rest as one window,
-  // locality.ts): the hops between neighbours, and so the incremental regime work, as in the sweep
-  const [first, ...rest] = randomVariants(spec.random!);
-  const configs = [first, ...localityOrder(rest, (p) => p)].slice(0, 260).map((p) => parseConfig(applyParams(spec.base, p)));
+  const configs = inDispatchOrder(spec, 260);
   const plan = planEvaluation(configs[0]);
   const t0 = cpuMs();
   const fs = computeFeatures(data, plan.featureConfig, plan.featureKey);

@@ -9,22 +9,19 @@
  */
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../data/store.ts';
-import { parseConfig } from '../pipeline/config.ts';
 import { loadReplayData, type ReplayData } from '../replay/replay-data.ts';
 import { compactLayout } from '../score/evaluator.ts';
-import { BENCH_SPEC } from './bench.ts';
-import { applyParams, randomVariants } from './expand.ts';
+import { BENCH_SPEC, inDispatchOrder } from './bench.ts';
 import { withSharedIndex } from './feature-index.ts';
 import { computeFeatures } from './features.ts';
 import { SweepJobs } from './jobs.ts';
 import { planEvaluation } from './keys.ts';
-import { localityOrder } from './locality.ts';
 import { parseSweepSpec } from './spec.ts';
 import { periodsOf, resolveFrame } from './sweep.ts';
 
 /** half the bench spec: what each of the two workers evaluates */
-export const LANE_CONFIGS = 500;
-export const ROUNDS = 3;
+const LANE_CONFIGS = 500;
+const ROUNDS = 3;
 
 function processCpuMs(): number {
   const c = process.cpuUsage();
@@ -43,8 +40,7 @@ async function main(): Promise<void> {
   const frame = resolveFrame(spec, data);
   const periods = periodsOf(frame, data, spec);
   for (const p of periods) p.layout = compactLayout(p.market);
-  const [first, ...rest] = randomVariants(spec.random!);
-  const configs = [first, ...localityOrder(rest, (p) => p)].slice(0, LANE_CONFIGS).map((p) => parseConfig(applyParams(spec.base, p)));
+  const configs = inDispatchOrder(spec, LANE_CONFIGS);
   const plan = planEvaluation(configs[0]);
   const features = computeFeatures(data, plan.featureConfig, plan.featureKey);
   const rounds: { cpuMs: number; wallMs: number }[] = [];

@@ -154,11 +154,11 @@ function sumTail(parts: readonly { n: number; q: number }[], k: number, trim: nu
   }
   if (logScratch.length < longest + 1) logScratch = new Float64Array(2 * (longest + 1));
   // indexed rather than destructured: the destructuring's array iteration failed on the scratch array's map in
-  // compiled code (twice a sweep, --trace-deopt), in a function whose compilation is among the costliest
+  // compiled code (twice a sweep, --trace-deopt), in a function whose compilation is among the costliest. The
+  // convolutions alternate between scratch[2] and scratch[3]
   const scratch = convolutionScratch([1, longest + 1, total, total]);
   const one = scratch[0];
   const binomial = scratch[1];
-  const sums = [scratch[2], scratch[3]];
   one[0] = 1;
   let pmf = one;
   let offset = 0;
@@ -169,8 +169,8 @@ function sumTail(parts: readonly { n: number; q: number }[], k: number, trim: nu
     const [lo, hi] = support(binomialInto(n, q, binomial.subarray(0, n + 1), logScratch, trim), trim);
     const b = asOperand(binomial, lo, hi);
     offset += lo;
-    if (p === last) return Math.min(1, convolvedTail(pmf, b, k - offset, trim, sums[turn]));
-    pmf = convolve(pmf, b, sums[turn]);
+    if (p === last) return Math.min(1, convolvedTail(pmf, b, k - offset, trim, scratch[2 + turn]));
+    pmf = convolve(pmf, b, scratch[2 + turn]);
     turn ^= 1;
     const [plo, phi] = support(pmf, trim);
     pmf = pmf.subarray(plo, phi + 1);
