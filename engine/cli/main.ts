@@ -9,6 +9,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
 import { UserError } from '../errors.ts';
 import { currentHelpTable } from './help-sources.ts';
+import { startThreadsAhead } from './threads-ahead.ts';
 
 interface CommandModule {
   register(program: Command): void;
@@ -83,7 +84,10 @@ function withTableHelp(program: Command, table: Record<string, string>): Command
 export async function main(argv: string[]): Promise<void> {
   const verbose = argv.includes('--verbose');
   try {
-    const program = await buildProgram(argv.slice(2));
+    const args = argv.slice(2);
+    // before the command's module loads: the threads it will use start on the cores that loading leaves idle
+    startThreadsAhead(commandWord(args), args);
+    const program = await buildProgram(args);
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {

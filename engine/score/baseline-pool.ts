@@ -9,9 +9,9 @@
  * (the backtest replays meanwhile); market() hands the caller that market, its arrays in shared memory, rather
  * than the caller preparing its own. A worker that fails hands its slice back; the calling thread finishes.
  */
-import os from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { BASELINE_WORKER, defaultBaselineWorkers, startThread } from '../worker-threads.ts';
 import { metricCount, permutationValues, placeSlice, type BaselineSpec } from './baseline.ts';
 import { adoptDrawTables, type DrawTables } from './draw-table.ts';
 import { prepareMarket, type Market } from './market.ts';
@@ -32,11 +32,6 @@ const DRAWS_PER_SLICE = 50_000;
 /** slices a worker holds at once while the queue is long (one near its end, so the last slices are shared out) */
 const IN_FLIGHT = 2;
 
-/** one worker per core beside the calling thread, which takes slices too */
-export function defaultBaselineWorkers(): number {
-  return Math.max(0, Math.min(7, os.availableParallelism() - 1));
-}
-
 /** a baseline worker thread, possibly started before its pool: it loads its code while the caller loads its data */
 class WorkerThread {
   readonly worker: Worker;
@@ -44,9 +39,8 @@ class WorkerThread {
   gone = false;
 
   constructor() {
-    // a small young generation: the worker allocates little per slice, and the default semi-spaces only add to the
-    // backtest's peak RSS (measured ≈ 20 MB lower, same CPU)
-    this.worker = new Worker(new URL('./baseline-worker.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    // one the CLI started ahead when there is one (engine/worker-threads.ts)
+    this.worker = startThread(BASELINE_WORKER);
     // an 'error' with no listener would be thrown in the caller; the pool learns of it from `gone`
     const stopped = () => void (this.gone = true);
     this.worker.on('error', stopped);

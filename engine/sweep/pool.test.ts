@@ -1,7 +1,25 @@
-// The pool's choice of worker for each job (nextAssignment), with one job a worker and with two.
+// The pool's choice of worker for each job (nextAssignment), with one job a worker and with two; its threads.
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../detectors/synthetic.ts';
-import { nextAssignment } from './pool.ts';
+import { startAhead, SWEEP_WORKER, waitingAhead } from '../worker-threads.ts';
+import { nextAssignment, WorkerPool } from './pool.ts';
+
+describe('WorkerPool threads', () => {
+  it('takes a worker the CLI started ahead before starting its own, and both answer it', async () => {
+    startAhead(SWEEP_WORKER, 1);
+    expect(waitingAhead(SWEEP_WORKER)).toHaveLength(1);
+    const pool = new WorkerPool(2);
+    try {
+      expect(waitingAhead(SWEEP_WORKER)).toHaveLength(0);
+      // a thread taken but not listened to would never answer: the test would time out
+      const cpu = await pool.threadCpuMs();
+      expect(cpu).toHaveLength(2);
+      for (const ms of cpu) expect(ms === null || ms > 0).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+});
 
 const idle = (n: number) => Array.from({ length: n }, () => ({ inflight: 0, lastKey: null as string | null }));
 const job = (lane: number | null, prefer: string | null = null) => ({ lane, prefer });

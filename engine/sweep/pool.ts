@@ -2,7 +2,8 @@
  * A fixed set of sweep workers, one job at a time each. A job may name the feature set it reads: an idle
  * worker that evaluated that set last is preferred, because its rule caches for that set are warm.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread, SWEEP_WORKER } from '../worker-threads.ts';
 import { UserError } from '../errors.ts';
 import type { Job, SweepContext } from './jobs.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
@@ -45,9 +46,8 @@ export class WorkerPool {
   constructor(size: number, depth = 1) {
     this.depth = Math.max(1, Math.floor(depth));
     for (let i = 0; i < size; i++) {
-      // a small young generation: each configuration's garbage is short-lived, and the default lets every
-      // worker hold ~30 MB more for no measurable speed
-      const worker = new Worker(new URL('./worker.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+      // one the CLI started ahead when there is one (engine/worker-threads.ts)
+      const worker = startThread(SWEEP_WORKER);
       const slot: Slot = { worker, inflight: 0, lastKey: null };
       worker.on('message', (reply: WorkerReply) => this.onReply(slot, reply));
       worker.on('error', (err) => this.fail(new Error(`sweep worker failed: ${err.message}`)));
