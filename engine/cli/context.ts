@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Store } from '../data/store.ts';
+import type { LazyStore, Store } from '../data/store.ts';
 
 export interface GlobalOptions {
   datasets?: string;
@@ -15,6 +15,12 @@ export function globals(cmd: Command): GlobalOptions {
 export async function storeFor(opts: GlobalOptions): Promise<Store> {
   const { openStore } = await import('../data/store.ts');
   return openStore({ datasetsDir: opts.datasets, dbPath: opts.db });
+}
+
+/** the store opened only if the command reads the data (store.ts lazyStore) */
+export async function lazyStoreFor(opts: GlobalOptions): Promise<LazyStore> {
+  const { lazyStore } = await import('../data/store.ts');
+  return lazyStore({ datasetsDir: opts.datasets, dbPath: opts.db });
 }
 
 /** `--json` with no file prints to stdout; with a file writes it (atomically). */

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pLimit from 'p-limit';
-import type { Store } from '../data/store.ts';
+import { storeOf, type LazyStore, type Store } from '../data/store.ts';
 import { manifestHash } from '../data/layout.ts';
 import { writeFileAtomic } from '../data/atomic-file.ts';
 import { UserError } from '../errors.ts';
@@ -178,7 +178,8 @@ interface Progress {
   duplicates: number;
 }
 
-export async function runSweep(store: Store, spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepReport> {
+/** store: opened only when the sweep reads the data (a LazyStore stays closed when its inputs are cached) */
+export async function runSweep(store: Store | LazyStore, spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepReport> {
   const log = opts.logger ?? silentLogger;
   const t0 = performance.now();
   const cpu0 = { process: process.cpuUsage(), main: threadCpuMs() };
@@ -213,7 +214,7 @@ interface SweepRun {
   log: Logger;
 }
 
-async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run: SweepRun): Promise<SweepReport> {
+async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepOptions, run: SweepRun): Promise<SweepReport> {
   const { id, dir, datasetHash, workers, pool, t0, log } = run;
   const loadFrom = spec.from === null ? undefined : spec.from - spec.warmupHours * HOUR_MS;
   let tLoaded = 0;
@@ -241,7 +242,7 @@ async function sweepWith(store: Store, spec: SweepSpec, opts: SweepOptions, run:
       const f = resolveFrame(spec, cached.data);
       return { frame: f, ctx: toShared<SweepContext>({ data: cached.data, periods: cached.periods, emitFrom: f.emitFrom, emitUntil: f.emitUntil }) };
     }
-    const loaded = await loadReplayData(store, symbols, { from: loadFrom, to: spec.to ?? undefined });
+    const loaded = await loadReplayData(await storeOf(store), symbols, { from: loadFrom, to: spec.to ?? undefined });
     tLoaded = performance.now();
     cLoaded = processCpu();
     const f = resolveFrame(spec, loaded);

@@ -3,7 +3,7 @@ import { defaultResultsDir } from '../../results/run-store.ts';
 import { formatSweepReport } from '../../sweep/report.ts';
 import { loadSweepSpec } from '../../sweep/spec.ts';
 import { runSweep } from '../../sweep/sweep.ts';
-import { emitJson, globals, storeFor } from '../context.ts';
+import { emitJson, globals, lazyStoreFor, storeFor } from '../context.ts';
 import { loggerFor } from '../logger.ts';
 import { createProgress } from '../progress.ts';
 import { positiveInt } from '../args.ts';
@@ -65,7 +65,8 @@ feature keys and the code): a later sweep over the same data and feature keys sk
       const workers = opts.workers === undefined ? undefined : positiveInt(opts.workers, '--workers');
       const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
       const g = globals(cmd);
-      const store = await storeFor(g);
+      // DuckDB is started only if the sweep reads the data: not when its inputs are cached
+      const store = await lazyStoreFor(g);
       const progress = createProgress();
       let started = false;
       let report;
