@@ -140,11 +140,6 @@ export interface ReportInput {
   stitchedTestMarket: () => Market;
   /** computes a period market's random baseline elsewhere (the sweep's idle workers); absent: on this thread */
   baselineRunner?: BaselineRunner;
-  /**
-   * table work for the time this thread would wait on the workers: called once every query of the report is done and
-   * before its scorecards are awaited, so it never runs beside another query on the table's connection
-   */
-  whileWaiting?: () => Promise<void>;
 }
 
 const iso = isoHour;
@@ -287,7 +282,6 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
   const warning = folds === null ? multipleTestingWarning(okCount) : `best of ${thousands(okCount)} configurations in every fold: expect each fold's train score to be optimistic; the stitched out-of-sample record is the honest number`;
   // before the selected configuration's scorecards are awaited: this thread is idle while the workers finish the baseline
   const rows = input.includeRows ? (await table.rows(`SELECT * FROM ${SCORED} ORDER BY config_id`)).map((r) => toResult(r)) : undefined;
-  await input.whileWaiting?.();
 
   let best: SweepReport['best'] = null;
   let walkForward: WalkForwardReport | undefined;

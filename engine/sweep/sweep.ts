@@ -461,6 +461,9 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     // q-values across the configurations stored so far: on a partial sweep, so far is all that was tried
     await storeQValues(table, periods.map((p) => p.name));
     if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
+    // the database file brought up to date now, while a worker computes the selected configuration's alerts: done
+    // at the report's end instead (as before), its ≈ 35–40 ms came after every thread had finished
+    await table.checkpoint();
     const stored = { results: await table.count(), invalid: await table.count(`status = 'invalid'`) };
     writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(complete, stored), null, 1) + '\n');
     const report = await buildSweepReport({
@@ -487,8 +490,6 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
       baselineRunner: sweepBaselineRunner(pool, periods),
       bestAlerts,
       selected,
-      // the database file brought up to date while the report waits on the workers, rather than by close() after it
-      whileWaiting: () => table.checkpoint(),
     });
     if (report.walk_forward && complete) writeFileAtomic(path.join(dir, 'walk_forward.json'), JSON.stringify(report.walk_forward, null, 1) + '\n');
     report.run.stages_ms.report = Math.round(performance.now() - tPool - computeMs);
