@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startThreadsAhead } from './cli/threads-ahead.ts';
-import { startAhead, startThread, stopAhead, SWEEP_WORKER, waitingAhead, type ThreadKind } from './worker-threads.ts';
+import { startAhead, startThread, SWEEP_WORKER, waitingAhead, type ThreadKind, type ThreadsAhead } from './worker-threads.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -16,13 +16,15 @@ const echo: ThreadKind = { entry: new URL(`data:text/javascript,${encodeURICompo
 const failing: ThreadKind = { entry: new URL(`data:text/javascript,${encodeURIComponent("throw new Error('synthetic failure at load')")}`), options: {} };
 
 const started: { terminate(): Promise<number> }[] = [];
+const starters: (ThreadsAhead | null)[] = [];
 afterEach(async () => {
-  await Promise.all([...[echo, failing, SWEEP_WORKER].map(stopAhead), ...started.splice(0).map((w) => w.terminate())]);
+  vi.restoreAllMocks();
+  await Promise.all([...starters.splice(0).map((a) => a?.stop()), ...started.splice(0).map((w) => w.terminate())]);
 });
 
 describe('worker threads started ahead', () => {
   it('hands out the thread started ahead, and a new one once none waits', async () => {
-    startAhead(echo, 1);
+    starters.push(startAhead(echo, 1));
     const [ahead] = waitingAhead(echo);
     const taken = startThread(echo);
     started.push(taken);
@@ -38,7 +40,7 @@ describe('worker threads started ahead', () => {
   });
 
   it('never hands out a thread that failed before it was taken', async () => {
-    startAhead(failing, 1);
+    starters.push(startAhead(failing, 1));
     const [dead] = waitingAhead(failing);
     // (events.once would reject at the 'error' that comes first)
     await new Promise((resolve) => dead.once('exit', resolve));
@@ -59,22 +61,41 @@ describe('worker threads started ahead', () => {
     expect(stdout.trim()).toBe('started');
   });
 
-  it('the CLI starts a sweep worker on each core its loading leaves idle, within --workers', async () => {
-    const idle = os.availableParallelism() - 1;
-    startThreadsAhead('sweep', ['sweep', '--spec', 'x.json', '--workers', '1']);
-    expect(waitingAhead(SWEEP_WORKER)).toHaveLength(Math.min(1, idle));
-    await stopAhead(SWEEP_WORKER);
-    startThreadsAhead('sweep', ['--datasets', path.join(ROOT, 'datasets'), 'sweep', '--spec=x.json']);
-    expect(waitingAhead(SWEEP_WORKER)).toHaveLength(idle);
+  it('stops the threads its starter started and nobody took, and no others', async () => {
+    const mine = startAhead(echo, 2);
+    const other = startAhead(echo, 1);
+    starters.push(other);
+    const [taken, untaken, others] = waitingAhead(echo);
+    expect(startThread(echo)).toBe(taken);
+    started.push(taken);
+    const exited = new Promise((resolve) => untaken.once('exit', resolve));
+    await mine.stop();
+    await exited;
+    expect(waitingAhead(echo)).toEqual([others]);
+    // the one taken still works for its taker
+    taken.postMessage('id?');
+    const [id] = await once(taken, 'message');
+    expect(id).toBe(taken.threadId);
   });
 
-  it('the CLI starts none for a queued sweep, for help, for a --workers it will refuse, or for other commands', () => {
-    startThreadsAhead('sweep', ['sweep', '--spec', 'x.json', '--queue', 'redis://127.0.0.1:1']);
-    startThreadsAhead('sweep', ['sweep', '--help']);
-    startThreadsAhead('sweep', ['sweep', '--workers', 'two']);
-    startThreadsAhead('sweep', ['sweep', '--workers=0']);
-    startThreadsAhead('backtest', ['backtest']);
-    startThreadsAhead(null, []);
+  it('the CLI starts a sweep worker on each core its loading leaves idle, within the last --workers', () => {
+    vi.spyOn(os, 'availableParallelism').mockReturnValue(4);
+    starters.push(startThreadsAhead('sweep', ['sweep', '--spec', 'x.json']));
+    expect(waitingAhead(SWEEP_WORKER)).toHaveLength(3);
+    starters.push(startThreadsAhead('sweep', ['--datasets', path.join(ROOT, 'datasets'), 'sweep', '--spec=x.json', '--workers', '3', '--workers=2']));
+    expect(waitingAhead(SWEEP_WORKER)).toHaveLength(5);
+    // a queued sweep keeps one worker of its own
+    starters.push(startThreadsAhead('sweep', ['sweep', '--spec', 'x.json', '--queue=redis://127.0.0.1:1']));
+    expect(waitingAhead(SWEEP_WORKER)).toHaveLength(6);
+  });
+
+  it('the CLI starts none for help, for a --workers it will refuse, or for other commands', () => {
+    vi.spyOn(os, 'availableParallelism').mockReturnValue(4);
+    for (const args of [['sweep', '--help'], ['sweep', '-h'], ['sweep', '--workers', '1.5'], ['sweep', '--workers=0'], ['sweep', '--workers', 'two']]) {
+      expect(startThreadsAhead('sweep', args)).toBeNull();
+    }
+    expect(startThreadsAhead('backtest', ['backtest'])).toBeNull();
+    expect(startThreadsAhead(null, [])).toBeNull();
     expect(waitingAhead(SWEEP_WORKER)).toHaveLength(0);
   });
 });

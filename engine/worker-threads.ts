@@ -44,12 +44,23 @@ interface Ahead {
   gone: boolean;
 }
 
+/** the threads started ahead and not taken yet, per kind, oldest first */
 const ahead = new Map<ThreadKind, Ahead[]>();
 
-/** starts `count` threads of a kind for a later startThread(kind) to take */
-export function startAhead(kind: ThreadKind, count: number): void {
+/** threads one caller started ahead */
+export interface ThreadsAhead {
+  /** stops those of them nobody took (a run that turned out not to need them) */
+  stop(): Promise<void>;
+}
+
+/**
+ * starts `count` threads of a kind for later startThread(kind) calls to take. A thread that fails before it is taken
+ * is never handed out; one never taken does not keep the process alive.
+ */
+export function startAhead(kind: ThreadKind, count: number): ThreadsAhead {
   let list = ahead.get(kind);
   if (list === undefined) ahead.set(kind, (list = []));
+  const mine: Ahead[] = [];
   for (let i = 0; i < count; i++) {
     const entry: Ahead = { worker: new Worker(kind.entry, kind.options), gone: false };
     // an 'error' with no listener would be thrown in this thread: a thread that failed is simply not handed out
@@ -58,7 +69,19 @@ export function startAhead(kind: ThreadKind, count: number): void {
     entry.worker.on('exit', stopped);
     entry.worker.unref();
     list.push(entry);
+    mine.push(entry);
   }
+  return {
+    async stop() {
+      const waiting = ahead.get(kind) ?? [];
+      const untaken = mine.filter((a) => waiting.includes(a));
+      ahead.set(
+        kind,
+        waiting.filter((a) => !untaken.includes(a)),
+      );
+      await Promise.all(untaken.map((a) => a.worker.terminate()));
+    },
+  };
 }
 
 /** the threads of a kind started ahead and not taken yet (tests) */
@@ -79,11 +102,4 @@ export function startThread(kind: ThreadKind): Worker {
     return a.worker;
   }
   return new Worker(kind.entry, kind.options);
-}
-
-/** stops the threads of a kind nobody took */
-export async function stopAhead(kind: ThreadKind): Promise<void> {
-  const list = ahead.get(kind) ?? [];
-  ahead.delete(kind);
-  await Promise.all(list.map((a) => a.worker.terminate()));
 }

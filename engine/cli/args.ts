@@ -5,9 +5,15 @@ export function symbolList(value: string | undefined): string[] | undefined {
   return value?.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
 }
 
-export function positiveInt(value: string, name: string): number {
+/** the value as a positive whole number, or null */
+export function asPositiveInt(value: string): number | null {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`${name}: '${value}' is not a positive whole number`);
+  return Number.isInteger(n) && n >= 1 ? n : null;
+}
+
+export function positiveInt(value: string, name: string): number {
+  const n = asPositiveInt(value);
+  if (n === null) throw new UserError(`${name}: '${value}' is not a positive whole number`);
   return n;
 }
 

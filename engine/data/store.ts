@@ -104,11 +104,9 @@ export function lazyStore(opts: StoreOptions = {}): LazyStore {
     datasetsDir,
     open: () => (opened ??= openStore({ ...opts, datasetsDir })),
     close() {
-      // a store still opening is closed once it is open; one that failed to open has nothing to close
-      opened?.then(
-        (store) => store.close(),
-        () => {},
-      );
+      // a store still opening is closed once it is open; one that failed to open has nothing to close, and a close
+      // that fails must not end the process as an unhandled rejection
+      opened?.then((store) => store.close()).catch(() => {});
     },
   };
 }

@@ -15,7 +15,8 @@ import { storeSource, type ReplaySource } from './replay-source.ts';
 import { runReplay, type GapMet } from './replay.ts';
 import { FeatureTable } from './feature-writer.ts';
 import { pricesOf, toScorable } from './score-alerts.ts';
-import { BaselinePool, type BaselineWorkers, type PnlDone } from '../score/baseline-pool.ts';
+import { BaselinePool, type PnlDone } from '../score/baseline-pool.ts';
+import type { ThreadsAhead } from '../worker-threads.ts';
 import { prepareMarket } from '../score/market.ts';
 import { parseScoreOptions } from '../score/options.ts';
 import { scoreOnMarket, scoreOnMarketWith } from '../score/score.ts';
@@ -52,10 +53,10 @@ export interface BacktestOptions {
   /** where the scorer's prepared market is kept between runs (engine/score/market-cache.ts): the next run over the same prices and scorer options reads it */
   marketCacheDir?: string;
   /**
-   * baseline workers the caller started ahead (a CLI, before it loads anything, so they load their code meanwhile):
-   * taken for the pool, or stopped when the run needs none
+   * baseline workers the caller started ahead (startAhead(BASELINE_WORKER, …): a CLI, before it loads the data, so they
+   * load their code meanwhile): taken by the pool, or stopped when the run needs none
    */
-  baselineWorkers?: BaselineWorkers;
+  baselineWorkers?: ThreadsAhead;
   /** called as each phase after the replay begins, so a CLI can say what the time is going to */
   onPhase?: (phase: 'features' | 'scoring' | 'pnl') => void;
 }
@@ -107,7 +108,7 @@ export async function runBacktest(from: Store | ReplaySource, opts: BacktestOpti
     return await backtest(from, opts);
   } finally {
     // taken by the pool when it needed them, else stopped here (also when loading failed)
-    await opts.baselineWorkers?.close();
+    await opts.baselineWorkers?.stop();
   }
 }
 
@@ -126,9 +127,9 @@ async function backtest(from: Store | ReplaySource, opts: BacktestOptions): Prom
   const scoreOptions = opts.score === false ? null : parseScoreOptions(opts.score ?? {});
   const prices = pricesOf(data, emitFrom);
   const rows = prices.reduce((n, p) => n + p.ts.length, 0);
-  const pool = scoreOptions && poolPays(scoreOptions.permutations, rows) ? new BaselinePool(prices, scoreOptions, undefined, true, { marketCacheDir: opts.marketCacheDir, started: opts.baselineWorkers }) : null;
+  const pool = scoreOptions && poolPays(scoreOptions.permutations, rows) ? new BaselinePool(prices, scoreOptions, undefined, true, { marketCacheDir: opts.marketCacheDir }) : null;
   // a run too small for the pool does not keep the workers started for it
-  if (!pool) await opts.baselineWorkers?.close();
+  if (!pool) await opts.baselineWorkers?.stop();
   let featuresWritten: Promise<void> | null = null;
   try {
     const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile, { onThread: rows >= THREAD_MIN_ROWS }) : null;

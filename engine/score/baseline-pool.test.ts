@@ -10,7 +10,9 @@ import { loadReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
 import { metricCount, permutationValues, placeSlice, summariseBaseline, type BaselineSpec } from './baseline.ts';
-import { BaselinePool, BaselineWorkers } from './baseline-pool.ts';
+import type { Worker } from 'node:worker_threads';
+import { BaselinePool } from './baseline-pool.ts';
+import { BASELINE_WORKER, startAhead, waitingAhead } from '../worker-threads.ts';
 import { loadMarket, marketCacheFile } from './market-cache.ts';
 // every alert placed by its hash, each row through AlertSetEvaluator.evaluate
 import { evaluatorValues } from './baseline-reference.ts';
@@ -170,36 +172,42 @@ describe('baseline worker pool (real 2021 alerts)', () => {
     }
   });
 
-  it('takes workers started ahead of it (once); one that stopped before is left for this thread; untaken ones are stopped', async () => {
-    const ahead = new BaselineWorkers(1);
-    const pool = new BaselinePool(prices, options, 3, true, { started: ahead });
+  it('takes the workers started ahead of it; one that stopped first is replaced; untaken ones are stopped by their starter', async () => {
+    const workersOf = (pool: BaselinePool) => (pool as unknown as { slots: { worker: Worker }[] }).slots.map((s) => s.worker);
+    const ahead = startAhead(BASELINE_WORKER, 1);
+    const [early] = waitingAhead(BASELINE_WORKER);
+    const pool = new BaselinePool(prices, options, 1, true);
     try {
-      // the one thread started ahead, not three new ones
-      expect((pool as unknown as { slots: unknown[] }).slots).toHaveLength(1);
-      expect(ahead.take()).toEqual([]);
+      // the thread started ahead, not a new one
+      expect(workersOf(pool)).toEqual([early]);
+      expect(waitingAhead(BASELINE_WORKER)).toHaveLength(0);
       expect(sameValue(await pool.market(), market)).toBe(true);
       expect(pool.marketsFromWorkers).toBe(1);
     } finally {
       await pool.close();
+      await ahead.stop();
     }
-    const stopped = new BaselineWorkers(1);
-    const thread = (stopped as unknown as { threads: { worker: { terminate(): Promise<number>; once(e: 'exit', f: () => void): void }; gone: boolean }[] }).threads[0];
+    const stopped = startAhead(BASELINE_WORKER, 1);
+    const [dead] = waitingAhead(BASELINE_WORKER);
     // its own exit listener, registered first, has run once this one runs
-    const exited = new Promise<void>((resolve) => thread.worker.once('exit', resolve));
-    await thread.worker.terminate();
+    const exited = new Promise<void>((resolve) => dead.once('exit', resolve));
+    await dead.terminate();
     await exited;
-    expect(thread.gone).toBe(true);
-    const orphaned = new BaselinePool(prices, options, 1, true, { started: stopped });
-    // its exit is not awaited forever: the market is prepared here
-    expect(sameValue(await orphaned.market(), market)).toBe(true);
-    expect(orphaned.marketsFromWorkers).toBe(0);
-    await orphaned.close();
-    const unused = new BaselineWorkers(2);
-    const exits = (unused as unknown as { threads: { worker: { once(e: 'exit', f: (code: number) => void): void } }[] }).threads.map(
-      (t) => new Promise<number>((resolve) => t.worker.once('exit', resolve)),
-    );
-    await unused.close();
+    const replaced = new BaselinePool(prices, options, 1, true);
+    try {
+      expect(workersOf(replaced)).not.toContain(dead);
+      // a new thread prepares the market: nothing waits on the stopped one
+      expect(sameValue(await replaced.market(), market)).toBe(true);
+      expect(replaced.marketsFromWorkers).toBe(1);
+    } finally {
+      await replaced.close();
+      await stopped.stop();
+    }
+    const unused = startAhead(BASELINE_WORKER, 2);
+    const exits = waitingAhead(BASELINE_WORKER).map((w) => new Promise<number>((resolve) => w.once('exit', resolve)));
+    await unused.stop();
     expect(await Promise.all(exits)).toHaveLength(2);
+    expect(waitingAhead(BASELINE_WORKER)).toHaveLength(0);
   });
 
   it("reports, rather than waits for, a market the worker could not prepare", async () => {

@@ -32,46 +32,6 @@ const DRAWS_PER_SLICE = 50_000;
 /** slices a worker holds at once while the queue is long (one near its end, so the last slices are shared out) */
 const IN_FLIGHT = 2;
 
-/** a baseline worker thread, possibly started before its pool: it loads its code while the caller loads its data */
-class WorkerThread {
-  readonly worker: Worker;
-  /** it stopped or failed before a pool listened to it */
-  gone = false;
-
-  constructor() {
-    // one the CLI started ahead when there is one (engine/worker-threads.ts)
-    this.worker = startThread(BASELINE_WORKER);
-    // an 'error' with no listener would be thrown in the caller; the pool learns of it from `gone`
-    const stopped = () => void (this.gone = true);
-    this.worker.on('error', stopped);
-    this.worker.on('exit', stopped);
-  }
-}
-
-/**
- * Baseline workers started ahead of their pool (a CLI backtest starts them first thing, so their start-up — ≈ 0.2–0.3 s
- * of CPU loading their code — runs beside the data loading rather than beside the replay). A pool takes them; close()
- * stops any it did not.
- */
-export class BaselineWorkers {
-  private threads: WorkerThread[] | null;
-
-  constructor(count = defaultBaselineWorkers()) {
-    this.threads = Array.from({ length: count }, () => new WorkerThread());
-  }
-
-  /** the threads, to the first caller only */
-  take(): WorkerThread[] {
-    const threads = this.threads ?? [];
-    this.threads = null;
-    return threads;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.take().map((t) => t.worker.terminate()));
-  }
-}
-
 function sharedCopy(a: Float64Array): Float64Array {
   // already in shared memory (a backtest's data read from its cache file): the workers share it as it is
   if (a.buffer instanceof SharedArrayBuffer) return a;
@@ -123,14 +83,14 @@ export class BaselinePool {
    * @param options the scorer options, as given to prepareMarket
    * @param callerTakesSlices false leaves every slice to the workers (tests use it to prove the split)
    * @param more marketCacheDir: where the market prepared for these prices and options is kept between runs
-   *   (market-cache.ts); started: workers started ahead, taken instead of starting `workers` new ones
+   *   (market-cache.ts)
    */
   constructor(
     prices: readonly PriceSeries[],
     options: unknown,
     workers = defaultBaselineWorkers(),
     private readonly callerTakesSlices = true,
-    more: { marketCacheDir?: string; started?: BaselineWorkers } = {},
+    more: { marketCacheDir?: string } = {},
   ) {
     // in shared memory: the workers read them where they are (posting a subarray would clone its whole backing
     // buffer into every worker, posting a plain copy would clone it again)
@@ -139,12 +99,12 @@ export class BaselinePool {
     this.options = options;
     let shareMarket: (shared: SharedMarket | null) => void = () => {};
     this.shared = new Promise<SharedMarket | null>((resolve) => (shareMarket = resolve));
-    const threads = more.started ? more.started.take() : Array.from({ length: workers }, () => new WorkerThread());
+    // threads a caller started ahead are taken first (engine/worker-threads.ts: a CLI backtest starts them first thing)
+    const threads = Array.from({ length: workers }, () => startThread(BASELINE_WORKER));
     if (threads.length === 0) shareMarket(null);
     this.unshare = () => shareMarket(null);
     const started: Promise<void>[] = [];
-    for (const [i, thread] of threads.entries()) {
-      const { worker } = thread;
+    for (const [i, worker] of threads.entries()) {
       const slot: Slot = { worker, ready: false, inFlight: new Set(), pnl: null, dead: false, specs: new Set() };
       let settle = () => {};
       started.push(new Promise<void>((resolve) => (settle = resolve)));
@@ -175,8 +135,6 @@ export class BaselinePool {
       };
       worker.on('error', lost);
       worker.on('exit', lost);
-      // a thread started ahead that already stopped: its events are gone
-      if (thread.gone) lost();
       // the first worker sends its market as soon as it is prepared: the copy is made on that worker during the
       // caller's replay and waits in the caller's queue, while a copy asked for after the replay would wait
       // behind the worker's P&L

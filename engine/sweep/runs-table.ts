@@ -149,7 +149,7 @@ export class RunsTable {
 
   /**
    * writes the committed rows into the database file now, off this thread (close() would do it on this thread, and
-   * block it): a sweep does it while the workers finish its report
+   * block it): a sweep does it once its results are written, while it waits on a worker
    */
   async checkpoint(): Promise<void> {
     this.flush();

@@ -3,7 +3,7 @@ import { parseTimeArg } from '../../time.ts';
 import { loadConfigFile } from '../../pipeline/load-config.ts';
 import type { PipelineConfig } from '../../pipeline/config.ts';
 import { poolPays, runBacktest, DEFAULT_WARMUP_HOURS, type BacktestResult } from '../../replay/backtest.ts';
-import { BaselineWorkers } from '../../score/baseline-pool.ts';
+import { BASELINE_WORKER, defaultBaselineWorkers, startAhead, type ThreadsAhead } from '../../worker-threads.ts';
 import { cachedSource } from '../../replay/replay-source.ts';
 import { EVENT_TYPES } from '../../pipeline/alerts.ts';
 import { UserError } from '../../errors.ts';
@@ -118,18 +118,18 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   // reads the data (≈ 0.5 s from the store, the first time), rather than beside the replay
   const hours = from === undefined ? Infinity : ((to ?? Date.now()) - from) / 3_600_000;
   const permutations = opts.permutations === undefined ? 1000 : Number(opts.permutations);
-  const workers = opts.score !== false && poolPays(permutations, hours * config.symbols.length) ? new BaselineWorkers() : null;
+  const workers = opts.score !== false && poolPays(permutations, hours * config.symbols.length) ? startAhead(BASELINE_WORKER, defaultBaselineWorkers()) : null;
   try {
     return await backtestWith(opts, cmd, { config, warmupHours, from, to, workers });
   } finally {
-    await workers?.close();
+    await workers?.stop();
   }
 }
 
 async function backtestWith(
   opts: BacktestCliOptions,
   cmd: Command,
-  { config, warmupHours, from, to, workers }: { config: PipelineConfig; warmupHours: number; from?: number; to?: number; workers: BaselineWorkers | null },
+  { config, warmupHours, from, to, workers }: { config: PipelineConfig; warmupHours: number; from?: number; to?: number; workers: ThreadsAhead | null },
 ): Promise<BacktestResult & { run: RunRecord | null }> {
   const pnl = pnlOptionsFromCli(opts);
   const global = globals(cmd);
