@@ -38,6 +38,12 @@ export function defaultBaselineWorkers(): number {
   return Math.max(0, Math.min(7, os.availableParallelism() - 1));
 }
 
+/** the feature export's Parquet encoder (engine/results/parquet-writer-thread.ts). A small young generation, as the baseline workers: the thread allocates little per group */
+export const PARQUET_WRITER: ThreadKind = {
+  entry: new URL('./results/parquet-writer-worker.mjs', import.meta.url),
+  options: { resourceLimits: { maxYoungGenerationSizeMb: 8 } },
+};
+
 interface Ahead {
   worker: Worker;
   /** it stopped or failed before anyone took it */

@@ -132,7 +132,7 @@ async function backtest(from: Store | ReplaySource, opts: BacktestOptions): Prom
   if (!pool) await opts.baselineWorkers?.stop();
   let featuresWritten: Promise<void> | null = null;
   try {
-    const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile, { onThread: rows >= THREAD_MIN_ROWS }) : null;
+    const features = opts.featuresFile ? FeatureTable.open(featureColumns(config.symbols, config.correlation), opts.featuresFile, { onThread: featuresOnThread(rows) }) : null;
     let result: ReturnType<typeof runReplay>;
     try {
       result = runReplay(data, config, {
@@ -223,6 +223,11 @@ function localPnl(pnl: PaperPnl): PnlDone {
 
 /** reported symbol-hours from which the feature file is encoded on a thread of its own (the default full run is ≈ 2.2e5) */
 const THREAD_MIN_ROWS = 65_536;
+
+/** whether a feature file of this many reported symbol-hours is encoded on a thread of its own */
+export function featuresOnThread(symbolHours: number): boolean {
+  return symbolHours >= THREAD_MIN_ROWS;
+}
 
 /** permutations × reported symbol-hours from which the worker pool pays (the default full run is ≈ 2e8) */
 const POOL_MIN_WORK = 2e7;

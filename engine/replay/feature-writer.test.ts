@@ -13,6 +13,7 @@ import { loadReplayData } from './replay-data.ts';
 import { runReplay } from './replay.ts';
 import { runBacktest } from './backtest.ts';
 import { FeatureTable } from './feature-writer.ts';
+import { PARQUET_WRITER, startAhead, waitingAhead } from '../worker-threads.ts';
 
 
 /** The row mapping before writeFeatures existed, kept verbatim as the oracle of every column's value. */
@@ -315,8 +316,13 @@ describe('typed chunk-wise feature writer', () => {
   it('writes the same bytes from a writer thread as on this thread, the thread waiting on its two buffer sets (real 2021 range)', async () => {
     const here = path.join(tmp, 'here.parquet');
     const there = path.join(tmp, 'there.parquet');
+    // a thread started ahead, as `regime backtest` starts one while it loads the data, is the one that writes
+    const ahead = startAhead(PARQUET_WRITER, 1);
+    expect(waitingAhead(PARQUET_WRITER)).toHaveLength(1);
     // 1,000-row groups: ≈ 9 groups through two sets, so the replay has to wait for the thread to free one
     const [, b] = await writeBoth(Date.UTC(2021, 0, 1), Date.UTC(2021, 4, 1), [here, { rowGroupRows: 1000 }], [there, { rowGroupRows: 1000, onThread: true }]);
+    expect(waitingAhead(PARQUET_WRITER)).toHaveLength(0);
+    await ahead.stop();
     expect(b.size).toBeGreaterThan(8000);
     expect(fs.readFileSync(there).equals(fs.readFileSync(here))).toBe(true);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);

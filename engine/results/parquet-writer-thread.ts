@@ -7,8 +7,9 @@
  * worker still encodes every set — memory stays bounded by the number of sets. The encoder is the same ParquetWriter,
  * so the file is byte for byte the one written on the caller's thread.
  */
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import type { ParquetColumn, ParquetWriterOptions } from './parquet-writer.ts';
+import { PARQUET_WRITER, startThread } from '../worker-threads.ts';
 
 /** a column's buffer kind: doubles (NaN null), bytes (booleans), string codes (0 null, k → words[k - 1]) */
 export type BufferKind = 'f64' | 'u8' | 'i32';
@@ -76,7 +77,7 @@ export class ParquetWriterThread {
     const channel = new MessageChannel();
     this.errors = channel.port1;
     // a small young generation, as the baseline workers: the thread allocates little per group
-    this.worker = new Worker(new URL('./parquet-writer-worker.mjs', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+    this.worker = startThread(PARQUET_WRITER);
     this.worker.unref();
     const init: WriterThreadInit = { type: 'init', file, columns, options, kinds, source, control, buffers, errors: channel.port2 };
     this.worker.postMessage(init, [channel.port2]);

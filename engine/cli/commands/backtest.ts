@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { parseTimeArg } from '../../time.ts';
 import { loadConfigFile } from '../../pipeline/load-config.ts';
 import type { PipelineConfig } from '../../pipeline/config.ts';
-import { poolPays, runBacktest, DEFAULT_WARMUP_HOURS, type BacktestResult } from '../../replay/backtest.ts';
-import { BASELINE_WORKER, defaultBaselineWorkers, startAhead, type ThreadsAhead } from '../../worker-threads.ts';
+import { featuresOnThread, poolPays, runBacktest, DEFAULT_WARMUP_HOURS, type BacktestResult } from '../../replay/backtest.ts';
+import { BASELINE_WORKER, defaultBaselineWorkers, PARQUET_WRITER, startAhead, type ThreadsAhead } from '../../worker-threads.ts';
 import { cachedSource } from '../../replay/replay-source.ts';
 import { EVENT_TYPES } from '../../pipeline/alerts.ts';
 import { UserError } from '../../errors.ts';
@@ -119,10 +119,13 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   const hours = from === undefined ? Infinity : ((to ?? Date.now()) - from) / 3_600_000;
   const permutations = opts.permutations === undefined ? 1000 : Number(opts.permutations);
   const workers = opts.score !== false && poolPays(permutations, hours * config.symbols.length) ? startAhead(BASELINE_WORKER, defaultBaselineWorkers()) : null;
+  // and the feature file's writer thread, for a run that writes one large enough for it (a saved run writes one)
+  const writer = (opts.save !== false || opts.features !== undefined) && featuresOnThread(hours * config.symbols.length) ? startAhead(PARQUET_WRITER, 1) : null;
   try {
     return await backtestWith(opts, cmd, { config, warmupHours, from, to, workers });
   } finally {
     await workers?.stop();
+    await writer?.stop();
   }
 }
 
