@@ -3,9 +3,10 @@
  *
  * Why ahead: a CLI command spends its first ≈ 0.2 s loading its modules on one thread while the other cores idle,
  * and a worker thread spends ≈ 0.1–0.2 s of CPU starting (a new isolate loading its own modules). The CLI starts
- * the threads a command will use first thing (engine/cli/threads-ahead.ts), so that start-up runs on an idle core;
- * the pool that needs a thread later takes one started ahead instead of starting its own. One never taken does
- * not keep the process alive.
+ * the threads a command will use early (engine/cli/threads-ahead.ts before the command's module loads; `regime
+ * backtest` its baseline and writer threads before it loads the data), so that start-up runs beside work that leaves
+ * a core idle; the pool that needs a thread later takes one started ahead instead of starting its own. One never
+ * taken does not keep the process alive.
  */
 import os from 'node:os';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
@@ -38,7 +39,10 @@ export function defaultBaselineWorkers(): number {
   return Math.max(0, Math.min(7, os.availableParallelism() - 1));
 }
 
-/** the feature export's Parquet encoder (engine/results/parquet-writer-thread.ts). A small young generation, as the baseline workers: the thread allocates little per group */
+/**
+ * the feature export's Parquet encoder (engine/results/parquet-writer-thread.ts). A small young generation, as the
+ * baseline workers: the thread allocates little per group
+ */
 export const PARQUET_WRITER: ThreadKind = {
   entry: new URL('./results/parquet-writer-worker.mjs', import.meta.url),
   options: { resourceLimits: { maxYoungGenerationSizeMb: 8 } },
@@ -81,10 +85,7 @@ export function startAhead(kind: ThreadKind, count: number): ThreadsAhead {
     async stop() {
       const waiting = ahead.get(kind) ?? [];
       const untaken = mine.filter((a) => waiting.includes(a));
-      ahead.set(
-        kind,
-        waiting.filter((a) => !untaken.includes(a)),
-      );
+      ahead.set(kind, waiting.filter((a) => !untaken.includes(a)));
       await Promise.all(untaken.map((a) => a.worker.terminate()));
     },
   };

@@ -117,10 +117,11 @@ export async function backtestFromCli(opts: BacktestCliOptions, cmd: Command): P
   // a run long enough for the baseline worker pool: its workers start now and load their code while this thread
   // reads the data (≈ 0.5 s from the store, the first time), rather than beside the replay
   const hours = from === undefined ? Infinity : ((to ?? Date.now()) - from) / 3_600_000;
+  const symbolHours = hours * config.symbols.length;
   const permutations = opts.permutations === undefined ? 1000 : Number(opts.permutations);
-  const workers = opts.score !== false && poolPays(permutations, hours * config.symbols.length) ? startAhead(BASELINE_WORKER, defaultBaselineWorkers()) : null;
+  const workers = opts.score !== false && poolPays(permutations, symbolHours) ? startAhead(BASELINE_WORKER, defaultBaselineWorkers()) : null;
   // and the feature file's writer thread, for a run that writes one large enough for it (a saved run writes one)
-  const writer = (opts.save !== false || opts.features !== undefined) && featuresOnThread(hours * config.symbols.length) ? startAhead(PARQUET_WRITER, 1) : null;
+  const writer = (opts.save !== false || opts.features !== undefined) && featuresOnThread(symbolHours) ? startAhead(PARQUET_WRITER, 1) : null;
   try {
     return await backtestWith(opts, cmd, { config, warmupHours, from, to, workers });
   } finally {
