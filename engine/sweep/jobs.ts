@@ -65,7 +65,7 @@ export function metricColumns(periods: readonly string[], horizons: readonly num
 
 export class SweepJobs {
   private readonly ctx: SweepContext;
-  private readonly scorers: { name: string; scorer: PeriodScorer; test: PrecisionTest }[];
+  private scorers: { name: string; scorer: PeriodScorer; test: PrecisionTest }[];
   private readonly evaluators = new Map<string, ColumnarEvaluator>();
   /** per symbol: judged and true alerts of the period being scored (PeriodScorer.score fills them for the p-value) */
   private readonly counts: { judged: Int32Array; hits: Int32Array };
@@ -73,13 +73,25 @@ export class SweepJobs {
   /** the last configuration's alerts as the scorer takes them: their arrays are reused by the next */
   private scorable: ScorableColumns | undefined = undefined;
 
+  /** ctx.periods may come later (setPeriods): a features job needs only the data */
   constructor(ctx: SweepContext) {
-    this.ctx = ctx;
+    this.ctx = { ...ctx };
     this.counts = { judged: new Int32Array(ctx.data.symbols.length), hits: new Int32Array(ctx.data.symbols.length) };
-    this.scorers = ctx.periods.map((p) => ({
+    this.scorers = this.scorersOf(ctx.periods);
+  }
+
+  setPeriods(periods: Period[]): void {
+    this.ctx.periods = periods;
+    this.scorers = this.scorersOf(periods);
+    this.columns = null;
+  }
+
+  private scorersOf(periods: readonly Period[]) {
+    const { symbols } = this.ctx.data;
+    return periods.map((p) => ({
       name: p.name,
-      scorer: new PeriodScorer(p.market, ctx.data.symbols, p.from, p.to, p.layout),
-      test: new PrecisionTest(p.market, ctx.data.symbols, p.from, p.to),
+      scorer: new PeriodScorer(p.market, symbols, p.from, p.to, p.layout),
+      test: new PrecisionTest(p.market, symbols, p.from, p.to),
     }));
   }
 

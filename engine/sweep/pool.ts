@@ -5,7 +5,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startThread, SWEEP_WORKER } from '../worker-threads.ts';
 import { UserError } from '../errors.ts';
-import type { Job, SweepContext } from './jobs.ts';
+import type { Job, Period, SweepContext } from './jobs.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
 
 interface Slot {
@@ -60,6 +60,11 @@ export class WorkerPool {
 
   init(ctx: SweepContext): void {
     for (const s of this.slots) s.worker.postMessage({ type: 'init', ctx } satisfies WorkerRequest);
+  }
+
+  /** the periods of a context init() sent without them: jobs posted from now on see them */
+  setPeriods(periods: Period[]): void {
+    for (const s of this.slots) s.worker.postMessage({ type: 'periods', periods } satisfies WorkerRequest);
   }
 
   get size(): number {

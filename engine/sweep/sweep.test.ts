@@ -118,6 +118,10 @@ describe('runSweep', () => {
     expect(fs.readdirSync(featureCache).filter((f) => f.endsWith('.inputs'))).toHaveLength(1);
     expect(lines.filter((l) => l.includes('feature replay'))).toHaveLength(2);
     expect(lines.filter((l) => l.includes('data and markets from the cache'))).toHaveLength(0);
+    // the first configuration's feature replay goes to a worker before this thread prepares the markets
+    const at = (text: string) => lines.findIndex((l) => l.includes(text));
+    expect(at('feature replay')).toBeGreaterThanOrEqual(0);
+    expect(at('feature replay')).toBeLessThan(at('data and markets ready'));
     lines.length = 0;
     const warm = await runSweep(warmStore, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'warm'), workers: 2, featureCache, logger, includeRows: true });
     warmStore.close();

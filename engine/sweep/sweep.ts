@@ -178,6 +178,54 @@ interface Progress {
   duplicates: number;
 }
 
+/**
+ * The feature sets a sweep evaluates on, each read from the cache or replayed on a worker once (the worker that
+ * replays a set evaluates it next: the pool prefers it), the last FEATURE_SETS_KEPT kept.
+ */
+function featureSource(run: { pool: WorkerPool; data: ReplayData; datasetHash: string | null; cacheDir: string | null; saves: Promise<void>[]; log: Logger }): (plan: EvaluationPlan) => Promise<FeatureSet> {
+  const { pool, data, datasetHash, cacheDir, saves, log } = run;
+  const features = new Map<string, Promise<FeatureSet>>();
+  return (plan) => {
+    let p = features.get(plan.featureKey);
+    if (!p) {
+      const file = cacheDir === null ? null : featureCacheFile(cacheDir, { datasetHash, featureKey: plan.featureKey, symbols: data.symbols, firstHour: data.firstHour, lastHour: data.lastHour });
+      const cached = file === null ? null : loadFeatureSet(file);
+      if (cached !== null && cached.key === plan.featureKey) {
+        log.debug({ feature_key: plan.featureKey, file }, 'feature set from the cache');
+        p = Promise.resolve(cached);
+      } else {
+        log.debug({ feature_key: plan.featureKey }, 'feature replay');
+        p = pool.run<FeatureSet>({ kind: 'features', key: plan.featureKey, featureConfig: plan.featureConfig }, plan.featureKey);
+        if (file !== null) {
+          const save = p.then((set) => saveFeatureSet(file, set)).catch((err: unknown) => log.warn({ err: (err as Error).message, file }, 'feature set not cached'));
+          saves.push(save);
+        }
+      }
+      features.set(plan.featureKey, p);
+      if (features.size > FEATURE_SETS_KEPT) features.delete(features.keys().next().value!);
+    }
+    return p;
+  };
+}
+
+/** the plan of the spec's first valid configuration among its first few, null when there is none */
+function firstPlan(spec: SweepSpec): EvaluationPlan | null {
+  let looked = 0;
+  for (const params of variants(spec)) {
+    if (looked++ >= FIRST_PLAN_TRIES) break;
+    try {
+      return planEvaluation(parseConfig(applyParams(spec.base, params)));
+    } catch (err) {
+      // invalid: the sweep records it when it comes to it
+      if (!(err instanceof UserError)) throw err;
+    }
+  }
+  return null;
+}
+
+/** configurations firstPlan parses at most (≈ 50 µs each) */
+const FIRST_PLAN_TRIES = 64;
+
 /** store: opened only when the sweep reads the data (a LazyStore stays closed when its inputs are cached) */
 export async function runSweep(store: Store | LazyStore, spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepReport> {
   const log = opts.logger ?? silentLogger;
@@ -231,31 +279,32 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   const symbols = [...spec.baseConfig.symbols];
   const inputsFile =
     cacheDir === null ? null : inputsCacheFile(cacheDir, datasetHash, { symbols, loadFrom: loadFrom ?? null, to: spec.to, from: spec.from, warmup: spec.warmupHours, split: spec.split, score: spec.score });
-  // the data and markets in shared memory, used by this thread too: the unshared originals are garbage once the
-  // helper returns, so the process holds one copy instead of two
-  const { ctx, frame } = await (async () => {
-    const cached = inputsFile === null ? null : loadShared<Pick<SweepContext, 'data' | 'periods'>>(inputsFile);
-    if (cached !== null) {
-      tLoaded = performance.now();
-      cLoaded = processCpu();
-      log.debug({ file: inputsFile }, 'data and markets from the cache');
-      const f = resolveFrame(spec, cached.data);
-      return { frame: f, ctx: toShared<SweepContext>({ data: cached.data, periods: cached.periods, emitFrom: f.emitFrom, emitUntil: f.emitUntil }) };
-    }
-    const loaded = await loadReplayData(await storeOf(store), symbols, { from: loadFrom, to: spec.to ?? undefined });
-    tLoaded = performance.now();
-    cLoaded = processCpu();
-    const f = resolveFrame(spec, loaded);
-    const shared = toShared<SweepContext>({ data: loaded, periods: periodsOf(f, loaded, spec), emitFrom: f.emitFrom, emitUntil: f.emitUntil });
-    if (inputsFile !== null) {
-      saves.push(saveShared(inputsFile, { data: shared.data, periods: shared.periods }).catch((err: unknown) => log.warn({ err: (err as Error).message, file: inputsFile }, 'sweep inputs not cached')));
-    }
-    return { frame: f, ctx: shared };
-  })();
-  const { data, periods } = ctx;
+  // the data and markets in shared memory, used by this thread too: the unshared originals are garbage once copied,
+  // so the process holds one copy instead of two
+  const cached = inputsFile === null ? null : loadShared<Pick<SweepContext, 'data' | 'periods'>>(inputsFile);
+  let data: ReplayData;
+  if (cached !== null) {
+    log.debug({ file: inputsFile }, 'data and markets from the cache');
+    data = toShared(cached.data);
+  } else {
+    data = toShared(await loadReplayData(await storeOf(store), symbols, { from: loadFrom, to: spec.to ?? undefined }));
+  }
+  tLoaded = performance.now();
+  cLoaded = processCpu();
+  const frame = resolveFrame(spec, data);
+  const featuresFor = featureSource({ pool, data, datasetHash, cacheDir, saves, log });
+  // the workers get the data first: the first configuration's feature replay, when it is not cached, starts on one of
+  // them while this thread prepares the markets (a remote sweep's workers replay their own)
+  pool.init({ data, periods: [], emitFrom: frame.emitFrom, emitUntil: frame.emitUntil });
+  const first = opts.remote ? null : firstPlan(spec);
+  if (first !== null && first.mode === 'columns') featuresFor(first).catch(() => undefined);
+  const periods = toShared(cached?.periods ?? periodsOf(frame, data, spec));
+  if (cached === null && inputsFile !== null) {
+    saves.push(saveShared(inputsFile, { data, periods }).catch((err: unknown) => log.warn({ err: (err as Error).message, file: inputsFile }, 'sweep inputs not cached')));
+  }
   // each period's scoring layout made once, in memory every worker reads, rather than once per worker
   for (const p of periods) p.layout = inSharedMemory(() => compactLayout(p.market));
-  pool.init(ctx);
+  pool.setPeriods(periods);
   const tMarkets = performance.now();
   const cMarkets = processCpu();
   log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
@@ -284,29 +333,6 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   });
   writeFileAtomic(path.join(dir, 'spec.json'), JSON.stringify(spec.canonical, null, 1) + '\n');
   writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(false, null), null, 1) + '\n');
-
-  const features = new Map<string, Promise<FeatureSet>>();
-  const featuresFor = (plan: EvaluationPlan): Promise<FeatureSet> => {
-    let p = features.get(plan.featureKey);
-    if (!p) {
-      const file = cacheDir === null ? null : featureCacheFile(cacheDir, { datasetHash, featureKey: plan.featureKey, symbols: data.symbols, firstHour: data.firstHour, lastHour: data.lastHour });
-      const cached = file === null ? null : loadFeatureSet(file);
-      if (cached !== null && cached.key === plan.featureKey) {
-        log.debug({ feature_key: plan.featureKey, file }, 'feature set from the cache');
-        p = Promise.resolve(cached);
-      } else {
-        log.debug({ feature_key: plan.featureKey }, 'feature replay');
-        p = pool.run<FeatureSet>({ kind: 'features', key: plan.featureKey, featureConfig: plan.featureConfig }, plan.featureKey);
-        if (file !== null) {
-          const save = p.then((set) => saveFeatureSet(file, set)).catch((err: unknown) => log.warn({ err: (err as Error).message, file }, 'feature set not cached'));
-          saves.push(save);
-        }
-      }
-      features.set(plan.featureKey, p);
-      if (features.size > FEATURE_SETS_KEPT) features.delete(features.keys().next().value!);
-    }
-    return p;
-  };
 
   const warned = new Set<string>();
   const planner = new EvaluationPlanner();

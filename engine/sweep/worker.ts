@@ -4,10 +4,11 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { UserError } from '../errors.ts';
-import { SweepJobs, type Job, type SweepContext } from './jobs.ts';
+import { SweepJobs, type Job, type Period, type SweepContext } from './jobs.ts';
 import { threadCpuMs } from './thread-cpu.ts';
 
-export type WorkerRequest = { type: 'init'; ctx: SweepContext } | { type: 'job'; id: number; job: Job } | { type: 'cpu'; id: number };
+/** periods: the context's periods when init carried none (the sweep sends the data first, so a features job can start) */
+export type WorkerRequest = { type: 'init'; ctx: SweepContext } | { type: 'periods'; periods: Period[] } | { type: 'job'; id: number; job: Job } | { type: 'cpu'; id: number };
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; message: string; userError: boolean };
 
 const port = parentPort;
@@ -16,6 +17,10 @@ if (port) {
   port.on('message', (msg: WorkerRequest) => {
     if (msg.type === 'init') {
       jobs = new SweepJobs(msg.ctx);
+      return;
+    }
+    if (msg.type === 'periods') {
+      jobs?.setPeriods(msg.periods);
       return;
     }
     if (msg.type === 'cpu') {
