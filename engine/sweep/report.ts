@@ -212,37 +212,53 @@ export async function topByTrain(table: RunsTable, select: SweepSpec['select'], 
   return rows.map((r) => toResult(r));
 }
 
-/** the configuration a train/holdout split selects, and its alerts being computed */
+/** the configuration a train/holdout split selects, its alerts being computed, and its holdout scorecard once they are in */
 export interface SelectedAlerts {
   configId: string;
   alerts: Promise<ScorableAlert[]>;
+  /** with a baseline runner: started as soon as the alerts arrive, its permutations on the runner's threads */
+  holdoutCard: Promise<Scorecard> | null;
+}
+
+/** the alerts a period scores */
+function inPeriod(alerts: readonly ScorableAlert[], p: Period): ScorableAlert[] {
+  return alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
 }
 
 /**
  * Selects the best configuration on the runs as soon as they are all in and asks for its alerts: a worker computes
  * them while this thread stores the q-values and writes the results, rather than after (the report waits on them
- * first). The selection is the report's own (topByTrain; the q-values do not enter it).
+ * first). With the holdout period and a baseline runner, its scorecard starts when the alerts arrive: the workers run
+ * its permutations while this thread's database work finishes, where one of them was idle and the other waited for
+ * the report's queries. The selection is the report's own (topByTrain; the q-values do not enter it).
  */
-export async function startSelected(table: RunsTable, spec: SweepSpec, bestAlerts: ReportInput['bestAlerts']): Promise<SelectedAlerts | null> {
+export async function startSelected(
+  table: RunsTable,
+  spec: SweepSpec,
+  bestAlerts: ReportInput['bestAlerts'],
+  holdout?: { period: Period; runner: BaselineRunner },
+): Promise<SelectedAlerts | null> {
   const [row] = await topByTrain(table, spec.select, 1);
   if (row === undefined) return null;
   const alerts = bestAlerts(parseConfig(applyParams(spec.base, row.params)));
+  const holdoutCard = holdout ? alerts.then((a) => scoreOnMarketWith(holdout.period.market, inPeriod(a, holdout.period), holdout.runner)) : null;
   // awaited by the report; until then a failure must not count as unhandled
   alerts.catch(() => {});
-  return { configId: row.config_id, alerts };
+  holdoutCard?.catch(() => {});
+  return { configId: row.config_id, alerts, holdoutCard };
 }
 
 /** the selected configuration's full holdout scorecard (random baseline included) beside its train scorecard */
 async function bestOnHoldout(input: ReportInput, row: ResultRow, selected: SelectedAlerts | null): Promise<NonNullable<SweepReport['best']>> {
   const config = parseConfig(applyParams(input.spec.base, row.params));
   // the same selection by construction; were it ever another configuration, its alerts are asked for now
-  const alerts = await (selected?.configId === row.config_id ? selected.alerts : input.bestAlerts(config));
-  const inPeriod = (p: Period) => alerts.filter((a) => a.ts >= p.from && a.ts < p.to);
+  const early = selected?.configId === row.config_id ? selected : null;
+  const alerts = await (early?.alerts ?? input.bestAlerts(config));
   const [train, holdout] = input.periods;
   // started first: with a baseline runner its permutations run elsewhere while the train card is scored here
-  const holdoutPending = input.baselineRunner ? scoreOnMarketWith(holdout.market, inPeriod(holdout), input.baselineRunner) : null;
-  const holdoutInline = holdoutPending === null ? scoreOnMarket(holdout.market, inPeriod(holdout)) : null;
-  const trainCard = scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(train));
+  const holdoutPending = early?.holdoutCard ?? (input.baselineRunner ? scoreOnMarketWith(holdout.market, inPeriod(alerts, holdout), input.baselineRunner) : null);
+  const holdoutInline = holdoutPending === null ? scoreOnMarket(holdout.market, inPeriod(alerts, holdout)) : null;
+  const trainCard = scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(alerts, train));
   const holdoutCard = holdoutInline ?? (await holdoutPending!);
   return {
     row,

@@ -483,7 +483,8 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     };
     // the report starts from the selected configuration's alerts: asked for now, a worker computes them while the
     // q-values and the results are written
-    const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts) : null;
+    const baselineRunner = sweepBaselineRunner(pool, periods);
+    const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts, periods.length === 2 ? { period: periods[1], runner: baselineRunner } : undefined) : null;
     // q-values across the configurations stored so far: on a partial sweep, so far is all that was tried
     await storeQValues(table, periods.map((p) => p.name));
     if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
@@ -513,7 +514,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
       includeRows: opts.includeRows ?? false,
       ineffectiveKeys,
       stitchedTestMarket: () => prepareMarket(stitchedPrices(data, frame.folds ?? []), spec.score),
-      baselineRunner: sweepBaselineRunner(pool, periods),
+      baselineRunner,
       bestAlerts,
       selected,
     });
