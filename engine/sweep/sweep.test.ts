@@ -148,6 +148,13 @@ describe('runSweep', () => {
     expect(done.run.computed).toBe(valid - 3);
     expect(done.run.resumed).toBeGreaterThanOrEqual(3);
     expect(parquetOf(done).equals(parquetOf(fresh))).toBe(true);
+    // once more with nothing left to do and no feature cache: only the selected configuration's feature set is
+    // replayed (for its alerts), none ahead for configurations that are already done
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
+    const again = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: dir, workers: 2, featureCache: false, logger });
+    expect(again.run.computed).toBe(0);
+    expect(lines.filter((l) => l.includes('feature replay'))).toHaveLength(1);
   });
 
   it('resumes after the process is killed (kill -9) wherever it was', async () => {

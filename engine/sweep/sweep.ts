@@ -223,6 +223,9 @@ function firstPlan(spec: SweepSpec): EvaluationPlan | null {
   return null;
 }
 
+/** the sweep's runs database, in its folder */
+const RUNS_FILE = 'runs.duckdb';
+
 /** configurations firstPlan parses at most (≈ 50 µs each) */
 const FIRST_PLAN_TRIES = 64;
 
@@ -294,9 +297,11 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   const frame = resolveFrame(spec, data);
   const featuresFor = featureSource({ pool, data, datasetHash, cacheDir, saves, log });
   // the workers get the data first: the first configuration's feature replay, when it is not cached, starts on one of
-  // them while this thread prepares the markets (a remote sweep's workers replay their own)
+  // them while this thread prepares the markets. Not for a remote sweep (its workers replay their own), nor for one
+  // being resumed (its first configurations may be done: their features would be replayed for nothing)
   pool.init({ data, periods: [], emitFrom: frame.emitFrom, emitUntil: frame.emitUntil });
-  const first = opts.remote ? null : firstPlan(spec);
+  const resuming = fs.existsSync(path.join(dir, RUNS_FILE));
+  const first = opts.remote || resuming ? null : firstPlan(spec);
   if (first !== null && first.mode === 'columns') featuresFor(first).catch(() => undefined);
   const periods = toShared(cached?.periods ?? periodsOf(frame, data, spec));
   if (cached === null && inputsFile !== null) {
@@ -308,7 +313,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   const tMarkets = performance.now();
   const cMarkets = processCpu();
   log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
-  const table = await RunsTable.open(path.join(dir, 'runs.duckdb'), [...metricNames(spec.score.horizons_hours), P_VALUE], periods.map((p) => p.name));
+  const table = await RunsTable.open(path.join(dir, RUNS_FILE), [...metricNames(spec.score.horizons_hours), P_VALUE], periods.map((p) => p.name));
   // the workers' rows follow the markets' horizons: the same columns in the same order, or nothing is written
   const rowColumns = metricColumns(periods.map((p) => p.name), periods[0]?.market.options.horizons_hours ?? []).map((c) => `${c.period}_${c.metric}`);
   if (rowColumns.join() !== table.metricColumns.join()) throw new Error(`sweep: worker rows (${rowColumns.join()}) differ from the runs table (${table.metricColumns.join()})`);
