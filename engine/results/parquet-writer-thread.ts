@@ -76,7 +76,6 @@ export class ParquetWriterThread {
     this.setCount = setCount;
     const channel = new MessageChannel();
     this.errors = channel.port1;
-    // a small young generation, as the baseline workers: the thread allocates little per group
     this.worker = startThread(PARQUET_WRITER);
     this.worker.unref();
     const init: WriterThreadInit = { type: 'init', file, columns, options, kinds, source, control, buffers, errors: channel.port2 };

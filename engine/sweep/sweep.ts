@@ -489,12 +489,14 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     // the report starts from the selected configuration's alerts: asked for now, a worker computes them while the
     // q-values and the results are written
     const baselineRunner = sweepBaselineRunner(pool, periods);
-    const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts, periods.length === 2 ? { period: periods[1], runner: baselineRunner } : undefined) : null;
+    // a train/holdout split's periods are [train, holdout] (periodRanges)
+    const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts, { period: periods[1], runner: baselineRunner }) : null;
     // q-values across the configurations stored so far: on a partial sweep, so far is all that was tried
     await storeQValues(table, periods.map((p) => p.name));
     if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
-    // the database file brought up to date now, while a worker computes the selected configuration's alerts (when
-    // there is one): done after the report's queries instead, its ≈ 35–40 ms came once every thread had finished
+    // the database file brought up to date now, while the workers compute the selected configuration's alerts and
+    // holdout baseline (when there is one): done after the report's queries instead, its ≈ 35–40 ms came once every
+    // thread had finished
     await table.checkpoint();
     const stored = { results: await table.count(), invalid: await table.count(`status = 'invalid'`) };
     writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(complete, stored), null, 1) + '\n');
