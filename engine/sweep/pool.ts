@@ -58,8 +58,12 @@ export class WorkerPool {
     }
   }
 
+  /** a worker starts afresh at init (a pool kept for another sweep): it holds no feature set from before */
   init(ctx: SweepContext): void {
-    for (const s of this.slots) s.worker.postMessage({ type: 'init', ctx } satisfies WorkerRequest);
+    for (const s of this.slots) {
+      s.lastKey = null;
+      s.worker.postMessage({ type: 'init', ctx } satisfies WorkerRequest);
+    }
   }
 
   /** the periods of a context init() sent without them: jobs posted from now on see them */

@@ -16,7 +16,7 @@ import { metricNames } from './metrics.ts';
 import { formatSweepReport, topByTrain, type SweepReport } from './report.ts';
 import { RunsTable } from './runs-table.ts';
 import { parseSweepSpec } from './spec.ts';
-import { runSweep } from './sweep.ts';
+import { runSweep, sweepWorkerPool } from './sweep.ts';
 import { pricesBetween } from './periods.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -102,6 +102,28 @@ describe('runSweep', () => {
     // the whole report but how this run went and where it was written
     const stable = (r: SweepReport) => ({ ...r, run: null, dir: null });
     expect(JSON.stringify(stable(two))).toBe(JSON.stringify(stable(fresh)));
+  });
+
+  it('runs sweep after sweep on a worker pool the caller keeps, each with byte-identical results, and leaves it open', async () => {
+    // one feature set: the second sweep's first jobs name the set each worker evaluated last in the first sweep
+    const oneSet = parseSweepSpec({ ...SPEC, grid: { 'volatility.thresholds.extreme': [2, 3], 'rules.funding_abs_z': [1.5, 2.5] } });
+    const own = await runSweep(store, oneSet, { resultsDir: path.join(tmp, 'kept-0'), workers: 2, featureCache: false, includeRows: true });
+    const pool = sweepWorkerPool(2);
+    try {
+      // no feature cache: each sweep replays its feature set, which a worker started afresh must be sent again
+      const runs: SweepReport[] = [];
+      for (const name of ['kept-1', 'kept-2']) runs.push(await runSweep(store, oneSet, { resultsDir: path.join(tmp, name), pool, featureCache: false, includeRows: true }));
+      for (const r of runs) {
+        expect(r.run.workers).toBe(2);
+        expect(r.configurations.feature_sets).toBe(1);
+        expect(r.rows).toEqual(own.rows);
+        expect(parquetOf(r).equals(parquetOf(own))).toBe(true);
+      }
+      // still the caller's: it answers a job after both sweeps
+      expect((await pool.threadCpuMs()).length).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('reads the feature sets, the data and the markets from the cache on a second sweep, with byte-identical results', async () => {

@@ -64,6 +64,12 @@ export interface SweepOptions {
   remote?: RemoteEvaluator;
   /** where feature sets are kept between sweeps (feature-cache.ts; default <resultsDir>/cache/sweep-features), false for none */
   featureCache?: string | false;
+  /**
+   * worker threads the caller keeps and closes (the bench's ceiling without JIT warm-up): sweeps run one after another
+   * on one pool start from fresh state in each worker but find their code already compiled. Its size is the
+   * sweep's worker count; not with `remote`
+   */
+  pool?: WorkerPool;
 }
 
 /** the one hook a distributed sweep needs: everything else (resume, results, report) stays the local sweep's */
@@ -229,6 +235,11 @@ const RUNS_FILE = 'runs.duckdb';
 /** configurations firstPlan parses at most (≈ 50 µs each) */
 const FIRST_PLAN_TRIES = 64;
 
+/** worker threads as a sweep makes them: for a caller that keeps them for several sweeps (SweepOptions.pool) */
+export function sweepWorkerPool(workers: number = os.availableParallelism()): WorkerPool {
+  return new WorkerPool(Math.max(1, Math.floor(workers)), JOBS_PER_WORKER);
+}
+
 /** store: opened only when the sweep reads the data (a LazyStore stays closed when its inputs are cached) */
 export async function runSweep(store: Store | LazyStore, spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepReport> {
   const log = opts.logger ?? silentLogger;
@@ -239,9 +250,10 @@ export async function runSweep(store: Store | LazyStore, spec: SweepSpec, opts: 
   const dir = path.join(opts.resultsDir ?? defaultResultsDir(), 'sweeps', id);
   fs.mkdirSync(dir, { recursive: true });
 
-  const workers = Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
+  if (opts.pool && opts.remote) throw new Error('runSweep: a kept worker pool and a remote evaluator exclude each other');
+  const workers = opts.pool?.size ?? Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
   // the workers load their modules while this thread loads the data and prepares the markets
-  const pool = new WorkerPool(opts.remote ? 1 : workers, JOBS_PER_WORKER);
+  const pool = opts.pool ?? sweepWorkerPool(opts.remote ? 1 : workers);
   try {
     return await sweepWith(store, spec, opts, { id, dir, datasetHash, workers, pool, t0, cpu0, log });
   } catch (err) {
@@ -249,7 +261,7 @@ export async function runSweep(store: Store | LazyStore, spec: SweepSpec, opts: 
     if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
     throw err;
   } finally {
-    await pool.close();
+    if (pool !== opts.pool) await pool.close();
   }
 }
 
