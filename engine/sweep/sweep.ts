@@ -242,6 +242,8 @@ export function sweepWorkerPool(workers: number = os.availableParallelism()): Wo
 
 /** store: opened only when the sweep reads the data (a LazyStore stays closed when its inputs are cached) */
 export async function runSweep(store: Store | LazyStore, spec: SweepSpec, opts: SweepOptions = {}): Promise<SweepReport> {
+  // before the sweep folder exists: a call that cannot run leaves nothing behind
+  if (opts.pool && opts.remote) throw new Error('runSweep: a kept worker pool and a remote evaluator exclude each other');
   const log = opts.logger ?? silentLogger;
   const t0 = performance.now();
   const cpu0 = { process: process.cpuUsage(), main: threadCpuMs() };
@@ -250,7 +252,6 @@ export async function runSweep(store: Store | LazyStore, spec: SweepSpec, opts: 
   const dir = path.join(opts.resultsDir ?? defaultResultsDir(), 'sweeps', id);
   fs.mkdirSync(dir, { recursive: true });
 
-  if (opts.pool && opts.remote) throw new Error('runSweep: a kept worker pool and a remote evaluator exclude each other');
   const workers = opts.pool?.size ?? Math.max(1, Math.floor(opts.workers ?? os.availableParallelism()));
   // the workers load their modules while this thread loads the data and prepares the markets
   const pool = opts.pool ?? sweepWorkerPool(opts.remote ? 1 : workers);
