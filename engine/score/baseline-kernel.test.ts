@@ -3,7 +3,7 @@
 // (an alert in reach of more episodes than the draw table counts), several symbols, overlapping rows, every
 // direction, slices of the permutations in any order.
 import { describe, expect, it } from 'vitest';
-import { permutationValues, placeSlice, setRowKernel, type BaselineSpec } from './baseline.ts';
+import { permutationValues, placeSlice, setRowKernel, tablesReadThrough, type BaselineSpec } from './baseline.ts';
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables, REACH_SATURATED } from './draw-table.ts';
 import { AlertSetEvaluator, type Universe } from './evaluator.ts';
@@ -136,6 +136,23 @@ describe('random-baseline kernel (shared placements)', () => {
     }
     // the draws that reach several episodes, which the WebAssembly row leaves to the caller, were met
     expect(pending).toBeGreaterThan(0);
+  });
+
+  it("gives the reference's bits when the tables are large enough to be read through before each chunk's placements", () => {
+    // SYNTHETIC: three 45,000-hour walks, ≈ 4.3 MB of four-horizon draw tables, and enough alerts per symbol that
+    // a chunk of permutations reads each table through
+    const big = ['AAA', 'BBB', 'CCC'].map((s, i) => syntheticRandomWalk(s, 45_000, 0.01, 40 + i));
+    const market = prepareMarket(big, { horizons_hours: [1, 4, 24, 72] });
+    const spec = specFor(market, [1500, 1200, 1400], 9, 20);
+    const before = tablesReadThrough();
+    const whole = permutationValues(market, spec, 0, 20);
+    expect(tablesReadThrough()).toBeGreaterThan(before);
+    expect(sameBits(whole, evaluatorValues(new AlertSetEvaluator(market), spec, 0, 20))).toBe(true);
+    // a slice starting inside a chunk: the same bits as the whole run's permutations there
+    const m = new AlertSetEvaluator(market).specs.length;
+    const glued = new Float64Array(whole.length);
+    for (const [from, to] of [[5, 20], [0, 5]]) placeSlice(glued, permutationValues(market, spec, from, to), spec.rows.length, 20, from, to, m);
+    expect(sameBits(glued, whole)).toBe(true);
   });
 
   it('names a symbol the market does not have', () => {

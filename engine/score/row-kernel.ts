@@ -110,28 +110,31 @@ export interface RowKernel {
   row: RowFunction;
   /** every row's members, one after another (memberAt[r]: row r's byte address) */
   memberAt: Int32Array;
-  info: Int32Array;
-  /** four returns per alert */
-  ret: Float64Array;
+  /** per placement scratch (one per permutation placed before their rows are counted): each alert's meta record */
+  info: Int32Array[];
+  /** per placement scratch: four returns per alert */
+  ret: Float64Array[];
   stamp: Int32Array;
   pending: Int32Array;
   out: Float64Array;
-  addresses: { info: number; dir: number; ret: number; stamp: number; pending: number; out: number };
+  addresses: { info: number[]; dir: number; ret: number[]; stamp: number; pending: number; out: number };
 }
 
 /**
- * The kernel memory of a spec with `alerts` alerts, these rows and `episodes` episodes: sized once, so it never grows
- * (growing would detach its buffer, which costs the thread its optimised typed-array code: simd-convolve.ts)
+ * The kernel memory of a spec with `alerts` alerts, these rows and `episodes` episodes, with `copies` sets of placement
+ * scratch: sized once, so it never grows (growing would detach its buffer, which costs the thread its optimised
+ * typed-array code: simd-convolve.ts)
  */
-export function rowKernel(alerts: number, rows: readonly Int32Array[], dir: Int8Array, episodes: number): RowKernel {
+export function rowKernel(alerts: number, rows: readonly Int32Array[], dir: Int8Array, episodes: number, copies = 1): RowKernel {
   const n = Math.max(1, alerts);
   const memberCount = rows.reduce((s, m) => s + m.length, 0);
+  const sets = Array.from({ length: copies }, (_, q) => q);
   // f64 arrays first (8-byte aligned), then the i32 arrays, then the directions
   const layout: [string, number][] = [
     ['out', 8 * OUT_VALUES],
-    ['ret', 8 * 4 * n],
+    ...sets.map((q): [string, number] => [`ret${q}`, 8 * 4 * n]),
     ['members', 4 * Math.max(1, memberCount)],
-    ['info', 4 * n],
+    ...sets.map((q): [string, number] => [`info${q}`, 4 * n]),
     ['stamp', 4 * (episodes + 1)],
     ['pending', 4 * n],
     ['dir', n],
@@ -151,11 +154,11 @@ export function rowKernel(alerts: number, rows: readonly Int32Array[], dir: Int8
   return {
     row: instantiate<RowFunction>(compiled, memory, 'row'),
     memberAt,
-    info: new Int32Array(buffer, addr.info, n),
-    ret: new Float64Array(buffer, addr.ret, 4 * n),
+    info: sets.map((q) => new Int32Array(buffer, addr[`info${q}`], n)),
+    ret: sets.map((q) => new Float64Array(buffer, addr[`ret${q}`], 4 * n)),
     stamp: new Int32Array(buffer, addr.stamp, episodes + 1),
     pending: new Int32Array(buffer, addr.pending, n),
     out: new Float64Array(buffer, addr.out, OUT_VALUES),
-    addresses: { info: addr.info, dir: addr.dir, ret: addr.ret, stamp: addr.stamp, pending: addr.pending, out: addr.out },
+    addresses: { info: sets.map((q) => addr[`info${q}`]), dir: addr.dir, ret: sets.map((q) => addr[`ret${q}`]), stamp: addr.stamp, pending: addr.pending, out: addr.out },
   };
 }
