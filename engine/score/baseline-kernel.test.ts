@@ -3,7 +3,7 @@
 // (an alert in reach of more episodes than the draw table counts), several symbols, overlapping rows, every
 // direction, slices of the permutations in any order.
 import { describe, expect, it } from 'vitest';
-import { permutationValues, placeSlice, setRowKernel, tablesReadThrough, type BaselineSpec } from './baseline.ts';
+import { permutationValues, placeSlice, setRowKernel, setScratchBytes, tablesReadThrough, type BaselineSpec } from './baseline.ts';
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables, REACH_SATURATED } from './draw-table.ts';
 import { AlertSetEvaluator, type Universe } from './evaluator.ts';
@@ -153,6 +153,23 @@ describe('random-baseline kernel (shared placements)', () => {
     const glued = new Float64Array(whole.length);
     for (const [from, to] of [[5, 20], [0, 5]]) placeSlice(glued, permutationValues(market, spec, from, to), spec.rows.length, 20, from, to, m);
     expect(sameBits(glued, whole)).toBe(true);
+  });
+
+  it('gives the same bits placing one permutation at a time (a spec too large for several sets of scratch) as several', () => {
+    const market = prepareMarket(prices, { horizons_hours: [1, 4, 24, 72] });
+    const several = specFor(market, [37, 11, 3], 12, 30);
+    const one = structuredClone(several);
+    const last = setScratchBytes(1);
+    try {
+      // the kernel is made (with its one set) on its first use
+      permutationValues(market, one, 0, 1);
+    } finally {
+      setScratchBytes(last);
+    }
+    const whole = permutationValues(market, several, 0, 30);
+    expect(sameBits(permutationValues(market, one, 0, 30), whole)).toBe(true);
+    expect(sameBits(permutationValues(market, one, 7, 19), permutationValues(market, several, 7, 19))).toBe(true);
+    expect(sameBits(whole, evaluatorValues(new AlertSetEvaluator(market), several, 0, 30))).toBe(true);
   });
 
   it('names a symbol the market does not have', () => {

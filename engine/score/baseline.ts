@@ -107,8 +107,8 @@ export function permutationValues(market: Market, spec: BaselineSpec, from: numb
   const values = new Float64Array(rows.length * (to - from) * m);
   const counts = new Int32Array(3);
   const sums = new Float64Array(5 * H);
-  for (let p0 = from; p0 < to; p0 += PLACED_TOGETHER) {
-    const p1 = Math.min(to, p0 + PLACED_TOGETHER);
+  for (let p0 = from; p0 < to; p0 += k.drawn.length) {
+    const p1 = Math.min(to, p0 + k.drawn.length);
     placeChunk(k, p0, p1);
     for (let p = p0; p < p1; p++) rowValues(k, rows, p - p0, p, from, to, m, counts, sums, values);
   }
@@ -125,6 +125,15 @@ export function permutationValues(market: Market, spec: BaselineSpec, from: numb
  * unchanged.
  */
 const PLACED_TOGETHER = 8;
+/** fewer when their scratch would take more than this: a spec of many alerts places them one permutation at a time */
+let scratchBytes = 4 * 2 ** 20;
+
+/** the scratch budget of kernels made from now on (tests lower it to reach one permutation at a time); returns the last */
+export function setScratchBytes(bytes: number): number {
+  const last = scratchBytes;
+  scratchBytes = bytes;
+  return last;
+}
 
 /** the placements of permutations p0 … p1 − 1 into scratch sets 0 … p1 − p0 − 1 */
 function placeChunk(k: Kernel, p0: number, p1: number): void {
@@ -208,8 +217,8 @@ interface Kernel {
   blockOf: Int32Array;
   dir: Int8Array;
   /**
-   * PLACED_TOGETHER sets of scratch, one per permutation of a chunk: per alert its draw, its meta record and its H
-   * forward returns (ret[a · H + h])
+   * up to PLACED_TOGETHER sets of scratch, one per permutation of a chunk: per alert its draw, its meta record and
+   * its H forward returns (ret[a · H + h])
    */
   drawn: Int32Array[];
   info: Int32Array[];
@@ -250,8 +259,9 @@ function kernelOf(market: Market, spec: BaselineSpec): Kernel {
   const blockOf = new Int32Array(n);
   for (let b = 0, a = 0; b < draws.length; b++) for (let c = 0; c < spec.counts[b]; c++) blockOf[a++] = b;
   const H = tables.horizons;
-  const rows = H === 4 && useRowKernel ? rowKernel(n, spec.rows.map((r) => r.members), spec.dir, tables.epStart.length, PLACED_TOGETHER) : null;
-  const sets = Array.from({ length: PLACED_TOGETHER }, (_, q) => q);
+  const setCount = Math.max(1, Math.min(PLACED_TOGETHER, Math.floor(scratchBytes / (Math.max(1, n) * (8 + 8 * H)))));
+  const rows = H === 4 && useRowKernel ? rowKernel(n, spec.rows.map((r) => r.members), spec.dir, tables.epStart.length, setCount) : null;
+  const sets = Array.from({ length: setCount }, (_, q) => q);
   const kernel: Kernel = {
     horizons: H,
     lead: tables.lead,
