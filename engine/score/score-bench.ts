@@ -13,7 +13,7 @@ import { defaultConfig } from '../pipeline/config.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
-import { permutationValues } from './baseline.ts';
+import { permutationValues, setScratchBytes, tablesReadThrough, type BaselineSpec } from './baseline.ts';
 import { BaselinePool } from './baseline-pool.ts';
 import { evaluatorValues } from './baseline-reference.ts';
 import { drawTables } from './draw-table.ts';
@@ -32,6 +32,44 @@ import { benchMedian } from '../testing/bench-median.ts';
 const PAIRS = 3;
 /** permutations in the kernel comparison (of the 1,000 a scorecard runs): keeps the reference's turn short */
 const KERNEL_PERMUTATIONS = 200;
+
+/**
+ * The kernel's whole 1,000 permutations placed a chunk of permutations and one symbol's table at a time (each table
+ * read through first), against one permutation at a time over every table (the order before session 24): two kernels
+ * of the same spec, one made with room for a single permutation's scratch, alternating on this thread.
+ */
+async function placementOrderLines(market: Market, spec: BaselineSpec): Promise<string[]> {
+  const permutations = spec.permutations;
+  const chunked = structuredClone(spec);
+  const single = structuredClone(spec);
+  const last = setScratchBytes(1);
+  try {
+    permutationValues(market, single, 0, 1);
+  } finally {
+    setScratchBytes(last);
+  }
+  const before: number[] = [];
+  const after: number[] = [];
+  let identical = true;
+  let readThroughSingle = 0;
+  let readThroughChunked = 0;
+  for (let pair = 0; pair < PAIRS; pair++) {
+    const r0 = tablesReadThrough();
+    const old = await timed(() => permutationValues(market, single, 0, permutations));
+    const r1 = tablesReadThrough();
+    const now = await timed(() => permutationValues(market, chunked, 0, permutations));
+    readThroughSingle += r1 - r0;
+    readThroughChunked += tablesReadThrough() - r1;
+    before.push(old.cpu);
+    after.push(now.cpu);
+    identical &&= sameBits(old.value, now.value);
+  }
+  return [
+    `baseline placements, all ${permutations.toLocaleString('en-US')} permutations, one thread, medians of ${PAIRS} alternating pairs:`,
+    `  one permutation at a time, every table   ${ms(benchMedian(before))} CPU   (tables read through: ${readThroughSingle}; the order before session 24)`,
+    `  a chunk at a time, one table at a time   ${ms(benchMedian(after))} CPU   (tables read through: ${readThroughChunked})   ${(benchMedian(before) / benchMedian(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`,
+  ];
+}
 
 function cpuMs(): number {
   const c = process.cpuUsage();
@@ -122,6 +160,7 @@ export async function benchScoring(): Promise<string[]> {
     );
     lines.push(`  reference (hash placements, evaluator per row)  ${ms(benchMedian(before))} CPU   ${perAlert(benchMedian(before))} ns/alert placed`);
     lines.push(`  shared-placement kernel                   ${ms(benchMedian(after))} CPU   ${perAlert(benchMedian(after))} ns/alert placed   ${(benchMedian(before) / benchMedian(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`);
+    lines.push(...(await placementOrderLines(market, spec)));
 
     // the whole scorecard as the backtest computes it: on this thread, then with the pool (its worker started and ready, as after the replay)
     const pool = new BaselinePool(prices, options);
