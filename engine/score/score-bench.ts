@@ -196,8 +196,8 @@ export async function benchScoring(): Promise<string[]> {
     lines.push(`  with the pool (${os.availableParallelism() - 1} worker, ready)             ${ms(wall(pooled))} wall, ${ms(cpu(pooled))} CPU (whole process: this thread + the worker)   same scorecard: ${sameCard ? 'yes' : 'NO'}`);
 
     lines.push(`score + pnl, medians of ${PAIRS} (the pool's worker ready):`);
-    lines.push(`  one after the other (as runBacktest now)  ${ms(wall(sequential))} wall, ${ms(cpu(sequential))} CPU (whole process)`);
-    lines.push(`  P&L on the worker beside the scorecard    ${ms(wall(beside))} wall, ${ms(cpu(beside))} CPU (whole process)   ${(wall(sequential) / wall(beside)).toFixed(2)}× less wall   same results: ${samePnlOnWorker ? 'yes' : 'NO'}`);
+    lines.push(`  one after the other                       ${ms(wall(sequential))} wall, ${ms(cpu(sequential))} CPU (whole process)`);
+    lines.push(`  P&L on the worker beside the scorecard (as runBacktest does) ${ms(wall(beside))} wall, ${ms(cpu(beside))} CPU (whole process)   ${(wall(sequential) / wall(beside)).toFixed(2)}× less wall   same results: ${samePnlOnWorker ? 'yes' : 'NO'}`);
 
     // paper P&L: the whole of it now, and the random entries alone as they were computed before (the part made fast)
     const o = parsePnlOptions(pnlOptions);
@@ -223,7 +223,8 @@ export async function benchScoring(): Promise<string[]> {
     lines.push(`paper P&L, 1,000 random-entry draws per row (as elapsed_ms.pnl), medians of ${PAIRS}:`);
     lines.push(`  paperPnl now, all of it                   ${ms(benchMedian(pnlWall))} wall, ${ms(benchMedian(pnlNow))} CPU`);
     lines.push(`  the previous random entries alone         ${ms(benchMedian(randomBefore))} CPU   same random-entry figures: ${samePnl ? 'yes' : 'NO'}`);
-    lines.push(`goal (issue #13, scoring half of goal 1): score + pnl of the default run < 700 ms wall on 2 cores`);
+    const scoringWall = wall(beside);
+    lines.push(`score + pnl as runBacktest does, ${ms(scoringWall)} wall   goal (issue #13, scoring half of goal 1) < 700 ms wall on 2 cores   ${scoringWall < 700 ? 'MET' : 'NOT MET'}`);
     return lines;
   } finally {
     store.close();
