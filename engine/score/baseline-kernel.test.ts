@@ -172,6 +172,33 @@ describe('random-baseline kernel (shared placements)', () => {
     expect(sameBits(whole, evaluatorValues(new AlertSetEvaluator(market), several, 0, 30))).toBe(true);
   });
 
+  it('counts rows in WebAssembly with the bits of the JavaScript rows where returns are exactly zero (flat prices) and undefined (gaps)', () => {
+    // SYNTHETIC: walks held flat for a few hours at a time (log returns of exactly +0, times a −1 direction: −0) and with gaps
+    const flat = (series: PriceSeries): PriceSeries => {
+      const close = Float64Array.from(series.close);
+      for (let i = 1; i < close.length; i++) if (i % 7 < 3) close[i] = close[i - 1];
+      return { ...series, close };
+    };
+    const market = prepareMarket(
+      prices.map((p) => flat(p)),
+      { horizons_hours: [1, 2, 24, 72] },
+    );
+    const zeros = Array.from(drawTables(market).bySymbol.values()).reduce((n, d) => n + d.ret.filter((r) => r === 0).length, 0);
+    expect(zeros).toBeGreaterThan(1000);
+    const base = specFor(market, [60, 30, 9], 3, 25);
+    // only −1 and 0 directions in one row, so its Σ d·v adds −0 over and over
+    const spec: BaselineSpec = { ...base, dir: Int8Array.from(base.dir, (_, a) => (a % 2 === 0 ? -1 : 0)) };
+    const inJs = structuredClone(spec);
+    setRowKernel(false);
+    try {
+      permutationValues(market, inJs, 0, 1);
+    } finally {
+      setRowKernel(true);
+    }
+    expect(sameBits(permutationValues(market, spec, 0, 25), permutationValues(market, inJs, 0, 25))).toBe(true);
+    expect(sameBits(permutationValues(market, spec, 0, 25), evaluatorValues(new AlertSetEvaluator(market), spec, 0, 25))).toBe(true);
+  });
+
   it('names a symbol the market does not have', () => {
     const market = prepareMarket(prices, {});
     const spec = { ...specFor(market, [1, 1, 1], 1, 3), symbols: ['AAA', 'BBB', 'ZZZ'] };
