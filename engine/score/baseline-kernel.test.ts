@@ -3,8 +3,8 @@
 // (an alert in reach of more episodes than the draw table counts), several symbols, overlapping rows, every
 // direction, slices of the permutations in any order.
 import { describe, expect, it } from 'vitest';
-import { permutationValues, placeSlice, setRowKernel, setScratchBytes, tablesReadThrough, type BaselineSpec } from './baseline.ts';
-import { evaluatorValues } from './baseline-reference.ts';
+import { permutationValues, placeSlice, tablesReadThrough, type BaselineSpec } from './baseline.ts';
+import { evaluatorValues, kernelVariant } from './baseline-reference.ts';
 import { drawTables, REACH_SATURATED } from './draw-table.ts';
 import { AlertSetEvaluator, type Universe } from './evaluator.ts';
 import { prepareMarket, type Market } from './market.ts';
@@ -123,14 +123,7 @@ describe('random-baseline kernel (shared placements)', () => {
         return { members, universe: { episodes: rng.below(300), weeks: 10 } };
       });
       const spec: BaselineSpec = { ...base, dir: Int8Array.from({ length: n }, () => rng.below(3) - 1), rows: [...base.rows, ...rows] };
-      const inJs = structuredClone(spec);
-      setRowKernel(false);
-      try {
-        // the kernel is made (and keeps its rows' code) on its first use
-        permutationValues(market, inJs, 0, 1);
-      } finally {
-        setRowKernel(true);
-      }
+      const inJs = kernelVariant(market, spec, 'javascript-rows');
       expect(sameBits(permutationValues(market, spec, 0, 30), permutationValues(market, inJs, 0, 30)), `lead ${lead}`).toBe(true);
       pending += Number(Array.from(drawTables(market).bySymbol.values()).some((d) => d.meta.some((x) => ((x >> 2) & REACH_SATURATED) > 1)));
     }
@@ -158,14 +151,7 @@ describe('random-baseline kernel (shared placements)', () => {
   it('gives the same bits placing one permutation at a time (a spec too large for several sets of scratch) as several', () => {
     const market = prepareMarket(prices, { horizons_hours: [1, 4, 24, 72] });
     const several = specFor(market, [37, 11, 3], 12, 30);
-    const one = structuredClone(several);
-    const last = setScratchBytes(1);
-    try {
-      // the kernel is made (with its one set) on its first use
-      permutationValues(market, one, 0, 1);
-    } finally {
-      setScratchBytes(last);
-    }
+    const one = kernelVariant(market, several, 'one-permutation-at-a-time');
     const whole = permutationValues(market, several, 0, 30);
     expect(sameBits(permutationValues(market, one, 0, 30), whole)).toBe(true);
     expect(sameBits(permutationValues(market, one, 7, 19), permutationValues(market, several, 7, 19))).toBe(true);
@@ -188,13 +174,7 @@ describe('random-baseline kernel (shared placements)', () => {
     const base = specFor(market, [60, 30, 9], 3, 25);
     // only −1 and 0 directions in one row, so its Σ d·v adds −0 over and over
     const spec: BaselineSpec = { ...base, dir: Int8Array.from(base.dir, (_, a) => (a % 2 === 0 ? -1 : 0)) };
-    const inJs = structuredClone(spec);
-    setRowKernel(false);
-    try {
-      permutationValues(market, inJs, 0, 1);
-    } finally {
-      setRowKernel(true);
-    }
+    const inJs = kernelVariant(market, spec, 'javascript-rows');
     expect(sameBits(permutationValues(market, spec, 0, 25), permutationValues(market, inJs, 0, 25))).toBe(true);
     expect(sameBits(permutationValues(market, spec, 0, 25), evaluatorValues(new AlertSetEvaluator(market), spec, 0, 25))).toBe(true);
   });

@@ -5,8 +5,9 @@
  * (baseline.ts permutationValues) is tested against bit for bit, and timed beside in `npm run bench -- scoring`;
  * not used by the product.
  */
-import { metricCount, valueOffset, type BaselineSpec } from './baseline.ts';
+import { metricCount, permutationValues, setRowKernel, setScratchBytes, valueOffset, type BaselineSpec } from './baseline.ts';
 import type { AlertSetEvaluator } from './evaluator.ts';
+import type { Market } from './market.ts';
 import { alertStream, drawIndex, permutationSalt, placementBits } from './prng.ts';
 
 export function evaluatorValues(evaluator: AlertSetEvaluator, spec: BaselineSpec, from: number, to: number): Float64Array {
@@ -36,4 +37,27 @@ export function evaluatorValues(evaluator: AlertSetEvaluator, spec: BaselineSpec
     });
   }
   return values;
+}
+
+/**
+ * A copy of `spec` whose kernel (made on this first use, and kept with the copy) runs another way: its rows counted in
+ * JavaScript instead of WebAssembly, or its alerts placed one permutation at a time over every table (the order
+ * before session 24) instead of a chunk and a table at a time. Its values must be the kernel's own, bit for bit.
+ */
+export function kernelVariant(market: Market, spec: BaselineSpec, variant: 'javascript-rows' | 'one-permutation-at-a-time'): BaselineSpec {
+  const copy = structuredClone(spec);
+  let restore: () => void;
+  if (variant === 'javascript-rows') {
+    setRowKernel(false);
+    restore = () => setRowKernel(true);
+  } else {
+    const last = setScratchBytes(1);
+    restore = () => setScratchBytes(last);
+  }
+  try {
+    permutationValues(market, copy, 0, Math.min(1, spec.permutations));
+  } finally {
+    restore();
+  }
+  return copy;
 }

@@ -13,9 +13,9 @@ import { defaultConfig } from '../pipeline/config.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
-import { permutationValues, setScratchBytes, tablesReadThrough, type BaselineSpec } from './baseline.ts';
+import { permutationValues, tablesReadThrough, type BaselineSpec } from './baseline.ts';
 import { BaselinePool } from './baseline-pool.ts';
-import { evaluatorValues } from './baseline-reference.ts';
+import { evaluatorValues, kernelVariant } from './baseline-reference.ts';
 import { drawTables } from './draw-table.ts';
 import { inSharedMemory } from './market-arrays.ts';
 import { AlertSetEvaluator } from './evaluator.ts';
@@ -41,13 +41,7 @@ const KERNEL_PERMUTATIONS = 200;
 async function placementOrderLines(market: Market, spec: BaselineSpec): Promise<string[]> {
   const permutations = spec.permutations;
   const chunked = structuredClone(spec);
-  const single = structuredClone(spec);
-  const last = setScratchBytes(1);
-  try {
-    permutationValues(market, single, 0, 1);
-  } finally {
-    setScratchBytes(last);
-  }
+  const single = kernelVariant(market, spec, 'one-permutation-at-a-time');
   const before: number[] = [];
   const after: number[] = [];
   let identical = true;
