@@ -59,7 +59,7 @@ async function placementOrderLines(market: Market, spec: BaselineSpec): Promise<
     identical &&= sameBits(old.value, now.value);
   }
   return [
-    `baseline placements, all ${permutations.toLocaleString('en-US')} permutations, one thread, medians of ${PAIRS} alternating pairs:`,
+    `baseline kernel, all ${permutations.toLocaleString('en-US')} permutations (placements and rows), one thread, medians of ${PAIRS} alternating pairs:`,
     `  one permutation at a time, every table   ${ms(benchMedian(before))} CPU   (tables read through: ${readThroughSingle}; the order before session 24)`,
     `  a chunk at a time, one table at a time   ${ms(benchMedian(after))} CPU   (tables read through: ${readThroughChunked})   ${(benchMedian(before) / benchMedian(after)).toFixed(2)}× less CPU   values bit-identical: ${identical ? 'yes' : 'NO'}`,
   ];
