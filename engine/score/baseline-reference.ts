@@ -48,8 +48,8 @@ export function kernelVariant(market: Market, spec: BaselineSpec, variant: 'java
   const copy = structuredClone(spec);
   let restore: () => void;
   if (variant === 'javascript-rows') {
-    setRowKernel(false);
-    restore = () => setRowKernel(true);
+    const last = setRowKernel(false);
+    restore = () => setRowKernel(last);
   } else {
     const last = setScratchBytes(1);
     restore = () => setScratchBytes(last);

@@ -238,10 +238,12 @@ interface Kernel {
 
 const kernels = new WeakMap<BaselineSpec, { market: Market; kernel: Kernel }>();
 
-/** whether kernels made from now on count four-horizon rows in WebAssembly: false only to test the JavaScript rows */
+/** whether kernels made from now on count four-horizon rows in WebAssembly: false only to test the JavaScript rows; returns the last setting */
 let useRowKernel = true;
-export function setRowKernel(on: boolean): void {
+export function setRowKernel(on: boolean): boolean {
+  const last = useRowKernel;
   useRowKernel = on;
+  return last;
 }
 
 function kernelOf(market: Market, spec: BaselineSpec): Kernel {
