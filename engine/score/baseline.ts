@@ -140,7 +140,7 @@ function placeChunk(k: Kernel, p0: number, p1: number): void {
   for (let b = 0, a = 0; b < k.draws.length; b++) {
     const t = k.draws[b];
     if (k.readThrough && (p1 - p0) * k.counts[b] * READ_THROUGH_DRAWS >= (t.len * k.horizons) / 8) {
-      k.sink += readThrough(t.ret);
+      sink += readThrough(t.ret);
       readsThrough++;
     }
     for (let p = p0; p < p1; p++) placeBlock(k.stream, a, k.counts[b], permutationSalt(p), t.len, t.ret, t.meta, k.horizons, k.drawn[p - p0], k.info[p - p0], k.ret[p - p0]);
@@ -158,11 +158,13 @@ const READ_THROUGH_DRAWS = 8;
 
 /** how many tables this thread has read through (tests check that theirs did) */
 let readsThrough = 0;
+/** the read-through sums, kept so the loads are not dropped */
+let sink = 0;
 export function tablesReadThrough(): number {
   return readsThrough;
 }
 
-/** one load per 64-byte line of the table, in order; the sum is kept (in Kernel.sink) so the loads are not dropped */
+/** one load per 64-byte line of the table, in order; its sum goes to `sink` */
 function readThrough(table: Float64Array): number {
   let s = 0;
   for (let i = 0; i < table.length; i += 8) s += table[i];
@@ -225,8 +227,6 @@ interface Kernel {
   ret: Float64Array[];
   /** whether the tables are read through before each chunk's placements (READ_THROUGH_ABOVE) */
   readThrough: boolean;
-  /** the tables' read-through sums, kept */
-  sink: number;
   /** one slot past the episodes: the first episode of a draw that reaches none may be `episodes` */
   stamp: Int32Array;
   round: number;
@@ -277,7 +277,6 @@ function kernelOf(market: Market, spec: BaselineSpec): Kernel {
     info: rows?.info ?? sets.map(() => new Int32Array(n)),
     ret: rows?.ret ?? sets.map(() => new Float64Array(n * H)),
     readThrough: draws.reduce((bytes, d) => bytes + d.ret.byteLength, 0) > READ_THROUGH_ABOVE,
-    sink: 0,
     stamp: rows?.stamp ?? new Int32Array(tables.epStart.length + 1),
     round: 0,
     directional: Int32Array.from(spec.rows, (row) => squaredDirections(row.members, spec.dir)),

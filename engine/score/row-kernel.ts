@@ -96,8 +96,8 @@ function kernelBytes(): Uint8Array {
     // i += 1, again while i < size
     ...op.get(I), ...op.i32Const(1), ...op.i32Add, ...op.tee(I), ...op.get(SIZE), ...op.i32LtS, ...op.brIf(0),
   ];
-  const store = (k: number, local: number, type: number) => [...op.get(OUT), ...op.get(local), ...(type === I32 ? op.f64ConvertI32S : []), ...op.f64Store(8 * k)];
   const storeValue = (k: number, value: number[]) => [...op.get(OUT), ...value, ...op.f64Store(8 * k)];
+  const storeI32 = (k: number, local: number) => storeValue(k, [...op.get(local), ...op.f64ConvertI32S]);
   const laneI64 = (local: number, lane: number) => [...op.get(local), ...op.i64x2ExtractLane(lane)];
   const body = [
     ...op.f64Zero, ...op.f64x2Splat, ...op.set(ZERO),
@@ -105,7 +105,7 @@ function kernelBytes(): Uint8Array {
     ...op.get(SIZE), ...op.i32Eqz, ...op.brIf(0),
     ...op.loop, ...loop, ...op.end,
     ...op.end,
-    ...store(0, TA, I32), ...store(1, FA, I32), ...store(2, DET, I32), ...store(3, NP, I32),
+    ...storeI32(0, TA), ...storeI32(1, FA), ...storeI32(2, DET), ...storeI32(3, NP),
     ...[0, 1, 2, 3].flatMap((h) => {
       const L = (k: number) => PAIR(h >> 1, k);
       const lane = h & 1;
