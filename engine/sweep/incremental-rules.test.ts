@@ -135,6 +135,44 @@ describe('incremental regime codes', () => {
     expect(sameAsBefore).toBeLessThan(5);
   });
 
+  it('equal it when several thresholds move by small steps at once, some on the same feature', () => {
+    // small steps keep every timeframe on the band path; a bar in two bands of one update changes code between
+    // the config before and after each band's own threshold, never twice for the same move
+    const x = buildIndex(features);
+    const states = features.symbols.map((_, s) => new RegimeHours(x, s));
+    const t = { ignitionHeat: 0.7, chopHeat: 0.5, ignitionZ: 1, warmingZ: 0.5, chopAbsZ: 0.5, churnAbsZ: 1, coolingVolume: 0.5 };
+    const step = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v + between(-0.03, 0.03)));
+    let changedCodes = 0;
+    let prev: Uint16Array[] = [];
+    for (let i = 0; i < 25; i++) {
+      t.ignitionHeat = step(t.ignitionHeat, 0.5, 0.9);
+      t.chopHeat = step(t.chopHeat, 0.3, 0.7);
+      t.ignitionZ = step(t.ignitionZ, 0.5, 1.5);
+      t.warmingZ = step(t.warmingZ, 0.2, 0.9);
+      t.chopAbsZ = step(t.chopAbsZ, 0.2, 0.9);
+      t.churnAbsZ = step(t.churnAbsZ, 0.6, 1.4);
+      t.coolingVolume = step(t.coolingVolume, 0, 1);
+      const cfg = parseConfig({
+        regime: {
+          ignition: { min_heat: t.ignitionHeat, min_price_z: t.ignitionZ },
+          warming: { min_price_z: t.warmingZ },
+          chop: { max_heat: t.chopHeat, max_abs_price_z: t.chopAbsZ },
+          churn: { max_abs_price_z: t.churnAbsZ },
+          cooling: { max_volume_z: t.coolingVolume },
+        },
+      });
+      const now = states.map((state, s) => {
+        const codes = Uint16Array.from(state.update(cfg.regime));
+        expect(differences(codes, referenceHourCodes(x, s, cfg))).toBe(0);
+        return codes;
+      });
+      if (prev.length > 0) changedCodes += now.reduce((n, c, s) => n + differences(c, prev[s]), 0);
+      prev = now;
+    }
+    // the steps really moved codes
+    expect(changedCodes).toBeGreaterThan(1000);
+  });
+
   it('a fresh state and a long-lived one agree', () => {
     const cfg = parseConfig({ regime: { ignition: { min_price_z: 0.9 }, chop: { max_heat: 0.41 } } });
     const fresh = Uint16Array.from(new RegimeHours(index, 0).update(cfg.regime));

@@ -6,7 +6,9 @@
  * threshold moves from a to b, only bars whose value lies between a and b can change class, so each
  * timeframe's bars come sorted by each feature (feature-index.ts) and just that band is reclassified with the detector's own
  * function. An hour's code is a sum of per-timeframe digits, so a changed bar adds its digit's difference to
- * the hours it covers. The codes are always exactly what a full classification gives, whatever the order in
+ * the hours it covers. A band's bars are reclassified under the config before and after its one threshold moved
+ * (the thresholds move one at a time), which gives each bar's old code too: no table of bar codes is kept, whose
+ * reads at the bars' scattered indices missed the cache on nearly every bar (half the time of a band). The codes are always exactly what a full classification gives, whatever the order in
  * which configurations arrive (evaluate.test.ts compares them on random sequences).
  */
 import { spotRegimeIndex, type RegimeConfig } from '../detectors/multi-timeframe-regime.ts';
@@ -30,8 +32,6 @@ const FIELD_FEATURE: Record<string, Feature> = {
 
 interface Timeframe {
   bars: HeldBars;
-  /** SPOT_REGIMES index + 1, 0 where the bar has no regime */
-  code: Uint8Array;
   /** the hours (indices into presentHours) that read bar b: firstHour[b] <= k < endHour[b] (the index's barHours) */
   firstHour: Int32Array;
   endHour: Int32Array;
@@ -104,8 +104,12 @@ export function regimeCode(heat: number, priceZ: number, volumeZ: number, rc: Re
   return priceZ !== priceZ ? 0 : spotRegimeIndex(heat, priceZ, volumeZ, rc) + 1;
 }
 
-function classify(bars: Pick<HeldBars, 'heat' | 'priceZ' | 'volumeZ'>, b: number, rc: RegimeConfig): number {
-  return regimeCode(bars.heat[b], bars.priceZ[b], bars.volumeZ[b], rc);
+/**
+ * the bar's code under `after` minus its code under `before` (configs that differ in one threshold, or a whole config
+ * and `before` null: no code yet)
+ */
+function codeChange(heat: number, priceZ: number, volumeZ: number, before: RegimeConfig | null, after: RegimeConfig): number {
+  return regimeCode(heat, priceZ, volumeZ, after) - (before === null ? 0 : regimeCode(heat, priceZ, volumeZ, before));
 }
 
 /** a band this large is cheaper to classify whole */
@@ -115,6 +119,7 @@ export class RegimeHours {
   /** per present hour: the 1h code + CODES · 4h + CODES² · 1d + CODES³ · 1w */
   readonly hourCode: Uint16Array;
   private readonly tf: Timeframe[];
+  /** the config the codes follow: a copy of the last update's (configCopy), null before the first */
   private rc: RegimeConfig | null = null;
   /**
    * a bit per present hour whose code may have changed since the alerts were last derived (a bitmap rather than a
@@ -138,7 +143,7 @@ export class RegimeHours {
     this.hourCode = new Uint16Array(n);
     this.tf = f.bars.map((bars, t) => {
       const { firstHour, endHour } = f.barHours[t];
-      return { bars, code: new Uint8Array(bars.start.length), firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null, inOrder: new Map() };
+      return { bars, firstHour, endHour, weight: REGIME_CODE_COUNT ** t, absPriceZ: null, inOrder: new Map() };
     });
     this.conf = new Uint8Array(n);
     this.dirty = new Int32Array((n >> 5) + 1);
@@ -152,19 +157,23 @@ export class RegimeHours {
   update(rc: RegimeConfig): Uint16Array {
     const prev = this.rc;
     const changed = prev === null ? null : changedThresholds(prev, rc);
-    if (changed === null) this.classifyAll(rc);
-    else this.classifyBands(changed, rc);
-    this.rc = rc;
+    if (changed === null) this.classifyAll((this.rc = configCopy(rc)));
+    else this.rc = this.classifyBands(prev!, changed);
     return this.hourCode;
   }
 
   /**
    * each timeframe's bars in the bands of the thresholds that moved, or the whole timeframe when the bands reach past
-   * FULL_FRACTION of it. A method of its own: update()'s first call classifies everything, and update compiled then
-   * was thrown away here on the next call, which took this path for the first time (--trace-deopt)
+   * FULL_FRACTION of it; returns the config after every move. A method of its own: update()'s first call classifies
+   * everything, and update compiled then was thrown away here on the next call, which took this path for the first
+   * time (--trace-deopt)
    */
-  private classifyBands(changed: { feature: Feature; lo: number; hi: number }[], rc: RegimeConfig): void {
-    if (changed.length === 0) return;
+  private classifyBands(prev: RegimeConfig, changed: ChangedThreshold[]): RegimeConfig {
+    if (changed.length === 0) return prev;
+    // steps[c + 1]: steps[c] with threshold c moved; a band's bars change code only between those two
+    const steps = [prev];
+    for (const c of changed) steps.push(configCopy(steps[steps.length - 1], c));
+    const last = steps[changed.length];
     const from = new Int32Array(changed.length);
     const to = new Int32Array(changed.length);
     for (const tf of this.tf) {
@@ -177,19 +186,19 @@ export class RegimeHours {
         to[c] = countAtMost(values, order, hi);
         work += to[c] - from[c];
       }
-      if (work > tf.code.length * FULL_FRACTION) this.classifyTimeframe(tf, rc);
-      else for (let c = 0; c < changed.length; c++) this.classifyBand(tf, tf.bars.order[changed[c].feature], byOrder(tf, changed[c].feature), from[c], to[c], rc);
+      if (work > tf.firstHour.length * FULL_FRACTION) this.classifyTimeframe(tf, prev, last);
+      else for (let c = 0; c < changed.length; c++) this.classifyBand(tf, tf.bars.order[changed[c].feature], byOrder(tf, changed[c].feature), from[c], to[c], steps[c], steps[c + 1]);
     }
+    return last;
   }
 
   /**
-   * the bar's new code; its hours' codes (first .. end, the bar's firstHour and endHour) follow by the difference of its
-   * digit. Returns whether the code changed.
+   * a bar's code moved by `change` (codeChange): its hours' codes (first .. end, the bar's firstHour and endHour)
+   * follow by the difference of its digit. Returns whether the code changed.
    */
-  private setCode(tf: Timeframe, b: number, code: number, first: number, end: number): boolean {
-    const delta = (code - tf.code[b]) * tf.weight;
-    if (delta === 0) return false;
-    tf.code[b] = code;
+  private setCode(tf: Timeframe, change: number, first: number, end: number): boolean {
+    if (change === 0) return false;
+    const delta = change * tf.weight;
     const hc = this.hourCode;
     for (let k = first; k < end; k++) hc[k] += delta;
     return true;
@@ -201,29 +210,28 @@ export class RegimeHours {
    * Marking here rather than in setCode under `!allDirty`: setCode's first calls, all under a whole classification,
    * never marked, and the code compiled then was thrown away at the first band (--trace-deopt)
    */
-  private classifyBand(tf: Timeframe, order: Int32Array, inOrder: InOrder, from: number, to: number, rc: RegimeConfig): void {
+  private classifyBand(tf: Timeframe, order: Int32Array, inOrder: InOrder, from: number, to: number, before: RegimeConfig, after: RegimeConfig): void {
     if (to <= from) return;
     inOrderBlocks(tf, order, inOrder, from, to);
     const { values, hours } = inOrder;
     const dirty = this.dirty;
     for (let i = from; i < to; i++) {
-      if (this.setCode(tf, order[i], regimeCode(values[3 * i], values[3 * i + 1], values[3 * i + 2], rc), hours[2 * i], hours[2 * i + 1])) markHours(dirty, hours[2 * i], hours[2 * i + 1]);
+      if (this.setCode(tf, codeChange(values[3 * i], values[3 * i + 1], values[3 * i + 2], before, after), hours[2 * i], hours[2 * i + 1])) markHours(dirty, hours[2 * i], hours[2 * i + 1]);
     }
   }
 
-  private classifyTimeframe(tf: Timeframe, rc: RegimeConfig): void {
+  /** every bar of the timeframe from its code under `before` (null: none yet) to its code under `after` */
+  private classifyTimeframe(tf: Timeframe, before: RegimeConfig | null, after: RegimeConfig): void {
     // most bars may change: the alerts are derived afresh rather than range by range
     this.allDirty = true;
-    for (let b = 0; b < tf.code.length; b++) this.setCode(tf, b, classify(tf.bars, b, rc), tf.firstHour[b], tf.endHour[b]);
+    const { heat, priceZ, volumeZ } = tf.bars;
+    for (let b = 0; b < heat.length; b++) this.setCode(tf, codeChange(heat[b], priceZ[b], volumeZ[b], before, after), tf.firstHour[b], tf.endHour[b]);
   }
 
   private classifyAll(rc: RegimeConfig): void {
     this.allDirty = true;
     this.hourCode.fill(0);
-    for (const tf of this.tf) {
-      tf.code.fill(0);
-      this.classifyTimeframe(tf, rc);
-    }
+    for (const tf of this.tf) this.classifyTimeframe(tf, null, rc);
   }
 
   /**
@@ -406,12 +414,42 @@ function markHours(bits: Int32Array, from: number, end: number): void {
   }
 }
 
+/** a threshold that moved: the band of the feature's values between its two values, and where it lies in the config */
+interface ChangedThreshold {
+  feature: Feature;
+  lo: number;
+  hi: number;
+  group: string;
+  field: string;
+  value: number;
+}
+
+/**
+ * a copy of the config, or of its groups and values with one threshold moved: the copies are built alike, key by key,
+ * so every config the classification reads has the same shape
+ */
+function configCopy(rc: RegimeConfig, moved?: ChangedThreshold): RegimeConfig {
+  const src = rc as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const g of Object.keys(src)) {
+    const x = src[g];
+    if (typeof x !== 'object' || x === null) {
+      out[g] = x;
+      continue;
+    }
+    const group: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x)) group[k] = moved !== undefined && g === moved.group && k === moved.field ? moved.value : v;
+    out[g] = group;
+  }
+  return out as unknown as RegimeConfig;
+}
+
 /**
  * the thresholds that differ as value bands, or null when something else differs (a key this module does
  * not know, a group added or removed): then everything is classified again
  */
-function changedThresholds(a: RegimeConfig, b: RegimeConfig): { feature: Feature; lo: number; hi: number }[] | null {
-  const out: { feature: Feature; lo: number; hi: number }[] = [];
+function changedThresholds(a: RegimeConfig, b: RegimeConfig): ChangedThreshold[] | null {
+  const out: ChangedThreshold[] = [];
   const ga = a as unknown as Record<string, unknown>;
   const gb = b as unknown as Record<string, unknown>;
   const groups = Object.keys(gb);
@@ -431,7 +469,7 @@ function changedThresholds(a: RegimeConfig, b: RegimeConfig): { feature: Feature
       if (u === v) continue;
       const feature = FIELD_FEATURE[k];
       if (feature === undefined || typeof u !== 'number' || typeof v !== 'number' || u !== u || v !== v) return null;
-      out.push({ feature, lo: Math.min(u, v), hi: Math.max(u, v) });
+      out.push({ feature, lo: Math.min(u, v), hi: Math.max(u, v), group: g, field: k, value: v });
     }
   }
   return out;
