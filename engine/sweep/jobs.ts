@@ -126,21 +126,31 @@ export class SweepJobs {
   }
 
   evaluate(config: PipelineConfig, key: string, fs: FeatureSet | null): PeriodResults {
+    return this.score(this.alertsOf(config, key, fs));
+  }
+
+  /** the configuration's alerts as the scorer takes them: this worker's arrays, reused by the next configuration */
+  private alertsOf(config: PipelineConfig, key: string, fs: FeatureSet | null): ScorableColumns {
     const e = this.evaluator(key, fs);
-    // the alerts are scored before the next configuration: the evaluator's and this worker's arrays, reused
     const cols = e.evaluate(config, { from: this.ctx.emitFrom, until: this.ctx.emitUntil }, true);
-    return this.score((this.scorable = scorableColumns(e.features, cols, this.scorable)));
+    return (this.scorable = scorableColumns(e.features, cols, this.scorable));
   }
 
   /** evaluate() as one row of metricColumns (NaN where a metric is null) */
   evaluateRow(config: PipelineConfig, key: string, fs: FeatureSet | null): Float64Array {
-    const results = this.evaluate(config, key, fs);
+    const alerts = this.alertsOf(config, key, fs);
+    // metricColumns' order: per period its metrics (PeriodScorer.scoreInto), then its p-value
     const columns = (this.columns ??= metricColumns(
       this.ctx.periods.map((p) => p.name),
       this.ctx.periods[0]?.market.options.horizons_hours ?? [],
     ));
     const row = new Float64Array(columns.length);
-    for (let i = 0; i < columns.length; i++) row[i] = results[columns[i].period][columns[i].metric] ?? NaN;
+    const counts = this.counts;
+    const width = columns.length / Math.max(1, this.scorers.length);
+    this.scorers.forEach(({ scorer, test }, p) => {
+      scorer.scoreInto(alerts, counts, row, p * width);
+      row[(p + 1) * width - 1] = test.fromCounts(counts.judged, counts.hits);
+    });
     return row;
   }
 

@@ -131,6 +131,12 @@ export function scorableFromAlerts(symbols: readonly string[], alerts: readonly 
   return out;
 }
 
+/** a metric's number as toPlain leaves it, NaN for its null (null, NaN, ±Infinity) */
+function plainNumber(v: number | null): number {
+  const p = toPlain(v);
+  return p === null ? NaN : p;
+}
+
 /** a market for one period, with what every evaluation needs looked up once */
 export class PeriodScorer {
   readonly market: Market;
@@ -147,8 +153,9 @@ export class PeriodScorer {
   private readonly blockStart: Int32Array;
   private readonly typeCounts = new Int32Array(EVENT_TYPES.length);
   /** the metrics' names per horizon and per event type, spelled once */
-  private readonly returnNames: readonly string[];
-  private readonly typeCountNames = EVENT_TYPES.map(typeCountMetric);
+  /** the metrics' names in scoreInto's order (metricNames), and score()'s row */
+  private readonly names: readonly string[];
+  private row: Float64Array | null = null;
   private readonly days: number;
   /** the last evaluation's mean |return| per horizon (AlertSetEvaluator.evaluateAbsReturns) */
   private readonly out: Float64Array;
@@ -177,7 +184,7 @@ export class PeriodScorer {
     this.days = (market.grid.end - market.grid.start) / DAY_MS;
     this.out = new Float64Array(market.options.horizons_hours.length);
     this.leadCounts = new Int32Array(market.options.lead_window_hours + 1);
-    this.returnNames = market.options.horizons_hours.map(returnMetric);
+    this.names = metricNames(market.options.horizons_hours);
   }
 
   /**
@@ -185,6 +192,18 @@ export class PeriodScorer {
    * alerts, what PrecisionTest.fromCounts needs, counted here instead of in a pass of their own
    */
   score(alerts: ScorableColumns, counts?: { judged: Int32Array; hits: Int32Array }): PeriodMetrics {
+    const row = (this.row ??= new Float64Array(this.names.length));
+    this.scoreInto(alerts, counts, row, 0);
+    const m: PeriodMetrics = {};
+    for (let i = 0; i < row.length; i++) m[this.names[i]] = row[i] === row[i] ? row[i] : null;
+    return m;
+  }
+
+  /**
+   * score() as numbers, in metricNames order from row[at] on, NaN for null: a sweep's worker keeps one row of numbers
+   * per configuration, and building the metrics' object to read it back cost more than some of the metrics
+   */
+  scoreInto(alerts: ScorableColumns, counts: { judged: Int32Array; hits: Int32Array } | undefined, row: Float64Array, at: number): void {
     if (this.pos.length < alerts.n) {
       this.pos = new Int32Array(alerts.n);
       this.grid = new Int32Array(alerts.n);
@@ -210,23 +229,22 @@ export class PeriodScorer {
     e.evaluateAbsReturns(this.pos, anchored, blocks, this.blockOf.length, this.out);
     const precision = ratio(e.trueAlerts, e.trueAlerts + e.falseAlarms);
     const recall = ratio(e.detected, episodes);
-    const m: PeriodMetrics = {
-      alerts: n,
-      alerts_per_day: ratio(n, this.days),
-      true_alerts: e.trueAlerts,
-      false_alarms: e.falseAlarms,
-      precision,
-      episodes,
-      detected: e.detected,
-      recall,
-      f1: precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null,
-      nab: episodes > 0 ? nabScore(e.detected, e.falseAlarms, episodes) : null,
-      false_alarms_per_week: ratio(e.falseAlarms, weeks),
-      median_lead_hours: this.medianLead(),
-    };
-    this.returnNames.forEach((name, k) => (m[name] = this.out[k]));
-    this.typeCountNames.forEach((name, i) => (m[name] = typeCounts[i]));
-    return toPlain(m);
+    // METRICS' order (metricNames), each value as toPlain leaves it, NaN for its null
+    let i = at;
+    row[i++] = n;
+    row[i++] = plainNumber(ratio(n, this.days));
+    row[i++] = e.trueAlerts;
+    row[i++] = e.falseAlarms;
+    row[i++] = plainNumber(precision);
+    row[i++] = episodes;
+    row[i++] = e.detected;
+    row[i++] = plainNumber(recall);
+    row[i++] = plainNumber(precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null);
+    row[i++] = plainNumber(episodes > 0 ? nabScore(e.detected, e.falseAlarms, episodes) : null);
+    row[i++] = plainNumber(ratio(e.falseAlarms, weeks));
+    row[i++] = plainNumber(this.medianLead());
+    for (let k = 0; k < this.out.length; k++) row[i++] = plainNumber(this.out[k]);
+    for (let t = 0; t < typeCounts.length; t++) row[i++] = typeCounts[t];
   }
 
   /**
