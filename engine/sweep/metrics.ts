@@ -71,6 +71,9 @@ export interface ScorableColumns {
   dir: Int8Array;
   /** ts never decreases (the evaluator's alerts): a period's alerts are then one run, found by binary search */
   ascending?: boolean;
+  /** ts as whole hours after hourBase (the evaluator's alerts): the grid index without a division per alert */
+  hour?: Int32Array;
+  hourBase?: number;
 }
 
 /**
@@ -84,7 +87,7 @@ export function scorableColumns(fs: FeatureSet, cols: AlertColumns, reuse?: Scor
   const size = reuse === undefined ? cols.n : cols.n + (cols.n >> 2);
   const ts = fits ? reuse.ts : new Float64Array(size);
   const symbols = fits ? reuse.symbol : new Int32Array(size);
-  const out: ScorableColumns = { n: cols.n, ts, symbol: symbols, type: cols.type, dir: cols.direction, ascending: true };
+  const out: ScorableColumns = { n: cols.n, ts, symbol: symbols, type: cols.type, dir: cols.direction, ascending: true, hour: cols.hour, hourBase: fs.firstHour };
   for (let k = 0; k < cols.n; k++) {
     out.ts[k] = fs.firstHour + cols.hour[k] * HOUR_MS;
     let symbol = cols.slot[k];
@@ -146,6 +149,8 @@ export class PeriodScorer {
   private readonly evaluator: AlertSetEvaluator;
   /** per symbol index: its grid range as numbers (length -1: the symbol has no prices in the period) */
   private readonly firstTs: Float64Array;
+  /** scratch: per symbol, the grid hour of an alert's hour 0 (score(): alerts with whole hours) */
+  private readonly hourShift: Float64Array;
   private readonly length: Float64Array;
   private readonly offset: Float64Array;
   /** per symbol index: its block in name order; the blocks' start offsets (scratch) */
@@ -176,6 +181,7 @@ export class PeriodScorer {
     this.truth = layout.truth;
     const ranges: (SymbolRange | undefined)[] = symbols.map((s) => market.grid.bySymbol.get(s));
     this.firstTs = Float64Array.from(ranges, (r) => r?.firstTs ?? 0);
+    this.hourShift = new Float64Array(symbols.length);
     this.length = Float64Array.from(ranges, (r) => r?.length ?? -1);
     this.offset = Float64Array.from(ranges, (r) => r?.offset ?? 0);
     const byName = [...symbols].sort();
@@ -256,6 +262,8 @@ export class PeriodScorer {
    */
   private locate(alerts: ScorableColumns, first: number, end: number, blocks: Int32Array, typeCounts: Int32Array, counts: { judged: Int32Array; hits: Int32Array } | null): number {
     const { firstTs, length, offset, blockOf, from, to, truth, grid } = this;
+    const hours = this.wholeHours(alerts);
+    const shift = this.hourShift;
     const ats = alerts.ts;
     const asym = alerts.symbol;
     const atype = alerts.type;
@@ -268,8 +276,9 @@ export class PeriodScorer {
       typeCounts[atype[k]]++;
       const s = asym[k];
       if (s < 0) continue;
-      // the hour's grid index; unanchored (no price there): -1
-      const i = (ts - firstTs[s]) / HOUR_MS;
+      // the hour's grid index; unanchored (no price there): -1. From whole hours the same number: (base + h·HOUR_MS −
+      // firstTs) / HOUR_MS = h + (base − firstTs) / HOUR_MS exactly when both are whole hours
+      const i = hours !== null ? hours[k] + shift[s] : (ts - firstTs[s]) / HOUR_MS;
       if (!(i >= 0 && i < length[s])) continue;
       const g = offset[s] + i;
       const v = truth[g];
@@ -284,6 +293,21 @@ export class PeriodScorer {
       }
     }
     return n;
+  }
+
+  /**
+   * the alerts' whole hours when they have them and every symbol's grid starts a whole number of hours from their base
+   * (hourShift filled), else null: then each grid index is computed from ts
+   */
+  private wholeHours(alerts: ScorableColumns): Int32Array | null {
+    const { hour, hourBase } = alerts;
+    if (hour === undefined || hourBase === undefined) return null;
+    for (let s = 0; s < this.hourShift.length; s++) {
+      const shift = (hourBase - this.firstTs[s]) / HOUR_MS;
+      if (!Number.isInteger(shift)) return null;
+      this.hourShift[s] = shift;
+    }
+    return hour;
   }
 
   /** median() of the last evaluation's lead hours, from their counts: leads are whole hours in 0 .. lead_window_hours */
