@@ -157,7 +157,6 @@ export class PeriodScorer {
   private readonly blockOf: Int32Array;
   private readonly blockStart: Int32Array;
   private readonly typeCounts = new Int32Array(EVENT_TYPES.length);
-  /** the metrics' names per horizon and per event type, spelled once */
   /** the metrics' names in scoreInto's order (metricNames), and score()'s row */
   private readonly names: readonly string[];
   private row: Float64Array | null = null;
