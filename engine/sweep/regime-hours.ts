@@ -8,8 +8,10 @@
  * function. An hour's code is a sum of per-timeframe digits, so a changed bar adds its digit's difference to
  * the hours it covers. A band's bars are reclassified under the config before and after its one threshold moved
  * (the thresholds move one at a time), which gives each bar's old code too: no table of bar codes is kept, whose
- * reads at the bars' scattered indices missed the cache on nearly every bar (half the time of a band). The codes are always exactly what a full classification gives, whatever the order in
- * which configurations arrive (evaluate.test.ts compares them on random sequences).
+ * reads at the bars' scattered indices missed the cache on nearly every bar (half the time of a band).
+ *
+ * The codes are always exactly what a full classification gives, whatever the order in which configurations
+ * arrive (incremental-rules.test.ts compares them with a full classification on random sequences of configs).
  */
 import { spotRegimeIndex, type RegimeConfig } from '../detectors/multi-timeframe-regime.ts';
 import { NO_ALERT, REGIME_CODE_COUNT, regimeConfirmedAlert, regimeDirection } from '../pipeline/rule-definitions.ts';
