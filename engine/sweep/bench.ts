@@ -252,8 +252,25 @@ function cliLines(label: string, r: ReturnType<typeof cliSweep>, configs = CONFI
   return [
     `${label}: wall ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s${goal('>= 500/s', perSecond >= 500)}; CPU ${(r.cpu / 1000).toFixed(2)} s (all threads, ${(r.cpu / configs).toFixed(1)} ms per configuration all in; of it system ${(r.system / 1000).toFixed(2)} s, mostly page faults on memory touched for the first time); peak RSS ${r.rssMiB.toFixed(0)} MiB${goal('< 500 MB', r.rssMiB * 2 ** 20 < 500e6)}`,
     `  stages (wall): load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)} (${((configs / Math.max(1, st.evaluate)) * 1000).toFixed(0)} configurations/s), report ${fmtS(st.report)}; the rest of the wall is process start, module loading and closing`,
+    ...timelineLines(r.wall, r.report.run, configs),
     ...stageCpuLines(r.report.run),
     ...threadLines(r.report.run, configs),
+  ];
+}
+
+/**
+ * a CLI run's wall time split in order (report.run.timeline_ms): what the fixed parts cost beside the evaluation's
+ * steady rate, so the goal's 2 s for 1,000 configurations can be read against each of them
+ */
+function timelineLines(wall: number, run: SweepReport['run'], configs: number): string[] {
+  const t = run.timeline_ms;
+  if (!t) return [];
+  const closing = wall - t.before - run.elapsed_ms;
+  const steadyConfigs = run.computed - t.warm_up_configurations;
+  const fixed = wall - t.steady;
+  return [
+    `  where the wall goes   before the sweep ${fmtS(t.before)} (Node's start, module loading, the spec) + load ${fmtS(t.load)} + markets ${fmtS(t.markets)} + runs table ${fmtS(t.runs_table)} + warm-up ${fmtS(t.warm_up)} (the first ${t.warm_up_configurations} configurations on cold code while the first full window is generated) + steady ${fmtS(t.steady)} (${thousands(steadyConfigs)} configurations = ${((steadyConfigs / Math.max(1, t.steady)) * 1000).toFixed(0)}/s) + report ${fmtS(t.report)} + closing and exit ${fmtS(closing)}`,
+    ...(configs === CONFIGS ? [`    all but the steady evaluation ${fmtS(fixed)}, against the ${fmtS((CONFIGS / 500) * 1000)} the goal allows for the whole run`] : []),
   ];
 }
 

@@ -86,6 +86,13 @@ export interface SweepReport {
      * stage kept busy (on 2 cores, a stage near 2 × its wall has no idle core left to fill)
      */
     stages_cpu_ms?: { load: number; markets: number; evaluate: number; report: number };
+    /**
+     * the wall time in order, finer than stages_ms (ms): `before` runSweep (in the CLI: Node's start, module loading
+     * and the spec; in another caller, whatever ran in its process first), load, markets, `runs_table` (opened, its
+     * finished configurations read), `warm_up` (the first `warm_up_configurations` evaluated on cold code while the
+     * first full window of configurations is generated), `steady` (the rest of the evaluation), report
+     */
+    timeline_ms?: { before: number; load: number; markets: number; runs_table: number; warm_up: number; warm_up_configurations: number; steady: number; report: number };
   };
   warning: string;
   /** swept keys whose every value gave the same alerts (ineffective-keys.ts): the sweep over them decides nothing */

@@ -102,6 +102,15 @@ describe('runSweep', () => {
     // the whole report but how this run went and where it was written
     const stable = (r: SweepReport) => ({ ...r, run: null, dir: null });
     expect(JSON.stringify(stable(two))).toBe(JSON.stringify(stable(fresh)));
+    // the wall time in order: the parts add up to the whole, the warm-up is the first one alone and two a worker
+    for (const [r, workers] of [[fresh, 1], [two, 2]] as const) {
+      const t = r.run.timeline_ms!;
+      expect(t.warm_up_configurations).toBe(1 + 2 * workers);
+      expect(r.run.computed).toBeGreaterThan(t.warm_up_configurations);
+      expect(Object.values(t).every((ms) => Number.isInteger(ms) && ms >= 0)).toBe(true);
+      expect(Math.abs(t.load + t.markets + t.runs_table + t.warm_up + t.steady + t.report - r.run.elapsed_ms)).toBeLessThanOrEqual(3);
+      expect(t.warm_up + t.steady).toBeGreaterThanOrEqual(r.run.stages_ms.evaluate - 1);
+    }
   });
 
   it('runs sweep after sweep on a worker pool the caller keeps, each with byte-identical results, and leaves it open', async () => {

@@ -435,7 +435,10 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   const windowSize = (computed: number) => (computed === 1 ? 1 : computed <= warmUp + 1 ? warmUp : LOCALITY_WINDOW);
   /** the last configuration of the first lane's stretch so far: that worker's next window starts nearest to it */
   let laneEnd: Params | undefined;
+  /** when the first window past the warm-up went out, and how many configurations had gone before it */
+  let steadyFrom: { t: number; after: number } | null = null;
   const dispatchWindow = async () => {
+    if (steadyFrom === null && progress.computed > warmUp + 1) steadyFrom = { t: performance.now(), after: progress.computed - window.length };
     const batch = localityOrder(window, (w) => w.params, laneEnd);
     window = [];
     // each worker walks its own stretch of the path: the configurations one worker evaluates in a row are then one
@@ -540,6 +543,20 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     });
     if (report.walk_forward && complete) writeFileAtomic(path.join(dir, 'walk_forward.json'), JSON.stringify(report.walk_forward, null, 1) + '\n');
     report.run.stages_ms.report = Math.round(performance.now() - tPool - computeMs);
+    const tEvaluated = tPool + computeMs;
+    // set inside dispatchWindow, which the compiler does not follow
+    const steady = steadyFrom as { t: number; after: number } | null;
+    const tSteady = steady?.t ?? tEvaluated;
+    report.run.timeline_ms = {
+      before: Math.round(t0),
+      load: report.run.stages_ms.load,
+      markets: report.run.stages_ms.markets,
+      runs_table: Math.round(tPool - tMarkets),
+      warm_up: Math.round(tSteady - tPool),
+      warm_up_configurations: steady?.after ?? progress.computed,
+      steady: Math.round(tEvaluated - tSteady),
+      report: report.run.stages_ms.report,
+    };
     report.run.elapsed_ms = Math.round(performance.now() - t0);
     report.run.stages_cpu_ms = {
       load: Math.round(cLoaded),
