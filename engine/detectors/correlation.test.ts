@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../pipeline/config.ts';
 import { CorrelationConfig, CorrelationDetector, correlationPairs, correlationPairsProblem, isCorrelationBreak, leadDirection, pairKey, type CorrelationOutput } from './correlation.ts';
 import { naive, seededGaussian, seededRandom, stressCloses } from './synthetic.ts';
@@ -147,6 +147,20 @@ describe('CorrelationDetector', () => {
     expect(() => unread.columns).toThrow(/read after the detector stepped on/);
     // and the values read at hour 200 are what a fresh detector says there
     expect(run(closes.map((c) => c.slice(0, 201)), cfg({ window_hours: 24, normal_hours: 48 }))[200].pairs).toEqual(kept);
+  });
+
+  it('rebuilds the normals once per normal length, whether it follows pairs or none (one symbol)', () => {
+    const nh = 48;
+    for (const syms of [SYMS, ['BTCUSDT']]) {
+      const d = new CorrelationDetector(syms, cfg({ window_hours: 24, normal_hours: nh }));
+      const rebuilds = vi.spyOn(d as unknown as { rebuildNormals(): void }, 'rebuildNormals');
+      const closes = new Float64Array(syms.length);
+      for (let t = 0; t < 10 * nh; t++) {
+        closes.fill(100 + (t % 7));
+        d.step(t, closes);
+      }
+      expect(rebuilds).toHaveBeenCalledTimes(10);
+    }
   });
 
   it('is causal', () => {

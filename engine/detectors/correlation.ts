@@ -575,8 +575,10 @@ export class CorrelationDetector {
       }
       this.out.brokenCount = kernel.brokenCount;
     } else this.pairLoop(leaving, normalRow);
-    // the running sums of the normal are rebuilt once per normal length, so their drift stays bounded
-    if (normalRow === (nh - 1) * P) this.rebuildNormals();
+    // the running sums of the normal are rebuilt once per normal length, so their drift stays bounded (by the hour,
+    // not by normalRow: with no pair followed every row is 0, and an empty rebuild of normal_hours rows each hour
+    // was most of a one-symbol replay's time)
+    if (t % nh === nh - 1) this.rebuildNormals();
   }
 
   /** the kernel's loop (pair-kernel.ts) in plain JavaScript: what it is checked against, so written for reading, not speed */
