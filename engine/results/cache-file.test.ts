@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadShared, saveShared } from './cache-file.ts';
+import { cacheFileName, loadShared, saveShared } from './cache-file.ts';
 
 let tmp: string;
 beforeAll(() => {
@@ -35,6 +35,20 @@ describe('cache files', () => {
     const twice = path.join(tmp, 'twice.bin');
     await saveShared(twice, copied);
     expect(fs.statSync(twice).size - fs.statSync(file).size).toBeGreaterThanOrEqual(16);
+  });
+
+  it('keeps the newest cache files of its folder and touches nothing else there', async () => {
+    const dir = path.join(tmp, 'pruned');
+    fs.mkdirSync(path.join(dir, 'a-folder'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a cache file');
+    const files = ['one', 'two', 'three'].map((key, i) => cacheFileName(dir, { key }, i === 1 ? 'inputs' : 'features'));
+    for (const [i, file] of files.entries()) {
+      await saveShared(file, { i: new Float64Array([i]) }, 2);
+      // mtimes a second apart, so the order does not rest on the file system's clock resolution
+      fs.utimesSync(file, 1_700_000_000 + i, 1_700_000_000 + i);
+    }
+    await saveShared(files[2], { i: new Float64Array([2]) }, 2);
+    expect(fs.readdirSync(dir).sort()).toEqual([path.basename(files[1]), path.basename(files[2]), 'a-folder', 'notes.txt'].sort());
   });
 
   it('an unreadable or cut file reads as none', async () => {

@@ -105,7 +105,7 @@ function skeleton(value: unknown, arrays: TypedArray[]): string {
   return `{"blob":${offset},"set":${set}}`;
 }
 
-/** any value of plain objects, arrays, Maps, numbers, strings and typed arrays (temp + rename); then only the newest `keep` files of the folder stay */
+/** any value of plain objects, arrays, Maps, numbers, strings and typed arrays (temp + rename); then only the newest `keep` cache files of the folder stay (files named by cacheFileName; nothing else is touched) */
 export async function saveShared(file: string, value: unknown, keep = KEEP): Promise<void> {
   const arrays: TypedArray[] = [];
   const json = Buffer.from(skeleton(value, arrays));
@@ -134,11 +134,21 @@ export async function saveShared(file: string, value: unknown, keep = KEEP): Pro
   prune(path.dirname(file), keep);
 }
 
+/** a name cacheFileName gives: only such files are ever pruned, whatever else the folder holds */
+const CACHE_NAME = /^[0-9a-f]{32}\.[A-Za-z0-9-]+$/;
+
 function prune(dir: string, keep: number): void {
-  const entries = fs
-    .readdirSync(dir)
-    .map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.t - a.t);
+  const entries: { f: string; t: number }[] = [];
+  for (const f of fs.readdirSync(dir)) {
+    if (!CACHE_NAME.test(f)) continue;
+    try {
+      const st = fs.statSync(path.join(dir, f));
+      if (st.isFile()) entries.push({ f, t: st.mtimeMs });
+    } catch {
+      // another process pruned it first
+    }
+  }
+  entries.sort((a, b) => b.t - a.t);
   for (const { f } of entries.slice(keep)) fs.rmSync(path.join(dir, f), { force: true });
 }
 
