@@ -118,6 +118,21 @@ describe('Pipeline', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('without alerts steps the same detectors: every hour the same features and correlations, and no alert', () => {
+    expect(results.some((r) => r.alerts.length > 0)).toBe(true);
+    const p = new Pipeline(parseConfig({}), { alerts: false });
+    market.forEach((h, i) => {
+      const r = p.step(T0 + i * HOUR_MS, h);
+      // read during the step, as replay() read the others' (the features hold the same hour's correlations)
+      expect(r.correlations.pairs).toEqual(results[i].correlations.pairs);
+      expect(r.alerts).toHaveLength(0);
+      // without the correlations they hold: those read columns the next step overwrites
+      const own = (fs: StepResult['features']) => fs.map(({ correlations: _, ...f }) => f);
+      expect(own(r.features)).toEqual(own(results[i].features));
+      expect(r.missing).toEqual(results[i].missing);
+    });
+  });
+
   it('fires a liquidation cascade once per episode and reports the suppressed repeats', () => {
     const hours = syntheticMarket(60, 2);
     for (let h = 30; h < 40; h++) hours[h][0] = { ...hours[h][0], liquidation: { longUsd: 2_000_000, shortUsd: 100_000, kind: 'observed', source: 'test' } };

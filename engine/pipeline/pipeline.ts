@@ -58,8 +58,12 @@ export class Pipeline {
   private readonly candidates = new CandidateBuffer();
   private lastTs = NaN;
 
-  constructor(config: PipelineConfig) {
+  /** with alerts false, the detectors only: no rule is evaluated and no alert made (a feature replay's alerts go unread) */
+  private readonly alerts: boolean;
+
+  constructor(config: PipelineConfig, options: { alerts?: boolean } = {}) {
     this.config = config;
+    this.alerts = options.alerts ?? true;
     this.symbols = config.symbols;
     this.detectors = config.symbols.map(() => new SymbolDetectors(config));
     this.correlation = new CorrelationDetector(config.symbols, config.correlation);
@@ -109,9 +113,9 @@ export class Pipeline {
       }
       const p: FeaturePackage = { ts, symbol: this.symbols[i], close: candle.close, cascades, funding, volatility, regimes, correlations };
       features.push(p);
-      this.rules.evaluateSymbol(i, p, cands);
+      if (this.alerts) this.rules.evaluateSymbol(i, p, cands);
     }
-    this.rules.evaluateCorrelations(correlations, this.returns24h, cands);
+    if (this.alerts) this.rules.evaluateCorrelations(correlations, this.returns24h, cands);
 
     let alerts: readonly Alert[] = NONE;
     let suppressed: Readonly<SuppressionCounts> = NO_SUPPRESSIONS;

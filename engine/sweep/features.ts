@@ -14,6 +14,7 @@ import { HOUR_MS } from '../pipeline/input.ts';
 import type { ReplayData } from '../replay/replay-data.ts';
 import { fundingByHour } from '../replay/funding-hours.ts';
 import { runReplay } from '../replay/replay.ts';
+import { Pipeline } from '../pipeline/pipeline.ts';
 import { cascadeDirection } from '../pipeline/rule-definitions.ts';
 import type { FeatureIndex } from './feature-index.ts';
 import { sharedFloat64, sharedInt32, sharedInt8, sharedUint8 } from './shared.ts';
@@ -127,7 +128,9 @@ export function computeFeatures(data: ReplayData, featureConfig: Record<string, 
     leader: sharedInt8(hours),
   }));
   const index = new Map(cfg.symbols.map((s, i) => [s, i]));
+  // the detectors alone: the rules' alerts would go unread (they were an eighth of the replay)
   runReplay(data, cfg, {
+    pipeline: new Pipeline(cfg, { alerts: false }),
     onStep: (r) => {
       const i = (r.ts - first) / HOUR_MS;
       for (const f of r.features) {
