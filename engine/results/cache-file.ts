@@ -42,11 +42,17 @@ export function codeVersion(roots: readonly string[]): string {
   return hash;
 }
 
+/** hex digits of a cache file's name: the hash of its key */
+const NAME_DIGITS = 32;
+
 /** an entry of `dir` named by a hash of everything that decides its contents (`key`, JSON-able) */
 export function cacheFileName(dir: string, key: unknown, extension: string): string {
-  const name = crypto.createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 32);
+  const name = crypto.createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, NAME_DIGITS);
   return path.join(dir, `${name}.${extension}`);
 }
+
+/** a name cacheFileName gives: only such files are ever pruned, whatever else the folder holds */
+const CACHE_NAME = new RegExp(`^[0-9a-f]{${NAME_DIGITS}}\\.[A-Za-z0-9-]+$`);
 
 const TYPES: Record<string, new (buffer: ArrayBufferLike, offset: number, length: number) => TypedArray> = {
   Float64Array,
@@ -133,9 +139,6 @@ export async function saveShared(file: string, value: unknown, keep = KEEP): Pro
   await fs.promises.rename(tmp, file);
   prune(path.dirname(file), keep);
 }
-
-/** a name cacheFileName gives: only such files are ever pruned, whatever else the folder holds */
-const CACHE_NAME = /^[0-9a-f]{32}\.[A-Za-z0-9-]+$/;
 
 function prune(dir: string, keep: number): void {
   const entries: { f: string; t: number }[] = [];
