@@ -18,6 +18,8 @@ function optionValue(args: readonly string[], name: string): string | undefined 
 /** the threads started, or null */
 export function startThreadsAhead(command: string | null, args: readonly string[]): ThreadsAhead | null {
   if (command !== 'sweep' || args.includes('--help') || args.includes('-h')) return null;
+  // --server: the sweep runs on the server's workers; this process only relays
+  if (args.some((a) => a === '--server' || a.startsWith('--server='))) return null;
   // not the backtest's baseline workers: its command starts them first thing already, and starting them here too
   // measured no faster (16 alternating runs of the default backtest)
   const idle = os.availableParallelism() - 1;

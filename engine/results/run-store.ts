@@ -18,15 +18,14 @@ import type { Alert } from '../pipeline/alerts.ts';
 import type { PipelineConfig } from '../pipeline/config.ts';
 import type { BacktestReport, BacktestResult } from '../replay/backtest.ts';
 import { UserError } from '../errors.ts';
+import { defaultResultsDir } from './results-dir.ts';
 import { moveFile } from '../data/atomic-file.ts';
 import type { PaperPnl } from '../score/pnl.ts';
 import { PNL_EQUITY_FILE, PNL_TRADES_FILE, writePnlFiles } from './pnl-files.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-export function defaultResultsDir(): string {
-  return path.resolve(process.env.REGIME_RESULTS_DIR ?? path.join(REPO, 'results'));
-}
+export { defaultResultsDir };
 
 export interface RunManifest {
   id: string;

@@ -27,6 +27,7 @@ import type { Market } from '../score/market.ts';
 import { Q_VALUE } from './qvalues.ts';
 import { buildWalkForward, formatWalkForward, type WalkForwardReport } from './walk-forward-report.ts';
 import { thousands } from '../thousands.ts';
+import { writeFileAtomic } from '../data/atomic-file.ts';
 
 /** the runs with their q-values (qvalues.ts) */
 const SCORED = 'scored_runs';
@@ -425,6 +426,18 @@ function frontTable(f: ParetoFront, max = 15, walkForward = false): string {
         pts.map((r) => [r.config_id.slice(0, 8), paramsText(r.params), fmt(r.train[f.x], 3), fmt(r.train[f.y], 3), fmt(r.holdout[f.x], 3), fmt(r.holdout[f.y], 3)]),
       );
   return pts.length < f.points.length ? `${body}\n(${pts.length} of ${f.points.length} front points shown; --json has all)` : body;
+}
+
+/**
+ * what `regime sweep` prints, wherever the sweep ran (this process or the sweep server): the report as text, or with
+ * `json` true the whole report as JSON instead; a `json` file is written (atomically) beside the text
+ */
+export function sweepReportOutput(report: SweepReport, json: string | boolean | undefined): string {
+  if (!json) return `${formatSweepReport(report)}\n`;
+  const text = JSON.stringify(report, null, 1) + '\n';
+  if (json === true) return text;
+  writeFileAtomic(json, text);
+  return `${formatSweepReport(report)}\n`;
 }
 
 export function formatSweepReport(r: SweepReport): string {

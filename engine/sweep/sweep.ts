@@ -44,6 +44,7 @@ import { toShared } from './shared.ts';
 import { compactLayout } from '../score/evaluator.ts';
 import { inSharedMemory } from '../score/market-arrays.ts';
 import { threadCpuMs } from './thread-cpu.ts';
+import type { SweepMemo } from './sweep-memo.ts';
 import { periodMarkets, pricesBetween } from './periods.ts';
 import { storeQValues, withQValues } from './qvalues.ts';
 import { foldPeriods, walkForwardFolds, type Fold } from './walk-forward.ts';
@@ -70,6 +71,8 @@ export interface SweepOptions {
    * sweep's worker count; not with `remote`
    */
   pool?: WorkerPool;
+  /** inputs and feature sets kept from earlier sweeps in this process (a resident process: sweep-server.ts) */
+  memo?: SweepMemo;
 }
 
 /** the one hook a distributed sweep needs: everything else (resume, results, report) stays the local sweep's */
@@ -188,20 +191,22 @@ interface Progress {
  * The feature sets a sweep evaluates on, each read from the cache or replayed on a worker once (the worker that
  * replays a set evaluates it next: the pool prefers it), the last FEATURE_SETS_KEPT kept.
  */
-function featureSource(run: { pool: WorkerPool; data: ReplayData; datasetHash: string | null; cacheDir: string | null; saves: Promise<void>[]; log: Logger }): (plan: EvaluationPlan) => Promise<FeatureSet> {
-  const { pool, data, datasetHash, cacheDir, saves, log } = run;
+function featureSource(run: { pool: WorkerPool; data: ReplayData; datasetHash: string | null; cacheDir: string | null; saves: Promise<void>[]; log: Logger; memo: SweepMemo | null }): (plan: EvaluationPlan) => Promise<FeatureSet> {
+  const { pool, data, datasetHash, cacheDir, saves, log, memo } = run;
   const features = new Map<string, Promise<FeatureSet>>();
   return (plan) => {
     let p = features.get(plan.featureKey);
     if (!p) {
       const file = cacheDir === null ? null : featureCacheFile(cacheDir, { datasetHash, featureKey: plan.featureKey, symbols: data.symbols, firstHour: data.firstHour, lastHour: data.lastHour });
-      const cached = file === null ? null : loadFeatureSet(file);
+      const cached = file === null ? null : (memo?.get<FeatureSet>(file) ?? loadFeatureSet(file));
       if (cached !== null && cached.key === plan.featureKey) {
         log.debug({ feature_key: plan.featureKey, file }, 'feature set from the cache');
         p = Promise.resolve(cached);
+        if (file !== null) memo?.set(file, cached);
       } else {
         log.debug({ feature_key: plan.featureKey }, 'feature replay');
         p = pool.run<FeatureSet>({ kind: 'features', key: plan.featureKey, featureConfig: plan.featureConfig }, plan.featureKey);
+        if (file !== null && memo !== null) p.then((set) => memo.set(file, set), () => undefined);
         if (file !== null) {
           const save = p.then((set) => saveFeatureSet(file, set)).catch((err: unknown) => log.warn({ err: (err as Error).message, file }, 'feature set not cached'));
           saves.push(save);
@@ -297,18 +302,21 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     cacheDir === null ? null : inputsCacheFile(cacheDir, datasetHash, { symbols, loadFrom: loadFrom ?? null, to: spec.to, from: spec.from, warmup: spec.warmupHours, split: spec.split, score: spec.score });
   // the data and markets in shared memory, used by this thread too: the unshared originals are garbage once copied,
   // so the process holds one copy instead of two
-  const cached = inputsFile === null ? null : loadShared<Pick<SweepContext, 'data' | 'periods'>>(inputsFile);
+  const memo = opts.memo ?? null;
+  // kept by a resident process from an earlier sweep: in shared memory already, the markets' layouts made
+  const remembered = inputsFile === null ? undefined : memo?.get<Pick<SweepContext, 'data' | 'periods'>>(inputsFile);
+  const cached = remembered ?? (inputsFile === null ? null : loadShared<Pick<SweepContext, 'data' | 'periods'>>(inputsFile));
   let data: ReplayData;
   if (cached !== null) {
-    log.debug({ file: inputsFile }, 'data and markets from the cache');
-    data = toShared(cached.data);
+    log.debug({ file: inputsFile, kept: remembered !== undefined }, 'data and markets from the cache');
+    data = remembered?.data ?? toShared(cached.data);
   } else {
     data = toShared(await loadReplayData(await storeOf(store), symbols, { from: loadFrom, to: spec.to ?? undefined }));
   }
   tLoaded = performance.now();
   cLoaded = processCpu();
   const frame = resolveFrame(spec, data);
-  const featuresFor = featureSource({ pool, data, datasetHash, cacheDir, saves, log });
+  const featuresFor = featureSource({ pool, data, datasetHash, cacheDir, saves, log, memo });
   // the workers get the data first: the first configuration's feature replay, when it is not cached, starts on one of
   // them while this thread prepares the markets. Not for a remote sweep (its workers replay their own), nor for one
   // being resumed (its first configurations may be done: their features would be replayed for nothing)
@@ -317,12 +325,13 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   const first = opts.remote || resuming ? null : firstPlan(spec);
   if (first !== null && first.mode === 'columns') featuresFor(first).catch(() => undefined);
   // built in shared memory from the start: toShared then copies nothing (a copy was ≈ 20 MB of first touches)
-  const periods = toShared(cached?.periods ?? inSharedMemory(() => periodsOf(frame, data, spec)));
+  const periods = remembered?.periods ?? toShared(cached?.periods ?? inSharedMemory(() => periodsOf(frame, data, spec)));
   if (cached === null && inputsFile !== null) {
     saves.push(saveShared(inputsFile, { data, periods }).catch((err: unknown) => log.warn({ err: (err as Error).message, file: inputsFile }, 'sweep inputs not cached')));
   }
   // each period's scoring layout made once, in memory every worker reads, rather than once per worker
-  for (const p of periods) p.layout = inSharedMemory(() => compactLayout(p.market));
+  if (remembered === undefined) for (const p of periods) p.layout = inSharedMemory(() => compactLayout(p.market));
+  if (inputsFile !== null) memo?.set(inputsFile, { data, periods });
   pool.setPeriods(periods);
   const tMarkets = performance.now();
   const cMarkets = processCpu();

@@ -1,10 +1,7 @@
+import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultResultsDir } from '../../results/run-store.ts';
-import { formatSweepReport } from '../../sweep/report.ts';
-import { loadSweepSpec } from '../../sweep/spec.ts';
-import { runSweep } from '../../sweep/sweep.ts';
-import { emitJson, globals, lazyStoreFor, storeFor } from '../context.ts';
-import { loggerFor } from '../logger.ts';
+import { defaultResultsDir } from '../../results/results-dir.ts';
+import { emitJson, globals, lazyStoreFor, storeFor, type GlobalOptions } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { positiveInt } from '../args.ts';
 import { UserError } from '../../errors.ts';
@@ -18,6 +15,7 @@ interface SweepCliOptions {
   queue?: string;
   batch?: string;
   featureCache?: boolean;
+  server?: string | boolean;
 }
 
 
@@ -34,6 +32,7 @@ export function register(program: Command): void {
     .option('--json [file]', 'print (or write) the whole report, every result row included, as JSON')
     .option('--queue <redis-url>', 'compute the configurations on `regime worker` processes through BullMQ on Redis (redis://[:password@]host:port/db, rediss:// for TLS)')
     .option('--batch <n>', 'with --queue: configurations per queue job (default 50)')
+    .option('--server [socket]', 'run the sweep on a running `regime sweep-server` (default socket: <results>/sweep-server.sock): no start-up, no JIT warm-up')
     .option('--no-feature-cache', 'replay the detectors even when <results>/cache/sweep-features holds their feature columns for this data and code')
     .addHelpText(
       'after',
@@ -60,7 +59,15 @@ The detectors' feature columns are kept in <results>/cache/sweep-features (named
 feature keys and the code): a later sweep over the same data and feature keys skips the feature replay.`,
     )
     .action(async (opts: SweepCliOptions, cmd: Command) => {
+      if (opts.server !== undefined) return serverSweepCommand(opts, cmd);
       if (opts.queue !== undefined) return queuedSweepCommand(opts, cmd);
+      // the engine only here: `--server` runs it elsewhere and should start in a bare node's time
+      const [{ loadSweepSpec }, { runSweep }, { sweepReportOutput }, { loggerFor }] = await Promise.all([
+        import('../../sweep/spec.ts'),
+        import('../../sweep/sweep.ts'),
+        import('../../sweep/report.ts'),
+        import('../logger.ts'),
+      ]);
       const spec = loadSweepSpec(opts.spec);
       const workers = opts.workers === undefined ? undefined : positiveInt(opts.workers, '--workers');
       const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
@@ -90,13 +97,66 @@ feature keys and the code): a later sweep over the same data and feature keys sk
         progress.stop();
         store.close();
       }
-      if (opts.json) await emitJson(opts.json, report);
-      if (opts.json !== true) console.log(formatSweepReport(report));
+      process.stdout.write(sweepReportOutput(report, opts.json));
     });
 }
 
+/** the sweep on a `regime sweep-server`: the same output and exit code as a run in this process */
+async function serverSweepCommand(opts: SweepCliOptions, cmd: Command): Promise<void> {
+  const [{ sweepOnServer }, { codeIdentity, defaultSocket, PROTOCOL_VERSION }, { DEFAULT_DATASETS_DIR }] = await Promise.all([
+    import('../../sweep/sweep-client.ts'),
+    import('../../sweep/server-protocol.ts'),
+    import('../../data/layout.ts'),
+  ]);
+  if (opts.queue !== undefined) throw new UserError('--server: not with --queue (the server computes the configurations on its own workers)');
+  if (opts.workers !== undefined) throw new UserError('--workers: not with --server (the server keeps the workers it was started with)');
+  const g: GlobalOptions = globals(cmd);
+  const socket = path.resolve(typeof opts.server === 'string' ? opts.server : defaultSocket());
+  const progress = createProgress();
+  let started = false;
+  let answer;
+  try {
+    answer = await sweepOnServer(
+      socket,
+      {
+        v: PROTOCOL_VERSION,
+        code: codeIdentity(),
+        spec: path.resolve(opts.spec),
+        results: path.resolve(opts.results ?? defaultResultsDir()),
+        json: typeof opts.json === 'string' ? path.resolve(opts.json) : Boolean(opts.json),
+        limit: opts.limit === undefined ? null : positiveInt(opts.limit, '--limit'),
+        featureCache: opts.featureCache !== false,
+        datasets: path.resolve(g.datasets ?? DEFAULT_DATASETS_DIR),
+        db: g.db === undefined ? null : path.resolve(g.db),
+        logLevel: g.verbose ? 'debug' : (process.env.LOG_LEVEL ?? 'warn'),
+        verbose: Boolean(g.verbose),
+      },
+      {
+        progress: (done, total) => {
+          if (!started) {
+            progress.start(total, 'sweep');
+            started = true;
+          }
+          progress.update(done);
+        },
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+      },
+    );
+  } finally {
+    progress.stop();
+  }
+  if (answer.error !== null) console.error(answer.error);
+  process.exitCode = answer.exit;
+}
+
 async function queuedSweepCommand(opts: SweepCliOptions, cmd: Command): Promise<void> {
-  const { runQueuedSweep, formatQueueLine, queueProgressLabel } = await import('../../sweep/queue-coordinator.ts');
+  const [{ runQueuedSweep, formatQueueLine, queueProgressLabel }, { loadSweepSpec }, { formatSweepReport }, { loggerFor }] = await Promise.all([
+    import('../../sweep/queue-coordinator.ts'),
+    import('../../sweep/spec.ts'),
+    import('../../sweep/report.ts'),
+    import('../logger.ts'),
+  ]);
   if (opts.workers !== undefined) throw new UserError('--workers: not with --queue (start `regime worker --queue …` processes instead)');
   const spec = loadSweepSpec(opts.spec);
   const limit = opts.limit === undefined ? undefined : positiveInt(opts.limit, '--limit');
