@@ -30,7 +30,7 @@ import { loadFeatureSet } from './feature-cache.ts';
 import type { Store } from '../data/store.ts';
 import type { SweepReport } from './report.ts';
 import { benchMedian } from '../testing/bench-median.ts';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 const CONFIGS = 1000;
 /** the long sweep: the same parameters, ten times the configurations, where the fixed costs weigh a tenth as much */
@@ -223,15 +223,15 @@ function sweepLines(label: string, r: Timed, features: { label: string; ms: numb
  * `regime sweep` as a user runs it: its own process, its workers from the CLI bundle (the in-process runs above
  * start theirs through tsx). /usr/bin/time gives the process's wall, CPU (all threads) and peak RSS.
  */
-function cliSweep(specFile: string, results: string): { wall: number; cpu: number; system: number; rssMiB: number; report: { run: SweepReport['run'] } } | string {
+function cliSweep(specFile: string, results: string, extra: string[] = []): { wall: number; cpu: number; system: number; rssMiB: number; report: { run: SweepReport['run']; dir: string } } | string {
   const repo = path.resolve(import.meta.dirname, '../..');
   const json = path.join(results, 'report.json');
   const env = { ...process.env };
   delete env.REGIME_BUNDLE;
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, path.join(repo, 'scripts', 'regime.mjs'), 'sweep', '--spec', specFile, '--results', results, '--json', json], { cwd: repo, env, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, path.join(repo, 'scripts', 'regime.mjs'), 'sweep', '--spec', specFile, '--results', results, '--json', json, ...extra], { cwd: repo, env, encoding: 'utf8' });
   const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
   if (r.status !== 0 || !m) return `regime sweep failed (exit ${r.status}): ${(r.stderr ?? String(r.error)).trim().split('\n').slice(-2).join(' ')}`;
-  const report = JSON.parse(fs.readFileSync(json, 'utf8')) as { run: SweepReport['run'] };
+  const report = JSON.parse(fs.readFileSync(json, 'utf8')) as { run: SweepReport['run']; dir: string };
   return { wall: Number(m[1]) * 1000, cpu: (Number(m[2]) + Number(m[3])) * 1000, system: Number(m[3]) * 1000, rssMiB: Number(m[4]) / 1024, report };
 }
 
@@ -285,6 +285,78 @@ function fixedCpuLines(cpuShort: number, cpuLong: number): string[] {
   const bestWall = cpuShort / cores;
   return [
     `  CPU split (CLI WARM, ${thousands(CONFIGS)} vs ${thousands(LONG_CONFIGS)} configurations): ≈ ${fmtS(fixed)} fixed (process and worker start-up, JIT warm-up, the report with its baseline) + ${perConfig.toFixed(2)} ms per configuration; on ${cores} cores kept busy the ${thousands(CONFIGS)} run needs ≥ ${fmtS(bestWall)} (≥ ${fmtS(fixed / cores)} for the fixed part alone) = at most ${((CONFIGS / bestWall) * 1000).toFixed(0)} configurations/s`,
+  ];
+}
+
+/** a process's CPU time (ms, every thread) and peak RSS (MiB) from /proc; null where there is no /proc */
+function procUsage(pid: number): { cpu: number; peakMiB: number } | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command's closing parenthesis: utime and stime are the 12th and 13th of them, in ticks
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { cpu: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND, peakMiB: hwm ? Number(hwm[1]) / 1024 : NaN };
+  } catch {
+    return null;
+  }
+}
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times */
+const TICKS_PER_SECOND = 100;
+
+/**
+ * `regime sweep --server` against a `regime sweep-server` started here (sweep-server.ts): the first sweep warms the
+ * server's workers up, then WARM_RUNS sweeps of the same spec, each into the same results folder emptied of its
+ * sweeps (nothing to resume), as a user sends one sweep after another. The wall is the client's, start to exit;
+ * the CPU is the client's plus the server's during the run.
+ */
+async function serverLines(specFile: string, scratch: string, cache: string, expected: Buffer): Promise<string[]> {
+  const repo = path.resolve(import.meta.dirname, '../..');
+  const dir = path.join(scratch, 'server');
+  const socket = path.join(dir, 's.sock');
+  fs.cpSync(cache, path.join(dir, 'cache'), { recursive: true });
+  const env = { ...process.env };
+  delete env.REGIME_BUNDLE;
+  const server = spawn(process.execPath, [path.join(repo, 'scripts', 'regime.mjs'), 'sweep-server', '--socket', socket], { cwd: repo, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  let said = '';
+  server.stderr.setEncoding('utf8');
+  server.stderr.on('data', (t: string) => (said += t));
+  const exited = new Promise<void>((resolve) => server.on('exit', () => resolve()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.stderr.on('data', () => said.includes('listening on') && resolve());
+      server.on('exit', (code) => reject(new Error(`exit ${code}: ${said.trim()}`)));
+    });
+  } catch (err) {
+    return [`regime sweep --server: the server did not start (${(err as Error).message})`];
+  }
+  const runs: ReturnType<typeof cliSweep>[] = [];
+  let same = true;
+  let serverPeak: number | null = null;
+  try {
+    for (let i = 0; i <= WARM_RUNS; i++) {
+      fs.rmSync(path.join(dir, 'sweeps'), { recursive: true, force: true });
+      const before = procUsage(server.pid!);
+      const r = cliSweep(specFile, dir, ['--server', socket]);
+      const after = procUsage(server.pid!);
+      if (typeof r !== 'string') {
+        same &&= fs.readFileSync(path.join(r.report.dir ?? '', 'results.parquet')).equals(expected);
+        if (before && after) r.cpu += after.cpu - before.cpu;
+      }
+      runs.push(r);
+    }
+    serverPeak = procUsage(server.pid!)?.peakMiB ?? null;
+  } finally {
+    server.kill('SIGINT');
+    await exited;
+  }
+  const [first, ...timed] = runs;
+  const m = medianRun(timed);
+  return [
+    `regime sweep --server (a resident \`regime sweep-server\` started here: its workers, their compiled code and the inputs read from the cache kept between sweeps); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`,
+    `  the server's first sweep (its JIT still cold): ${typeof first === 'string' ? first : `${(first.wall / 1000).toFixed(2)} s`}; then ${WARM_RUNS} sweeps one after another: walls ${timed.map((r) => (typeof r === 'string' ? '?' : (r.wall / 1000).toFixed(2))).join(', ')} s; the median run (CPU: the client's and the server's, every thread); the server's peak RSS ${serverPeak === null ? '?' : `${serverPeak.toFixed(0)} MiB`} over all ${WARM_RUNS + 1}${serverPeak !== null ? `   goal < 500 MB   ${serverPeak * 2 ** 20 < 500e6 ? 'MET' : 'NOT MET'}` : ''}:`,
+    ...cliLines('  SERVED', m).map((l) => l.replace(/; peak RSS \d+ MiB( {3}goal < 500 MB {3}(NOT )?MET)?/, ' (the client process)')),
+    `  results.parquet       every served sweep and the in-process cold run ${same ? 'byte-identical' : 'DIFFER'}`,
   ];
 }
 
@@ -360,6 +432,7 @@ export async function benchSweep(): Promise<string[]> {
       const cliSame = [path.join(scratch, 'cli-cold'), ...warmDirs].every((dir) => parquet(dir).equals(inProcess));
       lines.push(`  results.parquet       CLI cold, every CLI warm run and in-process ${cliSame ? 'byte-identical' : 'DIFFER'}`);
     }
+    lines.push(...(await serverLines(specFile, scratch, path.join(scratch, 'cli-cold', 'cache'), fs.readFileSync(path.join(cold.report.dir, 'results.parquet')))));
     // the same sweep ten times as long (warm, the same cache): the rate a long sweep settles at once start-up, warm-up
     // and the report weigh a tenth as much; the --json report then carries 10,000 rows
     const longSpecFile = path.join(scratch, 'bench-spec-long.json');
