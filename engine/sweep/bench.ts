@@ -353,11 +353,34 @@ async function serverLines(specFile: string, scratch: string, cache: string, exp
   const [first, ...timed] = runs;
   const m = medianRun(timed);
   return [
-    `regime sweep --server (a resident \`regime sweep-server\` started here: its workers, their compiled code and the inputs read from the cache kept between sweeps); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`,
+    `regime sweep --server (a resident \`regime sweep-server\` started here: its workers with their compiled code and what they built from the inputs, and the inputs read from the cache, kept between sweeps); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`,
     `  the server's first sweep (its JIT still cold): ${typeof first === 'string' ? first : `${(first.wall / 1000).toFixed(2)} s`}; then ${WARM_RUNS} sweeps one after another: walls ${timed.map((r) => (typeof r === 'string' ? '?' : (r.wall / 1000).toFixed(2))).join(', ')} s; the median run (CPU: the client's and the server's, every thread); the server's peak RSS ${serverPeak === null ? '?' : `${serverPeak.toFixed(0)} MiB`} over all ${WARM_RUNS + 1}${serverPeak !== null ? `   goal < 500 MB   ${serverPeak * 2 ** 20 < 500e6 ? 'MET' : 'NOT MET'}` : ''}:`,
-    ...cliLines('  SERVED', m).map((l) => l.replace(/; peak RSS \d+ MiB( {3}goal < 500 MB {3}(NOT )?MET)?/, ' (the client process)')),
+    ...servedLines(m),
     `  results.parquet       every served sweep and the in-process cold run ${same ? 'byte-identical' : 'DIFFER'}`,
   ];
+}
+
+/**
+ * a served sweep's wall in order: the client's own part (node's start, its modules, connecting; then the output and its
+ * exit) is the wall less the server's elapsed time, in which load and markets are the inputs the server kept
+ */
+function servedLines(r: ReturnType<typeof cliSweep>): string[] {
+  if (typeof r === 'string') return [`  SERVED: ${r}`];
+  const { run } = r.report;
+  const t = run.timeline_ms;
+  const perSecond = (CONFIGS / r.wall) * 1000;
+  const client = r.wall - run.elapsed_ms;
+  const lines = [
+    `  SERVED: wall ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s   goal >= 500/s   ${perSecond >= 500 ? 'MET' : 'NOT MET'}; CPU ${(r.cpu / 1000).toFixed(2)} s (the client's and the server's, all threads: ${(r.cpu / CONFIGS).toFixed(1)} ms per configuration all in); the client's peak RSS ${r.rssMiB.toFixed(0)} MiB`,
+  ];
+  if (t) {
+    const steadyConfigs = run.computed - t.warm_up_configurations;
+    lines.push(
+      `  where the wall goes   the client ${fmtS(client)} (node's start, its modules, connecting, then the report's text and exit) + load ${fmtS(t.load)} + markets ${fmtS(t.markets)} (kept by the server) + runs table ${fmtS(t.runs_table)} + warm-up ${fmtS(t.warm_up)} (the first ${t.warm_up_configurations} configurations, each worker's caches of values emptied, while the first full window is generated) + steady ${fmtS(t.steady)} (${thousands(steadyConfigs)} configurations = ${((steadyConfigs / Math.max(1, t.steady)) * 1000).toFixed(0)}/s) + report ${fmtS(t.report)}`,
+      `    all but the steady evaluation ${fmtS(r.wall - t.steady)}, against the ${fmtS((CONFIGS / 500) * 1000)} the goal allows for the whole run`,
+    );
+  }
+  return lines;
 }
 
 /** the JIT's cost to a worker (jit-bench-child.ts), each child a fresh process: medians of JIT_CHILDREN */

@@ -208,3 +208,22 @@ describe('config key table', () => {
     expect(fallback.unclassified).toEqual(['rules.funding_abs_z']);
   });
 });
+
+describe('ColumnarEvaluator.forgetValues (a kept worker between sweeps)', () => {
+  it('drops the candidates cached by configuration values and gives the same alerts afterwards', () => {
+    const e = new ColumnarEvaluator(features);
+    const cfg = parseConfig(THRESHOLD_CONFIGS[0]);
+    const first = materialiseAlerts(features, e.evaluate(cfg));
+    // a key's candidates are kept from its second use on
+    e.evaluate(cfg);
+    const held = e as unknown as { cache: Map<string, unknown>; seen: Set<string> };
+    expect(held.cache.size).toBeGreaterThan(0);
+    expect(held.seen.size).toBeGreaterThan(0);
+    e.forgetValues();
+    expect(held.cache.size).toBe(0);
+    expect(held.seen.size).toBe(0);
+    expect(materialiseAlerts(features, e.evaluate(cfg)).map(key)).toEqual(first.map(key));
+    // nothing kept from before: the next use is a first one again
+    expect(held.cache.size).toBe(0);
+  });
+});

@@ -16,7 +16,7 @@ import type { CooldownRule } from '../pipeline/cooldown.ts';
 import { toDirection, type Direction } from '../pipeline/rule-definitions.ts';
 import { buildIndex, type FeatureIndex } from './feature-index.ts';
 import type { FeatureSet } from './features.ts';
-import { RULES, SEVERITIES, SYMBOL_RULES, type Candidates, type Rule } from './rules.ts';
+import { forgetRuleValues, RULES, SEVERITIES, SYMBOL_RULES, type Candidates, type Rule } from './rules.ts';
 
 export { SEVERITIES };
 
@@ -129,6 +129,18 @@ export class ColumnarEvaluator {
     this.features = features;
     this.cacheLimit = cacheLimitBytes;
     this.useHeads = options.heads ?? true;
+  }
+
+  /**
+   * drops every cache of values configurations took (this evaluator's candidates, the rules' per-value runs and
+   * rises), keeping what was built from the feature set alone: a kept worker's next sweep (SweepJobs.renew) then
+   * costs what it would in a new worker, less the building, whatever sweeps came before
+   */
+  forgetValues(): void {
+    this.cache.clear();
+    this.seen.clear();
+    this.cacheBytes = 0;
+    if (this.index !== null) forgetRuleValues(this.index);
   }
 
   /**

@@ -37,6 +37,11 @@ export interface SweepContext {
   /** kept alerts: hours from..until (inclusive); earlier hours warm the detectors and the cooldown up */
   emitFrom: number;
   emitUntil: number;
+  /**
+   * what names this data and these periods for good (a resident process's kept inputs: their cache file), or none: a
+   * worker given the same name again keeps what it built from them (SweepJobs.renew)
+   */
+  inputs?: string | null;
 }
 
 export type Job =
@@ -64,7 +69,7 @@ export function metricColumns(periods: readonly string[], horizons: readonly num
 }
 
 export class SweepJobs {
-  private readonly ctx: SweepContext;
+  private ctx: SweepContext;
   private scorers: { name: string; scorer: PeriodScorer; test: PrecisionTest }[];
   private readonly evaluators = new Map<string, ColumnarEvaluator>();
   /** per symbol: judged and true alerts of the period being scored (PeriodScorer.score fills them for the p-value) */
@@ -80,7 +85,28 @@ export class SweepJobs {
     this.scorers = this.scorersOf(ctx.periods);
   }
 
+  /**
+   * the next sweep on the same inputs (ctx.inputs named, and the same as this one's): what was built from the feature
+   * sets (indexes, the regime bands' orders, the incremental state) is kept, the caches of values a configuration
+   * took are dropped, so a sweep costs what it would in a new worker, less the building. Returns false (nothing kept)
+   * when the inputs differ.
+   */
+  renew(ctx: SweepContext): boolean {
+    if (!ctx.inputs || ctx.inputs !== this.ctx.inputs) return false;
+    this.ctx = { ...ctx, periods: this.ctx.periods };
+    for (const e of this.evaluators.values()) e.forgetValues();
+    this.samePeriods = true;
+    return true;
+  }
+
+  /** set when renewed: the periods that come next are this context's own (the same inputs), already scored for */
+  private samePeriods = false;
+
   setPeriods(periods: Period[]): void {
+    if (this.samePeriods) {
+      this.samePeriods = false;
+      return;
+    }
     this.ctx.periods = periods;
     this.scorers = this.scorersOf(periods);
     this.columns = null;

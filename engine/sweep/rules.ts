@@ -395,6 +395,12 @@ interface Rises {
 /** per feature index and symbol: the volatility rises above a floor, by that floor */
 const volRises = new WeakMap<FeatureIndex, RecentMap<number, Rises>[]>();
 
+/** the rules' caches by a configuration's values (standing runs by staleness, rises by floor) for this index, dropped */
+export function forgetRuleValues(x: FeatureIndex): void {
+  standingRuns.delete(x);
+  volRises.delete(x);
+}
+
 /**
  * the hours k where the ratio r rises at or above floor into at, each one's reach into reach (Infinity when it comes
  * from below the floor); returns how many. Typed arrays written by index and a function that ends at its loop: the

@@ -44,12 +44,10 @@ export function defaultSocket(): string {
 }
 
 /**
- * which code this process runs: its CLI bundle (rebuilt whenever a source changes: scripts/cli-bundle.mjs), else the
- * hash of the result code's sources (or REGIME_CODE_VERSION, as for queue workers)
+ * which code this process runs: the hash of the sources that compute results (or REGIME_CODE_VERSION), as queue workers
+ * check it. Not the CLI bundle's name: a bundle rebuilt from the same sources gets a new one
  */
 export function codeIdentity(): string {
-  const bundle = process.env.REGIME_BUNDLE_DIR;
-  if (bundle && !process.env.REGIME_CODE_VERSION) return `bundle:${path.basename(bundle)}`;
   return currentCodeVersion();
 }
 

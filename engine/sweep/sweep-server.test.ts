@@ -106,10 +106,22 @@ describe('regime sweep-server', () => {
     expect(parquet(again.dir).equals(parquet(local.dir))).toBe(true);
   });
 
+  it('gives the same results after other sweeps: what its workers keep between sweeps on the same inputs changes no bit', async () => {
+    // other thresholds first, so the workers' kept state and caches come from other configurations
+    const other = path.join(tmp, 'other.json');
+    fs.writeFileSync(other, JSON.stringify({ ...SPEC, random: { ...SPEC.random, seed: 6 }, grid: { 'volatility.thresholds.extreme': [2.2, 2.6], 'rules.funding_abs_z': [1.2, 3] } }));
+    expect((await ask(request({ spec: other, results: path.join(tmp, 'other'), json: false }))).exit).toBe(0);
+    const a = await ask(request({ results: path.join(tmp, 'after-other'), json: true }));
+    const report = JSON.parse(a.stdout) as SweepReport;
+    expect(report.run.computed).toBe(local.run.computed);
+    expect(stable(report)).toEqual(JSON.parse(JSON.stringify(stable(local))));
+    expect(parquet(report.dir).equals(parquet(local.dir))).toBe(true);
+  });
+
   it('refuses a sweep it would answer differently: other code, other datasets, another database', async () => {
-    const code = await ask(request({ code: 'bundle:other' }));
+    const code = await ask(request({ code: 'other' }));
     expect(code.exit).toBe(1);
-    expect(code.error).toMatch(/runs other code .* than this command \(bundle:other\).*stop it and start it again/);
+    expect(code.error).toMatch(/runs other code .* than this command \(other\).*stop it and start it again/);
     const datasets = await ask(request({ datasets: tmp }));
     expect(datasets.exit).toBe(2);
     expect(datasets.error).toContain(`--datasets ${tmp}: the sweep server at ${server.socket} reads ${DEFAULT_DATASETS_DIR}`);

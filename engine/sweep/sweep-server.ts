@@ -1,6 +1,7 @@
 /**
  * A resident sweep process: it keeps one worker pool (and one dataset store) between sweeps, so a sweep sent to it
- * finds every isolate's code compiled and pays no process start, no module loading and no JIT warm-up. A 1,000
+ * finds every isolate's code compiled and pays no process start, no module loading and no JIT warm-up; it keeps the
+ * inputs read from the cache (SweepMemo), and its workers what they built from them (SweepJobs.renew). A 1,000
  * configuration sweep spends about a third of its CPU on those in a process of its own (the bench's
  * JIT warm-up and NO JIT WARM-UP lines), as build tools find for their daemons.
  *

@@ -320,7 +320,8 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   // the workers get the data first: the first configuration's feature replay, when it is not cached, starts on one of
   // them while this thread prepares the markets. Not for a remote sweep (its workers replay their own), nor for one
   // being resumed (its first configurations may be done: their features would be replayed for nothing)
-  pool.init({ data, periods: [], emitFrom: frame.emitFrom, emitUntil: frame.emitUntil });
+  // named by the kept inputs' file in a resident process: its workers keep what they built from them (SweepJobs.renew)
+  pool.init({ data, periods: [], emitFrom: frame.emitFrom, emitUntil: frame.emitUntil, inputs: memo !== null ? inputsFile : null });
   const resuming = fs.existsSync(path.join(dir, RUNS_FILE));
   const first = opts.remote || resuming ? null : firstPlan(spec);
   if (first !== null && first.mode === 'columns') featuresFor(first).catch(() => undefined);

@@ -16,7 +16,8 @@ if (port) {
   let jobs: SweepJobs | null = null;
   port.on('message', (msg: WorkerRequest) => {
     if (msg.type === 'init') {
-      jobs = new SweepJobs(msg.ctx);
+      // a kept pool's next sweep on the same inputs keeps what this worker built from them
+      if (!jobs?.renew(msg.ctx)) jobs = new SweepJobs(msg.ctx);
       return;
     }
     if (msg.type === 'periods') {
