@@ -38,7 +38,7 @@ export type ServerMessage =
   /** the last message: the exit code, and the one-line error the CLI would print (null on success) */
   | { t: 'end'; exit: number; error: string | null };
 
-/** the socket a server listens on and a client looks for when none is named: in the results folder */
+/** the socket a server listens on and a client looks for when none is named: in the default results folder (not a sweep's --results: one server serves any) */
 export function defaultSocket(): string {
   return path.join(defaultResultsDir(), 'sweep-server.sock');
 }
@@ -51,11 +51,19 @@ export function codeIdentity(): string {
   return currentCodeVersion();
 }
 
-/** splits a stream of text into lines, each handed to `onLine` (the last, unterminated part is kept for later) */
-export function lineReader(onLine: (line: string) => void): (chunk: string) => void {
+/**
+ * splits a stream of text into lines, each handed to `onLine` (the last, unterminated part is kept for later);
+ * `onOverflow` once the unterminated part passes `maxLine` characters (a line that long is not one of ours)
+ */
+export function lineReader(onLine: (line: string) => void, onOverflow: () => void = () => undefined, maxLine = Infinity): (chunk: string) => void {
   let rest = '';
   return (chunk) => {
     rest += chunk;
+    if (rest.length > maxLine && !rest.includes('\n')) {
+      rest = '';
+      onOverflow();
+      return;
+    }
     let nl: number;
     while ((nl = rest.indexOf('\n')) >= 0) {
       const line = rest.slice(0, nl);

@@ -169,6 +169,25 @@ describe('regime sweep-server', () => {
     expect(parquet(report.dir).equals(parquet(local.dir))).toBe(true);
   });
 
+  it('drops a connection whose request line never ends, and goes on serving', async () => {
+    const socket = path.join(tmp, 'small.sock');
+    const small = await startSweepServer({ socket, workers: 1, maxRequest: 1000 });
+    try {
+      const closed = await new Promise<boolean>((resolve) => {
+        const c = net.connect(socket, () => c.write('x'.repeat(5000)));
+        c.on('close', () => resolve(true));
+        c.on('error', () => undefined);
+      });
+      expect(closed).toBe(true);
+      const a = await ask(request({ spec: path.join(tmp, 'missing.json') }), socket);
+      expect(a.exit).toBe(2);
+      expect(a.error).toContain('missing.json: cannot read spec (ENOENT)');
+      expect(small.served).toBe(1);
+    } finally {
+      await small.close();
+    }
+  });
+
   it('listens on a socket only its user can open, and will not start twice on one', async () => {
     expect(fs.statSync(server.socket).mode & 0o777).toBe(0o600);
     await expect(startSweepServer({ socket: server.socket })).rejects.toThrow(`a sweep server already listens at ${server.socket}`);

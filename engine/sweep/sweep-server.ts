@@ -31,6 +31,8 @@ export interface SweepServerOptions {
   db?: string;
   /** the server's own log (what it served, what failed) */
   log?: Logger;
+  /** a request line longer than this (characters) drops its connection instead of being buffered */
+  maxRequest?: number;
 }
 
 export interface SweepServer {
@@ -55,6 +57,9 @@ const requestSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   verbose: z.boolean(),
 }) satisfies z.ZodType<SweepRequest>;
+
+/** a request is a few paths and options: far below this */
+const MAX_REQUEST = 2 ** 20;
 
 /** progress messages at most this often (the last one always goes) */
 const PROGRESS_MS = 100;
@@ -81,11 +86,15 @@ export async function startSweepServer(opts: SweepServerOptions): Promise<SweepS
     connections.add(conn);
     conn.setEncoding('utf8');
     let asked = false;
-    const read = lineReader((line) => {
-      if (asked) return;
-      asked = true;
-      queue = queue.then(() => serve(conn, line));
-    });
+    const read = lineReader(
+      (line) => {
+        if (asked) return;
+        asked = true;
+        queue = queue.then(() => serve(conn, line));
+      },
+      () => conn.destroy(),
+      opts.maxRequest ?? MAX_REQUEST,
+    );
     conn.on('data', read);
     conn.on('error', () => undefined);
     conn.on('close', () => connections.delete(conn));
@@ -136,6 +145,8 @@ export async function startSweepServer(opts: SweepServerOptions): Promise<SweepS
   }
 
   await listenPrivately(server, socket);
+  // after it listens, a failure of the listening socket is logged, not thrown where nothing catches it
+  server.on('error', (err) => log.error({ err: err.message, socket }, 'sweep server socket failed'));
   return {
     socket,
     workers: pool.size,

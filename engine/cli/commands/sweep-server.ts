@@ -14,7 +14,7 @@ export function register(program: Command): void {
   program
     .command('sweep-server')
     .description('keep sweep workers running between sweeps: `regime sweep --server` then starts at once, its code already compiled')
-    .option('--socket <path>', 'Unix socket to listen on (default <results>/sweep-server.sock, results/ or REGIME_RESULTS_DIR)')
+    .option('--socket <path>', 'Unix socket to listen on (default sweep-server.sock in results/ or REGIME_RESULTS_DIR; each sweep names its own results folder)')
     .option('--workers <n>', 'worker threads kept (default: the CPU count)')
     .addHelpText(
       'after',

@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--json [file]', 'print (or write) the whole report, every result row included, as JSON')
     .option('--queue <redis-url>', 'compute the configurations on `regime worker` processes through BullMQ on Redis (redis://[:password@]host:port/db, rediss:// for TLS)')
     .option('--batch <n>', 'with --queue: configurations per queue job (default 50)')
-    .option('--server [socket]', 'run the sweep on a running `regime sweep-server` (default socket: <results>/sweep-server.sock): no start-up, no JIT warm-up')
+    .option('--server [socket]', 'run the sweep on a running `regime sweep-server` (default socket: sweep-server.sock in results/ or REGIME_RESULTS_DIR, whatever --results says): no start-up, no JIT warm-up')
     .option('--no-feature-cache', 'replay the detectors even when <results>/cache/sweep-features holds their feature columns for this data and code')
     .addHelpText(
       'after',
