@@ -10,7 +10,7 @@ import { runReplay } from '../replay/replay.ts';
 import { pricesOf, toScorable } from '../replay/score-alerts.ts';
 import { prepareMarket, scoreOnMarket } from '../score/index.ts';
 import { Mulberry32 } from '../score/prng.ts';
-import { ColumnarEvaluator, materialiseAlerts } from './evaluate.ts';
+import { alertIdsOf, ColumnarEvaluator, materialiseAlerts, scorableFromColumns } from './evaluate.ts';
 import { regimeCodes, volRanks } from './rules.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { withSharedIndex } from './feature-index.ts';
@@ -225,5 +225,24 @@ describe('ColumnarEvaluator.forgetValues (a kept worker between sweeps)', () => 
     expect(materialiseAlerts(features, e.evaluate(cfg)).map(key)).toEqual(first.map(key));
     // nothing kept from before: the next use is a first one again
     expect(held.cache.size).toBe(0);
+  });
+});
+
+describe('scorableFromColumns (the report\'s selected alerts, built from a worker\'s columns)', () => {
+  it('gives toScorable of the materialised alerts, field for field, ids included', () => {
+    let pairAlerts = 0;
+    for (const json of THRESHOLD_CONFIGS) {
+      const cols = evaluator.evaluate(parseConfig(json));
+      pairAlerts += cols.slot.filter((s) => s >= features.symbols.length).length;
+      const expected = materialiseAlerts(features, cols).map((a) =>
+        toScorable({ id: a.id, ts: a.ts, symbol: a.symbol, event_type: a.event_type, severity: a.severity, source: a.source, direction: a.direction, data: { leader: a.leader } }),
+      );
+      const ids = alertIdsOf(features, cols);
+      // key order included: the scorer's JSON of them is the same
+      expect(JSON.stringify(scorableFromColumns(features, cols, ids))).toBe(JSON.stringify(expected));
+      expect(() => scorableFromColumns(features, cols, ids.slice(1))).toThrow(/id characters for/);
+    }
+    // pair alerts among them: scored on the symbol their leader is expected to move
+    expect(pairAlerts).toBeGreaterThan(0);
   });
 });

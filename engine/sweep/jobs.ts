@@ -8,9 +8,8 @@ import type { ReplayData } from '../replay/replay-data.ts';
 import { runReplay } from '../replay/replay.ts';
 import type { Market } from '../score/market.ts';
 import { metricCount, permutationValues, placeSlice, type BaselineSpec } from '../score/baseline.ts';
-import type { ScorableAlert } from '../score/types.ts';
 import { toScorable } from '../replay/score-alerts.ts';
-import { ColumnarEvaluator, materialiseAlerts, type EvaluatedAlert } from './evaluate.ts';
+import { alertIdsOf, ColumnarEvaluator, materialiseAlerts, type AlertColumns, type EvaluatedAlert } from './evaluate.ts';
 import { computeFeatures, type FeatureSet } from './features.ts';
 import { withSharedIndex } from './feature-index.ts';
 import { metricNames, PeriodScorer, scorableColumns, scorableFromAlerts, type PeriodMetrics, type ScorableColumns } from './metrics.ts';
@@ -51,6 +50,7 @@ export type Job =
   /** the same as one row of numbers (metricColumns order, NaN for none): a typed array crosses threads as one copy */
   | { kind: 'evaluate-row'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay'; config: PipelineConfig }
+  /** the configuration's alerts as columns and ids (SelectedAlerts: a few typed arrays and one string to copy) */
   | { kind: 'alerts'; config: PipelineConfig; key: string; features: FeatureSet | null }
   | { kind: 'replay-alerts'; config: PipelineConfig }
   /**
@@ -61,6 +61,13 @@ export type Job =
   | { kind: 'baseline'; period: string; spec: BaselineSpec; next: SharedArrayBuffer; values: SharedArrayBuffer; chunk: number };
 
 export type PeriodResults = Record<string, PeriodMetrics>;
+
+/** a configuration's alerts as a worker sends them for the report (scorableFromColumns) */
+export interface SelectedAlerts {
+  cols: AlertColumns;
+  /** alertIdsOf: the ids end to end */
+  ids: string;
+}
 
 /** every period's metrics and p-value: the runs table's metric columns, in its order (runs-table.ts) */
 export function metricColumns(periods: readonly string[], horizons: readonly number[]): { period: string; metric: string }[] {
@@ -195,10 +202,11 @@ export class SweepJobs {
     return materialiseAlerts(e.features, e.evaluate(config, { from: this.ctx.emitFrom, until: this.ctx.emitUntil }));
   }
 
-  /** the alerts as the scorer takes them, pair alerts on their scoring symbol */
-  scorableAlerts(config: PipelineConfig, key: string, fs: FeatureSet | null): ScorableAlert[] {
-    // field by field: spreading each alert into an Alert-shaped object cost ≈ 3 µs an alert (≈ 40 ms for the report's 12,000)
-    return this.alerts(config, key, fs).map((a) => toScorable({ id: a.id, ts: a.ts, symbol: a.symbol, event_type: a.event_type, severity: a.severity, source: a.source, direction: a.direction, data: { leader: a.leader } }));
+  /** the alerts as columns of their own (not the evaluator's reused arrays) and their ids: scorableFromColumns on the other side */
+  alertColumns(config: PipelineConfig, key: string, fs: FeatureSet | null): SelectedAlerts {
+    const e = this.evaluator(key, fs);
+    const cols = e.evaluate(config, { from: this.ctx.emitFrom, until: this.ctx.emitUntil });
+    return { cols, ids: alertIdsOf(e.features, cols) };
   }
 
   /** this worker's share of a random baseline, on its view of the period's market (the same shared values) */
@@ -230,7 +238,7 @@ export class SweepJobs {
       case 'replay':
         return this.replay(job.config);
       case 'alerts':
-        return this.scorableAlerts(job.config, job.key, job.features);
+        return this.alertColumns(job.config, job.key, job.features);
       case 'replay-alerts':
         return this.replayAlerts(job.config).map(toScorable);
       case 'baseline':

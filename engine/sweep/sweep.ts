@@ -28,7 +28,7 @@ import { defaultResultsDir, gitCommit } from '../results/run-store.ts';
 import { prepareMarket } from '../score/index.ts';
 import { applyParams, countVariants, variants, type Params } from './expand.ts';
 import type { FeatureSet } from './features.ts';
-import { metricColumns, P_VALUE, type Period, type PeriodResults, type SweepContext } from './jobs.ts';
+import { metricColumns, P_VALUE, type Period, type PeriodResults, type SelectedAlerts, type SweepContext } from './jobs.ts';
 import { EvaluationPlanner, planEvaluation, type EvaluationPlan } from './keys.ts';
 import { metricNames } from './metrics.ts';
 import { WorkerPool } from './pool.ts';
@@ -46,6 +46,7 @@ import { inSharedMemory } from '../score/market-arrays.ts';
 import { threadCpuMs } from './thread-cpu.ts';
 import type { SweepMemo } from './sweep-memo.ts';
 import { periodMarkets, pricesBetween } from './periods.ts';
+import { scorableFromColumns } from './evaluate.ts';
 import { storeQValues, withQValues } from './qvalues.ts';
 import { foldPeriods, walkForwardFolds, type Fold } from './walk-forward.ts';
 import type { SweepSpec } from './spec.ts';
@@ -511,7 +512,9 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     const bestAlerts = async (config: PipelineConfig) => {
       const plan = planEvaluation(config);
       if (plan.mode === 'replay') return pool.run<ScorableAlert[]>({ kind: 'replay-alerts', config });
-      return pool.run<ScorableAlert[]>({ kind: 'alerts', config, key: plan.featureKey, features: await featuresFor(plan) }, plan.featureKey);
+      const fs = await featuresFor(plan);
+      const { cols, ids } = await pool.run<SelectedAlerts>({ kind: 'alerts', config, key: plan.featureKey, features: fs }, plan.featureKey);
+      return scorableFromColumns(fs, cols, ids);
     };
     // the report starts from the selected configuration's alerts: asked for now, a worker computes them while the
     // q-values and the results are written
