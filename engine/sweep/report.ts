@@ -226,6 +226,8 @@ export interface SelectedAlerts {
   alerts: Promise<ScorableAlert[]>;
   /** with a baseline runner: started as soon as the alerts arrive, its permutations on the runner's threads */
   holdoutCard: Promise<Scorecard> | null;
+  /** with a baseline runner: built right after the holdout card's rows, while the permutations and the database run */
+  trainCard: Promise<Scorecard> | null;
 }
 
 /** the alerts a period scores */
@@ -244,16 +246,25 @@ export async function startSelected(
   table: RunsTable,
   spec: SweepSpec,
   bestAlerts: ReportInput['bestAlerts'],
-  holdout?: { period: Period; runner: BaselineRunner },
+  holdout?: { period: Period; runner: BaselineRunner; train: Period },
 ): Promise<SelectedAlerts | null> {
   const [row] = await topByTrain(table, spec.select, 1);
   if (row === undefined) return null;
   const alerts = bestAlerts(parseConfig(applyParams(spec.base, row.params)));
   const holdoutCard = holdout ? alerts.then((a) => scoreOnMarketWith(holdout.period.market, inPeriod(a, holdout.period), holdout.runner)) : null;
+  // after the holdout card's rows, in a turn of its own: the database's replies in between are answered first, so its
+  // next query runs beside this card rather than after it
+  const trainCard = holdout ? alerts.then((a) => new Promise<void>((resolve) => setImmediate(resolve)).then(() => trainCardOf(a, holdout.train))) : null;
   // awaited by the report; until then a failure must not count as unhandled
   alerts.catch(() => {});
   holdoutCard?.catch(() => {});
-  return { configId: row.config_id, alerts, holdoutCard };
+  trainCard?.catch(() => {});
+  return { configId: row.config_id, alerts, holdoutCard, trainCard };
+}
+
+/** the train scorecard: no random baseline after selecting on this period (its p-values would mean nothing) */
+function trainCardOf(alerts: readonly ScorableAlert[], train: Period): Scorecard {
+  return scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(alerts, train));
 }
 
 /** the selected configuration's full holdout scorecard (random baseline included) beside its train scorecard */
@@ -266,7 +277,7 @@ async function bestOnHoldout(input: ReportInput, row: ResultRow, selected: Selec
   // started first: with a baseline runner its permutations run elsewhere while the train card is scored here
   const holdoutPending = early?.holdoutCard ?? (input.baselineRunner ? scoreOnMarketWith(holdout.market, inPeriod(alerts, holdout), input.baselineRunner) : null);
   const holdoutInline = holdoutPending === null ? scoreOnMarket(holdout.market, inPeriod(alerts, holdout)) : null;
-  const trainCard = scoreOnMarket({ ...train.market, options: { ...train.market.options, permutations: 0 } }, inPeriod(alerts, train));
+  const trainCard = (await early?.trainCard) ?? trainCardOf(alerts, train);
   const holdoutCard = holdoutInline ?? (await holdoutPending!);
   return {
     row,

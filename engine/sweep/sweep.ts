@@ -520,7 +520,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     // q-values and the results are written
     const baselineRunner = sweepBaselineRunner(pool, periods);
     // a train/holdout split's periods are [train, holdout] (periodRanges)
-    const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts, { period: periods[1], runner: baselineRunner }) : null;
+    const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts, { period: periods[1], runner: baselineRunner, train: periods[0] }) : null;
     // q-values across the configurations stored so far: on a partial sweep, so far is all that was tried
     await storeQValues(table, periods.map((p) => p.name));
     if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
