@@ -1,4 +1,5 @@
 // The pool's choice of worker for each job (nextAssignment), with one job a worker and with two; its threads.
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../detectors/synthetic.ts';
 import { startAhead, SWEEP_WORKER, waitingAhead } from '../worker-threads.ts';
@@ -131,5 +132,20 @@ describe('nextAssignment', () => {
     }
     expect(baseline).toHaveLength(0);
     expect(given.sort()).toEqual([0, 1]);
+  });
+
+  it('says when it has failed: a worker gone refuses every later job', async () => {
+    const pool = new WorkerPool(1);
+    try {
+      expect(pool.failed).toBe(false);
+      // a worker thread ending by itself, as a crash would end it
+      const exited = new Promise<void>((resolve) => (pool as unknown as { slots: { worker: Worker }[] }).slots[0].worker.once('exit', () => resolve()));
+      await (pool as unknown as { slots: { worker: Worker }[] }).slots[0].worker.terminate();
+      await exited;
+      expect(pool.failed).toBe(true);
+      await expect(pool.run({ kind: 'replay', config: {} as never })).rejects.toThrow(/sweep worker exited/);
+    } finally {
+      await pool.close();
+    }
   });
 });

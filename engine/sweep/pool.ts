@@ -75,6 +75,11 @@ export class WorkerPool {
     return this.slots.length;
   }
 
+  /** a worker failed or exited: every job from now on is refused (a kept pool is then replaced: sweep-server.ts) */
+  get failed(): boolean {
+    return this.failure !== null;
+  }
+
   /**
    * lane: run on worker `lane % size` when it is free (a sweep hands each worker its own stretch of configurations);
    * a worker with no job of its lane waiting takes any other

@@ -5,6 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import type { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_DATASETS_DIR } from '../data/layout.ts';
 import { openStore, type Store } from '../data/store.ts';
@@ -14,7 +15,8 @@ import { codeIdentity, PROTOCOL_VERSION, type SweepRequest } from './server-prot
 import { sweepOnServer } from './sweep-client.ts';
 import { startSweepServer, type SweepServer } from './sweep-server.ts';
 import { parseSweepSpec } from './spec.ts';
-import { runSweep } from './sweep.ts';
+import { runSweep, sweepWorkerPool } from './sweep.ts';
+import type { WorkerPool } from './pool.ts';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const SPEC = {
@@ -185,6 +187,28 @@ describe('regime sweep-server', () => {
       expect(small.served).toBe(1);
     } finally {
       await small.close();
+    }
+  });
+
+  it('replaces its workers when one fails: the sweep it was running fails, the next one is answered', async () => {
+    const pools: WorkerPool[] = [];
+    const socket = path.join(tmp, 'crash.sock');
+    const crashing = await startSweepServer({ socket, workers: 1, makePool: (n) => (pools.push(sweepWorkerPool(n)), pools.at(-1)!) });
+    try {
+      // the worker thread ends as a crash would end it, before the sweep
+      const worker = (pools[0] as unknown as { slots: { worker: Worker }[] }).slots[0].worker;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      await worker.terminate();
+      await exited;
+      const failed = await ask(request({ results: path.join(tmp, 'crash-1'), json: false }), socket);
+      expect(failed.exit).toBe(1);
+      expect(failed.error).toContain('sweep worker exited');
+      expect(pools).toHaveLength(2);
+      const a = await ask(request({ results: path.join(tmp, 'crash-2'), json: true }), socket);
+      expect(a.exit).toBe(0);
+      expect(parquet((JSON.parse(a.stdout) as SweepReport).dir).equals(parquet(local.dir))).toBe(true);
+    } finally {
+      await crashing.close();
     }
   });
 

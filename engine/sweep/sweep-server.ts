@@ -33,6 +33,8 @@ export interface SweepServerOptions {
   log?: Logger;
   /** a request line longer than this (characters) drops its connection instead of being buffered */
   maxRequest?: number;
+  /** makes the worker pool, at the start and after a worker failed (default sweepWorkerPool; tests keep a handle) */
+  makePool?: (workers: number | undefined) => WorkerPool;
 }
 
 export interface SweepServer {
@@ -73,7 +75,8 @@ export async function startSweepServer(opts: SweepServerOptions): Promise<SweepS
   await claimSocket(socket);
   const log = opts.log ?? silentLogger;
   const store = lazyStore({ datasetsDir: opts.datasets, dbPath: opts.db });
-  const pool = sweepWorkerPool(opts.workers);
+  const makePool = opts.makePool ?? sweepWorkerPool;
+  let pool = makePool(opts.workers);
   const memo = new SweepMemo();
   const dbPath = opts.db === undefined ? null : path.resolve(opts.db);
   const code = codeIdentity();
@@ -90,7 +93,7 @@ export async function startSweepServer(opts: SweepServerOptions): Promise<SweepS
       (line) => {
         if (asked) return;
         asked = true;
-        queue = queue.then(() => serve(conn, line));
+        queue = queue.then(() => serve(conn, line)).catch((err: unknown) => log.error({ err: (err as Error).message }, 'sweep server: a request failed outside its sweep'));
       },
       () => conn.destroy(),
       opts.maxRequest ?? MAX_REQUEST,
@@ -141,6 +144,12 @@ export async function startSweepServer(opts: SweepServerOptions): Promise<SweepS
     } finally {
       served++;
       conn.end();
+      // a worker that failed or exited fails every later sweep: the next one gets new workers (and their warm-up)
+      if (pool.failed) {
+        log.warn({ workers: pool.size }, 'sweep server: a worker failed; starting new ones');
+        await pool.close().catch(() => undefined);
+        pool = makePool(opts.workers);
+      }
     }
   }
 
