@@ -28,10 +28,10 @@ that stops (Ctrl-C) does not stop its sweep: its results are kept and the same c
 SIGINT/SIGTERM: the server stops at once, removing its socket; a sweep it was running resumes when run again.`,
     )
     .action(async (opts: SweepServerCliOptions, cmd: Command) => {
-      const [{ startSweepServer, closeOnSignals }, { defaultSocket }, { loggerFor }] = await Promise.all([
+      const [{ startSweepServer, closeOnSignals }, { defaultSocket }, { createLogger }] = await Promise.all([
         import('../../sweep/sweep-server.ts'),
         import('../../sweep/server-protocol.ts'),
-        import('../logger.ts'),
+        import('../../log.ts'),
       ]);
       const workers = opts.workers === undefined ? undefined : positiveInt(opts.workers, '--workers');
       const g = globals(cmd);
@@ -40,7 +40,8 @@ SIGINT/SIGTERM: the server stops at once, removing its socket; a sweep it was ru
         workers,
         datasets: g.datasets,
         db: g.db,
-        log: loggerFor(g),
+        // a line per sweep served (or failed) by default: a long-running process is watched through its log
+        log: createLogger(g.verbose ? 'debug' : (process.env.LOG_LEVEL ?? 'info')),
       });
       console.error(`regime sweep-server: ${server.workers} workers, listening on ${server.socket}; Ctrl-C stops`);
       closeOnSignals(server, () => process.exit(0));
