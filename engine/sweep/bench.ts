@@ -267,12 +267,23 @@ function timelineLines(wall: number, run: SweepReport['run'], configs: number): 
   const t = run.timeline_ms;
   if (!t) return [];
   const closing = wall - t.before - run.elapsed_ms;
-  const steadyConfigs = run.computed - t.warm_up_configurations;
-  const fixed = wall - t.steady;
   return [
-    `  where the wall goes   before the sweep ${fmtS(t.before)} (Node's start, module loading, the spec) + load ${fmtS(t.load)} + markets ${fmtS(t.markets)} + runs table ${fmtS(t.runs_table)} + warm-up ${fmtS(t.warm_up)} (the first ${t.warm_up_configurations} configurations on cold code while the first full window is generated) + steady ${fmtS(t.steady)} (${thousands(steadyConfigs)} configurations = ${((steadyConfigs / Math.max(1, t.steady)) * 1000).toFixed(0)}/s) + report ${fmtS(t.report)} + closing and exit ${fmtS(closing)}`,
-    ...(configs === CONFIGS ? [`    all but the steady evaluation ${fmtS(fixed)}, against the ${fmtS((CONFIGS / 500) * 1000)} the goal allows for the whole run`] : []),
+    `  where the wall goes   before the sweep ${fmtS(t.before)} (Node's start, module loading, the spec) + load ${fmtS(t.load)} + markets ${fmtS(t.markets)} + runs table ${fmtS(t.runs_table)} + warm-up ${fmtS(t.warm_up)} (the first ${t.warm_up_configurations} configurations on cold code while the first full window is generated) + ${steadyText(run, t)} + report ${fmtS(t.report)} + closing and exit ${fmtS(closing)}`,
+    ...(configs === CONFIGS ? [budgetLine(wall, t)] : []),
   ];
+}
+
+type Timeline = NonNullable<SweepReport['run']['timeline_ms']>;
+
+/** the steady evaluation's part of a timeline: its wall and rate */
+function steadyText(run: SweepReport['run'], t: Timeline): string {
+  const configs = run.computed - t.warm_up_configurations;
+  return `steady ${fmtS(t.steady)} (${thousands(configs)} configurations = ${((configs / Math.max(1, t.steady)) * 1000).toFixed(0)}/s)`;
+}
+
+/** what all but the steady evaluation took, against the goal's budget for the whole run */
+function budgetLine(wall: number, t: Timeline): string {
+  return `    all but the steady evaluation ${fmtS(wall - t.steady)}, against the ${fmtS((CONFIGS / 500) * 1000)} the goal allows for the whole run`;
 }
 
 /**
@@ -341,7 +352,7 @@ async function serverLines(specFile: string, scratch: string, cache: string, exp
       const r = cliSweep(specFile, dir, ['--server', socket]);
       const after = procUsage(server.pid!);
       if (typeof r !== 'string') {
-        same &&= fs.readFileSync(path.join(r.report.dir ?? '', 'results.parquet')).equals(expected);
+        same &&= fs.readFileSync(path.join(r.report.dir, 'results.parquet')).equals(expected);
         if (before && after) r.cpu += after.cpu - before.cpu;
       }
       runs.push(r);
@@ -375,10 +386,9 @@ function servedLines(r: ReturnType<typeof cliSweep>): string[] {
     `  SERVED: wall ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s   goal >= 500/s   ${perSecond >= 500 ? 'MET' : 'NOT MET'}; CPU ${(r.cpu / 1000).toFixed(2)} s (the client's and the server's, all threads: ${(r.cpu / CONFIGS).toFixed(1)} ms per configuration all in); the client's peak RSS ${r.rssMiB.toFixed(0)} MiB`,
   ];
   if (t) {
-    const steadyConfigs = run.computed - t.warm_up_configurations;
     lines.push(
-      `  where the wall goes   the client ${fmtS(client)} (node's start, its modules, connecting, then the report's text and exit) + load ${fmtS(t.load)} + markets ${fmtS(t.markets)} (kept by the server) + runs table ${fmtS(t.runs_table)} + warm-up ${fmtS(t.warm_up)} (the first ${t.warm_up_configurations} configurations, each worker's caches of values emptied, while the first full window is generated) + steady ${fmtS(t.steady)} (${thousands(steadyConfigs)} configurations = ${((steadyConfigs / Math.max(1, t.steady)) * 1000).toFixed(0)}/s) + report ${fmtS(t.report)}`,
-      `    all but the steady evaluation ${fmtS(r.wall - t.steady)}, against the ${fmtS((CONFIGS / 500) * 1000)} the goal allows for the whole run`,
+      `  where the wall goes   the client ${fmtS(client)} (node's start, its modules, connecting, then the report's text and exit) + load ${fmtS(t.load)} + markets ${fmtS(t.markets)} (kept by the server) + runs table ${fmtS(t.runs_table)} + warm-up ${fmtS(t.warm_up)} (the first ${t.warm_up_configurations} configurations, each worker's caches of values emptied, while the first full window is generated) + ${steadyText(run, t)} + report ${fmtS(t.report)}`,
+      budgetLine(r.wall, t),
     );
   }
   return lines;

@@ -5,7 +5,6 @@
  * server reads the spec and writes the results itself. Kept free of engine imports: the client loads only this.
  */
 import path from 'node:path';
-import { currentCodeVersion } from '../queue/code-version.ts';
 import { defaultResultsDir } from '../results/results-dir.ts';
 
 /** bumped when a message changes shape: a client and a server of different versions refuse each other */
@@ -13,7 +12,10 @@ export const PROTOCOL_VERSION = 1;
 
 export interface SweepRequest {
   v: number;
-  /** the code the client runs (codeIdentity): a server started from other code would give other results */
+  /**
+   * the code the client runs (currentCodeVersion: the hash of the result code's sources, as queue workers check it;
+   * not the CLI bundle's name, which a rebuild from the same sources changes): other code would give other results
+   */
   code: string;
   /** absolute paths */
   spec: string;
@@ -41,14 +43,6 @@ export type ServerMessage =
 /** the socket a server listens on and a client looks for when none is named: in the default results folder (not a sweep's --results: one server serves any) */
 export function defaultSocket(): string {
   return path.join(defaultResultsDir(), 'sweep-server.sock');
-}
-
-/**
- * which code this process runs: the hash of the sources that compute results (or REGIME_CODE_VERSION), as queue workers
- * check it. Not the CLI bundle's name: a bundle rebuilt from the same sources gets a new one
- */
-export function codeIdentity(): string {
-  return currentCodeVersion();
 }
 
 /**

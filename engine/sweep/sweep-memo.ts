@@ -23,8 +23,4 @@ export class SweepMemo {
     this.kept.set(file, value);
     while (this.kept.size > this.limit) this.kept.delete(this.kept.keys().next().value!);
   }
-
-  get size(): number {
-    return this.kept.size;
-  }
 }

@@ -11,7 +11,8 @@ import { DEFAULT_DATASETS_DIR } from '../data/layout.ts';
 import { openStore, type Store } from '../data/store.ts';
 import { UserError } from '../errors.ts';
 import { sweepReportOutput, type SweepReport } from './report.ts';
-import { codeIdentity, PROTOCOL_VERSION, type SweepRequest } from './server-protocol.ts';
+import { currentCodeVersion } from '../queue/code-version.ts';
+import { PROTOCOL_VERSION, type SweepRequest } from './server-protocol.ts';
 import { sweepOnServer } from './sweep-client.ts';
 import { startSweepServer, type SweepServer } from './sweep-server.ts';
 import { parseSweepSpec } from './spec.ts';
@@ -45,7 +46,7 @@ const comparable = (text: string, dir: string) => text.replaceAll(dir, '<dir>').
 function request(over: Partial<SweepRequest> = {}): SweepRequest {
   return {
     v: PROTOCOL_VERSION,
-    code: codeIdentity(),
+    code: currentCodeVersion(),
     spec: specFile,
     results: path.join(tmp, 'served'),
     json: path.join(tmp, 'served.json'),

@@ -18,7 +18,8 @@ import { UserError } from '../errors.ts';
 import { createLogger, silentLogger, type Logger } from '../log.ts';
 import type { WorkerPool } from './pool.ts';
 import { sweepReportOutput } from './report.ts';
-import { codeIdentity, lineReader, PROTOCOL_VERSION, type ServerMessage, type SweepRequest } from './server-protocol.ts';
+import { currentCodeVersion } from '../queue/code-version.ts';
+import { lineReader, PROTOCOL_VERSION, type ServerMessage, type SweepRequest } from './server-protocol.ts';
 import { loadSweepSpec } from './spec.ts';
 import { runSweep, sweepWorkerPool } from './sweep.ts';
 import { SweepMemo } from './sweep-memo.ts';
@@ -79,7 +80,7 @@ export async function startSweepServer(opts: SweepServerOptions): Promise<SweepS
   let pool = makePool(opts.workers);
   const memo = new SweepMemo();
   const dbPath = opts.db === undefined ? null : path.resolve(opts.db);
-  const code = codeIdentity();
+  const code = currentCodeVersion();
   let served = 0;
   // one sweep at a time: they share the workers
   let queue: Promise<void> = Promise.resolve();

@@ -512,9 +512,9 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     const bestAlerts = async (config: PipelineConfig) => {
       const plan = planEvaluation(config);
       if (plan.mode === 'replay') return pool.run<ScorableAlert[]>({ kind: 'replay-alerts', config });
-      const fs = await featuresFor(plan);
-      const { cols, ids } = await pool.run<SelectedAlerts>({ kind: 'alerts', config, key: plan.featureKey, features: fs }, plan.featureKey);
-      return scorableFromColumns(fs, cols, ids);
+      const features = await featuresFor(plan);
+      const { cols, ids } = await pool.run<SelectedAlerts>({ kind: 'alerts', config, key: plan.featureKey, features }, plan.featureKey);
+      return scorableFromColumns(features, cols, ids);
     };
     // the report starts from the selected configuration's alerts: asked for now, a worker computes them while the
     // q-values and the results are written

@@ -103,9 +103,10 @@ feature keys and the code): a later sweep over the same data and feature keys sk
 
 /** the sweep on a `regime sweep-server`: the same output and exit code as a run in this process */
 async function serverSweepCommand(opts: SweepCliOptions, cmd: Command): Promise<void> {
-  const [{ sweepOnServer }, { codeIdentity, defaultSocket, PROTOCOL_VERSION }, { DEFAULT_DATASETS_DIR }] = await Promise.all([
+  const [{ sweepOnServer }, { defaultSocket, PROTOCOL_VERSION }, { currentCodeVersion }, { DEFAULT_DATASETS_DIR }] = await Promise.all([
     import('../../sweep/sweep-client.ts'),
     import('../../sweep/server-protocol.ts'),
+    import('../../queue/code-version.ts'),
     import('../../data/layout.ts'),
   ]);
   if (opts.queue !== undefined) throw new UserError('--server: not with --queue (the server computes the configurations on its own workers)');
@@ -120,7 +121,7 @@ async function serverSweepCommand(opts: SweepCliOptions, cmd: Command): Promise<
       socket,
       {
         v: PROTOCOL_VERSION,
-        code: codeIdentity(),
+        code: currentCodeVersion(),
         spec: path.resolve(opts.spec),
         results: path.resolve(opts.results ?? defaultResultsDir()),
         json: typeof opts.json === 'string' ? path.resolve(opts.json) : Boolean(opts.json),
