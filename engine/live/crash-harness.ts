@@ -9,6 +9,15 @@
  *   - no planted secret in the store file, the processes' output or the receiver-visible error texts.
  * Faults are seeded and placed by request number, never by time. Used by kill.test.ts (a fixed subset) and
  * `npm run bench` (20 points).
+ *
+ * Which kill points a run reaches must not depend on timing either. A run armed at an hour's point (fetch, step,
+ * append, commit, request-wait) steps hours until it dies, so it uses up a fixed number of them. A run armed
+ * at a delivery point (deliver, delivered, retry-wait) steps no hour (`--until` before the first) and only
+ * drains the outbox, and the receiver answers that run's requests by script, not by the seeded faults: every
+ * one fails for deliver and retry-wait, and for delivered:n the first n − 1 fail and the n-th succeeds (so the
+ * kill lands between a 2xx and its record: the duplicate-making crash). Armed at a delivery point while stepping
+ * hours, a run would die after however many hours the worker's pace allowed, and the later points would find
+ * fewer hours left than they need: whether they were reached would then depend on the machine's load.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +30,7 @@ import { loadReplayData } from '../replay/replay-data.ts';
 import { Mulberry32 } from '../score/prng.ts';
 import { FakeBinance } from '../testing/fake-binance.ts';
 import { FakeReceiver } from '../testing/fake-receivers.ts';
-import { KILL_ENV } from './kill-points.ts';
+import { DELIVERY_KILL_POINTS, KILL_ENV, parseKillSpec } from './kill-points.ts';
 import { LiveStore } from './store.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -110,14 +119,20 @@ export async function runCrashHarness(opts: CrashHarnessOptions): Promise<CrashH
     fake.setFunding(s.symbol, funding);
   }
   if (opts.exchangeFaults !== false) {
-    // seeded: a few live-hour kline requests fail once each (answered by the retry), by request order
-    const failing = new Set(Array.from({ length: 3 }, () => 1 + rng.below(3 * hours)));
+    // seeded: every 7th live-hour kline request (from a seeded offset) fails once and is answered by the retry, so
+    // a run armed at request-wait:n meets its n-th retry wait within a few hours wherever the run starts
+    const offset = rng.below(7);
     let n = 0;
-    fake.addFault({ path: '/api/v3/klines', when: (r) => Number(r.query.startTime) >= HARNESS_FROM && failing.has(++n), fault: { kind: 'status', status: 502 } });
+    fake.addFault({ path: '/api/v3/klines', when: (r) => Number(r.query.startTime) >= HARNESS_FROM && (++n + offset) % 7 === 0, fault: { kind: 'status', status: 502 } });
   }
   await fake.start();
   const rx = new FakeReceiver({ httpSecret: PLANTED.httpSecret });
   await rx.start();
+  // a delivery-point run's script, by the request's number within the run; first, so it overrides the seeded faults
+  let script: (nInRun: number) => 'fail' | 'pass' | null = () => null;
+  let runStart = 0;
+  rx.addFault({ match: (n) => script(n - runStart) === 'fail', fault: { kind: 'status', status: 503, body: '{"error":"scripted outage (fake)"}' } });
+  rx.addFault({ match: (n) => script(n - runStart) === 'pass', fault: { kind: 'delay', ms: 0 } });
   if (opts.receiverFaults !== false) {
     // by request number with a seeded offset: the 2nd, 5th, 9th… request fails however the runs interleave
     const offset = rng.below(5);
@@ -132,12 +147,18 @@ export async function runCrashHarness(opts: CrashHarnessOptions): Promise<CrashH
     rules: { funding_abs_z: 0.5, regime_min_confidence: 0.5 },
     cooldown: { FUNDING_ANOMALY: { cooldown_hours: 0, max_per_day: 24, transition_only: false }, REGIME_CONFIRMED: { cooldown_hours: 0, max_per_day: 24 } },
     live: { warmup_hours: 800, settle_ms: 500, score_every_hours: 0, retry_delays_ms: [200, 400] },
-    webhooks: { all: [rx.httpUrl('/hooks/regime', `token=${PLANTED.queryToken}`)], http_secret: PLANTED.httpSecret, base_delay_ms: 50, max_delay_ms: 400, timeout_ms: 5000, concurrency: 2, max_attempts: 30 },
+    // max_attempts: the scripted failures of several delivery-point runs may all land on one entry
+    webhooks: { all: [rx.httpUrl('/hooks/regime', `token=${PLANTED.queryToken}`)], http_secret: PLANTED.httpSecret, base_delay_ms: 50, max_delay_ms: 400, timeout_ms: 5000, concurrency: 2, max_attempts: 200 },
   }));
 
   let stderr = '';
   const runOnce = (kill: string | null) =>
     new Promise<{ code: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) => {
+      const armed = parseKillSpec(kill ?? undefined);
+      const delivering = armed !== null && DELIVERY_KILL_POINTS.has(armed.point);
+      runStart = rx.requests.length;
+      script = !delivering ? () => null : armed.point === 'delivered' ? (i) => (i < armed.nth ? 'fail' : 'pass') : () => 'fail';
+      const until = delivering ? HARNESS_FROM - HOUR_MS : HARNESS_FROM + (hours - 1) * HOUR_MS;
       let err = '';
       // REGIME_CHILD_NODE_ARGS: node flags for the children (e.g. --cpu-prof, which NODE_OPTIONS refuses)
       const nodeArgs = process.env.REGIME_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
@@ -148,13 +169,14 @@ export async function runCrashHarness(opts: CrashHarnessOptions): Promise<CrashH
         'live', '--paper', '--no-serve', '--no-liquidations', '--config', config,
         '--api-base-url', fake.baseUrl, '--results', path.join(dir, 'live'),
         '--clock-start', new Date(HARNESS_FROM + 60_000).toISOString(), '--clock-speed', '43200',
-        '--until', new Date(HARNESS_FROM + (hours - 1) * HOUR_MS).toISOString(), '--exit-when-drained',
+        '--until', new Date(until).toISOString(), '--exit-when-drained',
       ], { cwd: REPO, env: { ...process.env, LOG_LEVEL: 'info', [KILL_ENV]: kill ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout!.on('data', (d) => (err += String(d)));
       child.stderr!.on('data', (d) => (err += String(d)));
       const timer = setTimeout(() => child.kill('SIGKILL'), opts.runTimeoutMs ?? 120_000);
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
+        script = () => null;
         resolve({ code, signal, err });
       });
     });

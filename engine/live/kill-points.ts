@@ -20,6 +20,16 @@ export type KillPoint = (typeof KILL_POINTS)[number];
 
 export const KILL_ENV = 'REGIME_KILL_AT';
 
+/** the points inside the webhook worker: reached only while the outbox holds something to deliver */
+export const DELIVERY_KILL_POINTS: ReadonlySet<KillPoint> = new Set(['deliver', 'delivered', 'retry-wait']);
+
+/**
+ * The order seeded specs cycle through: `commit` right before the delivery points, because a run killed after an
+ * hour's commit leaves that hour's alerts in the outbox (every hour of the harness's data has one), so the
+ * delivery runs that follow always have something to deliver.
+ */
+const SEEDED_ORDER: readonly KillPoint[] = ['fetch', 'step', 'append', 'request-wait', 'commit', 'deliver', 'delivered', 'retry-wait'];
+
 interface Armed {
   point: KillPoint;
   nth: number;
@@ -53,14 +63,14 @@ export function killPoint(point: KillPoint): void {
   process.kill(process.pid, 'SIGKILL');
 }
 
-/** A seeded choice of `count` kill specs spread over every point (each point at least once when count allows). */
-export function seededKillSpecs(seed: number, count: number, maxNth: Partial<Record<KillPoint, number>> = {}): string[] {
+/**
+ * A seeded choice of `count` kill specs spread over every point (each point at least once when count allows), in
+ * SEEDED_ORDER, each at the first or second hit of its point after a restart (`maxNth` to go further), so that
+ * the hour points use up only a few hours each and every kill lands while hours are left to step.
+ */
+export function seededKillSpecs(seed: number, count: number, maxNth = 2): string[] {
   const rng = new Mulberry32(seed);
   const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const point = KILL_POINTS[i % KILL_POINTS.length];
-    const max = maxNth[point] ?? 6;
-    out.push(`${point}:${1 + Math.floor(rng.next() * max)}`);
-  }
+  for (let i = 0; i < count; i++) out.push(`${SEEDED_ORDER[i % SEEDED_ORDER.length]}:${1 + Math.floor(rng.next() * maxNth)}`);
   return out;
 }
