@@ -11,6 +11,17 @@ export class UserError extends Error {
   }
 }
 
+/** the one line the CLI prints for an error without --verbose: a UserError's message, anything else as a bug */
+export function errorLine(err: unknown): string {
+  if (err instanceof UserError) return `error: ${err.message}`;
+  return `error: ${(err as Error).message ?? String(err)}\n(run again with --verbose for details)`;
+}
+
+/** the exit code the CLI gives an error */
+export function exitCodeOf(err: unknown): number {
+  return err instanceof UserError ? err.exitCode : 1;
+}
+
 /** Bad input data: always names the file, the 1-based line and the field. */
 export class InputError extends UserError {
   readonly file: string;

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Command, CommanderError, type OutputConfiguration } from 'commander';
-import { UserError } from '../errors.ts';
+import { errorLine, exitCodeOf } from '../errors.ts';
 import { currentHelpTable } from './help-sources.ts';
 import { startThreadsAhead } from './threads-ahead.ts';
 
@@ -94,10 +94,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
-    if (verbose) console.error(err);
-    else if (err instanceof UserError) console.error(`error: ${err.message}`);
-    else console.error(`error: ${(err as Error).message ?? String(err)}\n(run again with --verbose for details)`);
-    process.exitCode = err instanceof UserError ? err.exitCode : 1;
+    console.error(verbose ? err : errorLine(err));
+    process.exitCode = exitCodeOf(err);
   }
 }
 

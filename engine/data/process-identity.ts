@@ -12,14 +12,19 @@ export interface ProcessIdentity {
   started: string;
 }
 
-function startTicks(pid: number): string | null {
+/** /proc/<pid>/stat's fields from the third on (state, ppid, …), or null where there is no such process or no /proc */
+export function procStatFields(pid: number): string[] | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // the command name (field 2) may hold spaces and parentheses: count fields after the last ')'
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return null;
   }
+}
+
+function startTicks(pid: number): string | null {
+  return procStatFields(pid)?.[19] ?? null;
 }
 
 let self: ProcessIdentity | null = null;

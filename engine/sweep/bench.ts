@@ -30,6 +30,8 @@ import { loadFeatureSet } from './feature-cache.ts';
 import type { Store } from '../data/store.ts';
 import type { SweepReport } from './report.ts';
 import { benchMedian } from '../testing/bench-median.ts';
+import { peakRssMbOf } from '../testing/peak-rss.ts';
+import { procStatFields } from '../data/process-identity.ts';
 import { spawn, spawnSync } from 'node:child_process';
 
 const CONFIGS = 1000;
@@ -302,15 +304,9 @@ function fixedCpuLines(cpuShort: number, cpuLong: number): string[] {
 
 /** a process's CPU time (ms, every thread) and peak RSS (MiB) from /proc; null where there is no /proc */
 function procUsage(pid: number): { cpu: number; peakMiB: number } | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // the fields after the command's closing parenthesis: utime and stime are the 12th and 13th of them, in ticks
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return { cpu: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND, peakMiB: hwm ? Number(hwm[1]) / 1024 : NaN };
-  } catch {
-    return null;
-  }
+  const f = procStatFields(pid);
+  // utime and stime are the 12th and 13th fields after the command name, in ticks
+  return f === null ? null : { cpu: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND, peakMiB: peakRssMbOf(pid) ?? NaN };
 }
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times */

@@ -69,6 +69,23 @@ function request(over: Partial<SweepRequest> = {}): SweepRequest {
   };
 }
 
+/**
+ * SPEC sent again into the same results folder with its earlier sweep's folder removed, so that every configuration is
+ * computed again while the cache files the server keeps by name stay the same; debug log, report as JSON
+ */
+async function serveSpecAgain() {
+  fs.rmSync(servedDir(), { recursive: true });
+  const a = await ask(request({ json: true, logLevel: 'debug' }));
+  return { ...a, report: JSON.parse(a.stdout) as SweepReport };
+}
+
+/** every configuration computed again, and the same report and results.parquet as the in-process sweep */
+function expectRecomputedAsLocal(report: SweepReport): void {
+  expect(report.run.computed).toBe(local.run.computed);
+  expect(stable(report)).toEqual(JSON.parse(JSON.stringify(stable(local))));
+  expect(parquet(report.dir).equals(parquet(local.dir))).toBe(true);
+}
+
 async function ask(req: SweepRequest, socket = server.socket) {
   const out = { progress: [] as number[], stdout: '', stderr: '' };
   const answer = await sweepOnServer(socket, req, {
@@ -110,16 +127,10 @@ describe('regime sweep-server', () => {
   });
 
   it('keeps the inputs between sweeps: the same sweep again reads them from memory and gives the same results', async () => {
-    // the first sweep's folder removed, so that this one computes every configuration again; the results folder,
-    // and so the cache files the server keeps by name, stay the same
-    fs.rmSync(servedDir(), { recursive: true });
-    const a = await ask(request({ json: true, logLevel: 'debug' }));
+    const a = await serveSpecAgain();
     expect(a.exit).toBe(0);
     expect(keptInputs(a.stderr)).toBe(true);
-    const again = JSON.parse(a.stdout) as SweepReport;
-    expect(again.run.computed).toBe(local.run.computed);
-    expect(stable(again)).toEqual(JSON.parse(JSON.stringify(stable(local))));
-    expect(parquet(again.dir).equals(parquet(local.dir))).toBe(true);
+    expectRecomputedAsLocal(a.report);
   });
 
   it('gives the same results after other sweeps: what its workers keep between sweeps on the same inputs changes no bit', async () => {
@@ -129,13 +140,9 @@ describe('regime sweep-server', () => {
     const o = await ask(request({ spec: other, json: false, logLevel: 'debug' }));
     expect(o.exit).toBe(0);
     expect(keptInputs(o.stderr)).toBe(true);
-    fs.rmSync(servedDir(), { recursive: true });
-    const a = await ask(request({ json: true, logLevel: 'debug' }));
+    const a = await serveSpecAgain();
     expect(keptInputs(a.stderr)).toBe(true);
-    const report = JSON.parse(a.stdout) as SweepReport;
-    expect(report.run.computed).toBe(local.run.computed);
-    expect(stable(report)).toEqual(JSON.parse(JSON.stringify(stable(local))));
-    expect(parquet(report.dir).equals(parquet(local.dir))).toBe(true);
+    expectRecomputedAsLocal(a.report);
   });
 
   it('refuses a sweep it would answer differently: other code, other datasets, another database', async () => {

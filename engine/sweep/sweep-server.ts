@@ -14,7 +14,7 @@ import net from 'node:net';
 import path from 'node:path';
 import * as z from 'zod';
 import { lazyStore, type LazyStore } from '../data/store.ts';
-import { UserError } from '../errors.ts';
+import { errorLine, exitCodeOf, UserError } from '../errors.ts';
 import { createLogger, silentLogger, type Logger } from '../log.ts';
 import type { WorkerPool } from './pool.ts';
 import { sweepReportOutput } from './report.ts';
@@ -201,12 +201,9 @@ function checkRequest(req: SweepRequest, server: { code: string; socket: string;
   if (req.db !== server.dbPath) throw new UserError(`--db: the sweep server at ${server.socket} uses ${server.dbPath ?? 'an in-memory database'}, this command asked for ${req.db ?? 'an in-memory one'}`);
 }
 
-/** the exit code and line main.ts gives the same error */
+/** the exit code and line main.ts gives the same error (with --verbose, its stack) */
 function errorAnswer(err: unknown, verbose: boolean): { exit: number; error: string } {
-  const e = err as Error;
-  if (verbose) return { exit: err instanceof UserError ? err.exitCode : 1, error: e.stack ?? String(err) };
-  if (err instanceof UserError) return { exit: err.exitCode, error: `error: ${err.message}` };
-  return { exit: 1, error: `error: ${e.message ?? String(err)}\n(run again with --verbose for details)` };
+  return { exit: exitCodeOf(err), error: verbose ? ((err as Error).stack ?? String(err)) : errorLine(err) };
 }
 
 /**

@@ -7,11 +7,16 @@
 import fs from 'node:fs';
 
 export function ownPeakRssMb(): number {
+  // no /proc: the rusage figure, right when the parent is smaller than the child
+  return peakRssMbOf('self') ?? process.resourceUsage().maxRSS / 1024;
+}
+
+/** a process's VmHWM in MiB (another process's too, e.g. a server a bench started), null without /proc */
+export function peakRssMbOf(pid: number | 'self'): number | null {
   try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) / 1024;
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
   } catch {
-    // no /proc: the rusage figure, right when the parent is smaller than the child
+    return null;
   }
-  return process.resourceUsage().maxRSS / 1024;
 }
