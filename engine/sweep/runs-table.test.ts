@@ -33,6 +33,18 @@ describe('RunsTable', () => {
     again.close();
   });
 
+  it('checkpoints without choosing a compression per column (the last stretch of a sweep waits for the checkpoint)', async () => {
+    const { t } = await table();
+    for (let i = 0; i < 300; i++) {
+      await t.append({ config_id: `id${i}`, status: 'ok', error: null, params: `{"x":${i}}`, feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(i, i / 7, Math.round(i * 1.37) / 100, -i) });
+    }
+    await t.checkpoint();
+    const kinds = await t.rows(`SELECT DISTINCT compression FROM pragma_storage_info('runs') WHERE segment_type <> 'VALIDITY' ORDER BY 1`);
+    // by default DuckDB picks ALP, bit-packing, dictionaries … per column; a constant column is always stored as one value
+    expect(kinds.map((k) => k.compression).filter((c) => c !== 'Constant')).toEqual(['Uncompressed']);
+    t.close();
+  });
+
   it('stores text, numbers and NULLs (null text, NaN, ±Infinity, missing metrics) from both row forms', async () => {
     const { t } = await table();
     await t.append({ config_id: 'a', status: 'ok', error: null, params: '{"x":1}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(3, NaN, 1.5, Infinity) });
