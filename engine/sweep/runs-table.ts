@@ -4,8 +4,8 @@
  * ids already stored. Rows hold no timestamps and no timings: the same spec gives the same rows.
  */
 import fs from 'node:fs';
-import { appendColumns, queryRows, readFloatColumns, sqlString, type DuckDBConnection } from '../data/duckdb.ts';
-import { DuckDBInstance, type DuckDBAppender } from '@duckdb/node-api';
+import { appendColumns, openDuckDB, queryRows, readFloatColumns, sqlString, type DuckDBConnection } from '../data/duckdb.ts';
+import type { DuckDBAppender, DuckDBInstance } from '@duckdb/node-api';
 import { UserError } from '../errors.ts';
 
 export const PERIODS = ['train', 'holdout'] as const;
@@ -28,39 +28,9 @@ export interface RunRow {
 
 const TEXT_COLUMNS = ['config_id', 'status', 'error', 'params', 'feature_key', 'mode'] as const;
 
-/**
- * One in-memory DuckDB per process, each sweep's runs file attached to it for as long as its table is open. A DuckDB
- * started and closed per sweep purged its allocator both times (Allocator::FlushAll: ≈ 900 madvise calls a sweep in
- * a resident sweep server), and every page it needed again came back as a page fault: ≈ 40 ms a sweep in all.
- */
-let shared: Promise<DuckDBInstance> | null = null;
-/** the attached files' names in the shared database, one per open table */
-let attached = 0;
-
-async function sharedInstance(): Promise<DuckDBInstance> {
-  shared ??= (async () => {
-    const instance = await DuckDBInstance.create(':memory:');
-    const conn = await instance.connect();
-    try {
-      // the tables are small and written row by row: DuckDB's own threads would add nothing but, half a second after
-      // every commit, a malloc_trim over the whole process's heaps (the workers' too) — thousands of madvise calls
-      // and TLB shootdowns that stall every thread (measured: 21.9k → 7.5k madvise calls on the bench sweep)
-      await conn.run('SET threads = 1');
-      // stored as written: choosing each column's compression was half of a checkpoint's CPU (≈ 80 against ≈ 37 ms
-      // for 1,000 rows of 70 numbers), on the sweep's last stretch; the file is ≈ 30 % larger
-      await conn.run("SET force_compression = 'uncompressed'");
-    } finally {
-      conn.closeSync();
-    }
-    return instance;
-  })();
-  return shared;
-}
-
 export class RunsTable {
   readonly metricColumns: string[];
-  /** the file's name in the shared database (USE on this table's connection) */
-  private readonly alias: string;
+  private readonly instance: DuckDBInstance;
   readonly conn: DuckDBConnection;
   private appender: DuckDBAppender | null = null;
   private pending = 0;
@@ -69,26 +39,30 @@ export class RunsTable {
   private readonly text: (string | null)[][] = TEXT_COLUMNS.map(() => []);
   private values = new Float64Array(0);
 
-  private constructor(alias: string, conn: DuckDBConnection, metricColumns: string[]) {
-    this.alias = alias;
+  private constructor(instance: DuckDBInstance, conn: DuckDBConnection, metricColumns: string[]) {
+    this.instance = instance;
     this.conn = conn;
     this.metricColumns = metricColumns;
   }
 
   static async open(file: string, metrics: readonly string[], periods: readonly string[] = PERIODS): Promise<RunsTable> {
-    const conn = await (await sharedInstance()).connect();
-    const alias = `runs_file_${++attached}`;
+    let db: Awaited<ReturnType<typeof openDuckDB>>;
     try {
-      await conn.run(`ATTACH ${sqlString(file)} AS ${alias}`);
+      db = await openDuckDB(file);
     } catch (err) {
-      conn.closeSync();
       throw new UserError(`cannot open ${file} (${(err as Error).message.split('\n')[0]}); is this sweep running in another process?`, 1);
     }
-    await conn.run(`USE ${alias}`);
     const metricColumns = periods.flatMap((p) => metrics.map((m) => `${p}_${m}`));
-    const t = new RunsTable(alias, conn, metricColumns);
+    const t = new RunsTable(db.instance, db.conn, metricColumns);
+    // the table is small and written row by row: DuckDB's own threads would add nothing but, half a second after
+    // every commit, a malloc_trim over the whole process's heaps (the workers' too) — thousands of madvise calls
+    // and TLB shootdowns that stall every thread (measured: 21.9k → 7.5k madvise calls on the bench sweep)
+    await db.conn.run('SET threads = 1');
+    // stored as written: choosing each column's compression was half of a checkpoint's CPU (≈ 80 against ≈ 37 ms for
+    // 1,000 rows of 70 numbers), on the sweep's last stretch; the file is ≈ 30 % larger
+    await db.conn.run("SET force_compression = 'uncompressed'");
     const cols = [...TEXT_COLUMNS.map((c) => `${c} VARCHAR`), ...metricColumns.map((c) => `"${c}" DOUBLE`)];
-    await conn.run(`CREATE TABLE IF NOT EXISTS runs (${cols.join(', ')})`);
+    await db.conn.run(`CREATE TABLE IF NOT EXISTS runs (${cols.join(', ')})`);
     return t;
   }
 
@@ -185,14 +159,9 @@ export class RunsTable {
     await this.conn.run('CHECKPOINT');
   }
 
-  /** detaches the file (written through, its lock released) */
-  async close(): Promise<void> {
-    try {
-      this.flush();
-      await this.conn.run('USE memory');
-      await this.conn.run(`DETACH ${this.alias}`);
-    } finally {
-      this.conn.closeSync();
-    }
+  close(): void {
+    this.flush();
+    this.conn.closeSync();
+    this.instance.closeSync();
   }
 }

@@ -590,7 +590,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     return report;
   } finally {
     await Promise.allSettled([...inflight, ...saves]);
-    await table.close();
+    table.close();
   }
 }
 
