@@ -139,8 +139,9 @@ describe('nextAssignment', () => {
     try {
       expect(pool.failed).toBe(false);
       // a worker thread ending by itself, as a crash would end it
-      const exited = new Promise<void>((resolve) => (pool as unknown as { slots: { worker: Worker }[] }).slots[0].worker.once('exit', () => resolve()));
-      await (pool as unknown as { slots: { worker: Worker }[] }).slots[0].worker.terminate();
+      const worker = (pool as unknown as { slots: { worker: Worker }[] }).slots[0].worker;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      await worker.terminate();
       await exited;
       expect(pool.failed).toBe(true);
       await expect(pool.run({ kind: 'replay', config: {} as never })).rejects.toThrow(/sweep worker exited/);
