@@ -12,83 +12,87 @@ export function eventOffsets(before: number, after: number): number[] {
 }
 
 /**
- * The log moves around each alert hour, worked out once per hour for all the curves it falls in (the overall curve
- * and one row of each breakdown: ≈ 4 times over on the default scorecard). An hour's window holds offsets −before …
- * +after (NaN past the first gap on either side), so a curve's sums add exactly the values it computed itself. The
- * windows sit side by side in one array, found through a grid-sized index: a typed array per hour cost the
- * scorecard more in allocation and garbage collection than the logarithms themselves.
+ * The event curves of a scorecard in one pass over its alerts: the overall curve and one per group of each
+ * breakdown given (`hours`: each alert's grid hour, −1 where it has none; `breakdowns`: per breakdown, each group's
+ * alert indices by key, every alert in one group of each). Each alert's window of
+ * log moves is worked out once and added to every curve it falls in while it is at hand (≈ 4 curves on the default
+ * scorecard; curve by curve, the windows were read from memory once per curve). Every curve still adds its alerts
+ * in their input order, so its sums are the ones a curve on its own would take, bit for bit; its counts are whole
+ * numbers, counted from how far each alert's window reaches.
  */
-export class EventMoves {
-  private readonly width: number;
-  /** per grid hour: its window's number in `store` plus one (0: not worked out yet) */
-  private slots: Int32Array | null = null;
-  private store = new Float64Array(0);
-  private windows = 0;
-
-  constructor(
-    private readonly grid: Grid,
-    readonly before: number,
-    readonly after: number,
-  ) {
-    this.width = before + after + 1;
-  }
-
-  /** hour g's moves added into a curve's sums and counts */
-  add(g: number, sum: Float64Array, n: Int32Array): void {
-    const slots = (this.slots ??= new Int32Array(this.grid.close.length));
-    let w = slots[g] - 1;
-    if (w < 0) {
-      w = this.windows++;
-      if (this.store.length < this.windows * this.width) {
-        const grown = new Float64Array(Math.max(64, 2 * this.windows) * this.width);
-        grown.set(this.store);
-        this.store = grown;
-      }
-      windowMoves(this.grid.close, g, this.before, this.after, this.store, w * this.width);
-      slots[g] = w + 1;
-    }
-    addMoves(this.store, w * this.width, this.before, this.after, sum, n);
-  }
-}
-
-/** hour g's window into m from `at` */
-function windowMoves(close: Float64Array, g: number, before: number, after: number, m: Float64Array, at: number): void {
-  m.fill(NaN, at, at + before + after + 1);
-  const base = close[g];
-  const mid = at + before;
-  m[mid] = 0;
-  for (let o = 1; o <= after && close[g + o] === close[g + o]; o++) m[mid + o] = Math.log(close[g + o] / base);
-  for (let o = 1; o <= before && close[g - o] === close[g - o]; o++) m[mid - o] = Math.log(close[g - o] / base);
-}
-
-export function eventCurve(moves: EventMoves, key: string, hours: readonly number[], nAlerts: number): EventCurve {
-  const { before, after } = moves;
+export function eventCurves(
+  grid: Grid,
+  before: number,
+  after: number,
+  hours: Int32Array,
+  breakdowns: readonly ReadonlyMap<string, readonly number[]>[],
+): { overall: EventCurve; breakdowns: EventCurve[][] } {
+  const n = hours.length;
   const width = before + after + 1;
-  const sum = new Float64Array(width);
-  const n = new Int32Array(width);
-  for (const g of hours) moves.add(g, sum, n);
-  return {
-    key,
-    n_alerts: nAlerts,
-    mean: Array.from(sum, (s, i) => (n[i] > 0 ? s / n[i] : null)),
-    n: Array.from(n),
+  // curve 0 is the overall one; then each breakdown's groups in their order. curveOf[i * per + d]: alert i's curve in
+  // breakdown d − 1 (d = 0: the overall one)
+  const per = breakdowns.length + 1;
+  const curveOf = new Int32Array(n * per);
+  const keys: string[][] = [];
+  const sizes: number[] = [n];
+  for (let d = 0; d < breakdowns.length; d++) {
+    keys.push([]);
+    for (const [key, idxs] of breakdowns[d]) {
+      const c = sizes.length;
+      keys[d].push(key);
+      sizes.push(idxs.length);
+      for (let x = 0; x < idxs.length; x++) curveOf[idxs[x] * per + d + 1] = c;
+    }
+  }
+  const curves = sizes.length;
+  const sums = new Float64Array(curves * width);
+  const reachedAfter = new Int32Array(curves * (after + 1));
+  const reachedBefore = new Int32Array(curves * (before + 1));
+  const anchored = new Int32Array(curves);
+  const window = new Float64Array(width);
+  const reach = new Int32Array(2);
+  for (let i = 0; i < n; i++) {
+    const g = hours[i];
+    if (g < 0) continue;
+    windowMoves(grid.close, g, before, after, window, reach);
+    const up = reach[0];
+    const down = reach[1];
+    for (let d = 0; d < per; d++) {
+      const c = curveOf[i * per + d];
+      addMoves(window, before, up, down, sums, c * width);
+      reachedAfter[c * (after + 1) + up]++;
+      reachedBefore[c * (before + 1) + down]++;
+      anchored[c]++;
+    }
+  }
+  const curve = (c: number, key: string): EventCurve => {
+    const count = new Int32Array(width);
+    count[before] = anchored[c];
+    let reaching = 0;
+    for (let o = after; o >= 1; o--) count[before + o] = reaching += reachedAfter[c * (after + 1) + o];
+    reaching = 0;
+    for (let o = before; o >= 1; o--) count[before - o] = reaching += reachedBefore[c * (before + 1) + o];
+    const sum = sums.subarray(c * width, (c + 1) * width);
+    return { key, n_alerts: sizes[c], mean: Array.from(sum, (s, o) => (count[o] > 0 ? s / count[o] : null)), n: Array.from(count) };
   };
+  let c = 1;
+  return { overall: curve(0, 'all'), breakdowns: keys.map((ks) => ks.map((key) => curve(c++, key))) };
 }
 
-/** one alert's moves (its window in m from `at`) into the sums: outward from the alert hour on each side, up to its first gap */
-function addMoves(m: Float64Array, at: number, before: number, after: number, sum: Float64Array, n: Int32Array): void {
+/** hour g's moves into m (offset o at m[before + o]) up to the first gap on either side, and how far they reach: reach[0] hours after, reach[1] before */
+function windowMoves(close: Float64Array, g: number, before: number, after: number, m: Float64Array, reach: Int32Array): void {
+  const base = close[g];
+  m[before] = 0;
+  let o = 1;
+  for (; o <= after && close[g + o] === close[g + o]; o++) m[before + o] = Math.log(close[g + o] / base);
+  reach[0] = o - 1;
+  for (o = 1; o <= before && close[g - o] === close[g - o]; o++) m[before - o] = Math.log(close[g - o] / base);
+  reach[1] = o - 1;
+}
+
+/** one alert's moves (m, its alert hour at m[before]) into a curve's sums (from `at`): `up` offsets after the hour, `down` before it */
+function addMoves(m: Float64Array, before: number, up: number, down: number, sums: Float64Array, at: number): void {
   const mid = at + before;
-  n[before]++;
-  for (let o = 1; o <= after; o++) {
-    const v = m[mid + o];
-    if (v !== v) break;
-    sum[before + o] += v;
-    n[before + o]++;
-  }
-  for (let o = 1; o <= before; o++) {
-    const v = m[mid - o];
-    if (v !== v) break;
-    sum[before - o] += v;
-    n[before - o]++;
-  }
+  for (let o = 1; o <= up; o++) sums[mid + o] += m[before + o];
+  for (let o = 1; o <= down; o++) sums[mid - o] += m[before - o];
 }

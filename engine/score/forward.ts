@@ -15,24 +15,22 @@ export function windowStatus(grid: Grid, range: SymbolRange, g: number, h: numbe
   return grid.nextMissing[g + 1] >= range.offset + range.length ? END : GAP;
 }
 
-export interface Excursion {
-  /** ln(close[t+h] / close[t]) */
-  ret: number;
-  /** highest / lowest log move over (t, t+h] against close[t], the entry (0) included: ≥ 0 and ≤ 0 */
-  maxUp: number;
-  maxDown: number;
-}
-
-/** Only for a complete window. Uses highs and lows when the prices had them, else closes. */
-export function excursion(grid: Grid, g: number, h: number): Excursion {
+/**
+ * Only for a complete window. Uses highs and lows when the prices had them, else closes. Into entry j of each
+ * column: ret = ln(close[t+h] / close[t]); up / down = the highest / lowest log move over (t, t+h] against close[t],
+ * the entry (0) included: ≥ 0 and ≤ 0. Written in place: a scorecard works out one per alert and horizon.
+ */
+export function excursionInto(grid: Grid, g: number, h: number, ret: Float64Array, up: Float64Array, down: Float64Array, j: number): void {
   const entry = grid.close[g];
   let hi = entry;
   let lo = entry;
-  for (let j = g + 1; j <= g + h; j++) {
-    if (grid.up[j] > hi) hi = grid.up[j];
-    if (grid.down[j] < lo) lo = grid.down[j];
+  for (let x = g + 1; x <= g + h; x++) {
+    if (grid.up[x] > hi) hi = grid.up[x];
+    if (grid.down[x] < lo) lo = grid.down[x];
   }
-  return { ret: Math.log(grid.close[g + h] / entry), maxUp: Math.log(hi / entry), maxDown: Math.log(lo / entry) };
+  ret[j] = Math.log(grid.close[g + h] / entry);
+  up[j] = Math.log(hi / entry);
+  down[j] = Math.log(lo / entry);
 }
 
 /** forward log return of every grid hour, NaN where the window is incomplete: the baseline's O(1) lookup */

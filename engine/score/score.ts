@@ -6,9 +6,9 @@
 import { UserError } from '../errors.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
 import { metricCount, permutationValues, summariseBaseline, type BaselineSpec } from './baseline.ts';
-import { eventCurve, eventOffsets, EventMoves } from './event-study.ts';
+import { eventCurves, eventOffsets } from './event-study.ts';
 import { AlertSetEvaluator, LOWER_TAIL, type Universe } from './evaluator.ts';
-import { END, excursion, GAP, OK, windowStatus } from './forward.ts';
+import { END, excursionInto, GAP, OK, windowStatus } from './forward.ts';
 import { hourIndex, type SymbolRange } from './grid.ts';
 import { LARGE, UNKNOWN } from './labels.ts';
 import { FALSE_ALARM, prepareMarket, TRUE_ALERT, type Market } from './market.ts';
@@ -27,19 +27,25 @@ import type {
   Scorecard,
   SymbolSummary,
 } from './types.ts';
-import { byText } from '../text-order.ts';
+import { byText, textHead } from '../text-order.ts';
 
 const DAY_MS = 24 * HOUR_MS;
 const SEVERITIES = ['INFO', 'WARNING', 'CRITICAL'];
 const DIMENSIONS: Dimension[] = ['source', 'event_type', 'severity', 'event_severity', 'symbol'];
+/** the breakdowns that also get an event curve per row */
+const CURVE_DIMENSIONS = ['source', 'event_type', 'severity'] as const;
 
 function checkAlert(a: ScorableAlert, i: number): void {
-  const where = `alert ${a.id ?? `#${i}`}`;
-  if (!Number.isFinite(a.ts) || a.ts % HOUR_MS !== 0) throw new UserError(`${where}: ts ${a.ts} is not an hour open time`);
-  if (!SEVERITIES.includes(a.severity)) throw new UserError(`${where}: severity '${a.severity}' is not one of ${SEVERITIES.join(', ')}`);
+  if (!Number.isFinite(a.ts) || a.ts % HOUR_MS !== 0) throw new UserError(`${alertName(a, i)}: ts ${a.ts} is not an hour open time`);
+  if (!SEVERITIES.includes(a.severity)) throw new UserError(`${alertName(a, i)}: severity '${a.severity}' is not one of ${SEVERITIES.join(', ')}`);
   if (a.direction !== undefined && a.direction !== 1 && a.direction !== -1 && a.direction !== 0) {
-    throw new UserError(`${where}: direction ${a.direction} is not 1, -1 or 0`);
+    throw new UserError(`${alertName(a, i)}: direction ${a.direction} is not 1, -1 or 0`);
   }
+}
+
+/** how an error names the alert: made only for the error (every alert is checked, and the names' strings cost more than the checks) */
+function alertName(a: ScorableAlert, i: number): string {
+  return `alert ${a.id ?? `#${i}`}`;
 }
 
 /** per alert and horizon (index i * horizons + k): window status and, when OK, return and excursions */
@@ -64,22 +70,20 @@ function computeOutcomes(market: Market, alerts: readonly ScorableAlert[]): Outc
     up: new Float64Array(n * hs.length).fill(NaN),
     down: new Float64Array(n * hs.length).fill(NaN),
   };
-  alerts.forEach((a, i) => {
+  const { status, ret, up, down } = out;
+  for (let i = 0; i < n; i++) {
+    const a = alerts[i];
     const g = hourIndex(grid, a.symbol, a.ts);
     out.g[i] = g;
     out.dir[i] = a.direction ?? 0;
-    if (g < 0) return;
+    if (g < 0) continue;
     const range = grid.bySymbol.get(a.symbol)!;
-    hs.forEach((h, k) => {
+    for (let k = 0; k < hs.length; k++) {
       const j = i * hs.length + k;
-      out.status[j] = windowStatus(grid, range, g, h);
-      if (out.status[j] !== OK) return;
-      const x = excursion(grid, g, h);
-      out.ret[j] = x.ret;
-      out.up[j] = x.maxUp;
-      out.down[j] = x.maxDown;
-    });
-  });
+      status[j] = windowStatus(grid, range, g, hs[k]);
+      if (status[j] === OK) excursionInto(grid, g, hs[k], ret, up, down, j);
+    }
+  }
   return out;
 }
 
@@ -181,8 +185,8 @@ interface Context {
   totalEpisodes: number;
   totalDays: number;
   anchored: AnchoredAlerts;
-  /** baseline rows by member list and universe, filled in as rows are built: rows with the same alerts share one */
-  baselines: Map<string, BaselineEntry>;
+  /** the random baselines by index, filled in as rows are built: rows with the same alerts and universe share one (sharedBaseline) */
+  baselines: BaselineEntry[];
 }
 
 /** one random baseline of a scorecard: its alerts and universe, and (once the rows are built) their values and rows */
@@ -224,7 +228,16 @@ function anchoredAlerts(alerts: readonly ScorableAlert[], oc: Outcomes): Anchore
     text.push(`${a.id}@${a.symbol}@${a.ts}@${oc.dir[i]}`);
     if (oc.g[i] >= 0) idxs.push(i);
   });
-  idxs.sort((i, j) => byText(alerts[i].symbol, alerts[j].symbol) || byText(text[i], text[j]));
+  // by symbol, then text (byText both): compared first by numbers that keep that order — the symbol's rank among
+  // the symbols, the text's first three characters — and by the texts only where those tie
+  const symbolRank = new Map([...new Set(alerts.map((a) => a.symbol))].sort(byText).map((s, r) => [s, r]));
+  const bySymbol = new Int32Array(alerts.length);
+  const head = new Float64Array(alerts.length);
+  for (const i of idxs) {
+    bySymbol[i] = symbolRank.get(alerts[i].symbol)!;
+    head[i] = textHead(text[i]);
+  }
+  idxs.sort((i, j) => bySymbol[i] - bySymbol[j] || head[i] - head[j] || byText(text[i], text[j]));
   const rank = new Int32Array(alerts.length).fill(-1);
   const keys = new Uint32Array(idxs.length);
   const symbols: string[] = [];
@@ -248,13 +261,25 @@ function anchoredAlerts(alerts: readonly ScorableAlert[], oc: Outcomes): Anchore
 
 /** the row's anchored alerts as ranks (ascending) and, in that order, their grid hours and directions */
 function placementOf(ctx: Context, idxs: readonly number[]): { members: Int32Array; pos: Int32Array; dir: Int8Array } {
-  const members = Int32Array.from(idxs.filter((i) => ctx.anchored.rank[i] >= 0), (i) => ctx.anchored.rank[i]).sort();
-  const { order } = ctx.anchored;
-  return {
-    members,
-    pos: Int32Array.from(members, (k) => ctx.oc.g[order[k]]),
-    dir: Int8Array.from(members, (k) => ctx.oc.dir[order[k]]),
-  };
+  const { order, rank } = ctx.anchored;
+  let m = 0;
+  for (let x = 0; x < idxs.length; x++) if (rank[idxs[x]] >= 0) m++;
+  const members = new Int32Array(m);
+  m = 0;
+  for (let x = 0; x < idxs.length; x++) {
+    const k = rank[idxs[x]];
+    if (k >= 0) members[m++] = k;
+  }
+  members.sort();
+  const pos = new Int32Array(m);
+  const dir = new Int8Array(m);
+  const { g, dir: alertDir } = ctx.oc;
+  for (let x = 0; x < m; x++) {
+    const i = order[members[x]];
+    pos[x] = g[i];
+    dir[x] = alertDir[i];
+  }
+  return { members, pos, dir };
 }
 
 /** moves each lower-tail copy's p-value onto its metric as p_lower, with the two-sided p beside it */
@@ -284,14 +309,28 @@ function planRow(ctx: Context, dim: Dimension | 'overall', key: string, idxs: re
   const placement = placementOf(ctx, idxs);
   let baseline: BaselineEntry | null = null;
   if (o.permutations > 0 && placement.pos.length > 0 && (dim === 'overall' || o.baseline_rows === 'all')) {
-    const signature = `${universe.episodes}|${universe.weeks}|${placement.members.join(',')}`;
-    baseline = ctx.baselines.get(signature) ?? null;
-    if (!baseline) {
-      baseline = { index: ctx.baselines.size, members: placement.members, universe, actual: new Float64Array(0), rows: [] };
-      ctx.baselines.set(signature, baseline);
-    }
+    baseline = sharedBaseline(ctx.baselines, placement.members, universe);
   }
   return { key, idxs, days, universe, placement, baseline };
+}
+
+/**
+ * the baseline entry of these alerts over this universe, made when none has them yet: compared entry by entry (a
+ * scorecard has a few dozen rows) rather than keyed by the members' text, which was tens of KB a row
+ */
+function sharedBaseline(baselines: BaselineEntry[], members: Int32Array, universe: Universe): BaselineEntry {
+  for (const e of baselines) {
+    if (e.universe.episodes === universe.episodes && e.universe.weeks === universe.weeks && sameInts(e.members, members)) return e;
+  }
+  const entry = { index: baselines.length, members, universe, actual: new Float64Array(0), rows: [] };
+  baselines.push(entry);
+  return entry;
+}
+
+function sameInts(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function buildRow(ctx: Context, plan: RowPlan): BreakdownRow {
@@ -416,7 +455,7 @@ function planCard(market: Market, alerts: readonly ScorableAlert[]): CardPlan {
     evaluator: new AlertSetEvaluator(market),
     totalEpisodes: market.labels.epStart.length,
     totalDays: (market.grid.end - market.grid.start) / DAY_MS,
-    baselines: new Map(),
+    baselines: [],
   };
   const all = alerts.map((_, i) => i);
   const groups = {} as CardPlan['groups'];
@@ -430,21 +469,16 @@ function planCard(market: Market, alerts: readonly ScorableAlert[]): CardPlan {
 
 /** the scorecard with its baselines still to compute */
 function finishCard(plan: CardPlan): Scorecard {
-  const { ctx, groups, rows, all } = plan;
+  const { ctx, groups, rows } = plan;
   const { market, alerts } = ctx;
   const o = market.options;
   const breakdowns = {} as Record<Dimension, BreakdownRow[]>;
-  const curves = {} as Record<'source' | 'event_type' | 'severity', EventCurve[]>;
+  const curves = {} as Record<(typeof CURVE_DIMENSIONS)[number], EventCurve[]>;
   const { before_hours: before, after_hours: after } = o.event_window;
-  const anchoredHours = (idxs: readonly number[]) => idxs.map((i) => ctx.oc.g[i]).filter((g) => g >= 0);
-  const moves = new EventMoves(market.grid, before, after);
-  for (const dim of DIMENSIONS) {
-    breakdowns[dim] = rows[dim].map((r) => buildRow(ctx, r));
-    if (dim === 'source' || dim === 'event_type' || dim === 'severity') {
-      curves[dim] = [...groups[dim]].map(([key, idxs]) => eventCurve(moves, key, anchoredHours(idxs), idxs.length));
-    }
-  }
+  for (const dim of DIMENSIONS) breakdowns[dim] = rows[dim].map((r) => buildRow(ctx, r));
   const overall = buildRow(ctx, plan.overall);
+  const study = eventCurves(market.grid, before, after, ctx.oc.g, CURVE_DIMENSIONS.map((dim) => groups[dim]));
+  CURVE_DIMENSIONS.forEach((dim, d) => (curves[dim] = study.breakdowns[d]));
   const card: Scorecard = {
     options: o,
     data: { symbols: symbolSummaries(market), days: ctx.totalDays },
@@ -453,7 +487,7 @@ function finishCard(plan: CardPlan): Scorecard {
     breakdowns,
     event_study: {
       offsets: eventOffsets(before, after),
-      overall: eventCurve(moves, 'all', anchoredHours(all), alerts.length),
+      overall: study.overall,
       ...curves,
     },
   };
@@ -463,7 +497,7 @@ function finishCard(plan: CardPlan): Scorecard {
 
 /** the scorecard's random baselines: none, or one spec holding every row that has one */
 function baselineSpecs(ctx: Context): BaselineSpec[] {
-  if (ctx.baselines.size === 0) return [];
+  if (ctx.baselines.length === 0) return [];
   const { anchored, oc } = ctx;
   return [
     {
@@ -471,7 +505,7 @@ function baselineSpecs(ctx: Context): BaselineSpec[] {
       counts: anchored.counts,
       keys: anchored.keys,
       dir: Int8Array.from(anchored.order, (i) => oc.dir[i]),
-      rows: [...ctx.baselines.values()].map((e) => ({ members: e.members, universe: e.universe })),
+      rows: ctx.baselines.map((e) => ({ members: e.members, universe: e.universe })),
       seed: ctx.market.options.seed,
       permutations: ctx.market.options.permutations,
     },
@@ -481,7 +515,7 @@ function baselineSpecs(ctx: Context): BaselineSpec[] {
 function completeCard(card: Scorecard, ctx: Context, values: readonly Float64Array[]): Scorecard {
   const m = metricCount(ctx.market);
   const width = ctx.market.options.permutations * m;
-  for (const entry of ctx.baselines.values()) {
+  for (const entry of ctx.baselines) {
     const own = values[0].subarray(entry.index * width, (entry.index + 1) * width);
     const stats = foldLowerTails(summariseBaseline(ctx.evaluator.specs, entry.actual, own));
     for (const row of entry.rows) row.baseline = stats;
