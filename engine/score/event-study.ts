@@ -84,9 +84,11 @@ function windowMoves(close: Float64Array, g: number, before: number, after: numb
   const base = close[g];
   m[before] = 0;
   let o = 1;
-  for (; o <= after && close[g + o] === close[g + o]; o++) m[before + o] = Math.log(close[g + o] / base);
+  // the grid's padding of missing hours stops a window before either end of the array; the bounds say so anyway
+  const last = close.length - 1;
+  for (; o <= after && g + o <= last && close[g + o] === close[g + o]; o++) m[before + o] = Math.log(close[g + o] / base);
   reach[0] = o - 1;
-  for (o = 1; o <= before && close[g - o] === close[g - o]; o++) m[before - o] = Math.log(close[g - o] / base);
+  for (o = 1; o <= before && g - o >= 0 && close[g - o] === close[g - o]; o++) m[before - o] = Math.log(close[g - o] / base);
   reach[1] = o - 1;
 }
 
