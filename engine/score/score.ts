@@ -441,7 +441,6 @@ interface CardPlan {
   groups: Record<Dimension, Map<string, number[]>>;
   rows: Record<Dimension, RowPlan[]>;
   overall: RowPlan;
-  all: number[];
 }
 
 function planCard(market: Market, alerts: readonly ScorableAlert[]): CardPlan {
@@ -464,7 +463,7 @@ function planCard(market: Market, alerts: readonly ScorableAlert[]): CardPlan {
     groups[dim] = groupKeys(dim, alerts);
     rows[dim] = [...groups[dim]].map(([key, idxs]) => planRow(ctx, dim, key, idxs));
   }
-  return { ctx, groups, rows, overall: planRow(ctx, 'overall', 'all', all), all };
+  return { ctx, groups, rows, overall: planRow(ctx, 'overall', 'all', all) };
 }
 
 /** the scorecard with its baselines still to compute */
