@@ -45,6 +45,11 @@ export class RunsTable {
     this.metricColumns = metricColumns;
   }
 
+  /** the metric columns a table opened with these metrics and periods has, in its order */
+  static columnsOf(metrics: readonly string[], periods: readonly string[] = PERIODS): string[] {
+    return periods.flatMap((p) => metrics.map((m) => `${p}_${m}`));
+  }
+
   static async open(file: string, metrics: readonly string[], periods: readonly string[] = PERIODS): Promise<RunsTable> {
     let db: Awaited<ReturnType<typeof openDuckDB>>;
     try {
@@ -52,7 +57,7 @@ export class RunsTable {
     } catch (err) {
       throw new UserError(`cannot open ${file} (${(err as Error).message.split('\n')[0]}); is this sweep running in another process?`, 1);
     }
-    const metricColumns = periods.flatMap((p) => metrics.map((m) => `${p}_${m}`));
+    const metricColumns = RunsTable.columnsOf(metrics, periods);
     const t = new RunsTable(db.instance, db.conn, metricColumns);
     // the table is small and written row by row: DuckDB's own threads would add nothing but, half a second after
     // every commit, a malloc_trim over the whole process's heaps (the workers' too) — thousands of madvise calls

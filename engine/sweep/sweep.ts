@@ -338,10 +338,11 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   const tMarkets = performance.now();
   const cMarkets = processCpu();
   log.debug({ load_ms: Math.round(tLoaded - t0), markets_ms: Math.round(tMarkets - tLoaded) }, 'data and markets ready');
-  const table = await RunsTable.open(path.join(dir, RUNS_FILE), [...metricNames(spec.score.horizons_hours), P_VALUE], periods.map((p) => p.name));
+  const tableMetrics = [...metricNames(spec.score.horizons_hours), P_VALUE];
+  const tableColumns = RunsTable.columnsOf(tableMetrics, periods.map((p) => p.name));
   // the workers' rows follow the markets' horizons: the same columns in the same order, or nothing is written
   const rowColumns = metricColumns(periods.map((p) => p.name), periods[0]?.market.options.horizons_hours ?? []).map((c) => `${c.period}_${c.metric}`);
-  if (rowColumns.join() !== table.metricColumns.join()) throw new Error(`sweep: worker rows (${rowColumns.join()}) differ from the runs table (${table.metricColumns.join()})`);
+  if (rowColumns.join() !== tableColumns.join()) throw new Error(`sweep: worker rows (${rowColumns.join()}) differ from the runs table (${tableColumns.join()})`);
   const progress: Progress = { planned: countVariants(spec), done: 0, computed: 0, resumed: 0, duplicates: 0 };
   // said before the configurations are run: a long sweep over a key that decides nothing is better not waited for
   const ineffectiveKeys = ineffectiveKeysOf(spec);
@@ -382,7 +383,12 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     return { ...row, metrics: {}, values };
   };
 
-  const finished = await table.finishedIds();
+  // opened beside the first configurations (its ≈ 30–50 ms are DuckDB's, with the workers idle if awaited here);
+  // awaited first only by a sweep that resumes, which needs the ids stored. A failure is the sweep's: the first
+  // row to be recorded, or the report, awaits it
+  const opening = RunsTable.open(path.join(dir, RUNS_FILE), tableMetrics, periods.map((p) => p.name));
+  opening.catch(() => undefined);
+  const finished = resuming ? await (await opening).finishedIds() : new Set<string>();
   const seen = new Set<string>();
   const cap = opts.remote?.inflight ?? workers * JOBS_PER_WORKER;
   const limit = pLimit(cap);
@@ -393,6 +399,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   const tPool = performance.now();
   const cPool = processCpu();
   const record = async (row: RunRow) => {
+    const table = await opening;
     await table.append(row);
     if (table.unflushed >= FLUSH_ROWS || performance.now() - lastFlush > FLUSH_MS) {
       const rows = table.unflushed;
@@ -440,8 +447,8 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
   };
   /**
    * The first configuration goes out alone: it starts the feature replay. The next JOBS_PER_WORKER a worker go out as
-   * they come: the workers warm up on them (a worker's first configurations take it ≈ 50–150 ms each: caches built,
-   * code cold) while this thread generates the first full window (≈ 0.25 ms a configuration).
+   * they come: the workers warm up on them (a worker's first configurations take it ≈ 30–150 ms each: caches built,
+   * code cold) while this thread generates the first full window (≈ 0.1 ms a configuration).
    */
   const warmUp = JOBS_PER_WORKER * lanes;
   const windowSize = (computed: number) => (computed === 1 ? 1 : computed <= warmUp + 1 ? warmUp : LOCALITY_WINDOW);
@@ -505,6 +512,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     await Promise.all(inflight);
     await Promise.all(saves);
     if (failure) throw failure;
+    const table = await opening;
     table.flush();
     const computeMs = performance.now() - tPool;
     const cEvaluated = processCpu();
@@ -590,7 +598,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     return report;
   } finally {
     await Promise.allSettled([...inflight, ...saves]);
-    table.close();
+    (await opening.catch(() => null))?.close();
   }
 }
 
