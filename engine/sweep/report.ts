@@ -140,6 +140,8 @@ export interface ReportInput {
   duplicates: number;
   run: Omit<SweepReport['run'], 'elapsed_ms' | 'per_second'>;
   includeRows: boolean;
+  /** the table's rows and invalid rows, counted by the caller (for the manifest) after its last write */
+  stored: { results: number; invalid: number };
   ineffectiveKeys: IneffectiveKey[];
   bestAlerts: (config: PipelineConfig) => Promise<ScorableAlert[]>;
   /** train/holdout split: the selected configuration with its alerts under way (startSelected), null when none qualifies */
@@ -194,15 +196,28 @@ export function multipleTestingWarning(tried: number): string {
   return `best of ${thousands(tried)} configuration${tried === 1 ? '' : 's'}: expect the train score to be optimistic; holdout is the honest number`;
 }
 
-async function front(input: ReportInput, eligible: string, x: string, y: string, betterX: Better, betterY: Better, period: string): Promise<ParetoFront> {
+interface FrontSpec {
+  x: string;
+  y: string;
+  betterX: Better;
+  betterY: Better;
+}
+
+/**
+ * the Pareto fronts over the eligible configurations: their numbers read once for every front, then the rows on any
+ * front read once (two queries instead of two a front: each ranks the whole table again)
+ */
+async function fronts(input: ReportInput, eligible: string, period: string, specs: readonly FrontSpec[]): Promise<ParetoFront[]> {
   const { table } = input;
   const ranked = `SELECT row_number() OVER (ORDER BY config_id) AS r, * FROM ${SCORED} WHERE ${eligible}`;
-  const cols = await table.numbers(`SELECT r::DOUBLE AS r, "${period}_${x}"::DOUBLE AS x, "${period}_${y}"::DOUBLE AS y FROM (${ranked}) ORDER BY r`);
-  const idx = paretoFront(cols.x, cols.y, betterX, betterY);
-  const wanted = idx.map((i) => cols.r[i]);
-  const rows = wanted.length === 0 ? [] : await table.rows(`SELECT * FROM (${ranked}) WHERE r IN (${wanted.join(',')})`);
-  const byR = new Map(rows.map((r) => [Number(r.r), toResult(r)]));
-  return { x, y, better_x: betterX, better_y: betterY, points: wanted.map((r) => byR.get(r)!) };
+  const axes = specs.map((f, i) => `"${period}_${f.x}"::DOUBLE AS x${i}, "${period}_${f.y}"::DOUBLE AS y${i}`).join(', ');
+  const cols = await table.numbers(`SELECT r::DOUBLE AS r, ${axes} FROM (${ranked}) ORDER BY r`);
+  const wanted = specs.map((f, i) => paretoFront(cols[`x${i}`], cols[`y${i}`], f.betterX, f.betterY).map((k) => cols.r[k]));
+  const all = [...new Set(wanted.flat())];
+  const rows = all.length === 0 ? [] : await table.rows(`SELECT * FROM (${ranked}) WHERE r IN (${all.join(',')})`);
+  const byR = new Map(rows.map((r) => [Number(r.r), r]));
+  // each front's points their own objects, as when each front read its own rows
+  return specs.map((f, i) => ({ x: f.x, y: f.y, better_x: f.betterX, better_y: f.betterY, points: wanted[i].map((r) => toResult(byR.get(r)!)) }));
 }
 
 /** configurations that may be selected: valid, with enough train alerts */
@@ -302,17 +317,17 @@ export async function buildSweepReport(input: ReportInput): Promise<SweepReport>
   const bestPending = folds === null && top.length > 0 ? bestOnHoldout(input, top[0], input.selected) : null;
   // awaited below; until then a failure must not count as unhandled
   bestPending?.catch(() => {});
-  const tried = await table.count();
-  const invalidCount = await table.count(`status = 'invalid'`);
+  const { results: tried, invalid: invalidCount } = input.stored;
   const featureSets = Number((await table.rows(`SELECT count(DISTINCT feature_key)::DOUBLE AS n FROM runs WHERE status = 'ok'`))[0].n);
   const invalidRows = await table.rows(`SELECT * FROM runs WHERE status = 'invalid' ORDER BY config_id LIMIT 20`);
   const okCount = tried - invalidCount;
   const surviving = await table.count(`config_id IN (SELECT config_id FROM qvalues WHERE "${selPeriod}_${Q_VALUE}" <= ${FDR_LEVEL})`);
-  const pareto = {
+  const [precisionFront, recallFront] = await fronts(input, eligible, selPeriod, [
     // more alerts at the same precision is more coverage, so both are maximised: the precision–coverage trade-off
-    precision_vs_alerts_per_day: await front(input, eligible, 'alerts_per_day', 'precision', 'higher', 'higher', selPeriod),
-    recall_vs_false_alarms_per_week: await front(input, eligible, 'false_alarms_per_week', 'recall', 'lower', 'higher', selPeriod),
-  };
+    { x: 'alerts_per_day', y: 'precision', betterX: 'higher', betterY: 'higher' },
+    { x: 'false_alarms_per_week', y: 'recall', betterX: 'lower', betterY: 'higher' },
+  ]);
+  const pareto = { precision_vs_alerts_per_day: precisionFront, recall_vs_false_alarms_per_week: recallFront };
 
   const warning = folds === null ? multipleTestingWarning(okCount) : `best of ${thousands(okCount)} configurations in every fold: expect each fold's train score to be optimistic; the stitched out-of-sample record is the honest number`;
   // before the selected configuration's scorecards are awaited: this thread is idle while the workers finish the baseline

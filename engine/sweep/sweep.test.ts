@@ -13,6 +13,7 @@ import { bhQValues } from './fdr.ts';
 import { SweepJobs } from './jobs.ts';
 import { planEvaluation } from './keys.ts';
 import { metricNames } from './metrics.ts';
+import { paretoFront } from './pareto.ts';
 import { formatSweepReport, topByTrain, type SweepReport } from './report.ts';
 import { RunsTable } from './runs-table.ts';
 import { parseSweepSpec } from './spec.ts';
@@ -78,6 +79,23 @@ describe('runSweep', () => {
     expect(fresh.best!.holdout_scorecard.overall.events.nab).toBe(fresh.best!.row.holdout.nab);
     expect(JSON.parse(fs.readFileSync(path.join(fresh.dir, 'manifest.json'), 'utf8')).ineffective_keys).toEqual([]);
     expect(fresh.pareto.recall_vs_false_alarms_per_week.points.length).toBeGreaterThan(0);
+  });
+
+  it('reports each Pareto front as the front of the eligible rows on its own two axes', () => {
+    const eligible = fresh.rows!.filter((r) => r.status === 'ok' && r.train.alerts! >= 3);
+    const axes = [fresh.pareto.precision_vs_alerts_per_day, fresh.pareto.recall_vs_false_alarms_per_week];
+    expect(axes.map((f) => [f.x, f.y, f.better_x, f.better_y])).toEqual([
+      ['alerts_per_day', 'precision', 'higher', 'higher'],
+      ['false_alarms_per_week', 'recall', 'lower', 'higher'],
+    ]);
+    for (const f of axes) {
+      // the rows in config id order, as the report ranks them
+      const xs = eligible.map((r) => r.train[f.x] ?? NaN);
+      const ys = eligible.map((r) => r.train[f.y] ?? NaN);
+      const expected = paretoFront(xs, ys, f.better_x, f.better_y).map((i) => eligible[i]);
+      expect(expected.length).toBeGreaterThan(0);
+      expect(f.points).toEqual(expected);
+    }
   });
 
   it('prints one spelling per metric, full key paths, each front axis with its own direction, no negative zero', () => {

@@ -557,6 +557,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
         stages_ms: { load: Math.round(tLoaded - t0), markets: Math.round(tMarkets - tLoaded), evaluate: Math.round(computeMs), report: 0 },
       },
       includeRows: opts.includeRows ?? false,
+      stored,
       ineffectiveKeys,
       stitchedTestMarket: () => prepareMarket(stitchedPrices(data, frame.folds ?? []), spec.score),
       baselineRunner,
