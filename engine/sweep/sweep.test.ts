@@ -185,6 +185,25 @@ describe('runSweep', () => {
     expect(JSON.stringify(stable(warm))).toBe(JSON.stringify(stable(fresh)));
   });
 
+  it('fails with the runs database named when a new sweep cannot create it, the worker pool still usable', async () => {
+    // a dangling link where the database would go: no stored ids to read first, so the sweep starts its
+    // configurations while DuckDB fails to create the file; the failure must still end the sweep, with nothing written
+    const dir = path.join(tmp, 'unopenable', 'sweeps', path.basename(fresh.dir));
+    fs.mkdirSync(dir, { recursive: true });
+    fs.symlinkSync(path.join(tmp, 'no-such-folder', 'runs.duckdb'), path.join(dir, 'runs.duckdb'));
+    const pool = sweepWorkerPool(2);
+    try {
+      await expect(runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'unopenable'), pool })).rejects.toThrow(/cannot open .*runs\.duckdb/);
+      expect(fs.existsSync(path.join(dir, 'results.parquet'))).toBe(false);
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')).complete).toBe(false);
+      // nothing of the failed sweep is left running on the workers: a whole sweep on the same pool matches
+      const after = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'after-unopenable'), pool });
+      expect(parquetOf(after).equals(parquetOf(fresh))).toBe(true);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('resumes after stopping mid-way, skipping the finished ids', async () => {
     const dir = path.join(tmp, 'resume');
     const part = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: dir, workers: 2, limit: 3 });
