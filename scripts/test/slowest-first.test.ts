@@ -13,7 +13,7 @@ describe('test file order', () => {
       fs.writeFileSync(path.join(root, rel), 'x'.repeat(bytes));
     };
     write('engine/sweep/queue.test.ts', 10); // known: 22 s
-    write('engine/live/kill.test.ts', 10); // known 36 s, but this checkout measured 90 s
+    write('engine/live/kill.test.ts', 10); // known 35 s, but this checkout measured 90 s
     write('a/small.test.ts', 100);
     write('a/large.test.ts', 5000);
     write('a/measured.test.ts', 10); // not known, measured 15 s

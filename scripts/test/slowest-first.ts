@@ -3,8 +3,8 @@
  * and neither worker idles at the end while the other runs a minute-long file (vitest's default puts unknown
  * files first and then the largest by bytes, which on a fresh clone starts the slow end-to-end files last).
  * A file's expected duration is its own from vitest's results cache when this checkout has run it, else the
- * figure below (seconds on the idle 2-core machine: the fresh-clone CI run of 2026-12-02 03:4x, the slowest seven
- * from session 5's fresh-clone runs at 264–271 s), else 0 with the byte size breaking ties.
+ * figure below (seconds on the 2-core machine, every file of 3 s or more: the fresh-clone CI run of 2026-12-04 21:11,
+ * session 32), else 0 with the byte size breaking ties.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,28 +12,41 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const KNOWN_SECONDS: Record<string, number> = {
   // the login, dashboard and reports browser suites in one file around one Chromium
-  'web/browser.e2e.test.ts': 78,
-  'engine/live/kill.test.ts': 36,
-  'engine/live/parity.test.ts': 23,
+  'web/browser.e2e.test.ts': 59,
+  'engine/live/kill.test.ts': 35,
+  'engine/live/parity.test.ts': 30,
   'engine/sweep/queue.test.ts': 22,
-  'engine/sweep/sweep.test.ts': 20,
-  'engine/data/freqtrade-directory.test.ts': 18,
-  'engine/live/live.test.ts': 17,
-  'engine/cli/cli.test.ts': 17,
-  'engine/data/store-integrity.test.ts': 15,
+  'engine/sweep/sweep.test.ts': 19,
   'engine/sweep/incremental-rules.test.ts': 13,
-  'engine/sweep/walk-forward-sweep.test.ts': 13,
-  'engine/live/integrity.test.ts': 12,
-  'engine/score/baseline-pool.test.ts': 10,
-  'engine/report/render.test.ts': 10,
+  'engine/sweep/walk-forward-sweep.test.ts': 11,
+  'engine/live/live.test.ts': 11,
+  'engine/replay/replay.test.ts': 11,
+  'engine/data/store-integrity.test.ts': 11,
   'engine/sweep/evaluate.test.ts': 10,
-  'engine/replay/replay.test.ts': 10,
-  'engine/data/freqtrade-import.test.ts': 10,
-  'scripts/cli-bundle.test.ts': 9,
-  'engine/replay/sql-crosscheck.test.ts': 8,
+  'engine/report/render.test.ts': 10,
+  'engine/sweep/sweep-server.test.ts': 10,
+  'engine/cli/cli.test.ts': 9,
+  'engine/replay/replay-data.test.ts': 9,
+  'engine/live/integrity.test.ts': 8,
   'engine/live/cli.test.ts': 8,
-  'engine/data/fetch-ccxt.test.ts': 6,
-  'engine/replay/replay-data.test.ts': 6,
+  'scripts/cli-bundle.test.ts': 7,
+  'engine/replay/sql-crosscheck.test.ts': 7,
+  'engine/score/evaluator-reference.test.ts': 7,
+  'engine/data/import-files.test.ts': 6,
+  'engine/cli/typed-array-protector.test.ts': 6,
+  'engine/replay/feature-writer.test.ts': 6,
+  'engine/sweep/evaluate-reference.test.ts': 6,
+  'engine/score/baseline-pool.test.ts': 6,
+  'engine/data/freqtrade-directory.test.ts': 6,
+  'engine/data/resample-sql.test.ts': 5,
+  'engine/data/freqtrade-import.test.ts': 5,
+  'engine/data/fetch-ccxt.test.ts': 5,
+  'engine/data/import-fast.test.ts': 4,
+  'engine/detectors/z-scores.real-data.test.ts': 4,
+  'engine/sweep/metrics-reference.test.ts': 4,
+  'engine/replay/replay-source.test.ts': 4,
+  'web/serve-cli.test.ts': 3,
+  'engine/cli/progress.test.ts': 3,
 };
 
 export default class SlowestFirstSequencer extends BaseSequencer {
