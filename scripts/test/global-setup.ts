@@ -22,12 +22,16 @@ export default async function setup(project: TestProject): Promise<() => void> {
   // The worker threads the tests start in their own processes (sweep, baseline and Parquet-writer workers) start from
   // the CLI's bundle, as they do under the CLI: through tsx each thread needs a loader thread of its own and
   // transforms its modules again (a pool of two sweep workers ≈ 2.4 s of CPU to start, ≈ 0.8 s from the bundle;
-  // engine/sweep/sweep.test.ts 38–41 → 21–25 s of CPU). The bundle is built from the sources as they are now, and the
-  // worker entries still run the sources when it is not set (scripts/cli-bundle.test.ts starts one both ways).
-  // @ts-expect-error plain JavaScript module without types (it runs before tsx)
-  const { ensureBundle } = (await import('../cli-bundle.mjs')) as { ensureBundle: () => Promise<string | null> };
-  const bundle = await ensureBundle();
-  if (bundle) process.env.REGIME_BUNDLE_DIR = bundle;
+  // engine/sweep/sweep.test.ts 38–41 → 21–25 s of CPU). The bundle is built from the sources as they are at the start
+  // of the run, so only for a single run (`vitest run`, npm test): in watch mode the sources change between runs and
+  // the workers load them through tsx as before. Without the variable the worker entries run the sources
+  // (scripts/cli-bundle.test.ts starts a worker both ways).
+  if (!project.vitest.config.watch) {
+    // @ts-expect-error plain JavaScript module without types (it runs before tsx)
+    const { ensureBundle } = (await import('../cli-bundle.mjs')) as { ensureBundle: () => Promise<string | null> };
+    const bundle = await ensureBundle();
+    if (bundle) process.env.REGIME_BUNDLE_DIR = bundle;
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-test-fixtures-'));
   project.provide('regimeFixtureCache', dir);
   return () => fs.rmSync(dir, { recursive: true, force: true });
