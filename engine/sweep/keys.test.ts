@@ -51,5 +51,12 @@ describe('EvaluationPlanner', () => {
     const extra = { ...c, extra: { x: 1 } } as unknown as typeof c;
     expect(planner.plan(extra)).toEqual(planEvaluation(extra, table));
     expect(planner.plan(extra)).not.toBe(pb);
+    // a threshold leaf (which alone never decides the plan) now an object: its path is another, and unclassified
+    const pe = planner.plan(extra);
+    const deeper = { ...extra, rules: { ...extra.rules, funding_abs_z: { v: 2.5 } } } as unknown as typeof c;
+    const pd = planner.plan(deeper);
+    expect(pd).not.toBe(pe);
+    expect(pd).toEqual(planEvaluation(deeper, table));
+    expect(pd.unclassified).toContain('rules.funding_abs_z.v');
   });
 });

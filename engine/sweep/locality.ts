@@ -23,8 +23,13 @@ function incremental(key: string): boolean {
 const REDERIVE_ALL = 'rules.regime_min_confidence';
 const REDERIVE_WEIGHT = 20;
 
-/** per item: the params' numbers scaled by the window's range of each key; other values compared for equality */
-function coordinates(items: readonly Params[]): { num: Float64Array[]; other: unknown[][] } {
+/**
+ * per item, in one flat array each: the params' numbers scaled by the window's range of each key (`dims` a row), and
+ * the other values as ids equal where their JSON is equal (`others` a row). Flat typed rows keep nearestPath's loop
+ * on one kind of array: with an array of rows, whose kinds differed from one window to the next, V8 threw its
+ * compiled code away and compiled it again in every sweep (--trace-deopt)
+ */
+function coordinates(items: readonly Params[]): { num: Float64Array; dims: number; other: Int32Array; others: number } {
   const all = [...new Set(items.flatMap((p) => Object.keys(p)))].sort();
   const keys = all.some(incremental) ? all.filter(incremental) : all;
   const numeric = keys.filter((k) => items.every((p) => typeof p[k] === 'number'));
@@ -39,10 +44,20 @@ function coordinates(items: readonly Params[]): { num: Float64Array[]; other: un
     }
     return (hi > lo ? hi - lo : 1) / (k === REDERIVE_ALL ? REDERIVE_WEIGHT : 1);
   });
-  return {
-    num: items.map((p) => Float64Array.from(numeric, (k, i) => (p[k] as number) / range[i])),
-    other: items.map((p) => others.map((k) => JSON.stringify(p[k]))),
-  };
+  const dims = numeric.length;
+  const num = new Float64Array(items.length * dims);
+  const other = new Int32Array(items.length * others.length);
+  const ids = others.map(() => new Map<string, number>());
+  items.forEach((p, j) => {
+    for (let i = 0; i < dims; i++) num[j * dims + i] = (p[numeric[i]] as number) / range[i];
+    for (let i = 0; i < others.length; i++) {
+      const text = JSON.stringify(p[others[i]]);
+      let id = ids[i].get(text);
+      if (id === undefined) ids[i].set(text, (id = ids[i].size));
+      other[j * others.length + i] = id;
+    }
+  });
+  return { num, dims, other, others: others.length };
 }
 
 /**
@@ -77,32 +92,43 @@ function nearestPath<T>(items: readonly T[], paramsOf: (item: T) => Params, from
   if (n <= 2 && from === undefined) return [...items];
   // the anchor, when there is one, is point 0 of the coordinates: the path leaves from it and it is not handed out
   const at = from === undefined ? 0 : 1;
-  const { num, other } = coordinates(from === undefined ? items.map(paramsOf) : [from, ...items.map(paramsOf)]);
-  const done = new Uint8Array(n + at);
-  const out: T[] = [];
+  const { num, dims, other, others } = coordinates(from === undefined ? items.map(paramsOf) : [from, ...items.map(paramsOf)]);
+  const order = greedyPath(num, dims, other, others, n + at, at === 0);
+  return Array.from(order, (j) => items[j - at]);
+}
+
+/**
+ * the points' indices along the greedy path from point 0 (itself included when `withStart`), each next the nearest
+ * not yet taken, ties to the lower index. Typed arrays in, typed array out: this loop, which is the whole cost, sees
+ * the same kinds of values in every sweep and keeps its compiled code
+ */
+function greedyPath(num: Float64Array, dims: number, other: Int32Array, others: number, points: number, withStart: boolean): Int32Array {
+  const done = new Uint8Array(points);
+  const order = new Int32Array(withStart ? points : points - 1);
+  let taken = 0;
   let last = 0;
   done[0] = 1;
-  if (at === 0) out.push(items[0]);
-  for (let step = out.length; step < n; step++) {
+  if (withStart) order[taken++] = 0;
+  while (taken < order.length) {
     let best = -1;
     let bestD = Infinity;
-    const a = num[last];
-    const ao = other[last];
-    for (let j = 0; j < n + at; j++) {
+    const a = last * dims;
+    const ao = last * others;
+    for (let j = 0; j < points; j++) {
       if (done[j]) continue;
-      const b = num[j];
+      const b = j * dims;
       let d = 0;
-      for (let i = 0; i < a.length; i++) d += Math.abs(a[i] - b[i]);
-      const bo = other[j];
-      for (let i = 0; i < ao.length; i++) if (ao[i] !== bo[i]) d += 1;
+      for (let i = 0; i < dims; i++) d += Math.abs(num[a + i] - num[b + i]);
+      const bo = j * others;
+      for (let i = 0; i < others; i++) if (other[ao + i] !== other[bo + i]) d += 1;
       if (d < bestD) {
         bestD = d;
         best = j;
       }
     }
     done[best] = 1;
-    out.push(items[best - at]);
+    order[taken++] = best;
     last = best;
   }
-  return out;
+  return order;
 }

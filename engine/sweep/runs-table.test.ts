@@ -1,8 +1,17 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunsTable } from './runs-table.ts';
+
+const REPO = path.resolve(import.meta.dirname, '../..');
+
+/** what another process finds when it opens the file read-write: its row count, or its error's first line */
+function openedElsewhere(file: string): string {
+  const script = `import { DuckDBInstance } from '@duckdb/node-api';\ntry { const i = await DuckDBInstance.create(${JSON.stringify(file)}); const c = await i.connect(); const r = await c.runAndReadAll('SELECT count(*)::INTEGER FROM runs'); console.log(String(r.getRows()[0][0])); } catch (e) { console.log(String(e.message).split('\\n')[0]); }`;
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: REPO, encoding: 'utf8' }).stdout.trim();
+}
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -27,10 +36,10 @@ describe('RunsTable', () => {
     // nothing left in the write-ahead log: the file alone holds both rows
     expect(fs.existsSync(`${file}.wal`) ? fs.statSync(`${file}.wal`).size : 0).toBe(0);
     await t.append(row('c'));
-    t.close();
+    await t.close();
     const again = await RunsTable.open(file, ['alerts', 'nab']);
     expect([...(await again.finishedIds())].sort()).toEqual(['a', 'b', 'c']);
-    again.close();
+    await again.close();
   });
 
   it('checkpoints without choosing a compression per column (the last stretch of a sweep waits for the checkpoint)', async () => {
@@ -42,7 +51,7 @@ describe('RunsTable', () => {
     const kinds = await t.rows(`SELECT DISTINCT compression FROM pragma_storage_info('runs') WHERE segment_type <> 'VALIDITY' ORDER BY 1`);
     // by default DuckDB picks ALP, bit-packing, dictionaries … per column; a constant column is always stored as one value
     expect(kinds.map((k) => k.compression).filter((c) => c !== 'Constant')).toEqual(['Uncompressed']);
-    t.close();
+    await t.close();
   });
 
   it('stores text, numbers and NULLs (null text, NaN, ±Infinity, missing metrics) from both row forms', async () => {
@@ -57,7 +66,7 @@ describe('RunsTable', () => {
       { config_id: 'b', status: 'invalid', error: "it's bad: explosive ≥ extreme — ünïcödé, 中文, 📉", params: '{}', feature_key: null, mode: null, train_alerts: null, train_nab: null, holdout_alerts: null, holdout_nab: null },
       { config_id: 'c', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'replay', train_alerts: 7, train_nab: null, holdout_alerts: null, holdout_nab: -2.25 },
     ]);
-    t.close();
+    await t.close();
   });
 
   it('commits every row of a batch larger than one data chunk, each flush on its own, and refuses a short row', async () => {
@@ -68,7 +77,7 @@ describe('RunsTable', () => {
       if (i === 2999) t.flush();
     }
     await expect(t.append({ config_id: 'short', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(1) })).rejects.toThrow(/1 values for 4 metric columns/);
-    t.close();
+    await t.close();
     // read back by a new connection: the rows were committed
     const again = await RunsTable.open(file, ['alerts', 'nab']);
     const cols = await again.numbers('SELECT train_alerts, train_nab, holdout_alerts FROM runs ORDER BY train_alerts');
@@ -81,6 +90,16 @@ describe('RunsTable', () => {
     }
     expect(await again.count('error IS NULL')).toBe(Math.ceil(n / 3));
     expect((await again.rows(`SELECT error FROM runs WHERE config_id = 'id4999'`))[0].error).toBe('e4999');
-    again.close();
+    await again.close();
+  });
+  it('holds the file while open and frees it for another process once close() resolves', async () => {
+    const { t, file } = await table();
+    await t.append({ config_id: 'a', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(1, 2, 3, 4) });
+    t.flush();
+    expect(openedElsewhere(file)).toMatch(/lock/i);
+    await t.append({ config_id: 'b', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(1, 2, 3, 4) });
+    await t.close();
+    // the pending row committed, and the file released before the engine itself is closed (on the next turn)
+    expect(openedElsewhere(file)).toBe('2');
   });
 });

@@ -299,7 +299,7 @@ describe('selection on train', () => {
     expect(byNab[0].holdout.nab).toBe(10);
     const byFalseAlarms = await topByTrain(table, { metric: 'false_alarms_per_week', better: 'lower', by: 'train', min_alerts: 10 }, 1);
     expect(byFalseAlarms.map((r) => r.config_id)).toEqual(['b']);
-    table.close();
+    await table.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -599,7 +599,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     return report;
   } finally {
     await Promise.allSettled([...inflight, ...saves]);
-    (await opening.catch(() => null))?.close();
+    await (await opening.catch(() => null))?.close();
   }
 }
 
