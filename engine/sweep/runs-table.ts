@@ -185,8 +185,14 @@ export class RunsTable {
       await this.conn.run(`DETACH ${ATTACHED}`);
     } finally {
       setImmediate(() => {
-        this.conn.closeSync();
-        this.instance.closeSync();
+        // nothing of the sweep's is left in it (the file is detached, or was never written): a failure to close could
+        // only cost memory, and thrown here it would end the process the sweep ran in (a sweep server)
+        try {
+          this.conn.closeSync();
+          this.instance.closeSync();
+        } catch {
+          // the engine's memory is released with the process instead
+        }
       });
     }
   }
