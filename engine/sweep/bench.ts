@@ -20,7 +20,7 @@ import { periodsOf, resolveFrame, runSweep, sweepWorkerPool } from './sweep.ts';
 import type { WorkerPool } from './pool.ts';
 import { computeFeatures } from './features.ts';
 import { ColumnarEvaluator } from './evaluate.ts';
-import { PeriodScorer, scorableColumns } from './metrics.ts';
+import { metricNames, PeriodScorer, scorableColumns, type ScorableColumns } from './metrics.ts';
 import { PrecisionTest } from './precision-pvalue.ts';
 import type { ReplayData } from '../replay/replay-data.ts';
 import type { SweepSpec } from './spec.ts';
@@ -99,20 +99,23 @@ function perConfigurationSplit(data: ReplayData, spec: SweepSpec): { features: n
   const scorers = periods.map((p) => ({ scorer: new PeriodScorer(p.market, data.symbols, p.from, p.to), test: new PrecisionTest(p.market, data.symbols, p.from, p.to) }));
   const range = { from: frame.emitFrom, until: frame.emitUntil };
   const counts = { judged: new Int32Array(data.symbols.length), hits: new Int32Array(data.symbols.length) };
-  for (const c of configs.slice(0, 60)) evaluator.evaluate(c, range);
+  for (const c of configs.slice(0, 60)) evaluator.evaluate(c, range, true);
+  // the alerts' columns and the metrics' row reused from one configuration to the next, as a worker keeps them (jobs.ts)
+  let scorable: ScorableColumns | undefined;
+  const row = new Float64Array(metricNames(periods[0]?.market.options.horizons_hours ?? []).length);
   const rounds: Record<string, number>[] = [];
   for (let r = 0; r < 4; r++) {
     const t = { rules: 0, metrics: 0, p_value: 0 };
     const batch = configs.slice(60 + r * 50, 110 + r * 50);
     for (const c of batch) {
       let x = cpuMs();
-      const cols = scorableColumns(fs, evaluator.evaluate(c, range));
+      const cols = (scorable = scorableColumns(fs, evaluator.evaluate(c, range, true), scorable));
       let y = cpuMs();
       t.rules += y - x;
       for (const { scorer, test } of scorers) {
         // as a worker scores (jobs.ts): the metrics count the judged alerts the p-value is computed from
         x = y;
-        scorer.score(cols, counts);
+        scorer.scoreInto(cols, counts, row, 0);
         y = cpuMs();
         t.metrics += y - x;
         x = y;
