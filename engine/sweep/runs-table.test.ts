@@ -102,4 +102,21 @@ describe('RunsTable', () => {
     // the pending row committed, and the file released before the engine itself is closed (on the next turn)
     expect(openedElsewhere(file)).toBe('2');
   });
+  it('writes the results file and, when asked, checkpoints in the same call', async () => {
+    const { t, file } = await table();
+    const row = (id: string) => ({ config_id: id, status: 'ok' as const, error: null, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(1, 2, 3, 4) });
+    const wal = () => (fs.existsSync(`${file}.wal`) ? fs.statSync(`${file}.wal`).size : 0);
+    await t.append(row('b'));
+    await t.append(row('a'));
+    const out = path.join(path.dirname(file), 'results.parquet');
+    await t.writeParquet(out);
+    // the rows committed but not yet in the database file
+    expect(wal()).toBeGreaterThan(0);
+    await t.append(row('c'));
+    await t.writeParquet(out, undefined, { checkpoint: true });
+    expect(wal()).toBe(0);
+    expect((await t.rows(`SELECT config_id FROM read_parquet('${out}')`)).map((r) => r.config_id)).toEqual(['a', 'b', 'c']);
+    expect(fs.readdirSync(path.dirname(file)).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    await t.close();
+  });
 });

@@ -150,13 +150,17 @@ export class RunsTable {
     return readFloatColumns(this.conn, sql);
   }
 
-  /** every row sorted by config id (or what `select` gives), written under a temp name and renamed into place */
-  async writeParquet(file: string, select = 'SELECT * FROM runs ORDER BY config_id'): Promise<void> {
+  /**
+   * every row sorted by config id (or what `select` gives), written under a temp name and renamed into place. With
+   * `checkpoint`, the database file is brought up to date in the same call (checkpoint()): DuckDB runs the two one
+   * after the other on its own thread, where two calls would wait for this thread between them
+   */
+  async writeParquet(file: string, select = 'SELECT * FROM runs ORDER BY config_id', opts: { checkpoint?: boolean } = {}): Promise<void> {
     this.flush();
     const tmp = `${file}.tmp-${process.pid}`;
     fs.rmSync(tmp, { force: true });
     try {
-      await this.conn.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)`);
+      await this.conn.run(`COPY (${select}) TO ${sqlString(tmp)} (FORMAT parquet, COMPRESSION zstd)${opts.checkpoint ? '; CHECKPOINT' : ''}`);
       fs.renameSync(tmp, file);
     } catch (err) {
       fs.rmSync(tmp, { force: true });

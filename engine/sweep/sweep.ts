@@ -531,11 +531,12 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     const selected = frame.folds === null ? await startSelected(table, spec, bestAlerts, { period: periods[1], runner: baselineRunner, train: periods[0] }) : null;
     // q-values across the configurations stored so far: on a partial sweep, so far is all that was tried
     await storeQValues(table, periods.map((p) => p.name));
-    if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues);
     // the database file brought up to date now, while the workers compute the selected configuration's alerts and
     // holdout baseline (when there is one): done after the report's queries instead, its ≈ 35–40 ms came once every
-    // thread had finished
-    await table.checkpoint();
+    // thread had finished. In one call with results.parquet: this thread is busy with the selected configuration's
+    // scorecards meanwhile, and a checkpoint asked for after the file's rename waited for them (≈ 70 ms later)
+    if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues, { checkpoint: true });
+    else await table.checkpoint();
     const stored = { results: await table.count(), invalid: await table.count(`status = 'invalid'`) };
     writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(complete, stored), null, 1) + '\n');
     const report = await buildSweepReport({
