@@ -92,6 +92,7 @@ describe('RunsTable', () => {
     expect((await again.rows(`SELECT error FROM runs WHERE config_id = 'id4999'`))[0].error).toBe('e4999');
     await again.close();
   });
+
   it('holds the file while open and frees it for another process once close() resolves', async () => {
     const { t, file } = await table();
     await t.append({ config_id: 'a', status: 'ok', error: null, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(1, 2, 3, 4) });
@@ -102,6 +103,7 @@ describe('RunsTable', () => {
     // the pending row committed, and the file released before the engine itself is closed (on the next turn)
     expect(openedElsewhere(file)).toBe('2');
   });
+
   it('writes the results file and, when asked, checkpoints in the same call', async () => {
     const { t, file } = await table();
     const row = (id: string) => ({ config_id: id, status: 'ok' as const, error: null, params: '{}', feature_key: 'f', mode: 'columns', metrics: {}, values: Float64Array.of(1, 2, 3, 4) });

@@ -137,6 +137,12 @@ export class RunsTable {
     this.pending = 0;
   }
 
+  /** the stored rows and the invalid ones among them, in one query */
+  async storedCounts(): Promise<{ results: number; invalid: number }> {
+    const [r] = await queryRows(this.conn, `SELECT count(*)::DOUBLE AS results, count(*) FILTER (WHERE status = 'invalid')::DOUBLE AS invalid FROM runs`);
+    return { results: Number(r.results), invalid: Number(r.invalid) };
+  }
+
   async count(where = 'true'): Promise<number> {
     const rows = await queryRows(this.conn, `SELECT count(*)::DOUBLE AS n FROM runs WHERE ${where}`);
     return Number(rows[0].n);

@@ -537,7 +537,7 @@ async function sweepWith(store: Store | LazyStore, spec: SweepSpec, opts: SweepO
     // scorecards meanwhile, and a checkpoint asked for after the file's rename waited for them (≈ 70 ms later)
     if (complete) await table.writeParquet(path.join(dir, 'results.parquet'), withQValues, { checkpoint: true });
     else await table.checkpoint();
-    const stored = { results: await table.count(), invalid: await table.count(`status = 'invalid'`) };
+    const stored = await table.storedCounts();
     writeFileAtomic(path.join(dir, 'manifest.json'), JSON.stringify(manifest(complete, stored), null, 1) + '\n');
     const report = await buildSweepReport({
       table,
