@@ -9,6 +9,8 @@ import { lazyStore, openStore, type Store } from '../data/store.ts';
 import { parseConfig } from '../pipeline/config.ts';
 import { loadReplayData } from '../replay/replay-data.ts';
 import { prepareMarket } from '../score/index.ts';
+import { stableStringify } from '../pipeline/load-config.ts';
+import { applyParams, variants } from './expand.ts';
 import { bhQValues } from './fdr.ts';
 import { SweepJobs } from './jobs.ts';
 import { planEvaluation } from './keys.ts';
@@ -223,6 +225,32 @@ describe('runSweep', () => {
     const again = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: dir, workers: 2, featureCache: false, logger });
     expect(again.run.computed).toBe(0);
     expect(lines.filter((l) => l.includes('feature replay'))).toHaveLength(1);
+  });
+
+  it('with a limit past the warm-up, computes the first new configurations in the spec\'s order', async () => {
+    // past the warm-up (the first configuration, then two a worker): the limit is reached while a full window fills
+    const limit = 9;
+    const part = await runSweep(store, parseSweepSpec(SPEC), { resultsDir: path.join(tmp, 'limited'), workers: 1, limit, includeRows: true });
+    expect(part.complete).toBe(false);
+    expect(part.run.computed).toBe(limit);
+    const spec = parseSweepSpec(SPEC);
+    const expected: string[] = [];
+    const ids = new Set<string>();
+    for (const params of variants(spec)) {
+      let config;
+      try {
+        config = parseConfig(applyParams(spec.base, params));
+      } catch {
+        continue;
+      }
+      const id = stableStringify(config);
+      if (ids.has(id)) continue;
+      ids.add(id);
+      expected.push(stableStringify(params));
+      if (expected.length === limit) break;
+    }
+    const computed = part.rows!.filter((r) => r.status === 'ok').map((r) => stableStringify(r.params));
+    expect(computed.sort()).toEqual(expected.sort());
   });
 
   it('resumes after the process is killed (kill -9) wherever it was', async () => {
