@@ -32,7 +32,8 @@ export interface DrawTables {
 export const TRUTH_TRUE = 2;
 export const TRUTH_FALSE = 1;
 export const REACH_SATURATED = 63;
-const MAX_EPISODES = 1 << 24;
+/** what bits 8–31 can index */
+export const MAX_EPISODES = 1 << 24;
 
 const cache = new WeakMap<Market, DrawTables>();
 

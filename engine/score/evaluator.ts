@@ -13,7 +13,8 @@
  *   NAB = 100 · (raw − null) / (perfect − null) = 100 · (TP − 0.055 · FP) / E.
  */
 import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
-import { float64s, int8s } from './market-arrays.ts';
+import { MAX_EPISODES, REACH_SATURATED, TRUTH_FALSE, TRUTH_TRUE } from './draw-table.ts';
+import { float64s, int32s, int8s } from './market-arrays.ts';
 import { meanAbsOfRows, ReturnRows } from './return-rows.ts';
 
 export const NAB_WEIGHTS = { tp: 1, fp: 0.11, fn: 1 } as const;
@@ -122,6 +123,26 @@ export class AlertSetEvaluator {
   }
 
   /**
+   * evaluateAbsReturns for a caller that counted the alerts while it placed them, from a compact layout's info
+   * (PeriodScorer: its true alerts and false alarms, each episode's earliest alert marked in episodeMarks() as
+   * countAlerts marks them): the same numbers, without a second pass over the alerts' truths and episodes
+   */
+  absReturnsCounted(pos: Int32Array, n: number, ends: Int32Array, blocks: number, trueAlerts: number, falseAlarms: number, out: Float64Array): void {
+    this.trueAlerts = trueAlerts;
+    this.falseAlarms = falseAlarms;
+    this.unevaluable = n - trueAlerts - falseAlarms;
+    this.detected = detectedEpisodes(this.firstAlert);
+    const horizons = this.market.stride - 2;
+    const rows = (this.returnRows ??= new ReturnRows(this.layout, horizons)).rowsOf(pos, n, ends, blocks);
+    meanAbsOfRows(rows, n, horizons, out);
+  }
+
+  /** each episode's earliest alert, reset (NOT_DETECTED), for a caller to mark before absReturnsCounted */
+  episodeMarks(): Int32Array {
+    return this.firstAlert.fill(NOT_DETECTED);
+  }
+
+  /**
    * The truths are counted with numbers, not branches (successive alerts' truths are as good as random, and a
    * mispredicted branch costs more than the rest of the alert's work); each episode keeps its earliest alert by
    * Math.min from NOT_DETECTED, so nothing but the episodes in reach is touched per alert.
@@ -182,7 +203,17 @@ export const UNPRICED = 2;
 export interface CompactLayout extends HourLayout {
   /** the precision truth, or UNPRICED */
   truth: Int8Array;
+  /**
+   * per hour, what counting an alert there needs, in one number (one read where the truth and the first episode were
+   * two, each a cache miss): the random baseline's meta record (draw-table.ts: bits 0–1 TRUTH_TRUE, TRUTH_FALSE or 0
+   * for unevaluable, bits 2–7 how many episodes it reaches, REACH_SATURATED for that many or more, bits 8–31 the first
+   * of them), with INFO_UNPRICED in bits 0–1 for an hour without a close
+   */
+  info: Int32Array;
 }
+
+/** an info record's truth bits at an hour without a close */
+export const INFO_UNPRICED = 3;
 
 /**
  * A copy of the market's hourly table for a market scored many times (a sweep's period): the truths one byte per
@@ -203,7 +234,24 @@ export function compactLayout(market: Market): CompactLayout {
     truth[g] = close[g] === close[g] ? hourly[g * stride] : UNPRICED;
     for (let k = 0; k < horizons; k++) returns[g * horizons + k] = hourly[g * stride + 2 + k];
   }
-  return { truth, truthStride: 1, returns, returnStride: horizons, returnOffset: 0 };
+  const info = int32s(hours);
+  const { epStart, nextEpisode } = market.labels;
+  if (epStart.length >= MAX_EPISODES) throw new Error(`compact layout: ${epStart.length} large-move episodes, more than the ${MAX_EPISODES - 1} it can index`);
+  fillInfo(truth, nextEpisode, epStart, market.options.lead_window_hours, info);
+  return { truth, truthStride: 1, returns, returnStride: horizons, returnOffset: 0, info };
+}
+
+/** each hour's info record (CompactLayout.info): countAlerts' reach, looked up once */
+function fillInfo(truth: Int8Array, nextEpisode: Int32Array, epStart: Int32Array, lead: number, info: Int32Array): void {
+  const episodes = epStart.length;
+  for (let g = 0; g < info.length; g++) {
+    const t = truth[g];
+    const cls = t === UNPRICED ? INFO_UNPRICED : t === TRUE_ALERT ? TRUTH_TRUE : t === FALSE_ALARM ? TRUTH_FALSE : 0;
+    const first = nextEpisode[g];
+    let e = first;
+    while (e < episodes && epStart[e] <= g + lead && e - first < REACH_SATURATED) e++;
+    info[g] = cls | ((e - first) << 2) | (first << 8);
+  }
 }
 
 /** above every grid index: Math.min with any alert hour replaces it */

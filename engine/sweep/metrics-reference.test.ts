@@ -21,6 +21,8 @@ import { ColumnarEvaluator } from './evaluate.ts';
 import { applyParams, randomVariants } from './expand.ts';
 import { computeFeatures } from './features.ts';
 import { planEvaluation } from './keys.ts';
+import { REACH_SATURATED } from '../score/draw-table.ts';
+import { compactLayout } from '../score/evaluator.ts';
 import { PeriodScorer, returnMetric, scorableColumns, typeCountMetric, type PeriodMetrics, type ScorableColumns } from './metrics.ts';
 import { parseSweepSpec } from './spec.ts';
 import { periodsOf, resolveFrame } from './sweep.ts';
@@ -239,12 +241,13 @@ describe('PeriodScorer ≡ its previous implementation on SYNTHETIC markets', ()
   const t0 = prices[0].ts[0];
   const end = t0 + 5000 * HOUR_MS;
 
-  /** SYNTHETIC alert columns: hour-aligned mostly, some between hours, some before or after the data */
-  function columns(random: Mulberry32, n: number, ascending: boolean): ScorableColumns {
+  /** SYNTHETIC alert columns: hour-aligned mostly, some between hours (unless wholeHours), some before or after the data */
+  function columns(random: Mulberry32, n: number, ascending: boolean, wholeHours: boolean): ScorableColumns {
     const ts = Float64Array.from({ length: n }, () => {
       const u = random.next();
       const hour = Math.floor(random.next() * 5400) - 200;
-      return t0 + hour * HOUR_MS + (u < 0.03 ? Math.floor(random.next() * HOUR_MS) : 0);
+      const offset = u < 0.03 ? Math.floor(random.next() * HOUR_MS) : 0;
+      return t0 + hour * HOUR_MS + (wholeHours ? 0 : offset);
     });
     if (ascending) ts.sort();
     return {
@@ -257,7 +260,11 @@ describe('PeriodScorer ≡ its previous implementation on SYNTHETIC markets', ()
     };
   }
 
-  for (const options of [{ lead_window_hours: 24, horizons_hours: [1, 4, 24, 72] }, { lead_window_hours: 3, horizons_hours: [1, 5, 48] }, { lead_window_hours: 0, horizons_hours: [2] }]) {
+  // lead 6000 h: alerts that reach dozens of episodes each. Its alerts are whole hours, as a sweep's: one between two
+  // hours, over an hour without a price and labelled a true alert there, is placed at that hour by both but judged
+  // only by the reference, which reads the market's own truths (it takes a lead this long for such an hour to be
+  // labelled)
+  for (const options of [{ lead_window_hours: 24, horizons_hours: [1, 4, 24, 72] }, { lead_window_hours: 3, horizons_hours: [1, 5, 48] }, { lead_window_hours: 0, horizons_hours: [2] }, { lead_window_hours: 6000, horizons_hours: [1] }]) {
     it(`scores every alert set as before (lead ${options.lead_window_hours} h, horizons ${options.horizons_hours.join(' ')})`, () => {
       const market: Market = prepareMarket(prices, { ...options, permutations: 0 });
       const random = new Mulberry32(options.lead_window_hours + 7);
@@ -267,13 +274,31 @@ describe('PeriodScorer ≡ its previous implementation on SYNTHETIC markets', ()
       // one scorer per period over many alert sets, small and large: nothing of one set may leak into the next
       for (const n of [0, 1, 5, 40, 700, 4000, 30, 2500]) {
         for (const ascending of [true, false]) {
-          const cols = columns(random, n, ascending);
+          const cols = columns(random, n, ascending, options.lead_window_hours > 24);
           for (const [fast, plain] of scorers) detected += Number(expectSameScores(fast, plain, cols, symbols.length).detected);
         }
       }
       expect(detected).toBeGreaterThan(0);
     });
   }
+  it('counts every episode an alert reaches, past the reach an info record holds (lead 6000 h)', () => {
+    // a lead window as long as the walk: its first third reaches more episodes than an info record counts (REACH_SATURATED)
+    const market: Market = prepareMarket([syntheticRandomWalk('AAA', 6000, 0.02, 52)], { lead_window_hours: 6000, horizons_hours: [1], permutations: 0 });
+    const { info } = compactLayout(market);
+    const scorer = new PeriodScorer(market, ['AAA'], -Infinity, Infinity);
+    const reference = new ReferenceScorer(market, ['AAA'], -Infinity, Infinity);
+    const range = market.grid.symbols[0];
+    let saturated = 0;
+    // one alert alone at each hour whose record is saturated: it detects every episode it reaches
+    for (let i = 0; i < range.length; i += 37) {
+      const g = range.offset + i;
+      if (((info[g] >> 2) & REACH_SATURATED) !== REACH_SATURATED) continue;
+      saturated++;
+      const cols: ScorableColumns = { n: 1, ts: Float64Array.of(range.firstTs + i * HOUR_MS), symbol: Int32Array.of(0), type: Uint8Array.of(0), dir: Int8Array.of(1) };
+      expect(expectSameScores(scorer, reference, cols, 1).detected).toBeGreaterThanOrEqual(REACH_SATURATED);
+    }
+    expect(saturated).toBeGreaterThan(10);
+  });
 });
 
 describe('PeriodScorer ≡ its previous implementation on the bundled data', () => {

@@ -8,9 +8,10 @@ import { EVENT_TYPES, type Alert } from '../pipeline/alerts.ts';
 import { toScorable } from '../replay/score-alerts.ts';
 import { laggingSide } from '../pipeline/rule-definitions.ts';
 import { HOUR_MS } from '../pipeline/input.ts';
-import { AlertSetEvaluator, compactLayout, nabScore, UNPRICED, type CompactLayout } from '../score/evaluator.ts';
+import { AlertSetEvaluator, compactLayout, INFO_UNPRICED, nabScore, type CompactLayout } from '../score/evaluator.ts';
+import { REACH_SATURATED, TRUTH_FALSE, TRUTH_TRUE } from '../score/draw-table.ts';
 import type { SymbolRange } from '../score/grid.ts';
-import { FALSE_ALARM, TRUE_ALERT, type Market } from '../score/market.ts';
+import type { Market } from '../score/market.ts';
 import { ratio, toPlain } from '../score/stats.ts';
 import type { AlertColumns } from './evaluate.ts';
 import type { FeatureSet } from './features.ts';
@@ -114,6 +115,16 @@ function placeBySymbol(grid: Int32Array, symbol: Int32Array, blockOf: Int32Array
   return anchored;
 }
 
+/**
+ * an alert at grid hour g marked in the episodes after its first one in reach, e0 + 1 … (reach of an info record:
+ * REACH_SATURATED means as many as start within the lead window). Rare: its own function, out of locate's loop
+ */
+function markLater(marks: Int32Array, e0: number, reach: number, epStart: Int32Array, g: number, lead: number): void {
+  const episodes = epStart.length;
+  const end = reach === REACH_SATURATED ? episodes : e0 + reach;
+  for (let e = e0 + 1; e < end && epStart[e] <= g + lead; e++) if (g < marks[e]) marks[e] = g;
+}
+
 /** the same from Pipeline alerts (the replay fallback) */
 export function scorableFromAlerts(symbols: readonly string[], alerts: readonly Alert[]): ScorableColumns {
   const index = new Map(symbols.map((s, i) => [s, i]));
@@ -168,8 +179,10 @@ export class PeriodScorer {
   private pos = new Int32Array(1024);
   /** per alert of the last score(): its grid index, -1 outside the period or unanchored */
   private grid = new Int32Array(1024);
-  /** per grid hour, its precision truth or UNPRICED (the alerts there are unanchored): the evaluator's own table */
-  private readonly truth: Int8Array;
+  /** per grid hour, its info record (CompactLayout.info: its truth or unpriced, the episodes it reaches) */
+  private readonly info: Int32Array;
+  /** the period's true alerts and false alarms, counted by locate() */
+  private readonly truthCounts = new Int32Array(2);
 
   /** layout: the market's compactLayout when the caller has it (a sweep makes it once, in memory its workers share) */
   constructor(market: Market, symbols: readonly string[], from: number, to: number, layout: CompactLayout = compactLayout(market)) {
@@ -177,7 +190,7 @@ export class PeriodScorer {
     this.from = from;
     this.to = to;
     this.evaluator = new AlertSetEvaluator(market, layout);
-    this.truth = layout.truth;
+    this.info = layout.info;
     const ranges: (SymbolRange | undefined)[] = symbols.map((s) => market.grid.bySymbol.get(s));
     this.firstTs = Float64Array.from(ranges, (r) => r?.firstTs ?? 0);
     this.hourShift = new Float64Array(symbols.length);
@@ -224,14 +237,15 @@ export class PeriodScorer {
     // ascending: only the period's run of alerts is looked at; the test in locate() still decides for each
     const first = alerts.ascending ? lowerBound(alerts.ts, this.from, alerts.n) : 0;
     const end = alerts.ascending ? lowerBound(alerts.ts, this.to, alerts.n) : alerts.n;
-    const n = this.locate(alerts, first, end, blocks, typeCounts, counts ?? null);
-    const anchored = placeBySymbol(this.grid, alerts.symbol, this.blockOf, blocks, first, end, this.pos);
     const e = this.evaluator;
+    const truths = this.truthCounts;
+    const n = this.locate(alerts, first, end, blocks, typeCounts, counts ?? null, e.episodeMarks(), truths);
+    const anchored = placeBySymbol(this.grid, alerts.symbol, this.blockOf, blocks, first, end, this.pos);
     const episodes = this.market.labels.epStart.length;
     const weeks = this.days / 7;
     // the directions only enter the directional metrics, which no sweep column keeps; after placeBySymbol, blocks[b]
     // is block b's end
-    e.evaluateAbsReturns(this.pos, anchored, blocks, this.blockOf.length, this.out);
+    e.absReturnsCounted(this.pos, anchored, blocks, this.blockOf.length, truths[0], truths[1], this.out);
     const precision = ratio(e.trueAlerts, e.trueAlerts + e.falseAlarms);
     const recall = ratio(e.detected, episodes);
     // METRICS' order (metricNames), each value as toPlain leaves it, NaN for its null
@@ -254,19 +268,34 @@ export class PeriodScorer {
 
   /**
    * each alert's grid index into this.grid (-1: outside the period, or unanchored), the anchored ones counted per
-   * symbol block (blocks[block + 1]), the period's alerts per type, and with `counts` each symbol's judged and true
-   * alerts; returns how many alerts lie in the period. A function of its own, like placeBySymbol: score() then has
+   * symbol block (blocks[block + 1]), the period's alerts per type, the anchored ones' true alerts and false alarms
+   * (truths[0], truths[1]) and each episode's earliest anchored alert in reach (marks: countAlerts' marks, from one
+   * info record per alert), and with `counts` each symbol's judged and true alerts; returns how many alerts lie in
+   * the period. A function of its own, like placeBySymbol: score() then has
    * no long loop, so it is never compiled on stack in its first call, before the code after the loops has run (that
    * compiled code, entered again at its loop on every later call, failed at once each time: hundreds of times a run)
    */
-  private locate(alerts: ScorableColumns, first: number, end: number, blocks: Int32Array, typeCounts: Int32Array, counts: { judged: Int32Array; hits: Int32Array } | null): number {
-    const { firstTs, length, offset, blockOf, from, to, truth, grid } = this;
+  private locate(
+    alerts: ScorableColumns,
+    first: number,
+    end: number,
+    blocks: Int32Array,
+    typeCounts: Int32Array,
+    counts: { judged: Int32Array; hits: Int32Array } | null,
+    marks: Int32Array,
+    truths: Int32Array,
+  ): number {
+    const { firstTs, length, offset, blockOf, from, to, info, grid } = this;
+    const { epStart } = this.market.labels;
+    const lead = this.market.options.lead_window_hours;
     const hours = this.wholeHours(alerts);
     const shift = this.hourShift;
     const ats = alerts.ts;
     const asym = alerts.symbol;
     const atype = alerts.type;
     let n = 0;
+    let ta = 0;
+    let fa = 0;
     for (let k = first; k < end; k++) {
       const ts = ats[k];
       grid[k] = -1;
@@ -280,17 +309,34 @@ export class PeriodScorer {
       const i = hours !== null ? hours[k] + shift[s] : (ts - firstTs[s]) / HOUR_MS;
       if (!(i >= 0 && i < length[s])) continue;
       const g = offset[s] + i;
-      const v = truth[g];
-      if (v === UNPRICED) continue;
+      // an alert between two hours (made-up columns only; a sweep's alerts are whole hours) reads no record: it is
+      // anchored and stored at the hour before (grid holds whole numbers) and counted there, but judged for the
+      // p-value by no one, as the placement before this one did
+      const own = info[g];
+      const whole = own !== undefined;
+      const x = whole ? own : info[g | 0];
+      const cls = x & 3;
+      if (whole && cls === INFO_UNPRICED) continue;
       grid[k] = g;
       blocks[blockOf[s] + 1]++;
       // counted with numbers, not branches: successive alerts' truths are as good as random to a branch predictor
-      if (counts) {
-        const hit = +(v === TRUE_ALERT);
-        counts.judged[s] += hit + +(v === FALSE_ALARM);
+      const hit = +(cls === TRUTH_TRUE);
+      const miss = +(cls === TRUTH_FALSE);
+      ta += hit;
+      fa += miss;
+      if (counts && whole) {
+        counts.judged[s] += hit + miss;
         counts.hits[s] += hit;
       }
+      const reach = (x >> 2) & REACH_SATURATED;
+      if (reach !== 0) {
+        const e0 = x >>> 8;
+        if (g < marks[e0]) marks[e0] = g;
+        if (reach > 1) markLater(marks, e0, reach, epStart, g, lead);
+      }
     }
+    truths[0] = ta;
+    truths[1] = fa;
     return n;
   }
 
