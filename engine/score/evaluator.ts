@@ -15,7 +15,7 @@
 import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
 import { MAX_EPISODES, REACH_SATURATED, TRUTH_FALSE, TRUTH_TRUE } from './draw-table.ts';
 import { float64s, int32s, int8s } from './market-arrays.ts';
-import { meanAbsOfRows, ReturnRows } from './return-rows.ts';
+import { ReturnRows } from './return-rows.ts';
 
 export const NAB_WEIGHTS = { tp: 1, fp: 0.11, fn: 1 } as const;
 
@@ -118,8 +118,7 @@ export class AlertSetEvaluator {
   evaluateAbsReturns(pos: Int32Array, n: number, ends: Int32Array, blocks: number, out: Float64Array): void {
     this.countEvents(pos, n);
     const horizons = this.market.stride - 2;
-    const rows = (this.returnRows ??= new ReturnRows(this.layout, horizons)).rowsOf(pos, n, ends, blocks);
-    meanAbsOfRows(rows, n, horizons, out);
+    (this.returnRows ??= new ReturnRows(this.layout, horizons)).meanAbsOf(pos, n, ends, blocks, out);
   }
 
   /**
@@ -133,8 +132,7 @@ export class AlertSetEvaluator {
     this.unevaluable = n - trueAlerts - falseAlarms;
     this.detected = detectedEpisodes(this.firstAlert);
     const horizons = this.market.stride - 2;
-    const rows = (this.returnRows ??= new ReturnRows(this.layout, horizons)).rowsOf(pos, n, ends, blocks);
-    meanAbsOfRows(rows, n, horizons, out);
+    (this.returnRows ??= new ReturnRows(this.layout, horizons)).meanAbsOf(pos, n, ends, blocks, out);
   }
 
   /** each episode's earliest alert, reset (NOT_DETECTED), for a caller to mark before absReturnsCounted */

@@ -80,6 +80,29 @@ describe('ReturnRows', () => {
     }
   });
 
+  for (const H of [3, 4]) {
+    it(`averages each set's rows in the pass that copies them to the bits of meanAbsOfRows (${H} horizons)`, () => {
+      const random = new Mulberry32(31 + H);
+      const { layout } = countedLayout(H, random);
+      // one instance averaging, one copying its rows for meanAbsOfRows: both see the same sets in turn
+      const [fused, plain] = [new ReturnRows(layout, H), new ReturnRows(layout, H)];
+      let set: number[][] | null = null;
+      let undefinedHorizons = 0;
+      for (let round = 0; round < 40; round++) {
+        set = round % 9 === 8 ? [] : nextSet(random, set, 1 + random.below(4));
+        const pos = Int32Array.from(set.flat());
+        let end = 0;
+        const ends = Int32Array.from(set, (block) => (end += block.length));
+        const [got, want] = [new Float64Array(H), new Float64Array(H)];
+        fused.meanAbsOf(pos, pos.length, ends, set.length, got);
+        meanAbsOfRows(plain.rowsOf(pos, pos.length, ends, set.length), pos.length, H, want);
+        for (let k = 0; k < H; k++) expect(Object.is(got[k], want[k])).toBe(true);
+        undefinedHorizons += want.filter((v) => v !== v).length;
+      }
+      expect(undefinedHorizons).toBeGreaterThan(0);
+    });
+  }
+
   it('averages |return| per horizon in alert order, NaN where a horizon has none', () => {
     const rows = Float64Array.of(0.1, NaN, -0.3, NaN, 0.2, NaN);
     const out = new Float64Array(2);
