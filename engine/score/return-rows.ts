@@ -21,7 +21,12 @@ export class ReturnRows {
   private nextRows = new Float64Array(0);
   private nextEnds = new Int32Array(0);
 
-  constructor(private readonly layout: HourLayout, private readonly horizons: number) {}
+  constructor(
+    private readonly layout: HourLayout,
+    private readonly horizons: number,
+  ) {
+    this.sums = new Float64Array(8 + 2 * horizons);
+  }
 
   /**
    * rows[i * horizons + k]: the return at horizon k of the alert at grid index pos[i], for i < n. The alerts come in
@@ -30,35 +35,34 @@ export class ReturnRows {
    * valid until the next call.
    */
   rowsOf(pos: Int32Array, n: number, ends: Int32Array, blocks: number): Float64Array {
-    const H = this.horizons;
-    this.reserve(n, blocks);
-    const { returns, returnStride, returnOffset } = this.layout;
-    if (H === 4) copyFourSummed(pos, ends, blocks, this.lastPos, this.lastRows, this.lastEnds, this.lastBlocks, returns, returnStride, returnOffset, this.nextRows, this.sums);
-    else copyRows(pos, ends, blocks, this.lastPos, this.lastRows, this.lastEnds, this.lastBlocks, returns, returnStride, returnOffset, H, this.nextRows);
+    this.copy(pos, n, ends, blocks);
     return this.keep(pos, n, ends, blocks);
   }
 
   /**
-   * meanAbsOfRows(rowsOf(…), n, horizons, out), with four horizons (the default) in the pass that copies the rows: the
-   * same terms added in the same order, so the same bits, without reading the rows again
+   * meanAbsOfRows(rowsOf(…), n, horizons, out), summed in the pass that copies the rows: the same terms added in the
+   * same order, so the same bits, without reading the rows again
    */
   meanAbsOf(pos: Int32Array, n: number, ends: Int32Array, blocks: number, out: Float64Array): void {
     const H = this.horizons;
-    if (H !== 4) {
-      meanAbsOfRows(this.rowsOf(pos, n, ends, blocks), n, H, out);
-      return;
-    }
-    this.reserve(n, blocks);
-    const { returns, returnStride, returnOffset } = this.layout;
     const sums = this.sums;
-    copyFourSummed(pos, ends, blocks, this.lastPos, this.lastRows, this.lastEnds, this.lastBlocks, returns, returnStride, returnOffset, this.nextRows, sums);
+    this.copy(pos, n, ends, blocks);
     this.keep(pos, n, ends, blocks);
     // 0 / 0 is the NaN of a horizon without returns, as in meanAbsQuad
-    for (let k = 0; k < 4; k++) out[k] = sums[k] / sums[4 + k];
+    if (H === 4) for (let k = 0; k < 4; k++) out[k] = sums[k] / sums[4 + k];
+    else for (let k = 0; k < H; k++) out[k] = sums[8 + k] / sums[8 + H + k];
   }
 
-  /** copyFourSummed's Σ|return| and count per horizon */
-  private readonly sums = new Float64Array(8);
+  /** copyRows' Σ|return| and count per horizon: four horizons' in 0 … 7, any other number's from 8 on */
+  private readonly sums: Float64Array;
+
+  private copy(pos: Int32Array, n: number, ends: Int32Array, blocks: number): void {
+    const H = this.horizons;
+    this.reserve(n, blocks);
+    this.sums.fill(0);
+    const { returns, returnStride, returnOffset } = this.layout;
+    copyRows(pos, ends, blocks, this.lastPos, this.lastRows, this.lastEnds, this.lastBlocks, returns, returnStride, returnOffset, H, this.nextRows, this.sums);
+  }
 
   private reserve(n: number, blocks: number): void {
     const H = this.horizons;
@@ -86,9 +90,11 @@ export class ReturnRows {
 const END = 0x7fffffff;
 
 /**
- * rowsOf's rows into `rows` (H horizons; four go to copyFourSummed): block by block, each alert's row from the last
- * set's rows where its block had the same grid index, else from the table (`returns`, a row every `stride` from
- * `offset`). A function that ends at its loop: inside rowsOf the loop was compiled on stack and the code after it, not
+ * rowsOf's rows into `rows`: block by block, each alert's row from the last set's rows where its block had the same
+ * grid index, else from the table (`returns`, a row every `stride` from `offset`); each alert's |returns| added up
+ * as they are copied, meanAbsOfRows' terms in its order (ReturnRows.sums' layout). Four horizons (the default) are
+ * copied and summed without a loop: a loop over them was a third of the time. A function that ends at its loop, its
+ * sums stored after it with no comparison: inside rowsOf the loop was compiled on stack and the code after it, not
  * yet run, threw that code away (--trace-deopt)
  */
 function copyRows(
@@ -103,47 +109,6 @@ function copyRows(
   stride: number,
   offset: number,
   H: number,
-  rows: Float64Array,
-): void {
-  let start = 0;
-  let lastStart = 0;
-  for (let b = 0; b < blocks; b++) {
-    const end = ends[b];
-    const lastEnd = b < lastBlocks ? lastEnds[b] : lastStart;
-    let j = lastStart;
-    // the last set's position at j, or one above every position once its block is used up
-    let q = j < lastEnd ? lastPos[j] : END;
-    for (let i = start; i < end; i++) {
-      const p = pos[i];
-      while (q < p) q = ++j < lastEnd ? lastPos[j] : END;
-      // j stays on a match: an alert at the same hour and symbol as the one before takes the same row again
-      const from = q === p ? lastRows : returns;
-      const at = q === p ? j * H : p * stride + offset;
-      const into = i * H;
-      for (let k = 0; k < H; k++) rows[into + k] = from[at + k];
-    }
-    start = end;
-    lastStart = lastEnd;
-  }
-}
-
-/**
- * copyRows for four horizons (the default), copied without a loop (a loop over them was a third of the time), each
- * alert's |returns| added up as they are copied (sums[k] and, defined ones counted,
- * sums[4 + k]): meanAbsQuad's terms in its order. The sums go to `sums` after the loop, with no comparison there
- * (meanAbsQuad says why)
- */
-function copyFourSummed(
-  pos: Int32Array,
-  ends: Int32Array,
-  blocks: number,
-  lastPos: Int32Array,
-  lastRows: Float64Array,
-  lastEnds: Int32Array,
-  lastBlocks: number,
-  returns: Float64Array,
-  stride: number,
-  offset: number,
   rows: Float64Array,
   sums: Float64Array,
 ): void {
@@ -161,36 +126,49 @@ function copyFourSummed(
     const end = ends[b];
     const lastEnd = b < lastBlocks ? lastEnds[b] : lastStart;
     let j = lastStart;
+    // the last set's position at j, or one above every position once its block is used up
     let q = j < lastEnd ? lastPos[j] : END;
     for (let i = start; i < end; i++) {
       const p = pos[i];
       while (q < p) q = ++j < lastEnd ? lastPos[j] : END;
+      // j stays on a match: an alert at the same hour and symbol as the one before takes the same row again
       const from = q === p ? lastRows : returns;
-      const at = q === p ? j * 4 : p * stride + offset;
-      const into = i * 4;
-      const r0 = from[at];
-      const r1 = from[at + 1];
-      const r2 = from[at + 2];
-      const r3 = from[at + 3];
-      rows[into] = r0;
-      rows[into + 1] = r1;
-      rows[into + 2] = r2;
-      rows[into + 3] = r3;
-      if (r0 === r0) {
-        count0++;
-        sumAbs0 += Math.abs(r0);
-      }
-      if (r1 === r1) {
-        count1++;
-        sumAbs1 += Math.abs(r1);
-      }
-      if (r2 === r2) {
-        count2++;
-        sumAbs2 += Math.abs(r2);
-      }
-      if (r3 === r3) {
-        count3++;
-        sumAbs3 += Math.abs(r3);
+      const at = q === p ? j * H : p * stride + offset;
+      const into = i * H;
+      if (H === 4) {
+        const r0 = from[at];
+        const r1 = from[at + 1];
+        const r2 = from[at + 2];
+        const r3 = from[at + 3];
+        rows[into] = r0;
+        rows[into + 1] = r1;
+        rows[into + 2] = r2;
+        rows[into + 3] = r3;
+        if (r0 === r0) {
+          count0++;
+          sumAbs0 += Math.abs(r0);
+        }
+        if (r1 === r1) {
+          count1++;
+          sumAbs1 += Math.abs(r1);
+        }
+        if (r2 === r2) {
+          count2++;
+          sumAbs2 += Math.abs(r2);
+        }
+        if (r3 === r3) {
+          count3++;
+          sumAbs3 += Math.abs(r3);
+        }
+      } else {
+        for (let k = 0; k < H; k++) {
+          const r = from[at + k];
+          rows[into + k] = r;
+          if (r === r) {
+            sums[8 + H + k]++;
+            sums[8 + k] += Math.abs(r);
+          }
+        }
       }
     }
     start = end;
