@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HourLayout } from './evaluator.ts';
 import { Mulberry32 } from './prng.ts';
-import { ReturnRows, meanAbsOfRows } from './return-rows.ts';
+import { ReturnRows } from './return-rows.ts';
 
 const HOURS = 500;
 /** each block's positions lie in hours b · BLOCK_HOURS … (b + 1) · BLOCK_HOURS − 1 (at most 4 blocks) */
@@ -25,6 +25,21 @@ function countedLayout(H: number, random: Mulberry32) {
   });
   const layout: HourLayout = { truth: new Int8Array(HOURS), truthStride: 1, returns, returnStride: stride, returnOffset: 2 };
   return { table, stride, layout, reads };
+}
+
+/** the definition the copy's sums must meet: per horizon, |return| added in row order over the defined ones */
+function meanAbsOfRows(rows: Float64Array, n: number, H: number, out: Float64Array): void {
+  for (let k = 0; k < H; k++) {
+    let count = 0;
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      const r = rows[i * H + k];
+      if (r !== r) continue;
+      count++;
+      sum += Math.abs(r);
+    }
+    out[k] = sum / count;
+  }
 }
 
 /** blocks of grid indices, each ascending (repeats allowed), as PeriodScorer places them; a new set shares most of the last */
@@ -104,9 +119,10 @@ describe('ReturnRows', () => {
   }
 
   it('averages |return| per horizon in alert order, NaN where a horizon has none', () => {
-    const rows = Float64Array.of(0.1, NaN, -0.3, NaN, 0.2, NaN);
+    const returns = Float64Array.of(0.1, NaN, -0.3, NaN, 0.2, NaN);
+    const layout: HourLayout = { truth: new Int8Array(3), truthStride: 1, returns, returnStride: 2, returnOffset: 0 };
     const out = new Float64Array(2);
-    meanAbsOfRows(rows, 3, 2, out);
+    new ReturnRows(layout, 2).meanAbsOf(Int32Array.of(0, 1, 2), 3, Int32Array.of(3), 1, out);
     expect(out[0]).toBe((0.1 + 0.3 + 0.2) / 3);
     expect(out[1]).toBeNaN();
   });

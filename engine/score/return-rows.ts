@@ -40,15 +40,16 @@ export class ReturnRows {
   }
 
   /**
-   * meanAbsOfRows(rowsOf(…), n, horizons, out), summed in the pass that copies the rows: the same terms added in the
-   * same order, so the same bits, without reading the rows again
+   * out[k] = the mean |return| at horizon k over the alerts' rows (NaN without any return there), summed in the
+   * pass that copies them: added in alert order, as evaluate()'s forward metrics add them, so the two agree to the
+   * last bit
    */
   meanAbsOf(pos: Int32Array, n: number, ends: Int32Array, blocks: number, out: Float64Array): void {
     const H = this.horizons;
     const sums = this.sums;
     this.copy(pos, n, ends, blocks);
     this.keep(pos, n, ends, blocks);
-    // 0 / 0 is the NaN of a horizon without returns, as in meanAbsQuad
+    // 0 / 0 is the NaN of a horizon without returns
     if (H === 4) for (let k = 0; k < 4; k++) out[k] = sums[k] / sums[4 + k];
     else for (let k = 0; k < H; k++) out[k] = sums[8 + k] / sums[8 + H + k];
   }
@@ -92,10 +93,11 @@ const END = 0x7fffffff;
 /**
  * rowsOf's rows into `rows`: block by block, each alert's row from the last set's rows where its block had the same
  * grid index, else from the table (`returns`, a row every `stride` from `offset`); each alert's |returns| added up
- * as they are copied, meanAbsOfRows' terms in its order (ReturnRows.sums' layout). Four horizons (the default) are
+ * as they are copied, in alert order (ReturnRows.sums' layout). Four horizons (the default) are
  * copied and summed without a loop: a loop over them was a third of the time. A function that ends at its loop, its
  * sums stored after it with no comparison: inside rowsOf the loop was compiled on stack and the code after it, not
- * yet run, threw that code away (--trace-deopt)
+ * yet run, threw that code away, and V8 kept re-entering compiled code only to fail at a comparison after its loop
+ * (--trace-deopt)
  */
 function copyRows(
   pos: Int32Array,
@@ -182,68 +184,4 @@ function copyRows(
   sums[5] = count1;
   sums[6] = count2;
   sums[7] = count3;
-}
-
-/**
- * out[k] = the mean |return| at horizon k over the rows of n alerts (NaN without any return there): the terms are
- * added in alert order, as evaluate()'s forward metrics add them, so the two agree to the last bit
- */
-export function meanAbsOfRows(rows: Float64Array, n: number, H: number, out: Float64Array): void {
-  let k = 0;
-  for (; k + 3 < H; k += 4) meanAbsQuad(rows, n, H, k, out);
-  for (; k < H; k++) meanAbs(rows, n, H, k, out);
-}
-
-/** horizons k … k + 3 in one pass: eight sums in registers */
-function meanAbsQuad(rows: Float64Array, n: number, H: number, k: number, out: Float64Array): void {
-  let count0 = 0;
-  let sumAbs0 = 0;
-  let count1 = 0;
-  let sumAbs1 = 0;
-  let count2 = 0;
-  let sumAbs2 = 0;
-  let count3 = 0;
-  let sumAbs3 = 0;
-  for (let i = 0; i < n; i++) {
-    const b = i * H + k;
-    const r0 = rows[b];
-    const r1 = rows[b + 1];
-    const r2 = rows[b + 2];
-    const r3 = rows[b + 3];
-    if (r0 === r0) {
-      count0++;
-      sumAbs0 += Math.abs(r0);
-    }
-    if (r1 === r1) {
-      count1++;
-      sumAbs1 += Math.abs(r1);
-    }
-    if (r2 === r2) {
-      count2++;
-      sumAbs2 += Math.abs(r2);
-    }
-    if (r3 === r3) {
-      count3++;
-      sumAbs3 += Math.abs(r3);
-    }
-  }
-  // 0 / 0 is the NaN of a horizon without returns. No comparison here: this loop is compiled on stack in the first
-  // call, before anything after it has run, and V8 kept re-entering that code only to fail at such a comparison
-  // (≈ 300 times in a sweep's worker, --trace-deopt)
-  out[k] = sumAbs0 / count0;
-  out[k + 1] = sumAbs1 / count1;
-  out[k + 2] = sumAbs2 / count2;
-  out[k + 3] = sumAbs3 / count3;
-}
-
-function meanAbs(rows: Float64Array, n: number, H: number, k: number, out: Float64Array): void {
-  let count = 0;
-  let sumAbs = 0;
-  for (let i = 0; i < n; i++) {
-    const r = rows[i * H + k];
-    if (r !== r) continue;
-    count++;
-    sumAbs += Math.abs(r);
-  }
-  out[k] = sumAbs / count;
 }
