@@ -271,9 +271,9 @@ export class PeriodScorer {
    * symbol block (blocks[block + 1]), the period's alerts per type, the anchored ones' true alerts and false alarms
    * (truths[0], truths[1]) and each episode's earliest anchored alert in reach (marks: countAlerts' marks, from one
    * info record per alert), and with `counts` each symbol's judged and true alerts; returns how many alerts lie in
-   * the period. A function of its own, like placeBySymbol: score() then has
-   * no long loop, so it is never compiled on stack in its first call, before the code after the loops has run (that
-   * compiled code, entered again at its loop on every later call, failed at once each time: hundreds of times a run)
+   * the period. A function of its own, like placeBySymbol: score() then has no long loop, so it is never compiled on
+   * stack in its first call, before the code after the loops has run (that compiled code, entered again at its loop
+   * on every later call, failed at once each time: hundreds of times a run)
    */
   private locate(
     alerts: ScorableColumns,
