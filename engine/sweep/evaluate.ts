@@ -17,7 +17,7 @@ import { laggingSide, toDirection, type Direction } from '../pipeline/rule-defin
 import type { ScorableAlert } from '../score/types.ts';
 import { buildIndex, type FeatureIndex } from './feature-index.ts';
 import type { FeatureSet } from './features.ts';
-import { forgetRuleValues, RULES, SEVERITIES, SYMBOL_RULES, type Candidates, type Rule } from './rules.ts';
+import { forgetRuleValues, releaseCandidates, RULES, SEVERITIES, SYMBOL_RULES, type Candidates, type Rule } from './rules.ts';
 
 export { SEVERITIES };
 
@@ -195,6 +195,8 @@ export class ColumnarEvaluator {
     const fromIdx = range.from === undefined ? 0 : Math.max(0, Math.ceil((range.from - fs.firstHour) / HOUR_MS));
     const untilIdx = range.until === undefined ? fs.hours - 1 : Math.min(fs.hours - 1, Math.floor((range.until - fs.firstHour) / HOUR_MS));
     const nSym = fs.symbols.length;
+    // the last configuration's candidates are done with (the cache holds copies): their builders serve this one's
+    releaseCandidates();
     // emission order inside an hour: symbols in config order, each symbol's rules in Pipeline order, then pairs
     const parts: { c: Candidates; at: number; n: number; rank: number; type: number; slot: number }[] = [];
     let total = 0;

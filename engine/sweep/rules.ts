@@ -65,19 +65,33 @@ class Builder {
     this.dir[this.n] = d;
     this.sev[this.n++] = s;
   }
+  /** views of this builder's arrays: valid until it is handed out again (builder()) */
   done(): Candidates {
-    return { hours: this.hours.slice(0, this.n), severity: this.sev.slice(0, this.n), direction: this.dir.slice(0, this.n) };
+    return { hours: this.hours.subarray(0, this.n), severity: this.sev.subarray(0, this.n), direction: this.dir.subarray(0, this.n) };
   }
 }
 
 /**
- * the rules' builder, emptied: a rule's candidates are copied out by done() before the next rule starts, so one
- * set of growing arrays serves every configuration instead of three new ones (and their growth) per rule and slot
+ * The rules' builders, emptied, one per rule and slot of an evaluation: each set of growing arrays serves every
+ * configuration, and a rule's candidates are views of them (done()), valid until the evaluator starts its next
+ * configuration (releaseCandidates: it copies what it keeps). Three arrays copied out per rule and slot were ≈ 45
+ * allocations a configuration. Past POOLED builders without a release (a caller other than the evaluator), each
+ * builder is a new one, so no view is ever overwritten.
  */
-const shared = new Builder();
+const pool: Builder[] = [];
+let pooled = 0;
+const POOLED = 64;
+
+/** the candidates handed out so far may be overwritten from now on */
+export function releaseCandidates(): void {
+  pooled = 0;
+}
+
 function builder(): Builder {
-  shared.n = 0;
-  return shared;
+  if (pooled >= POOLED) return new Builder();
+  const b = (pool[pooled++] ??= new Builder());
+  b.n = 0;
+  return b;
 }
 
 const SPOT_CODE = Object.fromEntries(SPOT_REGIMES.map((r, i) => [r, i + 1])) as Record<SpotRegime, number>;
@@ -176,7 +190,8 @@ function standingOf(x: FeatureIndex, s: number, stale: number, fs: FeatureSet): 
     const out = builder();
     const offset = new Int32Array(x.symbols[s].settleStart.length + 1);
     pushStandingRuns(x, s, stale, fs, out, offset);
-    return { hours: out.done().hours, offset };
+    // kept across configurations: a copy, not a view of a builder
+    return { hours: out.done().hours.slice(), offset };
   });
 }
 
