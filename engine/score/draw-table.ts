@@ -79,17 +79,27 @@ function symbolDraws(hourly: Float64Array, stride: number, hours: Int32Array, ep
  * the loop was compiled, threw that code away once per symbol in every worker (--trace-deopt)
  */
 function fillDraws(hourly: Float64Array, stride: number, hours: Int32Array, epStart: Int32Array, lead: number, ret: Float64Array, meta: Int32Array): void {
-  const episodes = epStart.length;
   const H = stride - 2;
   for (let j = 0; j < hours.length; j++) {
     const g = hours[j];
     const b = g * stride;
-    const truth = hourly[b];
-    const first = hourly[b + 1] | 0;
-    let e = first;
-    while (e < episodes && epStart[e] <= g + lead) e++;
-    const code = truth === TRUE_ALERT ? TRUTH_TRUE : truth === FALSE_ALARM ? TRUTH_FALSE : 0;
-    meta[j] = code | (Math.min(e - first, REACH_SATURATED) << 2) | (first << 8);
+    meta[j] = metaRecord(truthCode(hourly[b]), g, hourly[b + 1] | 0, epStart, lead);
     for (let k = 0; k < H; k++) ret[j * H + k] = hourly[b + 2 + k];
   }
+}
+
+/** a market truth's bits in a meta record: TRUTH_TRUE, TRUTH_FALSE, or 0 for unevaluable */
+export function truthCode(truth: number): number {
+  return truth === TRUE_ALERT ? TRUTH_TRUE : truth === FALSE_ALARM ? TRUTH_FALSE : 0;
+}
+
+/**
+ * the meta record of an alert at grid hour g (truth bits `code`, its next episode `first`): the episodes from `first`
+ * on that start within its lead window, counted up to REACH_SATURATED. The compact layout's info is the same record
+ * for every hour (evaluator.ts)
+ */
+export function metaRecord(code: number, g: number, first: number, epStart: Int32Array, lead: number): number {
+  let e = first;
+  while (e < epStart.length && epStart[e] <= g + lead && e - first < REACH_SATURATED) e++;
+  return code | ((e - first) << 2) | (first << 8);
 }

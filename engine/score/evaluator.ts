@@ -13,7 +13,7 @@
  *   NAB = 100 · (raw − null) / (perfect − null) = 100 · (TP − 0.055 · FP) / E.
  */
 import { FALSE_ALARM, TRUE_ALERT, type Market } from './market.ts';
-import { MAX_EPISODES, REACH_SATURATED, TRUTH_FALSE, TRUTH_TRUE } from './draw-table.ts';
+import { MAX_EPISODES, metaRecord, truthCode } from './draw-table.ts';
 import { float64s, int32s, int8s } from './market-arrays.ts';
 import { ReturnRows } from './return-rows.ts';
 
@@ -70,7 +70,7 @@ export class AlertSetEvaluator {
   /** countEvents' true alerts and false alarms (countAlerts writes them) */
   private readonly truthCounts = new Int32Array(2);
   private readonly layout: HourLayout;
-  /** evaluateAbsReturns' rows of the last alert set, made on its first call */
+  /** the last alert set's return rows (evaluateAbsReturns, absReturnsCounted), made on the first call */
   private returnRows: ReturnRows | null = null;
   /** counts of the last evaluate() */
   trueAlerts = 0;
@@ -117,8 +117,7 @@ export class AlertSetEvaluator {
    */
   evaluateAbsReturns(pos: Int32Array, n: number, ends: Int32Array, blocks: number, out: Float64Array): void {
     this.countEvents(pos, n);
-    const horizons = this.market.stride - 2;
-    (this.returnRows ??= new ReturnRows(this.layout, horizons)).meanAbsOf(pos, n, ends, blocks, out);
+    this.meanAbsReturns(pos, n, ends, blocks, out);
   }
 
   /**
@@ -127,12 +126,20 @@ export class AlertSetEvaluator {
    * countAlerts marks them): the same numbers, without a second pass over the alerts' truths and episodes
    */
   absReturnsCounted(pos: Int32Array, n: number, ends: Int32Array, blocks: number, trueAlerts: number, falseAlarms: number, out: Float64Array): void {
+    this.settle(n, trueAlerts, falseAlarms);
+    this.meanAbsReturns(pos, n, ends, blocks, out);
+  }
+
+  /** the counts of n placed alerts, from their true alerts and false alarms and the episode marks (firstAlert) */
+  private settle(n: number, trueAlerts: number, falseAlarms: number): void {
     this.trueAlerts = trueAlerts;
     this.falseAlarms = falseAlarms;
     this.unevaluable = n - trueAlerts - falseAlarms;
     this.detected = detectedEpisodes(this.firstAlert);
-    const horizons = this.market.stride - 2;
-    (this.returnRows ??= new ReturnRows(this.layout, horizons)).meanAbsOf(pos, n, ends, blocks, out);
+  }
+
+  private meanAbsReturns(pos: Int32Array, n: number, ends: Int32Array, blocks: number, out: Float64Array): void {
+    (this.returnRows ??= new ReturnRows(this.layout, this.market.stride - 2)).meanAbsOf(pos, n, ends, blocks, out);
   }
 
   /** each episode's earliest alert, reset (NOT_DETECTED), for a caller to mark before absReturnsCounted */
@@ -151,10 +158,7 @@ export class AlertSetEvaluator {
     const first = this.firstAlert.fill(NOT_DETECTED);
     const counts = this.truthCounts;
     countAlerts(pos, n, truth, truthStride, nextEpisode, epStart, this.market.options.lead_window_hours, first, counts);
-    this.trueAlerts = counts[0];
-    this.falseAlarms = counts[1];
-    this.unevaluable = n - counts[0] - counts[1];
-    this.detected = detectedEpisodes(first);
+    this.settle(n, counts[0], counts[1]);
   }
 
   /** adds 1 to counts[lead] for each episode the last evaluate() detected: leads are whole hours in 0 .. lead_window_hours */
@@ -241,14 +245,9 @@ export function compactLayout(market: Market): CompactLayout {
 
 /** each hour's info record (CompactLayout.info): countAlerts' reach, looked up once */
 function fillInfo(truth: Int8Array, nextEpisode: Int32Array, epStart: Int32Array, lead: number, info: Int32Array): void {
-  const episodes = epStart.length;
   for (let g = 0; g < info.length; g++) {
     const t = truth[g];
-    const cls = t === UNPRICED ? INFO_UNPRICED : t === TRUE_ALERT ? TRUTH_TRUE : t === FALSE_ALARM ? TRUTH_FALSE : 0;
-    const first = nextEpisode[g];
-    let e = first;
-    while (e < episodes && epStart[e] <= g + lead && e - first < REACH_SATURATED) e++;
-    info[g] = cls | ((e - first) << 2) | (first << 8);
+    info[g] = metaRecord(t === UNPRICED ? INFO_UNPRICED : truthCode(t), g, nextEpisode[g], epStart, lead);
   }
 }
 

@@ -172,7 +172,7 @@ export class PeriodScorer {
   private readonly names: readonly string[];
   private row: Float64Array | null = null;
   private readonly days: number;
-  /** the last evaluation's mean |return| per horizon (AlertSetEvaluator.evaluateAbsReturns) */
+  /** the last evaluation's mean |return| per horizon (AlertSetEvaluator.absReturnsCounted) */
   private readonly out: Float64Array;
   /** lead hours are whole hours in 0 .. lead_window_hours: their median is read from a histogram */
   private readonly leadCounts: Int32Array;
