@@ -276,6 +276,11 @@ describe('PeriodScorer ≡ its previous implementation on SYNTHETIC markets', ()
         for (const ascending of [true, false]) {
           const cols = columns(random, n, ascending, options.lead_window_hours > 24);
           for (const [fast, plain] of scorers) detected += Number(expectSameScores(fast, plain, cols, symbols.length).detected);
+          // whole hours given as hours from a base, as the sweep's evaluator gives them (PeriodScorer's integer path)
+          const whole = columns(random, n, ascending, true);
+          const base = t0 - 500 * HOUR_MS;
+          const withHours: ScorableColumns = { ...whole, hour: Int32Array.from(whole.ts, (t) => (t - base) / HOUR_MS), hourBase: base };
+          for (const [fast, plain] of scorers) expect(fast.score(whole)).toStrictEqual(expectSameScores(fast, plain, withHours, symbols.length));
         }
       }
       expect(detected).toBeGreaterThan(0);
