@@ -160,16 +160,10 @@ export class PeriodScorer {
   private readonly evaluator: AlertSetEvaluator;
   /** per symbol index: its grid range as numbers (length -1: the symbol has no prices in the period) */
   private readonly firstTs: Float64Array;
+  /** scratch: per symbol, the grid hour of an alert's hour 0 (score(): alerts with whole hours) */
+  private readonly hourShift: Float64Array;
   private readonly length: Float64Array;
   private readonly offset: Float64Array;
-  /**
-   * the same as whole numbers, and scratch per symbol: the grid hour of an alert's hour 0 (alerts with whole hours).
-   * locateHours' grid index from them stays an integer: computed from the Float64Arrays it was a double, converted
-   * at each table access (≈ 18 % of locate's time on the bench's sweep)
-   */
-  private readonly hourShift: Int32Array;
-  private readonly lengthInt: Int32Array;
-  private readonly offsetInt: Int32Array;
   /** per symbol index: its block in name order; the blocks' start offsets (scratch) */
   private readonly blockOf: Int32Array;
   private readonly blockStart: Int32Array;
@@ -199,11 +193,9 @@ export class PeriodScorer {
     this.info = layout.info;
     const ranges: (SymbolRange | undefined)[] = symbols.map((s) => market.grid.bySymbol.get(s));
     this.firstTs = Float64Array.from(ranges, (r) => r?.firstTs ?? 0);
+    this.hourShift = new Float64Array(symbols.length);
     this.length = Float64Array.from(ranges, (r) => r?.length ?? -1);
     this.offset = Float64Array.from(ranges, (r) => r?.offset ?? 0);
-    this.hourShift = new Int32Array(symbols.length);
-    this.lengthInt = Int32Array.from(this.length);
-    this.offsetInt = Int32Array.from(this.offset);
     const byName = [...symbols].sort();
     this.blockOf = Int32Array.from(symbols, (s) => byName.indexOf(s));
     this.blockStart = new Int32Array(symbols.length + 1);
@@ -279,92 +271,11 @@ export class PeriodScorer {
    * symbol block (blocks[block + 1]), the period's alerts per type, the anchored ones' true alerts and false alarms
    * (truths[0], truths[1]) and each episode's earliest anchored alert in reach (marks: countAlerts' marks, from one
    * info record per alert), and with `counts` each symbol's judged and true alerts; returns how many alerts lie in
-   * the period. Its loops are functions of their own, like placeBySymbol: score() then has no long loop, so it is
-   * never compiled on stack in its first call, before the code after the loops has run (that compiled code, entered
-   * again at its loop on every later call, failed at once each time: hundreds of times a run)
+   * the period. A function of its own, like placeBySymbol: score() then has no long loop, so it is never compiled on
+   * stack in its first call, before the code after the loops has run (that compiled code, entered again at its loop
+   * on every later call, failed at once each time: hundreds of times a run)
    */
   private locate(
-    alerts: ScorableColumns,
-    first: number,
-    end: number,
-    blocks: Int32Array,
-    typeCounts: Int32Array,
-    counts: { judged: Int32Array; hits: Int32Array } | null,
-    marks: Int32Array,
-    truths: Int32Array,
-  ): number {
-    const hours = this.wholeHours(alerts);
-    return hours !== null
-      ? this.locateHours(alerts, hours, first, end, blocks, typeCounts, counts, marks, truths)
-      : this.locateTimes(alerts, first, end, blocks, typeCounts, counts, marks, truths);
-  }
-
-  /** locate() for alerts with whole hours (a sweep's): every grid index an integer, every anchored hour a record of its own */
-  private locateHours(
-    alerts: ScorableColumns,
-    hours: Int32Array,
-    first: number,
-    end: number,
-    blocks: Int32Array,
-    typeCounts: Int32Array,
-    counts: { judged: Int32Array; hits: Int32Array } | null,
-    marks: Int32Array,
-    truths: Int32Array,
-  ): number {
-    const { blockOf, from, to, info, grid } = this;
-    const shift = this.hourShift;
-    const length = this.lengthInt;
-    const offset = this.offsetInt;
-    const { epStart } = this.market.labels;
-    const lead = this.market.options.lead_window_hours;
-    const judged = counts === null ? null : counts.judged;
-    const hitsOf = counts === null ? null : counts.hits;
-    const ats = alerts.ts;
-    const asym = alerts.symbol;
-    const atype = alerts.type;
-    let n = 0;
-    let ta = 0;
-    let fa = 0;
-    for (let k = first; k < end; k++) {
-      const ts = ats[k];
-      grid[k] = -1;
-      if (ts < from || ts >= to) continue;
-      n++;
-      typeCounts[atype[k]]++;
-      const s = asym[k];
-      if (s < 0) continue;
-      // the hour's grid index: (base + h·HOUR_MS − firstTs) / HOUR_MS = h + (base − firstTs) / HOUR_MS, both whole
-      const i = hours[k] + shift[s];
-      if (i < 0 || i >= length[s]) continue;
-      const g = offset[s] + i;
-      const x = info[g];
-      const cls = x & 3;
-      if (cls === INFO_UNPRICED) continue;
-      grid[k] = g;
-      blocks[blockOf[s] + 1]++;
-      // counted with numbers, not branches: successive alerts' truths are as good as random to a branch predictor
-      const hit = +(cls === TRUTH_TRUE);
-      const miss = +(cls === TRUTH_FALSE);
-      ta += hit;
-      fa += miss;
-      if (judged !== null) {
-        judged[s] += hit + miss;
-        hitsOf![s] += hit;
-      }
-      const reach = (x >> 2) & REACH_SATURATED;
-      if (reach !== 0) {
-        const e0 = x >>> 8;
-        if (g < marks[e0]) marks[e0] = g;
-        if (reach > 1) markLater(marks, e0, reach, epStart, g, lead);
-      }
-    }
-    truths[0] = ta;
-    truths[1] = fa;
-    return n;
-  }
-
-  /** locate() from each alert's ts: alerts of any origin, between two hours too */
-  private locateTimes(
     alerts: ScorableColumns,
     first: number,
     end: number,
@@ -377,6 +288,8 @@ export class PeriodScorer {
     const { firstTs, length, offset, blockOf, from, to, info, grid } = this;
     const { epStart } = this.market.labels;
     const lead = this.market.options.lead_window_hours;
+    const hours = this.wholeHours(alerts);
+    const shift = this.hourShift;
     const ats = alerts.ts;
     const asym = alerts.symbol;
     const atype = alerts.type;
@@ -391,8 +304,9 @@ export class PeriodScorer {
       typeCounts[atype[k]]++;
       const s = asym[k];
       if (s < 0) continue;
-      // the hour's grid index; unanchored (no price there): -1
-      const i = (ts - firstTs[s]) / HOUR_MS;
+      // the hour's grid index; unanchored (no price there): -1. From whole hours the same number: (base + h·HOUR_MS −
+      // firstTs) / HOUR_MS = h + (base − firstTs) / HOUR_MS exactly when both are whole hours
+      const i = hours !== null ? hours[k] + shift[s] : (ts - firstTs[s]) / HOUR_MS;
       if (!(i >= 0 && i < length[s])) continue;
       const g = offset[s] + i;
       // an alert between two hours (made-up columns only; a sweep's alerts are whole hours) reads no record: it is
@@ -405,6 +319,7 @@ export class PeriodScorer {
       if (whole && cls === INFO_UNPRICED) continue;
       grid[k] = g;
       blocks[blockOf[s] + 1]++;
+      // counted with numbers, not branches: successive alerts' truths are as good as random to a branch predictor
       const hit = +(cls === TRUTH_TRUE);
       const miss = +(cls === TRUTH_FALSE);
       ta += hit;
@@ -434,8 +349,7 @@ export class PeriodScorer {
     if (hour === undefined || hourBase === undefined) return null;
     for (let s = 0; s < this.hourShift.length; s++) {
       const shift = (hourBase - this.firstTs[s]) / HOUR_MS;
-      // within ±2^30 hours: an hour plus the shift stays a 32-bit integer
-      if (!Number.isInteger(shift) || Math.abs(shift) >= 2 ** 30) return null;
+      if (!Number.isInteger(shift)) return null;
       this.hourShift[s] = shift;
     }
     return hour;
