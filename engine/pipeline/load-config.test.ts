@@ -46,6 +46,14 @@ describe('stableStringify', () => {
     expect(stableStringify(value)).toBe('{"a":{"b":undefined,"é\\n":[[],{}]},"z\\"q":[1,,,null,]}');
   });
 
+  it('sorts objects of a shape seen before, and of the same keys in another order, as the map/join form does', () => {
+    // the same keys in two insertion orders, the same first key with other keys, and a shape seen many times
+    const shapes = [{ b: 1, a: 2, c: 3 }, { a: 2, b: 1, c: 3 }, { b: 1, z: 0 }, { b: 1, a: 2 }, { b: [{ y: 1, x: 2 }, { x: 2, y: 1 }], a: { d: 1 } }];
+    for (let round = 0; round < 3; round++) for (const v of shapes) expect(stableStringify(v)).toBe(reference(v));
+    const many = Array.from({ length: 40 }, (_, i) => ({ k: i, [`key${i % 20}`]: i, a: -i }));
+    for (const v of [...many, ...many]) expect(stableStringify(v)).toBe(reference(v));
+  });
+
   it('names the default configuration as before', () => {
     const config = parseConfig({});
     expect(stableStringify(config)).toBe(reference(config));

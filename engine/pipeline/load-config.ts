@@ -55,13 +55,50 @@ export function stableStringify(value: unknown): string {
     return s + ']';
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).sort();
+  const { sorted, prefixes } = keyOrder(Object.keys(obj));
   s = '{';
-  for (let i = 0; i < keys.length; i++) {
-    if (i > 0) s += ',';
-    s += `${quoted(keys[i])}:${stableStringify(obj[keys[i]])}`;
-  }
+  for (let i = 0; i < sorted.length; i++) s += prefixes[i] + stableStringify(obj[sorted[i]]);
   return s + '}';
+}
+
+/** an object's keys (in its own order) sorted, and each one's `"key":` text with the comma before it */
+interface KeyOrder {
+  keys: readonly string[];
+  sorted: readonly string[];
+  prefixes: readonly string[];
+}
+
+/**
+ * The sorted order of key lists seen before, by first key: a sweep's configurations are thousands of objects of the
+ * same few shapes, and sorting every object's keys again was a third of naming one (≈ 40 µs for ≈ 150 leaves). A
+ * list is reused only when it holds the same keys in the same order.
+ */
+const keyOrders = new Map<string, KeyOrder[]>();
+let keyOrdersKept = 0;
+const KEY_ORDERS_KEPT = 4096;
+/** shapes kept per first key: objects of many shapes share few first keys only by chance */
+const SHAPES_PER_FIRST_KEY = 16;
+
+function keyOrder(keys: string[]): KeyOrder {
+  const first = keys.length > 0 ? keys[0] : '';
+  const known = keyOrders.get(first);
+  if (known !== undefined) {
+    for (let k = 0; k < known.length; k++) if (sameKeys(known[k].keys, keys)) return known[k];
+  }
+  const sorted = [...keys].sort();
+  const order: KeyOrder = { keys, sorted, prefixes: sorted.map((key, i) => `${i > 0 ? ',' : ''}${quoted(key)}:`) };
+  if (keyOrdersKept < KEY_ORDERS_KEPT && (known?.length ?? 0) < SHAPES_PER_FIRST_KEY) {
+    if (known === undefined) keyOrders.set(first, [order]);
+    else known.push(order);
+    keyOrdersKept++;
+  }
+  return order;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** JSON.stringify of a string, remembered: a configuration's keys and texts recur in every configuration of a sweep */
