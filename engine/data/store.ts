@@ -25,6 +25,11 @@ export interface Store {
   readonly venues: Record<TableName, string>;
   /** the dataset generation this store reads, pinned from open to close: a later import is not seen */
   readonly snapshot: Snapshot;
+  /**
+   * another connection to the same database with the same views (the same pinned generation): queries on different
+   * connections run at once. The caller closes it, before close().
+   */
+  connect(): Promise<DuckDBConnection>;
   close(): void;
 }
 
@@ -61,10 +66,14 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     throw new UserError(`cannot open DuckDB database ${opts.dbPath}: ${(err as Error).message}`);
   }
   const { instance, conn } = db;
-  try {
+  // temporary views belong to the connection that made them: every connection gets its own
+  const withViews = async (c: DuckDBConnection) => {
     for (const table of TABLE_NAMES) {
-      await conn.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${viewSql(datasetsDir, pin.snapshot, table, venues[table])}`);
+      await c.run(`CREATE OR REPLACE TEMP VIEW ${table} AS ${viewSql(datasetsDir, pin.snapshot, table, venues[table])}`);
     }
+  };
+  try {
+    await withViews(conn);
   } catch (err) {
     conn.closeSync();
     instance.closeSync();
@@ -77,6 +86,17 @@ export async function openStore(opts: StoreOptions = {}): Promise<Store> {
     datasetsDir,
     venues,
     snapshot: pin.snapshot,
+    async connect() {
+      if (closed) throw new Error('store: connect() after close()');
+      const c = await instance.connect();
+      try {
+        await withViews(c);
+      } catch (err) {
+        c.closeSync();
+        throw err;
+      }
+      return c;
+    },
     close() {
       if (closed) return;
       closed = true;

@@ -27,19 +27,37 @@ export interface ReplayData {
 
 export async function loadReplayData(store: Store, symbols: string[], range: TimeRange = {}): Promise<ReplayData> {
   if (symbols.length === 0) throw new UserError('no symbols to replay');
-  // One query at a time, each awaited: a failure for one symbol must never leave another's query running on
-  // the connection the caller is about to close (DuckDB aborts natively when closed under a running query).
+  // Each symbol's queries on a connection of its own, all at once: one after another, the bundled data's nine took
+  // ≈ 240 ms, at once ≈ 170 ms (a cold process, alternating). Every query has ended before this returns or throws: a
+  // failure for one symbol must never leave another's query running on a connection about to be closed (DuckDB
+  // aborts natively when closed under a running query). The error is the first symbol's, as one at a time gave it.
+  const conns = await Promise.allSettled(symbols.map((_, i) => (i === 0 ? Promise.resolve(store.conn) : store.connect())));
+  const loads = await Promise.allSettled(
+    symbols.map((symbol, i) => {
+      const c = conns[i];
+      return c.status === 'fulfilled' ? loadSymbol({ ...store, conn: c.value }, symbol, range) : Promise.reject(c.reason);
+    }),
+  );
+  conns.forEach((c, i) => {
+    if (i > 0 && c.status === 'fulfilled') c.value.closeSync();
+  });
   const series: SymbolSeries[] = [];
-  for (const symbol of symbols) {
-    const candles = await loadCandles(store, symbol, range);
-    if (candles.ts.length === 0) throw new UserError(await noCandlesMessage(store, symbol, range));
-    const funding = await loadFunding(store, symbol, range);
-    const liquidations = await loadLiquidations(store, symbol, range);
-    series.push({ symbol, candles, funding, liquidations });
+  for (const l of loads) {
+    if (l.status === 'rejected') throw l.reason;
+    series.push(l.value);
   }
   const firstHour = Math.min(...series.map((s) => s.candles.ts[0]));
   const lastHour = Math.max(...series.map((s) => s.candles.ts[s.candles.ts.length - 1]));
   return { symbols, series, firstHour, lastHour };
+}
+
+/** one symbol's series, its queries one after another on the store's connection */
+async function loadSymbol(store: Store, symbol: string, range: TimeRange): Promise<SymbolSeries> {
+  const candles = await loadCandles(store, symbol, range);
+  if (candles.ts.length === 0) throw new UserError(await noCandlesMessage(store, symbol, range));
+  const funding = await loadFunding(store, symbol, range);
+  const liquidations = await loadLiquidations(store, symbol, range);
+  return { symbol, candles, funding, liquidations };
 }
 
 async function noCandlesMessage(store: Store, symbol: string, range: TimeRange): Promise<string> {
