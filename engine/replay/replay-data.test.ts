@@ -21,6 +21,26 @@ describe('loadReplayData errors', () => {
         store.close();
       }
     }
+    // more symbols than connections: the lanes' failures end cleanly, and the error is still the first failing symbol's
+    for (let i = 0; i < 10; i++) {
+      const store = await openStore();
+      try {
+        const symbols = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'NOPE1USDT', 'BTCUSDT', 'NOPE2USDT', 'ETHUSDT', 'NOPE3USDT'];
+        const err = await loadReplayData(store, symbols, { from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 3) }).catch((e) => e);
+        expect(err).toBeInstanceOf(UserError);
+        expect(err.message).toMatch(/^unknown symbol NOPE1USDT: /);
+        const data = await loadReplayData(store, ['SOLUSDT', 'BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BTCUSDT'], { from: Date.UTC(2024, 0, 1), to: Date.UTC(2024, 0, 2) });
+        expect(data.series.map((x) => [x.symbol, x.candles.ts.length])).toEqual([
+          ['SOLUSDT', 24],
+          ['BTCUSDT', 24],
+          ['ETHUSDT', 24],
+          ['SOLUSDT', 24],
+          ['BTCUSDT', 24],
+        ]);
+      } finally {
+        store.close();
+      }
+    }
     // and the store still works after all that
     const store = await openStore();
     try {
