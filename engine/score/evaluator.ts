@@ -109,11 +109,12 @@ export class AlertSetEvaluator {
 
   /**
    * evaluate() without the directional metrics, for a caller that keeps only the counts (trueAlerts … detected) and
-   * the mean |forward return| per horizon: out[k] for horizon k, the same bits as evaluate()'s mean_abs_return. A
-   * sweep scores every configuration so; the directional sums were a third of its scoring. The alerts come in
-   * blocks of non-decreasing grid indices (ends[b]: block b's end, b < blocks): each alert's returns are copied from
-   * the last call's where its block had the same index (ReturnRows), a caller scoring similar sets one after another
-   * reads few of them from the table.
+   * the mean |forward return| per horizon: out[k] for horizon k, the same bits as evaluate()'s mean_abs_return (the
+   * directional sums were a third of a sweep's scoring). The counts from the alerts' truths and episodes, in a pass of
+   * their own; a sweep's PeriodScorer counts them while it places the alerts and calls absReturnsCounted instead. The
+   * alerts come in blocks of non-decreasing grid indices (ends[b]: block b's end, b < blocks): each alert's returns are
+   * copied from the last call's where its block had the same index (ReturnRows), a caller scoring similar sets one
+   * after another reads few of them from the table.
    */
   evaluateAbsReturns(pos: Int32Array, n: number, ends: Int32Array, blocks: number, out: Float64Array): void {
     this.countEvents(pos, n);

@@ -95,8 +95,8 @@ const END = 0x7fffffff;
  * grid index, else from the table (`returns`, a row every `stride` from `offset`); each alert's |returns| added up
  * as they are copied, in alert order (ReturnRows.sums' layout). Four horizons (the default) are
  * copied and summed without a loop: a loop over them was a third of the time. A function that ends at its loop, its
- * sums stored after it with no comparison: inside rowsOf the loop was compiled on stack and the code after it, not
- * yet run, threw that code away, and V8 kept re-entering compiled code only to fail at a comparison after its loop
+ * sums stored after it with no comparison: inside its caller the loop was compiled on stack and the code after it,
+ * not yet run, threw that code away, and V8 kept re-entering compiled code only to fail at a comparison after its loop
  * (--trace-deopt)
  */
 function copyRows(
