@@ -16,6 +16,7 @@ import { runBacktest } from './backtest.ts';
 import { writeAlertsParquet } from '../results/run-store.ts';
 import { writePnlFiles } from '../results/pnl-files.ts';
 import { benchMedian } from '../testing/bench-median.ts';
+import { machineShareLine, watchMachine } from '../testing/machine-share.ts';
 
 const cpuMs = (): number => {
   const u = process.cpuUsage();
@@ -30,6 +31,7 @@ async function cpuOf(fn: () => unknown): Promise<number> {
 
 export async function benchFeatures(): Promise<string[]> {
   const lines = ['## Feature export and saved files of the default backtest (full bundled history, CPU time, medians of 3; the bare replay, the export and its all-brotli reference alternate)'];
+  const machine = watchMachine();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-features-'));
   const store = await openStore();
   try {
@@ -78,8 +80,7 @@ export async function benchFeatures(): Promise<string[]> {
     }
     const marks = pnl!.curves.reduce((n, c) => n + c.ts.length, 0);
     lines.push(`saved files            ${benchMedian(saved).toFixed(0)} ms CPU: alerts.parquet (${alerts.length.toLocaleString('en-US')} alerts) + P&L equity (${marks.toLocaleString('en-US')} hourly marks) and trades`);
-    const load = os.loadavg()[0];
-    lines.push(`load average (1 min)   ${load.toFixed(1)} on ${os.availableParallelism()} cores${load > os.availableParallelism() ? ' — SHARED MACHINE: CPU times are still comparable, wall times would not be' : ''}`);
+    lines.push(machineShareLine(machine()));
   } finally {
     store.close();
     fs.rmSync(dir, { recursive: true, force: true });

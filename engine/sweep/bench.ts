@@ -31,7 +31,7 @@ import type { Store } from '../data/store.ts';
 import type { SweepReport } from './report.ts';
 import { benchMedian } from '../testing/bench-median.ts';
 import { peakRssMbOf } from '../testing/peak-rss.ts';
-import { procStatFields } from '../data/process-identity.ts';
+import { machineShareLine, procCpuMs, watchMachine } from '../testing/machine-share.ts';
 import { spawn, spawnSync } from 'node:child_process';
 
 const CONFIGS = 1000;
@@ -215,7 +215,7 @@ function sweepLines(label: string, r: Timed, features: { label: string; ms: numb
   const fixed = st.load + st.markets + features.ms + st.report;
   return [
     `${label}: sweep wall (end to end) ${(r.wall / 1000).toFixed(2)} s = ${perSecond.toFixed(0)} configurations/s   goal >= 500/s   ${perSecond >= 500 ? 'MET' : 'NOT MET'}`,
-    `  CPU (all threads)     ${(r.cpu / 1000).toFixed(2)} s = ${((r.cpu / r.wall) * 100).toFixed(0)} % of one core over the wall time (2 cores = 200 %: below that, the machine was busy with other work)`,
+    `  CPU (all threads)     ${(r.cpu / 1000).toFixed(2)} s = ${((r.cpu / r.wall) * 100).toFixed(0)} % of one core over the wall time (2 cores = 200 %: below that, a core waited on another or other work ran; the other-work line above says which)`,
     `  stages: load ${fmtS(st.load)}, markets ${fmtS(st.markets)}, evaluation ${fmtS(st.evaluate)} (${features.label} ${(features.ms / 1000).toFixed(2)} s, timed alone, then ≈ ${perConfig.toFixed(1)} ms wall per configuration on ${r.report.run.workers} workers — an estimate: evaluation wall minus that), report ${fmtS(st.report)} (q-values, results.parquet, the selected configuration's scorecard with its 1,000-permutation baseline)`,
     `  fixed cost ≈ ${fmtS(fixed)} (load + markets + report as timed in the sweep, + ${features.label} timed alone)   goal < 2 s   ${fixed < 2000 ? 'MET' : 'NOT MET'}`,
     ...stageCpuLines(r.report.run),
@@ -307,13 +307,9 @@ function fixedCpuLines(cpuShort: number, cpuLong: number): string[] {
 
 /** a process's CPU time (ms, every thread) and peak RSS (MiB) from /proc; null where there is no /proc */
 function procUsage(pid: number): { cpu: number; peakMiB: number } | null {
-  const f = procStatFields(pid);
-  // utime and stime are the 12th and 13th fields after the command name, in ticks
-  return f === null ? null : { cpu: ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND, peakMiB: peakRssMbOf(pid) ?? NaN };
+  const cpu = procCpuMs(pid, false);
+  return cpu === null ? null : { cpu, peakMiB: peakRssMbOf(pid) ?? NaN };
 }
-
-/** Linux's USER_HZ, the unit of /proc/<pid>/stat's CPU times */
-const TICKS_PER_SECOND = 100;
 
 /**
  * `regime sweep --server` against a `regime sweep-server` started here (sweep-server.ts): the first sweep warms the
@@ -323,6 +319,7 @@ const TICKS_PER_SECOND = 100;
  */
 async function serverLines(specFile: string, scratch: string, cache: string, expected: Buffer): Promise<string[]> {
   const repo = path.resolve(import.meta.dirname, '../..');
+  const machine = watchMachine();
   const dir = path.join(scratch, 'server');
   const socket = path.join(dir, 's.sock');
   fs.cpSync(cache, path.join(dir, 'cache'), { recursive: true });
@@ -361,10 +358,12 @@ async function serverLines(specFile: string, scratch: string, cache: string, exp
     server.kill('SIGINT');
     await exited;
   }
+  const share = machine();
   const [first, ...timed] = runs;
   const m = medianRun(timed);
   return [
-    `regime sweep --server (a resident \`regime sweep-server\` started here: its workers with their compiled code and what they built from the inputs, and the inputs read from the cache, kept between sweeps); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`,
+    `regime sweep --server (a resident \`regime sweep-server\` started here: its workers with their compiled code and what they built from the inputs, and the inputs read from the cache, kept between sweeps)`,
+    `  ${machineShareLine(share)}`,
     `  the server's first sweep (its JIT still cold): ${typeof first === 'string' ? first : `${(first.wall / 1000).toFixed(2)} s`}; then ${WARM_RUNS} sweeps one after another: walls ${timed.map((r) => (typeof r === 'string' ? '?' : (r.wall / 1000).toFixed(2))).join(', ')} s; the median run (CPU: the client's and the server's, every thread); the server's peak RSS ${serverPeak === null ? '?' : `${serverPeak.toFixed(0)} MiB`} over all ${WARM_RUNS + 1}${serverPeak !== null ? `   goal < 500 MB   ${serverPeak * 2 ** 20 < 500e6 ? 'MET' : 'NOT MET'}` : ''}:`,
     ...servedLines(m),
     `  results.parquet       every served sweep and the in-process cold run ${same ? 'byte-identical' : 'DIFFER'}`,
@@ -414,6 +413,7 @@ function jitLines(): string[] {
 
 export async function benchSweep(): Promise<string[]> {
   const lines: string[] = [];
+  const machine = watchMachine();
   const spec = parseSweepSpec(BENCH_SPEC);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'regime-bench-sweep-'));
   const featureCache = path.join(scratch, 'feature-cache');
@@ -431,7 +431,8 @@ export async function benchSweep(): Promise<string[]> {
     const cacheRead = cpuMs() - t;
     const perConfigCpu = Object.values(split.parts).reduce((a, b) => a + b, 0);
     const report = cold.report;
-    lines.push(`configurations          ${report.configurations.tried.toLocaleString('en-US')} (${report.configurations.invalid} invalid), ${report.configurations.feature_sets} feature set, ${report.run.workers} workers on ${os.availableParallelism()} CPUs; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} (shared machine); one cold run, then one warm run, in this process`);
+    lines.push(`configurations          ${report.configurations.tried.toLocaleString('en-US')} (${report.configurations.invalid} invalid), ${report.configurations.feature_sets} feature set, ${report.run.workers} workers on ${os.availableParallelism()} CPUs; one cold run, then one warm run, in this process`);
+    lines.push(`  ${machineShareLine(machine())}`);
     lines.push(...sweepLines('COLD (no feature cache)', cold, { label: 'features (feature replay + rule index, CPU)', ms: split.features }));
     lines.push(...sweepLines('WARM (feature set read from the cache)', warm, { label: 'the cache read (CPU)', ms: cacheRead }));
     lines.push(`  per configuration     ${perConfigCpu.toFixed(1)} ms CPU in one thread = ${Object.entries(split.parts).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' + ')} (ms, median of 4 rounds of 50, in the sweep's dispatch order; train and holdout each scored) → at most ${((1000 / perConfigCpu) * os.availableParallelism()).toFixed(0)} configurations/s on ${os.availableParallelism()} idle cores before any fixed cost`);
@@ -447,6 +448,7 @@ export async function benchSweep(): Promise<string[]> {
     // @ts-expect-error plain JavaScript module without types (it runs before tsx)
     const { ensureBundle } = (await import('../../scripts/cli-bundle.mjs')) as { ensureBundle: () => Promise<string | null> };
     await ensureBundle();
+    const cliMachine = watchMachine();
     const cliCold = cliSweep(specFile, path.join(scratch, 'cli-cold'));
     // each warm run into a results folder of its own (nothing to resume) holding a copy of the cold run's cache
     const warmDirs = Array.from({ length: WARM_RUNS }, (_, i) => path.join(scratch, `cli-warm-${i}`));
@@ -455,7 +457,7 @@ export async function benchSweep(): Promise<string[]> {
       return cliSweep(specFile, dir);
     });
     const cliWarm = medianRun(warmRuns);
-    lines.push(`regime sweep (CLI, own process, bundled workers); load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')}`);
+    lines.push('regime sweep (CLI, own process, bundled workers)', `  ${machineShareLine(cliMachine())}`);
     lines.push(...cliLines('  CLI COLD', cliCold));
     if (typeof cliWarm !== 'string') lines.push(`  CLI WARM, ${WARM_RUNS} runs one after another: walls ${warmRuns.map((r) => (typeof r === 'string' ? '?' : (r.wall / 1000).toFixed(2))).join(', ')} s; the median run:`);
     lines.push(...cliLines('  CLI WARM', cliWarm));

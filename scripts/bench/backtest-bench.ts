@@ -15,6 +15,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { benchMedian } from '../../engine/testing/bench-median.ts';
+import { machineShareLine, watchMachine } from '../../engine/testing/machine-share.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const REGIME = path.join(ROOT, 'scripts/regime.mjs');
@@ -50,14 +51,9 @@ function runProcess(args: string[], env: NodeJS.ProcessEnv = process.env): Proce
   return { wall, cpu: m ? (Number(m[1]) + Number(m[2])) * 1000 : NaN, rssMb: m ? Number(m[3]) / 1024 : NaN };
 }
 
-const loadLine = () => {
-  const load = os.loadavg()[0];
-  const cores = os.availableParallelism();
-  return `load average (1 min)   ${load.toFixed(1)} on ${cores} cores${load > cores ? '  — SHARED MACHINE: wall figures are inflated; goals are for an idle machine' : ''}`;
-};
-
 export async function benchBacktest(): Promise<string[]> {
   const lines = ['## Default `regime backtest` end to end (save + features + scorecard + paper P&L), fresh process each run'];
+  const machine = watchMachine();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-backtest-'));
   try {
     // cold: the first run after a clone or an import reads the store and prepares the scorer's market (and keeps a
@@ -96,7 +92,7 @@ export async function benchBacktest(): Promise<string[]> {
     const bareWall = benchMedian(bare.map((r) => r.wall));
     const warmWall = benchMedian(warm.map((r) => r.wall));
     lines.push(
-      loadLine(),
+      machineShareLine(machine()),
       ...line('first run (store read, market prepared)', cold, 'cold'),
       ...line('repeat run (data and market copies)   ', warm, 'warm'),
       `reference --no-save --no-score --no-pnl (data copy): median ${s(bareWall)} s, CPU ${s(benchMedian(bare.map((r) => r.cpu)))} s (main thread ${s(benchMedian(bare.map((r) => r.mainCpu)))} s), RSS ${Math.max(...bare.map((r) => r.rssMb)).toFixed(0)} MiB`,
@@ -111,6 +107,7 @@ export async function benchBacktest(): Promise<string[]> {
 
 export async function benchStartup(): Promise<string[]> {
   const lines = ['## CLI start-up: help and the command table (fresh process, median of 5)'];
+  const machine = watchMachine();
   const measure = (args: string[], env?: NodeJS.ProcessEnv) => {
     const runs = Array.from({ length: 5 }, () => runProcess(args, env));
     return { wall: benchMedian(runs.map((r) => r.wall)), cpu: benchMedian(runs.map((r) => r.cpu)) };
@@ -121,7 +118,7 @@ export async function benchStartup(): Promise<string[]> {
   const slow = measure([REGIME, 'backtest', '--help'], { ...process.env, REGIME_HELP_TABLE: '0' });
   const fmt = (t: { wall: number; cpu: number }) => `${t.wall.toFixed(0)} ms (CPU ${t.cpu.toFixed(0)} ms)`;
   lines.push(
-    loadLine(),
+    machineShareLine(machine()),
     `regime --help          ${fmt(help)}   goal < 500 ms   ${help.wall < 500 ? 'MET' : 'NOT MET'}`,
     `regime backtest --help ${fmt(cmdHelp)}   goal < 500 ms   ${cmdHelp.wall < 500 ? 'MET' : 'NOT MET'}`,
     `node -e 0 (floor)      ${fmt(floor)}: help is ${(cmdHelp.wall / floor.wall).toFixed(1)}× a bare node start`,

@@ -4,7 +4,6 @@
  * beside them the one-pass floor: one loop over every column of every symbol, the least any per-hour method
  * must do. Wall and CPU time are both printed: on a shared machine the CPU-time ratio is the steadier one.
  */
-import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { openStore } from '../../engine/data/store.ts';
 import { defaultConfig } from '../../engine/pipeline/config.ts';
@@ -12,6 +11,7 @@ import { loadReplayData, type ReplayData } from '../../engine/replay/replay-data
 import { runReplay } from '../../engine/replay/replay.ts';
 import { rescanSample } from './rescan-reference.ts';
 import { benchMedian } from '../../engine/testing/bench-median.ts';
+import { machineShareLine, watchMachine } from '../../engine/testing/machine-share.ts';
 
 const PAIRS = 3;
 /** a full rescan using more CPU than this is not repeated: the section says so and keeps the pairs it has (CPU, not wall: machine load must not cut the pairs short) */
@@ -49,6 +49,7 @@ export function onePassFloor(data: ReplayData): number {
 
 export async function benchReplayReference(): Promise<string[]> {
   const lines = ['## Full replay vs the window-rescan reference (full history, same process, alternating pairs)'];
+  const machine = watchMachine();
   const store = await openStore();
   const config = defaultConfig();
   let data: ReplayData;
@@ -118,10 +119,9 @@ export async function benchReplayReference(): Promise<string[]> {
   const oursCpu = benchMedian(ours.map((t) => t.cpu));
   const floorWall = benchMedian(floor.map((t) => t.wall));
   const floorCpu = benchMedian(floor.map((t) => t.cpu));
-  const load = os.loadavg()[0];
   lines.push(
     `symbol-hours           ours ${symbolHours.toLocaleString('en-US')}, rescan ${rescanSymbolHours.toLocaleString('en-US')} (${hours.toLocaleString('en-US')} clock hours, every symbol)`,
-    `load average (1 min)   ${load.toFixed(1)} on ${os.availableParallelism()} cores${load > os.availableParallelism() ? '  — SHARED MACHINE: wall figures are inflated, compare the CPU-time ratios' : ''}`,
+    machineShareLine(machine()),
     `replay (ours)          median wall ${s(oursWall)}, CPU ${s(oursCpu)} over ${ours.length} runs (${((oursCpu * 1000) / symbolHours).toFixed(2)} µs CPU per symbol-hour)   goal < 1 s   ${oursWall < 1000 ? 'MET' : 'NOT MET'}`,
     `rescan reference       median wall ${s(benchMedian(rescan.map((t) => t.wall)))}, CPU ${s(benchMedian(rescan.map((t) => t.cpu)))} over ${rescan.length} FULL-history runs${stoppedEarly ? ` (stopped: one run used over ${RESCAN_BUDGET_MS / 1000} s of CPU)` : ''}`,
     `  agreement on 2022-01-01 + 1,500 h: max |Δ volatility_24h| ${maxVolDiff.toExponential(1)}, max |Δ corr| ${maxCorrDiff.toExponential(1)}`,
